@@ -1,0 +1,140 @@
+// swift-tools-version: 6.2
+
+import PackageDescription
+
+/// Language features every target of ours turns on, so the rules are the same everywhere.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "AllianceLedger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Postgres", targets: ["Postgres"]),
+        .library(name: "EmbeddedPostgres", targets: ["EmbeddedPostgres"]),
+        .library(name: "AllianceLedger", targets: ["AllianceLedger"]),
+        .library(name: "AllianceLedgerHTTP", targets: ["AllianceLedgerHTTP"]),
+        .executable(name: "alliance-ledger", targets: ["alliance-ledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // Without the default ConfigurationSupport trait: settings are read by our own strict
+        // loader (see README, "Configuration"), so swift-configuration need not be built.
+        .package(
+            url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1",
+            traits: ["FullFoundation"]),
+    ],
+    targets: [
+        // libpq, the C client library. Never imported outside `Postgres`.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        .target(
+            name: "Postgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // posix_spawn with glibc's descriptor-closing extensions, for running pg_ctl and initdb.
+        .target(name: "CProcessSpawn"),
+        .target(
+            name: "EmbeddedPostgres",
+            dependencies: [
+                "CProcessSpawn",
+                "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AllianceLedger",
+            dependencies: [
+                "Postgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings,
+            plugins: ["EmbedSQLMigrations"]
+        ),
+        .target(
+            name: "AllianceLedgerHTTP",
+            dependencies: [
+                "AllianceLedger",
+                "Postgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "alliance-ledger",
+            dependencies: [
+                "AllianceLedger",
+                "AllianceLedgerHTTP",
+                "EmbeddedPostgres",
+                "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Build tooling: turns SQL/*.sql into Swift source, so the binary carries its schema.
+        .executableTarget(
+            name: "embed-sql",
+            path: "Plugins/EmbedSQLTool",
+            swiftSettings: strictSettings
+        ),
+        .plugin(
+            name: "EmbedSQLMigrations",
+            capability: .buildTool(),
+            dependencies: ["embed-sql"]
+        ),
+
+        // Test support: a private PostgreSQL cluster per test run, a database per test.
+        .target(
+            name: "TestSupport",
+            dependencies: ["EmbeddedPostgres", "Postgres", "AllianceLedger"],
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EmbeddedPostgresTests",
+            dependencies: ["EmbeddedPostgres", "Postgres", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AllianceLedgerTests",
+            dependencies: ["AllianceLedger", "Postgres", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AllianceLedgerHTTPTests",
+            dependencies: [
+                "AllianceLedgerHTTP", "AllianceLedger", "Postgres", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "alliance-ledgerTests",
+            dependencies: ["alliance-ledger", "TestSupport", "Postgres"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,388 @@
+import Dispatch
+import Foundation
+public import Logging
+import Postgres
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A private PostgreSQL cluster in a directory of its own, started on demand.
+///
+/// Layout of the data directory:
+///
+///     <data dir>/pgdata/            the cluster (initdb's -D)
+///     <data dir>/postgresql.log     the server's log
+///     <data dir>/.s.PGSQL.5432      the unix socket; the server listens on no TCP port
+///     <data dir>/.lock              serialises concurrent starts and stops
+///
+/// The directory is mode 0700 and authentication is `trust` on the socket only, so only the
+/// directory's owner (and root) can connect. PostgreSQL refuses to run as root; when the caller
+/// is root, the server runs as the directory's owner, or as the `postgres` system user for a
+/// new directory.
+public struct EmbeddedPostgres: Sendable {
+    public static let port = 5432
+    public static let superuser = "postgres"
+
+    /// Absolute path of the data directory.
+    public let dataDirectory: String
+    public let databaseName: String
+    /// False turns off fsync and friends: fast, and for throwaway clusters only.
+    public let durable: Bool
+    /// The server's `max_connections`, fixed when the cluster is created.
+    public let maximumConnections: Int
+    private let logger: Logger
+
+    public struct Started: Sendable {
+        /// A libpq connection string for `databaseName` over the cluster's socket.
+        public let connectionString: String
+        /// True when this call ran initdb.
+        public let initialised: Bool
+        /// True when a server was already running and was reused.
+        public let reused: Bool
+    }
+
+    public init(
+        dataDirectory: String, databaseName: String = "alliance_ledger", durable: Bool = true,
+        maximumConnections: Int = 100, logger: Logger = Logger(label: "embedded-postgres")
+    ) {
+        precondition(maximumConnections >= 10, "the server needs a few connections for itself")
+        self.maximumConnections = maximumConnections
+        let absolute =
+            dataDirectory.hasPrefix("/")
+            ? dataDirectory
+            : FileManager.default.currentDirectoryPath + "/" + dataDirectory
+        self.dataDirectory = URL(fileURLWithPath: absolute).standardizedFileURL.path
+        self.databaseName = databaseName
+        self.durable = durable
+        self.logger = logger
+    }
+
+    var clusterDirectory: String { dataDirectory + "/pgdata" }
+    var logFile: String { dataDirectory + "/postgresql.log" }
+
+    /// Where the socket lives: the data directory, unless its path is too long for a unix
+    /// socket address (107 bytes on Linux), then a private directory under /tmp named after it.
+    public var socketDirectory: String {
+        let socketName = "/.s.PGSQL.\(EmbeddedPostgres.port)"
+        guard dataDirectory.utf8.count + socketName.utf8.count > 100 else { return dataDirectory }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in dataDirectory.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return "/tmp/alliance-ledger-\(geteuid())-\(String(hash, radix: 16))"
+    }
+
+    public func connectionString(database: String? = nil) -> String {
+        "host=\(ConnectionString.quoted(socketDirectory)) port=\(EmbeddedPostgres.port) "
+            + "user=\(EmbeddedPostgres.superuser) "
+            + "dbname=\(ConnectionString.quoted(database ?? databaseName))"
+    }
+
+    /// Starts the cluster, creating it and its database on first use; reuses a running server.
+    public func start() async throws -> Started {
+        let (initialised, reused) = try await offload { try startServer() }
+        try await createDatabaseIfMissing()
+        return Started(
+            connectionString: connectionString(), initialised: initialised, reused: reused)
+    }
+
+    /// Stops the server with a fast shutdown; false when it was not running.
+    @discardableResult
+    public func stop() async throws -> Bool {
+        try await offload { () throws -> Bool in
+            guard FileManager.default.fileExists(atPath: clusterDirectory + "/PG_VERSION") else {
+                return false
+            }
+            let user = try serverUser()
+            return try withLock { () throws -> Bool in
+                let programs = try ServerPrograms.locate(
+                    matching: clusterVersion(), clusterDirectory: dataDirectory)
+                guard try isRunning(programs, as: user) else { return false }
+                try ProcessRunner.runChecked(
+                    programs.pgCtl, ["stop", "-D", clusterDirectory, "-m", "fast", "-w", "-t", "60"],
+                    as: user, in: dataDirectory)
+                logger.info("stopped PostgreSQL", metadata: ["data_dir": "\(dataDirectory)"])
+                return true
+            }
+        }
+    }
+
+    /// Stops the server at once, without a checkpoint, blocking the calling thread: for
+    /// throwaway clusters in exit handlers, where nothing can be awaited.
+    public func stopImmediately() {
+        guard let version = clusterVersion(),
+            let programs = try? ServerPrograms.locate(matching: version, clusterDirectory: dataDirectory),
+            let user = try? serverUser()
+        else { return }
+        _ = try? ProcessRunner.run(
+            programs.pgCtl, ["stop", "-D", clusterDirectory, "-m", "immediate", "-w", "-t", "30"],
+            as: user, in: dataDirectory)
+    }
+
+    /// True when the cluster exists and its server is running.
+    public func isRunning() async throws -> Bool {
+        try await offload { () throws -> Bool in
+            guard let version = clusterVersion() else { return false }
+            let programs = try ServerPrograms.locate(
+                matching: version, clusterDirectory: dataDirectory)
+            return try isRunning(programs, as: try serverUser())
+        }
+    }
+
+    // MARK: Steps
+
+    private func startServer() throws -> (initialised: Bool, reused: Bool) {
+        let user = try prepareDirectory()
+        return try withLock {
+            let existingVersion = clusterVersion()
+            let programs = try ServerPrograms.locate(
+                matching: existingVersion, clusterDirectory: dataDirectory)
+            if existingVersion == nil { try initialise(programs, as: user) }
+            if try isRunning(programs, as: user) {
+                return (false, true)
+            }
+            try prepareSocketDirectory(for: user)
+            try launch(programs, as: user)
+            return (existingVersion == nil, false)
+        }
+    }
+
+    /// Creates the data directory if needed, checks who may use it, and returns the user the
+    /// server must run as (nil: the current user).
+    private func prepareDirectory() throws -> String? {
+        let fileManager = FileManager.default
+        if !fileManager.fileExists(atPath: dataDirectory) {
+            // As root, check before creating anything that the server's user will be able to
+            // reach the new directory, so that a refusal leaves nothing behind.
+            if geteuid() == 0 {
+                try assertReachable(
+                    nearestExistingAncestor(of: dataDirectory), by: EmbeddedPostgres.superuser,
+                    needsWrite: false)
+            }
+            do {
+                try fileManager.createDirectory(
+                    atPath: dataDirectory, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw EmbeddedPostgresError.cannotCreateDirectory(
+                    directory: dataDirectory, reason: describe(error))
+            }
+        }
+        let user = try serverUser()
+        if let user {
+            try assertReachable(dataDirectory, by: user, needsWrite: true)
+        }
+        return user
+    }
+
+    private func nearestExistingAncestor(of path: String) -> String {
+        var candidate = URL(fileURLWithPath: path)
+        while !FileManager.default.fileExists(atPath: candidate.path), candidate.path != "/" {
+            candidate.deleteLastPathComponent()
+        }
+        return candidate.path
+    }
+
+    /// The user the server runs as: nil for the current user unless that is root.
+    private func serverUser() throws -> String? {
+        var status = stat()
+        guard stat(dataDirectory, &status) == 0 else {
+            throw EmbeddedPostgresError.cannotCreateDirectory(
+                directory: dataDirectory, reason: String(cString: strerror(errno)))
+        }
+        let me = geteuid()
+        guard me == 0 else {
+            guard status.st_uid == me else {
+                throw EmbeddedPostgresError.ownedByAnotherUser(
+                    directory: dataDirectory, owner: userName(status.st_uid),
+                    currentUser: userName(me))
+            }
+            return nil
+        }
+        if status.st_uid != 0 { return userName(status.st_uid) }
+        guard let account = getpwnam(EmbeddedPostgres.superuser) else {
+            throw EmbeddedPostgresError.noServerUser(name: EmbeddedPostgres.superuser)
+        }
+        guard chown(dataDirectory, account.pointee.pw_uid, account.pointee.pw_gid) == 0 else {
+            throw EmbeddedPostgresError.cannotCreateDirectory(
+                directory: dataDirectory, reason: String(cString: strerror(errno)))
+        }
+        return EmbeddedPostgres.superuser
+    }
+
+    private func assertReachable(_ directory: String, by user: String, needsWrite: Bool) throws {
+        let checks = needsWrite ? ["-w", directory, "-a", "-x", directory] : ["-x", directory]
+        guard getpwnam(user) != nil else { throw EmbeddedPostgresError.noServerUser(name: user) }
+        guard let test = ProcessRunner.findExecutable("test", extraDirectories: ["/usr/bin"]),
+            let output = try? ProcessRunner.run(test, checks, as: user),
+            output.status == 0
+        else {
+            throw EmbeddedPostgresError.unreachableByServerUser(directory: directory, user: user)
+        }
+    }
+
+    private func initialise(_ programs: ServerPrograms, as user: String?) throws {
+        let fileManager = FileManager.default
+        if let contents = try? fileManager.contentsOfDirectory(atPath: clusterDirectory),
+            !contents.isEmpty
+        {
+            throw EmbeddedPostgresError.notADataDirectory(directory: clusterDirectory)
+        }
+        var arguments = [
+            "-D", clusterDirectory, "-U", EmbeddedPostgres.superuser, "-E", "UTF8", "--no-locale",
+            "--auth-local=trust", "--auth-host=reject", "--no-instructions",
+        ]
+        if !durable { arguments.append("--no-sync") }
+        logger.info("creating a PostgreSQL cluster", metadata: ["data_dir": "\(dataDirectory)"])
+        try ProcessRunner.runChecked(programs.initdb, arguments, as: user, in: dataDirectory)
+        try appendSettings()
+    }
+
+    /// Settings every start needs, kept in the cluster's own configuration so that a server
+    /// started by hand with pg_ctl behaves the same.
+    private func appendSettings() throws {
+        var settings = """
+
+            # Added by alliance-ledger: a private cluster reached only through its unix socket.
+            listen_addresses = ''
+            port = \(EmbeddedPostgres.port)
+            unix_socket_permissions = 0700
+            max_connections = \(maximumConnections)
+
+            """
+        if !durable {
+            settings += """
+                # Throwaway cluster: speed over durability.
+                fsync = off
+                synchronous_commit = off
+                full_page_writes = off
+
+                """
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: clusterDirectory + "/postgresql.conf"))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(settings.utf8))
+    }
+
+    private func prepareSocketDirectory(for user: String?) throws {
+        let directory = socketDirectory
+        guard directory != dataDirectory else { return }
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: false,
+                attributes: [.posixPermissions: 0o700])
+        }
+        if let user, let account = getpwnam(user) {
+            _ = chown(directory, account.pointee.pw_uid, account.pointee.pw_gid)
+        }
+    }
+
+    private func isRunning(_ programs: ServerPrograms, as user: String?) throws -> Bool {
+        let output = try ProcessRunner.run(
+            programs.pgCtl, ["status", "-D", clusterDirectory], as: user, in: dataDirectory)
+        switch output.status {
+        case 0: return true
+        case 3: return false
+        default:
+            throw EmbeddedPostgresError.notADataDirectory(directory: clusterDirectory)
+        }
+    }
+
+    private func launch(_ programs: ServerPrograms, as user: String?) throws {
+        let serverOptions = "-k \(shellQuote(socketDirectory)) -c listen_addresses=''"
+        let output = try ProcessRunner.run(
+            programs.pgCtl,
+            [
+                "start", "-D", clusterDirectory, "-l", logFile, "-w", "-t", "60", "-s",
+                "-o", serverOptions,
+            ],
+            as: user, in: dataDirectory)
+        guard output.status == 0 else {
+            let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? output.text
+            throw EmbeddedPostgresError.startFailed(
+                directory: dataDirectory, log: ProcessRunner.lastLines(log))
+        }
+        logger.info("started PostgreSQL", metadata: ["data_dir": "\(dataDirectory)"])
+    }
+
+    private func createDatabaseIfMissing() async throws {
+        let configuration = PostgresConnectionConfiguration(
+            connectionString: try ConnectionString(connectionString(database: "postgres")),
+            logger: logger)
+        let connection = try await PostgresConnection.connect(configuration)
+        do {
+            try await createDatabase(on: connection)
+            await connection.close()
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    private func createDatabase(on connection: PostgresConnection) async throws(PostgresError) {
+        let existing = try await connection.query(
+            "SELECT 1 FROM pg_database WHERE datname = \(databaseName)")
+        guard existing.isEmpty else { return }
+        do {
+            try await connection.execute("CREATE DATABASE \(identifier: databaseName)")
+        } catch  where error.sqlState == .duplicateDatabase {
+            // Another process created it between our check and our CREATE.
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The major version that created the cluster, from its PG_VERSION file.
+    private func clusterVersion() -> String? {
+        guard let text = try? String(contentsOfFile: clusterDirectory + "/PG_VERSION", encoding: .utf8)
+        else { return nil }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Holds an exclusive lock on the data directory while `body` runs, so two commands
+    /// starting at once do not both run initdb. The descriptor is close-on-exec, so the server
+    /// never inherits the lock.
+    private func withLock<Value>(_ body: () throws -> Value) throws -> Value {
+        let descriptor = open(dataDirectory + "/.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw EmbeddedPostgresError.cannotCreateDirectory(
+                directory: dataDirectory, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else {
+            throw EmbeddedPostgresError.cannotCreateDirectory(
+                directory: dataDirectory, reason: String(cString: strerror(errno)))
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
+    }
+
+    /// Runs blocking process work on a dispatch thread instead of the cooperative pool.
+    private func offload<Value: Sendable>(
+        _ work: @escaping @Sendable () throws -> Value
+    ) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
+    }
+}
+
+private func userName(_ uid: uid_t) -> String {
+    guard let account = getpwuid(uid), let name = account.pointee.pw_name else { return "#\(uid)" }
+    return String(cString: name)
+}
+
+private func describe(_ error: any Error) -> String {
+    (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+}
+
+/// Quotes a word for /bin/sh, which pg_ctl uses to launch the server.
+func shellQuote(_ value: String) -> String {
+    "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,105 @@
+/// Every failure the `Postgres` module reports.
+///
+/// Server errors carry the fields PostgreSQL sends (SQLSTATE, constraint, table, detail, …) so
+/// that the domain can turn, say, a unique violation on a named constraint into a precise user
+/// error. `description` names the condition and the objects involved but never the statement's
+/// parameter values or the `detail` field, which often quotes row data; `debugDescription`
+/// adds the detail and hint for logs at debug level.
+public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The server rejected a statement; `sqlState` says why.
+        case server
+        /// No connection could be made, or an open one broke. Nothing can be said about a
+        /// statement that was in flight: it may or may not have been committed.
+        case connection
+        /// The connection string is malformed.
+        case invalidConnectionString
+        /// A value cannot be sent to PostgreSQL (e.g. a string holding a NUL character).
+        case encoding
+        /// A result value cannot be read as the requested Swift type.
+        case decoding
+        /// The pool had no connection free within the acquire timeout.
+        case poolTimeout
+        /// The pool's queue of waiting tasks is full.
+        case poolOverloaded
+        /// The pool is shut down.
+        case poolClosed
+        /// The task waiting for a connection or running a statement was cancelled.
+        case cancelled
+        /// The connection was used in a way libpq forbids (e.g. a query during COPY).
+        case misuse
+    }
+
+    public var kind: Kind
+    public var message: String
+    public var sqlState: SQLState?
+    public var severity: String?
+    public var detail: String?
+    public var hint: String?
+    public var schema: String?
+    public var table: String?
+    public var column: String?
+    public var constraint: String?
+    /// 1-based character offset of the error in the statement text, when the server gives one.
+    public var position: Int?
+
+    public init(
+        _ kind: Kind,
+        _ message: String,
+        sqlState: SQLState? = nil,
+        severity: String? = nil,
+        detail: String? = nil,
+        hint: String? = nil,
+        schema: String? = nil,
+        table: String? = nil,
+        column: String? = nil,
+        constraint: String? = nil,
+        position: Int? = nil
+    ) {
+        self.kind = kind
+        self.message = message
+        self.sqlState = sqlState
+        self.severity = severity
+        self.detail = detail
+        self.hint = hint
+        self.schema = schema
+        self.table = table
+        self.column = column
+        self.constraint = constraint
+        self.position = position
+    }
+
+    /// True for the failures that a transaction may safely run again from the start.
+    public var isTransient: Bool {
+        sqlState == .serializationFailure || sqlState == .deadlockDetected
+    }
+
+    /// True when this is a violation of the named constraint (unique, check, foreign key, …).
+    public func violates(constraint name: String) -> Bool {
+        sqlState?.errorClass == "23" && constraint == name
+    }
+
+    public var description: String {
+        var text = "PostgreSQL"
+        if let sqlState {
+            text += " \(sqlState.rawValue)"
+            if let name = sqlState.name { text += " \(name)" }
+        } else {
+            text += " \(kind.rawValue) error"
+        }
+        if let constraint {
+            text += " on constraint \(constraint)"
+        } else if let table {
+            text += " on table \(table)"
+        }
+        return text + ": " + message
+    }
+
+    public var debugDescription: String {
+        var text = description
+        if let detail { text += " (detail: \(detail))" }
+        if let hint { text += " (hint: \(hint))" }
+        if let position { text += " (at character \(position))" }
+        return text
+    }
+}

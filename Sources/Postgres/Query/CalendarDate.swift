@@ -1,0 +1,112 @@
+/// A day in the proleptic Gregorian calendar, with no time or time zone: PostgreSQL's `date`.
+///
+/// Years before 1 AD use astronomical numbering (year 0 is 1 BC), as PostgreSQL's own
+/// arithmetic does. The day arithmetic is Howard Hinnant's `days_from_civil` algorithm, exact
+/// for every date PostgreSQL can store.
+public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+
+    /// Nil when the fields do not name a real day (e.g. 2025-02-29).
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...12).contains(month), day >= 1,
+            day <= CalendarDate.daysInMonth(year: year, month: month)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// The day `daysSince1970` days after 1970-01-01 (negative for earlier days).
+    public init(daysSince1970 days: Int) {
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra =
+            (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    /// Parses `YYYY-MM-DD` (ISO 8601, four or more year digits).
+    public init?(iso8601 text: some StringProtocol) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count >= 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        else { return nil }
+        self.init(year: year, month: month, day: day)
+    }
+
+    public var daysSince1970: Int {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    public func adding(days: Int) -> CalendarDate {
+        CalendarDate(daysSince1970: daysSince1970 + days)
+    }
+
+    /// `YYYY-MM-DD`; years outside 1…9999 are written as PostgreSQL writes them.
+    public var description: String {
+        CalendarDate.pad(year, 4) + "-" + CalendarDate.pad(month, 2) + "-" + CalendarDate.pad(day, 2)
+    }
+
+    public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    public static func isLeapYear(_ year: Int) -> Bool {
+        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    }
+
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: isLeapYear(year) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value.magnitude)
+        let padded = String(repeating: "0", count: max(0, width - digits.count)) + digits
+        return value < 0 ? "-" + padded : padded
+    }
+}
+
+extension CalendarDate: PostgresEncodable {
+    public func postgresBind() throws(PostgresError) -> PostgresBind {
+        PostgresBind(.text(postgresText), typeOID: PostgresTypeOID.date)
+    }
+
+    /// PostgreSQL writes years up to 1 BC with a ` BC` suffix rather than a sign.
+    var postgresText: String {
+        guard year <= 0 else { return description }
+        let bcYear = CalendarDate.pad(1 - year, 4)
+        return bcYear + "-" + CalendarDate.pad(month, 2) + "-" + CalendarDate.pad(day, 2) + " BC"
+    }
+}
+
+extension CalendarDate: PostgresDecodable {
+    public init?(postgresText text: String) {
+        if text.hasSuffix(" BC") {
+            guard let date = CalendarDate(iso8601: text.dropLast(3)) else { return nil }
+            self.init(year: 1 - date.year, month: date.month, day: date.day)
+        } else {
+            self.init(iso8601: text)
+        }
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,81 @@
+import AllianceLedger
+import AllianceLedgerHTTP
+import ArgumentParser
+import Hummingbird
+import Logging
+import Postgres
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the JSON-over-HTTP service until SIGINT or SIGTERM.",
+        discussion: """
+            Applies pending schema migrations first (unless --no-migrate), then listens. \
+            GET /healthz answers while the process runs; GET /readyz answers 200 only while \
+            the database is reachable.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(
+        help: ArgumentHelp(
+            "Address to listen on (env ALLIANCE_LEDGER_HTTP_HOST; default 127.0.0.1).", valueName: "address"))
+    var host: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Port to listen on, 0 for any free port (env ALLIANCE_LEDGER_HTTP_PORT; default 8080).",
+            valueName: "port"))
+    var port: String?
+
+    @Option(
+        name: .customLong("public-base-url"),
+        help: ArgumentHelp(
+            "URL clients use to reach the service (env ALLIANCE_LEDGER_PUBLIC_BASE_URL).", valueName: "url"))
+    var publicBaseURL: String?
+
+    @Option(
+        name: .customLong("pool-size"),
+        help: ArgumentHelp(
+            "Most database connections open at once (env ALLIANCE_LEDGER_POOL_SIZE; default 8).",
+            valueName: "count"))
+    var poolSize: String?
+
+    @Flag(inversion: .prefixedNo, help: "Apply pending schema migrations before listening.")
+    var migrate = true
+
+    func run() async throws {
+        var flags: [SettingKey: String] = [:]
+        flags[.httpHost] = host
+        flags[.httpPort] = port
+        flags[.publicBaseURL] = publicBaseURL
+        flags[.poolSize] = poolSize
+        let settings = try global.settings(adding: flags)
+        let logger = settings.logger()
+        let session = try await DatabaseSession.open(settings, logger: logger)
+        do {
+            if migrate {
+                let applied = try await SchemaMigrator.allianceLedger().migrate(session.pool)
+                if !applied.isEmpty {
+                    logger.notice("applied \(applied.count) schema migration(s)")
+                }
+            }
+            let application = HTTPService.application(
+                pool: session.pool,
+                configuration: HTTPServiceConfiguration(
+                    host: settings.httpHost, port: settings.httpPort,
+                    publicBaseURL: settings.publicBaseURL),
+                logger: logger,
+                onServerRunning: { port in
+                    logger.notice(
+                        "listening",
+                        metadata: ["http.address": "http://\(settings.httpHost):\(port)"])
+                })
+            try await application.runService()
+            await session.pool.close()
+        } catch {
+            await session.pool.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import EmbeddedPostgres
+import Logging
+import Postgres
+
+/// The database a command works on: the embedded cluster (started if need be) or the
+/// configured server, with a pool of connections.
+struct DatabaseSession {
+    enum Target: Encodable {
+        case embedded(dataDirectory: String)
+        case server(description: String)
+
+        var summary: String {
+            switch self {
+            case .embedded(let directory): "embedded PostgreSQL in \(directory) (unix socket only)"
+            case .server(let description): "PostgreSQL server at \(description)"
+            }
+        }
+
+        private enum CodingKeys: String, CodingKey { case kind, dataDirectory, server }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            switch self {
+            case .embedded(let directory):
+                try container.encode("embedded", forKey: .kind)
+                try container.encode(directory, forKey: .dataDirectory)
+            case .server(let description):
+                try container.encode("server", forKey: .kind)
+                try container.encode(description, forKey: .server)
+            }
+        }
+    }
+
+    let pool: PostgresPool
+    let target: Target
+    /// e.g. "15.18 (Debian 15.18-0+deb12u1)".
+    let serverVersion: String
+
+    /// Opens the database, runs `body`, and closes the pool whatever happens.
+    static func with<Value>(
+        _ settings: Settings, logger: Logger, _ body: (DatabaseSession) async throws -> Value
+    ) async throws -> Value {
+        let session = try await open(settings, logger: logger)
+        do {
+            let value = try await body(session)
+            await session.pool.close()
+            return value
+        } catch {
+            await session.pool.close()
+            throw error
+        }
+    }
+
+    static func open(_ settings: Settings, logger: Logger) async throws -> DatabaseSession {
+        let connectionString: ConnectionString
+        let target: Target
+        switch settings.database {
+        case .url(let url):
+            connectionString = try ConnectionString(url)
+            target = .server(description: connectionString.description)
+        case .embedded(let directory):
+            let cluster = EmbeddedPostgres(dataDirectory: directory, logger: logger)
+            let started = try await cluster.start()
+            connectionString = try ConnectionString(started.connectionString)
+            target = .embedded(dataDirectory: cluster.dataDirectory)
+        }
+        let pool = PostgresPool(
+            PostgresPoolConfiguration(
+                connection: PostgresConnectionConfiguration(
+                    connectionString: connectionString, logger: logger),
+                maximumConnections: settings.poolSize))
+        do {
+            // Connect now, so that a wrong URL or password fails here with one clear line
+            // rather than in the middle of the command's work.
+            let version = try await pool.withConnection { connection in
+                try await connection.query("SHOW server_version").single()
+                    .decode("server_version", as: String.self)
+            }
+            return DatabaseSession(pool: pool, target: target, serverVersion: version)
+        } catch {
+            await pool.close()
+            throw error
+        }
+    }
+}

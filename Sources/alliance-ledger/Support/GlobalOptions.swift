@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// Options every command takes: where the configuration and the database are.
+struct GlobalOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "JSON configuration file (env ALLIANCE_LEDGER_CONFIG; default \(Settings.defaultConfigFile) when present).",
+            valueName: "file"))
+    var config: String?
+
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp(
+            "PostgreSQL connection string or postgres:// URL (env DATABASE_URL). Without one, a private embedded cluster is used.",
+            valueName: "url"))
+    var databaseURL: String?
+
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp(
+            "Directory of the embedded PostgreSQL cluster (env ALLIANCE_LEDGER_DATA_DIR; default .alliance-ledger).",
+            valueName: "directory"))
+    var dataDirectory: String?
+
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp(
+            "trace, debug, info, notice, warning, error or critical (env ALLIANCE_LEDGER_LOG_LEVEL; default info).",
+            valueName: "level"))
+    var logLevel: String?
+
+    /// Resolves the configuration, with the flags of this command on top.
+    func settings(adding commandFlags: [SettingKey: String] = [:]) throws -> Settings {
+        var flags = commandFlags
+        flags[.databaseURL] = databaseURL
+        flags[.dataDir] = dataDirectory
+        flags[.logLevel] = logLevel
+        return try Settings.resolve(
+            flags: flags, environment: ProcessInfo.processInfo.environment, configFile: config)
+    }
+}
+
+extension Settings {
+    /// A logger on standard error at the configured level.
+    func logger(label: String = "alliance-ledger") -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import Logging
+
+/// One configurable value: its key in the JSON file, its environment variable and its flag.
+enum SettingKey: String, CaseIterable, Sendable {
+    case databaseURL
+    case dataDir
+    case poolSize
+    case httpHost
+    case httpPort
+    case publicBaseURL
+    case logLevel
+
+    /// Section and name in the JSON configuration file.
+    var fileKey: (section: String, name: String) {
+        switch self {
+        case .databaseURL: ("database", "url")
+        case .dataDir: ("database", "dataDir")
+        case .poolSize: ("database", "poolSize")
+        case .httpHost: ("http", "host")
+        case .httpPort: ("http", "port")
+        case .publicBaseURL: ("http", "publicBaseURL")
+        case .logLevel: ("log", "level")
+        }
+    }
+
+    var environmentVariable: String {
+        switch self {
+        case .databaseURL: "DATABASE_URL"
+        case .dataDir: "ALLIANCE_LEDGER_DATA_DIR"
+        case .poolSize: "ALLIANCE_LEDGER_POOL_SIZE"
+        case .httpHost: "ALLIANCE_LEDGER_HTTP_HOST"
+        case .httpPort: "ALLIANCE_LEDGER_HTTP_PORT"
+        case .publicBaseURL: "ALLIANCE_LEDGER_PUBLIC_BASE_URL"
+        case .logLevel: "ALLIANCE_LEDGER_LOG_LEVEL"
+        }
+    }
+
+    var flag: String {
+        switch self {
+        case .databaseURL: "--database-url"
+        case .dataDir: "--data-dir"
+        case .poolSize: "--pool-size"
+        case .httpHost: "--host"
+        case .httpPort: "--port"
+        case .publicBaseURL: "--public-base-url"
+        case .logLevel: "--log-level"
+        }
+    }
+
+    var isSecret: Bool { self == .databaseURL }
+}
+
+/// A value as found, with where it was found, so that errors can name their source.
+struct SettingValue: Equatable, Sendable {
+    let text: String
+    let source: String
+}
+
+enum SettingsError: Error, Equatable, CustomStringConvertible {
+    case invalidValue(source: String, value: String, expected: String)
+    case unreadableFile(path: String, reason: String)
+    case unknownKey(path: String, key: String)
+    case conflictingDatabase(String)
+
+    var description: String {
+        switch self {
+        case .invalidValue(let source, let value, let expected):
+            "\(source) is \"\(value)\", which is not \(expected)"
+        case .unreadableFile(let path, let reason):
+            "cannot read the configuration file \(path): \(reason)"
+        case .unknownKey(let path, let key):
+            "the configuration file \(path) has an unknown setting \"\(key)\" (known settings: "
+                + SettingKey.allCases.map { "\($0.fileKey.section).\($0.fileKey.name)" }
+                .joined(separator: ", ") + ")"
+        case .conflictingDatabase(let detail):
+            "\(detail): a database URL and an embedded data directory exclude each other, so "
+                + "set only one"
+        }
+    }
+}
+
+/// The effective configuration of one command.
+///
+/// Precedence, highest first: command-line flags, environment variables, the JSON file
+/// (`--config`, `ALLIANCE_LEDGER_CONFIG`, or `Config/alliance-ledger.json` when present),
+/// built-in defaults. The database is chosen by the highest layer that names one: a flag
+/// `--data-dir` beats an exported `DATABASE_URL`, and with no URL anywhere the private
+/// embedded cluster is used.
+struct Settings: Equatable, Sendable {
+    enum Database: Equatable, Sendable {
+        case url(String)
+        case embedded(dataDirectory: String)
+    }
+
+    static let defaultConfigFile = "Config/alliance-ledger.json"
+    static let defaultDataDirectory = ".alliance-ledger"
+
+    var database: Database
+    var poolSize: Int
+    var httpHost: String
+    var httpPort: Int
+    var publicBaseURL: String
+    var logLevel: Logger.Level
+    /// Where each value came from, for `config show`.
+    var sources: [SettingKey: String]
+
+    static func resolve(
+        flags: [SettingKey: String], environment: [String: String], configFile: String?
+    ) throws(SettingsError) -> Settings {
+        var flagLayer: [SettingKey: SettingValue] = [:]
+        for (key, text) in flags { flagLayer[key] = SettingValue(text: text, source: key.flag) }
+        let environmentLayer = environmentValues(environment)
+        let explicitFile = configFile ?? environment["ALLIANCE_LEDGER_CONFIG"].nonEmpty
+        let fileLayer = try fileValues(
+            path: explicitFile ?? defaultConfigFile, required: explicitFile != nil)
+        let layers = [flagLayer, environmentLayer, fileLayer]
+        var sources: [SettingKey: String] = [:]
+        func lookup(_ key: SettingKey, default fallback: String) -> SettingValue {
+            let found = layers.lazy.compactMap { $0[key] }.first
+            let value = found ?? SettingValue(text: fallback, source: "default")
+            sources[key] = value.source
+            return value
+        }
+
+        let database = try chooseDatabase(layers)
+        let host = lookup(.httpHost, default: "127.0.0.1")
+        let port = try parseInteger(
+            lookup(.httpPort, default: "8080"), in: 0...65535, expected: "a port number")
+        let publicBaseURL = lookup(.publicBaseURL, default: "http://\(host.text):\(port)")
+        guard publicBaseURL.text.hasPrefix("http://") || publicBaseURL.text.hasPrefix("https://")
+        else {
+            throw .invalidValue(
+                source: publicBaseURL.source, value: publicBaseURL.text,
+                expected: "an http:// or https:// URL")
+        }
+        let level = lookup(.logLevel, default: "info")
+        guard let logLevel = Logger.Level(rawValue: level.text.lowercased()) else {
+            throw .invalidValue(
+                source: level.source, value: level.text,
+                expected: "a log level (trace, debug, info, notice, warning, error, critical)")
+        }
+        let poolSize = try parseInteger(
+            lookup(.poolSize, default: "8"), in: 1...200, expected: "a pool size from 1 to 200")
+        for key in [SettingKey.databaseURL, .dataDir] {
+            sources[key] = layers.lazy.compactMap { $0[key]?.source }.first
+        }
+        return Settings(
+            database: database,
+            poolSize: poolSize,
+            httpHost: host.text, httpPort: port,
+            publicBaseURL: String(publicBaseURL.text.trimmingSuffix("/")),
+            logLevel: logLevel, sources: sources)
+    }
+
+    private static func chooseDatabase(
+        _ layers: [[SettingKey: SettingValue]]
+    ) throws(SettingsError) -> Database {
+        for layer in layers {
+            switch (layer[.databaseURL], layer[.dataDir]) {
+            case (let url?, let directory?):
+                throw .conflictingDatabase("both \(url.source) and \(directory.source) are set")
+            case (let url?, nil):
+                return .url(url.text)
+            case (nil, let directory?):
+                return .embedded(dataDirectory: directory.text)
+            case (nil, nil):
+                continue
+            }
+        }
+        return .embedded(dataDirectory: defaultDataDirectory)
+    }
+
+    private static func environmentValues(_ environment: [String: String]) -> [SettingKey: SettingValue] {
+        var values: [SettingKey: SettingValue] = [:]
+        for key in SettingKey.allCases {
+            if let text = environment[key.environmentVariable].nonEmpty {
+                values[key] = SettingValue(text: text, source: key.environmentVariable)
+            }
+        }
+        return values
+    }
+
+    /// Reads the JSON file; a missing default file is no error, an unknown key is.
+    private static func fileValues(
+        path: String, required: Bool
+    ) throws(SettingsError) -> [SettingKey: SettingValue] {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if required { throw .unreadableFile(path: path, reason: "no such file") }
+            return [:]
+        }
+        let document: Any
+        do {
+            document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw .unreadableFile(path: path, reason: "it is not valid JSON")
+        }
+        guard let sections = document as? [String: Any] else {
+            throw .unreadableFile(path: path, reason: "the top level must be an object")
+        }
+        var values: [SettingKey: SettingValue] = [:]
+        for (sectionName, section) in sections {
+            guard let settings = section as? [String: Any] else {
+                throw .unknownKey(path: path, key: sectionName)
+            }
+            for (name, value) in settings {
+                guard
+                    let key = SettingKey.allCases.first(where: {
+                        $0.fileKey == (sectionName, name)
+                    })
+                else { throw .unknownKey(path: path, key: "\(sectionName).\(name)") }
+                let source = "\(path) \(sectionName).\(name)"
+                switch value {
+                case is NSNull: continue
+                case let text as String: values[key] = SettingValue(text: text, source: source)
+                case let number as NSNumber:
+                    values[key] = SettingValue(text: number.stringValue, source: source)
+                default:
+                    throw .invalidValue(
+                        source: source, value: "\(value)", expected: "a string or a number")
+                }
+            }
+        }
+        return values
+    }
+
+    private static func parseInteger(
+        _ value: SettingValue, in range: ClosedRange<Int>, expected: String
+    ) throws(SettingsError) -> Int {
+        guard let number = Int(value.text), range.contains(number) else {
+            throw .invalidValue(source: value.source, value: value.text, expected: expected)
+        }
+        return number
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// Nil for a missing or empty string: an exported but empty variable means "unset".
+    var nonEmpty: String? {
+        guard let self, !self.isEmpty else { return nil }
+        return self
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> Substring {
+        hasSuffix(suffix) ? dropLast(suffix.count) : Substring(self)
+    }
+}

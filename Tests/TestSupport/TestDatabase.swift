@@ -1,0 +1,84 @@
+import Foundation
+public import Postgres
+
+/// A database of one test's own, dropped when the test ends.
+public struct TestDatabase: Sendable {
+    public let name: String
+    public let connectionString: ConnectionString
+    /// A small pool on this database; closed when the test ends.
+    public let pool: PostgresPool
+
+    /// Runs `body` with a new database: a clone of the migrated schema template, or an empty
+    /// database when `migrated` is false.
+    public static func with<Value>(
+        migrated: Bool = true, _ body: (TestDatabase) async throws -> Value
+    ) async throws -> Value {
+        let cluster = TestCluster.shared
+        let admin = try await cluster.adminPool()
+        let name = "test_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "")
+        let template = migrated ? try await cluster.migratedTemplate() : "template0"
+        try await createDatabase(name, from: template, admin: admin)
+        let connectionString = try await cluster.adminConnectionString().setting("dbname", to: name)
+        let database = TestDatabase(
+            name: name, connectionString: connectionString,
+            pool: PostgresPool(
+                PostgresPoolConfiguration(
+                    connection: PostgresConnectionConfiguration(
+                        connectionString: connectionString, logger: TestCluster.logger),
+                    maximumConnections: 4, acquireTimeout: .seconds(30))))
+        do {
+            let value = try await body(database)
+            await database.drop(admin: admin)
+            return value
+        } catch {
+            await database.drop(admin: admin)
+            throw error
+        }
+    }
+
+    /// Opens a connection of its own, outside the pool.
+    public func connect(applicationName: String = "alliance-ledger-tests") async throws -> PostgresConnection {
+        try await PostgresConnection.connect(configuration(applicationName: applicationName))
+    }
+
+    public func configuration(applicationName: String = "alliance-ledger-tests") -> PostgresConnectionConfiguration {
+        PostgresConnectionConfiguration(
+            connectionString: connectionString, applicationName: applicationName,
+            logger: TestCluster.logger)
+    }
+
+    /// A pool of its own on this database, for tests of the pool itself.
+    public func makePool(
+        maximumConnections: Int, maximumWaiters: Int = 1000, acquireTimeout: Duration = .seconds(30),
+        applicationName: String = "alliance-ledger-tests"
+    ) -> PostgresPool {
+        PostgresPool(
+            PostgresPoolConfiguration(
+                connection: configuration(applicationName: applicationName),
+                maximumConnections: maximumConnections, maximumWaiters: maximumWaiters,
+                acquireTimeout: acquireTimeout))
+    }
+
+    /// Cloning fails while another session is connected to the template; on a shared server
+    /// another test run may be, briefly, so the clone is retried.
+    private static func createDatabase(_ name: String, from template: String, admin: PostgresPool) async throws {
+        for attempt in 1...20 {
+            do {
+                try await admin.withConnection { connection in
+                    try await connection.execute(
+                        "CREATE DATABASE \(identifier: name) TEMPLATE \(identifier: template)")
+                }
+                return
+            } catch let error as PostgresError where error.sqlState?.rawValue == "55006" && attempt < 20 {
+                try await Task.sleep(for: .milliseconds(50 * attempt))
+            }
+        }
+    }
+
+    private func drop(admin: PostgresPool) async {
+        await pool.close()
+        _ = try? await admin.withConnection { connection in
+            try await connection.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
+        }
+    }
+}
