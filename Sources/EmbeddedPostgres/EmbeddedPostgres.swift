@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 public import Logging
 import Postgres
@@ -361,14 +360,13 @@ public struct EmbeddedPostgres: Sendable {
         return try body()
     }
 
-    /// Runs blocking process work on a dispatch thread instead of the cooperative pool.
+    /// Runs blocking process work (waiting for initdb and pg_ctl) on a thread of its own,
+    /// never on the cooperative pool or a width-limited dispatch pool.
     private func offload<Value: Sendable>(
         _ work: @escaping @Sendable () throws -> Value
     ) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try work() })
-            }
+            Thread { continuation.resume(with: Result { try work() }) }.start()
         }
     }
 }

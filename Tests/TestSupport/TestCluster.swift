@@ -149,4 +149,3 @@ public actor TestCluster {
         try await server().adminPool
     }
 }
-

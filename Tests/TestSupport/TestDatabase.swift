@@ -37,11 +37,14 @@ public struct TestDatabase: Sendable {
     }
 
     /// Opens a connection of its own, outside the pool.
-    public func connect(applicationName: String = "alliance-ledger-tests") async throws -> PostgresConnection {
+    public func connect(applicationName: String = "alliance-ledger-tests") async throws -> PostgresConnection
+    {
         try await PostgresConnection.connect(configuration(applicationName: applicationName))
     }
 
-    public func configuration(applicationName: String = "alliance-ledger-tests") -> PostgresConnectionConfiguration {
+    public func configuration(applicationName: String = "alliance-ledger-tests")
+        -> PostgresConnectionConfiguration
+    {
         PostgresConnectionConfiguration(
             connectionString: connectionString, applicationName: applicationName,
             logger: TestCluster.logger)
@@ -61,7 +64,9 @@ public struct TestDatabase: Sendable {
 
     /// Cloning fails while another session is connected to the template; on a shared server
     /// another test run may be, briefly, so the clone is retried.
-    private static func createDatabase(_ name: String, from template: String, admin: PostgresPool) async throws {
+    private static func createDatabase(_ name: String, from template: String, admin: PostgresPool)
+        async throws
+    {
         for attempt in 1...20 {
             do {
                 try await admin.withConnection { connection in

@@ -40,7 +40,9 @@ public struct ConnectionString: Sendable, CustomStringConvertible {
 
     /// Builds a `key=value` connection string, quoting every value.
     public init(options: [String: String]) throws(PostgresError) {
-        let parts = options.sorted { $0.key < $1.key }.map { "\($0.key)=\(ConnectionString.quoted($0.value))" }
+        let parts = options.sorted { $0.key < $1.key }.map {
+            "\($0.key)=\(ConnectionString.quoted($0.value))"
+        }
         try self.init(parts.joined(separator: " "))
     }
 

@@ -19,7 +19,7 @@ public actor PostgresConnection {
 
     /// A process-unique number for logs.
     public nonisolated let id: Int
-    private nonisolated let executor: BlockingSerialExecutor
+    private nonisolated let executor: ThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
     }
@@ -39,7 +39,7 @@ public actor PostgresConnection {
         let id = PostgresConnection.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         self.id = id
         self.configuration = configuration
-        executor = BlockingSerialExecutor(label: "postgres.connection.\(id)")
+        executor = ThreadExecutor()
         noticeSink = NoticeSink(logger: configuration.logger, connectionID: id)
     }
 
@@ -260,6 +260,11 @@ public actor PostgresConnection {
     }
 
     /// Runs a blocking libpq call so that cancelling the task cancels the statement.
+    ///
+    /// The operation closure refers to `self`, which is what makes Swift isolate it to this
+    /// actor: a closure that captured nothing of the actor would run on the cooperative pool,
+    /// concurrently with the actor's own jobs. The precondition turns any regression of that
+    /// into a crash rather than a data race on the `PGconn`.
     private func cancellable<T>(
         _ body: () throws(PostgresError) -> T
     ) async throws(PostgresError) -> T {
@@ -270,7 +275,8 @@ public actor PostgresConnection {
         canceller.statementStarted()
         defer { canceller.statementFinished() }
         let result = await withTaskCancellationHandler {
-            Result { () throws(PostgresError) -> T in try body() }
+            self.preconditionIsolated("libpq calls run only on the connection's own thread")
+            return Result { () throws(PostgresError) -> T in try body() }
         } onCancel: {
             canceller.cancelRunningStatement()
         }
@@ -437,12 +443,18 @@ public actor PostgresConnection {
     /// failing the caller's first statement.
     public func checkAlive() -> Bool {
         guard isReusable, let pointer = handle?.pointer else { return false }
-        var descriptor = pollfd(fd: PQsocket(pointer), events: Int16(POLLIN), revents: 0)
-        let ready = poll(&descriptor, 1, 0)
-        guard ready > 0 else { return ready == 0 }
-        guard PQconsumeInput(pointer) == 1 else { return false }
-        while let notification = PQnotifies(pointer) { PQfreemem(notification) }
-        return PQstatus(pointer) == CONNECTION_OK && PQisBusy(pointer) == 0
+        // The error message and the end-of-file may arrive in separate reads, and libpq
+        // reports the end only on the read that finds it, so keep reading while the socket
+        // has something, a bounded number of times.
+        for _ in 0..<4 {
+            var descriptor = pollfd(fd: PQsocket(pointer), events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 0)
+            guard ready > 0 else { return ready == 0 && PQstatus(pointer) == CONNECTION_OK }
+            guard PQconsumeInput(pointer) == 1 else { return false }
+            while let notification = PQnotifies(pointer) { PQfreemem(notification) }
+            guard PQstatus(pointer) == CONNECTION_OK, PQisBusy(pointer) == 0 else { return false }
+        }
+        return false
     }
 
     /// Closes the session. Further statements fail with `.connection`.

@@ -1,0 +1,210 @@
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+/// Server errors carry their fields; transactions commit, roll back and retry as promised.
+@Suite struct ErrorAndTransactionTests {
+    private func makeAccounts(_ connection: PostgresConnection) async throws {
+        try await connection.execute(
+            """
+            CREATE TABLE accounts (
+                code text CONSTRAINT accounts_code_key UNIQUE,
+                balance bigint NOT NULL CONSTRAINT accounts_balance_floor CHECK (balance >= 0)
+            )
+            """)
+    }
+
+    @Test func serverErrorsNameTheirConstraintAndHideRowData() async throws {
+        try await TestDatabase.with { database in
+            let connection = try await database.connect()
+            try await makeAccounts(connection)
+            try await connection.execute("INSERT INTO accounts VALUES (\("partner:slam:funding"), 0)")
+            let duplicate = await #expect(throws: PostgresError.self) {
+                try await connection.execute("INSERT INTO accounts VALUES (\("partner:slam:funding"), 5)")
+            }
+            #expect(duplicate?.kind == .server)
+            #expect(duplicate?.sqlState == .uniqueViolation)
+            #expect(duplicate?.violates(constraint: "accounts_code_key") == true)
+            #expect(duplicate?.table == "accounts")
+            #expect(duplicate?.detail?.contains("partner:slam:funding") == true)
+            #expect(duplicate?.description.contains("partner:slam:funding") == false)
+            #expect(duplicate?.description.contains("unique_violation") == true)
+
+            let negative = await #expect(throws: PostgresError.self) {
+                try await connection.execute("INSERT INTO accounts VALUES (\("x"), \(Int64(-1)))")
+            }
+            #expect(negative?.sqlState == .checkViolation)
+            #expect(negative?.constraint == "accounts_balance_floor")
+
+            let syntax = await #expect(throws: PostgresError.self) {
+                try await connection.execute("SELEC 1")
+            }
+            #expect(syntax?.sqlState == .syntaxError)
+            #expect(syntax?.position == 1)
+
+            // Overflow beyond Int64 is the server's error, not a wrapped-around number.
+            let overflow = await #expect(throws: PostgresError.self) {
+                try await connection.query("SELECT \(Int64.max) + 1 AS n")
+            }
+            #expect(overflow?.sqlState == .numericValueOutOfRange)
+            // The connection is still good after each error.
+            #expect(try await connection.query("SELECT 1 AS one").single().decode("one", as: Int32.self) == 1)
+            await connection.close()
+        }
+    }
+
+    @Test func aThrowingBodyRollsEverythingBack() async throws {
+        struct Abort: Error {}
+        try await TestDatabase.with { database in
+            try await database.pool.withConnection { try await makeAccounts($0) }
+            await #expect(throws: Abort.self) {
+                try await database.pool.withTransaction { connection in
+                    try await connection.execute("INSERT INTO accounts VALUES (\("a"), 10)")
+                    throw Abort()
+                }
+            }
+            await #expect(throws: PostgresError.self) {
+                try await database.pool.withTransaction { connection in
+                    try await connection.execute("INSERT INTO accounts VALUES (\("b"), 10)")
+                    try await connection.execute("INSERT INTO accounts VALUES (\("c"), -10)")
+                }
+            }
+            let count = try await database.pool.withConnection { connection in
+                try await connection.query("SELECT count(*) AS n FROM accounts").single().decode(
+                    "n", as: Int64.self)
+            }
+            #expect(count == 0)
+            let statistics = await database.pool.statistics
+            #expect(statistics.leased == 0)
+        }
+    }
+
+    @Test func aSwallowedErrorCannotCommitSilently() async throws {
+        try await TestDatabase.with { database in
+            try await database.pool.withConnection { try await makeAccounts($0) }
+            let error = await #expect(throws: PostgresError.self) {
+                try await database.pool.withTransaction { connection in
+                    try await connection.execute("INSERT INTO accounts VALUES (\("a"), 1)")
+                    // The body catches the failure and carries on, as buggy code might.
+                    _ = try? await connection.execute("INSERT INTO accounts VALUES (\("a"), 1)")
+                }
+            }
+            #expect(error?.sqlState == .inFailedTransaction)
+            let count = try await database.pool.withConnection { connection in
+                try await connection.query("SELECT count(*) AS n FROM accounts").single().decode(
+                    "n", as: Int64.self)
+            }
+            #expect(count == 0)
+        }
+    }
+
+    @Test(arguments: ["serialization_failure", "deadlock_detected"])
+    func transientFailuresAreRetried(condition: String) async throws {
+        try await TestDatabase.with { database in
+            try await database.pool.withConnection { try await makeAccounts($0) }
+            let attempts = Counter()
+            try await database.pool.withTransaction(.serializable, maximumAttempts: 5) { connection in
+                let attempt = attempts.increment()
+                try await connection.execute("INSERT INTO accounts VALUES (\("a\(attempt)"), 1)")
+                if attempt < 3 {
+                    try await connection.execute(raise(condition))
+                }
+            }
+            #expect(attempts.current == 3)
+            let codes = try await database.pool.withConnection { connection in
+                try await connection.query("SELECT code FROM accounts").map {
+                    try $0.decode("code", as: String.self)
+                }
+            }
+            #expect(codes == ["a3"])
+        }
+    }
+
+    @Test func retriesStopAtTheLimit() async throws {
+        try await TestDatabase.with { database in
+            let attempts = Counter()
+            let error = await #expect(throws: PostgresError.self) {
+                try await database.pool.withTransaction(maximumAttempts: 3) { connection in
+                    attempts.increment()
+                    try await connection.execute(raise("serialization_failure"))
+                }
+            }
+            #expect(error?.sqlState == .serializationFailure)
+            #expect(attempts.current == 3)
+        }
+    }
+
+    /// A genuine write-skew between two SERIALIZABLE transactions: both read the total, then
+    /// each inserts. PostgreSQL aborts one with 40001; the pool runs it again, and the second
+    /// run sees the first's row.
+    @Test func realSerializationConflictsResolveByRetrying() async throws {
+        try await TestDatabase.with { database in
+            try await database.pool.withConnection { connection in
+                try await connection.execute("CREATE TABLE ledger (amount bigint NOT NULL)")
+            }
+            let bothRead = Barrier(parties: 2)
+            let attempts = Counter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        try await database.pool.withTransaction(.serializable, maximumAttempts: 10) {
+                            connection in
+                            let attempt = attempts.increment()
+                            let total = try await connection.query(
+                                "SELECT coalesce(sum(amount), 0)::bigint AS total FROM ledger"
+                            ).single().decode("total", as: Int64.self)
+                            if attempt <= 2 { await bothRead.arriveAndWait() }
+                            try await connection.execute("INSERT INTO ledger VALUES (\(total + 1))")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(attempts.current >= 3)
+            let amounts = try await database.pool.withConnection { connection in
+                try await connection.query("SELECT amount FROM ledger ORDER BY amount")
+                    .map { try $0.decode("amount", as: Int64.self) }
+            }
+            #expect(amounts == [1, 2])
+        }
+    }
+
+    @Test func nestedTransactionsAreRefused() async throws {
+        try await TestDatabase.with { database in
+            let error = await #expect(throws: PostgresError.self) {
+                try await database.pool.withTransaction { connection in
+                    try await connection.withTransaction { _ in }
+                }
+            }
+            #expect(error?.kind == .misuse)
+        }
+    }
+
+    private func raise(_ condition: String) -> PostgresQuery {
+        condition == "deadlock_detected"
+            ? "DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = 'deadlock_detected'; END $$"
+            : "DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = 'serialization_failure'; END $$"
+    }
+}
+
+/// Lets a fixed number of tasks wait until all of them have arrived.
+actor Barrier {
+    private let parties: Int
+    private var arrived = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(parties: Int) {
+        self.parties = parties
+    }
+
+    func arriveAndWait() async {
+        arrived += 1
+        if arrived == parties {
+            for continuation in waiting { continuation.resume() }
+            waiting = []
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+}

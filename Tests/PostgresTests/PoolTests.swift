@@ -1,0 +1,206 @@
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+/// The pool against a real server: bounded, fair, and self-healing.
+@Suite struct PoolTests {
+    @Test func exhaustionTimesOutAndRecovers() async throws {
+        try await TestDatabase.with { database in
+            let pool = database.makePool(maximumConnections: 2, acquireTimeout: .milliseconds(300))
+            let holding = Barrier(parties: 3)
+            let release = Barrier(parties: 3)
+            let holders = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<2 {
+                        group.addTask {
+                            try await pool.withConnection { _ in
+                                await holding.arriveAndWait()
+                                await release.arriveAndWait()
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            await holding.arriveAndWait()
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { _ in }
+            }
+            #expect(error?.kind == .poolTimeout)
+            #expect(await pool.statistics.open == 2)
+            await release.arriveAndWait()
+            try await holders.value
+            let rows = try await pool.withConnection { connection in
+                try await connection.query("SELECT 1 AS one")
+            }
+            #expect(rows.count == 1)
+            await pool.close()
+        }
+    }
+
+    @Test func tooManyWaitersAreTurnedAwayAtOnce() async throws {
+        try await TestDatabase.with { database in
+            let pool = database.makePool(
+                maximumConnections: 1, maximumWaiters: 1, acquireTimeout: .seconds(30))
+            let holding = Barrier(parties: 2)
+            let release = Barrier(parties: 2)
+            let holder = Task {
+                try await pool.withConnection { _ in
+                    await holding.arriveAndWait()
+                    await release.arriveAndWait()
+                }
+            }
+            await holding.arriveAndWait()
+            let waiter = Task { try await pool.withConnection { _ in } }
+            while await pool.statistics.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            let error = await #expect(throws: PostgresError.self) { try await pool.withConnection { _ in } }
+            #expect(error?.kind == .poolOverloaded)
+            await release.arriveAndWait()
+            try await holder.value
+            try await waiter.value
+            await pool.close()
+        }
+    }
+
+    @Test func aTerminatedBackendIsReplaced() async throws {
+        try await TestDatabase.with { database in
+            let pool = database.makePool(maximumConnections: 1)
+            let firstPID = try await pool.withConnection { await $0.backendPID }
+            let admin = try await database.connect()
+            let terminated = try await admin.query("SELECT pg_terminate_backend(\(firstPID)) AS done")
+                .single()
+            #expect(try terminated.decode("done", as: Bool.self))
+            // pg_terminate_backend only signals; wait until the backend has gone.
+            while try await !admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = \(firstPID)").isEmpty {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let secondPID = try await pool.withConnection { connection in
+                try await connection.execute("SELECT 1")
+                return await connection.backendPID
+            }
+            #expect(secondPID != firstPID)
+            #expect(await pool.statistics.open == 1)
+            await admin.close()
+            await pool.close()
+        }
+    }
+
+    @Test func connectionsLeftInATransactionAreNotReused() async throws {
+        try await TestDatabase.with { database in
+            let pool = database.makePool(maximumConnections: 1)
+            let firstPID = try await pool.withConnection { connection in
+                try await connection.execute("BEGIN")
+                return await connection.backendPID
+            }
+            let secondPID = try await pool.withConnection { connection in
+                #expect(await connection.transactionStatus == .idle)
+                return await connection.backendPID
+            }
+            #expect(firstPID != secondPID)
+            await pool.close()
+        }
+    }
+
+    @Test func manyTasksShareAFewConnections() async throws {
+        try await TestDatabase.with { database in
+            let application = "pool-share-\(UUID().uuidString.prefix(8))"
+            let pool = database.makePool(maximumConnections: 4, applicationName: application)
+            let peak = Counter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<200 {
+                    group.addTask {
+                        try await pool.withConnection { connection in
+                            let open = try await connection.query(
+                                "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = \(application)"
+                            ).single().decode("n", as: Int.self)
+                            peak.raise(to: open)
+                            let echoed = try await connection.query("SELECT \(task) AS t").single()
+                            #expect(try echoed.decode("t", as: Int.self) == task)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(peak.current <= 4)
+            let statistics = await pool.statistics
+            #expect(statistics.leased == 0 && statistics.waiting == 0 && statistics.open <= 4)
+            await pool.close()
+        }
+    }
+
+    @Test func closingFailsWaitersAndLaterCalls() async throws {
+        try await TestDatabase.with { database in
+            let pool = database.makePool(maximumConnections: 1)
+            let holding = Barrier(parties: 2)
+            let release = Barrier(parties: 2)
+            let holder = Task {
+                try await pool.withConnection { _ in
+                    await holding.arriveAndWait()
+                    await release.arriveAndWait()
+                }
+            }
+            await holding.arriveAndWait()
+            let waiter = Task { try await pool.withConnection { _ in } }
+            while await pool.statistics.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            await pool.close()
+            let waiterError = try #require(await waiter.result.failure as? PostgresError)
+            #expect(waiterError.kind == .poolClosed)
+            await release.arriveAndWait()
+            try await holder.value
+            #expect(await pool.statistics.open == 0)
+            let later = await #expect(throws: PostgresError.self) { try await pool.withConnection { _ in } }
+            #expect(later?.kind == .poolClosed)
+        }
+    }
+
+    @Test func aCancelledWaiterLeavesTheQueue() async throws {
+        try await TestDatabase.with { database in
+            let pool = database.makePool(maximumConnections: 1)
+            let holding = Barrier(parties: 2)
+            let release = Barrier(parties: 2)
+            let holder = Task {
+                try await pool.withConnection { _ in
+                    await holding.arriveAndWait()
+                    await release.arriveAndWait()
+                }
+            }
+            await holding.arriveAndWait()
+            let waiter = Task { try await pool.withConnection { _ in } }
+            while await pool.statistics.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            waiter.cancel()
+            let error = try #require(await waiter.result.failure as? PostgresError)
+            #expect(error.kind == .cancelled)
+            #expect(await pool.statistics.waiting == 0)
+            await release.arriveAndWait()
+            try await holder.value
+            await pool.close()
+        }
+    }
+
+    @Test func anUnreachableServerFailsEveryWaiterPromptly() async throws {
+        let pool = PostgresPool(
+            PostgresPoolConfiguration(
+                connection: PostgresConnectionConfiguration(
+                    connectionString: try ConnectionString("host=/nonexistent-alliance-ledger dbname=x"),
+                    logger: TestCluster.logger),
+                maximumConnections: 2, acquireTimeout: .seconds(60)))
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: PostgresError.Kind?.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    do {
+                        try await pool.withConnection { _ in }
+                        return nil
+                    } catch let error as PostgresError {
+                        return error.kind
+                    }
+                }
+            }
+            for try await kind in group { #expect(kind == .connection) }
+        }
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(await pool.statistics.open == 0)
+        await pool.close()
+    }
+}
