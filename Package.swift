@@ -29,6 +29,8 @@ let package = Package(
         .package(
             url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1",
             traits: ["FullFoundation"]),
+        // Tests only: reads docker-compose.yml.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libpq, the C client library. Never imported outside `Postgres`.
@@ -133,7 +135,11 @@ let package = Package(
         ),
         .testTarget(
             name: "alliance-ledgerTests",
-            dependencies: ["alliance-ledger", "TestSupport", "Postgres"],
+            dependencies: [
+                "alliance-ledger", "TestSupport", "Postgres", "AllianceLedger", "EmbeddedPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -32,6 +32,9 @@ public struct EmbeddedPostgres: Sendable {
     public let durable: Bool
     /// The server's `max_connections`, fixed when the cluster is created.
     public let maximumConnections: Int
+    /// Where initdb and pg_ctl live; nil to search PATH, `pg_config --bindir` and
+    /// /usr/lib/postgresql.
+    public let serverProgramsDirectory: String?
     private let logger: Logger
 
     public struct Started: Sendable {
@@ -45,8 +48,10 @@ public struct EmbeddedPostgres: Sendable {
 
     public init(
         dataDirectory: String, databaseName: String = "alliance_ledger", durable: Bool = true,
-        maximumConnections: Int = 100, logger: Logger = Logger(label: "embedded-postgres")
+        maximumConnections: Int = 100, serverProgramsDirectory: String? = nil,
+        logger: Logger = Logger(label: "embedded-postgres")
     ) {
+        self.serverProgramsDirectory = serverProgramsDirectory
         precondition(maximumConnections >= 10, "the server needs a few connections for itself")
         self.maximumConnections = maximumConnections
         let absolute =
@@ -97,8 +102,7 @@ public struct EmbeddedPostgres: Sendable {
             }
             let user = try serverUser()
             return try withLock { () throws -> Bool in
-                let programs = try ServerPrograms.locate(
-                    matching: clusterVersion(), clusterDirectory: dataDirectory)
+                let programs = try locatePrograms(matching: clusterVersion())
                 guard try isRunning(programs, as: user) else { return false }
                 try ProcessRunner.runChecked(
                     programs.pgCtl, ["stop", "-D", clusterDirectory, "-m", "fast", "-w", "-t", "60"],
@@ -113,7 +117,7 @@ public struct EmbeddedPostgres: Sendable {
     /// throwaway clusters in exit handlers, where nothing can be awaited.
     public func stopImmediately() {
         guard let version = clusterVersion(),
-            let programs = try? ServerPrograms.locate(matching: version, clusterDirectory: dataDirectory),
+            let programs = try? locatePrograms(matching: version),
             let user = try? serverUser()
         else { return }
         _ = try? ProcessRunner.run(
@@ -125,8 +129,7 @@ public struct EmbeddedPostgres: Sendable {
     public func isRunning() async throws -> Bool {
         try await offload { () throws -> Bool in
             guard let version = clusterVersion() else { return false }
-            let programs = try ServerPrograms.locate(
-                matching: version, clusterDirectory: dataDirectory)
+            let programs = try locatePrograms(matching: version)
             return try isRunning(programs, as: try serverUser())
         }
     }
@@ -137,8 +140,7 @@ public struct EmbeddedPostgres: Sendable {
         let user = try prepareDirectory()
         return try withLock {
             let existingVersion = clusterVersion()
-            let programs = try ServerPrograms.locate(
-                matching: existingVersion, clusterDirectory: dataDirectory)
+            let programs = try locatePrograms(matching: existingVersion)
             if existingVersion == nil { try initialise(programs, as: user) }
             if try isRunning(programs, as: user) {
                 return (false, true)
@@ -322,18 +324,33 @@ public struct EmbeddedPostgres: Sendable {
         }
     }
 
+    /// Concurrent CREATE DATABASE of one name can fail on the catalog's unique index rather
+    /// than with "already exists", so the check and the creation hold an advisory lock.
     private func createDatabase(on connection: PostgresConnection) async throws(PostgresError) {
+        try await connection.execute("SELECT pg_advisory_lock(\(EmbeddedPostgres.createDatabaseLockKey))")
         let existing = try await connection.query(
             "SELECT 1 FROM pg_database WHERE datname = \(databaseName)")
         guard existing.isEmpty else { return }
-        do {
-            try await connection.execute("CREATE DATABASE \(identifier: databaseName)")
-        } catch  where error.sqlState == .duplicateDatabase {
-            // Another process created it between our check and our CREATE.
-        }
+        try await connection.execute("CREATE DATABASE \(identifier: databaseName)")
     }
 
+    /// The advisory lock key for creating the database: the ASCII bytes of "CreateDB".
+    private static let createDatabaseLockKey: Int64 = 0x4372_6561_7465_4442
+
     // MARK: Helpers
+
+    private func locatePrograms(matching version: String?) throws(EmbeddedPostgresError) -> ServerPrograms {
+        if let serverProgramsDirectory {
+            do {
+                return try ServerPrograms.locate(
+                    matching: version, clusterDirectory: dataDirectory,
+                    candidates: [serverProgramsDirectory])
+            } catch .serverProgramsNotFound {
+                throw .serverProgramsNotFound(searched: [serverProgramsDirectory])
+            }
+        }
+        return try ServerPrograms.locate(matching: version, clusterDirectory: dataDirectory)
+    }
 
     /// The major version that created the cluster, from its PG_VERSION file.
     private func clusterVersion() -> String? {

@@ -153,3 +153,20 @@ struct SplitMix {
         return value ^ (value >> 31)
     }
 }
+
+/// Which failures a transaction may start over after.
+@Suite struct TransactionRetryRuleTests {
+    @Test func onlyConflictsAndDeadConnectionsBeforeTheBodyAreRetried() {
+        let serialization = PostgresError(.server, "x", sqlState: .serializationFailure)
+        let deadlock = PostgresError(.server, "x", sqlState: .deadlockDetected)
+        let unique = PostgresError(.server, "x", sqlState: .uniqueViolation)
+        let lost = PostgresError(.connection, "server closed the connection unexpectedly")
+        #expect(PostgresPool.canRetry(serialization, bodyStarted: true))
+        #expect(PostgresPool.canRetry(deadlock, bodyStarted: true))
+        #expect(!PostgresPool.canRetry(unique, bodyStarted: true))
+        #expect(PostgresPool.canRetry(lost, bodyStarted: false))
+        // Once the body ran, a lost connection may have lost a COMMIT that happened: never
+        // run it again blindly.
+        #expect(!PostgresPool.canRetry(lost, bodyStarted: true))
+    }
+}

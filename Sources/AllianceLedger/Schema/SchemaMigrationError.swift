@@ -7,6 +7,7 @@ public enum SchemaMigrationError: Error, Sendable, Equatable, CustomStringConver
     case checksumMismatch(name: String, recorded: String, current: String)
     case unknownAppliedMigration(version: Int, name: String)
     case migrationFailed(name: String, line: Int?, reason: String)
+    case transactionControl(name: String, keyword: String, line: Int)
     case transactionEnded(name: String)
 
     public var description: String {
@@ -29,6 +30,9 @@ public enum SchemaMigrationError: Error, Sendable, Equatable, CustomStringConver
         case .migrationFailed(let name, let line, let reason):
             "migration \(name) failed\(line.map { " at line \($0)" } ?? ""): \(reason); "
                 + "nothing was applied"
+        case .transactionControl(let name, let keyword, let line):
+            "migration \(name) has \(keyword) at line \(line): remove it, since every migration "
+                + "runs inside the migrator's one transaction; nothing was applied"
         case .transactionEnded(let name):
             "migration \(name) ends the transaction it runs in: remove its BEGIN, COMMIT or "
                 + "ROLLBACK, since every migration runs inside the migrator's transaction"

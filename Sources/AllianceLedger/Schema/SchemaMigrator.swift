@@ -81,6 +81,12 @@ public struct SchemaMigrator: Sendable {
             try refuseDrift(statuses)
             let pending = statuses.filter { $0.state == .pending }.map { migrations[$0.version - 1] }
             for migration in pending {
+                if let finding = TransactionControlScanner.firstTransactionControl(in: migration.sql) {
+                    throw SchemaMigrationError.transactionControl(
+                        name: migration.name, keyword: finding.keyword, line: finding.line)
+                }
+            }
+            for migration in pending {
                 try await apply(migration, on: connection)
             }
             return pending

@@ -1,5 +1,6 @@
 import CLibPQ
 import Logging
+import Synchronization
 
 /// Receives the server's NOTICE and WARNING messages for one connection.
 ///
@@ -8,6 +9,11 @@ import Logging
 final class NoticeSink: Sendable {
     let logger: Logger
     let connectionID: Int
+    private let fatalReceived = Atomic<Bool>(false)
+
+    /// True once the server sent a FATAL message outside any statement: the session is ending
+    /// (terminated backend, shutdown), even if the socket has not closed yet.
+    var sessionIsEnding: Bool { fatalReceived.load(ordering: .acquiring) }
 
     init(logger: Logger, connectionID: Int) {
         self.logger = logger
@@ -15,6 +21,9 @@ final class NoticeSink: Sendable {
     }
 
     func receive(severity: String, message: String) {
+        if severity == "FATAL" || severity == "PANIC" {
+            fatalReceived.store(true, ordering: .releasing)
+        }
         logger.debug(
             "server notice",
             metadata: [

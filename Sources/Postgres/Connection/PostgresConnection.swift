@@ -449,10 +449,13 @@ public actor PostgresConnection {
         for _ in 0..<4 {
             var descriptor = pollfd(fd: PQsocket(pointer), events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, 0)
-            guard ready > 0 else { return ready == 0 && PQstatus(pointer) == CONNECTION_OK }
+            guard ready > 0 else {
+                return ready == 0 && PQstatus(pointer) == CONNECTION_OK && !noticeSink.sessionIsEnding
+            }
             guard PQconsumeInput(pointer) == 1 else { return false }
             while let notification = PQnotifies(pointer) { PQfreemem(notification) }
-            guard PQstatus(pointer) == CONNECTION_OK, PQisBusy(pointer) == 0 else { return false }
+            guard PQstatus(pointer) == CONNECTION_OK, PQisBusy(pointer) == 0, !noticeSink.sessionIsEnding
+            else { return false }
         }
         return false
     }

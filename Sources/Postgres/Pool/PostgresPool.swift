@@ -86,6 +86,8 @@ public actor PostgresPool {
 
     /// Runs `body` in a transaction, starting over on a serialization failure or deadlock
     /// (SQLSTATE 40001, 40P01) up to `maximumAttempts` times with a short randomised pause.
+    /// A connection that turns out dead at BEGIN, before `body` ran, is replaced the same way:
+    /// nothing was sent, so nothing can have happened.
     ///
     /// `body` may run more than once, so it must not have effects outside the database that
     /// cannot be repeated. When the attempts run out, the last error is thrown.
@@ -100,11 +102,17 @@ public actor PostgresPool {
         precondition(attempts > 0, "a transaction needs at least one attempt")
         var attempt = 1
         while true {
+            var bodyStarted = false
             do {
                 return try await withConnection { connection in
-                    try await connection.withTransaction(level) { try await body($0) }
+                    try await connection.withTransaction(level) { connection in
+                        bodyStarted = true
+                        return try await body(connection)
+                    }
                 }
-            } catch let error as PostgresError where error.isTransient && attempt < attempts {
+            } catch let error as PostgresError
+                where attempt < attempts && PostgresPool.canRetry(error, bodyStarted: bodyStarted)
+            {
                 logger.debug(
                     "retrying transaction",
                     metadata: ["db.sqlstate": "\(error.sqlState?.rawValue ?? "")", "attempt": "\(attempt)"])
@@ -112,6 +120,10 @@ public actor PostgresPool {
                 attempt += 1
             }
         }
+    }
+
+    static func canRetry(_ error: PostgresError, bodyStarted: Bool) -> Bool {
+        error.isTransient || (error.kind == .connection && !bodyStarted)
     }
 
     /// Between 2.5 and 5 ms after the first attempt, doubling up to 160–320 ms, randomised so

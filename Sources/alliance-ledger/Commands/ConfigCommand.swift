@@ -50,6 +50,7 @@ struct ConfigShowCommand: AsyncParsableCommand {
         case .dataDir:
             guard case .embedded(let directory) = settings.database else { return "" }
             return directory
+        case .serverPrograms: return settings.serverPrograms ?? "(searched)"
         case .poolSize: return String(settings.poolSize)
         case .httpHost: return settings.httpHost
         case .httpPort: return String(settings.httpPort)

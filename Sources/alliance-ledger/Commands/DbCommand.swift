@@ -70,7 +70,9 @@ struct DbStopCommand: AsyncParsableCommand {
                 "db stop stops only the embedded cluster, but the configured database is a "
                     + "server (DATABASE_URL or --database-url): stop it with its own tools")
         }
-        let cluster = EmbeddedPostgres(dataDirectory: directory, logger: settings.logger())
+        let cluster = EmbeddedPostgres(
+            dataDirectory: directory, serverProgramsDirectory: settings.serverPrograms,
+            logger: settings.logger())
         let stopped = try await cluster.stop()
         printError(
             stopped

@@ -34,13 +34,6 @@ struct ServeCommand: AsyncParsableCommand {
             "URL clients use to reach the service (env ALLIANCE_LEDGER_PUBLIC_BASE_URL).", valueName: "url"))
     var publicBaseURL: String?
 
-    @Option(
-        name: .customLong("pool-size"),
-        help: ArgumentHelp(
-            "Most database connections open at once (env ALLIANCE_LEDGER_POOL_SIZE; default 8).",
-            valueName: "count"))
-    var poolSize: String?
-
     @Flag(inversion: .prefixedNo, help: "Apply pending schema migrations before listening.")
     var migrate = true
 
@@ -49,7 +42,6 @@ struct ServeCommand: AsyncParsableCommand {
         flags[.httpHost] = host
         flags[.httpPort] = port
         flags[.publicBaseURL] = publicBaseURL
-        flags[.poolSize] = poolSize
         let settings = try global.settings(adding: flags)
         let logger = settings.logger()
         let session = try await DatabaseSession.open(settings, logger: logger)

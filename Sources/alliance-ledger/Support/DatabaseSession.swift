@@ -59,7 +59,8 @@ struct DatabaseSession {
             connectionString = try ConnectionString(url)
             target = .server(description: connectionString.description)
         case .embedded(let directory):
-            let cluster = EmbeddedPostgres(dataDirectory: directory, logger: logger)
+            let cluster = EmbeddedPostgres(
+                dataDirectory: directory, serverProgramsDirectory: settings.serverPrograms, logger: logger)
             let started = try await cluster.start()
             connectionString = try ConnectionString(started.connectionString)
             target = .embedded(dataDirectory: cluster.dataDirectory)

@@ -25,6 +25,20 @@ struct GlobalOptions: ParsableArguments {
     var dataDirectory: String?
 
     @Option(
+        name: .customLong("pg-bindir"),
+        help: ArgumentHelp(
+            "Directory of PostgreSQL's initdb and pg_ctl for the embedded cluster (env ALLIANCE_LEDGER_PG_BINDIR; default: found on PATH, by pg_config or under /usr/lib/postgresql).",
+            valueName: "directory"))
+    var serverPrograms: String?
+
+    @Option(
+        name: .customLong("pool-size"),
+        help: ArgumentHelp(
+            "Most database connections open at once (env ALLIANCE_LEDGER_POOL_SIZE; default 8).",
+            valueName: "count"))
+    var poolSize: String?
+
+    @Option(
         name: .customLong("log-level"),
         help: ArgumentHelp(
             "trace, debug, info, notice, warning, error or critical (env ALLIANCE_LEDGER_LOG_LEVEL; default info).",
@@ -36,6 +50,8 @@ struct GlobalOptions: ParsableArguments {
         var flags = commandFlags
         flags[.databaseURL] = databaseURL
         flags[.dataDir] = dataDirectory
+        flags[.serverPrograms] = serverPrograms
+        flags[.poolSize] = poolSize
         flags[.logLevel] = logLevel
         return try Settings.resolve(
             flags: flags, environment: ProcessInfo.processInfo.environment, configFile: config)

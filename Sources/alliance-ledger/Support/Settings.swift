@@ -5,6 +5,7 @@ import Logging
 enum SettingKey: String, CaseIterable, Sendable {
     case databaseURL
     case dataDir
+    case serverPrograms
     case poolSize
     case httpHost
     case httpPort
@@ -16,6 +17,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         switch self {
         case .databaseURL: ("database", "url")
         case .dataDir: ("database", "dataDir")
+        case .serverPrograms: ("database", "serverPrograms")
         case .poolSize: ("database", "poolSize")
         case .httpHost: ("http", "host")
         case .httpPort: ("http", "port")
@@ -28,6 +30,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         switch self {
         case .databaseURL: "DATABASE_URL"
         case .dataDir: "ALLIANCE_LEDGER_DATA_DIR"
+        case .serverPrograms: "ALLIANCE_LEDGER_PG_BINDIR"
         case .poolSize: "ALLIANCE_LEDGER_POOL_SIZE"
         case .httpHost: "ALLIANCE_LEDGER_HTTP_HOST"
         case .httpPort: "ALLIANCE_LEDGER_HTTP_PORT"
@@ -40,6 +43,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         switch self {
         case .databaseURL: "--database-url"
         case .dataDir: "--data-dir"
+        case .serverPrograms: "--pg-bindir"
         case .poolSize: "--pool-size"
         case .httpHost: "--host"
         case .httpPort: "--port"
@@ -97,6 +101,8 @@ struct Settings: Equatable, Sendable {
     static let defaultDataDirectory = ".alliance-ledger"
 
     var database: Database
+    /// Where the embedded cluster's initdb and pg_ctl live; nil to search for them.
+    var serverPrograms: String?
     var poolSize: Int
     var httpHost: String
     var httpPort: Int
@@ -106,7 +112,8 @@ struct Settings: Equatable, Sendable {
     var sources: [SettingKey: String]
 
     static func resolve(
-        flags: [SettingKey: String], environment: [String: String], configFile: String?
+        flags: [SettingKey: String], environment: [String: String], configFile: String?,
+        defaultConfigFile: String = Settings.defaultConfigFile
     ) throws(SettingsError) -> Settings {
         var flagLayer: [SettingKey: SettingValue] = [:]
         for (key, text) in flags { flagLayer[key] = SettingValue(text: text, source: key.flag) }
@@ -142,11 +149,12 @@ struct Settings: Equatable, Sendable {
         }
         let poolSize = try parseInteger(
             lookup(.poolSize, default: "8"), in: 1...200, expected: "a pool size from 1 to 200")
-        for key in [SettingKey.databaseURL, .dataDir] {
+        let serverPrograms = layers.lazy.compactMap { $0[.serverPrograms] }.first
+        for key in [SettingKey.databaseURL, .dataDir, .serverPrograms] {
             sources[key] = layers.lazy.compactMap { $0[key]?.source }.first
         }
         return Settings(
-            database: database,
+            database: database, serverPrograms: serverPrograms?.text,
             poolSize: poolSize,
             httpHost: host.text, httpPort: port,
             publicBaseURL: String(publicBaseURL.text.trimmingSuffix("/")),

@@ -1,0 +1,90 @@
+public import Foundation
+
+/// Runs the built `alliance-ledger` binary, as a user would, and collects what it printed.
+public enum CommandRunner {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let standardOutput: String
+        public let standardError: String
+
+        /// Standard error without log lines, i.e. what the command itself said.
+        public var messages: [String] {
+            standardError.split(separator: "\n").map(String.init)
+                .filter { !$0.contains(" info ") && !$0.contains(" notice ") && !$0.contains(" debug ") }
+        }
+    }
+
+    /// The directory SwiftPM builds into: where the test runner itself lives.
+    public static var productsDirectory: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
+    public static var binary: String { productsDirectory.appendingPathComponent("alliance-ledger").path }
+
+    /// Runs the binary with `arguments`; `environment` entries are added to (or, with a nil
+    /// value, removed from) this process's environment. `prefix` runs it through another
+    /// program, e.g. `runuser -u nobody --`.
+    public static func run(
+        _ arguments: [String], environment: [String: String?] = [:], prefix: [String] = [],
+        workingDirectory: String? = nil
+    ) async throws -> Result {
+        try await runBlocking {
+            try runWaiting(
+                arguments, environment: environment, prefix: prefix, workingDirectory: workingDirectory)
+        }
+    }
+
+    private static func runWaiting(
+        _ arguments: [String], environment: [String: String?], prefix: [String],
+        workingDirectory: String?
+    ) throws -> Result {
+        var variables = ProcessInfo.processInfo.environment
+        for key in ["DATABASE_URL", "ALLIANCE_LEDGER_DATA_DIR", "ALLIANCE_LEDGER_CONFIG"] {
+            variables[key] = nil
+        }
+        for (key, value) in environment { variables[key] = value }
+        let process = Process()
+        let command = prefix + [binary] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.environment = variables
+        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory ?? NSTemporaryDirectory())
+        let output = try TemporaryFile()
+        let error = try TemporaryFile()
+        process.standardOutput = output.handle
+        process.standardError = error.handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, standardOutput: output.contents(),
+            standardError: error.contents())
+    }
+}
+
+/// A file in the temporary directory, deleted with the value.
+final class TemporaryFile {
+    let url: URL
+    let handle: FileHandle
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "alliance-ledger-test-\(UUID().uuidString)")
+        guard
+            FileManager.default.createFile(
+                atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o644])
+        else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        handle = try FileHandle(forWritingTo: url)
+    }
+
+    func contents() -> String {
+        (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+    }
+
+    deinit {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: url)
+    }
+}

@@ -1,0 +1,247 @@
+import AllianceLedger
+import EmbeddedPostgres
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The built binary, run as a user runs it: help everywhere, exit codes, one clear line per
+/// failure, and the embedded cluster's whole life cycle.
+@Suite struct CommandLineTests {
+    static let commands = [
+        [], ["db"], ["db", "migrate"], ["db", "status"], ["db", "stop"], ["serve"], ["config"],
+        ["config", "show"],
+    ]
+
+    private func scratchDirectory() -> String {
+        "/tmp/alliance-ledger-tests-\(getpid())-cli-\(UUID().uuidString.prefix(8))"
+    }
+
+    /// Runs `body` with a fresh data directory, then stops any cluster in it and removes it.
+    private func withScratchDirectory(_ body: (String) async throws -> Void) async throws {
+        let path = scratchDirectory()
+        let cleanUp = {
+            try await runBlocking {
+                EmbeddedPostgres(dataDirectory: path, durable: false).stopImmediately()
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
+        do {
+            try await body(path)
+        } catch {
+            try await cleanUp()
+            throw error
+        }
+        try await cleanUp()
+    }
+
+    @Test(arguments: commands)
+    func everyCommandHasHelp(command: [String]) async throws {
+        let result = try await CommandRunner.run(command + ["--help"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("USAGE: alliance-ledger"))
+    }
+
+    @Test func dataCommandsOfferEveryFormat() async throws {
+        for command in [["db", "migrate"], ["db", "status"], ["config", "show"]] {
+            let help = try await CommandRunner.run(command + ["--help"]).standardOutput
+            #expect(help.contains("--format"), "\(command) has no --format")
+            #expect(help.contains("--data-dir"), "\(command) has no --data-dir")
+        }
+    }
+
+    @Test func versionAndUsageErrors() async throws {
+        #expect(
+            try await CommandRunner.run(["--version"]).standardOutput.contains(AllianceLedgerVersion.current))
+        let unknown = try await CommandRunner.run(["ledger", "explode"])
+        #expect(unknown.status == 2)
+        #expect(unknown.standardError.contains("Error"))
+        let badOption = try await CommandRunner.run(["db", "status", "--colour", "red"])
+        #expect(badOption.status == 2)
+        let badFormat = try await CommandRunner.run(["db", "status", "--format", "xml"])
+        #expect(badFormat.status == 2)
+    }
+
+    @Test func theEmbeddedClusterFromFirstRunToStop() async throws {
+        try await withScratchDirectory { path in
+            let status = try await CommandRunner.run(["db", "status", "--data-dir", path, "--format", "json"])
+            #expect(status.status == 0, "\(status.standardError)")
+            let report =
+                try JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any]
+            let migrations = try SchemaMigrator.allianceLedger().migrations
+            #expect(report?["pending"] as? Int == migrations.count)
+            #expect((report?["database"] as? [String: Any])?["kind"] as? String == "embedded")
+
+            let migrate = try await CommandRunner.run([
+                "db", "migrate", "--data-dir", path, "--format", "csv",
+            ])
+            #expect(migrate.status == 0, "\(migrate.standardError)")
+            #expect(migrate.standardOutput.hasPrefix("version,name,state,applied at\n"))
+            #expect(migrate.standardOutput.components(separatedBy: ",applied,").count == migrations.count + 1)
+            #expect(migrate.messages.contains { $0.contains("applied \(migrations.count) migration") })
+
+            let again = try await CommandRunner.run(["db", "migrate", "--data-dir", path])
+            #expect(again.messages.contains { $0.contains("applied 0 migrations") })
+
+            let stop = try await CommandRunner.run(["db", "stop", "--data-dir", path])
+            #expect(stop.status == 0)
+            #expect(stop.messages.contains { $0.contains("stopped the PostgreSQL server") })
+            let stopAgain = try await CommandRunner.run(["db", "stop", "--data-dir", path])
+            #expect(stopAgain.messages.contains { $0.contains("is not running") })
+
+            // The data survives a stop: the next command restarts the cluster and finds it.
+            let restarted = try await CommandRunner.run(
+                ["db", "status", "--data-dir", path], environment: ["ALLIANCE_LEDGER_DATA_DIR": nil])
+            #expect(restarted.status == 0)
+            #expect(restarted.standardOutput.contains("applied"))
+            #expect(!restarted.standardOutput.contains("pending"))
+        }
+    }
+
+    @Test func aConfiguredServerIsUsed() async throws {
+        try await TestDatabase.with { database in
+            let result = try await CommandRunner.run(
+                ["db", "status", "--format", "json"],
+                environment: ["DATABASE_URL": database.connectionString.rawValue])
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardOutput.contains("\"kind\" : \"server\""))
+            #expect(result.standardOutput.contains("\"pending\" : 0"))
+            let stop = try await CommandRunner.run(
+                ["db", "stop"], environment: ["DATABASE_URL": database.connectionString.rawValue])
+            #expect(stop.status == 2)
+            #expect(stop.messages.contains { $0.contains("stops only the embedded cluster") })
+        }
+    }
+
+    @Test func anUnreachableServerIsOneClearLine() async throws {
+        let result = try await CommandRunner.run([
+            "db", "status", "--database-url", "host=/nonexistent-alliance-ledger dbname=x",
+        ])
+        #expect(result.status == 1)
+        #expect(result.messages.count == 1)
+        #expect(result.messages.first?.contains("cannot connect to PostgreSQL") == true)
+        #expect(result.messages.first?.contains("DATABASE_URL") == true)
+        #expect(result.standardOutput.isEmpty)
+    }
+
+    @Test func aWrongPasswordIsOneClearLine() async throws {
+        guard try await TestCluster.shared.embeddedCluster() != nil else { return }  // needs our pg_hba
+        let admin = try await TestCluster.shared.adminConnectionString()
+        let url = try admin.setting("user", to: TestCluster.passwordRole).setting("password", to: "wrong")
+            .rawValue
+        let result = try await CommandRunner.run(["db", "status"], environment: ["DATABASE_URL": url])
+        #expect(result.status == 1)
+        #expect(result.messages.count == 1)
+        #expect(result.messages.first?.contains("password authentication failed") == true)
+        #expect(result.messages.first?.contains("check the user name and password") == true)
+        #expect(result.standardError.contains("wrong") == false)
+    }
+
+    @Test func aMalformedURLIsInvalidConfiguration() async throws {
+        let result = try await CommandRunner.run([
+            "db", "status", "--database-url", "host=/tmp bogus_option=1",
+        ])
+        #expect(result.status == 1)
+        #expect(result.messages.first?.contains("invalid connection string") == true)
+    }
+
+    @Test func badConfigurationExitsWithFive() async throws {
+        let port = try await CommandRunner.run(
+            ["config", "show"], environment: ["ALLIANCE_LEDGER_HTTP_PORT": "abc"])
+        #expect(port.status == 5)
+        #expect(
+            port.messages == [
+                "alliance-ledger: error: ALLIANCE_LEDGER_HTTP_PORT is \"abc\", which is not a port number"
+            ])
+        let missing = try await CommandRunner.run([
+            "config", "show", "--config", "/nonexistent/alliance.json",
+        ])
+        #expect(missing.status == 5)
+        let shown = try await CommandRunner.run(
+            ["config", "show", "--format", "json"],
+            environment: ["DATABASE_URL": "postgres://alice:sekrit@db.example:5432/ledger"])
+        #expect(shown.status == 0)
+        #expect(shown.standardOutput.contains("db.example"))
+        #expect(!shown.standardOutput.contains("sekrit"))
+    }
+
+    @Test func missingServerProgramsNameThePackage() async throws {
+        try await withScratchDirectory { path in
+            let result = try await CommandRunner.run([
+                "db", "status", "--data-dir", path, "--pg-bindir", "/nonexistent/bin",
+            ])
+            #expect(result.status == 1)
+            #expect(result.messages.count == 1)
+            #expect(result.messages.first?.contains("apt-get install postgresql") == true)
+        }
+    }
+
+    /// Only root can give a directory to one user and then run the tool as another.
+    @Test(.enabled(if: geteuid() == 0, "needs root to act as two other users"))
+    func aDataDirectoryOwnedBySomeoneElseIsRefused() async throws {
+        let path = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+        let postgres = try #require(getpwnam("postgres"))
+        #expect(chown(path, postgres.pointee.pw_uid, postgres.pointee.pw_gid) == 0)
+        let result = try await CommandRunner.run(
+            ["db", "status", "--data-dir", path], prefix: ["/usr/sbin/runuser", "-u", "nobody", "--"],
+            workingDirectory: "/tmp")
+        #expect(result.status == 1, "\(result.standardError)")
+        #expect(
+            result.messages == [
+                "alliance-ledger: error: the data directory \(path) belongs to user postgres, not nobody: run as postgres, or choose another --data-dir"
+            ])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: path).isEmpty)
+    }
+
+    @Test func serveAnswersHealthAndReadinessAndStopsOnSIGTERM() async throws {
+        try await TestDatabase.with { database in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
+            process.arguments = [
+                "serve", "--port", "0", "--database-url", database.connectionString.rawValue,
+            ]
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            let port = try await listeningPort(errors.fileHandleForReading)
+            let health = try await HTTPProbe.request(port: port, path: "/healthz")
+            #expect(health.status == 200)
+            #expect(health.body.contains("\"status\":\"ok\""))
+            let ready = try await HTTPProbe.request(port: port, path: "/readyz")
+            #expect(ready.status == 200)
+            kill(process.processIdentifier, SIGTERM)
+            let status = try await runBlocking {
+                process.waitUntilExit()
+                return process.terminationStatus
+            }
+            #expect(status == 0)
+        }
+    }
+
+    /// Reads the server's log from standard error until it says where it listens.
+    private func listeningPort(_ handle: FileHandle) async throws -> Int {
+        var text = ""
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let chunk = try await runBlocking { handle.availableData }
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            if let range = text.range(
+                of: #"http\.address=http://127\.0\.0\.1:(\d+)"#, options: .regularExpression)
+            {
+                let address = text[range]
+                if let port = Int(address.split(separator: ":").last ?? "") { return port }
+            }
+        }
+        throw CancellationError()
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import alliance_ledger
+
+/// Configuration: flags over environment over file over defaults, strict about every value.
+@Suite struct SettingsTests {
+    private func resolve(
+        flags: [SettingKey: String] = [:], environment: [String: String] = [:], file: String? = nil
+    ) throws -> Settings {
+        guard let file else {
+            return try Settings.resolve(
+                flags: flags, environment: environment, configFile: nil,
+                defaultConfigFile: "/nonexistent/alliance-ledger.json")
+        }
+        let path = NSTemporaryDirectory() + "settings-\(UUID().uuidString).json"
+        try Data(file.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try Settings.resolve(flags: flags, environment: environment, configFile: path)
+    }
+
+    @Test func defaultsSelectTheEmbeddedCluster() throws {
+        let settings = try resolve()
+        #expect(settings.database == .embedded(dataDirectory: ".alliance-ledger"))
+        #expect(settings.httpHost == "127.0.0.1" && settings.httpPort == 8080)
+        #expect(settings.publicBaseURL == "http://127.0.0.1:8080")
+        #expect(settings.poolSize == 8 && settings.logLevel == .info)
+        #expect(settings.sources[.httpPort] == "default")
+    }
+
+    @Test func flagsBeatEnvironmentBeatsFile() throws {
+        let file = #"{"http": {"port": 9000, "host": "0.0.0.0"}, "log": {"level": "debug"}}"#
+        let fromFile = try resolve(file: file)
+        #expect(fromFile.httpPort == 9000 && fromFile.httpHost == "0.0.0.0" && fromFile.logLevel == .debug)
+        let fromEnvironment = try resolve(environment: ["ALLIANCE_LEDGER_HTTP_PORT": "9100"], file: file)
+        #expect(fromEnvironment.httpPort == 9100)
+        #expect(fromEnvironment.sources[.httpPort] == "ALLIANCE_LEDGER_HTTP_PORT")
+        let fromFlag = try resolve(
+            flags: [.httpPort: "9200"], environment: ["ALLIANCE_LEDGER_HTTP_PORT": "9100"], file: file)
+        #expect(fromFlag.httpPort == 9200 && fromFlag.sources[.httpPort] == "--port")
+        #expect(fromFlag.publicBaseURL == "http://0.0.0.0:9200")
+    }
+
+    @Test func theHighestLayerNamingADatabaseChoosesIt() throws {
+        let url = "postgres://ledger@db.example/ledger"
+        #expect(try resolve(environment: ["DATABASE_URL": url]).database == .url(url))
+        #expect(
+            try resolve(flags: [.dataDir: "/tmp/x"], environment: ["DATABASE_URL": url]).database
+                == .embedded(dataDirectory: "/tmp/x"))
+        #expect(
+            try resolve(environment: ["DATABASE_URL": url], file: #"{"database": {"dataDir": "/srv/x"}}"#)
+                .database == .url(url))
+        #expect(
+            try resolve(environment: ["DATABASE_URL": ""]).database
+                == .embedded(dataDirectory: ".alliance-ledger"))
+        #expect(throws: SettingsError.self) {
+            try resolve(environment: ["DATABASE_URL": url, "ALLIANCE_LEDGER_DATA_DIR": "/tmp/x"])
+        }
+    }
+
+    @Test func malformedValuesNameTheirSource() throws {
+        #expect(
+            throws: SettingsError.invalidValue(
+                source: "ALLIANCE_LEDGER_HTTP_PORT", value: "abc", expected: "a port number")
+        ) {
+            try resolve(environment: ["ALLIANCE_LEDGER_HTTP_PORT": "abc"])
+        }
+        #expect(throws: SettingsError.self) { try resolve(flags: [.httpPort: "70000"]) }
+        #expect(throws: SettingsError.self) { try resolve(flags: [.poolSize: "0"]) }
+        #expect(throws: SettingsError.self) { try resolve(flags: [.logLevel: "loud"]) }
+        #expect(throws: SettingsError.self) { try resolve(flags: [.publicBaseURL: "ftp://x"]) }
+        let unknown = #expect(throws: SettingsError.self) { try resolve(file: #"{"http": {"prot": 1}}"#) }
+        #expect(unknown?.description.contains("http.prot") == true)
+        #expect(throws: SettingsError.self) { try resolve(file: "{not json") }
+        #expect(throws: SettingsError.self) { try resolve(file: #"{"http": {"port": [1]}}"#) }
+    }
+
+    @Test func anExplicitConfigFileMustExist() {
+        #expect(throws: SettingsError.unreadableFile(path: "/nonexistent.json", reason: "no such file")) {
+            try Settings.resolve(flags: [:], environment: [:], configFile: "/nonexistent.json")
+        }
+        #expect(throws: SettingsError.self) {
+            try Settings.resolve(
+                flags: [:], environment: ["ALLIANCE_LEDGER_CONFIG": "/nonexistent.json"], configFile: nil)
+        }
+    }
+
+    @Test func theShippedConfigurationFilesAreValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        for name in ["alliance-ledger.json", "alliance-ledger.example.json"] {
+            let path = root.appendingPathComponent("Config").appendingPathComponent(name).path
+            _ = try Settings.resolve(flags: [:], environment: [:], configFile: path)
+        }
+    }
+}
+
+/// Tables and CSV as the commands print them.
+@Suite struct OutputTests {
+    @Test func tablesAlignAndCSVQuotes() {
+        let table = TextTable(
+            columns: ["version", "name"], rows: [["1", "short"], ["10", "a, \"quoted\" name"]])
+        #expect(table.renderTable() == "VERSION  NAME\n1        short\n10       a, \"quoted\" name\n")
+        #expect(table.renderCSV() == "version,name\n1,short\n10,\"a, \"\"quoted\"\" name\"\n")
+    }
+
+    @Test func spreadsheetFormulasAreDefused() {
+        #expect(TextTable.csvField("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
+        #expect(TextTable.csvField("@SUM(A1)") == "'@SUM(A1)")
+        #expect(TextTable.csvField("-1234.56") == "-1234.56")
+        #expect(TextTable.csvField("+44 20") == "'+44 20")
+    }
+}
