@@ -44,12 +44,7 @@ import Testing
     }
 
     @Test func readinessFailsAsAProblemDocumentWithoutADatabase() async throws {
-        let pool = PostgresPool(
-            PostgresPoolConfiguration(
-                connection: PostgresConnectionConfiguration(
-                    connectionString: try ConnectionString("host=/nonexistent-alliance-ledger dbname=x"),
-                    logger: TestCluster.logger),
-                maximumConnections: 1, acquireTimeout: .seconds(5)))
+        let pool = try TestCluster.unreachablePool(maximumConnections: 1)
         try await withService(pool: pool) { port in
             #expect(try await HTTPProbe.request(port: port, path: "/healthz").status == 200)
             let ready = try await HTTPProbe.request(port: port, path: "/readyz")

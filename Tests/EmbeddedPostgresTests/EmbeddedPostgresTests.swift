@@ -12,26 +12,6 @@ import Testing
 /// The private cluster: created on first use, reused while running, stopped on request, and
 /// refused with one clear sentence when it cannot work.
 @Suite struct EmbeddedPostgresTests {
-    /// A fresh directory under /tmp, removed (server stopped first) when `body` ends.
-    private func withScratchDirectory(
-        _ suffix: String = "", _ body: (String) async throws -> Void
-    ) async throws {
-        let path = "/tmp/alliance-ledger-tests-\(getpid())-embedded-\(UUID().uuidString.prefix(8))\(suffix)"
-        let cleanUp = {
-            try await runBlocking {
-                EmbeddedPostgres(dataDirectory: path, durable: false).stopImmediately()
-                try? FileManager.default.removeItem(atPath: path)
-            }
-        }
-        do {
-            try await body(path)
-        } catch {
-            try await cleanUp()
-            throw error
-        }
-        try await cleanUp()
-    }
-
     private func currentDatabase(_ connectionString: String) async throws -> String {
         let connection = try await PostgresConnection.connect(
             PostgresConnectionConfiguration(
@@ -43,7 +23,7 @@ import Testing
     }
 
     @Test func startsReusesAndStops() async throws {
-        try await withScratchDirectory { path in
+        try await withScratchDataDirectory { path in
             let cluster = EmbeddedPostgres(dataDirectory: path, durable: false, logger: TestCluster.logger)
             #expect(try await cluster.isRunning() == false)
 
@@ -69,7 +49,7 @@ import Testing
     }
 
     @Test func concurrentFirstStartsInitialiseOnce() async throws {
-        try await withScratchDirectory { path in
+        try await withScratchDataDirectory { path in
             let cluster = EmbeddedPostgres(dataDirectory: path, durable: false, logger: TestCluster.logger)
             let results = try await withThrowingTaskGroup(of: EmbeddedPostgres.Started.self) { group in
                 for _ in 0..<3 { group.addTask { try await cluster.start() } }
@@ -83,7 +63,7 @@ import Testing
 
     @Test func aPathTooLongForASocketUsesAPrivateSocketDirectory() async throws {
         let longSuffix = "-" + String(repeating: "deep", count: 20)
-        try await withScratchDirectory(longSuffix) { path in
+        try await withScratchDataDirectory(suffix: longSuffix) { path in
             let cluster = EmbeddedPostgres(dataDirectory: path, durable: false, logger: TestCluster.logger)
             #expect(cluster.socketDirectory != cluster.dataDirectory)
             #expect(cluster.socketDirectory.hasPrefix("/tmp/alliance-ledger-"))
@@ -115,7 +95,7 @@ import Testing
     }
 
     @Test func aDirectoryHoldingSomethingElseIsRefused() async throws {
-        try await withScratchDirectory { path in
+        try await withScratchDataDirectory { path in
             try FileManager.default.createDirectory(
                 atPath: path + "/pgdata", withIntermediateDirectories: true)
             try Data("not a cluster".utf8).write(to: URL(fileURLWithPath: path + "/pgdata/notes.txt"))

@@ -5,32 +5,55 @@ import Testing
 
 /// The pool against a real server: bounded, fair, and self-healing.
 @Suite struct PoolTests {
+    /// Leases `count` connections and keeps them until `body` returns.
+    private func whileHolding(
+        _ count: Int, of pool: PostgresPool, _ body: () async throws -> Void
+    ) async throws {
+        let holding = Barrier(parties: count + 1)
+        let release = Barrier(parties: count + 1)
+        let holders = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<count {
+                    group.addTask {
+                        try await pool.withConnection { _ in
+                            await holding.arriveAndWait()
+                            await release.arriveAndWait()
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        await holding.arriveAndWait()
+        do {
+            try await body()
+        } catch {
+            await release.arriveAndWait()
+            try await holders.value
+            throw error
+        }
+        await release.arriveAndWait()
+        try await holders.value
+    }
+
+    /// Starts a task that asks the pool for a connection, and returns once it waits in line.
+    private func queuedWaiter(_ pool: PostgresPool) async throws -> Task<Void, any Error> {
+        let waiting = await pool.statistics.waiting
+        let waiter = Task { try await pool.withConnection { _ in } }
+        while await pool.statistics.waiting <= waiting { try await Task.sleep(for: .milliseconds(5)) }
+        return waiter
+    }
+
     @Test func exhaustionTimesOutAndRecovers() async throws {
         try await TestDatabase.with { database in
             let pool = database.makePool(maximumConnections: 2, acquireTimeout: .milliseconds(300))
-            let holding = Barrier(parties: 3)
-            let release = Barrier(parties: 3)
-            let holders = Task {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for _ in 0..<2 {
-                        group.addTask {
-                            try await pool.withConnection { _ in
-                                await holding.arriveAndWait()
-                                await release.arriveAndWait()
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
+            try await whileHolding(2, of: pool) {
+                let error = await #expect(throws: PostgresError.self) {
+                    try await pool.withConnection { _ in }
                 }
+                #expect(error?.kind == .poolTimeout)
+                #expect(await pool.statistics.open == 2)
             }
-            await holding.arriveAndWait()
-            let error = await #expect(throws: PostgresError.self) {
-                try await pool.withConnection { _ in }
-            }
-            #expect(error?.kind == .poolTimeout)
-            #expect(await pool.statistics.open == 2)
-            await release.arriveAndWait()
-            try await holders.value
             let rows = try await pool.withConnection { connection in
                 try await connection.query("SELECT 1 AS one")
             }
@@ -43,22 +66,15 @@ import Testing
         try await TestDatabase.with { database in
             let pool = database.makePool(
                 maximumConnections: 1, maximumWaiters: 1, acquireTimeout: .seconds(30))
-            let holding = Barrier(parties: 2)
-            let release = Barrier(parties: 2)
-            let holder = Task {
-                try await pool.withConnection { _ in
-                    await holding.arriveAndWait()
-                    await release.arriveAndWait()
+            var waiter: Task<Void, any Error>?
+            try await whileHolding(1, of: pool) {
+                waiter = try await queuedWaiter(pool)
+                let error = await #expect(throws: PostgresError.self) {
+                    try await pool.withConnection { _ in }
                 }
+                #expect(error?.kind == .poolOverloaded)
             }
-            await holding.arriveAndWait()
-            let waiter = Task { try await pool.withConnection { _ in } }
-            while await pool.statistics.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
-            let error = await #expect(throws: PostgresError.self) { try await pool.withConnection { _ in } }
-            #expect(error?.kind == .poolOverloaded)
-            await release.arriveAndWait()
-            try await holder.value
-            try await waiter.value
+            try await waiter?.value
             await pool.close()
         }
     }
@@ -132,22 +148,12 @@ import Testing
     @Test func closingFailsWaitersAndLaterCalls() async throws {
         try await TestDatabase.with { database in
             let pool = database.makePool(maximumConnections: 1)
-            let holding = Barrier(parties: 2)
-            let release = Barrier(parties: 2)
-            let holder = Task {
-                try await pool.withConnection { _ in
-                    await holding.arriveAndWait()
-                    await release.arriveAndWait()
-                }
+            try await whileHolding(1, of: pool) {
+                let waiter = try await queuedWaiter(pool)
+                await pool.close()
+                let waiterError = try #require(await waiter.result.failure as? PostgresError)
+                #expect(waiterError.kind == .poolClosed)
             }
-            await holding.arriveAndWait()
-            let waiter = Task { try await pool.withConnection { _ in } }
-            while await pool.statistics.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
-            await pool.close()
-            let waiterError = try #require(await waiter.result.failure as? PostgresError)
-            #expect(waiterError.kind == .poolClosed)
-            await release.arriveAndWait()
-            try await holder.value
             #expect(await pool.statistics.open == 0)
             let later = await #expect(throws: PostgresError.self) { try await pool.withConnection { _ in } }
             #expect(later?.kind == .poolClosed)
@@ -157,34 +163,19 @@ import Testing
     @Test func aCancelledWaiterLeavesTheQueue() async throws {
         try await TestDatabase.with { database in
             let pool = database.makePool(maximumConnections: 1)
-            let holding = Barrier(parties: 2)
-            let release = Barrier(parties: 2)
-            let holder = Task {
-                try await pool.withConnection { _ in
-                    await holding.arriveAndWait()
-                    await release.arriveAndWait()
-                }
+            try await whileHolding(1, of: pool) {
+                let waiter = try await queuedWaiter(pool)
+                waiter.cancel()
+                let error = try #require(await waiter.result.failure as? PostgresError)
+                #expect(error.kind == .cancelled)
+                #expect(await pool.statistics.waiting == 0)
             }
-            await holding.arriveAndWait()
-            let waiter = Task { try await pool.withConnection { _ in } }
-            while await pool.statistics.waiting < 1 { try await Task.sleep(for: .milliseconds(5)) }
-            waiter.cancel()
-            let error = try #require(await waiter.result.failure as? PostgresError)
-            #expect(error.kind == .cancelled)
-            #expect(await pool.statistics.waiting == 0)
-            await release.arriveAndWait()
-            try await holder.value
             await pool.close()
         }
     }
 
     @Test func anUnreachableServerFailsEveryWaiterPromptly() async throws {
-        let pool = PostgresPool(
-            PostgresPoolConfiguration(
-                connection: PostgresConnectionConfiguration(
-                    connectionString: try ConnectionString("host=/nonexistent-alliance-ledger dbname=x"),
-                    logger: TestCluster.logger),
-                maximumConnections: 2, acquireTimeout: .seconds(60)))
+        let pool = try TestCluster.unreachablePool(maximumConnections: 2)
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: PostgresError.Kind?.self) { group in
             for _ in 0..<6 {

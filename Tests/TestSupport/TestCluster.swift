@@ -140,6 +140,16 @@ public actor TestCluster {
     /// The advisory lock key guarding template builds: the ASCII bytes of "Template".
     private static let templateLockKey: Int64 = 0x5465_6D70_6C61_7465
 
+    /// A pool whose server does not exist: every connection attempt fails at once.
+    public static func unreachablePool(maximumConnections: Int) throws -> PostgresPool {
+        PostgresPool(
+            PostgresPoolConfiguration(
+                connection: PostgresConnectionConfiguration(
+                    connectionString: try ConnectionString("host=/nonexistent-alliance-ledger dbname=x"),
+                    logger: logger),
+                maximumConnections: maximumConnections, acquireTimeout: .seconds(60)))
+    }
+
     func migratedTemplate() async throws -> String {
         try await server().migratedTemplate
     }

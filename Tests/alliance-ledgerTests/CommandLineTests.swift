@@ -17,28 +17,6 @@ import Testing
         ["config", "show"],
     ]
 
-    private func scratchDirectory() -> String {
-        "/tmp/alliance-ledger-tests-\(getpid())-cli-\(UUID().uuidString.prefix(8))"
-    }
-
-    /// Runs `body` with a fresh data directory, then stops any cluster in it and removes it.
-    private func withScratchDirectory(_ body: (String) async throws -> Void) async throws {
-        let path = scratchDirectory()
-        let cleanUp = {
-            try await runBlocking {
-                EmbeddedPostgres(dataDirectory: path, durable: false).stopImmediately()
-                try? FileManager.default.removeItem(atPath: path)
-            }
-        }
-        do {
-            try await body(path)
-        } catch {
-            try await cleanUp()
-            throw error
-        }
-        try await cleanUp()
-    }
-
     @Test(arguments: commands)
     func everyCommandHasHelp(command: [String]) async throws {
         let result = try await CommandRunner.run(command + ["--help"])
@@ -67,7 +45,7 @@ import Testing
     }
 
     @Test func theEmbeddedClusterFromFirstRunToStop() async throws {
-        try await withScratchDirectory { path in
+        try await withScratchDataDirectory { path in
             let status = try await CommandRunner.run(["db", "status", "--data-dir", path, "--format", "json"])
             #expect(status.status == 0, "\(status.standardError)")
             let report =
@@ -170,7 +148,7 @@ import Testing
     }
 
     @Test func missingServerProgramsNameThePackage() async throws {
-        try await withScratchDirectory { path in
+        try await withScratchDataDirectory { path in
             let result = try await CommandRunner.run([
                 "db", "status", "--data-dir", path, "--pg-bindir", "/nonexistent/bin",
             ])
@@ -183,21 +161,21 @@ import Testing
     /// Only root can give a directory to one user and then run the tool as another.
     @Test(.enabled(if: geteuid() == 0, "needs root to act as two other users"))
     func aDataDirectoryOwnedBySomeoneElseIsRefused() async throws {
-        let path = scratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.createDirectory(
-            atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
-        let postgres = try #require(getpwnam("postgres"))
-        #expect(chown(path, postgres.pointee.pw_uid, postgres.pointee.pw_gid) == 0)
-        let result = try await CommandRunner.run(
-            ["db", "status", "--data-dir", path], prefix: ["/usr/sbin/runuser", "-u", "nobody", "--"],
-            workingDirectory: "/tmp")
-        #expect(result.status == 1, "\(result.standardError)")
-        #expect(
-            result.messages == [
-                "alliance-ledger: error: the data directory \(path) belongs to user postgres, not nobody: run as postgres, or choose another --data-dir"
-            ])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: path).isEmpty)
+        try await withScratchDataDirectory { path in
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+            let postgres = try #require(getpwnam("postgres"))
+            #expect(chown(path, postgres.pointee.pw_uid, postgres.pointee.pw_gid) == 0)
+            let result = try await CommandRunner.run(
+                ["db", "status", "--data-dir", path], prefix: ["/usr/sbin/runuser", "-u", "nobody", "--"],
+                workingDirectory: "/tmp")
+            #expect(result.status == 1, "\(result.standardError)")
+            #expect(
+                result.messages == [
+                    "alliance-ledger: error: the data directory \(path) belongs to user postgres, not nobody: run as postgres, or choose another --data-dir"
+                ])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: path).isEmpty)
+        }
     }
 
     @Test func serveAnswersHealthAndReadinessAndStopsOnSIGTERM() async throws {
