@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func integersKeepTheirExtremes() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             for value: Int64 in [.min, -1, 0, 1, .max] {
                 #expect(try await roundTrip(value, as: "bigint", on: connection) == value)
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func booleansAndStrings() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             #expect(try await roundTrip(true, as: "boolean", on: connection) == true)
             #expect(try await roundTrip(false, as: "boolean", on: connection) == false)
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func datesTimestampsUUIDsAndBytes() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             let instants = [
                 Date(timeIntervalSince1970: 0),
@@ -91,7 +91,7 @@ import Testing
     }
 
     @Test func nullsDecodeOnlyIntoOptionals() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             #expect(try await roundTrip(Int64?.none, as: "bigint", on: connection) == nil)
             #expect(try await roundTrip(Int32?.none, as: "integer", on: connection) == nil)
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func mismatchedTypesAndMissingColumnsAreDecodingErrors() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             let row = try await connection.query(
                 "SELECT 'abc'::text AS word, 12.50::numeric AS amount, 99999999999::bigint AS big"
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test func stringsWithNULAreRefusedNotTruncated() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             try await connection.execute("CREATE TABLE notes (body text)")
             let error = await #expect(throws: PostgresError.self) {
@@ -144,7 +144,7 @@ import Testing
     }
 
     @Test func injectionAttemptsStayValues() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             try await connection.execute("CREATE TABLE students (name text NOT NULL)")
             let attacks = [

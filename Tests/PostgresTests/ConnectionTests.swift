@@ -13,7 +13,7 @@ import Testing
     }
 
     @Test func keyValueURLAndMultiHostStringsAllConnect() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let options = database.connectionString.options
             let host = try #require(options["host"])
             let user = try #require(options["user"])
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func cancellingTheTaskCancelsTheStatement() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             let started = ContinuousClock.now
             let sleeper = Task {
@@ -91,7 +91,7 @@ import Testing
     }
 
     @Test func aClosedConnectionRefusesStatements() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             await connection.close()
             let error = await #expect(throws: PostgresError.self) { try await connection.execute("SELECT 1") }

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func loadsOneHundredThousandRows() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             try await makeTable(connection)
             let rowCount = 100_000
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func csvKeepsEmptyStringsApartFromNull() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             try await makeTable(connection)
             let loaded = try await connection.copyIn(
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func rawCSVWithAHeaderLoads() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             try await makeTable(connection)
             let file = "line,amount,note\n1,100,first\n2,-250,\"second, with comma\"\n"
@@ -93,7 +93,7 @@ import Testing
 
     @Test func aFailingWriterLoadsNothing() async throws {
         struct SourceBroke: Error {}
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             try await makeTable(connection)
             await #expect(throws: SourceBroke.self) {
@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func badDataFailsTheWholeCopyAndTheConnectionRecovers() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             try await makeTable(connection)
             let error = await #expect(throws: PostgresError.self) {
@@ -126,7 +126,7 @@ import Testing
     }
 
     @Test func copyThroughQueryIsRefusedCleanly() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             try await makeTable(connection)
             let error = await #expect(throws: PostgresError.self) {

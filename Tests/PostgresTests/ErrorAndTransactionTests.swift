@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func serverErrorsNameTheirConstraintAndHideRowData() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()
             try await makeAccounts(connection)
             try await connection.execute("INSERT INTO accounts VALUES (\("partner:slam:funding"), 0)")
@@ -56,7 +56,7 @@ import Testing
 
     @Test func aThrowingBodyRollsEverythingBack() async throws {
         struct Abort: Error {}
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             try await database.pool.withConnection { try await makeAccounts($0) }
             await #expect(throws: Abort.self) {
                 try await database.pool.withTransaction { connection in
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func aSwallowedErrorCannotCommitSilently() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             try await database.pool.withConnection { try await makeAccounts($0) }
             let error = await #expect(throws: PostgresError.self) {
                 try await database.pool.withTransaction { connection in
@@ -101,7 +101,7 @@ import Testing
 
     @Test(arguments: ["serialization_failure", "deadlock_detected"])
     func transientFailuresAreRetried(condition: String) async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             try await database.pool.withConnection { try await makeAccounts($0) }
             let attempts = Counter()
             try await database.pool.withTransaction(.serializable, maximumAttempts: 5) { connection in
@@ -122,7 +122,7 @@ import Testing
     }
 
     @Test func retriesStopAtTheLimit() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let attempts = Counter()
             let error = await #expect(throws: PostgresError.self) {
                 try await database.pool.withTransaction(maximumAttempts: 3) { connection in
@@ -139,7 +139,7 @@ import Testing
     /// each inserts. PostgreSQL aborts one with 40001; the pool runs it again, and the second
     /// run sees the first's row.
     @Test func realSerializationConflictsResolveByRetrying() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             try await database.pool.withConnection { connection in
                 try await connection.execute("CREATE TABLE ledger (amount bigint NOT NULL)")
             }
@@ -171,7 +171,7 @@ import Testing
     }
 
     @Test func nestedTransactionsAreRefused() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let error = await #expect(throws: PostgresError.self) {
                 try await database.pool.withTransaction { connection in
                     try await connection.withTransaction { _ in }

@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func exhaustionTimesOutAndRecovers() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let pool = database.makePool(maximumConnections: 2, acquireTimeout: .milliseconds(300))
             try await whileHolding(2, of: pool) {
                 let error = await #expect(throws: PostgresError.self) {
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func tooManyWaitersAreTurnedAwayAtOnce() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let pool = database.makePool(
                 maximumConnections: 1, maximumWaiters: 1, acquireTimeout: .seconds(30))
             var waiter: Task<Void, any Error>?
@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test func aTerminatedBackendIsReplaced() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let pool = database.makePool(maximumConnections: 1)
             let firstPID = try await pool.withConnection { await $0.backendPID }
             let admin = try await database.connect()
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func connectionsLeftInATransactionAreNotReused() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let pool = database.makePool(maximumConnections: 1)
             let firstPID = try await pool.withConnection { connection in
                 try await connection.execute("BEGIN")
@@ -119,7 +119,7 @@ import Testing
     }
 
     @Test func manyTasksShareAFewConnections() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let application = "pool-share-\(UUID().uuidString.prefix(8))"
             let pool = database.makePool(maximumConnections: 4, applicationName: application)
             let peak = Counter()
@@ -146,7 +146,7 @@ import Testing
     }
 
     @Test func closingFailsWaitersAndLaterCalls() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let pool = database.makePool(maximumConnections: 1)
             try await whileHolding(1, of: pool) {
                 let waiter = try await queuedWaiter(pool)
@@ -161,7 +161,7 @@ import Testing
     }
 
     @Test func aCancelledWaiterLeavesTheQueue() async throws {
-        try await TestDatabase.with { database in
+        try await TestDatabase.with(migrated: false) { database in
             let pool = database.makePool(maximumConnections: 1)
             try await whileHolding(1, of: pool) {
                 let waiter = try await queuedWaiter(pool)

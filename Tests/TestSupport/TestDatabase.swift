@@ -1,3 +1,4 @@
+import AllianceLedger
 import Foundation
 public import Postgres
 
@@ -42,12 +43,20 @@ public struct TestDatabase: Sendable {
         try await PostgresConnection.connect(configuration(applicationName: applicationName))
     }
 
-    public func configuration(applicationName: String = "alliance-ledger-tests")
-        -> PostgresConnectionConfiguration
-    {
+    public func configuration(
+        applicationName: String = "alliance-ledger-tests", role: String? = nil
+    ) -> PostgresConnectionConfiguration {
         PostgresConnectionConfiguration(
-            connectionString: connectionString, applicationName: applicationName,
+            connectionString: connectionString, applicationName: applicationName, role: role,
             logger: TestCluster.logger)
+    }
+
+    /// A pool whose sessions run as the service's restricted role, as the service's do.
+    public func makeServicePool(maximumConnections: Int = 8) -> PostgresPool {
+        PostgresPool(
+            PostgresPoolConfiguration(
+                connection: configuration(role: Ledger.serviceRole),
+                maximumConnections: maximumConnections, acquireTimeout: .seconds(30)))
     }
 
     /// A pool of its own on this database, for tests of the pool itself.

@@ -95,6 +95,9 @@ public actor PostgresConnection {
             precondition(timeout > 0, "a statement timeout must be positive")
             script += " SET statement_timeout = \(timeout);"
         }
+        if let role = configuration.role {
+            script += " SET ROLE \(try quoteIdentifier(role));"
+        }
         _ = try collect(PQexec(pointer, script), pointer)
     }
 

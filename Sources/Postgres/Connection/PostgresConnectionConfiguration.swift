@@ -9,6 +9,9 @@ public struct PostgresConnectionConfiguration: Sendable {
     public var connectTimeoutSeconds: Int
     /// When set, the server cancels any statement of this session running longer than this.
     public var statementTimeoutMilliseconds: Int?
+    /// When set, the session runs `SET ROLE` to this role after connecting, so that it has only
+    /// that role's privileges (the login role must be a member of it, or a superuser).
+    public var role: String?
     public var logger: Logger
 
     public init(
@@ -16,8 +19,10 @@ public struct PostgresConnectionConfiguration: Sendable {
         applicationName: String = "alliance-ledger",
         connectTimeoutSeconds: Int = 10,
         statementTimeoutMilliseconds: Int? = nil,
+        role: String? = nil,
         logger: Logger = Logger(label: "postgres")
     ) {
+        self.role = role
         self.connectionString = connectionString
         self.applicationName = applicationName
         self.connectTimeoutSeconds = connectTimeoutSeconds

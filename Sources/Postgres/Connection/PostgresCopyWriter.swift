@@ -104,10 +104,6 @@ public final class PostgresCopyWriter {
     }
 
     private func appendHex(_ bytes: [UInt8]) {
-        let digits = Array("0123456789abcdef".utf8)
-        for byte in bytes {
-            buffer.append(digits[Int(byte >> 4)])
-            buffer.append(digits[Int(byte & 0x0F)])
-        }
+        buffer.append(contentsOf: hexDigits(bytes).utf8)
     }
 }

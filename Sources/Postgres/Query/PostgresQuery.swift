@@ -81,6 +81,15 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
 
         /// Binds a value as the next `$n` parameter.
         public mutating func appendInterpolation(_ value: some PostgresEncodable) {
+            bind(value)
+        }
+
+        /// Binds an optional value: nil travels as SQL NULL.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            bind(value)
+        }
+
+        private mutating func bind(_ value: some PostgresEncodable) {
             do {
                 query.binds.append(try value.postgresBind())
             } catch {

@@ -1,0 +1,123 @@
+public import Postgres
+
+/// A request to record a new entry.
+public struct EntryRequest: Hashable, Sendable {
+    public struct Line: Hashable, Sendable {
+        public let account: AccountCode
+        /// Signed minor units: debits positive, credits negative.
+        public let amount: Int64
+
+        public init(_ account: AccountCode, _ amount: Int64) {
+            self.account = account
+            self.amount = amount
+        }
+    }
+
+    public static let maximumPostings = 1000
+
+    public let kind: EntryKind
+    public let effectiveOn: CalendarDate
+    public let description: String
+    public let metadata: [String: String]
+    public let postings: [Line]
+    public let recordedBy: String
+    /// When set, a repeat of the same request returns the original entry instead of recording
+    /// it twice, and a different request with the same key is refused.
+    public let idempotencyKey: String?
+
+    /// Checks everything that can be checked without the books: at least two postings, none
+    /// zero, summing to zero without overflow, and text fields within their limits.
+    public init(
+        kind: EntryKind, effectiveOn: CalendarDate, description: String,
+        metadata: [String: String] = [:], postings: [Line], recordedBy: String,
+        idempotencyKey: String? = nil
+    ) throws(LedgerError) {
+        guard kind != .reversal else {
+            throw .invalidText(field: "kind", reason: "reversal is recorded with reverse(), not post()")
+        }
+        guard postings.count >= 2 else { throw .tooFewPostings(count: postings.count) }
+        guard postings.count <= EntryRequest.maximumPostings else {
+            throw .tooManyPostings(count: postings.count)
+        }
+        var total: Int64 = 0
+        for (index, line) in postings.enumerated() {
+            guard line.amount != 0 else { throw .zeroAmount(line: index + 1) }
+            let (sum, overflow) = total.addingReportingOverflow(line.amount)
+            guard !overflow else { throw .amountOverflow }
+            total = sum
+        }
+        guard total == 0 else { throw .unbalanced(total: total) }
+        try EntryRequest.checkText(description, field: "description", maximumLength: 1000)
+        try EntryRequest.checkText(recordedBy, field: "recordedBy", maximumLength: 200)
+        if let idempotencyKey {
+            try EntryRequest.checkText(idempotencyKey, field: "idempotency key", maximumLength: 200)
+        }
+        try EntryRequest.checkMetadata(metadata)
+        self.kind = kind
+        self.effectiveOn = effectiveOn
+        self.description = description
+        self.metadata = metadata
+        self.postings = postings
+        self.recordedBy = recordedBy
+        self.idempotencyKey = idempotencyKey
+    }
+
+    static func checkText(_ text: String, field: String, maximumLength: Int) throws(LedgerError) {
+        guard !text.trimmingWhitespace().isEmpty else {
+            throw .invalidText(field: field, reason: "cannot be empty")
+        }
+        guard text.count <= maximumLength else {
+            throw .invalidText(field: field, reason: "is longer than \(maximumLength) characters")
+        }
+        guard !text.utf8.contains(0) else {
+            throw .invalidText(field: field, reason: "cannot contain a NUL character")
+        }
+    }
+
+    static func checkMetadata(_ metadata: [String: String]) throws(LedgerError) {
+        guard metadata.count <= 50 else { throw .invalidMetadata("has more than 50 keys") }
+        for (key, value) in metadata {
+            guard !key.isEmpty, key.count <= 100, value.count <= 1000 else {
+                throw .invalidMetadata("keys are 1 to 100 characters and values at most 1000")
+            }
+            guard !key.utf8.contains(0), !value.utf8.contains(0) else {
+                throw .invalidMetadata("cannot contain a NUL character")
+            }
+        }
+    }
+}
+
+/// A request to reverse an entry: a new entry whose postings negate the original's exactly.
+public struct ReversalRequest: Hashable, Sendable {
+    public let sequence: Int64
+    public let reason: String
+    public let effectiveOn: CalendarDate
+    public let recordedBy: String
+    public let idempotencyKey: String?
+
+    public init(
+        sequence: Int64, reason: String, effectiveOn: CalendarDate, recordedBy: String,
+        idempotencyKey: String? = nil
+    ) throws(LedgerError) {
+        guard sequence > 0 else { throw .entryNotFound(sequence: sequence) }
+        try EntryRequest.checkText(reason, field: "reason", maximumLength: 1000)
+        try EntryRequest.checkText(recordedBy, field: "recordedBy", maximumLength: 200)
+        if let idempotencyKey {
+            try EntryRequest.checkText(idempotencyKey, field: "idempotency key", maximumLength: 200)
+        }
+        self.sequence = sequence
+        self.reason = reason
+        self.effectiveOn = effectiveOn
+        self.recordedBy = recordedBy
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> Substring {
+        var text = Substring(self)
+        while let first = text.first, first.isWhitespace { text = text.dropFirst() }
+        while let last = text.last, last.isWhitespace { text = text.dropLast() }
+        return text
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+public import Postgres
+
+/// Which entries a listing includes; every condition given must hold.
+public struct JournalFilter: Hashable, Sendable {
+    public var kinds: Set<EntryKind>
+    /// Entries with a posting to this account.
+    public var account: AccountCode?
+    public var effectiveFrom: CalendarDate?
+    public var effectiveTo: CalendarDate?
+    public var recordedBy: String?
+
+    public init(
+        kinds: Set<EntryKind> = [], account: AccountCode? = nil, effectiveFrom: CalendarDate? = nil,
+        effectiveTo: CalendarDate? = nil, recordedBy: String? = nil
+    ) {
+        self.kinds = kinds
+        self.account = account
+        self.effectiveFrom = effectiveFrom
+        self.effectiveTo = effectiveTo
+        self.recordedBy = recordedBy
+    }
+
+    func conditions(alliance: AllianceID) throws -> PostgresQuery {
+        var query: PostgresQuery = ""
+        if !kinds.isEmpty {
+            query.append(" AND kind = ANY(\(kinds.map(\.rawValue).sorted())::text[])")
+        }
+        if let account {
+            query.append(
+                """
+                 AND EXISTS (SELECT 1 FROM postings AS p JOIN accounts AS a
+                                 ON a.alliance_id = p.alliance_id AND a.id = p.account_id
+                             WHERE p.alliance_id = e.alliance_id AND p.entry_sequence = e.sequence
+                               AND a.code = \(account.rawValue))
+                """)
+        }
+        if let effectiveFrom { query.append(" AND effective_on >= \(effectiveFrom)") }
+        if let effectiveTo { query.append(" AND effective_on <= \(effectiveTo)") }
+        if let recordedBy { query.append(" AND recorded_by = \(recordedBy)") }
+        return query
+    }
+}
+
+/// A page of a listing: its size, its order, and where the previous page ended.
+public struct PageRequest: Hashable, Sendable {
+    public enum Order: String, Sendable {
+        case newestFirst
+        case oldestFirst
+    }
+
+    public static let maximumLimit = 1000
+
+    public let limit: Int
+    public let order: Order
+    /// The `nextCursor` of the previous page; nil for the first page.
+    public let cursor: String?
+
+    public init(limit: Int = 100, order: Order = .newestFirst, cursor: String? = nil) throws(LedgerError) {
+        guard (1...PageRequest.maximumLimit).contains(limit) else {
+            throw .invalidPage("the limit must be from 1 to \(PageRequest.maximumLimit), not \(limit)")
+        }
+        self.limit = limit
+        self.order = order
+        self.cursor = cursor
+    }
+
+    /// The default first page: 100 entries, newest first.
+    public init() {
+        limit = 100
+        order = .newestFirst
+        cursor = nil
+    }
+
+    /// Cursors are opaque to clients: base64url of "journal:v1:<order>:<sequence>".
+    func cursor(after sequence: Int64) -> String {
+        Data("journal:v1:\(order.rawValue):\(sequence)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The sequence the previous page ended at, or nil on the first page.
+    func position() throws(LedgerError) -> Int64? {
+        guard let cursor else { return nil }
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        let parts = Data(base64Encoded: base64).map { String(decoding: $0, as: UTF8.self) }?
+            .split(separator: ":")
+        guard let parts, parts.count == 4, parts[0] == "journal", parts[1] == "v1",
+            parts[2] == order.rawValue, let sequence = Int64(parts[3]), sequence > 0
+        else { throw .invalidPage("the cursor is not one this listing issued") }
+        return sequence
+    }
+}
+
+public struct JournalPage: Hashable, Sendable {
+    public let entries: [JournalEntry]
+    /// Pass it to get the next page; nil on the last page.
+    public let nextCursor: String?
+}

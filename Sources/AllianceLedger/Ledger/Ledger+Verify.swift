@@ -1,0 +1,138 @@
+import Postgres
+
+/// What `verify` found.
+public struct VerificationReport: Hashable, Sendable {
+    public struct Mismatch: Hashable, Sendable {
+        public let sequence: Int64
+        public let problem: String
+    }
+
+    public struct BalanceDrift: Hashable, Sendable {
+        public let account: AccountCode
+        public let recorded: Int64
+        public let recomputed: Int64
+    }
+
+    /// Entries read.
+    public let entries: Int64
+    /// The hash of the last entry, as recorded.
+    public let headHash: Digest
+    /// The first entry whose sequence, link, hash or postings do not hold; nil when all do.
+    public let firstMismatch: Mismatch?
+    /// Accounts whose recorded balance differs from the sum of their postings.
+    public let balanceDrifts: [BalanceDrift]
+    /// Set when the recorded chain head does not match the last entry.
+    public let headProblem: String?
+
+    public var isIntact: Bool { firstMismatch == nil && balanceDrifts.isEmpty && headProblem == nil }
+}
+
+extension Ledger {
+    /// Entries read per query while verifying.
+    static let verificationPageSize: Int64 = 2000
+
+    /// Recomputes the whole chain from the stored entries and postings, and every balance from
+    /// the postings, on one consistent snapshot.
+    ///
+    /// Triggers and privileges stop mistakes; they do not stop a superuser who disables them.
+    /// This check does: an edited amount, description or date changes the entry's hash; a
+    /// removed or inserted entry breaks the sequence or the links; a balance edited to match
+    /// is caught by its hash or its sum.
+    public func verify(_ alliance: AllianceID) async throws -> VerificationReport {
+        try await pool.withTransaction(.repeatableRead) { connection in
+            try await connection.execute("SET TRANSACTION READ ONLY")
+            let head = try await connection.query(
+                "SELECT sequence, hash FROM journal_heads WHERE alliance_id = \(alliance.rawValue)")
+            guard let headRow = head.first else { throw LedgerError.allianceNotFound(alliance.description) }
+            var walk = ChainWalk(alliance: alliance)
+            let last: Int64 = try await connection.query(
+                "SELECT coalesce(max(sequence), 0)::bigint AS last FROM journal_entries WHERE alliance_id = \(alliance.rawValue)"
+            ).single().decode("last")
+            var start: Int64 = 1
+            while start <= last {
+                let end = min(start + Ledger.verificationPageSize - 1, last)
+                for entry in try await LedgerStore.entries(alliance, in: start...end, on: connection) {
+                    walk.check(entry)
+                }
+                start = end + 1
+            }
+            let recorded = try await connection.query(
+                """
+                SELECT a.code, b.account_id, b.balance FROM account_balances AS b
+                JOIN accounts AS a ON a.alliance_id = b.alliance_id AND a.id = b.account_id
+                WHERE b.alliance_id = \(alliance.rawValue) ORDER BY a.code
+                """)
+            var drifts: [VerificationReport.BalanceDrift] = []
+            for row in recorded {
+                let stored: Int64 = try row.decode("balance")
+                let recomputed = walk.balances[try row.decode("account_id"), default: 0]
+                if stored != recomputed {
+                    drifts.append(
+                        .init(
+                            account: AccountCode(trusted: try row.decode("code")), recorded: stored,
+                            recomputed: recomputed))
+                }
+            }
+            let headSequence: Int64 = try headRow.decode("sequence")
+            let headHash: Digest = try headRow.decode("hash")
+            var headProblem: String?
+            if headSequence != walk.lastSequence || headHash != walk.lastHash {
+                headProblem =
+                    "the chain head records entry \(headSequence) (\(headHash)), but the last entry is \(walk.lastSequence) (\(walk.lastHash))"
+            }
+            return VerificationReport(
+                entries: walk.count, headHash: headHash, firstMismatch: walk.firstMismatch,
+                balanceDrifts: drifts, headProblem: headProblem)
+        }
+    }
+}
+
+/// The verifier's running state, entry by entry in sequence order.
+struct ChainWalk {
+    let alliance: AllianceID
+    private(set) var count: Int64 = 0
+    private(set) var lastSequence: Int64 = 0
+    private(set) var lastHash: Digest
+    private(set) var balances: [Int64: Int64] = [:]
+    private(set) var firstMismatch: VerificationReport.Mismatch?
+
+    init(alliance: AllianceID) {
+        self.alliance = alliance
+        lastHash = EntryEncoding.genesisHash(alliance)
+    }
+
+    mutating func check(_ entry: JournalEntry) {
+        count += 1
+        if let problem = problem(with: entry) {
+            if firstMismatch == nil { firstMismatch = .init(sequence: entry.sequence, problem: problem) }
+        }
+        for posting in entry.postings {
+            // Wrapping is deliberate: a tampered amount must be reported, not crash the check.
+            balances[posting.accountID, default: 0] &+= posting.amount
+        }
+        // Follow the recorded hash, so one tampered entry is reported once rather than
+        // breaking every link after it.
+        lastSequence = entry.sequence
+        lastHash = entry.hash
+    }
+
+    private func problem(with entry: JournalEntry) -> String? {
+        if entry.sequence != lastSequence + 1 {
+            return "entry \(entry.sequence) follows entry \(lastSequence): the sequence has a gap"
+        }
+        if entry.previousHash != lastHash {
+            return "entry \(entry.sequence) does not link to the hash of entry \(lastSequence)"
+        }
+        if EntryEncoding.hash(entry.content) != entry.hash {
+            return "entry \(entry.sequence)'s hash does not match its content or postings"
+        }
+        if entry.postings.count < 2 {
+            return "entry \(entry.sequence) has \(entry.postings.count) posting(s)"
+        }
+        let total = entry.postings.reduce(Int64(0)) { $0 &+ $1.amount }
+        if total != 0 || entry.postings.contains(where: { $0.amount == 0 }) {
+            return "entry \(entry.sequence)'s postings do not balance"
+        }
+        return nil
+    }
+}

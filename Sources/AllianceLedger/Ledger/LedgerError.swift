@@ -1,0 +1,49 @@
+/// Why the ledger refused a request. Every refusal leaves the books as they were.
+public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
+    case allianceNotFound(String)
+    case accountNotFound(AccountCode)
+    case accountExists(AccountCode)
+    case invalidAccountCode(String)
+    case tooFewPostings(count: Int)
+    case tooManyPostings(count: Int)
+    case zeroAmount(line: Int)
+    case unbalanced(total: Int64)
+    /// A sum of amounts, or a balance, would not fit in 64 bits.
+    case amountOverflow
+    case floorCrossed(account: AccountCode, balance: Int64, floor: Int64)
+    /// The idempotency key was used by an earlier, different request.
+    case idempotencyConflict(key: String, sequence: Int64)
+    case entryNotFound(sequence: Int64)
+    case alreadyReversed(sequence: Int64, by: Int64)
+    case cannotReverseReversal(sequence: Int64)
+    case invalidText(field: String, reason: String)
+    case invalidMetadata(String)
+    case invalidPage(String)
+
+    public var description: String {
+        switch self {
+        case .allianceNotFound(let alliance): "alliance \(alliance) does not exist"
+        case .accountNotFound(let code): "account \(code) does not exist"
+        case .accountExists(let code): "account \(code) already exists"
+        case .invalidAccountCode(let text):
+            "\"\(text)\" is not an account code: use segments of letters, digits, _ and -, joined by colons"
+        case .tooFewPostings(let count): "an entry needs at least two postings, not \(count)"
+        case .tooManyPostings(let count):
+            "an entry may have at most \(EntryRequest.maximumPostings) postings, not \(count)"
+        case .zeroAmount(let line): "posting \(line) has a zero amount"
+        case .unbalanced(let total): "the postings sum to \(total), not zero"
+        case .amountOverflow: "the amounts are too large: a total or a balance would exceed 64 bits"
+        case .floorCrossed(let account, let balance, let floor):
+            "account \(account) would go to \(balance), below its floor of \(floor)"
+        case .idempotencyConflict(let key, let sequence):
+            "idempotency key \"\(key)\" was already used for a different request (entry \(sequence))"
+        case .entryNotFound(let sequence): "entry \(sequence) does not exist"
+        case .alreadyReversed(let sequence, let by): "entry \(sequence) was already reversed by entry \(by)"
+        case .cannotReverseReversal(let sequence):
+            "entry \(sequence) is a reversal and cannot itself be reversed; record the original again"
+        case .invalidText(let field, let reason): "\(field) \(reason)"
+        case .invalidMetadata(let reason): "metadata \(reason)"
+        case .invalidPage(let reason): reason
+        }
+    }
+}

@@ -1,0 +1,280 @@
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+@testable import AllianceLedger
+
+/// The invariants under stress and attack: concurrent writers, a superuser editing rows behind
+/// the triggers, and writes that bypass the Swift checks to reach the database's own.
+@Suite struct LedgerIntegrityTests {
+    /// Bank test: 16 tasks post random transfers among 20 accounts for a few seconds. At every
+    /// sampled moment the balances sum to zero and no floor is crossed, the chain verifies, and
+    /// in the end the journal holds exactly the acknowledged entries.
+    @Test func bankTest() async throws {
+        let floored = (1...10).map { ("alliance:cash:\($0)", AccountType.asset, Int64?.some(0)) }
+        let open = (1...9).map { ("partner:p\($0):cost:STAFF", AccountType.expense, Int64?.none) }
+        let accounts = floored + open + [("alliance:opening", AccountType.equity, nil)]
+        try await LedgerFixture.with(accounts: accounts) { fixture in
+            for index in 1...10 {
+                _ = try await fixture.ledger.post(
+                    try fixture.transfer(
+                        1_000_000, from: "alliance:opening", to: "alliance:cash:\(index)", kind: .opening),
+                    to: fixture.alliance)
+            }
+            let codes = accounts.map(\.0)
+            let acknowledged = Counter()
+            let refusedAtFloor = Counter()
+            let deadline = ContinuousClock.now + .seconds(3)
+            let sampler = Task { try await sample(fixture, until: deadline) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<16 {
+                    group.addTask {
+                        var random = SplitMix(seed: UInt64(writer) + 1)
+                        while ContinuousClock.now < deadline {
+                            let from = codes[Int(random.next() % UInt64(codes.count))]
+                            var to = codes[Int(random.next() % UInt64(codes.count))]
+                            if to == from { to = codes[(codes.firstIndex(of: from)! + 1) % codes.count] }
+                            let amount = Int64(random.next() % 50_000) + 1
+                            do {
+                                let posted = try await fixture.ledger.post(
+                                    try fixture.transfer(amount, from: from, to: to), to: fixture.alliance)
+                                #expect(!posted.replayed)
+                                acknowledged.increment()
+                            } catch LedgerError.floorCrossed {
+                                refusedAtFloor.increment()
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let samples = try await sampler.value
+            #expect(samples >= 3)
+            #expect(acknowledged.current > 100)
+            let report = try await fixture.ledger.verify(fixture.alliance)
+            #expect(report.isIntact, "\(report)")
+            #expect(report.entries == Int64(acknowledged.current + 10))
+            try await assertBooksBalance(fixture)
+        }
+    }
+
+    /// Samples the books while writers run: one snapshot per sample.
+    private func sample(_ fixture: LedgerFixture, until deadline: ContinuousClock.Instant) async throws -> Int
+    {
+        var samples = 0
+        while ContinuousClock.now < deadline {
+            try await assertBooksBalance(fixture)
+            let report = try await fixture.ledger.verify(fixture.alliance)
+            #expect(report.isIntact, "\(report)")
+            samples += 1
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return samples
+    }
+
+    private func assertBooksBalance(_ fixture: LedgerFixture) async throws {
+        let row = try await fixture.pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT coalesce(sum(balance), 0)::bigint AS total,
+                       count(*) FILTER (WHERE floor IS NOT NULL AND balance * normal_side < floor) AS crossed
+                FROM account_balances
+                """
+            ).single()
+        }
+        #expect(try row.decode("total", as: Int64.self) == 0)
+        #expect(try row.decode("crossed", as: Int64.self) == 0)
+    }
+
+    @Test func verifyNamesTheEntryASuperuserEdited() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            for amount in [100, 200, 300, 400, 500] as [Int64] {
+                _ = try await fixture.ledger.post(
+                    try fixture.transfer(amount, from: "partner:slam:funding", to: "partner:slam:cost:STAFF"),
+                    to: fixture.alliance)
+            }
+            let owner = try await fixture.database.connect()
+            try await owner.execute("SET session_replication_role = replica")
+            try await owner.execute(
+                "UPDATE postings SET amount = amount + 1 WHERE entry_sequence = 3 AND line = 1")
+            try await owner.execute(
+                "UPDATE postings SET amount = amount - 1 WHERE entry_sequence = 3 AND line = 2")
+
+            let edited = try await fixture.ledger.verify(fixture.alliance)
+            #expect(!edited.isIntact)
+            #expect(edited.firstMismatch?.sequence == 3)
+            #expect(edited.firstMismatch?.problem.contains("hash") == true)
+            #expect(
+                Set(edited.balanceDrifts.map(\.account.rawValue)) == [
+                    "partner:slam:cost:STAFF", "partner:slam:funding",
+                ])
+
+            // Editing the balances to match hides nothing: the hash still names the entry.
+            try await owner.execute(
+                "UPDATE account_balances SET balance = balance + 1 WHERE account_id = (SELECT id FROM accounts WHERE code = 'partner:slam:cost:STAFF')"
+            )
+            try await owner.execute(
+                "UPDATE account_balances SET balance = balance - 1 WHERE account_id = (SELECT id FROM accounts WHERE code = 'partner:slam:funding')"
+            )
+            let consistent = try await fixture.ledger.verify(fixture.alliance)
+            #expect(consistent.balanceDrifts.isEmpty)
+            #expect(consistent.firstMismatch?.sequence == 3)
+
+            // Removing the last entry breaks the head.
+            try await owner.execute("DELETE FROM postings WHERE entry_sequence = 5")
+            try await owner.execute("DELETE FROM journal_entries WHERE sequence = 5")
+            let truncated = try await fixture.ledger.verify(fixture.alliance)
+            #expect(truncated.headProblem != nil)
+            await owner.close()
+        }
+    }
+
+    @Test func theServiceRoleCannotChangeHistory() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            _ = try await fixture.ledger.post(
+                try fixture.transfer(100, from: "partner:slam:funding", to: "partner:slam:cost:STAFF"),
+                to: fixture.alliance)
+            let service = try await PostgresConnection.connect(
+                fixture.database.configuration(role: Ledger.serviceRole))
+            let forbidden: [PostgresQuery] = [
+                "UPDATE journal_entries SET description = 'edited'",
+                "DELETE FROM postings",
+                "TRUNCATE postings",
+                "TRUNCATE journal_entries CASCADE",
+                "INSERT INTO postings (alliance_id, entry_sequence, line, account_id, amount) SELECT alliance_id, 1, 9, account_id, 1 FROM account_balances LIMIT 1",
+                "UPDATE account_balances SET balance = 0",
+                "UPDATE journal_heads SET sequence = 0",
+                "UPDATE accounts SET floor = NULL",
+            ]
+            for statement in forbidden {
+                let error = await #expect(throws: PostgresError.self, "\(statement)") {
+                    try await service.execute(statement)
+                }
+                #expect(
+                    error?.sqlState == .insufficientPrivilege, "\(statement): \(String(describing: error))")
+            }
+            await service.close()
+
+            // The owner is stopped by the triggers instead.
+            let owner = try await fixture.database.connect()
+            let ownerForbidden: [PostgresQuery] = [
+                "UPDATE journal_entries SET description = 'edited'",
+                "DELETE FROM postings",
+                "TRUNCATE postings",
+                "UPDATE account_balances SET balance = 0",
+                "UPDATE journal_heads SET sequence = 0",
+                "DELETE FROM accounts",
+            ]
+            for statement in ownerForbidden {
+                let error = await #expect(throws: PostgresError.self, "\(statement)") {
+                    try await owner.execute(statement)
+                }
+                #expect(
+                    error?.sqlState == .insufficientPrivilege, "\(statement): \(String(describing: error))")
+            }
+            await owner.close()
+            #expect(try await fixture.ledger.verify(fixture.alliance).isIntact)
+        }
+    }
+
+    /// The database's checks hold on their own: entries built by hand, bypassing the Swift
+    /// checks, are refused by the triggers and constraints, and nothing is written.
+    @Test func theDatabaseRefusesWhatSwiftWouldHave() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            let first = try await fixture.ledger.post(
+                try fixture.transfer(100, from: "partner:slam:funding", to: "alliance:bank", key: "k1"),
+                to: fixture.alliance)
+            _ = try await fixture.ledger.reverse(
+                try ReversalRequest(
+                    sequence: 1, reason: "x", effectiveOn: LedgerFixture.day, recordedBy: "x"),
+                in: fixture.alliance)
+            let before = try await fixture.snapshot()
+            let bank = first.entry.postings[0]
+            let funding = first.entry.postings[1]
+            let cases: [(String, (inout HandEntry) -> Void)] = [
+                ("journal_entries_two_postings", { $0.postings = [(bank.accountID, 5)] }),
+                (
+                    "journal_entries_balanced",
+                    { $0.postings = [(bank.accountID, 5), (funding.accountID, -4)] }
+                ),
+                ("account_balances_floor", { $0.postings = [(bank.accountID, -5), (funding.accountID, 5)] }),
+                ("journal_entries_gap_free", { $0.sequence += 1 }),
+                ("journal_entries_chain_link", { $0.previousHash = Digest(Array(repeating: 7, count: 32)) }),
+                ("journal_entries_idempotency_key", { $0.idempotencyKey = "k1" }),
+                (
+                    "journal_entries_reverses_key",
+                    {
+                        $0.kind = "reversal"
+                        $0.reverses = 1
+                        $0.postings = [(bank.accountID, -100), (funding.accountID, 100)]
+                    }
+                ),
+                (
+                    "journal_entries_no_reversal_of_reversal",
+                    {
+                        $0.kind = "reversal"
+                        $0.reverses = 2
+                        $0.postings = [(bank.accountID, 100), (funding.accountID, -100)]
+                    }
+                ),
+                ("postings_amount_nonzero", { $0.postings = [(bank.accountID, 0), (funding.accountID, 0)] }),
+                ("journal_entries_recorded_now", { $0.recordedAt = Timestamp(microsecondsSince1970: 0) }),
+            ]
+            for (constraint, edit) in cases {
+                let error = await #expect(throws: PostgresError.self, "\(constraint)") {
+                    try await HandEntry.append(edit, fixture: fixture)
+                }
+                #expect(error?.constraint == constraint, "\(constraint): \(String(describing: error))")
+                #expect(try await fixture.snapshot() == before, "\(constraint) changed the books")
+            }
+            // A reversal that does not mirror its original, once the original is free to reverse.
+            let second = try await fixture.ledger.post(
+                try fixture.transfer(50, from: "partner:slam:funding", to: "alliance:bank"),
+                to: fixture.alliance)
+            let mirror = await #expect(throws: PostgresError.self) {
+                try await HandEntry.append(
+                    {
+                        $0.kind = "reversal"
+                        $0.reverses = second.entry.sequence
+                        $0.postings = [(bank.accountID, -49), (funding.accountID, 49)]
+                    }, fixture: fixture)
+            }
+            #expect(mirror?.constraint == "journal_entries_reversal_mirrors")
+            #expect(try await fixture.ledger.verify(fixture.alliance).isIntact)
+        }
+    }
+}
+
+/// An entry assembled by hand and appended through `ledger_append` as the service role, with
+/// a correct chain link and hash unless a test edits them.
+struct HandEntry {
+    var sequence: Int64
+    var kind = "spend"
+    var previousHash: Digest
+    var recordedAt: Timestamp
+    var idempotencyKey: String?
+    var reverses: Int64?
+    var postings: [(Int64, Int64)] = []
+
+    static func append(_ edit: (inout HandEntry) -> Void, fixture: LedgerFixture) async throws {
+        try await fixture.pool.withTransaction { connection in
+            let head = try #require(try await LedgerStore.lockHead(fixture.alliance, on: connection))
+            var entry = HandEntry(
+                sequence: head.sequence + 1, previousHash: head.hash, recordedAt: head.recordedAt)
+            edit(&entry)
+            let digest = Digest(Array(repeating: 1, count: 32))
+            try await connection.execute(
+                """
+                SELECT ledger_append(
+                    \(fixture.alliance.rawValue), \([entry.sequence])::bigint[], \([entry.kind])::text[],
+                    \([LedgerFixture.day])::date[], \(entry.recordedAt), \(["hand"])::text[], \(["by hand"])::text[],
+                    \(["{}"])::jsonb[], \([entry.idempotencyKey])::text[], \([digest])::bytea[],
+                    \([entry.reverses])::bigint[], \([entry.previousHash])::bytea[], \([digest])::bytea[],
+                    \(entry.postings.map { _ in entry.sequence })::bigint[],
+                    \(entry.postings.indices.map { Int16($0 + 1) })::smallint[],
+                    \(entry.postings.map(\.0))::bigint[], \(entry.postings.map(\.1))::bigint[])
+                """)
+        }
+    }
+}
