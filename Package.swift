@@ -91,6 +91,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Benchmarks/README.md: the ledger-write benchmark, next to pgbench in the same run.
+        .executableTarget(
+            name: "ledger-benchmark",
+            dependencies: [
+                "AllianceLedger", "EmbeddedPostgres", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/LedgerWriteBenchmark",
+            swiftSettings: strictSettings
+        ),
+
         // Build tooling: turns SQL/*.sql into Swift source, so the binary carries its schema.
         .executableTarget(
             name: "embed-sql",

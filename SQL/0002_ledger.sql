@@ -2,7 +2,7 @@
 -- kept current in the same transaction as the postings that change them.
 --
 -- Every invariant is enforced here as well as in the Swift library:
---   * an entry's postings sum to zero and number at least two (checked at commit);
+--   * an entry's postings sum to zero and number at least two, and arrive with the entry;
 --   * entries and postings are append-only, for every role, and the service's role can only
 --     read them and append through ledger_append();
 --   * each alliance's entries are numbered 1, 2, 3, ... without gaps, and each links to the
@@ -164,8 +164,11 @@ CREATE TRIGGER journal_heads_no_truncate BEFORE TRUNCATE ON journal_heads
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
 GRANT SELECT ON journal_heads TO alliance_ledger_service;
 
+-- journal_entries and postings carry no per-row foreign keys: a foreign key checks each row
+-- with a query of its own, which dominated the cost of an append. The statement-level
+-- triggers below check the same references once per statement, for the whole batch.
 CREATE TABLE journal_entries (
-    alliance_id bigint NOT NULL REFERENCES alliances (id),
+    alliance_id bigint NOT NULL,
     -- 1, 2, 3, ... per alliance, without gaps, in the order of the chain.
     sequence bigint NOT NULL,
     kind text NOT NULL,
@@ -215,10 +218,6 @@ CREATE TABLE postings (
     -- Signed minor units: debits positive, credits negative.
     amount bigint NOT NULL,
     CONSTRAINT postings_pkey PRIMARY KEY (alliance_id, entry_sequence, line),
-    CONSTRAINT postings_entry_fkey FOREIGN KEY (alliance_id, entry_sequence)
-        REFERENCES journal_entries (alliance_id, sequence),
-    CONSTRAINT postings_account_fkey FOREIGN KEY (alliance_id, account_id)
-        REFERENCES accounts (alliance_id, id),
     CONSTRAINT postings_amount_nonzero CHECK (amount <> 0),
     CONSTRAINT postings_line_positive CHECK (line > 0)
 );
@@ -226,95 +225,136 @@ CREATE TABLE postings (
 CREATE INDEX postings_account_history ON postings (alliance_id, account_id, entry_sequence)
     INCLUDE (amount);
 
--- Links each new entry to the chain: its sequence must follow the head's and its
--- previous_hash must be the head's hash; the head then moves to it. The head row is locked
--- until the transaction ends, so appends to one alliance are serialised and the order of the
--- chain is the order of commits.
-CREATE FUNCTION ledger_chain_entry() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    head journal_heads%ROWTYPE;
-    reversed_kind text;
+-- Raises a check violation naming `constraint`.
+CREATE FUNCTION ledger_refuse(constraint_name text, message text) RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
-    SELECT * INTO head FROM journal_heads WHERE alliance_id = NEW.alliance_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'alliance % has no journal', NEW.alliance_id
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'journal_entries_alliance_id_fkey';
-    END IF;
-    IF NEW.sequence <> head.sequence + 1 THEN
-        RAISE EXCEPTION 'entry % does not follow entry % of alliance %',
-            NEW.sequence, head.sequence, NEW.alliance_id
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entries_gap_free';
-    END IF;
-    IF NEW.previous_hash <> head.hash THEN
-        RAISE EXCEPTION 'entry % does not link to the hash of entry %', NEW.sequence, head.sequence
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entries_chain_link';
-    END IF;
-    IF NEW.reverses IS NOT NULL THEN
-        SELECT kind INTO reversed_kind FROM journal_entries
-            WHERE alliance_id = NEW.alliance_id AND sequence = NEW.reverses;
-        IF reversed_kind = 'reversal' THEN
-            RAISE EXCEPTION 'entry % is itself a reversal and cannot be reversed', NEW.reverses
-                USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entries_no_reversal_of_reversal';
-        END IF;
-    END IF;
-    UPDATE journal_heads SET sequence = NEW.sequence, hash = NEW.hash
-        WHERE alliance_id = NEW.alliance_id;
-    RETURN NEW;
+    RAISE EXCEPTION '%', message USING ERRCODE = 'check_violation', CONSTRAINT = constraint_name;
 END
 $$;
 
-CREATE TRIGGER journal_entries_chain BEFORE INSERT ON journal_entries
-    FOR EACH ROW EXECUTE FUNCTION ledger_chain_entry();
-
--- At commit: the entry has at least two postings summing to zero, and a reversal's postings
--- are exactly the reversed entry's, negated.
-CREATE FUNCTION ledger_check_entry() RETURNS trigger
+-- After each statement that inserts entries, for all of them at once:
+--   * the entries of each alliance continue its chain: sequences head+1, head+2, ... and each
+--     previous_hash is the hash before it (the head's, for the first);
+--   * each entry has at least two postings, summing to zero, all inserted by this statement
+--     (so an entry and its postings arrive together: INSERT the postings in the same statement,
+--     as ledger_append does with a data-modifying WITH);
+--   * a reversal mirrors the entry it reverses exactly, and no reversal is itself reversed;
+--   * entries record the time of their transaction;
+-- then each alliance's head moves to its last new entry. The heads stay locked until the
+-- transaction ends, so appends to one alliance are serialised and the chain's order is the
+-- order of commits.
+CREATE FUNCTION ledger_check_entries() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-    posting_count bigint;
-    total numeric;
+    problem record;
 BEGIN
-    SELECT count(*), coalesce(sum(amount), 0) INTO posting_count, total
-        FROM postings WHERE alliance_id = NEW.alliance_id AND entry_sequence = NEW.sequence;
-    IF posting_count < 2 THEN
-        RAISE EXCEPTION 'entry % has % posting(s); an entry needs at least two',
-            NEW.sequence, posting_count
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entries_two_postings';
+    PERFORM 1 FROM journal_heads
+        WHERE alliance_id IN (SELECT DISTINCT alliance_id FROM inserted)
+        ORDER BY alliance_id FOR UPDATE;
+    SELECT i.alliance_id INTO problem FROM (SELECT DISTINCT alliance_id FROM inserted) AS i
+        WHERE NOT EXISTS (SELECT 1 FROM journal_heads AS h WHERE h.alliance_id = i.alliance_id);
+    IF FOUND THEN
+        PERFORM ledger_refuse('journal_entries_alliance', format('alliance %s has no journal', problem.alliance_id));
     END IF;
-    IF total <> 0 THEN
-        RAISE EXCEPTION 'entry % is unbalanced: its postings sum to %', NEW.sequence, total
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entries_balanced';
+    SELECT o.sequence, o.expected_sequence, o.previous_hash = o.expected_previous AS linked INTO problem
+    FROM (SELECT i.sequence, i.previous_hash,
+                 h.sequence + row_number() OVER w AS expected_sequence,
+                 coalesce(lag(i.hash) OVER w, h.hash) AS expected_previous
+          FROM inserted AS i JOIN journal_heads AS h ON h.alliance_id = i.alliance_id
+          WINDOW w AS (PARTITION BY i.alliance_id ORDER BY i.sequence)) AS o
+    WHERE o.sequence <> o.expected_sequence OR o.previous_hash <> o.expected_previous
+    LIMIT 1;
+    IF FOUND THEN
+        IF problem.sequence <> problem.expected_sequence THEN
+            PERFORM ledger_refuse('journal_entries_gap_free',
+                format('entry %s does not follow entry %s', problem.sequence, problem.expected_sequence - 1));
+        END IF;
+        PERFORM ledger_refuse('journal_entries_chain_link',
+            format('entry %s does not link to the hash of the entry before it', problem.sequence));
     END IF;
-    IF NEW.reverses IS NOT NULL AND EXISTS (
+    SELECT i.sequence INTO problem FROM inserted AS i WHERE i.recorded_at <> now() LIMIT 1;
+    IF FOUND THEN
+        PERFORM ledger_refuse('journal_entries_recorded_now',
+            format('entry %s does not record the time of the transaction that appends it', problem.sequence));
+    END IF;
+    SELECT i.sequence, count(p.line) AS postings, coalesce(sum(p.amount), 0) AS total INTO problem
+    FROM inserted AS i
+    LEFT JOIN postings AS p ON p.alliance_id = i.alliance_id AND p.entry_sequence = i.sequence
+    GROUP BY i.alliance_id, i.sequence
+    HAVING count(p.line) < 2 OR coalesce(sum(p.amount), 0) <> 0
+    LIMIT 1;
+    IF FOUND THEN
+        IF problem.postings < 2 THEN
+            PERFORM ledger_refuse('journal_entries_two_postings',
+                format('entry %s has %s posting(s); an entry needs at least two, inserted with it',
+                       problem.sequence, problem.postings));
+        END IF;
+        PERFORM ledger_refuse('journal_entries_balanced',
+            format('entry %s is unbalanced: its postings sum to %s', problem.sequence, problem.total));
+    END IF;
+    SELECT r.sequence INTO problem FROM inserted AS r
+        JOIN journal_entries AS o ON o.alliance_id = r.alliance_id AND o.sequence = r.reverses
+        WHERE o.kind = 'reversal' LIMIT 1;
+    IF FOUND THEN
+        PERFORM ledger_refuse('journal_entries_no_reversal_of_reversal',
+            format('entry %s reverses a reversal, which cannot be reversed', problem.sequence));
+    END IF;
+    SELECT r.sequence, r.reverses INTO problem FROM inserted AS r
+    WHERE r.reverses IS NOT NULL AND EXISTS (
         (SELECT account_id, amount FROM postings
-            WHERE alliance_id = NEW.alliance_id AND entry_sequence = NEW.sequence
+            WHERE alliance_id = r.alliance_id AND entry_sequence = r.sequence
          EXCEPT ALL
          SELECT account_id, -amount FROM postings
-            WHERE alliance_id = NEW.alliance_id AND entry_sequence = NEW.reverses)
+            WHERE alliance_id = r.alliance_id AND entry_sequence = r.reverses)
         UNION ALL
         (SELECT account_id, -amount FROM postings
-            WHERE alliance_id = NEW.alliance_id AND entry_sequence = NEW.reverses
+            WHERE alliance_id = r.alliance_id AND entry_sequence = r.reverses
          EXCEPT ALL
          SELECT account_id, amount FROM postings
-            WHERE alliance_id = NEW.alliance_id AND entry_sequence = NEW.sequence))
-    THEN
-        RAISE EXCEPTION 'entry % does not exactly negate entry %', NEW.sequence, NEW.reverses
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entries_reversal_mirrors';
+            WHERE alliance_id = r.alliance_id AND entry_sequence = r.sequence))
+    LIMIT 1;
+    IF FOUND THEN
+        PERFORM ledger_refuse('journal_entries_reversal_mirrors',
+            format('entry %s does not exactly negate entry %s', problem.sequence, problem.reverses));
     END IF;
+    UPDATE journal_heads AS h SET sequence = l.sequence, hash = l.hash
+    FROM (SELECT DISTINCT ON (alliance_id) alliance_id, sequence, hash
+          FROM inserted ORDER BY alliance_id, sequence DESC) AS l
+    WHERE h.alliance_id = l.alliance_id;
     RETURN NULL;
 END
 $$;
 
-CREATE CONSTRAINT TRIGGER journal_entries_check AFTER INSERT ON journal_entries
-    DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION ledger_check_entry();
+CREATE TRIGGER journal_entries_check AFTER INSERT ON journal_entries
+    REFERENCING NEW TABLE AS inserted
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_entries();
 
--- Applies each statement's postings to the balances, one UPDATE per account, in account order.
--- The floor CHECK on account_balances rejects a crossing under the row lock.
+-- After each statement that inserts postings, for all of them at once: each belongs to an
+-- entry, and to one whose postings all arrive in this statement (no adding to an entry later);
+-- each names an account of its alliance; and the balances move, one UPDATE per account, under
+-- the floor CHECK of account_balances.
 CREATE FUNCTION ledger_apply_postings() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    problem record;
+    accounts_touched bigint;
+    accounts_moved bigint;
 BEGIN
+    SELECT n.alliance_id, n.entry_sequence INTO problem
+    FROM (SELECT alliance_id, entry_sequence, count(*) AS inserted_postings
+          FROM inserted GROUP BY alliance_id, entry_sequence) AS n
+    WHERE NOT EXISTS (SELECT 1 FROM journal_entries AS e
+                      WHERE e.alliance_id = n.alliance_id AND e.sequence = n.entry_sequence)
+       OR n.inserted_postings <> (SELECT count(*) FROM postings AS p
+                                  WHERE p.alliance_id = n.alliance_id AND p.entry_sequence = n.entry_sequence)
+    LIMIT 1;
+    IF FOUND THEN
+        PERFORM ledger_refuse('postings_with_their_entry',
+            format('postings for entry %s of alliance %s must be inserted with the entry',
+                   problem.entry_sequence, problem.alliance_id));
+    END IF;
+    SELECT count(*) INTO accounts_touched FROM (SELECT DISTINCT alliance_id, account_id FROM inserted) AS t;
     UPDATE account_balances AS b
         SET balance = b.balance + d.delta,
             last_sequence = greatest(b.last_sequence, d.last_sequence)
@@ -322,6 +362,10 @@ BEGIN
                      max(entry_sequence) AS last_sequence
               FROM inserted GROUP BY alliance_id, account_id) AS d
         WHERE b.alliance_id = d.alliance_id AND b.account_id = d.account_id;
+    GET DIAGNOSTICS accounts_moved = ROW_COUNT;
+    IF accounts_moved <> accounts_touched THEN
+        PERFORM ledger_refuse('postings_account_exists', 'a posting names an account its alliance does not have');
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -343,59 +387,61 @@ GRANT SELECT ON journal_entries, postings TO alliance_ledger_service;
 
 -- The service's write path --------------------------------------------------------------------
 
--- Locks an alliance's chain head for the rest of the transaction and returns it with the
--- transaction's time, which every entry appended in the transaction records.
-CREATE FUNCTION ledger_lock_head(p_alliance_id bigint)
-RETURNS TABLE (sequence bigint, hash bytea, recorded_at timestamptz)
-LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    SELECT h.sequence, h.hash, now() FROM journal_heads AS h
-        WHERE h.alliance_id = p_alliance_id FOR UPDATE
-$$;
-
--- Appends entries and their postings, given as parallel arrays (one element per entry, and one
--- per posting with the sequence of its entry). The service role can write the journal only
--- through this function, so postings can only arrive together with their entry.
-CREATE FUNCTION ledger_append(
-    p_alliance_id bigint,
-    p_sequences bigint[], p_kinds text[], p_effective_on date[], p_recorded_at timestamptz,
-    p_recorded_by text[], p_descriptions text[], p_metadata jsonb[], p_idempotency_keys text[],
-    p_request_hashes bytea[], p_reverses bigint[], p_previous_hashes bytea[], p_hashes bytea[],
-    p_posting_sequences bigint[], p_posting_lines smallint[], p_posting_accounts bigint[],
-    p_posting_amounts bigint[])
-RETURNS void
+-- Locks the chain heads of the given alliances, in id order, for the rest of the transaction,
+-- and returns them with the transaction's time, which every entry appended in the transaction
+-- records. With p_skip_locked, a head another transaction holds is skipped rather than waited
+-- for, so that a busy alliance never holds up the others in a batch.
+CREATE FUNCTION ledger_lock_heads(p_alliance_ids bigint[], p_skip_locked boolean)
+RETURNS TABLE (alliance_id bigint, sequence bigint, hash bytea, recorded_at timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    IF p_recorded_at <> now() THEN
-        RAISE EXCEPTION 'entries record the time of the transaction that appends them'
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entries_recorded_now';
+    IF p_skip_locked THEN
+        RETURN QUERY SELECT h.alliance_id, h.sequence, h.hash, now() FROM journal_heads AS h
+            WHERE h.alliance_id = ANY (p_alliance_ids) ORDER BY h.alliance_id FOR UPDATE SKIP LOCKED;
+    ELSE
+        RETURN QUERY SELECT h.alliance_id, h.sequence, h.hash, now() FROM journal_heads AS h
+            WHERE h.alliance_id = ANY (p_alliance_ids) ORDER BY h.alliance_id FOR UPDATE;
     END IF;
-    IF EXISTS (SELECT 1 FROM unnest(p_posting_sequences) AS s WHERE s <> ALL (p_sequences)) THEN
-        RAISE EXCEPTION 'a posting belongs to no entry of this append'
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'postings_entry_fkey';
-    END IF;
-    INSERT INTO journal_entries (
-        alliance_id, sequence, kind, effective_on, recorded_at, recorded_by, description,
-        metadata, idempotency_key, request_hash, reverses, previous_hash, hash)
-    SELECT p_alliance_id, e.sequence, e.kind, e.effective_on, p_recorded_at, e.recorded_by,
-           e.description, e.metadata, e.idempotency_key, e.request_hash, e.reverses,
-           e.previous_hash, e.hash
-    FROM unnest(p_sequences, p_kinds, p_effective_on, p_recorded_by, p_descriptions, p_metadata,
-                p_idempotency_keys, p_request_hashes, p_reverses, p_previous_hashes, p_hashes)
-        AS e (sequence, kind, effective_on, recorded_by, description, metadata, idempotency_key,
-              request_hash, reverses, previous_hash, hash)
-    ORDER BY e.sequence;
-    INSERT INTO postings (alliance_id, entry_sequence, line, account_id, amount)
-    SELECT p_alliance_id, p.sequence, p.line, p.account_id, p.amount
-    FROM unnest(p_posting_sequences, p_posting_lines, p_posting_accounts, p_posting_amounts)
-        AS p (sequence, line, account_id, amount)
-    ORDER BY p.sequence, p.line;
 END
 $$;
 
-REVOKE ALL ON FUNCTION ledger_lock_head(bigint), ledger_append(
-    bigint, bigint[], text[], date[], timestamptz, text[], text[], jsonb[], text[], bytea[],
-    bigint[], bytea[], bytea[], bigint[], smallint[], bigint[], bigint[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ledger_lock_head(bigint), ledger_append(
-    bigint, bigint[], text[], date[], timestamptz, text[], text[], jsonb[], text[], bytea[],
-    bigint[], bytea[], bytea[], bigint[], smallint[], bigint[], bigint[])
+-- Appends entries and their postings in one statement, given as parallel arrays (one element
+-- per entry, and one per posting with the alliance and sequence of its entry). The service
+-- role writes the journal only through this function.
+CREATE FUNCTION ledger_append(
+    p_alliance_ids bigint[], p_sequences bigint[], p_kinds text[], p_effective_on date[],
+    p_recorded_at timestamptz, p_recorded_by text[], p_descriptions text[], p_metadata jsonb[],
+    p_idempotency_keys text[], p_request_hashes bytea[], p_reverses bigint[],
+    p_previous_hashes bytea[], p_hashes bytea[],
+    p_posting_alliance_ids bigint[], p_posting_sequences bigint[], p_posting_lines smallint[],
+    p_posting_accounts bigint[], p_posting_amounts bigint[])
+RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH new_entries AS (
+        INSERT INTO journal_entries (
+            alliance_id, sequence, kind, effective_on, recorded_at, recorded_by, description,
+            metadata, idempotency_key, request_hash, reverses, previous_hash, hash)
+        SELECT e.alliance_id, e.sequence, e.kind, e.effective_on, p_recorded_at, e.recorded_by,
+               e.description, e.metadata, e.idempotency_key, e.request_hash, e.reverses,
+               e.previous_hash, e.hash
+        FROM unnest(p_alliance_ids, p_sequences, p_kinds, p_effective_on, p_recorded_by,
+                    p_descriptions, p_metadata, p_idempotency_keys, p_request_hashes, p_reverses,
+                    p_previous_hashes, p_hashes)
+            AS e (alliance_id, sequence, kind, effective_on, recorded_by, description, metadata,
+                  idempotency_key, request_hash, reverses, previous_hash, hash)
+        RETURNING 1
+    )
+    INSERT INTO postings (alliance_id, entry_sequence, line, account_id, amount)
+    SELECT p.alliance_id, p.sequence, p.line, p.account_id, p.amount
+    FROM unnest(p_posting_alliance_ids, p_posting_sequences, p_posting_lines, p_posting_accounts,
+                p_posting_amounts)
+        AS p (alliance_id, sequence, line, account_id, amount);
+$$;
+
+REVOKE ALL ON FUNCTION ledger_lock_heads(bigint[], boolean), ledger_append(
+    bigint[], bigint[], text[], date[], timestamptz, text[], text[], jsonb[], text[], bytea[],
+    bigint[], bytea[], bytea[], bigint[], bigint[], smallint[], bigint[], bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ledger_lock_heads(bigint[], boolean), ledger_append(
+    bigint[], bigint[], text[], date[], timestamptz, text[], text[], jsonb[], text[], bytea[],
+    bigint[], bytea[], bytea[], bigint[], bigint[], smallint[], bigint[], bigint[])
     TO alliance_ledger_service;

@@ -4,6 +4,7 @@
 #include "process_spawn.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 
 int alliance_ledger_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
@@ -21,7 +22,24 @@ int alliance_ledger_spawn(pid_t *pid, const char *path, char *const argv[], char
         posix_spawn_file_actions_destroy(&actions);
         return error;
     }
-    error = posix_spawn(pid, path, &actions, NULL, argv, envp);
+    // The calling thread may be a libdispatch worker, which blocks every signal; a child would
+    // inherit that mask and never see SIGALRM or SIGTERM. Start it with none blocked and every
+    // signal at its default action.
+    posix_spawnattr_t attributes;
+    if ((error = posix_spawnattr_init(&attributes)) != 0) {
+        posix_spawn_file_actions_destroy(&actions);
+        return error;
+    }
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    if ((error = posix_spawnattr_setsigmask(&attributes, &empty)) == 0 &&
+        (error = posix_spawnattr_setsigdefault(&attributes, &all)) == 0 &&
+        (error = posix_spawnattr_setflags(&attributes,
+                                          POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0) {
+        error = posix_spawn(pid, path, &actions, &attributes, argv, envp);
+    }
+    posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     return error;
 }

@@ -125,6 +125,19 @@ public struct EmbeddedPostgres: Sendable {
             as: user, in: dataDirectory)
     }
 
+    /// Runs one of the cluster's PostgreSQL programs (such as `pgbench` or `psql`) as the
+    /// server's user, in `directory`, and returns its exit status and everything it printed.
+    public func runProgram(
+        _ name: String, _ arguments: [String], in directory: String
+    ) async throws -> (status: Int32, output: String) {
+        try await offload { () throws -> (status: Int32, output: String) in
+            let programs = try locatePrograms(matching: clusterVersion())
+            let output = try ProcessRunner.run(
+                programs.directory + "/" + name, arguments, as: try serverUser(), in: directory)
+            return (output.status, output.text)
+        }
+    }
+
     /// True when the cluster exists and its server is running.
     public func isRunning() async throws -> Bool {
         try await offload { () throws -> Bool in

@@ -44,12 +44,16 @@ struct ServerPrograms: Equatable {
                 return nil
             }
         }
+        // A directory on PATH may hold only links to the real installation; use the directory
+        // the links lead to, where the other programs of the same version live too.
+        let realDirectory = URL(fileURLWithPath: directory + "/pg_ctl").resolvingSymlinksInPath()
+            .deletingLastPathComponent().path
         guard
-            let output = try? ProcessRunner.run(directory + "/postgres", ["--version"]),
+            let output = try? ProcessRunner.run(realDirectory + "/postgres", ["--version"]),
             output.status == 0,
             let major = ServerPrograms.majorVersion(fromVersionOutput: output.text)
         else { return nil }
-        self.directory = directory
+        self.directory = realDirectory
         self.majorVersion = major
     }
 

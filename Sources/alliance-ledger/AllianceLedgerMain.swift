@@ -14,7 +14,10 @@ struct RootCommand: AsyncParsableCommand {
             standard output. \(ExitStatus.helpText).
             """,
         version: AllianceLedgerVersion.current,
-        subcommands: [DbCommand.self, ServeCommand.self, ConfigCommand.self])
+        subcommands: [
+            DbCommand.self, JournalCommand.self, BalanceCommand.self, TrialBalanceCommand.self,
+            ServeCommand.self, ConfigCommand.self,
+        ])
 }
 
 @main

@@ -259,19 +259,24 @@ struct HandEntry {
 
     static func append(_ edit: (inout HandEntry) -> Void, fixture: LedgerFixture) async throws {
         try await fixture.pool.withTransaction { connection in
-            let head = try #require(try await LedgerStore.lockHead(fixture.alliance, on: connection))
+            let head = try await connection.query(
+                "SELECT sequence, hash, recorded_at FROM ledger_lock_heads(\([fixture.alliance.rawValue])::bigint[], false)"
+            ).single()
             var entry = HandEntry(
-                sequence: head.sequence + 1, previousHash: head.hash, recordedAt: head.recordedAt)
+                sequence: try head.decode("sequence", as: Int64.self) + 1,
+                previousHash: try head.decode("hash"),
+                recordedAt: try head.decode("recorded_at"))
             edit(&entry)
             let digest = Digest(Array(repeating: 1, count: 32))
+            let alliance = fixture.alliance.rawValue
             try await connection.execute(
                 """
                 SELECT ledger_append(
-                    \(fixture.alliance.rawValue), \([entry.sequence])::bigint[], \([entry.kind])::text[],
+                    \([alliance])::bigint[], \([entry.sequence])::bigint[], \([entry.kind])::text[],
                     \([LedgerFixture.day])::date[], \(entry.recordedAt), \(["hand"])::text[], \(["by hand"])::text[],
                     \(["{}"])::jsonb[], \([entry.idempotencyKey])::text[], \([digest])::bytea[],
                     \([entry.reverses])::bigint[], \([entry.previousHash])::bytea[], \([digest])::bytea[],
-                    \(entry.postings.map { _ in entry.sequence })::bigint[],
+                    \(entry.postings.map { _ in alliance })::bigint[], \(entry.postings.map { _ in entry.sequence })::bigint[],
                     \(entry.postings.indices.map { Int16($0 + 1) })::smallint[],
                     \(entry.postings.map(\.0))::bigint[], \(entry.postings.map(\.1))::bigint[])
                 """)

@@ -2,12 +2,12 @@ import Postgres
 
 /// What `verify` found.
 public struct VerificationReport: Hashable, Sendable {
-    public struct Mismatch: Hashable, Sendable {
+    public struct Mismatch: Hashable, Sendable, Encodable {
         public let sequence: Int64
         public let problem: String
     }
 
-    public struct BalanceDrift: Hashable, Sendable {
+    public struct BalanceDrift: Hashable, Sendable, Encodable {
         public let account: AccountCode
         public let recorded: Int64
         public let recomputed: Int64

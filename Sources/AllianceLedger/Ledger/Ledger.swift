@@ -10,13 +10,13 @@ public struct Ledger: Sendable {
     public static let serviceRole = "alliance_ledger_service"
 
     public let pool: PostgresPool
-    private let writers: JournalWriters
+    private let writer: JournalWriter
 
     /// - Parameter maximumBatchSize: the most entries one transaction appends to an alliance.
     public init(pool: PostgresPool, maximumBatchSize: Int = 128) {
         precondition((1...1000).contains(maximumBatchSize), "a batch holds 1 to 1000 entries")
         self.pool = pool
-        writers = JournalWriters(pool: pool, maximumBatchSize: maximumBatchSize)
+        writer = JournalWriter(pool: pool, maximumBatchSize: maximumBatchSize)
     }
 
     // MARK: Accounts
@@ -71,13 +71,13 @@ public struct Ledger: Sendable {
     /// Records an entry. With an idempotency key, a repeat of the same request returns the
     /// original entry (`replayed` is true) and a different request with the key is refused.
     public func post(_ request: EntryRequest, to alliance: AllianceID) async throws -> PostedEntry {
-        try await writers.writer(for: alliance).submit(.post(request))
+        try await writer.submit(.post(request), to: alliance)
     }
 
     /// Records the reversal of an entry: a new entry whose postings negate the original's.
     /// An entry is reversed at most once, and a reversal cannot itself be reversed.
     public func reverse(_ request: ReversalRequest, in alliance: AllianceID) async throws -> PostedEntry {
-        try await writers.writer(for: alliance).submit(.reverse(request))
+        try await writer.submit(.reverse(request), to: alliance)
     }
 
     // MARK: Reading entries

@@ -41,98 +41,109 @@ enum LedgerStore {
         let recordedAt: Timestamp
     }
 
-    /// Locks the alliance's chain head until the transaction ends; nil for an unknown alliance.
-    static func lockHead(_ alliance: AllianceID, on connection: PostgresConnection) async throws -> Head? {
-        let rows = try await connection.query(
-            "SELECT sequence, hash, recorded_at FROM ledger_lock_head(\(alliance.rawValue))")
-        guard let row = rows.first else { return nil }
-        return Head(
-            sequence: try row.decode("sequence"), hash: try row.decode("hash"),
-            recordedAt: try row.decode("recorded_at"))
+    /// What a batch needs to know, read in one round trip after its heads are locked.
+    struct BatchState {
+        /// The heads this transaction locked; an alliance missing here was skipped (its head is
+        /// held by another transaction) or does not exist.
+        var heads: [AllianceID: Head] = [:]
+        var accounts: [AllianceID: [AccountCode: AccountState]] = [:]
+        var recordedKeys: [AllianceID: [String: RecordedKey]] = [:]
+        var targets: [AllianceID: [Int64: ReversalTarget]] = [:]
     }
 
-    static func accountStates(
-        _ alliance: AllianceID, codes: [AccountCode], on connection: PostgresConnection
-    ) async throws -> [AccountCode: AccountState] {
-        guard !codes.isEmpty else { return [:] }
-        let rows = try await connection.query(
+    /// Locks the heads of `alliances` (skipping those another transaction holds, when asked),
+    /// then reads the accounts, idempotency keys and reversal targets the requests name. The
+    /// reads run after the locks, in the same round trip, so they see the state the locks guard.
+    static func lockAndRead(
+        _ requests: [(alliance: AllianceID, request: AppendRequest)], skipLocked: Bool,
+        on connection: PostgresConnection
+    ) async throws -> BatchState {
+        var codes: [(Int64, String)] = []
+        var keys: [(Int64, String)] = []
+        var reversed: [(Int64, Int64)] = []
+        for (alliance, request) in requests {
+            switch request {
+            case .post(let post): codes += post.postings.map { (alliance.rawValue, $0.account.rawValue) }
+            case .reverse(let reversal): reversed.append((alliance.rawValue, reversal.sequence))
+            }
+            if let key = request.idempotencyKey { keys.append((alliance.rawValue, key)) }
+        }
+        let alliances = Array(Set(requests.map(\.alliance.rawValue))).sorted()
+        let results = try await connection.pipeline([
+            "SELECT alliance_id, sequence, hash, recorded_at FROM ledger_lock_heads(\(alliances)::bigint[], \(skipLocked))",
+            // The accounts named by the posts, and those of the entries to be reversed.
             """
-            SELECT a.id, a.code, a.type, a.floor, b.balance
+            SELECT a.alliance_id, a.id, a.code, a.type, a.floor, b.balance
             FROM accounts AS a
             JOIN account_balances AS b ON b.alliance_id = a.alliance_id AND b.account_id = a.id
-            WHERE a.alliance_id = \(alliance.rawValue) AND a.code = ANY(\(codes.map(\.rawValue))::text[])
-            """)
-        var states: [AccountCode: AccountState] = [:]
-        for row in rows {
+            WHERE (a.alliance_id, a.code) IN (
+                    SELECT * FROM unnest(\(codes.map(\.0))::bigint[], \(codes.map(\.1))::text[]))
+               OR (a.alliance_id, a.id) IN (
+                    SELECT p.alliance_id, p.account_id
+                    FROM unnest(\(reversed.map(\.0))::bigint[], \(reversed.map(\.1))::bigint[]) AS t (alliance_id, sequence)
+                    JOIN postings AS p ON p.alliance_id = t.alliance_id AND p.entry_sequence = t.sequence)
+            """,
+            """
+            SELECT e.alliance_id, e.sequence, e.idempotency_key, e.request_hash
+            FROM unnest(\(keys.map(\.0))::bigint[], \(keys.map(\.1))::text[]) AS r (alliance_id, idempotency_key)
+            JOIN journal_entries AS e ON e.alliance_id = r.alliance_id AND e.idempotency_key = r.idempotency_key
+            """,
+            """
+            SELECT e.alliance_id, e.sequence, e.kind, r.sequence AS reversed_by
+            FROM unnest(\(reversed.map(\.0))::bigint[], \(reversed.map(\.1))::bigint[]) AS t (alliance_id, sequence)
+            JOIN journal_entries AS e ON e.alliance_id = t.alliance_id AND e.sequence = t.sequence
+            LEFT JOIN journal_entries AS r ON r.alliance_id = e.alliance_id AND r.reverses = e.sequence
+            """,
+            postingsQuery(reversed),
+        ])
+        var state = BatchState()
+        for row in results[0] {
+            state.heads[AllianceID(try row.decode("alliance_id"))] = Head(
+                sequence: try row.decode("sequence"), hash: try row.decode("hash"),
+                recordedAt: try row.decode("recorded_at"))
+        }
+        for row in results[1] {
             let code = AccountCode(trusted: try row.decode("code"))
-            states[code] = AccountState(
+            state.accounts[AllianceID(try row.decode("alliance_id")), default: [:]][code] = AccountState(
                 id: try row.decode("id"), code: code, type: try row.decode("type"),
                 floor: try row.decode("floor"), balance: try row.decode("balance"))
         }
-        return states
-    }
-
-    static func recordedKeys(
-        _ alliance: AllianceID, keys: [String], on connection: PostgresConnection
-    ) async throws -> [String: RecordedKey] {
-        guard !keys.isEmpty else { return [:] }
-        let rows = try await connection.query(
-            """
-            SELECT sequence, idempotency_key, request_hash FROM journal_entries
-            WHERE alliance_id = \(alliance.rawValue) AND idempotency_key = ANY(\(keys)::text[])
-            """)
-        var recorded: [String: RecordedKey] = [:]
-        for row in rows {
-            recorded[try row.decode("idempotency_key")] = RecordedKey(
-                sequence: try row.decode("sequence"), requestHash: try row.decode("request_hash"))
+        for row in results[2] {
+            state.recordedKeys[AllianceID(try row.decode("alliance_id")), default: [:]][
+                try row.decode("idempotency_key")] =
+                RecordedKey(sequence: try row.decode("sequence"), requestHash: try row.decode("request_hash"))
         }
-        return recorded
-    }
-
-    static func reversalTargets(
-        _ alliance: AllianceID, sequences: [Int64], on connection: PostgresConnection
-    ) async throws -> [Int64: ReversalTarget] {
-        guard !sequences.isEmpty else { return [:] }
-        let rows = try await connection.query(
-            """
-            SELECT e.sequence, e.kind, r.sequence AS reversed_by
-            FROM journal_entries AS e
-            LEFT JOIN journal_entries AS r ON r.alliance_id = e.alliance_id AND r.reverses = e.sequence
-            WHERE e.alliance_id = \(alliance.rawValue) AND e.sequence = ANY(\(sequences)::bigint[])
-            """)
-        let postings = try await self.postings(alliance, sequences: sequences, on: connection)
-        var targets: [Int64: ReversalTarget] = [:]
-        for row in rows {
+        let postings = try self.postings(from: results[4])
+        for row in results[3] {
+            let alliance = AllianceID(try row.decode("alliance_id"))
             let sequence: Int64 = try row.decode("sequence")
-            targets[sequence] = ReversalTarget(
+            state.targets[alliance, default: [:]][sequence] = ReversalTarget(
                 sequence: sequence, kind: try row.decode("kind"), reversedBy: try row.decode("reversed_by"),
-                postings: postings[sequence] ?? [])
+                postings: postings[alliance]?[sequence] ?? [])
         }
-        return targets
+        return state
     }
 
-    /// Appends planned entries through `ledger_append`, the only write path the service role
-    /// has. The database re-checks the chain, the balance of every entry and every floor.
-    static func append(
-        _ entries: [JournalEntry], alliance: AllianceID, recordedAt: Timestamp,
-        on connection: PostgresConnection
-    ) async throws {
+    /// Appends planned entries, of any number of alliances, through `ledger_append`: the only
+    /// write path the service role has. The database re-checks the chains, the balance of every
+    /// entry and every floor.
+    static func appendStatement(_ entries: [JournalEntry], recordedAt: Timestamp) throws -> PostgresQuery {
         precondition(!entries.isEmpty, "an append needs entries")
         precondition(entries.allSatisfy { $0.recordedAt == recordedAt }, "one append, one recording time")
-        let postings = entries.flatMap { entry in entry.postings.map { (entry.sequence, $0) } }
+        let postings = entries.flatMap { entry in entry.postings.map { (entry, $0) } }
         let metadata = try entries.map { try metadataJSON($0.metadata) }
-        try await connection.execute(
-            """
+        return """
             SELECT ledger_append(
-                \(alliance.rawValue), \(entries.map(\.sequence))::bigint[],
+                \(entries.map(\.alliance.rawValue))::bigint[], \(entries.map(\.sequence))::bigint[],
                 \(entries.map(\.kind.rawValue))::text[], \(entries.map(\.effectiveOn))::date[],
                 \(recordedAt), \(entries.map(\.recordedBy))::text[], \(entries.map(\.description))::text[],
                 \(metadata)::jsonb[], \(entries.map(\.idempotencyKey))::text[],
                 \(entries.map(\.requestHash))::bytea[], \(entries.map(\.reverses))::bigint[],
                 \(entries.map(\.previousHash))::bytea[], \(entries.map(\.hash))::bytea[],
-                \(postings.map(\.0))::bigint[], \(postings.map { Int16($0.1.line) })::smallint[],
-                \(postings.map(\.1.accountID))::bigint[], \(postings.map(\.1.amount))::bigint[])
-            """)
+                \(postings.map(\.0.alliance.rawValue))::bigint[], \(postings.map(\.0.sequence))::bigint[],
+                \(postings.map { Int16($0.1.line) })::smallint[], \(postings.map(\.1.accountID))::bigint[],
+                \(postings.map(\.1.amount))::bigint[])
+            """
     }
 
     /// Whole entries with their postings, in sequence order.
@@ -191,17 +202,28 @@ enum LedgerStore {
         _ alliance: AllianceID, sequences: [Int64], on connection: PostgresConnection
     ) async throws -> [Int64: [Posting]] {
         guard !sequences.isEmpty else { return [:] }
-        let rows = try await connection.query(
-            """
-            SELECT p.entry_sequence, p.line, p.account_id, a.code, p.amount
-            FROM postings AS p
-            JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
-            WHERE p.alliance_id = \(alliance.rawValue) AND p.entry_sequence = ANY(\(sequences)::bigint[])
-            ORDER BY p.entry_sequence, p.line
-            """)
-        var postings: [Int64: [Posting]] = [:]
+        let rows = try await connection.query(postingsQuery(sequences.map { (alliance.rawValue, $0) }))
+        return try postings(from: rows)[alliance] ?? [:]
+    }
+
+    /// The postings of the given (alliance, entry) pairs, with their account codes.
+    static func postingsQuery(_ entries: [(Int64, Int64)]) -> PostgresQuery {
+        """
+        SELECT p.alliance_id, p.entry_sequence, p.line, p.account_id, a.code, p.amount
+        FROM unnest(\(entries.map(\.0))::bigint[], \(entries.map(\.1))::bigint[]) AS t (alliance_id, sequence)
+        JOIN postings AS p ON p.alliance_id = t.alliance_id AND p.entry_sequence = t.sequence
+        JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
+        ORDER BY p.alliance_id, p.entry_sequence, p.line
+        """
+    }
+
+    static func postings(from rows: PostgresRows) throws -> [AllianceID: [Int64: [Posting]]] {
+        var postings: [AllianceID: [Int64: [Posting]]] = [:]
         for row in rows {
-            postings[try row.decode("entry_sequence"), default: []].append(
+            postings[AllianceID(try row.decode("alliance_id")), default: [:]][
+                try row.decode("entry_sequence"), default: []
+            ]
+            .append(
                 Posting(
                     line: Int(try row.decode("line", as: Int16.self)),
                     accountID: try row.decode("account_id"),

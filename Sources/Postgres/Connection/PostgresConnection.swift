@@ -136,6 +136,22 @@ public actor PostgresConnection {
     }
 
     private func execute(_ query: PostgresQuery, on pointer: OpaquePointer) -> OpaquePointer? {
+        withMarshalledParameters(query) { count, types, values, lengths, formats in
+            PQexecParams(pointer, query.sql, count, types, values, lengths, formats, 0)
+        }
+    }
+
+    /// Lays the query's parameters out as libpq wants them and calls `send` with them.
+    ///
+    /// One buffer holds every value, so each pointer stays valid for the whole call; libpq
+    /// copies the values into its output buffer before the call returns.
+    private func withMarshalledParameters<Result>(
+        _ query: PostgresQuery,
+        _ send: (
+            Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?,
+            UnsafePointer<Int32>?
+        ) -> Result
+    ) -> Result {
         let binds = query.binds
         precondition(binds.count <= Int(UInt16.max), "PostgreSQL takes at most 65535 parameters")
         var byteCount = 0
@@ -146,7 +162,6 @@ public actor PostgresConnection {
             case .binary(let bytes): byteCount += bytes.count
             }
         }
-        // One buffer holds every value, so each pointer stays valid for the whole call.
         let storage = UnsafeMutableRawBufferPointer.allocate(
             byteCount: max(byteCount, 1), alignment: 1)
         defer { storage.deallocate() }
@@ -177,8 +192,73 @@ public actor PostgresConnection {
             }
             values[index] = UnsafePointer(start.assumingMemoryBound(to: CChar.self))
         }
-        return PQexecParams(
-            pointer, query.sql, Int32(binds.count), types, values, lengths, formats, 0)
+        return send(Int32(binds.count), types, values, lengths, formats)
+    }
+
+    // MARK: Pipelines
+
+    /// Sends several statements in one round trip (libpq's pipeline mode) and returns each
+    /// one's rows, in order.
+    ///
+    /// The server runs them one after another, exactly as if they had been sent one at a
+    /// time; only the waiting between them is saved. When one fails, the ones after it do not
+    /// run, and its error is thrown. Inside a transaction, that leaves the transaction failed,
+    /// as any failed statement does.
+    public func pipeline(_ queries: [PostgresQuery]) async throws(PostgresError) -> [PostgresRows] {
+        let pointer = try readyPointer()
+        precondition(!queries.isEmpty, "a pipeline needs statements")
+        for query in queries {
+            if let error = query.encodingError { throw error }
+        }
+        return try await cancellable { () throws(PostgresError) -> [PostgresRows] in
+            try runPipeline(queries, on: pointer)
+        }
+    }
+
+    private func runPipeline(
+        _ queries: [PostgresQuery], on pointer: OpaquePointer
+    ) throws(PostgresError) -> [PostgresRows] {
+        guard PQenterPipelineMode(pointer) == 1 else {
+            throw PostgresError(.connection, lastErrorMessage(pointer))
+        }
+        var sent = 0
+        for query in queries {
+            let accepted = withMarshalledParameters(query) { count, types, values, lengths, formats in
+                PQsendQueryParams(pointer, query.sql, count, types, values, lengths, formats, 0)
+            }
+            guard accepted == 1 else { break }
+            sent += 1
+        }
+        let synced = PQpipelineSync(pointer) == 1
+        var rows: [PostgresRows] = []
+        var firstError: PostgresError?
+        // Each statement's results end with a NULL; the sync point ends the pipeline.
+        for _ in 0..<sent {
+            while let result = PQgetResult(pointer) {
+                defer { PQclear(result) }
+                switch PQresultStatus(result) {
+                case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+                    rows.append(self.rows(of: result))
+                case PGRES_PIPELINE_ABORTED:
+                    break
+                default:
+                    if firstError == nil { firstError = error(from: result, pointer) }
+                }
+            }
+        }
+        if synced {
+            while let result = PQgetResult(pointer) {
+                let status = PQresultStatus(result)
+                PQclear(result)
+                if status == PGRES_PIPELINE_SYNC { break }
+            }
+        }
+        _ = PQexitPipelineMode(pointer)
+        if let firstError { throw firstError }
+        guard sent == queries.count, synced, rows.count == queries.count else {
+            throw PostgresError(.connection, lastErrorMessage(pointer))
+        }
+        return rows
     }
 
     /// Reads a result into Swift values and frees it.

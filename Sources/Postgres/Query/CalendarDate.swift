@@ -110,3 +110,21 @@ extension CalendarDate: PostgresDecodable {
 extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
 }
+
+/// In JSON a day is its ISO 8601 text, `"2025-05-14"`.
+extension CalendarDate: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let date = CalendarDate(iso8601: text) else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath, debugDescription: "\"\(text)\" is not a YYYY-MM-DD date"))
+        }
+        self = date
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -60,6 +60,38 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 }
 
+/// In JSON an instant is its ISO 8601 text in UTC with microseconds,
+/// `"2025-05-14T10:00:00.123456Z"`; decoding also accepts an offset instead of `Z`.
+extension Timestamp: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let timestamp = Timestamp(iso8601: text) else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath, debugDescription: "\"\(text)\" is not an ISO 8601 instant"
+                ))
+        }
+        self = timestamp
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    /// Parses `2025-05-14T10:00:00Z`, `2025-05-14T10:00:00.5+01:00` and the like; a time and a
+    /// zone are required.
+    public init?(iso8601 text: String) {
+        guard text.contains("T") else { return nil }
+        var body = text
+        if body.hasSuffix("Z") { body = String(body.dropLast()) + "+00" }
+        guard let afterT = body.split(separator: "T", maxSplits: 1).last,
+            afterT.contains(where: { $0 == "+" || $0 == "-" })
+        else { return nil }
+        self.init(postgresText: body)
+    }
+}
+
 /// `timestamptz` in PostgreSQL's text format. The session pins `TimeZone=UTC` and
 /// `DateStyle=ISO`, so values come back as `2025-05-14 10:00:00.123456+00`; the parser also
 /// accepts other offsets, a bare date and `timestamp` values without an offset (read as UTC).

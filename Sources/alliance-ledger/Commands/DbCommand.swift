@@ -28,10 +28,10 @@ struct DbMigrateCommand: AsyncParsableCommand {
         let logger = settings.logger()
         try await DatabaseSession.with(settings, logger: logger) { session in
             let migrator = try SchemaMigrator.allianceLedger()
-            let applied = try await migrator.migrate(session.pool)
+            let applied = try await migrator.migrate(session.ownerPool)
             let noun = applied.count == 1 ? "migration" : "migrations"
             printError("applied \(applied.count) \(noun) to the \(session.target.summary)")
-            let statuses = try await migrator.status(session.pool)
+            let statuses = try await migrator.status(session.ownerPool)
             try MigrationReport(session: session, statuses: statuses).emit(output)
         }
     }
@@ -49,7 +49,7 @@ struct DbStatusCommand: AsyncParsableCommand {
         let settings = try global.settings()
         let logger = settings.logger()
         try await DatabaseSession.with(settings, logger: logger) { session in
-            let statuses = try await SchemaMigrator.allianceLedger().status(session.pool)
+            let statuses = try await SchemaMigrator.allianceLedger().status(session.ownerPool)
             try MigrationReport(session: session, statuses: statuses).emit(output)
         }
     }

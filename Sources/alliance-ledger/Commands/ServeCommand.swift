@@ -47,10 +47,12 @@ struct ServeCommand: AsyncParsableCommand {
         let session = try await DatabaseSession.open(settings, logger: logger)
         do {
             if migrate {
-                let applied = try await SchemaMigrator.allianceLedger().migrate(session.pool)
+                let applied = try await SchemaMigrator.allianceLedger().migrate(session.ownerPool)
                 if !applied.isEmpty {
                     logger.notice("applied \(applied.count) schema migration(s)")
                 }
+            } else {
+                try await session.requireCurrentSchema()
             }
             let application = HTTPService.application(
                 pool: session.pool,
@@ -64,9 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
                         metadata: ["http.address": "http://\(settings.httpHost):\(port)"])
                 })
             try await application.runService()
-            await session.pool.close()
+            await session.close()
         } catch {
-            await session.pool.close()
+            await session.close()
             throw error
         }
     }

@@ -1,3 +1,4 @@
+import AllianceLedger
 import EmbeddedPostgres
 import Logging
 import Postgres
@@ -31,6 +32,9 @@ struct DatabaseSession {
         }
     }
 
+    /// Connections as the login role, which owns the schema: for migrations and their status.
+    let ownerPool: PostgresPool
+    /// Connections as `Ledger.serviceRole`, which can only read and append: for everything else.
     let pool: PostgresPool
     let target: Target
     /// e.g. "15.18 (Debian 15.18-0+deb12u1)".
@@ -43,10 +47,10 @@ struct DatabaseSession {
         let session = try await open(settings, logger: logger)
         do {
             let value = try await body(session)
-            await session.pool.close()
+            await session.close()
             return value
         } catch {
-            await session.pool.close()
+            await session.close()
             throw error
         }
     }
@@ -65,22 +69,51 @@ struct DatabaseSession {
             connectionString = try ConnectionString(started.connectionString)
             target = .embedded(dataDirectory: cluster.dataDirectory)
         }
-        let pool = PostgresPool(
-            PostgresPoolConfiguration(
-                connection: PostgresConnectionConfiguration(
-                    connectionString: connectionString, logger: logger),
-                maximumConnections: settings.poolSize))
+        let owner = PostgresConnectionConfiguration(connectionString: connectionString, logger: logger)
+        let ownerPool = PostgresPool(PostgresPoolConfiguration(connection: owner, maximumConnections: 2))
+        var service = owner
+        service.role = Ledger.serviceRole
+        let servicePool = PostgresPool(
+            PostgresPoolConfiguration(connection: service, maximumConnections: settings.poolSize))
         do {
             // Connect now, so that a wrong URL or password fails here with one clear line
             // rather than in the middle of the command's work.
-            let version = try await pool.withConnection { connection in
+            let version = try await ownerPool.withConnection { connection in
                 try await connection.query("SHOW server_version").single()
                     .decode("server_version", as: String.self)
             }
-            return DatabaseSession(pool: pool, target: target, serverVersion: version)
+            return DatabaseSession(
+                ownerPool: ownerPool, pool: servicePool, target: target, serverVersion: version)
         } catch {
-            await pool.close()
+            await ownerPool.close()
+            await servicePool.close()
             throw error
         }
+    }
+
+    func close() async {
+        await pool.close()
+        await ownerPool.close()
+    }
+
+    /// Refuses to work on a database whose schema is behind (or ahead of) this program.
+    func requireCurrentSchema() async throws {
+        let statuses = try await SchemaMigrator.allianceLedger().status(ownerPool)
+        let pending = statuses.filter { $0.state == .pending }.count
+        guard pending == 0, statuses.allSatisfy({ if case .applied = $0.state { true } else { false } })
+        else {
+            let detail =
+                pending > 0
+                ? "\(pending) migration(s) pending" : "the recorded migrations differ from this program's"
+            throw CommandFailure(
+                .failure,
+                "the database schema does not match this version of alliance-ledger (\(detail)): run `alliance-ledger db migrate`"
+            )
+        }
+    }
+
+    /// The alliance with this slug, or exit code 3.
+    func alliance(_ slug: String) async throws -> Alliance {
+        try await AllianceDirectory(pool: pool).find(slug: slug)
     }
 }

@@ -53,10 +53,20 @@ struct CommandFailure: Error, CustomStringConvertible {
             case .checksumMismatch, .unknownAppliedMigration: self.init(.conflict, error.description)
             default: self.init(.failure, error.description)
             }
+        case let error as LedgerError:
+            self.init(CommandFailure.status(of: error), error.description)
         case let error as PostgresError:
             self.init(.failure, CommandFailure.explain(error))
         default:
             self.init(.failure, "\(error)")
+        }
+    }
+
+    private static func status(of error: LedgerError) -> ExitStatus {
+        switch error {
+        case .allianceNotFound, .accountNotFound, .entryNotFound: .notFound
+        case .accountExists, .idempotencyConflict, .alreadyReversed: .conflict
+        default: .invalidInput
         }
     }
 

@@ -1,0 +1,295 @@
+import AllianceLedger
+import ArgumentParser
+import Foundation
+import Postgres
+
+/// `--alliance`, on every command that works inside one alliance.
+struct AllianceOption: ParsableArguments {
+    @Option(name: .customLong("alliance"), help: ArgumentHelp("The alliance's slug.", valueName: "slug"))
+    var slug: String
+}
+
+/// The ledger of one alliance, for the length of a command.
+struct LedgerContext {
+    let ledger: Ledger
+    let alliance: Alliance
+
+    func money(_ amount: Int64) -> String { Money.format(amount, currency: alliance.currency) }
+}
+
+extension GlobalOptions {
+    func withLedger<Value>(
+        alliance slug: String, _ body: (LedgerContext) async throws -> Value
+    ) async throws -> Value {
+        let settings = try settings()
+        return try await DatabaseSession.with(settings, logger: settings.logger()) { session in
+            try await session.requireCurrentSchema()
+            let alliance = try await session.alliance(slug)
+            return try await body(LedgerContext(ledger: Ledger(pool: session.pool), alliance: alliance))
+        }
+    }
+}
+
+/// Reads `YYYY-MM-DD` from an option, or fails as a usage error naming the option.
+func calendarDate(_ text: String?, option: String) throws -> CalendarDate? {
+    guard let text else { return nil }
+    guard let date = CalendarDate(iso8601: text) else {
+        throw ValidationError("\(option) must be a date written YYYY-MM-DD, not \"\(text)\"")
+    }
+    return date
+}
+
+struct JournalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal",
+        abstract: "Read and verify an alliance's journal.",
+        subcommands: [JournalListCommand.self, JournalShowCommand.self, JournalVerifyCommand.self])
+}
+
+struct JournalListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List journal entries, newest first, a page at a time.",
+        discussion:
+            "When more entries remain, the cursor for the next page is printed on standard error (and as nextCursor in JSON)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+
+    @Option(
+        help: ArgumentHelp(
+            "Only entries of this kind (repeatable): \(EntryKind.allCases.map(\.rawValue).joined(separator: ", ")).",
+            valueName: "kind"))
+    var kind: [String] = []
+
+    @Option(help: ArgumentHelp("Only entries with a posting to this account.", valueName: "code"))
+    var account: String?
+
+    @Option(help: ArgumentHelp("Only entries effective on or after this day.", valueName: "YYYY-MM-DD"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("Only entries effective on or before this day.", valueName: "YYYY-MM-DD"))
+    var to: String?
+
+    @Option(
+        name: .customLong("recorded-by"),
+        help: ArgumentHelp("Only entries recorded by this person.", valueName: "person"))
+    var recordedBy: String?
+
+    @Option(help: "Entries per page, 1 to \(PageRequest.maximumLimit).")
+    var limit = 50
+
+    @Option(help: "The cursor printed with the previous page.")
+    var cursor: String?
+
+    @Flag(name: .customLong("oldest-first"), help: "List the oldest entries first.")
+    var oldestFirst = false
+
+    func run() async throws {
+        var kinds: Set<EntryKind> = []
+        for text in kind {
+            guard let kind = EntryKind(rawValue: text) else {
+                throw ValidationError(
+                    "--kind must be one of \(EntryKind.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\""
+                )
+            }
+            kinds.insert(kind)
+        }
+        let filter = JournalFilter(
+            kinds: kinds, account: try account.map { try AccountCode($0) },
+            effectiveFrom: try calendarDate(from, option: "--from"),
+            effectiveTo: try calendarDate(to, option: "--to"),
+            recordedBy: recordedBy)
+        let page = try PageRequest(
+            limit: limit, order: oldestFirst ? .oldestFirst : .newestFirst, cursor: cursor)
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let result = try await context.ledger.entries(
+                in: context.alliance.id, matching: filter, page: page)
+            let table = TextTable(
+                columns: [
+                    "sequence", "effective on", "kind", "description", "amount", "recorded by", "reverses",
+                ],
+                rows: result.entries.map { entry in
+                    [
+                        String(entry.sequence), entry.effectiveOn.description, entry.kind.rawValue,
+                        entry.description,
+                        context.money(entry.postings.filter { $0.amount > 0 }.reduce(0) { $0 + $1.amount }),
+                        entry.recordedBy, entry.reverses.map(String.init) ?? "",
+                    ]
+                })
+            try output.emit(
+                table: table,
+                json: JournalPageDocument(entries: result.entries, nextCursor: result.nextCursor))
+            if let next = result.nextCursor, output.format != .json {
+                printError("more entries: repeat with --cursor \(next)")
+            }
+        }
+    }
+
+    struct JournalPageDocument: Encodable {
+        let entries: [JournalEntry]
+        let nextCursor: String?
+
+        private enum CodingKeys: String, CodingKey { case entries, nextCursor }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(entries, forKey: .entries)
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
+    }
+}
+
+struct JournalShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show one journal entry with its postings and hashes.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+
+    @Argument(help: "The entry's sequence number.")
+    var sequence: Int64
+
+    func run() async throws {
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let entry = try await context.ledger.entry(sequence, in: context.alliance.id)
+            if output.format == .table {
+                print("Entry \(entry.sequence) (\(entry.kind.rawValue)), effective \(entry.effectiveOn)")
+                print("Recorded \(entry.recordedAt) by \(entry.recordedBy)")
+                print("Description: \(entry.description)")
+                if let reverses = entry.reverses { print("Reverses entry \(reverses)") }
+                for key in entry.metadata.keys.sorted() { print("\(key): \(entry.metadata[key] ?? "")") }
+                print("Hash: \(entry.hash)")
+                print("Previous hash: \(entry.previousHash)")
+                print("")
+            }
+            let table = TextTable(
+                columns: ["line", "account", "debit", "credit"],
+                rows: entry.postings.map { posting in
+                    [
+                        String(posting.line), posting.account.rawValue,
+                        posting.amount > 0 ? context.money(posting.amount) : "",
+                        posting.amount < 0 ? context.money(-posting.amount) : "",
+                    ]
+                })
+            try output.emit(table: table, json: entry)
+        }
+    }
+}
+
+struct JournalVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Recompute the hash chain and every balance; exit 1 if anything does not match.",
+        discussion:
+            "Reads the whole journal on one snapshot. Reports the first entry whose sequence, link, hash or postings do not hold, every balance that differs from its postings, and a chain head that does not match the last entry."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+
+    func run() async throws {
+        let report = try await global.withLedger(alliance: alliance.slug) { context in
+            try await context.ledger.verify(context.alliance.id)
+        }
+        var rows = [
+            ["entries", String(report.entries)], ["head hash", report.headHash.description],
+            ["first mismatch", report.firstMismatch.map { "entry \($0.sequence): \($0.problem)" } ?? "none"],
+            ["chain head", report.headProblem ?? "matches the last entry"],
+        ]
+        for drift in report.balanceDrifts {
+            rows.append([
+                "balance drift",
+                "\(drift.account): recorded \(drift.recorded), postings sum to \(drift.recomputed)",
+            ])
+        }
+        try output.emit(table: TextTable(columns: ["check", "result"], rows: rows), json: report)
+        guard report.isIntact else {
+            throw CommandFailure(.failure, "the journal of \(alliance.slug) does not verify (see above)")
+        }
+    }
+}
+
+struct BalanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "balance",
+        abstract: "Show account balances (debits positive), now or at the end of a day.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+
+    @Option(help: ArgumentHelp("Only this account.", valueName: "code"))
+    var account: String?
+
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp(
+            "Balances at the end of this day, from entries effective by then.", valueName: "YYYY-MM-DD"))
+    var asOf: String?
+
+    func run() async throws {
+        let code = try account.map { try AccountCode($0) }
+        let day = try calendarDate(asOf, option: "--as-of")
+        try await global.withLedger(alliance: alliance.slug) { context in
+            var balances = try await context.ledger.balances(in: context.alliance.id, asOf: day)
+            if let code {
+                balances = balances.filter { $0.account.code == code }
+                guard !balances.isEmpty else { throw LedgerError.accountNotFound(code) }
+            }
+            let table = TextTable(
+                columns: ["account", "type", "balance", "floor"],
+                rows: balances.map { balance in
+                    [
+                        balance.account.code.rawValue, balance.account.type.rawValue,
+                        context.money(balance.balance),
+                        balance.account.floor.map(context.money) ?? "",
+                    ]
+                })
+            try output.emit(table: table, json: balances)
+        }
+    }
+}
+
+struct TrialBalanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trial-balance",
+        abstract: "Show every account on its debit or credit side, with totals that must agree.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp("At the end of this day, from entries effective by then.", valueName: "YYYY-MM-DD")
+    )
+    var asOf: String?
+
+    func run() async throws {
+        let day = try calendarDate(asOf, option: "--as-of")
+        let trial = try await global.withLedger(alliance: alliance.slug) { context in
+            let trial = try await context.ledger.trialBalance(in: context.alliance.id, asOf: day)
+            let rows = trial.lines.map { line in
+                [
+                    line.account.rawValue, line.type.rawValue,
+                    line.debit == 0 ? "" : context.money(line.debit),
+                    line.credit == 0 ? "" : context.money(line.credit),
+                ]
+            }
+            let totals = ["total", "", context.money(trial.totalDebits), context.money(trial.totalCredits)]
+            try output.emit(
+                table: TextTable(columns: ["account", "type", "debit", "credit"], rows: rows + [totals]),
+                json: trial)
+            return trial
+        }
+        guard trial.isBalanced else {
+            throw CommandFailure(
+                .failure, "the trial balance does not balance: run `alliance-ledger journal verify`")
+        }
+    }
+}
