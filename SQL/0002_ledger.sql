@@ -141,6 +141,8 @@ CREATE TABLE journal_heads (
     alliance_id bigint PRIMARY KEY REFERENCES alliances (id),
     sequence bigint NOT NULL DEFAULT 0,
     hash bytea NOT NULL,
+    -- When the last entry was recorded: the next may not be recorded earlier.
+    recorded_at timestamptz NOT NULL DEFAULT '1970-01-01 00:00:00+00',
     CONSTRAINT journal_heads_hash_size CHECK (octet_length(hash) = 32)
 );
 
@@ -174,7 +176,8 @@ CREATE TABLE journal_entries (
     kind text NOT NULL,
     -- The day the business event belongs to (balances "as of" a date use it).
     effective_on date NOT NULL,
-    -- When it was recorded: the time of the transaction that appended it.
+    -- When it was recorded, by the service's clock: never earlier than the entry before it, and
+    -- never more than a minute ahead of the database's clock.
     recorded_at timestamptz NOT NULL,
     recorded_by text NOT NULL,
     description text NOT NULL,
@@ -236,92 +239,104 @@ $$;
 -- After each statement that inserts entries, for all of them at once:
 --   * the entries of each alliance continue its chain: sequences head+1, head+2, ... and each
 --     previous_hash is the hash before it (the head's, for the first);
---   * each entry has at least two postings, summing to zero, all inserted by this statement
---     (so an entry and its postings arrive together: INSERT the postings in the same statement,
---     as ledger_append does with a data-modifying WITH);
+--   * recording times never go backwards along a chain, nor run ahead of the database's clock
+--     by more than a minute;
+--   * each entry has at least two postings, summing to zero (postings_apply makes sure they
+--     all arrive in the same statement as their entry: INSERT them together, as ledger_append
+--     does with a data-modifying WITH);
 --   * a reversal mirrors the entry it reverses exactly, and no reversal is itself reversed;
---   * entries record the time of their transaction;
 -- then each alliance's head moves to its last new entry. The heads stay locked until the
 -- transaction ends, so appends to one alliance are serialised and the chain's order is the
 -- order of commits.
+--
+-- The transition table is read once; everything else is a primary-key lookup in a loop.
+-- Queries on a transition table are planned afresh on every call, and set-based queries with
+-- array parameters got cached plans that scanned a whole alliance; these lookups keep cheap,
+-- correct plans for the session.
 CREATE FUNCTION ledger_check_entries() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-    problem record;
+    entry record;
+    head journal_heads%ROWTYPE;
+    current_alliance bigint;
+    posting_count bigint;
+    posting_total numeric;
+    reversed_kind text;
 BEGIN
-    PERFORM 1 FROM journal_heads
-        WHERE alliance_id IN (SELECT DISTINCT alliance_id FROM inserted)
-        ORDER BY alliance_id FOR UPDATE;
-    SELECT i.alliance_id INTO problem FROM (SELECT DISTINCT alliance_id FROM inserted) AS i
-        WHERE NOT EXISTS (SELECT 1 FROM journal_heads AS h WHERE h.alliance_id = i.alliance_id);
-    IF FOUND THEN
-        PERFORM ledger_refuse('journal_entries_alliance', format('alliance %s has no journal', problem.alliance_id));
-    END IF;
-    SELECT o.sequence, o.expected_sequence, o.previous_hash = o.expected_previous AS linked INTO problem
-    FROM (SELECT i.sequence, i.previous_hash,
-                 h.sequence + row_number() OVER w AS expected_sequence,
-                 coalesce(lag(i.hash) OVER w, h.hash) AS expected_previous
-          FROM inserted AS i JOIN journal_heads AS h ON h.alliance_id = i.alliance_id
-          WINDOW w AS (PARTITION BY i.alliance_id ORDER BY i.sequence)) AS o
-    WHERE o.sequence <> o.expected_sequence OR o.previous_hash <> o.expected_previous
-    LIMIT 1;
-    IF FOUND THEN
-        IF problem.sequence <> problem.expected_sequence THEN
-            PERFORM ledger_refuse('journal_entries_gap_free',
-                format('entry %s does not follow entry %s', problem.sequence, problem.expected_sequence - 1));
+    FOR entry IN
+        SELECT alliance_id, sequence, previous_hash, hash, recorded_at, reverses
+        FROM inserted ORDER BY alliance_id, sequence
+    LOOP
+        IF current_alliance IS DISTINCT FROM entry.alliance_id THEN
+            IF current_alliance IS NOT NULL THEN
+                UPDATE journal_heads SET sequence = head.sequence, hash = head.hash, recorded_at = head.recorded_at
+                    WHERE alliance_id = current_alliance;
+            END IF;
+            current_alliance := entry.alliance_id;
+            SELECT * INTO head FROM journal_heads WHERE alliance_id = current_alliance FOR UPDATE;
+            IF NOT FOUND THEN
+                PERFORM ledger_refuse('journal_entries_alliance', format('alliance %s has no journal', current_alliance));
+            END IF;
         END IF;
-        PERFORM ledger_refuse('journal_entries_chain_link',
-            format('entry %s does not link to the hash of the entry before it', problem.sequence));
-    END IF;
-    SELECT i.sequence INTO problem FROM inserted AS i WHERE i.recorded_at <> now() LIMIT 1;
-    IF FOUND THEN
-        PERFORM ledger_refuse('journal_entries_recorded_now',
-            format('entry %s does not record the time of the transaction that appends it', problem.sequence));
-    END IF;
-    SELECT i.sequence, count(p.line) AS postings, coalesce(sum(p.amount), 0) AS total INTO problem
-    FROM inserted AS i
-    LEFT JOIN postings AS p ON p.alliance_id = i.alliance_id AND p.entry_sequence = i.sequence
-    GROUP BY i.alliance_id, i.sequence
-    HAVING count(p.line) < 2 OR coalesce(sum(p.amount), 0) <> 0
-    LIMIT 1;
-    IF FOUND THEN
-        IF problem.postings < 2 THEN
+        IF entry.sequence <> head.sequence + 1 THEN
+            PERFORM ledger_refuse('journal_entries_gap_free',
+                format('entry %s does not follow entry %s', entry.sequence, head.sequence));
+        END IF;
+        IF entry.previous_hash <> head.hash THEN
+            PERFORM ledger_refuse('journal_entries_chain_link',
+                format('entry %s does not link to the hash of entry %s', entry.sequence, head.sequence));
+        END IF;
+        IF entry.recorded_at < head.recorded_at THEN
+            PERFORM ledger_refuse('journal_entries_recorded_in_order',
+                format('entry %s is recorded earlier than entry %s', entry.sequence, head.sequence));
+        END IF;
+        IF entry.recorded_at > now() + interval '1 minute' THEN
+            PERFORM ledger_refuse('journal_entries_recorded_not_ahead',
+                format('entry %s is recorded more than a minute ahead of the database''s clock', entry.sequence));
+        END IF;
+        SELECT count(*), coalesce(sum(amount), 0) INTO posting_count, posting_total
+            FROM postings WHERE alliance_id = entry.alliance_id AND entry_sequence = entry.sequence;
+        IF posting_count < 2 THEN
             PERFORM ledger_refuse('journal_entries_two_postings',
                 format('entry %s has %s posting(s); an entry needs at least two, inserted with it',
-                       problem.sequence, problem.postings));
+                       entry.sequence, posting_count));
         END IF;
-        PERFORM ledger_refuse('journal_entries_balanced',
-            format('entry %s is unbalanced: its postings sum to %s', problem.sequence, problem.total));
+        IF posting_total <> 0 THEN
+            PERFORM ledger_refuse('journal_entries_balanced',
+                format('entry %s is unbalanced: its postings sum to %s', entry.sequence, posting_total));
+        END IF;
+        IF entry.reverses IS NOT NULL THEN
+            SELECT kind INTO reversed_kind FROM journal_entries
+                WHERE alliance_id = entry.alliance_id AND sequence = entry.reverses;
+            IF reversed_kind = 'reversal' THEN
+                PERFORM ledger_refuse('journal_entries_no_reversal_of_reversal',
+                    format('entry %s reverses entry %s, itself a reversal', entry.sequence, entry.reverses));
+            END IF;
+            IF EXISTS (
+                (SELECT account_id, amount FROM postings
+                    WHERE alliance_id = entry.alliance_id AND entry_sequence = entry.sequence
+                 EXCEPT ALL
+                 SELECT account_id, -amount FROM postings
+                    WHERE alliance_id = entry.alliance_id AND entry_sequence = entry.reverses)
+                UNION ALL
+                (SELECT account_id, -amount FROM postings
+                    WHERE alliance_id = entry.alliance_id AND entry_sequence = entry.reverses
+                 EXCEPT ALL
+                 SELECT account_id, amount FROM postings
+                    WHERE alliance_id = entry.alliance_id AND entry_sequence = entry.sequence))
+            THEN
+                PERFORM ledger_refuse('journal_entries_reversal_mirrors',
+                    format('entry %s does not exactly negate entry %s', entry.sequence, entry.reverses));
+            END IF;
+        END IF;
+        head.sequence := entry.sequence;
+        head.hash := entry.hash;
+        head.recorded_at := entry.recorded_at;
+    END LOOP;
+    IF current_alliance IS NOT NULL THEN
+        UPDATE journal_heads SET sequence = head.sequence, hash = head.hash, recorded_at = head.recorded_at
+            WHERE alliance_id = current_alliance;
     END IF;
-    SELECT r.sequence INTO problem FROM inserted AS r
-        JOIN journal_entries AS o ON o.alliance_id = r.alliance_id AND o.sequence = r.reverses
-        WHERE o.kind = 'reversal' LIMIT 1;
-    IF FOUND THEN
-        PERFORM ledger_refuse('journal_entries_no_reversal_of_reversal',
-            format('entry %s reverses a reversal, which cannot be reversed', problem.sequence));
-    END IF;
-    SELECT r.sequence, r.reverses INTO problem FROM inserted AS r
-    WHERE r.reverses IS NOT NULL AND EXISTS (
-        (SELECT account_id, amount FROM postings
-            WHERE alliance_id = r.alliance_id AND entry_sequence = r.sequence
-         EXCEPT ALL
-         SELECT account_id, -amount FROM postings
-            WHERE alliance_id = r.alliance_id AND entry_sequence = r.reverses)
-        UNION ALL
-        (SELECT account_id, -amount FROM postings
-            WHERE alliance_id = r.alliance_id AND entry_sequence = r.reverses
-         EXCEPT ALL
-         SELECT account_id, amount FROM postings
-            WHERE alliance_id = r.alliance_id AND entry_sequence = r.sequence))
-    LIMIT 1;
-    IF FOUND THEN
-        PERFORM ledger_refuse('journal_entries_reversal_mirrors',
-            format('entry %s does not exactly negate entry %s', problem.sequence, problem.reverses));
-    END IF;
-    UPDATE journal_heads AS h SET sequence = l.sequence, hash = l.hash
-    FROM (SELECT DISTINCT ON (alliance_id) alliance_id, sequence, hash
-          FROM inserted ORDER BY alliance_id, sequence DESC) AS l
-    WHERE h.alliance_id = l.alliance_id;
     RETURN NULL;
 END
 $$;
@@ -332,40 +347,40 @@ CREATE TRIGGER journal_entries_check AFTER INSERT ON journal_entries
 
 -- After each statement that inserts postings, for all of them at once: each belongs to an
 -- entry, and to one whose postings all arrive in this statement (no adding to an entry later);
--- each names an account of its alliance; and the balances move, one UPDATE per account, under
--- the floor CHECK of account_balances.
+-- each names an account of its alliance; and the balances move, one UPDATE per account in
+-- account order, under the floor CHECK of account_balances.
 CREATE FUNCTION ledger_apply_postings() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-    problem record;
-    accounts_touched bigint;
-    accounts_moved bigint;
+    item record;
+    recorded bigint;
 BEGIN
-    SELECT n.alliance_id, n.entry_sequence INTO problem
-    FROM (SELECT alliance_id, entry_sequence, count(*) AS inserted_postings
-          FROM inserted GROUP BY alliance_id, entry_sequence) AS n
-    WHERE NOT EXISTS (SELECT 1 FROM journal_entries AS e
-                      WHERE e.alliance_id = n.alliance_id AND e.sequence = n.entry_sequence)
-       OR n.inserted_postings <> (SELECT count(*) FROM postings AS p
-                                  WHERE p.alliance_id = n.alliance_id AND p.entry_sequence = n.entry_sequence)
-    LIMIT 1;
-    IF FOUND THEN
-        PERFORM ledger_refuse('postings_with_their_entry',
-            format('postings for entry %s of alliance %s must be inserted with the entry',
-                   problem.entry_sequence, problem.alliance_id));
-    END IF;
-    SELECT count(*) INTO accounts_touched FROM (SELECT DISTINCT alliance_id, account_id FROM inserted) AS t;
-    UPDATE account_balances AS b
-        SET balance = b.balance + d.delta,
-            last_sequence = greatest(b.last_sequence, d.last_sequence)
-        FROM (SELECT alliance_id, account_id, sum(amount)::bigint AS delta,
-                     max(entry_sequence) AS last_sequence
-              FROM inserted GROUP BY alliance_id, account_id) AS d
-        WHERE b.alliance_id = d.alliance_id AND b.account_id = d.account_id;
-    GET DIAGNOSTICS accounts_moved = ROW_COUNT;
-    IF accounts_moved <> accounts_touched THEN
-        PERFORM ledger_refuse('postings_account_exists', 'a posting names an account its alliance does not have');
-    END IF;
+    FOR item IN
+        SELECT alliance_id, entry_sequence, count(*) AS postings FROM inserted
+        GROUP BY alliance_id, entry_sequence
+    LOOP
+        SELECT count(*) INTO recorded FROM postings
+            WHERE alliance_id = item.alliance_id AND entry_sequence = item.entry_sequence;
+        IF recorded <> item.postings OR NOT EXISTS (
+            SELECT 1 FROM journal_entries WHERE alliance_id = item.alliance_id AND sequence = item.entry_sequence)
+        THEN
+            PERFORM ledger_refuse('postings_with_their_entry',
+                format('postings for entry %s of alliance %s must be inserted with the entry',
+                       item.entry_sequence, item.alliance_id));
+        END IF;
+    END LOOP;
+    FOR item IN
+        SELECT alliance_id, account_id, sum(amount)::bigint AS delta, max(entry_sequence) AS last_sequence
+        FROM inserted GROUP BY alliance_id, account_id ORDER BY alliance_id, account_id
+    LOOP
+        UPDATE account_balances
+            SET balance = balance + item.delta, last_sequence = greatest(last_sequence, item.last_sequence)
+            WHERE alliance_id = item.alliance_id AND account_id = item.account_id;
+        IF NOT FOUND THEN
+            PERFORM ledger_refuse('postings_account_exists',
+                format('a posting names account %s, which alliance %s does not have', item.account_id, item.alliance_id));
+        END IF;
+    END LOOP;
     RETURN NULL;
 END
 $$;
@@ -373,6 +388,8 @@ $$;
 CREATE TRIGGER postings_apply AFTER INSERT ON postings
     REFERENCING NEW TABLE AS inserted
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_apply_postings();
+
+REVOKE ALL ON FUNCTION ledger_refuse(text, text) FROM PUBLIC;
 
 CREATE TRIGGER journal_entries_append_only BEFORE UPDATE OR DELETE ON journal_entries
     FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
@@ -388,18 +405,20 @@ GRANT SELECT ON journal_entries, postings TO alliance_ledger_service;
 -- The service's write path --------------------------------------------------------------------
 
 -- Locks the chain heads of the given alliances, in id order, for the rest of the transaction,
--- and returns them with the transaction's time, which every entry appended in the transaction
--- records. With p_skip_locked, a head another transaction holds is skipped rather than waited
--- for, so that a busy alliance never holds up the others in a batch.
+-- and returns them with the database's clock. With p_skip_locked, a head another transaction
+-- holds is skipped rather than waited for, so that a busy alliance never holds up the others.
 CREATE FUNCTION ledger_lock_heads(p_alliance_ids bigint[], p_skip_locked boolean)
-RETURNS TABLE (alliance_id bigint, sequence bigint, hash bytea, recorded_at timestamptz)
+RETURNS TABLE (alliance_id bigint, sequence bigint, hash bytea, recorded_at timestamptz,
+               clock timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF p_skip_locked THEN
-        RETURN QUERY SELECT h.alliance_id, h.sequence, h.hash, now() FROM journal_heads AS h
+        RETURN QUERY SELECT h.alliance_id, h.sequence, h.hash, h.recorded_at, now()
+            FROM journal_heads AS h
             WHERE h.alliance_id = ANY (p_alliance_ids) ORDER BY h.alliance_id FOR UPDATE SKIP LOCKED;
     ELSE
-        RETURN QUERY SELECT h.alliance_id, h.sequence, h.hash, now() FROM journal_heads AS h
+        RETURN QUERY SELECT h.alliance_id, h.sequence, h.hash, h.recorded_at, now()
+            FROM journal_heads AS h
             WHERE h.alliance_id = ANY (p_alliance_ids) ORDER BY h.alliance_id FOR UPDATE;
     END IF;
 END
@@ -407,28 +426,30 @@ $$;
 
 -- Appends entries and their postings in one statement, given as parallel arrays (one element
 -- per entry, and one per posting with the alliance and sequence of its entry). The service
--- role writes the journal only through this function.
+-- role writes the journal only through this function. PL/pgSQL rather than SQL, so that the
+-- statement's plan is kept for the session.
 CREATE FUNCTION ledger_append(
     p_alliance_ids bigint[], p_sequences bigint[], p_kinds text[], p_effective_on date[],
-    p_recorded_at timestamptz, p_recorded_by text[], p_descriptions text[], p_metadata jsonb[],
+    p_recorded_at timestamptz[], p_recorded_by text[], p_descriptions text[], p_metadata jsonb[],
     p_idempotency_keys text[], p_request_hashes bytea[], p_reverses bigint[],
     p_previous_hashes bytea[], p_hashes bytea[],
     p_posting_alliance_ids bigint[], p_posting_sequences bigint[], p_posting_lines smallint[],
     p_posting_accounts bigint[], p_posting_amounts bigint[])
 RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
     WITH new_entries AS (
         INSERT INTO journal_entries (
             alliance_id, sequence, kind, effective_on, recorded_at, recorded_by, description,
             metadata, idempotency_key, request_hash, reverses, previous_hash, hash)
-        SELECT e.alliance_id, e.sequence, e.kind, e.effective_on, p_recorded_at, e.recorded_by,
+        SELECT e.alliance_id, e.sequence, e.kind, e.effective_on, e.recorded_at, e.recorded_by,
                e.description, e.metadata, e.idempotency_key, e.request_hash, e.reverses,
                e.previous_hash, e.hash
-        FROM unnest(p_alliance_ids, p_sequences, p_kinds, p_effective_on, p_recorded_by,
-                    p_descriptions, p_metadata, p_idempotency_keys, p_request_hashes, p_reverses,
-                    p_previous_hashes, p_hashes)
-            AS e (alliance_id, sequence, kind, effective_on, recorded_by, description, metadata,
-                  idempotency_key, request_hash, reverses, previous_hash, hash)
+        FROM unnest(p_alliance_ids, p_sequences, p_kinds, p_effective_on, p_recorded_at,
+                    p_recorded_by, p_descriptions, p_metadata, p_idempotency_keys,
+                    p_request_hashes, p_reverses, p_previous_hashes, p_hashes)
+            AS e (alliance_id, sequence, kind, effective_on, recorded_at, recorded_by, description,
+                  metadata, idempotency_key, request_hash, reverses, previous_hash, hash)
         RETURNING 1
     )
     INSERT INTO postings (alliance_id, entry_sequence, line, account_id, amount)
@@ -436,12 +457,13 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
     FROM unnest(p_posting_alliance_ids, p_posting_sequences, p_posting_lines, p_posting_accounts,
                 p_posting_amounts)
         AS p (alliance_id, sequence, line, account_id, amount);
+END
 $$;
 
 REVOKE ALL ON FUNCTION ledger_lock_heads(bigint[], boolean), ledger_append(
-    bigint[], bigint[], text[], date[], timestamptz, text[], text[], jsonb[], text[], bytea[],
+    bigint[], bigint[], text[], date[], timestamptz[], text[], text[], jsonb[], text[], bytea[],
     bigint[], bytea[], bytea[], bigint[], bigint[], smallint[], bigint[], bigint[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ledger_lock_heads(bigint[], boolean), ledger_append(
-    bigint[], bigint[], text[], date[], timestamptz, text[], text[], jsonb[], text[], bytea[],
+    bigint[], bigint[], text[], date[], timestamptz[], text[], text[], jsonb[], text[], bytea[],
     bigint[], bytea[], bytea[], bigint[], bigint[], smallint[], bigint[], bigint[])
     TO alliance_ledger_service;

@@ -11,12 +11,15 @@ import Postgres
 // on, as the embedded default does. See Benchmarks/README.md.
 //
 //   swift run -c release ledger-benchmark [--seconds 5] [--writers 1,4,16,64] [--alliances 1,8]
+//     [--lanes N]
 
 struct Options {
     var seconds = 5
     var writers = [1, 4, 16, 64]
     var alliances = [1, 8]
     var warmupSeconds = 1
+    /// Journal writer lanes in the library (`Ledger(pool:writers:)`); nil keeps its default.
+    var lanes: Int?
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -26,6 +29,7 @@ struct Options {
             case "--seconds": seconds = Int(value) ?? seconds
             case "--writers": writers = value.split(separator: ",").compactMap { Int($0) }
             case "--alliances": alliances = value.split(separator: ",").compactMap { Int($0) }
+            case "--lanes": lanes = Int(value)
             default:
                 FileHandle.standardError.write(Data("unknown option \(argument)\n".utf8))
                 exit(2)
@@ -160,7 +164,7 @@ func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> Measur
             connection: PostgresConnectionConfiguration(
                 connectionString: connectionString, role: Ledger.serviceRole, logger: logger),
             maximumConnections: 16))
-    let ledger = Ledger(pool: pool)
+    let ledger = options.lanes.map { Ledger(pool: pool, writers: $0) } ?? Ledger(pool: pool)
     var ids: [AllianceID] = []
     for index in 1...alliances {
         let alliance = try await AllianceDirectory(pool: pool).create(

@@ -24,7 +24,7 @@ import Testing
     ) throws -> BatchPlanner {
         BatchPlanner(
             alliance: alliance, headSequence: 41, headHash: Digest(Array(repeating: 9, count: 32)),
-            recordedAt: now,
+            lastRecordedAt: Timestamp(microsecondsSince1970: 0), recordedAt: now,
             accounts: Dictionary(uniqueKeysWithValues: [
                 try account(1, "bank", .asset, floor: 0, balance: 100),
                 try account(2, "funding", .liability),

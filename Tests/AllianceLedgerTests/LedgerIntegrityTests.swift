@@ -219,7 +219,17 @@ import Testing
                     }
                 ),
                 ("postings_amount_nonzero", { $0.postings = [(bank.accountID, 0), (funding.accountID, 0)] }),
-                ("journal_entries_recorded_now", { $0.recordedAt = Timestamp(microsecondsSince1970: 0) }),
+                (
+                    "journal_entries_recorded_in_order",
+                    { $0.recordedAt = Timestamp(microsecondsSince1970: 0) }
+                ),
+                (
+                    "journal_entries_recorded_not_ahead",
+                    {
+                        $0.recordedAt = Timestamp(
+                            microsecondsSince1970: $0.recordedAt.microsecondsSince1970 + 3_600_000_000)
+                    }
+                ),
             ]
             for (constraint, edit) in cases {
                 let error = await #expect(throws: PostgresError.self, "\(constraint)") {
@@ -260,12 +270,12 @@ struct HandEntry {
     static func append(_ edit: (inout HandEntry) -> Void, fixture: LedgerFixture) async throws {
         try await fixture.pool.withTransaction { connection in
             let head = try await connection.query(
-                "SELECT sequence, hash, recorded_at FROM ledger_lock_heads(\([fixture.alliance.rawValue])::bigint[], false)"
+                "SELECT sequence, hash, clock FROM ledger_lock_heads(\([fixture.alliance.rawValue])::bigint[], false)"
             ).single()
             var entry = HandEntry(
                 sequence: try head.decode("sequence", as: Int64.self) + 1,
                 previousHash: try head.decode("hash"),
-                recordedAt: try head.decode("recorded_at"))
+                recordedAt: try head.decode("clock"))
             edit(&entry)
             let digest = Digest(Array(repeating: 1, count: 32))
             let alliance = fixture.alliance.rawValue
@@ -273,7 +283,8 @@ struct HandEntry {
                 """
                 SELECT ledger_append(
                     \([alliance])::bigint[], \([entry.sequence])::bigint[], \([entry.kind])::text[],
-                    \([LedgerFixture.day])::date[], \(entry.recordedAt), \(["hand"])::text[], \(["by hand"])::text[],
+                    \([LedgerFixture.day])::date[], \([entry.recordedAt])::timestamptz[], \(["hand"])::text[],
+                    \(["by hand"])::text[],
                     \(["{}"])::jsonb[], \([entry.idempotencyKey])::text[], \([digest])::bytea[],
                     \([entry.reverses])::bigint[], \([entry.previousHash])::bytea[], \([digest])::bytea[],
                     \(entry.postings.map { _ in alliance })::bigint[], \(entry.postings.map { _ in entry.sequence })::bigint[],

@@ -67,9 +67,15 @@ struct BatchPlanner {
     }
 
     let alliance: AllianceID
+    /// When this batch's entries are recorded.
     let recordedAt: Timestamp
+    /// The head the plan starts from.
+    let startSequence: Int64
+    let startHash: Digest
     private(set) var headSequence: Int64
     private(set) var headHash: Digest
+    /// When the last entry of the chain, planned or recorded, was recorded.
+    private(set) var lastRecordedAt: Timestamp
     private(set) var accounts: [AccountCode: AccountState]
     private let recordedKeys: [String: RecordedKey]
     private let targets: [Int64: ReversalTarget]
@@ -80,14 +86,18 @@ struct BatchPlanner {
     private var batchReversals: [Int64: Int64] = [:]
 
     init(
-        alliance: AllianceID, headSequence: Int64, headHash: Digest, recordedAt: Timestamp,
-        accounts: [AccountCode: AccountState], recordedKeys: [String: RecordedKey],
+        alliance: AllianceID, headSequence: Int64, headHash: Digest, lastRecordedAt: Timestamp,
+        recordedAt: Timestamp, accounts: [AccountCode: AccountState], recordedKeys: [String: RecordedKey],
         targets: [Int64: ReversalTarget]
     ) {
         precondition(headSequence >= 0, "a chain head cannot be negative")
+        precondition(recordedAt >= lastRecordedAt, "recording times never go backwards along a chain")
         self.alliance = alliance
         self.headSequence = headSequence
         self.headHash = headHash
+        startSequence = headSequence
+        startHash = headHash
+        self.lastRecordedAt = lastRecordedAt
         self.recordedAt = recordedAt
         self.accounts = accounts
         self.recordedKeys = recordedKeys
@@ -124,6 +134,7 @@ struct BatchPlanner {
             plan.entries.append(entry)
             headSequence = entry.sequence
             headHash = entry.hash
+            lastRecordedAt = recordedAt
             if let reversed = entry.reverses { batchReversals[reversed] = entry.sequence }
             outcome = .appended(plan.entries.count - 1)
         } catch {

@@ -1,17 +1,35 @@
 import Postgres
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// Appends entries to the journals of all alliances, many per transaction.
 ///
 /// The hash chain gives each alliance one total order, so appends to an alliance are
-/// serialised behind its chain head. One entry per transaction would make every writer wait
-/// for every other writer's commit; instead, requests that arrive while a batch is being
-/// written wait together and go as the next batch: one round trip to lock the heads and read
-/// what the batch needs, one to append and commit (group commit). A lone writer pays one
-/// transaction per entry; many writers share transactions, so throughput grows with the number
-/// of writers, whether they write to one alliance or to many.
+/// serialised behind its chain head, and what limits throughput is how long the head stays
+/// locked. Two things keep that short:
 ///
-/// Alliances do not wait for each other: a head that another transaction holds (another
-/// process's batch) is skipped, and that alliance's requests go in a later batch.
+/// - Group commit: requests that arrive while a batch is being written wait together and go
+///   as the next batch, for one alliance or many.
+/// - One statement: the writer remembers each alliance's head and balances as its own last
+///   batch left them. Since every change to an alliance's balances moves its head, an unmoved
+///   head means the memory is exact; the writer plans the next batch on it and sends a single
+///   `ledger_append`, in which the database locks the heads, checks that each batch still
+///   continues its chain, appends and commits. The head is held only while the server runs
+///   that statement. When another process has moved a head, the chain check refuses the
+///   statement, and the writer takes the careful path: lock the heads, read the current state,
+///   plan, append, commit.
+///
+/// Alliances do not wait for each other: on the careful path a head that another transaction
+/// holds is skipped, and that alliance's requests go in a later batch.
+///
+/// A writer has one batch in flight at a time, which an alliance needs: a batch planned on one
+/// still in flight could reach the head first and be refused (tried, and measured slower). So
+/// that alliances do not all queue behind one writer's commits, a ledger runs several writers,
+/// lanes, each serving a fixed share of the alliances.
 actor JournalWriter {
     private struct Pending {
         let alliance: AllianceID
@@ -25,6 +43,8 @@ actor JournalWriter {
     private let maximumBatchSize: Int
     private var queue: [Pending] = []
     private var isDraining = false
+    /// Each alliance as this writer's last batch left it.
+    private var known: [AllianceID: KnownAlliance] = [:]
 
     init(pool: PostgresPool, maximumBatchSize: Int) {
         precondition(maximumBatchSize > 0, "a batch holds at least one entry")
@@ -47,30 +67,72 @@ actor JournalWriter {
         while !queue.isEmpty {
             let batch = Array(queue.prefix(maximumBatchSize))
             queue.removeFirst(batch.count)
+            let requests = batch.map { ($0.alliance, $0.request) }
+            if let plans = appender.fastPlans(requests, known: known) {
+                if let written = await appender.appendInOneStatement(requests, plans: plans) {
+                    learn(written)
+                    answer(batch, written.outcomes)
+                    continue
+                }
+                for alliance in plans.keys { known[alliance] = nil }
+            }
             // A request put back before waits for its head this time, so that no alliance is
             // skipped for ever while others keep the writer busy.
             let wait = batch.contains { $0.deferrals > 0 }
-            let outcomes = await appender.append(
-                batch.map { ($0.alliance, $0.request) }, waitForBusyHeads: wait)
-            precondition(outcomes.count == batch.count, "every request of a batch gets an answer")
-            var deferred: [Pending] = []
-            for (pending, outcome) in zip(batch, outcomes) {
-                switch outcome {
-                case .done(let result):
-                    pending.continuation.resume(with: result)
-                case .deferred:
-                    var again = pending
-                    again.deferrals += 1
-                    deferred.append(again)
-                }
-            }
-            queue.insert(contentsOf: deferred, at: 0)
+            let written = await appender.carefully(requests, waitForBusyHeads: wait)
+            precondition(written.outcomes.count == batch.count, "every request of a batch gets an answer")
+            learn(written)
+            answer(batch, written.outcomes)
         }
         isDraining = false
     }
+
+    private func learn(_ written: BatchAppender.Written) {
+        for alliance in written.forgotten { known[alliance] = nil }
+        for (alliance, learned) in written.learned { known[alliance] = learned.remembering(known[alliance]) }
+    }
+
+    private func answer(_ batch: [Pending], _ outcomes: [BatchAppender.Outcome]) {
+        var deferred: [Pending] = []
+        for (pending, outcome) in zip(batch, outcomes) {
+            switch outcome {
+            case .done(let result):
+                pending.continuation.resume(with: result)
+            case .deferred:
+                var again = pending
+                again.deferrals += 1
+                deferred.append(again)
+            }
+        }
+        queue.insert(contentsOf: deferred, at: 0)
+    }
 }
 
-/// Writes one batch in one transaction, and decides what each request's caller hears.
+/// An alliance as a writer's last batch left it: exact for as long as its head has not moved.
+struct KnownAlliance: Sendable {
+    let headSequence: Int64
+    let headHash: Digest
+    let lastRecordedAt: Timestamp
+    /// The accounts the writer has seen, with their balances.
+    let accounts: [AccountCode: AccountState]
+    /// The head the batch that produced this started from.
+    let baseSequence: Int64
+    let baseHash: Digest
+
+    /// What the writer knows after a batch: the batch's accounts, and the ones known before
+    /// when the batch started from the head the writer knew (nothing else moved them).
+    func remembering(_ earlier: KnownAlliance?) -> KnownAlliance {
+        guard let earlier, earlier.headSequence == baseSequence, earlier.headHash == baseHash else {
+            return self
+        }
+        return KnownAlliance(
+            headSequence: headSequence, headHash: headHash, lastRecordedAt: lastRecordedAt,
+            accounts: earlier.accounts.merging(accounts) { _, new in new }, baseSequence: baseSequence,
+            baseHash: baseHash)
+    }
+}
+
+/// Writes one batch, and decides what each request's caller hears.
 struct BatchAppender: Sendable {
     enum Outcome {
         case done(Result<PostedEntry, any Error>)
@@ -78,33 +140,96 @@ struct BatchAppender: Sendable {
         case deferred
     }
 
+    struct Written {
+        var outcomes: [Outcome]
+        /// What the writer may remember of the alliances this batch wrote to.
+        var learned: [AllianceID: KnownAlliance] = [:]
+        /// Alliances whose remembered state turned out stale.
+        var forgotten: Set<AllianceID> = []
+    }
+
+    typealias Request = (alliance: AllianceID, request: AppendRequest)
+
     let pool: PostgresPool
 
-    func append(
-        _ requests: [(alliance: AllianceID, request: AppendRequest)], waitForBusyHeads: Bool
-    ) async -> [Outcome] {
+    // MARK: The one-statement path
+
+    typealias AlliancePlan = (planner: BatchPlanner, plan: BatchPlanner.Plan)
+
+    /// Sends a batch planned on remembered state as one statement. Nil when the database
+    /// refused it: usually another process moved a head, and the careful path reads the truth.
+    func appendInOneStatement(_ requests: [Request], plans: [AllianceID: AlliancePlan]) async -> Written? {
+        do {
+            try await pool.withConnection { connection in
+                try await connection.execute(
+                    try LedgerStore.appendStatement(plans.flatMap { $0.value.plan.entries }))
+            }
+            return written(requests, plans: plans)
+        } catch let error as PostgresError where error.kind == .server {
+            return nil
+        } catch {
+            // A lost connection may have lost a COMMIT that happened: the outcome is unknown,
+            // and writing again could record twice. The callers retry with their keys.
+            return Written(outcomes: requests.map { _ in .done(.failure(error)) }, forgotten: Set(plans.keys))
+        }
+    }
+
+    /// Plans on remembered state, when every request can be: posts only (a reversal needs the
+    /// reversed entry), to alliances and accounts the writer knows. Nil otherwise, or when the
+    /// plan appends nothing: a refusal stands only once an append has proved the state exact.
+    func fastPlans(_ requests: [Request], known: [AllianceID: KnownAlliance]) -> [AllianceID: AlliancePlan]? {
+        var plans: [AllianceID: AlliancePlan] = [:]
+        let now = Timestamp(Date())
+        for alliance in Set(requests.map(\.alliance)) {
+            guard let state = known[alliance] else { return nil }
+            var posts: [AppendRequest] = []
+            for request in requests where request.alliance == alliance {
+                guard case .post(let post) = request.request,
+                    post.postings.allSatisfy({ state.accounts[$0.account] != nil })
+                else { return nil }
+                posts.append(request.request)
+            }
+            var planner = BatchPlanner(
+                alliance: alliance, headSequence: state.headSequence, headHash: state.headHash,
+                lastRecordedAt: state.lastRecordedAt, recordedAt: max(now, state.lastRecordedAt),
+                accounts: state.accounts, recordedKeys: [:], targets: [:])
+            let plan = planner.plan(posts)
+            guard !plan.entries.isEmpty else { return nil }
+            plans[alliance] = (planner, plan)
+        }
+        return plans
+    }
+
+    // MARK: The careful path
+
+    func carefully(_ requests: [Request], waitForBusyHeads: Bool) async -> Written {
         do {
             return try await attempt(requests, waitForBusyHeads: waitForBusyHeads)
         } catch let error as PostgresError where error.kind != .server {
             // A lost connection may have lost a COMMIT that happened: the outcome is unknown,
             // and writing again could record twice. The callers retry with their keys.
-            return requests.map { _ in .done(.failure(error)) }
+            return Written(
+                outcomes: requests.map { _ in .done(.failure(error)) },
+                forgotten: Set(requests.map(\.alliance)))
         } catch {
-            guard requests.count > 1 else { return [.done(.failure(error))] }
+            var written = Written(outcomes: [], forgotten: Set(requests.map(\.alliance)))
+            guard requests.count > 1 else {
+                written.outcomes = [.done(.failure(error))]
+                return written
+            }
             // The database refused what the planner allowed; alone, each request gets its own
             // answer and the others are unaffected.
-            var outcomes: [Outcome] = []
-            for request in requests { outcomes.append(await appendAlone(request)) }
-            return outcomes
+            for request in requests { written.outcomes.append(await appendAlone(request)) }
+            return written
         }
     }
 
     /// A constraint violation on a single request usually means another process used the key
     /// or reversed the entry between our read and our write; a second plan sees that.
-    private func appendAlone(_ request: (alliance: AllianceID, request: AppendRequest)) async -> Outcome {
+    private func appendAlone(_ request: Request) async -> Outcome {
         for attempt in 1...2 {
             do {
-                return try await self.attempt([request], waitForBusyHeads: true)[0]
+                return try await self.attempt([request], waitForBusyHeads: true).outcomes[0]
             } catch let error as PostgresError where error.sqlState?.errorClass == "23" && attempt == 1 {
                 continue
             } catch {
@@ -114,31 +239,29 @@ struct BatchAppender: Sendable {
         preconditionFailure("the loop returns on its last attempt")
     }
 
-    private func attempt(
-        _ requests: [(alliance: AllianceID, request: AppendRequest)], waitForBusyHeads: Bool
-    ) async throws -> [Outcome] {
+    private func attempt(_ requests: [Request], waitForBusyHeads: Bool) async throws -> Written {
         try await pool.withTransaction(.readCommitted) { connection in
             let state = try await LedgerStore.lockAndRead(
                 requests, skipLocked: !waitForBusyHeads, on: connection)
-            var plans: [AllianceID: BatchPlanner.Plan] = [:]
-            var entries: [JournalEntry] = []
-            for alliance in Set(requests.map(\.alliance)).sorted() {
+            var plans: [AllianceID: AlliancePlan] = [:]
+            for alliance in Set(requests.map(\.alliance)) {
                 guard let head = state.heads[alliance] else { continue }
                 var planner = BatchPlanner(
                     alliance: alliance, headSequence: head.sequence, headHash: head.hash,
-                    recordedAt: head.recordedAt, accounts: state.accounts[alliance] ?? [:],
-                    recordedKeys: state.recordedKeys[alliance] ?? [:], targets: state.targets[alliance] ?? [:]
-                )
+                    lastRecordedAt: head.lastRecordedAt, recordedAt: max(head.clock, head.lastRecordedAt),
+                    accounts: state.accounts[alliance] ?? [:],
+                    recordedKeys: state.recordedKeys[alliance] ?? [:],
+                    targets: state.targets[alliance] ?? [:])
                 let plan = planner.plan(requests.filter { $0.alliance == alliance }.map(\.request))
-                plans[alliance] = plan
-                entries += plan.entries
+                plans[alliance] = (planner, plan)
             }
-            if let recordedAt = entries.first?.recordedAt {
-                try await connection.execute(try LedgerStore.appendStatement(entries, recordedAt: recordedAt))
+            let entries = plans.values.flatMap(\.plan.entries)
+            if !entries.isEmpty {
+                try await connection.execute(try LedgerStore.appendStatement(entries))
             }
             var replayed: [AllianceID: [Int64: JournalEntry]] = [:]
-            for (alliance, plan) in plans {
-                let sequences = plan.outcomes.compactMap { outcome -> Int64? in
+            for (alliance, planned) in plans {
+                let sequences = planned.plan.outcomes.compactMap { outcome -> Int64? in
                     if case .replayOfRecorded(let sequence) = outcome { return sequence }
                     return nil
                 }
@@ -146,19 +269,21 @@ struct BatchAppender: Sendable {
                     replayed[alliance, default: [:]][entry.sequence] = entry
                 }
             }
-            return outcomes(for: requests, plans: plans, replayed: replayed, waited: waitForBusyHeads)
+            return written(requests, plans: plans, replayed: replayed, waited: waitForBusyHeads)
         }
     }
 
-    /// Puts each alliance's outcomes back in the order the requests arrived.
-    private func outcomes(
-        for requests: [(alliance: AllianceID, request: AppendRequest)],
-        plans: [AllianceID: BatchPlanner.Plan],
-        replayed: [AllianceID: [Int64: JournalEntry]], waited: Bool
-    ) -> [Outcome] {
+    // MARK: Answers
+
+    /// Puts each alliance's outcomes back in the order the requests arrived, and what the
+    /// writer may remember of each alliance written.
+    private func written(
+        _ requests: [Request], plans: [AllianceID: AlliancePlan],
+        replayed: [AllianceID: [Int64: JournalEntry]] = [:], waited: Bool = true
+    ) -> Written {
         var next: [AllianceID: Int] = [:]
-        return requests.map { request in
-            guard let plan = plans[request.alliance] else {
+        let outcomes = requests.map { request -> Outcome in
+            guard let plan = plans[request.alliance]?.plan else {
                 // Waiting for the head and still not getting it means there is no such alliance.
                 return waited
                     ? .done(.failure(LedgerError.allianceNotFound(request.alliance.description))) : .deferred
@@ -179,5 +304,32 @@ struct BatchAppender: Sendable {
                 return .done(.failure(error))
             }
         }
+        return Written(outcomes: outcomes, learned: learned(from: plans))
+    }
+
+    /// Each alliance as its plan leaves it.
+    func learned(from plans: [AllianceID: AlliancePlan]) -> [AllianceID: KnownAlliance] {
+        plans.mapValues { planned in
+            KnownAlliance(
+                headSequence: planned.planner.headSequence, headHash: planned.planner.headHash,
+                lastRecordedAt: planned.planner.lastRecordedAt, accounts: planned.planner.accounts,
+                baseSequence: planned.planner.startSequence, baseHash: planned.planner.startHash)
+        }
+    }
+}
+
+/// The writers of a ledger: alliances are spread over a few lanes by id, so that batches for
+/// different alliances commit concurrently, and one alliance's careful path holds up only its
+/// lane.
+struct JournalLanes: Sendable {
+    private let lanes: [JournalWriter]
+
+    init(pool: PostgresPool, count: Int, maximumBatchSize: Int) {
+        precondition(count > 0, "a ledger needs at least one writer")
+        lanes = (0..<count).map { _ in JournalWriter(pool: pool, maximumBatchSize: maximumBatchSize) }
+    }
+
+    func submit(_ request: AppendRequest, to alliance: AllianceID) async throws -> PostedEntry {
+        try await lanes[Int(alliance.rawValue % Int64(lanes.count))].submit(request, to: alliance)
     }
 }

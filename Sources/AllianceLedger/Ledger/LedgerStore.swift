@@ -38,7 +38,10 @@ enum LedgerStore {
     struct Head {
         let sequence: Int64
         let hash: Digest
-        let recordedAt: Timestamp
+        /// When the last entry was recorded; the next may not be recorded earlier.
+        let lastRecordedAt: Timestamp
+        /// The database's clock when the head was locked.
+        let clock: Timestamp
     }
 
     /// What a batch needs to know, read in one round trip after its heads are locked.
@@ -69,8 +72,9 @@ enum LedgerStore {
             if let key = request.idempotencyKey { keys.append((alliance.rawValue, key)) }
         }
         let alliances = Array(Set(requests.map(\.alliance.rawValue))).sorted()
-        let results = try await connection.pipeline([
-            "SELECT alliance_id, sequence, hash, recorded_at FROM ledger_lock_heads(\(alliances)::bigint[], \(skipLocked))",
+        // Only the reads this batch needs: each costs the server a plan and an execution.
+        var queries: [PostgresQuery] = [
+            "SELECT alliance_id, sequence, hash, recorded_at, clock FROM ledger_lock_heads(\(alliances)::bigint[], \(skipLocked))",
             // The accounts named by the posts, and those of the entries to be reversed.
             """
             SELECT a.alliance_id, a.id, a.code, a.type, a.floor, b.balance
@@ -83,24 +87,31 @@ enum LedgerStore {
                     FROM unnest(\(reversed.map(\.0))::bigint[], \(reversed.map(\.1))::bigint[]) AS t (alliance_id, sequence)
                     JOIN postings AS p ON p.alliance_id = t.alliance_id AND p.entry_sequence = t.sequence)
             """,
-            """
-            SELECT e.alliance_id, e.sequence, e.idempotency_key, e.request_hash
-            FROM unnest(\(keys.map(\.0))::bigint[], \(keys.map(\.1))::text[]) AS r (alliance_id, idempotency_key)
-            JOIN journal_entries AS e ON e.alliance_id = r.alliance_id AND e.idempotency_key = r.idempotency_key
-            """,
-            """
-            SELECT e.alliance_id, e.sequence, e.kind, r.sequence AS reversed_by
-            FROM unnest(\(reversed.map(\.0))::bigint[], \(reversed.map(\.1))::bigint[]) AS t (alliance_id, sequence)
-            JOIN journal_entries AS e ON e.alliance_id = t.alliance_id AND e.sequence = t.sequence
-            LEFT JOIN journal_entries AS r ON r.alliance_id = e.alliance_id AND r.reverses = e.sequence
-            """,
-            postingsQuery(reversed),
-        ])
+        ]
+        if !keys.isEmpty {
+            queries.append(
+                """
+                SELECT e.alliance_id, e.sequence, e.idempotency_key, e.request_hash
+                FROM unnest(\(keys.map(\.0))::bigint[], \(keys.map(\.1))::text[]) AS r (alliance_id, idempotency_key)
+                JOIN journal_entries AS e ON e.alliance_id = r.alliance_id AND e.idempotency_key = r.idempotency_key
+                """)
+        }
+        if !reversed.isEmpty {
+            queries.append(
+                """
+                SELECT e.alliance_id, e.sequence, e.kind, r.sequence AS reversed_by
+                FROM unnest(\(reversed.map(\.0))::bigint[], \(reversed.map(\.1))::bigint[]) AS t (alliance_id, sequence)
+                JOIN journal_entries AS e ON e.alliance_id = t.alliance_id AND e.sequence = t.sequence
+                LEFT JOIN journal_entries AS r ON r.alliance_id = e.alliance_id AND r.reverses = e.sequence
+                """)
+            queries.append(postingsQuery(reversed))
+        }
+        let results = try await connection.pipeline(queries)
         var state = BatchState()
         for row in results[0] {
             state.heads[AllianceID(try row.decode("alliance_id"))] = Head(
                 sequence: try row.decode("sequence"), hash: try row.decode("hash"),
-                recordedAt: try row.decode("recorded_at"))
+                lastRecordedAt: try row.decode("recorded_at"), clock: try row.decode("clock"))
         }
         for row in results[1] {
             let code = AccountCode(trusted: try row.decode("code"))
@@ -108,13 +119,14 @@ enum LedgerStore {
                 id: try row.decode("id"), code: code, type: try row.decode("type"),
                 floor: try row.decode("floor"), balance: try row.decode("balance"))
         }
-        for row in results[2] {
+        for row in keys.isEmpty ? PostgresRows.empty : results[2] {
             state.recordedKeys[AllianceID(try row.decode("alliance_id")), default: [:]][
                 try row.decode("idempotency_key")] =
                 RecordedKey(sequence: try row.decode("sequence"), requestHash: try row.decode("request_hash"))
         }
-        let postings = try self.postings(from: results[4])
-        for row in results[3] {
+        guard !reversed.isEmpty else { return state }
+        let postings = try self.postings(from: results[results.count - 1])
+        for row in results[results.count - 2] {
             let alliance = AllianceID(try row.decode("alliance_id"))
             let sequence: Int64 = try row.decode("sequence")
             state.targets[alliance, default: [:]][sequence] = ReversalTarget(
@@ -127,16 +139,16 @@ enum LedgerStore {
     /// Appends planned entries, of any number of alliances, through `ledger_append`: the only
     /// write path the service role has. The database re-checks the chains, the balance of every
     /// entry and every floor.
-    static func appendStatement(_ entries: [JournalEntry], recordedAt: Timestamp) throws -> PostgresQuery {
+    static func appendStatement(_ entries: [JournalEntry]) throws -> PostgresQuery {
         precondition(!entries.isEmpty, "an append needs entries")
-        precondition(entries.allSatisfy { $0.recordedAt == recordedAt }, "one append, one recording time")
         let postings = entries.flatMap { entry in entry.postings.map { (entry, $0) } }
         let metadata = try entries.map { try metadataJSON($0.metadata) }
         return """
             SELECT ledger_append(
                 \(entries.map(\.alliance.rawValue))::bigint[], \(entries.map(\.sequence))::bigint[],
                 \(entries.map(\.kind.rawValue))::text[], \(entries.map(\.effectiveOn))::date[],
-                \(recordedAt), \(entries.map(\.recordedBy))::text[], \(entries.map(\.description))::text[],
+                \(entries.map(\.recordedAt))::timestamptz[], \(entries.map(\.recordedBy))::text[],
+                \(entries.map(\.description))::text[],
                 \(metadata)::jsonb[], \(entries.map(\.idempotencyKey))::text[],
                 \(entries.map(\.requestHash))::bytea[], \(entries.map(\.reverses))::bigint[],
                 \(entries.map(\.previousHash))::bytea[], \(entries.map(\.hash))::bytea[],

@@ -26,6 +26,9 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
         columnIndex = index
     }
 
+    /// No columns and no rows.
+    public static let empty = PostgresRows(columns: [], cells: [], affectedRows: 0, commandTag: "")
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { columns.isEmpty ? 0 : cells.count / columns.count }
 
