@@ -1,6 +1,13 @@
+import Foundation
 public import Postgres
 
-/// An alliance contract: the scope of every account, entry and decision.
+/// Whether an abstention blocks a decision (unanimity: every partner approves) or stands aside.
+public enum Abstention: String, CaseIterable, Sendable, Codable {
+    case blocks
+    case standsAside = "stands-aside"
+}
+
+/// An alliance contract: the scope of every partner, account, entry and decision.
 public struct Alliance: Hashable, Sendable {
     public let id: AllianceID
     public let slug: String
@@ -11,9 +18,55 @@ public struct Alliance: Hashable, Sendable {
     public let financialYearStartMonth: Int
     public let contractStart: CalendarDate?
     public let contractEnd: CalendarDate?
+    public let abstention: Abstention
+    public let createdAt: Timestamp
+
+    /// Whether `day` falls within the contract's dates, where they are set.
+    public func contractCovers(_ day: CalendarDate) -> Bool {
+        (contractStart.map { day >= $0 } ?? true) && (contractEnd.map { day <= $0 } ?? true)
+    }
 }
 
-/// Finds and creates alliances.
+/// What a new alliance is given; the checks the database makes too, made first here so that
+/// the error names the field.
+public struct AllianceRequest: Hashable, Sendable {
+    public let slug: String
+    public let name: String
+    public let currency: String
+    public let financialYearStartMonth: Int
+    public let contractStart: CalendarDate?
+    public let contractEnd: CalendarDate?
+    public let abstention: Abstention
+
+    public init(
+        slug: String, name: String, currency: String = "GBP", financialYearStartMonth: Int = 4,
+        contractStart: CalendarDate? = nil, contractEnd: CalendarDate? = nil, abstention: Abstention = .blocks
+    ) throws(LedgerError) {
+        try Validate.slug(slug, field: "slug", maximumLength: 64)
+        try EntryRequest.checkText(name, field: "name", maximumLength: 200)
+        guard currency.count == 3, currency.utf8.allSatisfy({ (65...90).contains($0) }) else {
+            throw .invalidText(
+                field: "currency", reason: "must be an ISO 4217 code such as GBP, not \"\(currency)\"")
+        }
+        guard (1...12).contains(financialYearStartMonth) else {
+            throw .invalidText(
+                field: "financialYearStartMonth",
+                reason: "must be a month from 1 to 12, not \(financialYearStartMonth)")
+        }
+        if let contractStart, let contractEnd, contractEnd <= contractStart {
+            throw .invalidText(field: "contractEnd", reason: "must be after contractStart")
+        }
+        self.slug = slug
+        self.name = name
+        self.currency = currency
+        self.financialYearStartMonth = financialYearStartMonth
+        self.contractStart = contractStart
+        self.contractEnd = contractEnd
+        self.abstention = abstention
+    }
+}
+
+/// Alliances, and who takes part in each: partners, budget lines and people.
 public struct AllianceDirectory: Sendable {
     public let pool: PostgresPool
 
@@ -25,24 +78,29 @@ public struct AllianceDirectory: Sendable {
         slug: String, name: String, currency: String = "GBP", financialYearStartMonth: Int = 4,
         contractStart: CalendarDate? = nil, contractEnd: CalendarDate? = nil
     ) async throws -> Alliance {
+        try await create(
+            AllianceRequest(
+                slug: slug, name: name, currency: currency, financialYearStartMonth: financialYearStartMonth,
+                contractStart: contractStart, contractEnd: contractEnd))
+    }
+
+    public func create(_ request: AllianceRequest) async throws -> Alliance {
         do {
             let row = try await pool.withConnection { connection in
                 try await connection.query(
                     """
                     INSERT INTO alliances (slug, name, currency, financial_year_start_month,
-                                           contract_start, contract_end)
-                    VALUES (\(slug), \(name), \(currency), \(Int16(clamping: financialYearStartMonth)),
-                            \(contractStart), \(contractEnd))
+                                           contract_start, contract_end, abstention)
+                    VALUES (\(request.slug), \(request.name), \(request.currency),
+                            \(Int16(request.financialYearStartMonth)), \(request.contractStart),
+                            \(request.contractEnd), \(request.abstention.rawValue))
                     RETURNING \(AllianceDirectory.columns)
                     """
                 ).single()
             }
             return try AllianceDirectory.alliance(row)
         } catch let error as PostgresError where error.violates(constraint: "alliances_slug_key") {
-            throw LedgerError.invalidText(field: "slug", reason: "\(slug) is taken by another alliance")
-        } catch let error as PostgresError where error.sqlState == .checkViolation {
-            throw LedgerError.invalidText(
-                field: "alliance", reason: "breaks the rule \(error.constraint ?? "?")")
+            throw LedgerError.exists("alliance \(request.slug) already exists")
         }
     }
 
@@ -55,14 +113,53 @@ public struct AllianceDirectory: Sendable {
         return try AllianceDirectory.alliance(row)
     }
 
+    public func alliances() async throws -> [Alliance] {
+        try await pool.withConnection { connection in
+            try await connection.query("SELECT \(AllianceDirectory.columns) FROM alliances ORDER BY slug")
+                .map(AllianceDirectory.alliance)
+        }
+    }
+
     static let columns: PostgresQuery =
-        "id, slug, name, currency, financial_year_start_month, contract_start, contract_end"
+        "id, slug, name, currency, financial_year_start_month, contract_start, contract_end, abstention, created_at"
 
     static func alliance(_ row: PostgresRow) throws -> Alliance {
         Alliance(
             id: AllianceID(try row.decode("id")), slug: try row.decode("slug"), name: try row.decode("name"),
             currency: try row.decode("currency"),
             financialYearStartMonth: Int(try row.decode("financial_year_start_month", as: Int16.self)),
-            contractStart: try row.decode("contract_start"), contractEnd: try row.decode("contract_end"))
+            contractStart: try row.decode("contract_start"), contractEnd: try row.decode("contract_end"),
+            abstention: Abstention(rawValue: try row.decode("abstention")) ?? .blocks,
+            createdAt: try row.decode("created_at"))
     }
+}
+
+/// The field checks shared by the directory's requests.
+enum Validate {
+    /// Lower-case letters, digits and inner hyphens: what URLs and account codes can carry.
+    static func slug(_ text: String, field: String, maximumLength: Int) throws(LedgerError) {
+        let bytes = Array(text.utf8)
+        let allowed = bytes.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 45 }
+        guard !bytes.isEmpty, bytes.count <= maximumLength, allowed, bytes.first != 45, bytes.last != 45
+        else {
+            throw .invalidText(
+                field: field,
+                reason:
+                    "must be 1 to \(maximumLength) lower-case letters, digits and inner hyphens, not \"\(text)\""
+            )
+        }
+    }
+
+    /// Optional free text: may be empty, within a length, without NUL.
+    static func optionalText(_ text: String, field: String, maximumLength: Int) throws(LedgerError) {
+        guard text.isEmpty else {
+            try EntryRequest.checkText(text, field: field, maximumLength: maximumLength)
+            return
+        }
+    }
+}
+
+extension CalendarDate {
+    /// Today in UTC: the default day for things that start now.
+    static var today: CalendarDate { Timestamp(Date()).calendarDate }
 }

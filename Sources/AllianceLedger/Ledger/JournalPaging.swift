@@ -9,16 +9,19 @@ public struct JournalFilter: Hashable, Sendable {
     public var effectiveFrom: CalendarDate?
     public var effectiveTo: CalendarDate?
     public var recordedBy: String?
+    /// Entries whose metadata has each of these keys with exactly this value.
+    public var metadata: [String: String]
 
     public init(
         kinds: Set<EntryKind> = [], account: AccountCode? = nil, effectiveFrom: CalendarDate? = nil,
-        effectiveTo: CalendarDate? = nil, recordedBy: String? = nil
+        effectiveTo: CalendarDate? = nil, recordedBy: String? = nil, metadata: [String: String] = [:]
     ) {
         self.kinds = kinds
         self.account = account
         self.effectiveFrom = effectiveFrom
         self.effectiveTo = effectiveTo
         self.recordedBy = recordedBy
+        self.metadata = metadata
     }
 
     func conditions(alliance: AllianceID) throws -> PostgresQuery {
@@ -38,6 +41,9 @@ public struct JournalFilter: Hashable, Sendable {
         if let effectiveFrom { query.append(" AND effective_on >= \(effectiveFrom)") }
         if let effectiveTo { query.append(" AND effective_on <= \(effectiveTo)") }
         if let recordedBy { query.append(" AND recorded_by = \(recordedBy)") }
+        for key in metadata.keys.sorted() {
+            query.append(" AND metadata ->> \(key) = \(metadata[key])")
+        }
         return query
     }
 }

@@ -19,6 +19,17 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidText(field: String, reason: String)
     case invalidMetadata(String)
     case invalidPage(String)
+    case partnerNotFound(String)
+    case budgetLineNotFound(String)
+    case personNotFound(String)
+    case spendNotFound(Int64)
+    case tokenNotFound(Int64)
+    /// Something with this name or key exists already; the text says what.
+    case exists(String)
+    /// The caller is known but may not do this; the text says why.
+    case forbidden(String)
+    /// No caller could be identified: a missing, unknown or revoked token.
+    case unauthenticated(String)
 
     public var description: String {
         switch self {
@@ -44,6 +55,14 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidText(let field, let reason): "\(field) \(reason)"
         case .invalidMetadata(let reason): "metadata \(reason)"
         case .invalidPage(let reason): reason
+        case .partnerNotFound(let partner): "partner \(partner) does not exist in this alliance"
+        case .budgetLineNotFound(let line): "budget line \(line) does not exist in this alliance"
+        case .personNotFound(let person): "person \(person) does not exist in this alliance"
+        case .spendNotFound(let id): "spend \(id) does not exist in this alliance"
+        case .tokenNotFound(let id): "token \(id) does not exist in this alliance"
+        case .exists(let what): what
+        case .forbidden(let reason): reason
+        case .unauthenticated(let reason): reason
         }
     }
 }

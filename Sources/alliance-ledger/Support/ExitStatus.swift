@@ -64,8 +64,11 @@ struct CommandFailure: Error, CustomStringConvertible {
 
     private static func status(of error: LedgerError) -> ExitStatus {
         switch error {
-        case .allianceNotFound, .accountNotFound, .entryNotFound: .notFound
-        case .accountExists, .idempotencyConflict, .alreadyReversed: .conflict
+        case .allianceNotFound, .accountNotFound, .entryNotFound, .partnerNotFound, .budgetLineNotFound,
+            .personNotFound, .spendNotFound, .tokenNotFound:
+            .notFound
+        case .accountExists, .idempotencyConflict, .alreadyReversed, .exists: .conflict
+        case .forbidden, .unauthenticated: .failure
         default: .invalidInput
         }
     }

@@ -1,0 +1,206 @@
+public import Postgres
+
+public enum PartnerKind: String, CaseIterable, Sendable, Codable {
+    case commissioner
+    case nhsProvider = "nhs-provider"
+    case localAuthority = "local-authority"
+    case vcse
+    case other
+}
+
+/// An organisation in the alliance. Only current partners vote.
+public struct Partner: Hashable, Sendable {
+    public let id: Int64
+    public let slug: String
+    public let name: String
+    public let kind: PartnerKind
+    public let joinedOn: CalendarDate
+    public let leftOn: CalendarDate?
+    public let createdAt: Timestamp
+
+    /// Whether the partner is in the alliance on `day`.
+    public func isMember(on day: CalendarDate) -> Bool {
+        day >= joinedOn && (leftOn.map { day <= $0 } ?? true)
+    }
+
+    /// What the partner spends on `line` (debit-normal).
+    public func costAccount(_ line: String) -> AccountCode {
+        AccountCode(trusted: "partner:\(slug):cost:\(line)")
+    }
+    /// What funds the partner's spend: credited as it is spent.
+    public var fundingAccount: AccountCode { AccountCode(trusted: "partner:\(slug):funding") }
+}
+
+public struct PartnerRequest: Hashable, Sendable {
+    public let slug: String
+    public let name: String
+    public let kind: PartnerKind
+    /// Nil: the contract's start, or today when the contract has no dates.
+    public let joinedOn: CalendarDate?
+
+    public init(slug: String, name: String, kind: PartnerKind, joinedOn: CalendarDate? = nil)
+        throws(LedgerError)
+    {
+        try Validate.slug(slug, field: "slug", maximumLength: 40)
+        try EntryRequest.checkText(name, field: "name", maximumLength: 200)
+        self.slug = slug
+        self.name = name
+        self.kind = kind
+        self.joinedOn = joinedOn
+    }
+}
+
+/// A heading of the budget, such as STAFF or PREMISES.
+public struct BudgetLine: Hashable, Sendable {
+    public let id: Int64
+    public let code: String
+    public let name: String
+    public let createdAt: Timestamp
+}
+
+public struct BudgetLineRequest: Hashable, Sendable {
+    public let code: String
+    public let name: String
+
+    public init(code: String, name: String) throws(LedgerError) {
+        let bytes = Array(code.utf8)
+        let plain = bytes.allSatisfy { (65...90).contains($0) || (48...57).contains($0) || $0 == 95 }
+        guard (1...32).contains(bytes.count), plain, let first = bytes.first, (65...90).contains(first) else {
+            throw .invalidText(
+                field: "code",
+                reason:
+                    "must be 1 to 32 upper-case letters, digits and underscores, starting with a letter, not \"\(code)\""
+            )
+        }
+        try EntryRequest.checkText(name, field: "name", maximumLength: 200)
+        self.code = code
+        self.name = name
+    }
+}
+
+extension AllianceDirectory {
+    // MARK: Partners
+
+    /// Adds a partner and opens its accounts: funding, and a cost account for every budget line.
+    @discardableResult
+    public func addPartner(_ request: PartnerRequest, to alliance: Alliance) async throws -> Partner {
+        let joinedOn = request.joinedOn ?? alliance.contractStart ?? CalendarDate.today
+        do {
+            return try await pool.withTransaction(.readCommitted) { connection in
+                let partner = try AllianceDirectory.partner(
+                    try await connection.query(
+                        """
+                        INSERT INTO partners (alliance_id, slug, name, kind, joined_on)
+                        VALUES (\(alliance.id.rawValue), \(request.slug), \(request.name),
+                                \(request.kind.rawValue), \(joinedOn))
+                        RETURNING \(AllianceDirectory.partnerColumns)
+                        """
+                    ).single())
+                try await connection.execute(
+                    """
+                    INSERT INTO accounts (alliance_id, code, type)
+                    SELECT \(alliance.id.rawValue), \(partner.fundingAccount.rawValue), 'liability'
+                    UNION ALL
+                    SELECT alliance_id, 'partner:' || \(partner.slug) || ':cost:' || code, 'expense'
+                    FROM budget_lines WHERE alliance_id = \(alliance.id.rawValue)
+                    """)
+                return partner
+            }
+        } catch let error as PostgresError where error.violates(constraint: "partners_slug_key") {
+            throw LedgerError.exists("partner \(request.slug) already exists in \(alliance.slug)")
+        }
+    }
+
+    public func partners(in alliance: AllianceID) async throws -> [Partner] {
+        try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT \(AllianceDirectory.partnerColumns) FROM partners
+                WHERE alliance_id = \(alliance.rawValue) ORDER BY slug
+                """
+            ).map(AllianceDirectory.partner)
+        }
+    }
+
+    public func partner(_ slug: String, in alliance: AllianceID) async throws -> Partner {
+        let rows = try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT \(AllianceDirectory.partnerColumns) FROM partners
+                WHERE alliance_id = \(alliance.rawValue) AND slug = \(slug)
+                """)
+        }
+        guard let row = rows.first else { throw LedgerError.partnerNotFound(slug) }
+        return try AllianceDirectory.partner(row)
+    }
+
+    static let partnerColumns: PostgresQuery = "id, slug, name, kind, joined_on, left_on, created_at"
+
+    static func partner(_ row: PostgresRow) throws -> Partner {
+        Partner(
+            id: try row.decode("id"), slug: try row.decode("slug"), name: try row.decode("name"),
+            kind: PartnerKind(rawValue: try row.decode("kind")) ?? .other,
+            joinedOn: try row.decode("joined_on"),
+            leftOn: try row.decode("left_on"), createdAt: try row.decode("created_at"))
+    }
+
+    // MARK: Budget lines
+
+    /// Adds a budget line and opens every partner's cost account for it.
+    @discardableResult
+    public func addBudgetLine(_ request: BudgetLineRequest, to alliance: Alliance) async throws -> BudgetLine
+    {
+        do {
+            return try await pool.withTransaction(.readCommitted) { connection in
+                let line = try AllianceDirectory.budgetLine(
+                    try await connection.query(
+                        """
+                        INSERT INTO budget_lines (alliance_id, code, name)
+                        VALUES (\(alliance.id.rawValue), \(request.code), \(request.name))
+                        RETURNING \(AllianceDirectory.budgetLineColumns)
+                        """
+                    ).single())
+                try await connection.execute(
+                    """
+                    INSERT INTO accounts (alliance_id, code, type)
+                    SELECT alliance_id, 'partner:' || slug || ':cost:' || \(line.code), 'expense'
+                    FROM partners WHERE alliance_id = \(alliance.id.rawValue)
+                    """)
+                return line
+            }
+        } catch let error as PostgresError where error.violates(constraint: "budget_lines_code_key") {
+            throw LedgerError.exists("budget line \(request.code) already exists in \(alliance.slug)")
+        }
+    }
+
+    public func budgetLines(in alliance: AllianceID) async throws -> [BudgetLine] {
+        try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT \(AllianceDirectory.budgetLineColumns) FROM budget_lines
+                WHERE alliance_id = \(alliance.rawValue) ORDER BY code
+                """
+            ).map(AllianceDirectory.budgetLine)
+        }
+    }
+
+    public func budgetLine(_ code: String, in alliance: AllianceID) async throws -> BudgetLine {
+        let rows = try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT \(AllianceDirectory.budgetLineColumns) FROM budget_lines
+                WHERE alliance_id = \(alliance.rawValue) AND code = \(code)
+                """)
+        }
+        guard let row = rows.first else { throw LedgerError.budgetLineNotFound(code) }
+        return try AllianceDirectory.budgetLine(row)
+    }
+
+    static let budgetLineColumns: PostgresQuery = "id, code, name, created_at"
+
+    static func budgetLine(_ row: PostgresRow) throws -> BudgetLine {
+        BudgetLine(
+            id: try row.decode("id"), code: try row.decode("code"), name: try row.decode("name"),
+            createdAt: try row.decode("created_at"))
+    }
+}

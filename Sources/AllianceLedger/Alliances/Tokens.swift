@@ -1,0 +1,147 @@
+import Crypto
+import Foundation
+public import Postgres
+
+/// Who is asking: the operator (who runs the service and creates alliances) or a person of
+/// one alliance, as their API token says.
+public struct Caller: Hashable, Sendable {
+    public enum Identity: Hashable, Sendable {
+        case `operator`
+        case person(Person)
+    }
+
+    public let identity: Identity
+    /// The token that identified the caller; nil on the command line, which acts as operator.
+    public let tokenID: Int64?
+
+    public init(identity: Identity, tokenID: Int64?) {
+        self.identity = identity
+        self.tokenID = tokenID
+    }
+
+    /// The command line works directly on the database, as the operator.
+    public static let commandLine = Caller(identity: .operator, tokenID: nil)
+
+    /// What the journal records as `recordedBy`.
+    public var name: String {
+        switch identity {
+        case .operator: "operator"
+        case .person(let person): person.email
+        }
+    }
+
+    /// Refuses unless the caller holds one of `roles` in `alliance`; the operator may do anything.
+    public func require(_ roles: Set<Role>, in alliance: AllianceID) throws(LedgerError) {
+        switch identity {
+        case .operator: return
+        case .person(let person):
+            guard person.alliance == alliance else {
+                throw .forbidden("this token belongs to another alliance")
+            }
+            guard !person.roles.isDisjoint(with: roles) else {
+                throw .forbidden(
+                    "this needs the role \(roles.map(\.rawValue).sorted().joined(separator: " or "))")
+            }
+        }
+    }
+
+    /// Refuses unless the caller holds `role` in `alliance` for `partner` itself: finance leads
+    /// record spend, and board members vote, for their own partner only.
+    public func require(_ role: Role, for partner: String, in alliance: AllianceID) throws(LedgerError) {
+        try require([role], in: alliance)
+        if case .person(let person) = identity, person.partner != partner {
+            throw .forbidden("\(person.email) acts for \(person.partner), not \(partner)")
+        }
+    }
+}
+
+/// API tokens: random, shown once, kept only as SHA-256 hashes, revocable.
+public struct TokenStore: Sendable {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    /// A token for the operator, who creates alliances and their first people.
+    public func issueOperatorToken() async throws -> String {
+        let token = TokenStore.newToken()
+        try await pool.withConnection { connection in
+            try await connection.execute(
+                "INSERT INTO api_tokens (token_hash) VALUES (\(TokenStore.hash(token)))")
+        }
+        return token
+    }
+
+    public func issue(for person: Person) async throws -> String {
+        let token = TokenStore.newToken()
+        try await pool.withConnection { connection in
+            try await connection.execute(
+                """
+                INSERT INTO api_tokens (alliance_id, person_id, token_hash)
+                VALUES (\(person.alliance.rawValue), \(person.id), \(TokenStore.hash(token)))
+                """)
+        }
+        return token
+    }
+
+    /// The caller a token identifies; unauthenticated when it is unknown or revoked. Notes when
+    /// it was last used, at most once a minute per token so that reads stay reads.
+    public func authenticate(_ token: String) async throws -> Caller {
+        guard token.hasPrefix(TokenStore.prefix), token.count < 200 else {
+            throw LedgerError.unauthenticated("the token is not one this service issued")
+        }
+        return try await pool.withConnection { connection in
+            try await connection.execute(
+                """
+                UPDATE api_tokens SET last_used_at = now()
+                WHERE token_hash = \(TokenStore.hash(token)) AND revoked_at IS NULL
+                  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+                """)
+            let found = try await connection.query(
+                """
+                SELECT id, alliance_id, person_id FROM api_tokens
+                WHERE token_hash = \(TokenStore.hash(token)) AND revoked_at IS NULL
+                """)
+            guard let row = found.first else {
+                throw LedgerError.unauthenticated("the token is unknown or revoked")
+            }
+            let id: Int64 = try row.decode("id")
+            guard let allianceID: Int64 = try row.decode("alliance_id"),
+                let personID: Int64 = try row.decode("person_id")
+            else { return Caller(identity: .operator, tokenID: id) }
+            let people = try await AllianceDirectory.people(
+                in: AllianceID(allianceID), id: personID, on: connection)
+            guard let person = people.first else {
+                throw LedgerError.unauthenticated("the token's person no longer exists")
+            }
+            return Caller(identity: .person(person), tokenID: id)
+        }
+    }
+
+    /// Revokes a token of `alliance`; revoking one already revoked changes nothing.
+    public func revoke(_ tokenID: Int64, in alliance: AllianceID) async throws {
+        let rows = try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
+                WHERE id = \(tokenID) AND alliance_id = \(alliance.rawValue)
+                RETURNING id
+                """)
+        }
+        guard !rows.isEmpty else { throw LedgerError.tokenNotFound(tokenID) }
+    }
+
+    static let prefix = "alt_"
+
+    /// 32 random bytes from the system's generator, base64url.
+    static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return prefix
+            + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hash(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
+}

@@ -1,0 +1,143 @@
+public import Postgres
+
+/// One figure of a financial year's budget, and the decision that set it.
+public struct BudgetFigure: Hashable, Sendable {
+    public let partner: String
+    public let budgetLine: String
+    public let amount: Int64
+    /// The decision that set the figure; nil for figures set before decisions existed.
+    public let decision: Int64?
+    public let setAt: Timestamp
+}
+
+/// One change to one figure.
+public struct BudgetChange: Hashable, Sendable {
+    public let partner: String
+    public let budgetLine: String
+    /// Nil when the figure was first set.
+    public let previous: Int64?
+    public let amount: Int64
+    public let decision: Int64?
+    public let appliedAt: Timestamp
+}
+
+/// A figure to set: what a `budget.set` action lists.
+public struct BudgetSetting: Hashable, Sendable {
+    public let partner: String
+    public let budgetLine: String
+    public let amount: Int64
+
+    public init(partner: String, budgetLine: String, amount: Int64) throws(LedgerError) {
+        guard amount >= 0 else {
+            throw .invalidText(field: "amount", reason: "cannot be negative (\(amount))")
+        }
+        self.partner = partner
+        self.budgetLine = budgetLine
+        self.amount = amount
+    }
+}
+
+/// The alliance's budgets: an amount per (financial year, partner, budget line). They are read
+/// by anyone in the alliance and change only when the board carries a decision.
+public struct Budgets: Sendable {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    public func figures(year: Int, in alliance: AllianceID) async throws -> [BudgetFigure] {
+        try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT p.slug AS partner, l.code AS budget_line, b.amount, b.decision_id, b.set_at
+                FROM budgets AS b
+                JOIN partners AS p ON p.alliance_id = b.alliance_id AND p.id = b.partner_id
+                JOIN budget_lines AS l ON l.alliance_id = b.alliance_id AND l.id = b.budget_line_id
+                WHERE b.alliance_id = \(alliance.rawValue) AND b.financial_year = \(Int32(clamping: year))
+                ORDER BY p.slug, l.code
+                """
+            ).map { row in
+                BudgetFigure(
+                    partner: try row.decode("partner"), budgetLine: try row.decode("budget_line"),
+                    amount: try row.decode("amount"), decision: try row.decode("decision_id"),
+                    setAt: try row.decode("set_at"))
+            }
+        }
+    }
+
+    /// Every change to the year's figures, oldest first.
+    public func history(year: Int, in alliance: AllianceID) async throws -> [BudgetChange] {
+        try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT p.slug AS partner, l.code AS budget_line, c.previous, c.amount, c.decision_id,
+                       c.applied_at
+                FROM budget_changes AS c
+                JOIN partners AS p ON p.alliance_id = c.alliance_id AND p.id = c.partner_id
+                JOIN budget_lines AS l ON l.alliance_id = c.alliance_id AND l.id = c.budget_line_id
+                WHERE c.alliance_id = \(alliance.rawValue) AND c.financial_year = \(Int32(clamping: year))
+                ORDER BY c.id
+                """
+            ).map { row in
+                BudgetChange(
+                    partner: try row.decode("partner"), budgetLine: try row.decode("budget_line"),
+                    previous: try row.decode("previous"), amount: try row.decode("amount"),
+                    decision: try row.decode("decision_id"), appliedAt: try row.decode("applied_at"))
+            }
+        }
+    }
+
+    /// Sets the listed figures of one year, inside the caller's transaction: the operation a
+    /// carried `budget.set` decision performs. Figures not listed stay; each figure may be
+    /// listed once.
+    static func apply(
+        _ settings: [BudgetSetting], year: Int, decision: Int64?, in alliance: AllianceID,
+        on connection: PostgresConnection
+    ) async throws {
+        guard (1900...9999).contains(year) else {
+            throw LedgerError.invalidText(
+                field: "year", reason: "must be a year from 1900 to 9999, not \(year)")
+        }
+        var seen: Set<[String]> = []
+        for setting in settings where !seen.insert([setting.partner, setting.budgetLine]).inserted {
+            throw LedgerError.invalidText(
+                field: "lines", reason: "list \(setting.partner) / \(setting.budgetLine) more than once")
+        }
+        let partners = try keyedIDs(
+            try await connection.query(
+                """
+                SELECT slug AS key, id FROM partners
+                WHERE alliance_id = \(alliance.rawValue) AND slug = ANY(\(settings.map(\.partner))::text[])
+                """))
+        let lines = try keyedIDs(
+            try await connection.query(
+                """
+                SELECT code AS key, id FROM budget_lines
+                WHERE alliance_id = \(alliance.rawValue) AND code = ANY(\(settings.map(\.budgetLine))::text[])
+                """))
+        var partnerIDs: [Int64] = []
+        var lineIDs: [Int64] = []
+        for setting in settings {
+            guard let partner = partners[setting.partner] else {
+                throw LedgerError.partnerNotFound(setting.partner)
+            }
+            guard let line = lines[setting.budgetLine] else {
+                throw LedgerError.budgetLineNotFound(setting.budgetLine)
+            }
+            partnerIDs.append(partner)
+            lineIDs.append(line)
+        }
+        try await connection.execute(
+            """
+            SELECT budgets_apply(\(alliance.rawValue), \(Int32(year)), \(partnerIDs)::bigint[],
+                                 \(lineIDs)::bigint[], \(settings.map(\.amount))::bigint[], \(decision)::bigint)
+            """)
+    }
+
+    private static func keyedIDs(_ rows: PostgresRows) throws -> [String: Int64] {
+        var ids: [String: Int64] = [:]
+        for row in rows { ids[try row.decode("key")] = try row.decode("id") }
+        return ids
+    }
+}
