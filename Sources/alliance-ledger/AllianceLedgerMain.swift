@@ -15,8 +15,9 @@ struct RootCommand: AsyncParsableCommand {
             """,
         version: AllianceLedgerVersion.current,
         subcommands: [
-            DbCommand.self, JournalCommand.self, BalanceCommand.self, TrialBalanceCommand.self,
-            ServeCommand.self, ConfigCommand.self,
+            DbCommand.self, AllianceCommand.self, PartnerCommand.self, LineCommand.self, PersonCommand.self,
+            TokenCommand.self, SpendCommand.self, JournalCommand.self, BalanceCommand.self,
+            TrialBalanceCommand.self, ServeCommand.self, ConfigCommand.self,
         ])
 }
 

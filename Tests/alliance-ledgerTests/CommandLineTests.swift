@@ -14,7 +14,11 @@ import Testing
 @Suite struct CommandLineTests {
     static let commands = [
         [], ["db"], ["db", "migrate"], ["db", "status"], ["db", "stop"], ["serve"], ["config"],
-        ["config", "show"],
+        ["config", "show"], ["alliance", "create"], ["alliance", "list"], ["alliance", "show"],
+        ["partner", "add"],
+        ["partner", "list"], ["line", "add"], ["line", "list"], ["person", "add"], ["person", "list"],
+        ["token", "issue"], ["token", "revoke"], ["spend", "record"], ["spend", "list"], ["spend", "show"],
+        ["spend", "reverse"],
     ]
 
     @Test(arguments: commands)

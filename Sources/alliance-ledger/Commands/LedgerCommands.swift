@@ -18,16 +18,34 @@ struct LedgerContext {
 }
 
 extension GlobalOptions {
-    func withLedger<Value>(
-        alliance slug: String, _ body: (LedgerContext) async throws -> Value
-    ) async throws -> Value {
+    /// A session on a database with the current schema, for the length of a command.
+    func withSession<Value>(_ body: (DatabaseSession) async throws -> Value) async throws -> Value {
         let settings = try settings()
         return try await DatabaseSession.with(settings, logger: settings.logger()) { session in
             try await session.requireCurrentSchema()
+            return try await body(session)
+        }
+    }
+
+    func withLedger<Value>(
+        alliance slug: String, _ body: (LedgerContext) async throws -> Value
+    ) async throws -> Value {
+        try await withSession { session in
             let alliance = try await session.alliance(slug)
             return try await body(LedgerContext(ledger: Ledger(pool: session.pool), alliance: alliance))
         }
     }
+}
+
+/// Reads one of an enumeration's values from an option, or fails as a usage error listing them.
+func choice<Value: RawRepresentable & CaseIterable>(_ text: String, option: String) throws -> Value
+where Value.RawValue == String {
+    guard let value = Value(rawValue: text) else {
+        throw ValidationError(
+            "\(option) must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\""
+        )
+    }
+    return value
 }
 
 /// Reads `YYYY-MM-DD` from an option, or fails as a usage error naming the option.
@@ -88,15 +106,7 @@ struct JournalListCommand: AsyncParsableCommand {
     var oldestFirst = false
 
     func run() async throws {
-        var kinds: Set<EntryKind> = []
-        for text in kind {
-            guard let kind = EntryKind(rawValue: text) else {
-                throw ValidationError(
-                    "--kind must be one of \(EntryKind.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\""
-                )
-            }
-            kinds.insert(kind)
-        }
+        let kinds = Set(try kind.map { try choice($0, option: "--kind") as EntryKind })
         let filter = JournalFilter(
             kinds: kinds, account: try account.map { try AccountCode($0) },
             effectiveFrom: try calendarDate(from, option: "--from"),

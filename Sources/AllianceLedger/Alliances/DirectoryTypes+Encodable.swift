@@ -1,0 +1,117 @@
+// The JSON shapes of the directory, budgets and spend: what the command line prints with
+// --format json and what the HTTP API answers. camelCase keys, amounts in integer minor units,
+// dates and instants as strings, an absent optional as an explicit null.
+
+extension Alliance: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case id, slug, name, currency, financialYearStartMonth, contractStart, contractEnd, abstention,
+            createdAt
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id.rawValue, forKey: .id)
+        try container.encode(slug, forKey: .slug)
+        try container.encode(name, forKey: .name)
+        try container.encode(currency, forKey: .currency)
+        try container.encode(financialYearStartMonth, forKey: .financialYearStartMonth)
+        try container.encode(contractStart, forKey: .contractStart)
+        try container.encode(contractEnd, forKey: .contractEnd)
+        try container.encode(abstention, forKey: .abstention)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+}
+
+extension Partner: Encodable {
+    private enum CodingKeys: String, CodingKey { case id, slug, name, kind, joinedOn, leftOn, createdAt }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(slug, forKey: .slug)
+        try container.encode(name, forKey: .name)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(joinedOn, forKey: .joinedOn)
+        try container.encode(leftOn, forKey: .leftOn)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+}
+
+extension BudgetLine: Encodable {
+    private enum CodingKeys: String, CodingKey { case id, code, name, createdAt }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(code, forKey: .code)
+        try container.encode(name, forKey: .name)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+}
+
+extension Person: Encodable {
+    private enum CodingKeys: String, CodingKey { case id, name, email, partner, roles, createdAt }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(email, forKey: .email)
+        try container.encode(partner, forKey: .partner)
+        try container.encode(roles.sorted(), forKey: .roles)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+}
+
+extension BudgetFigure: Encodable {
+    private enum CodingKeys: String, CodingKey { case partner, budgetLine, amount, decision, setAt }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(partner, forKey: .partner)
+        try container.encode(budgetLine, forKey: .budgetLine)
+        try container.encode(amount, forKey: .amount)
+        try container.encode(decision, forKey: .decision)
+        try container.encode(setAt, forKey: .setAt)
+    }
+}
+
+extension BudgetChange: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case partner, budgetLine, previous, amount, decision, appliedAt
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(partner, forKey: .partner)
+        try container.encode(budgetLine, forKey: .budgetLine)
+        try container.encode(previous, forKey: .previous)
+        try container.encode(amount, forKey: .amount)
+        try container.encode(decision, forKey: .decision)
+        try container.encode(appliedAt, forKey: .appliedAt)
+    }
+}
+
+extension Spend: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case id, partner, budgetLine, amount, incurredOn, description, supplier, reference, recordedBy
+        case recordedAt, sequence, hash, reversedBy
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(partner, forKey: .partner)
+        try container.encode(budgetLine, forKey: .budgetLine)
+        try container.encode(amount, forKey: .amount)
+        try container.encode(incurredOn, forKey: .incurredOn)
+        try container.encode(description, forKey: .description)
+        try container.encode(supplier, forKey: .supplier)
+        try container.encode(reference, forKey: .reference)
+        try container.encode(recordedBy, forKey: .recordedBy)
+        try container.encode(recordedAt, forKey: .recordedAt)
+        try container.encode(sequence, forKey: .sequence)
+        try container.encode(hash, forKey: .hash)
+        try container.encode(reversedBy, forKey: .reversedBy)
+    }
+}
