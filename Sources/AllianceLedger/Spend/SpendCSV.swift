@@ -1,0 +1,336 @@
+public import Postgres
+
+/// One valid data line of a spend import file, amount in minor units. Whether the partner and
+/// the budget line exist is for the database to say: this is only what the line itself shows.
+public struct SpendImportRow: Hashable, Sendable {
+    public let line: Int
+    public let incurredOn: CalendarDate
+    public let partner: String
+    public let budgetLine: String
+    public let amount: Int64
+    public let description: String
+    public let supplier: String
+    public let reference: String
+}
+
+/// A data line that cannot be imported, and every reason why, naming the fields.
+public struct SpendImportRowError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let line: Int
+    public let reason: String
+
+    public var description: String { "line \(line): \(reason)" }
+}
+
+/// Why a whole file is refused: without the right header no line can be trusted to mean what
+/// its position says.
+public enum SpendCSVError: Error, Equatable, Sendable, CustomStringConvertible {
+    case missingHeader
+    case badHeader(reason: String)
+    case unreadable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missingHeader:
+            "the file is empty: its first line must be the header \(SpendCSVParser.header)"
+        case .badHeader(let reason):
+            "the first line must be the header \(SpendCSVParser.header), but \(reason)"
+        case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
+        }
+    }
+}
+
+/// Turns the bytes of a spend import file, fed in chunks of any size, into rows and row errors.
+///
+/// The file is CSV (RFC 4180, UTF-8) with the header
+/// `date,partner,budget_line,amount,description,supplier,reference` and one spend per line:
+/// `date` is YYYY-MM-DD, `amount` a positive decimal with at most the currency's minor digits
+/// (`1234.56` in GBP), `partner`, `budget_line` and `reference` not empty, `description` at most
+/// 1000 characters and `supplier` and `reference` at most 200. Blank lines at the end are
+/// ignored; a run of blank lines before more data is one row error, since something may have
+/// been deleted there.
+///
+/// Memory is bounded by one chunk plus one record: rows come out as the chunk that completes
+/// them goes in.
+public struct SpendCSVParser: Sendable {
+    public typealias Row = Result<SpendImportRow, SpendImportRowError>
+
+    public static let columns = [
+        "date", "partner", "budget_line", "amount", "description", "supplier", "reference",
+    ]
+    static let header = columns.joined(separator: ",")
+
+    static let maximumDescription = 1000
+    static let maximumSupplier = 200
+    static let maximumReference = 200
+
+    public let currency: String
+    private var tokenizer: CSVTokenizer
+    private var records: [CSVTokenizer.Output] = []
+    private var sawHeader = false
+    /// Blank lines not yet known to be trailing.
+    private var blankRun: (first: Int, count: Int)?
+
+    public init(currency: String, maximumRecordBytes: Int = CSVTokenizer.defaultMaximumRecordBytes) {
+        self.currency = currency
+        tokenizer = CSVTokenizer(maximumRecordBytes: maximumRecordBytes)
+    }
+
+    /// Appends to `rows` each row that `chunk` completes, in order.
+    public mutating func feed(_ chunk: some Collection<UInt8>, into rows: inout [Row]) throws(SpendCSVError) {
+        tokenizer.feed(chunk, into: &records)
+        try drain(into: &rows)
+    }
+
+    /// Ends the input: appends the last row if no line break followed it.
+    public mutating func finish(into rows: inout [Row]) throws(SpendCSVError) {
+        tokenizer.finish(into: &records)
+        try drain(into: &rows)
+        guard sawHeader else { throw .missingHeader }
+        blankRun = nil
+    }
+
+    private mutating func drain(into rows: inout [Row]) throws(SpendCSVError) {
+        defer { records.removeAll(keepingCapacity: true) }
+        for record in records {
+            guard sawHeader else {
+                sawHeader = true
+                try SpendCSVParser.checkHeader(record)
+                continue
+            }
+            if case .success(let record) = record, SpendCSVParser.isBlank(record) {
+                blankRun = (blankRun?.first ?? record.line, (blankRun?.count ?? 0) + 1)
+                continue
+            }
+            if let (first, count) = blankRun {
+                let reason =
+                    count == 1 ? "the line is blank" : "lines \(first) to \(first + count - 1) are blank"
+                rows.append(.failure(SpendImportRowError(line: first, reason: reason)))
+                blankRun = nil
+            }
+            switch record {
+            case .success(let record): rows.append(SpendCSVParser.row(from: record, currency: currency))
+            case .failure(let error):
+                rows.append(.failure(SpendImportRowError(line: error.line, reason: error.reason)))
+            }
+        }
+    }
+
+    /// Spaces alone on a line are as blank to a reader as nothing at all.
+    private static func isBlank(_ record: CSVRecord) -> Bool {
+        record.fields.isEmpty || (record.fields.count == 1 && record.fields[0].allSatisfy(\.isWhitespace))
+    }
+
+    private static func checkHeader(_ record: CSVTokenizer.Output) throws(SpendCSVError) {
+        let fields: [String]
+        switch record {
+        case .failure(let error): throw .badHeader(reason: "it is not valid CSV: \(error.reason)")
+        case .success(let record): fields = record.fields
+        }
+        guard !fields.isEmpty else { throw .badHeader(reason: "it is blank") }
+        for (index, (found, expected)) in zip(fields, columns).enumerated() where found != expected {
+            throw .badHeader(reason: "column \(index + 1) is \(quoted(found)), not \(expected)")
+        }
+        guard fields.count == columns.count else {
+            throw .badHeader(reason: "it has \(counted(fields.count, "column")), not \(columns.count)")
+        }
+    }
+
+    static func row(from record: CSVRecord, currency: String) -> Row {
+        let fields = record.fields
+        guard fields.count == columns.count else {
+            let hint = fields.count == 1 && fields[0].contains(";") ? " (separate fields with commas)" : ""
+            return .failure(
+                SpendImportRowError(
+                    line: record.line,
+                    reason: "the line has \(counted(fields.count, "field")), not \(columns.count)\(hint)"))
+        }
+        var problems: [String] = []
+        let date = incurredOn(fields[0], problems: &problems)
+        requireText(fields[1], "partner", maximumLength: nil, problems: &problems)
+        requireText(fields[2], "budget_line", maximumLength: nil, problems: &problems)
+        let amount = amount(fields[3], currency: currency, problems: &problems)
+        checkText(fields[4], "description", maximumLength: maximumDescription, problems: &problems)
+        checkText(fields[5], "supplier", maximumLength: maximumSupplier, problems: &problems)
+        requireText(fields[6], "reference", maximumLength: maximumReference, problems: &problems)
+        guard problems.isEmpty, let date, let amount else {
+            return .failure(SpendImportRowError(line: record.line, reason: problems.joined(separator: "; ")))
+        }
+        return .success(
+            SpendImportRow(
+                line: record.line, incurredOn: date, partner: fields[1], budgetLine: fields[2],
+                amount: amount,
+                description: fields[4], supplier: fields[5], reference: fields[6]))
+    }
+
+    private static func incurredOn(_ text: String, problems: inout [String]) -> CalendarDate? {
+        guard !text.isEmpty else {
+            problems.append("date is empty")
+            return nil
+        }
+        // Read straight from the bytes: `CalendarDate(iso8601:)` splits and classifies
+        // characters, which costs more than everything else in a row put together.
+        let bytes = Array(text.utf8)
+        let isYYYYMMDD =
+            bytes.count == 10
+            && bytes.indices.allSatisfy {
+                $0 == 4 || $0 == 7 ? bytes[$0] == UInt8(ascii: "-") : isDigit(bytes[$0])
+            }
+        guard isYYYYMMDD else {
+            problems.append("date \(quoted(text)) is not written YYYY-MM-DD")
+            return nil
+        }
+        func number(_ range: Range<Int>) -> Int {
+            bytes[range].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        }
+        guard let date = CalendarDate(year: number(0..<4), month: number(5..<7), day: number(8..<10)) else {
+            problems.append("date \(text) does not exist")
+            return nil
+        }
+        return date
+    }
+
+    private static func amount(_ text: String, currency: String, problems: inout [String]) -> Int64? {
+        guard !text.isEmpty else {
+            problems.append("amount is empty")
+            return nil
+        }
+        // Money.parse says only yes or no; the checks before it say what is wrong.
+        let bytes = Array(text.utf8)
+        let unsigned = bytes.first == UInt8(ascii: "-") ? bytes.dropFirst() : bytes[...]
+        let dot = unsigned.firstIndex(of: UInt8(ascii: "."))
+        let whole = unsigned[..<(dot ?? unsigned.endIndex)]
+        let fraction = dot.map { unsigned[($0 + 1)...] } ?? []
+        guard !whole.isEmpty, whole.allSatisfy(isDigit), dot == nil || !fraction.isEmpty,
+            fraction.allSatisfy(isDigit)
+        else {
+            problems.append("amount \(quoted(text)) is not a decimal number such as 1234.56")
+            return nil
+        }
+        let exponent = Money.exponent(of: currency)
+        guard fraction.count <= exponent else {
+            problems.append(
+                "amount \(text) has \(counted(fraction.count, "decimal place")), but \(currency) has \(exponent)"
+            )
+            return nil
+        }
+        guard let value = Money.parse(text, currency: currency) else {
+            problems.append("amount \(text) is too large")
+            return nil
+        }
+        guard value > 0 else {
+            problems.append(
+                "amount \(text) is \(value == 0 ? "zero" : "negative"); it must be more than zero")
+            return nil
+        }
+        return value
+    }
+
+    private static func requireText(
+        _ text: String, _ field: String, maximumLength: Int?, problems: inout [String]
+    ) {
+        if text.allSatisfy(\.isWhitespace) {
+            problems.append("\(field) is empty")
+        } else {
+            checkText(text, field, maximumLength: maximumLength, problems: &problems)
+        }
+    }
+
+    private static func checkText(
+        _ text: String, _ field: String, maximumLength: Int?, problems: inout [String]
+    ) {
+        // A character is at least one byte, so only long texts need their characters counted.
+        if let maximumLength, text.utf8.count > maximumLength, text.count > maximumLength {
+            problems.append("\(field) is longer than \(maximumLength) characters")
+        }
+        // PostgreSQL text cannot hold NUL.
+        if text.utf8.contains(0) {
+            problems.append("\(field) contains a NUL character")
+        }
+    }
+
+    private static func counted(_ count: Int, _ noun: String) -> String {
+        count == 1 ? "1 \(noun)" : "\(count) \(noun)s"
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    /// A value quoted for a message, cut short so a stray megabyte does not fill the log.
+    private static func quoted(_ text: String) -> String {
+        text.count <= 40 ? "\"\(text)\"" : "\"\(text.prefix(40))…\""
+    }
+}
+
+/// The rows of a spend import file, read from any asynchronous sequence of byte chunks: a file
+/// (``init(contentsOfFile:currency:chunkSize:)``), bytes in memory (``init(bytes:currency:chunkSize:)``),
+/// or an HTTP request body (`SpendCSVReader(chunks: body.map(\.readableBytesView), currency:)`).
+///
+/// Each element is a row or a row error, in file order. The iterator throws a ``SpendCSVError``
+/// for a missing or wrong header, and passes on whatever the chunk sequence throws. It holds
+/// one chunk and the rows completed by it, never the file.
+public struct SpendCSVReader<Chunks: AsyncSequence>: AsyncSequence
+where Chunks.Element: Collection, Chunks.Element.Element == UInt8 {
+    public typealias Element = SpendCSVParser.Row
+
+    public let chunks: Chunks
+    public let currency: String
+
+    public init(chunks: Chunks, currency: String) {
+        self.chunks = chunks
+        self.currency = currency
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(chunks: chunks.makeAsyncIterator(), parser: SpendCSVParser(currency: currency))
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var chunks: Chunks.AsyncIterator
+        var parser: SpendCSVParser
+        var rows: [Element] = []
+        var nextRow = 0
+        var ended = false
+
+        public mutating func next() async throws -> Element? {
+            while nextRow == rows.count {
+                rows.removeAll(keepingCapacity: true)
+                nextRow = 0
+                guard !ended else { return nil }
+                do {
+                    if let chunk = try await chunks.next() {
+                        try parser.feed(chunk, into: &rows)
+                    } else {
+                        ended = true
+                        try parser.finish(into: &rows)
+                    }
+                } catch {
+                    // Rows after a refused header or a failed read would be rows of an unknown file.
+                    ended = true
+                    rows.removeAll()
+                    throw error
+                }
+            }
+            defer { nextRow += 1 }
+            return rows[nextRow]
+        }
+    }
+}
+
+extension SpendCSVReader: Sendable where Chunks: Sendable {}
+
+extension SpendCSVReader where Chunks == FileByteChunks {
+    public init(
+        contentsOfFile path: String, currency: String, chunkSize: Int = FileByteChunks.defaultChunkSize
+    ) {
+        self.init(chunks: FileByteChunks(path: path, chunkSize: chunkSize), currency: currency)
+    }
+}
+
+extension SpendCSVReader where Chunks == MemoryByteChunks {
+    public init(
+        bytes: some Sequence<UInt8>, currency: String, chunkSize: Int = FileByteChunks.defaultChunkSize
+    ) {
+        self.init(chunks: MemoryByteChunks(bytes, chunkSize: chunkSize), currency: currency)
+    }
+}
