@@ -1,4 +1,5 @@
 import Postgres
+import TestSupport
 import Testing
 
 @testable import AllianceLedger
@@ -315,5 +316,17 @@ import Testing
         #expect(
             PeriodError.invalidStartMonth(13).description
                 == "the financial year start month is 13, but it must be 1 (January) to 12 (December)")
+    }
+
+    /// Worked example P1 (../shared/examples/worked-examples.md): the financial year and quarter
+    /// of four days, with the year starting in April.
+    @Test(arguments: [
+        (date(2025, 4, 1), 2025, 1), (date(2026, 1, 15), 2025, 4), (date(2026, 3, 31), 2025, 4),
+        (date(2026, 4, 5), 2026, 1),
+    ])
+    func workedExampleP1(day: CalendarDate, year: Int, quarter: Int) throws {
+        #expect(Period.financialYear(containing: day, startMonth: 4) == year)
+        #expect(try Period.quarter(quarter, ofFinancialYear: year, startMonth: 4).contains(day))
+        #expect(try Period(parsing: "FY\(year)").contains(day))
     }
 }
