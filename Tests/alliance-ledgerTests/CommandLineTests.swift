@@ -18,7 +18,7 @@ import Testing
         ["partner", "add"],
         ["partner", "list"], ["line", "add"], ["line", "list"], ["person", "add"], ["person", "list"],
         ["token", "issue"], ["token", "revoke"], ["spend", "record"], ["spend", "list"], ["spend", "show"],
-        ["spend", "reverse"],
+        ["spend", "reverse"], ["budget", "show"], ["budget", "history"],
     ]
 
     @Test(arguments: commands)
