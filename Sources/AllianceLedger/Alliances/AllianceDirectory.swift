@@ -152,10 +152,7 @@ enum Validate {
 
     /// Optional free text: may be empty, within a length, without NUL.
     static func optionalText(_ text: String, field: String, maximumLength: Int) throws(LedgerError) {
-        guard text.isEmpty else {
-            try EntryRequest.checkText(text, field: field, maximumLength: maximumLength)
-            return
-        }
+        if !text.isEmpty { try EntryRequest.checkText(text, field: field, maximumLength: maximumLength) }
     }
 }
 

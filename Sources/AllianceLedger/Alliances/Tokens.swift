@@ -91,17 +91,17 @@ public struct TokenStore: Sendable {
         guard token.hasPrefix(TokenStore.prefix), token.count < 200 else {
             throw LedgerError.unauthenticated("the token is not one this service issued")
         }
+        let hash = TokenStore.hash(token)
         return try await pool.withConnection { connection in
-            try await connection.execute(
-                """
-                UPDATE api_tokens SET last_used_at = now()
-                WHERE token_hash = \(TokenStore.hash(token)) AND revoked_at IS NULL
-                  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-                """)
             let found = try await connection.query(
                 """
+                WITH used AS (
+                    UPDATE api_tokens SET last_used_at = now()
+                    WHERE token_hash = \(hash) AND revoked_at IS NULL
+                      AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+                )
                 SELECT id, alliance_id, person_id FROM api_tokens
-                WHERE token_hash = \(TokenStore.hash(token)) AND revoked_at IS NULL
+                WHERE token_hash = \(hash) AND revoked_at IS NULL
                 """)
             guard let row = found.first else {
                 throw LedgerError.unauthenticated("the token is unknown or revoked")

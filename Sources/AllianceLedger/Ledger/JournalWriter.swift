@@ -146,6 +146,22 @@ struct BatchAppender: Sendable {
         var learned: [AllianceID: KnownAlliance] = [:]
         /// Alliances whose remembered state turned out stale.
         var forgotten: Set<AllianceID> = []
+
+        init(outcomes: [Outcome], learned: [AllianceID: KnownAlliance] = [:], forgotten: Set<AllianceID> = [])
+        {
+            self.outcomes = outcomes
+            self.learned = learned
+            self.forgotten = forgotten
+        }
+
+        /// A lost connection may have lost a COMMIT that happened: the outcome is unknown, and
+        /// writing again could record twice. The callers hear the error and retry with their
+        /// keys; the writer forgets what it knew of the alliances.
+        init(outcomeUnknown error: any Error, of requests: [Request]) {
+            self.init(
+                outcomes: requests.map { _ in .done(.failure(error)) },
+                forgotten: Set(requests.map(\.alliance)))
+        }
     }
 
     typealias Request = (alliance: AllianceID, request: AppendRequest)
@@ -168,9 +184,7 @@ struct BatchAppender: Sendable {
         } catch let error as PostgresError where error.kind == .server {
             return nil
         } catch {
-            // A lost connection may have lost a COMMIT that happened: the outcome is unknown,
-            // and writing again could record twice. The callers retry with their keys.
-            return Written(outcomes: requests.map { _ in .done(.failure(error)) }, forgotten: Set(plans.keys))
+            return Written(outcomeUnknown: error, of: requests)
         }
     }
 
@@ -206,11 +220,7 @@ struct BatchAppender: Sendable {
         do {
             return try await attempt(requests, waitForBusyHeads: waitForBusyHeads)
         } catch let error as PostgresError where error.kind != .server {
-            // A lost connection may have lost a COMMIT that happened: the outcome is unknown,
-            // and writing again could record twice. The callers retry with their keys.
-            return Written(
-                outcomes: requests.map { _ in .done(.failure(error)) },
-                forgotten: Set(requests.map(\.alliance)))
+            return Written(outcomeUnknown: error, of: requests)
         } catch {
             var written = Written(outcomes: [], forgotten: Set(requests.map(\.alliance)))
             guard requests.count > 1 else {

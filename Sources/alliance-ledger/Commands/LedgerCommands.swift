@@ -49,12 +49,16 @@ where Value.RawValue == String {
 }
 
 /// Reads `YYYY-MM-DD` from an option, or fails as a usage error naming the option.
-func calendarDate(_ text: String?, option: String) throws -> CalendarDate? {
-    guard let text else { return nil }
+func calendarDate(_ text: String, option: String) throws -> CalendarDate {
     guard let date = CalendarDate(iso8601: text) else {
         throw ValidationError("\(option) must be a date written YYYY-MM-DD, not \"\(text)\"")
     }
     return date
+}
+
+/// An optional option's date: nil when the option was not given.
+func calendarDate(_ text: String?, option: String) throws -> CalendarDate? {
+    try text.map { try calendarDate($0, option: option) }
 }
 
 struct JournalCommand: AsyncParsableCommand {

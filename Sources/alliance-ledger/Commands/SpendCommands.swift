@@ -56,7 +56,7 @@ struct SpendRecordCommand: AsyncParsableCommand {
     var idempotencyKey: String?
 
     func run() async throws {
-        guard let day = try calendarDate(incurredOn, option: "--incurred-on") else { return }
+        let day = try calendarDate(incurredOn, option: "--incurred-on")
         try await global.withLedger(alliance: alliance.slug) { context in
             guard let minor = Money.parse(amount, currency: context.alliance.currency) else {
                 throw CommandFailure(
