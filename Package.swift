@@ -29,6 +29,8 @@ let package = Package(
         .package(
             url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1",
             traits: ["FullFoundation"]),
+        // Hummingbird's own HTTP types, named directly for header names such as Idempotency-Key.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Tests only: reads docker-compose.yml.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
@@ -73,7 +75,9 @@ let package = Package(
             dependencies: [
                 "AllianceLedger",
                 "Postgres",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

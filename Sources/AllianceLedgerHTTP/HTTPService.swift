@@ -1,6 +1,7 @@
+public import AllianceLedger
 public import Hummingbird
 public import Logging
-public import Postgres
+import Postgres
 
 /// Where the HTTP service listens and how it names itself in links.
 public struct HTTPServiceConfiguration: Sendable {
@@ -18,19 +19,29 @@ public struct HTTPServiceConfiguration: Sendable {
 
 /// The JSON-over-HTTP service.
 public enum HTTPService {
-    /// Every route of the service. Routes are values: tests call the responder directly.
-    public static func router(pool: PostgresPool) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        HealthRoutes(pool: pool).register(on: router)
-        return router
+    /// Every route of the service, and the list of operations it registered.
+    public static func router(ledger: Ledger, metrics: ServiceMetrics = ServiceMetrics())
+        -> (router: Router<LedgerRequestContext>, operations: [RouteSignature])
+    {
+        let router = Router(context: LedgerRequestContext.self)
+        // Outermost first: metrics see every answer, after errors became problem documents.
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ProblemMiddleware())
+        let routes = RouteTable(router: router)
+        let services = APIServices(ledger: ledger)
+        HealthRoutes(pool: ledger.pool, metrics: metrics).register(on: routes)
+        DirectoryRoutes(services: services).register(on: routes)
+        SpendRoutes(services: services).register(on: routes)
+        BooksRoutes(services: services).register(on: routes)
+        return (router, routes.signatures)
     }
 
     public static func application(
-        pool: PostgresPool, configuration: HTTPServiceConfiguration, logger: Logger,
+        ledger: Ledger, configuration: HTTPServiceConfiguration, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(pool: pool),
+            router: router(ledger: ledger).router,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "alliance-ledger"),

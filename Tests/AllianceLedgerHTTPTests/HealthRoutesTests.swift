@@ -1,3 +1,4 @@
+import AllianceLedger
 import AllianceLedgerHTTP
 import Foundation
 import Hummingbird
@@ -6,16 +7,26 @@ import Postgres
 import TestSupport
 import Testing
 
-/// The service in process on a free port: health always, readiness only with a database, and
-/// errors as RFC 9457 problem documents.
+/// The service's own routes: health always, readiness only with a database, metrics, and
+/// errors as RFC 9457 problem documents even for routes that do not exist.
 @Suite struct HealthRoutesTests {
-    /// Runs the application on a free port while `body` probes it.
-    private func withService(
-        pool: PostgresPool, _ body: @escaping @Sendable (Int) async throws -> Void
-    ) async throws {
+    @Test func healthAndReadinessWithADatabase() async throws {
+        try await APIHarness.with { api in
+            let health = try await api.get("/healthz", token: nil)
+            #expect(health.status == 200)
+            #expect(health.headers["content-type"]?.hasPrefix("application/json") == true)
+            #expect(health.body == #"{"status":"ok"}"#)
+            let ready = try await api.get("/readyz", token: nil)
+            #expect(ready.status == 200)
+            #expect(ready.body == #"{"status":"ready"}"#)
+        }
+    }
+
+    @Test func readinessFailsAsAProblemDocumentWithoutADatabase() async throws {
+        let pool = try TestCluster.unreachablePool(maximumConnections: 1)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = HTTPService.application(
-            pool: pool,
+            ledger: Ledger(pool: pool),
             configuration: HTTPServiceConfiguration(
                 host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1"),
             logger: TestCluster.logger,
@@ -24,46 +35,51 @@ import Testing
             group.addTask { try await application.run() }
             var ports = portStream.makeAsyncIterator()
             let port = try #require(await ports.next())
-            try await body(port)
-            group.cancelAll()
-        }
-    }
-
-    @Test func healthAndReadinessWithADatabase() async throws {
-        try await TestDatabase.with { database in
-            try await withService(pool: database.pool) { port in
-                let health = try await HTTPProbe.request(port: port, path: "/healthz")
-                #expect(health.status == 200)
-                #expect(health.headers["content-type"]?.hasPrefix("application/json") == true)
-                #expect(health.body == #"{"status":"ok"}"#)
-                let ready = try await HTTPProbe.request(port: port, path: "/readyz")
-                #expect(ready.status == 200)
-                #expect(ready.body == #"{"status":"ready"}"#)
-            }
-        }
-    }
-
-    @Test func readinessFailsAsAProblemDocumentWithoutADatabase() async throws {
-        let pool = try TestCluster.unreachablePool(maximumConnections: 1)
-        try await withService(pool: pool) { port in
             #expect(try await HTTPProbe.request(port: port, path: "/healthz").status == 200)
             let ready = try await HTTPProbe.request(port: port, path: "/readyz")
-            #expect(ready.status == 503)
-            #expect(ready.headers["content-type"] == "application/problem+json")
-            let problem = try JSONSerialization.jsonObject(with: Data(ready.body.utf8)) as? [String: Any]
-            #expect(problem?["type"] as? String == "/problems/database-unavailable")
-            #expect(problem?["status"] as? Int == 503)
-            #expect(problem?["title"] as? String == "The database is unavailable")
+            let answer = APIHarness.Answer(status: ready.status, headers: ready.headers, body: ready.body)
+            try answer.expectProblem(503, "/problems/database-unavailable")
+            group.cancelAll()
         }
         await pool.close()
     }
 
-    @Test func unknownRoutesAreNotFound() async throws {
-        try await TestDatabase.with { database in
-            try await withService(pool: database.pool) { port in
-                let missing = try await HTTPProbe.request(port: port, path: "/nope")
-                #expect(missing.status == 404)
-            }
+    @Test func unknownRoutesAndMethodsAreProblems() async throws {
+        try await APIHarness.with { api in
+            try await api.get("/nope", token: nil).expectProblem(404, "/problems/not-found")
+            try await api.get("/v1/alliances", token: api.operatorToken).expectProblem(
+                404, "/problems/not-found")
+        }
+    }
+
+    @Test func metricsCountRequestsByRouteTemplateAndStatus() async throws {
+        try await APIHarness.with { api in
+            _ = try await api.get("/healthz", token: nil)
+            _ = try await api.get("/healthz", token: nil)
+            _ = try await api.get("/v1/alliances/nowhere", token: nil)
+            _ = try await api.get("/v1/alliances/nowhere", token: api.operatorToken)
+            let metrics = try await api.get("/metrics", token: nil)
+            #expect(metrics.status == 200)
+            #expect(metrics.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let lines = Set(metrics.body.split(separator: "\n").map(String.init))
+            #expect(
+                lines.contains(
+                    #"alliance_ledger_http_requests_total{method="GET",route="/healthz",status="200"} 2"#))
+            #expect(
+                lines.contains(
+                    #"alliance_ledger_http_requests_total{method="GET",route="/v1/alliances/{alliance}",status="401"} 1"#
+                ),
+                "\(metrics.body)")
+            #expect(
+                lines.contains(
+                    #"alliance_ledger_http_requests_total{method="GET",route="/v1/alliances/{alliance}",status="404"} 1"#
+                ))
+            #expect(
+                lines.contains(
+                    #"alliance_ledger_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"} 2"#
+                ))
+            #expect(lines.contains { $0.hasPrefix("alliance_ledger_db_pool_connections{state=\"idle\"} ") })
+            #expect(lines.contains("alliance_ledger_db_pool_max_connections 8"))
         }
     }
 }

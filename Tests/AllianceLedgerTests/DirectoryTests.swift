@@ -66,20 +66,9 @@ struct DirectoryFixture {
         Caller(identity: .person(try #require(people[key])), tokenID: nil)
     }
 
-    /// The rows of every directory and ledger table: what a refused request must leave alone.
+    /// What a refused request must leave alone.
     func snapshot() async throws -> String {
-        try await database.pool.withConnection { connection in
-            try await connection.query(
-                """
-                SELECT (SELECT count(*) FROM partners)::text || '/' || (SELECT count(*) FROM budget_lines)
-                    || '/' || (SELECT count(*) FROM people) || '/' || (SELECT count(*) FROM person_roles)
-                    || '/' || (SELECT count(*) FROM accounts) || '/' || (SELECT count(*) FROM journal_entries)
-                    || '/' || (SELECT count(*) FROM budget_changes) || '/' || (SELECT count(*) FROM api_tokens)
-                    || '/' || coalesce((SELECT sum(balance) FILTER (WHERE balance > 0) FROM account_balances), 0)
-                    AS state
-                """
-            ).single().decode("state")
-        }
+        try await database.stateSnapshot()
     }
 }
 

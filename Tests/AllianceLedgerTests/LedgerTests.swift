@@ -231,7 +231,7 @@ import Testing
                 try await fixture.ledger.post(different, to: fixture.alliance)
             }
             let entries = try await fixture.ledger.entries(in: fixture.alliance)
-            #expect(entries.entries.count == 1)
+            #expect(entries.items.count == 1)
         }
     }
 
@@ -249,7 +249,7 @@ import Testing
             var page = try PageRequest(limit: 10)
             while true {
                 let result = try await fixture.ledger.entries(in: fixture.alliance, page: page)
-                sequences += result.entries.map(\.sequence)
+                sequences += result.items.map(\.sequence)
                 guard let next = result.nextCursor else { break }
                 page = try PageRequest(limit: 10, cursor: next)
             }
@@ -257,20 +257,20 @@ import Testing
 
             let oldest = try await fixture.ledger.entries(
                 in: fixture.alliance, page: try PageRequest(limit: 3, order: .oldestFirst))
-            #expect(oldest.entries.map(\.sequence) == [1, 2, 3])
+            #expect(oldest.items.map(\.sequence) == [1, 2, 3])
             let premises = try await fixture.ledger.entries(
                 in: fixture.alliance,
                 matching: JournalFilter(account: try fixture.code("partner:slam:cost:PREMISES")))
-            #expect(premises.entries.map(\.sequence) == [25, 20, 15, 10, 5])
+            #expect(premises.items.map(\.sequence) == [25, 20, 15, 10, 5])
             let openings = try await fixture.ledger.entries(
                 in: fixture.alliance, matching: JournalFilter(kinds: [.opening]))
-            #expect(openings.entries.map(\.sequence) == [1])
+            #expect(openings.items.map(\.sequence) == [1])
             let window = try await fixture.ledger.entries(
                 in: fixture.alliance,
                 matching: JournalFilter(
                     effectiveFrom: LedgerFixture.day.adding(days: 3),
                     effectiveTo: LedgerFixture.day.adding(days: 5)))
-            #expect(window.entries.map(\.sequence) == [5, 4, 3])
+            #expect(window.items.map(\.sequence) == [5, 4, 3])
 
             await #expect(throws: LedgerError.self) {
                 try await fixture.ledger.entries(

@@ -96,3 +96,24 @@ public struct TestDatabase: Sendable {
         }
     }
 }
+
+extension TestDatabase {
+    /// Row counts of every directory, ledger and idempotency table, and the sum of debit
+    /// balances: what a refused request must leave exactly as it was.
+    public func stateSnapshot() async throws -> String {
+        try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT (SELECT count(*) FROM alliances)::text || '/' || (SELECT count(*) FROM partners)
+                    || '/' || (SELECT count(*) FROM budget_lines)
+                    || '/' || (SELECT count(*) FROM people) || '/' || (SELECT count(*) FROM person_roles)
+                    || '/' || (SELECT count(*) FROM accounts) || '/' || (SELECT count(*) FROM journal_entries)
+                    || '/' || (SELECT count(*) FROM budget_changes) || '/' || (SELECT count(*) FROM api_tokens)
+                    || '/' || (SELECT count(*) FROM http_idempotency_keys)
+                    || '/' || coalesce((SELECT sum(balance) FILTER (WHERE balance > 0) FROM account_balances), 0)
+                    AS state
+                """
+            ).single().decode("state")
+        }
+    }
+}

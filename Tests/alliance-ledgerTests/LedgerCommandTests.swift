@@ -53,11 +53,6 @@ import Testing
         return try #require(object as? [String: Any], "not a JSON object: \(result.standardOutput)")
     }
 
-    static func jsonArray(_ result: CommandRunner.Result) throws -> [[String: Any]] {
-        let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
-        return try #require(object as? [[String: Any]], "not a JSON array: \(result.standardOutput)")
-    }
-
     @Test(arguments: [
         ["journal"], ["journal", "list"], ["journal", "show"], ["journal", "verify"], ["balance"],
         ["trial-balance"],
@@ -77,10 +72,12 @@ import Testing
             let now = try await CommandRunner.run(
                 ["balance", "--alliance", Self.slug, "--format", "json"], environment: environment)
             #expect(now.status == 0, "\(now.standardError)")
-            let balances = try Self.jsonArray(now)
+            let sheet = try Self.json(now)
+            #expect(sheet["asOf"] is NSNull)
+            let balances = try #require(sheet["accounts"] as? [[String: Any]])
             let byAccount = Dictionary(
                 uniqueKeysWithValues: balances.map {
-                    ($0["account"] as? String ?? "", $0["balance"] as? Int64)
+                    ($0["code"] as? String ?? "", $0["balance"] as? Int64)
                 })
             #expect(byAccount["partner:slam:cost:STAFF"] == 129_999)
             #expect(byAccount["partner:slam:funding"] == -129_999)
@@ -129,7 +126,7 @@ import Testing
                 environment: environment)
             #expect(first.status == 0, "\(first.standardError)")
             let page = try Self.json(first)
-            let entries = try #require(page["entries"] as? [[String: Any]])
+            let entries = try #require(page["items"] as? [[String: Any]])
             #expect(entries.compactMap { $0["sequence"] as? Int64 } == [4, 3, 2])
             let cursor = try #require(page["nextCursor"] as? String)
 
@@ -148,7 +145,7 @@ import Testing
                 try await CommandRunner.run(
                     ["journal", "list", "--alliance", Self.slug, "--kind", "reversal", "--format", "json"],
                     environment: environment))
-            let reversal = try #require((reversals["entries"] as? [[String: Any]])?.first)
+            let reversal = try #require((reversals["items"] as? [[String: Any]])?.first)
             #expect(reversal["reverses"] as? Int64 == 2)
             #expect(reversals["nextCursor"] is NSNull)
 

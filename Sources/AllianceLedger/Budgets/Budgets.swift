@@ -10,6 +10,18 @@ public struct BudgetFigure: Hashable, Sendable {
     public let setAt: Timestamp
 }
 
+/// A financial year's budget as a whole: what `budget show` and `GET …/budgets` answer.
+public struct BudgetYear: Hashable, Sendable, Encodable {
+    /// The financial year's name, `FY2025`.
+    public let year: String
+    public let lines: [BudgetFigure]
+
+    public init(year: Int, lines: [BudgetFigure]) {
+        self.year = "FY\(year)"
+        self.lines = lines
+    }
+}
+
 /// One change to one figure.
 public struct BudgetChange: Hashable, Sendable {
     public let partner: String

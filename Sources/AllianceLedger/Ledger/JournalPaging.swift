@@ -78,29 +78,64 @@ public struct PageRequest: Hashable, Sendable {
         cursor = nil
     }
 
-    /// Cursors are opaque to clients: base64url of "journal:v1:<order>:<sequence>".
-    func cursor(after sequence: Int64) -> String {
-        Data("journal:v1:\(order.rawValue):\(sequence)".utf8).base64EncodedString()
+    /// Cursors are opaque to clients: base64url of "<listing>:v1:<order>:<position>", so that a
+    /// cursor of one listing is refused by another.
+    func cursor(after sequence: Int64, listing: String = "journal") -> String {
+        Data("\(listing):v1:\(order.rawValue):\(sequence)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
     /// The sequence the previous page ended at, or nil on the first page.
-    func position() throws(LedgerError) -> Int64? {
+    func position(listing: String = "journal") throws(LedgerError) -> Int64? {
         guard let cursor else { return nil }
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         let parts = Data(base64Encoded: base64).map { String(decoding: $0, as: UTF8.self) }?
             .split(separator: ":")
-        guard let parts, parts.count == 4, parts[0] == "journal", parts[1] == "v1",
+        guard let parts, parts.count == 4, parts[0] == listing, parts[1] == "v1",
             parts[2] == order.rawValue, let sequence = Int64(parts[3]), sequence > 0
         else { throw .invalidPage("the cursor is not one this listing issued") }
         return sequence
     }
 }
 
-public struct JournalPage: Hashable, Sendable {
-    public let entries: [JournalEntry]
+/// One page of any listing, as the command line's JSON and the HTTP API answer it:
+/// `{"items": […], "nextCursor": "…" | null}`.
+public struct ListPage<Item: Sendable>: Sendable {
+    public let items: [Item]
     /// Pass it to get the next page; nil on the last page.
     public let nextCursor: String?
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+extension ListPage: Equatable where Item: Equatable {}
+extension ListPage: Hashable where Item: Hashable {}
+
+extension ListPage: Encodable where Item: Encodable {
+    private enum CodingKeys: String, CodingKey { case items, nextCursor }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+extension PageRequest {
+    /// Pages a short listing held whole in memory (partners, lines, people), ordered by a
+    /// positive id that only grows, oldest first whatever the requested order.
+    public func page<Item>(of items: [Item], listing: String, id: (Item) -> Int64) throws(LedgerError)
+        -> ListPage<Item>
+    {
+        let after = try position(listing: listing) ?? 0
+        let remaining = items.filter { id($0) > after }.sorted { id($0) < id($1) }
+        let page = Array(remaining.prefix(limit))
+        let next = remaining.count > limit ? page.last.map { cursor(after: id($0), listing: listing) } : nil
+        return ListPage(items: page, nextCursor: next)
+    }
 }

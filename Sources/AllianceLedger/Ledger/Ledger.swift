@@ -100,7 +100,7 @@ public struct Ledger: Sendable {
     public func entries(
         in alliance: AllianceID, matching filter: JournalFilter = JournalFilter(),
         page: PageRequest = PageRequest()
-    ) async throws -> JournalPage {
+    ) async throws -> ListPage<JournalEntry> {
         try await pool.withConnection { connection in
             var query: PostgresQuery =
                 "SELECT \(LedgerStore.entryColumns) FROM journal_entries AS e WHERE alliance_id = \(alliance.rawValue)"
@@ -116,7 +116,7 @@ public struct Ledger: Sendable {
             let hasMore = entries.count > page.limit
             if hasMore { entries.removeLast() }
             let next = hasMore ? entries.last.map { page.cursor(after: $0.sequence) } : nil
-            return JournalPage(entries: entries, nextCursor: next)
+            return ListPage(items: entries, nextCursor: next)
         }
     }
 
@@ -174,6 +174,18 @@ public struct AccountBalance: Hashable, Sendable {
     /// The balance on the account's normal side: positive when the account holds what it
     /// usually holds (a cost on an expense account, a fund on a liability).
     public var normalBalance: Int64 { balance * account.type.normalSide }
+}
+
+/// Every account's balance at one moment: what `balance` and `GET …/balances` answer.
+public struct BalanceSheet: Hashable, Sendable {
+    /// The day the balances are at the end of; nil for now.
+    public let asOf: CalendarDate?
+    public let accounts: [AccountBalance]
+
+    public init(asOf: CalendarDate?, accounts: [AccountBalance]) {
+        self.asOf = asOf
+        self.accounts = accounts
+    }
 }
 
 public struct TrialBalance: Hashable, Sendable {

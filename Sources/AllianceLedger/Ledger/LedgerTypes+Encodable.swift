@@ -45,15 +45,24 @@ extension JournalEntry: Encodable {
 }
 
 extension AccountBalance: Encodable {
-    private enum CodingKeys: String, CodingKey { case account, type, balance, normalBalance, floor }
+    private enum CodingKeys: String, CodingKey { case code, type, balance, normalBalance, floor }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(account.code, forKey: .account)
+        try container.encode(account.code, forKey: .code)
         try container.encode(account.type, forKey: .type)
         try container.encode(balance, forKey: .balance)
         try container.encode(normalBalance, forKey: .normalBalance)
         try container.encode(account.floor, forKey: .floor)
+    }
+}
+
+extension BalanceSheet: Encodable {
+    private enum CodingKeys: String, CodingKey { case asOf, accounts }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(asOf, forKey: .asOf)
+        try container.encode(accounts, forKey: .accounts)
     }
 }
 

@@ -96,6 +96,14 @@ public struct Period: Hashable, Sendable, CustomStringConvertible {
         date.month >= startMonth ? date.year : date.year - 1
     }
 
+    /// Reads a financial year's name, such as `FY2025`, and answers its number; any other
+    /// period is refused, since budgets and settlements are per financial year.
+    public static func financialYear(named text: String, startMonth: Int) throws(PeriodError) -> Int {
+        let period = try Period(parsing: text, financialYearStartMonth: startMonth)
+        guard case .financialYear(let year) = period.kind else { throw .notAFinancialYear(text) }
+        return year
+    }
+
     public func contains(_ date: CalendarDate) -> Bool {
         first <= date && date <= last
     }
@@ -215,6 +223,8 @@ public enum PeriodError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The alliance's financial year start month is not 1 to 12: a configuration fault, not a
     /// fault of the text.
     case invalidStartMonth(Int)
+    /// A period of another kind where only a financial year will do.
+    case notAFinancialYear(String)
 
     static let forms = "write 2025-10, FY2025-Q3, FY2025 or 2025-04-01..2025-06-30"
 
@@ -237,6 +247,7 @@ public enum PeriodError: Error, Equatable, Sendable, CustomStringConvertible {
                 + PeriodError.forms
         case .invalidStartMonth(let month):
             "the financial year start month is \(month), but it must be 1 (January) to 12 (December)"
+        case .notAFinancialYear(let text): "\"\(text)\" is not a financial year: write one such as FY2025"
         }
     }
 }

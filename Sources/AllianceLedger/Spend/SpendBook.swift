@@ -70,9 +70,12 @@ public struct SpendBook: Sendable {
     public func record(
         _ request: SpendRequest, in alliance: Alliance, by caller: Caller, idempotencyKey: String? = nil
     ) async throws -> Spend {
-        try caller.require(.finance, for: request.partner, in: alliance.id)
+        // The role first, then what the request names (so an unknown partner is "not found"
+        // rather than "not yours"), then whether the partner is the caller's own.
+        try caller.require([.finance], in: alliance.id)
         let partner = try await directory.partner(request.partner, in: alliance.id)
         _ = try await directory.budgetLine(request.budgetLine, in: alliance.id)
+        try caller.require(.finance, for: request.partner, in: alliance.id)
         guard partner.isMember(on: request.incurredOn) else {
             throw LedgerError.invalidText(
                 field: "incurredOn",
@@ -125,7 +128,7 @@ public struct SpendBook: Sendable {
     public func list(
         in alliance: AllianceID, partner: String? = nil, budgetLine: String? = nil,
         incurredFrom: CalendarDate? = nil, incurredTo: CalendarDate? = nil, page: PageRequest = PageRequest()
-    ) async throws -> (items: [Spend], nextCursor: String?) {
+    ) async throws -> ListPage<Spend> {
         var metadata: [String: String] = [:]
         metadata["partner"] = partner
         metadata["budgetLine"] = budgetLine
@@ -134,13 +137,12 @@ public struct SpendBook: Sendable {
             matching: JournalFilter(
                 kinds: [.spend], effectiveFrom: incurredFrom, effectiveTo: incurredTo, metadata: metadata),
             page: page)
-        let reversed = try await reversals(of: found.entries.map(\.sequence), in: alliance)
-        return (
-            try found.entries.map {
+        let reversed = try await reversals(of: found.items.map(\.sequence), in: alliance)
+        return ListPage(
+            items: try found.items.map {
                 try SpendBook.spend($0, reversedBy: reversed[$0.sequence], replayed: false)
             },
-            found.nextCursor
-        )
+            nextCursor: found.nextCursor)
     }
 
     private func reversals(of sequences: [Int64], in alliance: AllianceID) async throws -> [Int64: Int64] {

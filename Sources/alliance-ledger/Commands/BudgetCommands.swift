@@ -17,17 +17,11 @@ struct FinancialYearOption: ParsableArguments {
     var year: String
 
     func financialYear(of alliance: Alliance) throws -> Int {
-        let period: Period
         do {
-            period = try Period(parsing: year, financialYearStartMonth: alliance.financialYearStartMonth)
+            return try Period.financialYear(named: year, startMonth: alliance.financialYearStartMonth)
         } catch {
             throw CommandFailure(.invalidInput, "--year: \(error)")
         }
-        guard case .financialYear(let value) = period.kind else {
-            throw CommandFailure(
-                .invalidInput, "--year must be a financial year such as FY2025, not \"\(year)\"")
-        }
-        return value
     }
 }
 
@@ -54,13 +48,8 @@ struct BudgetShowCommand: AsyncParsableCommand {
                             $0.decision.map(String.init) ?? "",
                         ]
                     }),
-                json: BudgetDocument(year: "FY\(financialYear)", lines: figures))
+                json: BudgetYear(year: financialYear, lines: figures))
         }
-    }
-
-    struct BudgetDocument: Encodable {
-        let year: String
-        let lines: [BudgetFigure]
     }
 }
 
@@ -88,7 +77,7 @@ struct BudgetHistoryCommand: AsyncParsableCommand {
                             $0.decision.map(String.init) ?? "", $0.appliedAt.description,
                         ]
                     }),
-                json: ["items": changes])
+                json: ListPage(items: changes, nextCursor: nil))
         }
     }
 }

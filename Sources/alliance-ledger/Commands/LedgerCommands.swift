@@ -125,7 +125,7 @@ struct JournalListCommand: AsyncParsableCommand {
                 columns: [
                     "sequence", "effective on", "kind", "description", "amount", "recorded by", "reverses",
                 ],
-                rows: result.entries.map { entry in
+                rows: result.items.map { entry in
                     [
                         String(entry.sequence), entry.effectiveOn.description, entry.kind.rawValue,
                         entry.description,
@@ -135,23 +135,10 @@ struct JournalListCommand: AsyncParsableCommand {
                 })
             try output.emit(
                 table: table,
-                json: JournalPageDocument(entries: result.entries, nextCursor: result.nextCursor))
+                json: result)
             if let next = result.nextCursor, output.format != .json {
                 printError("more entries: repeat with --cursor \(next)")
             }
-        }
-    }
-
-    struct JournalPageDocument: Encodable {
-        let entries: [JournalEntry]
-        let nextCursor: String?
-
-        private enum CodingKeys: String, CodingKey { case entries, nextCursor }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(entries, forKey: .entries)
-            try container.encode(nextCursor, forKey: .nextCursor)
         }
     }
 }
@@ -264,7 +251,7 @@ struct BalanceCommand: AsyncParsableCommand {
                         balance.account.floor.map(context.money) ?? "",
                     ]
                 })
-            try output.emit(table: table, json: balances)
+            try output.emit(table: table, json: BalanceSheet(asOf: day, accounts: balances))
         }
     }
 }

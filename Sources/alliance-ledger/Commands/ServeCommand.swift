@@ -55,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
                 try await session.requireCurrentSchema()
             }
             let application = HTTPService.application(
-                pool: session.pool,
+                ledger: Ledger(pool: session.pool),
                 configuration: HTTPServiceConfiguration(
                     host: settings.httpHost, port: settings.httpPort,
                     publicBaseURL: settings.publicBaseURL),

@@ -107,23 +107,10 @@ struct SpendListCommand: AsyncParsableCommand {
                 incurredTo: last, page: page)
             try output.emit(
                 table: TextTable(columns: Spend.columns, rows: found.items.map { $0.row(context) }),
-                json: SpendPage(items: found.items, nextCursor: found.nextCursor))
+                json: found)
             if let next = found.nextCursor, output.format != .json {
                 printError("more spend: repeat with --cursor \(next)")
             }
-        }
-    }
-
-    struct SpendPage: Encodable {
-        let items: [Spend]
-        let nextCursor: String?
-
-        private enum CodingKeys: String, CodingKey { case items, nextCursor }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(items, forKey: .items)
-            try container.encode(nextCursor, forKey: .nextCursor)
         }
     }
 }

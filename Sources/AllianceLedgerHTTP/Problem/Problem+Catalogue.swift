@@ -1,0 +1,167 @@
+public import AllianceLedger
+import Hummingbird
+import Logging
+import Postgres
+
+// Every problem type the service answers with. The types are part of the API: clients switch on
+// them, and the OpenAPI document lists them. Add new ones here, never rename one.
+extension Problem {
+    public static func databaseUnavailable(_ detail: String) -> Problem {
+        Problem(
+            status: .serviceUnavailable, type: "/problems/database-unavailable",
+            title: "The database is unavailable", detail: detail)
+    }
+
+    static func malformedJSON(_ detail: String) -> Problem {
+        Problem(
+            status: .badRequest, type: "/problems/malformed-json", title: "The body is not valid JSON",
+            detail: detail)
+    }
+
+    static func invalidQuery(_ parameter: String, _ detail: String) -> Problem {
+        Problem(
+            status: .badRequest, type: "/problems/invalid-query",
+            title: "A query parameter is not valid", detail: detail, field: parameter)
+    }
+
+    static func invalidField(_ field: String, _ detail: String) -> Problem {
+        Problem(
+            status: .unprocessableContent, type: "/problems/invalid-field",
+            title: "A field of the request is not valid", detail: detail, field: field)
+    }
+
+    static func unknownField(_ field: String) -> Problem {
+        Problem(
+            status: .unprocessableContent, type: "/problems/unknown-field",
+            title: "The request has a field this operation does not take",
+            detail: "\(field) is not a field of this request; check its spelling against /openapi.json",
+            field: field)
+    }
+
+    static func unauthenticated(_ detail: String) -> Problem {
+        Problem(
+            status: .unauthorized, type: "/problems/unauthenticated", title: "A valid bearer token is needed",
+            detail: detail, headers: [.wwwAuthenticate: #"Bearer realm="alliance-ledger""#])
+    }
+
+    static func forbidden(_ detail: String) -> Problem {
+        Problem(
+            status: .forbidden, type: "/problems/forbidden", title: "The token may not do this",
+            detail: detail)
+    }
+
+    static func notFound(_ name: String, _ title: String, _ detail: String) -> Problem {
+        Problem(status: .notFound, type: "/problems/\(name)", title: title, detail: detail)
+    }
+
+    static func routeNotFound(_ method: HTTPRequest.Method, _ path: String) -> Problem {
+        notFound(
+            "not-found", "There is no such resource", "\(method) \(path) is not an operation of this service")
+    }
+
+    static func conflict(_ name: String, _ title: String, _ detail: String) -> Problem {
+        Problem(status: .conflict, type: "/problems/\(name)", title: title, detail: detail)
+    }
+
+    static func unprocessable(_ name: String, _ title: String, _ detail: String, field: String? = nil)
+        -> Problem
+    {
+        Problem(
+            status: .unprocessableContent, type: "/problems/\(name)", title: title, detail: detail,
+            field: field)
+    }
+
+    static func bodyTooLarge(limit: Int) -> Problem {
+        Problem(
+            status: .contentTooLarge, type: "/problems/body-too-large", title: "The body is too large",
+            detail: "this operation takes at most \(limit) bytes")
+    }
+
+    static func unsupportedMediaType(expected: String, found: String?) -> Problem {
+        Problem(
+            status: .unsupportedMediaType, type: "/problems/unsupported-media-type",
+            title: "The body is not of the media type this operation takes",
+            detail: "send Content-Type: \(expected)\(found.map { ", not \($0)" } ?? "")")
+    }
+
+    static func methodNotAllowed(_ method: HTTPRequest.Method, _ path: String) -> Problem {
+        Problem(
+            status: .methodNotAllowed, type: "/problems/method-not-allowed",
+            title: "The resource does not take this method", detail: "\(path) does not take \(method)")
+    }
+
+    static let requestInProgress = conflict(
+        "request-in-progress", "A request with this idempotency key is still running",
+        "wait for the first request to finish, then retry with the same key to get its answer")
+
+    static let internalError = Problem(
+        status: .internalServerError, type: "/problems/internal", title: "The service failed",
+        detail: "the failure is logged; nothing was changed unless a later read shows it")
+
+    /// Why the ledger refused, as a problem. Every refusal left the books as they were.
+    public init(_ error: LedgerError) {
+        let detail = error.description
+        switch error {
+        case .allianceNotFound: self = .notFound("alliance-not-found", "There is no such alliance", detail)
+        case .partnerNotFound: self = .notFound("partner-not-found", "There is no such partner", detail)
+        case .budgetLineNotFound:
+            self = .notFound("budget-line-not-found", "There is no such budget line", detail)
+        case .personNotFound: self = .notFound("person-not-found", "There is no such person", detail)
+        case .spendNotFound: self = .notFound("spend-not-found", "There is no such spend", detail)
+        case .entryNotFound: self = .notFound("entry-not-found", "There is no such journal entry", detail)
+        case .accountNotFound: self = .notFound("account-not-found", "There is no such account", detail)
+        case .tokenNotFound: self = .notFound("token-not-found", "There is no such token", detail)
+        case .exists, .accountExists: self = .conflict("exists", "It exists already", detail)
+        case .alreadyReversed: self = .conflict("already-reversed", "The entry was already reversed", detail)
+        case .cannotReverseReversal:
+            self = .conflict("cannot-reverse-reversal", "A reversal cannot be reversed", detail)
+        case .idempotencyConflict: self = Problem.idempotencyKeyReused(detail)
+        case .floorCrossed:
+            self = .unprocessable("floor-crossed", "An account would go below its floor", detail)
+        case .amountOverflow:
+            self = .unprocessable("amount-overflow", "The amounts are too large", detail, field: "amount")
+        case .invalidText(let field, let reason): self = .invalidField(field, "\(field) \(reason)")
+        case .invalidMetadata: self = .invalidField("metadata", detail)
+        case .invalidAccountCode: self = .invalidField("account", detail)
+        case .tooFewPostings, .tooManyPostings, .zeroAmount, .unbalanced:
+            self = .invalidField("postings", detail)
+        case .invalidPage: self = .invalidQuery("cursor", detail)
+        case .forbidden: self = .forbidden(detail)
+        case .unauthenticated: self = .unauthenticated(detail)
+        }
+    }
+
+    static func idempotencyKeyReused(_ detail: String) -> Problem {
+        unprocessable(
+            "idempotency-key-reused", "The idempotency key was used for a different request", detail,
+            field: "Idempotency-Key")
+    }
+
+    /// Any error a route let through, as the problem to answer: a problem as it is, the ledger's
+    /// refusals by their kind, Hummingbird's own errors by status, and anything else as an
+    /// internal failure, logged with its cause but not shown to the caller.
+    static func answering(_ error: any Error, to request: Request, logger: Logger) -> Problem {
+        switch error {
+        case let problem as Problem: return problem
+        case let error as LedgerError: return Problem(error)
+        case let error as PostgresError
+        where [.connection, .poolTimeout, .poolOverloaded, .poolClosed].contains(error.kind)
+            || error.isTransient:
+            logger.error("database unavailable", metadata: ["error": "\(error)"])
+            return .databaseUnavailable("the database could not be reached; retry shortly")
+        case let error as any HTTPResponseError:
+            switch error.status {
+            case .notFound: return .routeNotFound(request.method, request.uri.path)
+            case .methodNotAllowed: return .methodNotAllowed(request.method, request.uri.path)
+            case .contentTooLarge: return .bodyTooLarge(limit: LedgerRequestContext.jsonBodyLimit)
+            default:
+                return Problem(
+                    status: error.status, type: "/problems/http-\(error.status.code)",
+                    title: error.status.reasonPhrase, detail: nil)
+            }
+        default:
+            logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            return .internalError
+        }
+    }
+}

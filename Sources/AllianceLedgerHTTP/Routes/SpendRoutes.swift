@@ -1,0 +1,91 @@
+import AllianceLedger
+import Hummingbird
+import Postgres
+
+/// Spend: finance leads record and correct their own partner's; everyone in the alliance reads
+/// all of it (open books).
+struct SpendRoutes {
+    let services: APIServices
+
+    func register(on routes: RouteTable) {
+        let services = services
+        routes.post("/v1/alliances/{alliance}/spend") { request, context in
+            let (caller, alliance) = try await services.authorize(request, context, roles: [.finance])
+            let (body, _) = try await JSONBody.decode(SpendBody.self, from: request, context: context)
+            // The journal keeps the key with the entry, in the same statement: no separate claim.
+            let key = try IdempotencyKey(request, caller: caller)
+            let spend = try await services.spendBook.record(
+                body.request, in: alliance, by: caller, idempotencyKey: key?.journalKey)
+            return try JSONAnswer.encode(spend, status: .created, replayed: spend.replayed)
+        }
+        routes.get("/v1/alliances/{alliance}/spend") { request, context in
+            let query = try Query(request, allowed: Query.paging.union(["partner", "line", "period"]))
+            let page = try query.page()
+            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
+                .alliance
+            let period = try query["period"].map { text in
+                do {
+                    return try Period(
+                        parsing: text, financialYearStartMonth: alliance.financialYearStartMonth)
+                } catch {
+                    throw Problem.invalidQuery("period", "\(error)")
+                }
+            }
+            return try JSONAnswer.encode(
+                try await services.spendBook.list(
+                    in: alliance.id, partner: query["partner"], budgetLine: query["line"],
+                    incurredFrom: period?.first, incurredTo: period?.last, page: page))
+        }
+        routes.get("/v1/alliances/{alliance}/spend/{id}") { request, context in
+            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
+                .alliance
+            return try JSONAnswer.encode(
+                try await services.spendBook.spend(try Self.spendID(context), in: alliance.id))
+        }
+        routes.post("/v1/alliances/{alliance}/spend/{id}/reversal") { request, context in
+            let (caller, alliance) = try await services.authorize(request, context, roles: [.finance])
+            let id = try Self.spendID(context)
+            let (body, _) = try await JSONBody.decode(ReversalBody.self, from: request, context: context)
+            let key = try IdempotencyKey(request, caller: caller)
+            let reversal = try await services.spendBook.reverse(
+                id, reason: body.reason, in: alliance, by: caller, idempotencyKey: key?.journalKey)
+            return try JSONAnswer.encode(reversal.entry, status: .created, replayed: reversal.replayed)
+        }
+    }
+
+    private static func spendID(_ context: LedgerRequestContext) throws -> Int64 {
+        let text = try context.parameters.require("id")
+        guard let id = Int64(text), id > 0 else { throw LedgerError.spendNotFound(0) }
+        return id
+    }
+}
+
+struct SpendBody: JSONRequest {
+    enum Field: String, CodingKey, CaseIterable {
+        case partner, budgetLine, amount, incurredOn, description, supplier, reference
+    }
+
+    let request: SpendRequest
+
+    init(from decoder: any Decoder) throws {
+        let fields = try decoder.strictContainer(Field.self)
+        request = try SpendRequest(
+            partner: try fields.decode(String.self, forKey: .partner),
+            budgetLine: try fields.decode(String.self, forKey: .budgetLine),
+            amount: try fields.decodeMinorUnits(forKey: .amount),
+            incurredOn: try fields.decodeDate(forKey: .incurredOn),
+            description: try fields.decode(String.self, forKey: .description),
+            supplier: try fields.decodeIfPresent(String.self, forKey: .supplier) ?? "",
+            reference: try fields.decodeIfPresent(String.self, forKey: .reference) ?? "")
+    }
+}
+
+struct ReversalBody: JSONRequest {
+    enum Field: String, CodingKey, CaseIterable { case reason }
+
+    let reason: String
+
+    init(from decoder: any Decoder) throws {
+        reason = try decoder.strictContainer(Field.self).decode(String.self, forKey: .reason)
+    }
+}

@@ -1,0 +1,189 @@
+import AllianceLedger
+import AllianceLedgerHTTP
+import Foundation
+import Hummingbird
+import Postgres
+import TestSupport
+import Testing
+
+/// The service on a free port, over a test's own database on the service's restricted role,
+/// spoken to over real HTTP.
+struct APIHarness: Sendable {
+    let database: TestDatabase
+    let port: Int
+    let operatorToken: String
+
+    struct Answer: Sendable {
+        let status: Int
+        let headers: [String: String]
+        let body: String
+
+        /// The body as a JSON object; fails the test when it is not one.
+        func json() throws -> [String: Any] {
+            let object = try JSONSerialization.jsonObject(with: Data(body.utf8))
+            return try #require(object as? [String: Any], "not a JSON object: \(body)")
+        }
+
+        func items() throws -> [[String: Any]] {
+            try #require(try json()["items"] as? [[String: Any]], "no items: \(body)")
+        }
+
+        /// Checks the answer is the problem `type` with `status`, naming `field` if given.
+        func expectProblem(
+            _ status: Int, _ type: String, field: String? = nil,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) throws {
+            #expect(self.status == status, "\(body)", sourceLocation: sourceLocation)
+            #expect(
+                headers["content-type"] == "application/problem+json", "\(headers)",
+                sourceLocation: sourceLocation)
+            let problem = try json()
+            #expect(problem["type"] as? String == type, "\(body)", sourceLocation: sourceLocation)
+            #expect(problem["status"] as? Int == status, sourceLocation: sourceLocation)
+            #expect((problem["title"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+            if let field {
+                #expect(problem["field"] as? String == field, "\(body)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    static func with(_ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
+        try await TestDatabase.with { database in
+            let pool = database.makeServicePool()
+            let operatorToken = try await TokenStore(pool: pool).issueOperatorToken()
+            let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+            let application = HTTPService.application(
+                ledger: Ledger(pool: pool),
+                configuration: HTTPServiceConfiguration(
+                    host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1"),
+                logger: TestCluster.logger,
+                onServerRunning: { port in portContinuation.yield(port) })
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await application.run() }
+                    var ports = portStream.makeAsyncIterator()
+                    let port = try #require(await ports.next())
+                    try await body(APIHarness(database: database, port: port, operatorToken: operatorToken))
+                    group.cancelAll()
+                }
+            } catch {
+                await pool.close()
+                throw error
+            }
+            await pool.close()
+        }
+    }
+
+    func request(
+        _ method: String, _ path: String, json: String? = nil, token: String? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> Answer {
+        var headers = headers
+        if let token { headers["Authorization"] = "Bearer \(token)" }
+        if json != nil, headers["Content-Type"] == nil { headers["Content-Type"] = "application/json" }
+        let answer = try await HTTPProbe.request(method, port: port, path: path, body: json, headers: headers)
+        return Answer(status: answer.status, headers: answer.headers, body: answer.body)
+    }
+
+    func get(_ path: String, token: String?) async throws -> Answer {
+        try await request("GET", path, token: token)
+    }
+
+    func post(_ path: String, _ json: String, token: String?, headers: [String: String] = [:]) async throws
+        -> Answer
+    {
+        try await request("POST", path, json: json, token: token, headers: headers)
+    }
+
+    /// Posts and requires a 201, answering the created object.
+    @discardableResult
+    func create(
+        _ path: String, _ json: String, token: String?, sourceLocation: SourceLocation = #_sourceLocation
+    )
+        async throws -> [String: Any]
+    {
+        let answer = try await post(path, json, token: token)
+        #expect(answer.status == 201, "\(path): \(answer.body)", sourceLocation: sourceLocation)
+        return try answer.json()
+    }
+}
+
+/// The five-partner alliance of the README's walkthrough, set up over HTTP by the operator and
+/// its admin, with a token for each person.
+struct AllianceSetUp: Sendable {
+    static let slug = "lambeth-living-well"
+    static let base = "/v1/alliances/\(slug)"
+    static let partners: [(slug: String, name: String, kind: String)] = [
+        ("sel-icb", "South East London ICB", "commissioner"),
+        ("slam", "South London and Maudsley NHS FT", "nhs-provider"),
+        ("lambeth", "Lambeth Council", "local-authority"),
+        ("certitude", "Certitude", "vcse"),
+        ("thamesreach", "Thames Reach", "vcse"),
+    ]
+    /// Person key, partner, roles.
+    static let people: [(key: String, partner: String, roles: [String])] = [
+        ("admin", "sel-icb", ["admin"]),
+        ("finance-slam", "slam", ["finance"]),
+        ("board-slam", "slam", ["board"]),
+        ("finance-lambeth", "lambeth", ["finance", "board"]),
+        ("auditor", "sel-icb", ["auditor"]),
+    ]
+
+    let api: APIHarness
+    let tokens: [String: String]
+    let personIDs: [String: Int]
+
+    func token(_ key: String) throws -> String {
+        try #require(tokens[key], "no token for \(key)")
+    }
+
+    static func with(_ body: @escaping @Sendable (AllianceSetUp) async throws -> Void) async throws {
+        try await APIHarness.with { api in
+            try await body(try await make(api))
+        }
+    }
+
+    static func make(_ api: APIHarness) async throws -> AllianceSetUp {
+        let root = api.operatorToken
+        try await api.create(
+            "/v1/alliances",
+            #"{"slug":"\#(slug)","name":"Lambeth Living Well Network Alliance","currency":"GBP","#
+                + #""financialYearStartMonth":4,"contractStart":"2025-04-01","contractEnd":"2030-03-31","#
+                + #""abstention":"blocks"}"#,
+            token: root)
+        for partner in partners {
+            try await api.create(
+                "\(base)/partners",
+                #"{"slug":"\#(partner.slug)","name":"\#(partner.name)","kind":"\#(partner.kind)"}"#,
+                token: root)
+        }
+        for (code, name) in [("STAFF", "Staff"), ("PREMISES", "Premises")] {
+            try await api.create(
+                "\(base)/budget-lines", #"{"code":"\#(code)","name":"\#(name)"}"#, token: root)
+        }
+        var tokens: [String: String] = [:]
+        var ids: [String: Int] = [:]
+        for person in people {
+            let roles = person.roles.map { "\"\($0)\"" }.joined(separator: ",")
+            let created = try await api.create(
+                "\(base)/people",
+                #"{"name":"\#(person.key)","email":"\#(person.key)@example.org","partner":"\#(person.partner)","roles":[\#(roles)]}"#,
+                token: root)
+            let id = try #require(created["id"] as? Int)
+            ids[person.key] = id
+            let issued = try await api.create("\(base)/people/\(id)/tokens", "{}", token: root)
+            tokens[person.key] = try #require(issued["token"] as? String)
+        }
+        return AllianceSetUp(api: api, tokens: tokens, personIDs: ids)
+    }
+
+    /// A spend body for `partner`; `extra` adds or replaces fields.
+    static func spend(
+        partner: String = "slam", line: String = "STAFF", amount: String = "123456",
+        incurredOn: String = "2025-05-14",
+        reference: String = "INV-1"
+    ) -> String {
+        #"{"partner":"\#(partner)","budgetLine":"\#(line)","amount":\#(amount),"incurredOn":"\#(incurredOn)","#
+            + #""description":"Agency staff, May","supplier":"Acme Staffing","reference":"\#(reference)"}"#
+    }
+}
