@@ -18,7 +18,7 @@ struct RootCommand: AsyncParsableCommand {
             DbCommand.self, AllianceCommand.self, PartnerCommand.self, LineCommand.self, PersonCommand.self,
             TokenCommand.self, BudgetCommand.self, SpendCommand.self, JournalCommand.self,
             BalanceCommand.self,
-            TrialBalanceCommand.self, ServeCommand.self, ConfigCommand.self,
+            TrialBalanceCommand.self, ServeCommand.self, DemoCommand.self, ConfigCommand.self,
         ])
 }
 
