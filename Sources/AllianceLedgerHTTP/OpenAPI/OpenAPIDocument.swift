@@ -1,4 +1,2235 @@
-/// Placeholder until the document lands.
+/// The OpenAPI 3.1 document of the service, served at `GET /openapi.json`.
+///
+/// It is data, carried in the binary: the JSON text below is what the server answers, byte for
+/// byte. It describes every route the server registers, and exactly the keys the encoders write
+/// (`LedgerTypes+Encodable.swift`, `DirectoryTypes+Encodable.swift`). When a route, a request
+/// field, a response key or a problem type changes, change it here too: `OpenAPIDocumentTests`
+/// checks that the text is well-formed JSON, that every `$ref` resolves, and that what the
+/// encoders write conforms to the response schemas, key for key.
 public enum OpenAPIDocument {
-    public static let json = #"{"openapi":"3.1.0","paths":{}}"#
+    /// The document, as JSON text.
+    public static let json: String = #"""
+        {
+          "openapi": "3.1.0",
+          "info": {
+            "title": "Alliance Ledger",
+            "version": "0.4.0",
+            "summary": "The system of record of an alliance contract: open-book budgets, spend and a hash-chained double-entry ledger.",
+            "description": "JSON over HTTP. Bodies use camelCase keys; every key of a response is always present, an absent optional as `null`. Amounts are integer minor units of the alliance's currency (int64), never fractions; dates are `YYYY-MM-DD`; instants are RFC 3339 in UTC; hashes are 64 lower-case hexadecimal characters. A request body with an unknown field is refused with 422 `/problems/unknown-field`. Errors are `application/problem+json` (RFC 9457) with a stable `type` (see the `Problem` schema); nothing is written on any error. Lists answer `{\"items\":[…],\"nextCursor\":…}` and take `limit` and `cursor`. Every creating POST takes an `Idempotency-Key` header. Authenticate with `Authorization: Bearer <token>`."
+          },
+          "servers": [{"url": "/"}],
+          "tags": [
+            {"name": "Operations"},
+            {"name": "Alliances"},
+            {"name": "Partners"},
+            {"name": "Budget lines"},
+            {"name": "People"},
+            {"name": "Budgets"},
+            {"name": "Spend"},
+            {"name": "Ledger"}
+          ],
+          "paths": {
+            "/healthz": {
+              "get": {
+                "operationId": "getHealth",
+                "summary": "Liveness",
+                "description": "Answers while the process is up; needs no database and no token.",
+                "tags": ["Operations"],
+                "responses": {
+                  "200": {
+                    "description": "Up: `{\"status\":\"ok\"}`.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}
+                  }
+                }
+              }
+            },
+            "/readyz": {
+              "get": {
+                "operationId": "getReadiness",
+                "summary": "Readiness",
+                "description": "Answers 200 when the service can reach its database, so that a load balancer sends traffic only to instances that can serve it. No token.",
+                "tags": ["Operations"],
+                "responses": {
+                  "200": {
+                    "description": "Ready: `{\"status\":\"ready\"}`.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}
+                  },
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/metrics": {
+              "get": {
+                "operationId": "getMetrics",
+                "summary": "Prometheus metrics",
+                "description": "Request counts and latencies by route and status, and connection pool use, in the Prometheus text exposition format 0.0.4 (`text/plain; version=0.0.4`). No token.",
+                "tags": ["Operations"],
+                "responses": {
+                  "200": {
+                    "description": "The metrics.",
+                    "content": {"text/plain": {"schema": {"type": "string"}}}
+                  }
+                }
+              }
+            },
+            "/openapi.json": {
+              "get": {
+                "operationId": "getOpenAPIDocument",
+                "summary": "This document",
+                "description": "The OpenAPI 3.1 document of the service. No token.",
+                "tags": ["Operations"],
+                "responses": {
+                  "200": {
+                    "description": "The document.",
+                    "content": {"application/json": {"schema": {"type": "object"}}}
+                  }
+                }
+              }
+            },
+            "/v1/alliances": {
+              "post": {
+                "operationId": "createAlliance",
+                "summary": "Create an alliance",
+                "description": "Role: the operator token only (`alliance-ledger token issue --operator`).",
+                "tags": ["Alliances"],
+                "security": [{"bearer": []}],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/AllianceRequest"}}
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "The new alliance. A replay answers the same status and body, with `Idempotent-Replayed: true`.",
+                    "headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Alliance"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`malformed-json`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/malformed-json"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "409": {
+                    "description": "A conflict (`exists`, `request-in-progress`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {"enum": ["/problems/exists", "/problems/request-in-progress"]}
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/invalid-field",
+                                    "/problems/unknown-field",
+                                    "/problems/idempotency-key-reused"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "get": {
+                "operationId": "getAlliance",
+                "summary": "Read an alliance",
+                "description": "Role: the operator, or any person of the alliance.",
+                "tags": ["Alliances"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "200": {
+                    "description": "The alliance.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Alliance"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/partners": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "post": {
+                "operationId": "createPartner",
+                "summary": "Add a partner",
+                "description": "Role: admin. Opens the partner's funding account and a cost account for every budget line.",
+                "tags": ["Partners"],
+                "security": [{"bearer": []}],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/PartnerRequest"}}
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "The new partner. A replay answers the same status and body, with `Idempotent-Replayed: true`.",
+                    "headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Partner"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`malformed-json`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/malformed-json"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "A conflict (`exists`, `request-in-progress`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {"enum": ["/problems/exists", "/problems/request-in-progress"]}
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/invalid-field",
+                                    "/problems/unknown-field",
+                                    "/problems/idempotency-key-reused"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              },
+              "get": {
+                "operationId": "listPartners",
+                "summary": "List partners",
+                "description": "Role: any person of the alliance. Ordered by slug.",
+                "tags": ["Partners"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {"$ref": "#/components/parameters/Limit"},
+                  {"$ref": "#/components/parameters/Cursor"}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page of partners.",
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/PartnerPage"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/budget-lines": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "post": {
+                "operationId": "createBudgetLine",
+                "summary": "Add a budget line",
+                "description": "Role: admin. Opens a cost account for the line for every partner.",
+                "tags": ["Budget lines"],
+                "security": [{"bearer": []}],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/BudgetLineRequest"}}
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "The new budget line. A replay answers the same status and body, with `Idempotent-Replayed: true`.",
+                    "headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BudgetLine"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`malformed-json`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/malformed-json"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "A conflict (`exists`, `request-in-progress`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {"enum": ["/problems/exists", "/problems/request-in-progress"]}
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/invalid-field",
+                                    "/problems/unknown-field",
+                                    "/problems/idempotency-key-reused"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              },
+              "get": {
+                "operationId": "listBudgetLines",
+                "summary": "List budget lines",
+                "description": "Role: any person of the alliance. Ordered by code.",
+                "tags": ["Budget lines"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {"$ref": "#/components/parameters/Limit"},
+                  {"$ref": "#/components/parameters/Cursor"}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page of budget lines.",
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/BudgetLinePage"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/people": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "post": {
+                "operationId": "createPerson",
+                "summary": "Add a person",
+                "description": "Role: admin.",
+                "tags": ["People"],
+                "security": [{"bearer": []}],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/PersonRequest"}}
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "The new person. A replay answers the same status and body, with `Idempotent-Replayed: true`.",
+                    "headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Person"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`malformed-json`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/malformed-json"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`, `partner-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": ["/problems/alliance-not-found", "/problems/partner-not-found"]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "A conflict (`exists`, `request-in-progress`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {"enum": ["/problems/exists", "/problems/request-in-progress"]}
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/invalid-field",
+                                    "/problems/unknown-field",
+                                    "/problems/idempotency-key-reused"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              },
+              "get": {
+                "operationId": "listPeople",
+                "summary": "List people",
+                "description": "Role: admin or auditor.",
+                "tags": ["People"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {"$ref": "#/components/parameters/Limit"},
+                  {"$ref": "#/components/parameters/Cursor"}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page of people.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PersonPage"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/people/{person}/tokens": {
+              "parameters": [
+                {"$ref": "#/components/parameters/Alliance"},
+                {"$ref": "#/components/parameters/Person"}
+              ],
+              "post": {
+                "operationId": "issueToken",
+                "summary": "Issue an API token",
+                "description": "Role: admin. The token is shown once, in this answer, and stored only as a hash. A retry with the same `Idempotency-Key` cannot show it again: it answers 409 `/problems/token-shown-once`.",
+                "tags": ["People"],
+                "security": [{"bearer": []}],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "requestBody": {
+                  "description": "An empty object, `{}`.",
+                  "required": true,
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TokenRequest"}}}
+                },
+                "responses": {
+                  "201": {
+                    "description": "The new token.",
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/IssuedToken"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`malformed-json`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/malformed-json"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`, `person-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": ["/problems/alliance-not-found", "/problems/person-not-found"]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "A conflict (`request-in-progress`, `token-shown-once`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": ["/problems/request-in-progress", "/problems/token-shown-once"]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/invalid-field",
+                                    "/problems/unknown-field",
+                                    "/problems/idempotency-key-reused"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/budgets": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "get": {
+                "operationId": "getBudgets",
+                "summary": "Read a year's budget",
+                "description": "Role: any person of the alliance. Budgets change only through a carried decision.",
+                "tags": ["Budgets"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {
+                    "name": "year",
+                    "in": "query",
+                    "required": true,
+                    "description": "The financial year, e.g. `FY2025`.",
+                    "schema": {"type": "string", "pattern": "^FY[0-9]{4}$"},
+                    "example": "FY2025"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The budget of the year.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BudgetYear"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/spend": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "post": {
+                "operationId": "recordSpend",
+                "summary": "Record spend",
+                "description": "Role: finance, for the caller's own partner only. Posts one balanced journal entry: `partner:<slug>:cost:<LINE>` debited, `partner:<slug>:funding` credited.",
+                "tags": ["Spend"],
+                "security": [{"bearer": []}],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "requestBody": {
+                  "required": true,
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SpendRequest"}}}
+                },
+                "responses": {
+                  "201": {
+                    "description": "The recorded spend. A replay answers the same status and body, with `Idempotent-Replayed: true`.",
+                    "headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Spend"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`malformed-json`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/malformed-json"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`, `partner-not-found`, `budget-line-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/alliance-not-found",
+                                    "/problems/partner-not-found",
+                                    "/problems/budget-line-not-found"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "A conflict (`request-in-progress`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/request-in-progress"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`, `floor-crossed`, `amount-overflow`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/invalid-field",
+                                    "/problems/unknown-field",
+                                    "/problems/idempotency-key-reused",
+                                    "/problems/floor-crossed",
+                                    "/problems/amount-overflow"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              },
+              "get": {
+                "operationId": "listSpend",
+                "summary": "List spend",
+                "description": "Role: any person of the alliance (the books are open). Newest first.",
+                "tags": ["Spend"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {
+                    "name": "partner",
+                    "in": "query",
+                    "required": false,
+                    "description": "Only this partner's spend.",
+                    "schema": {"$ref": "#/components/schemas/PartnerSlug"}
+                  },
+                  {
+                    "name": "line",
+                    "in": "query",
+                    "required": false,
+                    "description": "Only spend on this budget line.",
+                    "schema": {"$ref": "#/components/schemas/BudgetLineCode"}
+                  },
+                  {
+                    "name": "period",
+                    "in": "query",
+                    "required": false,
+                    "description": "Only spend incurred in this period: a month `2025-10`, a quarter of the financial year `FY2025-Q3`, a financial year `FY2025`, or a range of days `2025-04-01..2025-06-30`.",
+                    "schema": {"type": "string"},
+                    "examples": {
+                      "month": {"value": "2025-10"},
+                      "quarter": {"value": "FY2025-Q3"},
+                      "year": {"value": "FY2025"},
+                      "range": {"value": "2025-04-01..2025-06-30"}
+                    }
+                  },
+                  {"$ref": "#/components/parameters/Limit"},
+                  {"$ref": "#/components/parameters/Cursor"}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page of spend, newest first.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SpendPage"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`, `partner-not-found`, `budget-line-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/alliance-not-found",
+                                    "/problems/partner-not-found",
+                                    "/problems/budget-line-not-found"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/spend/{id}": {
+              "parameters": [
+                {"$ref": "#/components/parameters/Alliance"},
+                {"$ref": "#/components/parameters/SpendID"}
+              ],
+              "get": {
+                "operationId": "getSpend",
+                "summary": "Read a spend",
+                "description": "Role: any person of the alliance.",
+                "tags": ["Spend"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "200": {
+                    "description": "The spend.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Spend"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`, `spend-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": ["/problems/alliance-not-found", "/problems/spend-not-found"]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/spend/{id}/reversal": {
+              "parameters": [
+                {"$ref": "#/components/parameters/Alliance"},
+                {"$ref": "#/components/parameters/SpendID"}
+              ],
+              "post": {
+                "operationId": "reverseSpend",
+                "summary": "Reverse a spend",
+                "description": "Role: finance, of the spend's partner. Records a reversal entry that references the spend and carries the reason; the spend itself never changes.",
+                "tags": ["Spend"],
+                "security": [{"bearer": []}],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ReversalRequest"}}
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "The reversal entry. A replay answers the same status and body, with `Idempotent-Replayed: true`.",
+                    "headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}},
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/JournalEntry"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`malformed-json`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/malformed-json"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`, `spend-not-found`, `entry-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/alliance-not-found",
+                                    "/problems/spend-not-found",
+                                    "/problems/entry-not-found"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "A conflict (`already-reversed`, `cannot-reverse-reversal`, `request-in-progress`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/already-reversed",
+                                    "/problems/cannot-reverse-reversal",
+                                    "/problems/request-in-progress"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`, `floor-crossed`, `amount-overflow`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/invalid-field",
+                                    "/problems/unknown-field",
+                                    "/problems/idempotency-key-reused",
+                                    "/problems/floor-crossed",
+                                    "/problems/amount-overflow"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/spend/imports": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "post": {
+                "operationId": "importSpend",
+                "summary": "Import spend from CSV",
+                "description": "Role: finance. Rows for a partner other than the caller's own are row errors. The body is CSV with the header `date,partner,budget_line,amount,description,supplier,reference`; amounts are decimals in the currency's major unit (`1234.56`). Rows whose partner and reference were recorded before are counted as duplicates and skipped, so importing the same file again records nothing new.",
+                "tags": ["Spend"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {
+                    "name": "mode",
+                    "in": "query",
+                    "required": false,
+                    "description": "`all-or-nothing`: any invalid row rejects the whole file. `skip-invalid`: valid rows are recorded, invalid ones reported.",
+                    "schema": {
+                      "type": "string",
+                      "enum": ["all-or-nothing", "skip-invalid"],
+                      "default": "all-or-nothing"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "text/csv": {
+                      "schema": {"type": "string"},
+                      "example": "date,partner,budget_line,amount,description,supplier,reference\n2025-05-14,slam,STAFF,1234.56,Agency nurse cover,NHS Professionals,INV-1001\n"
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The import was recorded (`committed` is true); invalid rows skipped under `skip-invalid` are listed in `errors`.",
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/ImportReport"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`import-rejected`, `amount-overflow`, `floor-crossed`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/ImportRejectedProblem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/import-rejected",
+                                    "/problems/amount-overflow",
+                                    "/problems/floor-crossed"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/balances": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "get": {
+                "operationId": "getBalances",
+                "summary": "Read account balances",
+                "description": "Role: auditor or admin. Reading a balance costs the same whatever the length of the history.",
+                "tags": ["Ledger"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {
+                    "name": "asOf",
+                    "in": "query",
+                    "required": false,
+                    "description": "Balances at the end of this day, from entries effective by then; now when absent.",
+                    "schema": {"$ref": "#/components/schemas/Date"}
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Every account's balance.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Balances"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/journal": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "get": {
+                "operationId": "listJournal",
+                "summary": "List journal entries",
+                "description": "Role: auditor or admin. Oldest first.",
+                "tags": ["Ledger"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {
+                    "name": "kind",
+                    "in": "query",
+                    "required": false,
+                    "description": "Only entries of this kind.",
+                    "schema": {"$ref": "#/components/schemas/EntryKind"}
+                  },
+                  {
+                    "name": "account",
+                    "in": "query",
+                    "required": false,
+                    "description": "Only entries with a posting to this account.",
+                    "schema": {"$ref": "#/components/schemas/AccountCode"}
+                  },
+                  {
+                    "name": "from",
+                    "in": "query",
+                    "required": false,
+                    "description": "Only entries effective on or after this day.",
+                    "schema": {"$ref": "#/components/schemas/Date"}
+                  },
+                  {
+                    "name": "to",
+                    "in": "query",
+                    "required": false,
+                    "description": "Only entries effective on or before this day.",
+                    "schema": {"$ref": "#/components/schemas/Date"}
+                  },
+                  {"$ref": "#/components/parameters/Limit"},
+                  {"$ref": "#/components/parameters/Cursor"}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page of entries, oldest first.",
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/JournalEntryPage"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/verify": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "get": {
+                "operationId": "verifyLedger",
+                "summary": "Verify the journal",
+                "description": "Role: auditor or admin. Recomputes the whole hash chain from the stored entries and every balance from the postings, on one consistent snapshot. A broken chain answers 200 with `ok` false.",
+                "tags": ["Ledger"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "200": {
+                    "description": "What the check found.",
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/VerificationReport"}}
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            }
+          },
+          "components": {
+            "securitySchemes": {
+              "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API token (`alt_…`): the operator's, or a person's issued by `POST /v1/alliances/{alliance}/people/{person}/tokens`."
+              }
+            },
+            "parameters": {
+              "Alliance": {
+                "name": "alliance",
+                "in": "path",
+                "required": true,
+                "description": "The alliance's slug.",
+                "schema": {
+                  "type": "string",
+                  "minLength": 1,
+                  "maxLength": 64,
+                  "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"
+                }
+              },
+              "Person": {
+                "name": "person",
+                "in": "path",
+                "required": true,
+                "description": "The person's numeric id.",
+                "schema": {"type": "integer", "format": "int64", "minimum": 1}
+              },
+              "SpendID": {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "description": "The spend's id (its journal sequence).",
+                "schema": {"type": "integer", "format": "int64", "minimum": 1}
+              },
+              "Limit": {
+                "name": "limit",
+                "in": "query",
+                "required": false,
+                "description": "At most this many items on the page.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
+              },
+              "Cursor": {
+                "name": "cursor",
+                "in": "query",
+                "required": false,
+                "description": "The `nextCursor` of the previous page; opaque.",
+                "schema": {"type": "string"}
+              },
+              "IdempotencyKey": {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": false,
+                "description": "Makes a retry safe. A retry with the same key and the same request answers the first answer again, with the same status and body and the header `Idempotent-Replayed: true`, and records nothing new. The same key with a different request answers 422 `/problems/idempotency-key-reused`; while the first request is still running, 409 `/problems/request-in-progress`.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200}
+              }
+            },
+            "headers": {
+              "IdempotentReplayed": {
+                "description": "Present, `true`, when the answer repeats an earlier request's with the same `Idempotency-Key`.",
+                "schema": {"type": "string", "enum": ["true"]}
+              },
+              "WWWAuthenticate": {"description": "`Bearer`.", "schema": {"type": "string"}}
+            },
+            "responses": {
+              "Unauthenticated": {
+                "description": "No token, or an unknown or revoked one (`unauthenticated`)",
+                "headers": {"WWW-Authenticate": {"$ref": "#/components/headers/WWWAuthenticate"}},
+                "content": {
+                  "application/problem+json": {
+                    "schema": {
+                      "allOf": [
+                        {"$ref": "#/components/schemas/Problem"},
+                        {"properties": {"type": {"enum": ["/problems/unauthenticated"]}}}
+                      ]
+                    }
+                  }
+                }
+              },
+              "Forbidden": {
+                "description": "The caller may not do this (`forbidden`)",
+                "content": {
+                  "application/problem+json": {
+                    "schema": {
+                      "allOf": [
+                        {"$ref": "#/components/schemas/Problem"},
+                        {"properties": {"type": {"enum": ["/problems/forbidden"]}}}
+                      ]
+                    }
+                  }
+                }
+              },
+              "BodyTooLarge": {
+                "description": "The body is too large (`body-too-large`)",
+                "content": {
+                  "application/problem+json": {
+                    "schema": {
+                      "allOf": [
+                        {"$ref": "#/components/schemas/Problem"},
+                        {"properties": {"type": {"enum": ["/problems/body-too-large"]}}}
+                      ]
+                    }
+                  }
+                }
+              },
+              "UnsupportedMediaType": {
+                "description": "The body's media type is not the one taken (`unsupported-media-type`)",
+                "content": {
+                  "application/problem+json": {
+                    "schema": {
+                      "allOf": [
+                        {"$ref": "#/components/schemas/Problem"},
+                        {"properties": {"type": {"enum": ["/problems/unsupported-media-type"]}}}
+                      ]
+                    }
+                  }
+                }
+              },
+              "DatabaseUnavailable": {
+                "description": "The database is unavailable (`database-unavailable`)",
+                "content": {
+                  "application/problem+json": {
+                    "schema": {
+                      "allOf": [
+                        {"$ref": "#/components/schemas/Problem"},
+                        {"properties": {"type": {"enum": ["/problems/database-unavailable"]}}}
+                      ]
+                    }
+                  }
+                }
+              },
+              "Internal": {
+                "description": "An unexpected error (`internal`)",
+                "content": {
+                  "application/problem+json": {
+                    "schema": {
+                      "allOf": [
+                        {"$ref": "#/components/schemas/Problem"},
+                        {"properties": {"type": {"enum": ["/problems/internal"]}}}
+                      ]
+                    }
+                  }
+                }
+              }
+            },
+            "schemas": {
+              "Problem": {
+                "title": "Problem",
+                "description": "An error, in the RFC 9457 format (`application/problem+json`). `type` is a stable, relative URI that clients may switch on; `title` is the same for every occurrence of the type; `detail` explains this occurrence; `field` names the request field, header or query parameter at fault, where there is one. Nothing is written on any error.\n\n| type | status | meaning |\n| --- | --- | --- |\n| `/problems/malformed-json` | 400 | The body is not well-formed JSON, or not a JSON object. |\n| `/problems/invalid-query` | 400 | A query parameter is missing, malformed or out of range; `field` names it. |\n| `/problems/unauthenticated` | 401 | No `Authorization: Bearer` token, or an unknown or revoked one. The answer carries `WWW-Authenticate: Bearer`. |\n| `/problems/forbidden` | 403 | The token is valid but its holder may not do this: a missing role, another alliance, or another partner's spend. |\n| `/problems/not-found` | 404 | No such route. |\n| `/problems/alliance-not-found` | 404 | The `{alliance}` slug names no alliance. |\n| `/problems/partner-not-found` | 404 | The partner slug names no partner of the alliance. |\n| `/problems/budget-line-not-found` | 404 | The budget line code names no budget line of the alliance. |\n| `/problems/person-not-found` | 404 | The `{person}` id names no person of the alliance. |\n| `/problems/spend-not-found` | 404 | The `{id}` names no spend entry of the alliance. |\n| `/problems/entry-not-found` | 404 | The journal entry does not exist in the alliance. |\n| `/problems/exists` | 409 | Something with this slug, code or e-mail address exists already; `detail` says what. |\n| `/problems/already-reversed` | 409 | The spend was reversed already; `detail` names the reversal entry. |\n| `/problems/cannot-reverse-reversal` | 409 | A reversal cannot itself be reversed. |\n| `/problems/request-in-progress` | 409 | A request with the same `Idempotency-Key` is still being processed; retry later. |\n| `/problems/token-shown-once` | 409 | A retry of a token issue with the same `Idempotency-Key`: the token was shown once, is stored only as a hash and cannot be shown again. Issue a new one. |\n| `/problems/body-too-large` | 413 | The request body is over the service's size limit. |\n| `/problems/unsupported-media-type` | 415 | The `Content-Type` is not the one the operation takes (`application/json`, or `text/csv` for imports). |\n| `/problems/invalid-field` | 422 | A field is missing, of the wrong type, or has a bad value: an over-long or empty string, an amount that is zero, negative, not an integer or beyond 64 bits, a date outside the contract or the partner's membership, a malformed `Idempotency-Key` header. `field` names it. |\n| `/problems/unknown-field` | 422 | The body has a field the operation does not take; `field` names it. Nothing is ignored silently. |\n| `/problems/idempotency-key-reused` | 422 | The `Idempotency-Key` was used before with a different request. |\n| `/problems/floor-crossed` | 422 | The entry would take an account below its floor. |\n| `/problems/amount-overflow` | 422 | A total or a balance would not fit in 64 bits of minor units. |\n| `/problems/import-rejected` | 422 | An `all-or-nothing` import found invalid rows and recorded nothing; the problem carries the `report` with every row error. |\n| `/problems/database-unavailable` | 503 | The database cannot be reached; nothing was written. Retry later. |\n| `/problems/internal` | 500 | An unexpected error; nothing was written. |",
+                "type": "object",
+                "required": ["type", "title", "status"],
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "format": "uri-reference",
+                    "pattern": "^/problems/[a-z0-9-]+$",
+                    "examples": ["/problems/forbidden"]
+                  },
+                  "title": {"type": "string"},
+                  "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                  "detail": {"type": "string"},
+                  "field": {
+                    "type": "string",
+                    "description": "The request field, header or query parameter at fault."
+                  }
+                }
+              },
+              "ImportRejectedProblem": {
+                "description": "The problem `/problems/import-rejected`: an all-or-nothing import with invalid rows, which recorded nothing. `report.committed` is false.",
+                "allOf": [
+                  {"$ref": "#/components/schemas/Problem"},
+                  {
+                    "type": "object",
+                    "required": ["report"],
+                    "properties": {"report": {"$ref": "#/components/schemas/ImportReport"}}
+                  }
+                ]
+              },
+              "Amount": {
+                "description": "An amount in integer minor units of the alliance's currency (pence for GBP). Never a fraction.",
+                "type": "integer",
+                "format": "int64"
+              },
+              "Date": {
+                "description": "A calendar day, `YYYY-MM-DD`.",
+                "type": "string",
+                "format": "date",
+                "examples": ["2025-05-14"]
+              },
+              "Instant": {
+                "description": "An instant in RFC 3339, in UTC with microseconds, e.g. `2025-05-14T10:00:00.123456Z`.",
+                "type": "string",
+                "format": "date-time",
+                "examples": ["2025-05-14T10:00:00.123456Z"]
+              },
+              "Hash": {
+                "description": "A SHA-256 digest: 64 lower-case hexadecimal characters.",
+                "type": "string",
+                "pattern": "^[0-9a-f]{64}$"
+              },
+              "PartnerSlug": {
+                "description": "A partner's slug: 1 to 40 lower-case letters, digits and inner hyphens.",
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 40,
+                "pattern": "^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$",
+                "examples": ["slam"]
+              },
+              "BudgetLineCode": {
+                "description": "A budget line's code: 1 to 32 upper-case letters, digits and underscores, starting with a letter.",
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 32,
+                "pattern": "^[A-Z][A-Z0-9_]{0,31}$",
+                "examples": ["STAFF"]
+              },
+              "AccountCode": {
+                "description": "A stable, public account name: segments of letters, digits, `_` and `-` joined by colons, at most 200 characters. A partner's cost account for a budget line is `partner:<slug>:cost:<LINE>`, its funding account `partner:<slug>:funding`.",
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 200,
+                "pattern": "^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$",
+                "examples": ["partner:slam:cost:STAFF"]
+              },
+              "Currency": {
+                "description": "An ISO 4217 code.",
+                "type": "string",
+                "pattern": "^[A-Z]{3}$",
+                "examples": ["GBP"]
+              },
+              "Abstention": {
+                "description": "Whether an abstention blocks a decision (unanimity: every partner approves) or stands aside.",
+                "type": "string",
+                "enum": ["blocks", "stands-aside"]
+              },
+              "PartnerKind": {
+                "type": "string",
+                "enum": ["commissioner", "nhs-provider", "local-authority", "vcse", "other"]
+              },
+              "Role": {
+                "description": "`admin` sets up the alliance, its partners, lines, people and tokens; `finance` records spend for their own partner; `board` proposes decisions and votes for their own partner; `auditor` reads everything.",
+                "type": "string",
+                "enum": ["admin", "finance", "board", "auditor"]
+              },
+              "EntryKind": {
+                "type": "string",
+                "enum": [
+                  "opening",
+                  "spend",
+                  "reversal",
+                  "contract-payment",
+                  "outcome-payment",
+                  "risk-share",
+                  "adjustment"
+                ]
+              },
+              "AccountType": {
+                "description": "Assets and expenses are debit-normal; liabilities, equity and income are credit-normal.",
+                "type": "string",
+                "enum": ["asset", "liability", "equity", "income", "expense"]
+              },
+              "Alliance": {
+                "description": "An alliance contract: the scope of every partner, account, entry and decision.",
+                "type": "object",
+                "required": [
+                  "id",
+                  "slug",
+                  "name",
+                  "currency",
+                  "financialYearStartMonth",
+                  "contractStart",
+                  "contractEnd",
+                  "abstention",
+                  "createdAt"
+                ],
+                "properties": {
+                  "id": {"type": "integer", "format": "int64"},
+                  "slug": {"type": "string", "examples": ["lambeth-living-well"]},
+                  "name": {"type": "string"},
+                  "currency": {"$ref": "#/components/schemas/Currency"},
+                  "financialYearStartMonth": {"type": "integer", "minimum": 1, "maximum": 12},
+                  "contractStart": {"oneOf": [{"$ref": "#/components/schemas/Date"}, {"type": "null"}]},
+                  "contractEnd": {"oneOf": [{"$ref": "#/components/schemas/Date"}, {"type": "null"}]},
+                  "abstention": {"$ref": "#/components/schemas/Abstention"},
+                  "createdAt": {"$ref": "#/components/schemas/Instant"}
+                }
+              },
+              "AllianceRequest": {
+                "type": "object",
+                "required": ["slug", "name"],
+                "properties": {
+                  "slug": {
+                    "description": "1 to 64 lower-case letters, digits and inner hyphens; used in URLs.",
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 64,
+                    "pattern": "^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$",
+                    "examples": ["lambeth-living-well"]
+                  },
+                  "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                  "currency": {"$ref": "#/components/schemas/Currency", "default": "GBP"},
+                  "financialYearStartMonth": {
+                    "description": "The month the financial year starts in; 4 = April, the UK public-sector year (FY2025 = 1 Apr 2025 to 31 Mar 2026).",
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 12,
+                    "default": 4
+                  },
+                  "contractStart": {
+                    "$ref": "#/components/schemas/Date",
+                    "description": "The contract's first day; no limit when absent."
+                  },
+                  "contractEnd": {
+                    "$ref": "#/components/schemas/Date",
+                    "description": "The contract's last day, after `contractStart`; no limit when absent."
+                  },
+                  "abstention": {"$ref": "#/components/schemas/Abstention", "default": "blocks"}
+                },
+                "additionalProperties": false
+              },
+              "Partner": {
+                "description": "An organisation in the alliance. Only current partners vote.",
+                "type": "object",
+                "required": ["id", "slug", "name", "kind", "joinedOn", "leftOn", "createdAt"],
+                "properties": {
+                  "id": {"type": "integer", "format": "int64"},
+                  "slug": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "name": {"type": "string"},
+                  "kind": {"$ref": "#/components/schemas/PartnerKind"},
+                  "joinedOn": {"$ref": "#/components/schemas/Date"},
+                  "leftOn": {"oneOf": [{"$ref": "#/components/schemas/Date"}, {"type": "null"}]},
+                  "createdAt": {"$ref": "#/components/schemas/Instant"}
+                }
+              },
+              "PartnerRequest": {
+                "type": "object",
+                "required": ["slug", "name", "kind"],
+                "properties": {
+                  "slug": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                  "kind": {"$ref": "#/components/schemas/PartnerKind"},
+                  "joinedOn": {
+                    "$ref": "#/components/schemas/Date",
+                    "description": "When the partner joined; by default the contract's start, or today when the contract has no start."
+                  }
+                },
+                "additionalProperties": false
+              },
+              "BudgetLine": {
+                "description": "A heading of the budget, such as STAFF or PREMISES.",
+                "type": "object",
+                "required": ["id", "code", "name", "createdAt"],
+                "properties": {
+                  "id": {"type": "integer", "format": "int64"},
+                  "code": {"$ref": "#/components/schemas/BudgetLineCode"},
+                  "name": {"type": "string"},
+                  "createdAt": {"$ref": "#/components/schemas/Instant"}
+                }
+              },
+              "BudgetLineRequest": {
+                "type": "object",
+                "required": ["code", "name"],
+                "properties": {
+                  "code": {"$ref": "#/components/schemas/BudgetLineCode"},
+                  "name": {"type": "string", "minLength": 1, "maxLength": 200}
+                },
+                "additionalProperties": false
+              },
+              "Person": {
+                "description": "Someone from a partner organisation, with roles in the alliance.",
+                "type": "object",
+                "required": ["id", "name", "email", "partner", "roles", "createdAt"],
+                "properties": {
+                  "id": {"type": "integer", "format": "int64"},
+                  "name": {"type": "string"},
+                  "email": {"type": "string", "format": "email"},
+                  "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "roles": {
+                    "description": "Sorted.",
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Role"},
+                    "uniqueItems": true
+                  },
+                  "createdAt": {"$ref": "#/components/schemas/Instant"}
+                }
+              },
+              "PersonRequest": {
+                "type": "object",
+                "required": ["name", "email", "partner", "roles"],
+                "properties": {
+                  "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                  "email": {"type": "string", "format": "email", "maxLength": 254},
+                  "partner": {
+                    "$ref": "#/components/schemas/PartnerSlug",
+                    "description": "The slug of the partner the person belongs to."
+                  },
+                  "roles": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Role"},
+                    "minItems": 1,
+                    "uniqueItems": true,
+                    "examples": [["finance", "board"]]
+                  }
+                },
+                "additionalProperties": false
+              },
+              "TokenRequest": {
+                "description": "Nothing to say: an empty object.",
+                "type": "object",
+                "properties": {},
+                "additionalProperties": false
+              },
+              "IssuedToken": {
+                "description": "A new API token for a person.",
+                "type": "object",
+                "required": ["token"],
+                "properties": {
+                  "token": {
+                    "description": "The bearer token. Shown once: the service keeps only its SHA-256 hash.",
+                    "type": "string",
+                    "pattern": "^alt_"
+                  }
+                }
+              },
+              "BudgetFigure": {
+                "type": "object",
+                "required": ["partner", "budgetLine", "amount", "decision", "setAt"],
+                "properties": {
+                  "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "budgetLine": {"$ref": "#/components/schemas/BudgetLineCode"},
+                  "amount": {"$ref": "#/components/schemas/Amount"},
+                  "decision": {
+                    "description": "The decision that set this figure; null when none did.",
+                    "type": ["integer", "null"],
+                    "format": "int64"
+                  },
+                  "setAt": {"$ref": "#/components/schemas/Instant"}
+                }
+              },
+              "BudgetYear": {
+                "description": "The budget of one financial year: an amount per partner and budget line.",
+                "type": "object",
+                "required": ["year", "lines"],
+                "properties": {
+                  "year": {"type": "string", "pattern": "^FY[0-9]{4}$", "examples": ["FY2025"]},
+                  "lines": {"type": "array", "items": {"$ref": "#/components/schemas/BudgetFigure"}}
+                }
+              },
+              "SpendRequest": {
+                "type": "object",
+                "required": ["partner", "budgetLine", "amount", "incurredOn", "description"],
+                "properties": {
+                  "partner": {
+                    "$ref": "#/components/schemas/PartnerSlug",
+                    "description": "The partner that spent; the caller's own."
+                  },
+                  "budgetLine": {"$ref": "#/components/schemas/BudgetLineCode"},
+                  "amount": {
+                    "$ref": "#/components/schemas/Amount",
+                    "minimum": 1,
+                    "maximum": 9223372036854775807,
+                    "examples": [123456]
+                  },
+                  "incurredOn": {
+                    "$ref": "#/components/schemas/Date",
+                    "description": "Within the contract's dates and the partner's membership."
+                  },
+                  "description": {"type": "string", "minLength": 1, "maxLength": 1000},
+                  "supplier": {"type": "string", "minLength": 0, "maxLength": 200, "default": ""},
+                  "reference": {
+                    "type": "string",
+                    "minLength": 0,
+                    "maxLength": 200,
+                    "default": "",
+                    "description": "The partner's own reference, e.g. an invoice number; imports skip a reference the partner recorded before."
+                  }
+                },
+                "additionalProperties": false
+              },
+              "Spend": {
+                "description": "A recorded spend: one balanced journal entry debiting the partner's cost account for the line and crediting its funding account. Immutable; corrected by reversal.",
+                "type": "object",
+                "required": [
+                  "id",
+                  "partner",
+                  "budgetLine",
+                  "amount",
+                  "incurredOn",
+                  "description",
+                  "supplier",
+                  "reference",
+                  "recordedBy",
+                  "recordedAt",
+                  "sequence",
+                  "hash",
+                  "reversedBy"
+                ],
+                "properties": {
+                  "id": {
+                    "description": "The spend's journal sequence.",
+                    "type": "integer",
+                    "format": "int64"
+                  },
+                  "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "budgetLine": {"$ref": "#/components/schemas/BudgetLineCode"},
+                  "amount": {"$ref": "#/components/schemas/Amount"},
+                  "incurredOn": {"$ref": "#/components/schemas/Date"},
+                  "description": {"type": "string"},
+                  "supplier": {"type": "string"},
+                  "reference": {"type": "string"},
+                  "recordedBy": {
+                    "description": "The e-mail address of the person who recorded it, or `operator`.",
+                    "type": "string"
+                  },
+                  "recordedAt": {"$ref": "#/components/schemas/Instant"},
+                  "sequence": {
+                    "description": "The journal sequence; the same as `id`.",
+                    "type": "integer",
+                    "format": "int64"
+                  },
+                  "hash": {"$ref": "#/components/schemas/Hash", "description": "The journal entry's hash."},
+                  "reversedBy": {
+                    "description": "The sequence of the reversal entry, once reversed.",
+                    "type": ["integer", "null"],
+                    "format": "int64"
+                  }
+                }
+              },
+              "ReversalRequest": {
+                "type": "object",
+                "required": ["reason"],
+                "properties": {
+                  "reason": {
+                    "description": "Why the spend is reversed.",
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 1000
+                  }
+                },
+                "additionalProperties": false
+              },
+              "Posting": {
+                "type": "object",
+                "required": ["line", "account", "amount"],
+                "properties": {
+                  "line": {"description": "1-based position in the entry.", "type": "integer", "minimum": 1},
+                  "account": {"$ref": "#/components/schemas/AccountCode"},
+                  "amount": {
+                    "description": "Minor units; debits positive, credits negative; never zero.",
+                    "type": "integer",
+                    "format": "int64"
+                  }
+                }
+              },
+              "JournalEntry": {
+                "description": "A recorded journal entry: append-only, hash-chained; its postings sum to zero.",
+                "type": "object",
+                "required": [
+                  "sequence",
+                  "kind",
+                  "effectiveOn",
+                  "recordedAt",
+                  "recordedBy",
+                  "description",
+                  "metadata",
+                  "idempotencyKey",
+                  "requestHash",
+                  "reverses",
+                  "previousHash",
+                  "hash",
+                  "postings"
+                ],
+                "properties": {
+                  "sequence": {
+                    "description": "1, 2, 3, … per alliance, without gaps.",
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": 1
+                  },
+                  "kind": {"$ref": "#/components/schemas/EntryKind"},
+                  "effectiveOn": {"$ref": "#/components/schemas/Date"},
+                  "recordedAt": {"$ref": "#/components/schemas/Instant"},
+                  "recordedBy": {"type": "string"},
+                  "description": {"type": "string"},
+                  "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+                  "idempotencyKey": {"type": ["string", "null"]},
+                  "requestHash": {
+                    "$ref": "#/components/schemas/Hash",
+                    "description": "The hash of the request that recorded the entry."
+                  },
+                  "reverses": {
+                    "description": "The sequence of the entry this one reverses.",
+                    "type": ["integer", "null"],
+                    "format": "int64"
+                  },
+                  "previousHash": {
+                    "$ref": "#/components/schemas/Hash",
+                    "description": "The previous entry's hash (for entry 1, the alliance's genesis hash)."
+                  },
+                  "hash": {
+                    "$ref": "#/components/schemas/Hash",
+                    "description": "Covers the entry's content, postings and `previousHash`."
+                  },
+                  "postings": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Posting"},
+                    "minItems": 2
+                  }
+                }
+              },
+              "AccountBalance": {
+                "type": "object",
+                "required": ["account", "type", "balance", "normalBalance", "floor"],
+                "properties": {
+                  "account": {"$ref": "#/components/schemas/AccountCode"},
+                  "type": {"$ref": "#/components/schemas/AccountType"},
+                  "balance": {
+                    "description": "The sum of the account's postings: debit-positive.",
+                    "type": "integer",
+                    "format": "int64"
+                  },
+                  "normalBalance": {
+                    "description": "The balance on the account's normal side: positive when the account holds what it usually holds.",
+                    "type": "integer",
+                    "format": "int64"
+                  },
+                  "floor": {
+                    "description": "The lowest balance allowed on the normal side; null for none.",
+                    "type": ["integer", "null"],
+                    "format": "int64"
+                  }
+                }
+              },
+              "Balances": {
+                "type": "object",
+                "required": ["asOf", "accounts"],
+                "properties": {
+                  "asOf": {
+                    "description": "The day the balances are at the end of; null for now.",
+                    "oneOf": [{"$ref": "#/components/schemas/Date"}, {"type": "null"}]
+                  },
+                  "accounts": {"type": "array", "items": {"$ref": "#/components/schemas/AccountBalance"}}
+                }
+              },
+              "VerificationReport": {
+                "type": "object",
+                "required": ["ok", "entries", "headHash", "firstMismatch", "balanceDrifts", "headProblem"],
+                "properties": {
+                  "ok": {
+                    "description": "True when the chain, every entry and every balance hold.",
+                    "type": "boolean"
+                  },
+                  "entries": {
+                    "description": "Entries read.",
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": 0
+                  },
+                  "headHash": {
+                    "$ref": "#/components/schemas/Hash",
+                    "description": "The recorded chain head: the last entry's hash, or the genesis hash of an empty journal."
+                  },
+                  "firstMismatch": {
+                    "description": "The first entry whose sequence, link, hash or postings do not hold.",
+                    "oneOf": [
+                      {
+                        "type": "object",
+                        "required": ["sequence", "problem"],
+                        "properties": {
+                          "sequence": {"type": "integer", "format": "int64"},
+                          "problem": {"type": "string"}
+                        }
+                      },
+                      {"type": "null"}
+                    ]
+                  },
+                  "balanceDrifts": {
+                    "description": "Accounts whose recorded balance differs from the sum of their postings.",
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": ["account", "recorded", "recomputed"],
+                      "properties": {
+                        "account": {"$ref": "#/components/schemas/AccountCode"},
+                        "recorded": {"type": "integer", "format": "int64"},
+                        "recomputed": {"type": "integer", "format": "int64"}
+                      }
+                    }
+                  },
+                  "headProblem": {
+                    "description": "Set when the recorded chain head does not match the last entry.",
+                    "type": ["string", "null"]
+                  }
+                }
+              },
+              "ImportRowError": {
+                "type": "object",
+                "required": ["line", "reason"],
+                "properties": {
+                  "line": {
+                    "description": "The line of the file, 1 being the header.",
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "reason": {"type": "string"}
+                }
+              },
+              "ImportReport": {
+                "type": "object",
+                "required": ["rows", "recorded", "duplicates", "invalid", "committed", "errors"],
+                "properties": {
+                  "rows": {
+                    "description": "Data rows read.",
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": 0
+                  },
+                  "recorded": {
+                    "description": "Rows recorded as new spend.",
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": 0
+                  },
+                  "duplicates": {
+                    "description": "Rows skipped: the partner had recorded the reference before.",
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": 0
+                  },
+                  "invalid": {
+                    "description": "Invalid rows, all of them.",
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": 0
+                  },
+                  "committed": {
+                    "description": "Whether the import's spend was recorded.",
+                    "type": "boolean"
+                  },
+                  "errors": {
+                    "description": "Invalid rows in file order; at most 1000 are listed.",
+                    "type": "array",
+                    "maxItems": 1000,
+                    "items": {"$ref": "#/components/schemas/ImportRowError"}
+                  }
+                }
+              },
+              "PartnerPage": {
+                "description": "A page of a list of Partner.",
+                "type": "object",
+                "required": ["items", "nextCursor"],
+                "properties": {
+                  "items": {"type": "array", "items": {"$ref": "#/components/schemas/Partner"}},
+                  "nextCursor": {
+                    "description": "Pass as `cursor` for the next page; null on the last.",
+                    "type": ["string", "null"]
+                  }
+                }
+              },
+              "BudgetLinePage": {
+                "description": "A page of a list of BudgetLine.",
+                "type": "object",
+                "required": ["items", "nextCursor"],
+                "properties": {
+                  "items": {"type": "array", "items": {"$ref": "#/components/schemas/BudgetLine"}},
+                  "nextCursor": {
+                    "description": "Pass as `cursor` for the next page; null on the last.",
+                    "type": ["string", "null"]
+                  }
+                }
+              },
+              "PersonPage": {
+                "description": "A page of a list of Person.",
+                "type": "object",
+                "required": ["items", "nextCursor"],
+                "properties": {
+                  "items": {"type": "array", "items": {"$ref": "#/components/schemas/Person"}},
+                  "nextCursor": {
+                    "description": "Pass as `cursor` for the next page; null on the last.",
+                    "type": ["string", "null"]
+                  }
+                }
+              },
+              "SpendPage": {
+                "description": "A page of a list of Spend.",
+                "type": "object",
+                "required": ["items", "nextCursor"],
+                "properties": {
+                  "items": {"type": "array", "items": {"$ref": "#/components/schemas/Spend"}},
+                  "nextCursor": {
+                    "description": "Pass as `cursor` for the next page; null on the last.",
+                    "type": ["string", "null"]
+                  }
+                }
+              },
+              "JournalEntryPage": {
+                "description": "A page of a list of JournalEntry.",
+                "type": "object",
+                "required": ["items", "nextCursor"],
+                "properties": {
+                  "items": {"type": "array", "items": {"$ref": "#/components/schemas/JournalEntry"}},
+                  "nextCursor": {
+                    "description": "Pass as `cursor` for the next page; null on the last.",
+                    "type": ["string", "null"]
+                  }
+                }
+              },
+              "Status": {
+                "type": "object",
+                "required": ["status"],
+                "properties": {"status": {"type": "string"}}
+              }
+            }
+          }
+        }
+        """#
 }

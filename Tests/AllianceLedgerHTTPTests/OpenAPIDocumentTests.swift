@@ -1,0 +1,623 @@
+import AllianceLedgerHTTP
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+@testable import AllianceLedger
+
+/// The OpenAPI document served at `/openapi.json`: well-formed, self-contained, complete in the
+/// ways clients rely on, and in step with what the encoders really write.
+@Suite struct OpenAPIDocumentTests {
+    static let methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
+
+    /// The document, parsed afresh: `[String: Any]` is not `Sendable`, so it is not shared.
+    static func document() throws -> [String: Any] {
+        let parsed = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+        return try #require(parsed as? [String: Any])
+    }
+
+    /// Every operation of the document, with its path and method.
+    static func operations(
+        _ document: [String: Any]
+    ) throws -> [(path: String, method: String, operation: [String: Any], pathItem: [String: Any])] {
+        let paths = try #require(document["paths"] as? [String: Any])
+        var found: [(path: String, method: String, operation: [String: Any], pathItem: [String: Any])] = []
+        for (path, item) in paths.sorted(by: { $0.key < $1.key }) {
+            let pathItem = try #require(item as? [String: Any], "\(path)")
+            for method in methods {
+                if let operation = pathItem[method] as? [String: Any] {
+                    found.append((path, method, operation, pathItem))
+                }
+            }
+        }
+        return found
+    }
+
+    /// Follows a local reference such as `#/components/schemas/Spend`; nil when it leads nowhere.
+    static func resolve(_ reference: String, in document: [String: Any]) -> Any? {
+        guard reference.hasPrefix("#/") else { return nil }
+        var node: Any = document
+        for token in reference.dropFirst(2).split(separator: "/", omittingEmptySubsequences: false) {
+            let key = token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(
+                of: "~0", with: "~")
+            if let object = node as? [String: Any], let next = object[key] {
+                node = next
+            } else if let array = node as? [Any], let index = Int(key), array.indices.contains(index) {
+                node = array[index]
+            } else {
+                return nil
+            }
+        }
+        return node
+    }
+
+    /// `object` itself, or what its `$ref` points at when it is a reference.
+    static func dereference(_ object: [String: Any], in document: [String: Any]) throws -> [String: Any] {
+        guard let reference = object["$ref"] as? String else { return object }
+        let target = try #require(resolve(reference, in: document) as? [String: Any], "\(reference)")
+        return try dereference(target, in: document)
+    }
+
+    static func schema(_ name: String, in document: [String: Any]) throws -> [String: Any] {
+        try #require(resolve("#/components/schemas/\(name)", in: document) as? [String: Any], "\(name)")
+    }
+
+    // MARK: The document's shape
+
+    @Test func isAnOpenAPI31DocumentOfTheService() throws {
+        let document = try Self.document()
+        #expect(document["openapi"] as? String == "3.1.0")
+        let info = try #require(document["info"] as? [String: Any])
+        #expect(info["title"] as? String == "Alliance Ledger")
+        #expect(info["version"] as? String == "0.4.0")
+        let servers = try #require(document["servers"] as? [[String: Any]])
+        #expect(servers.count == 1)
+        #expect(servers.first?["url"] as? String == "/")
+        let bearer = try #require(
+            Self.resolve("#/components/securitySchemes/bearer", in: document) as? [String: Any])
+        #expect(bearer["type"] as? String == "http")
+        #expect(bearer["scheme"] as? String == "bearer")
+        #expect(document["security"] == nil, "security is given per operation")
+    }
+
+    @Test func everyReferenceResolves() throws {
+        let document = try Self.document()
+        var references: [String] = []
+        func walk(_ node: Any) {
+            if let object = node as? [String: Any] {
+                if let reference = object["$ref"] as? String { references.append(reference) }
+                for value in object.values { walk(value) }
+            } else if let array = node as? [Any] {
+                for value in array { walk(value) }
+            }
+        }
+        walk(document)
+        #expect(references.count > 100)
+        for reference in references {
+            #expect(Self.resolve(reference, in: document) != nil, "\(reference) leads nowhere")
+        }
+    }
+
+    @Test func everyOperationHasAUniqueIDASuccessAndItsSecurity() throws {
+        let document = try Self.document()
+        let operations = try Self.operations(document)
+        #expect(operations.count == 22)
+        var seen: Set<String> = []
+        for (path, method, operation, _) in operations {
+            let name = "\(method.uppercased()) \(path)"
+            let id = try #require(operation["operationId"] as? String, "\(name) has no operationId")
+            #expect(!id.isEmpty && id.first?.isLowercase == true, "\(name): \(id)")
+            #expect(!id.contains("-") && !id.contains("_"), "\(name): \(id) is not camelCase")
+            #expect(seen.insert(id).inserted, "\(name) repeats the operationId \(id)")
+            let responses = try #require(operation["responses"] as? [String: Any], "\(name)")
+            #expect(responses.keys.contains { $0.hasPrefix("2") }, "\(name) has no success answer")
+            #expect(operation["description"] is String, "\(name) has no description")
+            let security = operation["security"] as? [[String: Any]]
+            if path.hasPrefix("/v1/") {
+                #expect(responses["401"] != nil, "\(name) does not list 401")
+                #expect(security?.count == 1 && security?.first?["bearer"] != nil, "\(name)")
+                #expect((operation["description"] as? String)?.hasPrefix("Role: ") == true, "\(name)")
+            } else {
+                #expect(security == nil, "\(name) needs no token")
+                #expect(responses["401"] == nil, "\(name) needs no token")
+            }
+        }
+    }
+
+    @Test func everyPathParameterIsDeclaredAndEveryDeclaredOneIsInThePath() throws {
+        let document = try Self.document()
+        for (path, method, operation, pathItem) in try Self.operations(document) {
+            let name = "\(method.uppercased()) \(path)"
+            var inTemplate: Set<String> = []
+            var rest = Substring(path)
+            while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+                inTemplate.insert(String(rest[rest.index(after: open)..<close]))
+                rest = rest[rest.index(after: close)...]
+            }
+            let listed =
+                (pathItem["parameters"] as? [[String: Any]] ?? [])
+                + (operation["parameters"] as? [[String: Any]] ?? [])
+            var declared: Set<String> = []
+            for parameter in listed {
+                let parameter = try Self.dereference(parameter, in: document)
+                #expect(parameter["schema"] != nil, "\(name): a parameter without a schema")
+                guard parameter["in"] as? String == "path" else { continue }
+                let parameterName = try #require(parameter["name"] as? String)
+                #expect(parameter["required"] as? Bool == true, "\(name): {\(parameterName)} is not required")
+                declared.insert(parameterName)
+            }
+            #expect(declared == inTemplate, "\(name) declares \(declared.sorted())")
+        }
+    }
+
+    @Test func everyJSONRequestBodyRefusesUnknownFields() throws {
+        let document = try Self.document()
+        var bodies = 0
+        for (path, method, operation, _) in try Self.operations(document) {
+            guard let requestBody = operation["requestBody"] as? [String: Any] else { continue }
+            let content = try #require(
+                try Self.dereference(requestBody, in: document)["content"] as? [String: Any])
+            guard let json = content["application/json"] as? [String: Any] else { continue }
+            bodies += 1
+            let schema = try Self.dereference(try #require(json["schema"] as? [String: Any]), in: document)
+            #expect(schema["type"] as? String == "object", "\(method.uppercased()) \(path)")
+            #expect(
+                schema["additionalProperties"] as? Bool == false,
+                "\(method.uppercased()) \(path) accepts unknown fields")
+        }
+        #expect(bodies == 7)
+    }
+
+    @Test func everyCreatingPostTakesAnIdempotencyKeyAndSaysWhenItReplays() throws {
+        let document = try Self.document()
+        for (path, method, operation, _) in try Self.operations(document) where method == "post" {
+            let responses = try #require(operation["responses"] as? [String: Any])
+            guard let created = responses["201"] as? [String: Any] else { continue }
+            let parameters = try (operation["parameters"] as? [[String: Any]] ?? []).map {
+                try Self.dereference($0, in: document)
+            }
+            let key = parameters.first { $0["name"] as? String == "Idempotency-Key" }
+            #expect(key?["in"] as? String == "header", "POST \(path) takes no Idempotency-Key")
+            let keySchema = key?["schema"] as? [String: Any]
+            #expect(keySchema?["minLength"] as? Int == 1 && keySchema?["maxLength"] as? Int == 200)
+            let conflict = try #require(responses["409"] as? [String: Any], "POST \(path) lists no 409")
+            #expect(try Self.problemTypes(conflict, in: document).contains("/problems/request-in-progress"))
+            let unprocessable = try #require(responses["422"] as? [String: Any], "POST \(path)")
+            #expect(
+                try Self.problemTypes(unprocessable, in: document).contains(
+                    "/problems/idempotency-key-reused"))
+            if path.hasSuffix("/tokens") {
+                #expect(try Self.problemTypes(conflict, in: document).contains("/problems/token-shown-once"))
+            } else {
+                let headers = created["headers"] as? [String: Any]
+                #expect(headers?["Idempotent-Replayed"] != nil, "POST \(path) does not say when it replays")
+            }
+        }
+    }
+
+    @Test func everyListTakesLimitAndCursorAndAnswersAPage() throws {
+        let document = try Self.document()
+        var lists = 0
+        for (path, method, operation, _) in try Self.operations(document) {
+            let responses = try #require(operation["responses"] as? [String: Any])
+            let ok = try Self.dereference(
+                try #require(responses.first { $0.key.hasPrefix("2") }?.value as? [String: Any]), in: document
+            )
+            guard
+                let reference = ((ok["content"] as? [String: Any])?["application/json"] as? [String: Any])?[
+                    "schema"] as? [String: Any],
+                let name = reference["$ref"] as? String, name.hasSuffix("Page")
+            else { continue }
+            lists += 1
+            let page = try Self.dereference(reference, in: document)
+            let properties = try #require(page["properties"] as? [String: Any])
+            #expect(Set(properties.keys) == ["items", "nextCursor"], "\(path)")
+            let nextCursor = try #require(properties["nextCursor"] as? [String: Any])
+            #expect(nextCursor["type"] as? [String] == ["string", "null"])
+            let names = try (operation["parameters"] as? [[String: Any]] ?? []).map {
+                try Self.dereference($0, in: document)["name"] as? String
+            }
+            #expect(names.contains("limit") && names.contains("cursor"), "\(method.uppercased()) \(path)")
+        }
+        #expect(lists == 5)
+        let limit = try #require(
+            Self.resolve("#/components/parameters/Limit/schema", in: document) as? [String: Any])
+        #expect(
+            limit["minimum"] as? Int == 1 && limit["maximum"] as? Int == 1000
+                && limit["default"] as? Int == 100)
+    }
+
+    /// The problem types an error answer may carry, from its schema's `type` enum.
+    static func problemTypes(_ response: [String: Any], in document: [String: Any]) throws -> [String] {
+        let response = try dereference(response, in: document)
+        let content = try #require(response["content"] as? [String: Any])
+        let problem = try #require(content["application/problem+json"] as? [String: Any])
+        let schema = try #require(problem["schema"] as? [String: Any])
+        let parts = try #require(schema["allOf"] as? [[String: Any]])
+        for part in parts {
+            if let types = ((part["properties"] as? [String: Any])?["type"] as? [String: Any])?["enum"]
+                as? [String]
+            {
+                return types
+            }
+        }
+        Issue.record("an error answer names no problem type")
+        return []
+    }
+
+    @Test func everyErrorIsAProblemOfADocumentedTypeAndStatus() throws {
+        let document = try Self.document()
+        let problem = try Self.schema("Problem", in: document)
+        #expect(Set(problem["required"] as? [String] ?? []) == ["type", "title", "status"])
+        let properties = try #require(problem["properties"] as? [String: Any])
+        #expect(Set(properties.keys) == ["type", "title", "status", "detail", "field"])
+        // The table in the Problem schema's description: `| `/problems/x` | 422 | … |`.
+        let table = try #require(problem["description"] as? String)
+        var documented: [String: String] = [:]
+        for line in table.split(separator: "\n") where line.hasPrefix("| `/problems/") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            documented[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1]
+        }
+        #expect(documented.count == 26)
+        #expect(documented["/problems/import-rejected"] == "422")
+        var used: Set<String> = []
+        for (path, method, operation, _) in try Self.operations(document) {
+            let responses = try #require(operation["responses"] as? [String: Any])
+            for (status, response) in responses where status.hasPrefix("4") || status.hasPrefix("5") {
+                let name = "\(method.uppercased()) \(path) \(status)"
+                let types = try Self.problemTypes(try #require(response as? [String: Any]), in: document)
+                #expect(!types.isEmpty, "\(name)")
+                for type in types {
+                    #expect(
+                        documented[type] == status,
+                        "\(name): \(type) is documented as \(documented[type] ?? "nothing")")
+                    used.insert(type)
+                }
+            }
+        }
+        // Every documented type is used by some operation, but for unknown routes.
+        #expect(Set(documented.keys).subtracting(used) == ["/problems/not-found"])
+        let unauthenticated = try Self.dereference(
+            try #require(
+                Self.resolve("#/components/responses/Unauthenticated", in: document) as? [String: Any]),
+            in: document)
+        #expect((unauthenticated["headers"] as? [String: Any])?["WWW-Authenticate"] != nil)
+    }
+
+    // MARK: The schemas against the code
+
+    /// The JSON the encoders write, read back with its types intact (JSONDecoder does not turn
+    /// `1` into `true`, nor `true` into `1`).
+    enum JSONValue: Decodable, Equatable {
+        case null
+        case bool(Bool)
+        case integer(Int64)
+        case number(Double)
+        case string(String)
+        case array([JSONValue])
+        case object([String: JSONValue])
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                self = .null
+            } else if let value = try? container.decode(Bool.self) {
+                self = .bool(value)
+            } else if let value = try? container.decode(Int64.self) {
+                self = .integer(value)
+            } else if let value = try? container.decode(Double.self) {
+                self = .number(value)
+            } else if let value = try? container.decode(String.self) {
+                self = .string(value)
+            } else if let value = try? container.decode([JSONValue].self) {
+                self = .array(value)
+            } else {
+                self = .object(try container.decode([String: JSONValue].self))
+            }
+        }
+
+        static func encoding(_ value: some Encodable) throws -> JSONValue {
+            try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(value))
+        }
+
+        static func parsing(_ text: String) throws -> JSONValue {
+            try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        }
+    }
+
+    /// A small JSON Schema checker: the keywords this document uses, nothing more.
+    struct SchemaChecker {
+        let document: [String: Any]
+        /// For responses: an object has exactly the keys its schema lists, all of them required.
+        var closed = false
+
+        func problems(_ value: JSONValue, _ schema: [String: Any], at path: String = "$") -> [String] {
+            var found: [String] = []
+            if let reference = schema["$ref"] as? String {
+                guard let target = OpenAPIDocumentTests.resolve(reference, in: document) as? [String: Any]
+                else {
+                    return ["\(path): \(reference) leads nowhere"]
+                }
+                found += problems(value, target, at: path)
+            }
+            for part in schema["allOf"] as? [[String: Any]] ?? [] {
+                found += problems(value, part, at: path)
+            }
+            if let choices = schema["oneOf"] as? [[String: Any]] {
+                let matching = choices.filter { problems(value, $0, at: path).isEmpty }.count
+                if matching != 1 { found.append("\(path): matches \(matching) of oneOf") }
+            }
+            if let type = schema["type"] {
+                let types = (type as? [String]) ?? [type as? String ?? "?"]
+                if !types.contains(where: { Self.value(value, is: $0) }) {
+                    found.append("\(path): \(value) is not \(types)")
+                }
+            }
+            if let allowed = schema["enum"] as? [String] {
+                var listed = false
+                if case .string(let text) = value { listed = allowed.contains(text) }
+                if !listed { found.append("\(path): \(value) is not one of \(allowed)") }
+            }
+            switch value {
+            case .string(let text): found += stringProblems(text, schema, at: path)
+            case .integer(let number):
+                if let minimum = schema["minimum"] as? NSNumber, Double(number) < minimum.doubleValue {
+                    found.append("\(path): \(number) < \(minimum)")
+                }
+                if let maximum = schema["maximum"] as? NSNumber, Double(number) > maximum.doubleValue {
+                    found.append("\(path): \(number) > \(maximum)")
+                }
+            case .array(let items):
+                if let minimum = schema["minItems"] as? Int, items.count < minimum {
+                    found.append("\(path): fewer than \(minimum) items")
+                }
+                if let maximum = schema["maxItems"] as? Int, items.count > maximum {
+                    found.append("\(path): more than \(maximum) items")
+                }
+                if schema["uniqueItems"] as? Bool == true, Set(items.map { "\($0)" }).count != items.count {
+                    found.append("\(path): items repeat")
+                }
+                if let itemSchema = schema["items"] as? [String: Any] {
+                    for (index, item) in items.enumerated() {
+                        found += problems(item, itemSchema, at: "\(path)[\(index)]")
+                    }
+                }
+            case .object(let members):
+                for key in schema["required"] as? [String] ?? [] where members[key] == nil {
+                    found.append("\(path): \(key) is missing")
+                }
+                let properties = schema["properties"] as? [String: Any] ?? [:]
+                if closed, schema["properties"] != nil {
+                    let required = Set(schema["required"] as? [String] ?? [])
+                    if required != Set(properties.keys) {
+                        found.append("\(path): not every key is required")
+                    }
+                    for key in members.keys where properties[key] == nil {
+                        found.append("\(path): \(key) is not in the schema")
+                    }
+                }
+                for (key, member) in members {
+                    if let propertySchema = properties[key] as? [String: Any] {
+                        found += problems(member, propertySchema, at: "\(path).\(key)")
+                    } else if schema["additionalProperties"] as? Bool == false {
+                        found.append("\(path): \(key) is not allowed")
+                    } else if let extra = schema["additionalProperties"] as? [String: Any] {
+                        found += problems(member, extra, at: "\(path).\(key)")
+                    }
+                }
+            case .null, .bool, .number: break
+            }
+            return found
+        }
+
+        private func stringProblems(_ text: String, _ schema: [String: Any], at path: String) -> [String] {
+            var found: [String] = []
+            if let minimum = schema["minLength"] as? Int, text.count < minimum {
+                found.append("\(path): shorter than \(minimum)")
+            }
+            if let maximum = schema["maxLength"] as? Int, text.count > maximum {
+                found.append("\(path): longer than \(maximum)")
+            }
+            if let pattern = schema["pattern"] as? String {
+                do {
+                    if try Regex(pattern).firstMatch(in: text) == nil {
+                        found.append("\(path): \"\(text)\" does not match \(pattern)")
+                    }
+                } catch {
+                    found.append("\(path): \(pattern) is not a pattern: \(error)")
+                }
+            }
+            switch schema["format"] as? String {
+            case "date" where CalendarDate(iso8601: text) == nil:
+                found.append("\(path): \"\(text)\" is not a date")
+            case "date-time" where Timestamp(iso8601: text) == nil:
+                found.append("\(path): \"\(text)\" is not an instant")
+            default: break
+            }
+            return found
+        }
+
+        static func value(_ value: JSONValue, is type: String) -> Bool {
+            switch (value, type) {
+            case (.null, "null"), (.bool, "boolean"), (.integer, "integer"), (.integer, "number"),
+                (.number, "number"), (.string, "string"), (.array, "array"), (.object, "object"):
+                true
+            default: false
+            }
+        }
+    }
+
+    /// Checks what an encoder wrote against the named response schema: its types and formats,
+    /// and at every level exactly the keys the schema lists, every one of them required.
+    static func expect(
+        _ value: JSONValue, conformsTo name: String, in document: [String: Any],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let problems = SchemaChecker(document: document, closed: true).problems(
+            value, try schema(name, in: document))
+        #expect(problems.isEmpty, "\(name): \(problems)", sourceLocation: sourceLocation)
+    }
+
+    static let day = date(2025, 5, 14)
+    static let instant = Timestamp(microsecondsSince1970: 1_747_216_800_123_456)
+    static let digest = Digest(Array(repeating: 0xAB, count: 32))
+
+    @Test func theDirectoryEncodersWriteWhatTheSchemasSay() throws {
+        let document = try Self.document()
+        let contracts: [(CalendarDate?, CalendarDate?)] = [(Self.day, date(2030, 3, 31)), (nil, nil)]
+        for (start, end) in contracts {
+            let alliance = Alliance(
+                id: AllianceID(7), slug: "lambeth-living-well", name: "Lambeth Living Well", currency: "GBP",
+                financialYearStartMonth: 4, contractStart: start, contractEnd: end,
+                abstention: .standsAside, createdAt: Self.instant)
+            try Self.expect(try .encoding(alliance), conformsTo: "Alliance", in: document)
+        }
+        for leftOn in [nil, Optional(Self.day)] {
+            let partner = Partner(
+                id: 3, slug: "slam", name: "South London and Maudsley", kind: .nhsProvider,
+                joinedOn: Self.day,
+                leftOn: leftOn, createdAt: Self.instant)
+            try Self.expect(try .encoding(partner), conformsTo: "Partner", in: document)
+        }
+        let line = BudgetLine(id: 1, code: "STAFF_2", name: "Staff", createdAt: Self.instant)
+        try Self.expect(try .encoding(line), conformsTo: "BudgetLine", in: document)
+        let person = Person(
+            id: 9, alliance: AllianceID(7), name: "Ada", email: "ada@example.org", partner: "slam",
+            roles: [.finance, .board, .auditor], createdAt: Self.instant)
+        try Self.expect(try .encoding(person), conformsTo: "Person", in: document)
+        for decision in [nil, Optional(Int64(12))] {
+            let figure = BudgetFigure(
+                partner: "slam", budgetLine: "STAFF", amount: 120_000_000, decision: decision,
+                setAt: Self.instant)
+            try Self.expect(try .encoding(figure), conformsTo: "BudgetFigure", in: document)
+        }
+        for reversedBy in [nil, Optional(Int64(43))] {
+            let spend = Spend(
+                id: 42, partner: "slam", budgetLine: "STAFF", amount: 123_456, incurredOn: Self.day,
+                description: "Agency nurse cover", supplier: "", reference: "INV-1",
+                recordedBy: "ada@example.org",
+                recordedAt: Self.instant, hash: Self.digest, reversedBy: reversedBy, replayed: true)
+            try Self.expect(try .encoding(spend), conformsTo: "Spend", in: document)
+        }
+    }
+
+    @Test func theLedgerEncodersWriteWhatTheSchemasSay() throws {
+        let document = try Self.document()
+        let cost = try AccountCode("partner:slam:cost:STAFF")
+        let funding = try AccountCode("partner:slam:funding")
+        let variants: [(String?, Int64?)] = [(nil, nil), ("retry-1", 41)]
+        for (key, reverses) in variants {
+            let entry = JournalEntry(
+                alliance: AllianceID(7), sequence: 42, kind: reverses == nil ? .spend : .reversal,
+                effectiveOn: Self.day, recordedAt: Self.instant, recordedBy: "operator", description: "Cover",
+                metadata: ["partner": "slam"], idempotencyKey: key, requestHash: Self.digest,
+                reverses: reverses,
+                previousHash: Self.digest, hash: Self.digest,
+                postings: [
+                    Posting(line: 1, accountID: 1, account: cost, amount: 123_456),
+                    Posting(line: 2, accountID: 2, account: funding, amount: -123_456),
+                ])
+            try Self.expect(try .encoding(entry), conformsTo: "JournalEntry", in: document)
+        }
+        for floor in [nil, Optional(Int64(0))] {
+            let balance = AccountBalance(
+                account: Account(
+                    id: 1, alliance: AllianceID(7), code: funding, type: .liability, floor: floor),
+                balance: -123_456)
+            try Self.expect(try .encoding(balance), conformsTo: "AccountBalance", in: document)
+        }
+        let intact = VerificationReport(
+            entries: 0, headHash: Self.digest, firstMismatch: nil, balanceDrifts: [], headProblem: nil)
+        try Self.expect(try .encoding(intact), conformsTo: "VerificationReport", in: document)
+        let broken = VerificationReport(
+            entries: 3, headHash: Self.digest, firstMismatch: .init(sequence: 2, problem: "the hash differs"),
+            balanceDrifts: [.init(account: cost, recorded: 5, recomputed: 4)], headProblem: "the head differs"
+        )
+        try Self.expect(try .encoding(broken), conformsTo: "VerificationReport", in: document)
+    }
+
+    @Test func theEnumerationsAreTheCodes() throws {
+        let document = try Self.document()
+        func values(_ name: String) throws -> Set<String> {
+            Set(try Self.schema(name, in: document)["enum"] as? [String] ?? [])
+        }
+        #expect(try values("EntryKind") == Set(EntryKind.allCases.map(\.rawValue)))
+        #expect(try values("PartnerKind") == Set(PartnerKind.allCases.map(\.rawValue)))
+        #expect(try values("Role") == Set(Role.allCases.map(\.rawValue)))
+        #expect(try values("Abstention") == Set(Abstention.allCases.map(\.rawValue)))
+        #expect(try values("AccountType") == Set(AccountType.allCases.map(\.rawValue)))
+    }
+
+    @Test func theIssuesWireFormatExamplesAreValidRequests() throws {
+        let document = try Self.document()
+        let valid: [(String, String)] = [
+            (
+                "AllianceRequest",
+                #"{"slug":"lambeth","name":"Lambeth Living Well","currency":"GBP","financialYearStartMonth":4,"contractStart":"2025-04-01","contractEnd":"2030-03-31","abstention":"blocks"}"#
+            ),
+            ("AllianceRequest", #"{"slug":"l","name":"L"}"#),
+            ("PartnerRequest", #"{"slug":"slam","name":"SLaM","kind":"nhs-provider"}"#),
+            (
+                "PartnerRequest",
+                #"{"slug":"lambeth-council","name":"Lambeth","kind":"local-authority","joinedOn":"2025-04-01"}"#
+            ),
+            ("BudgetLineRequest", #"{"code":"STAFF","name":"Staff"}"#),
+            (
+                "PersonRequest",
+                #"{"name":"Ada","email":"ada@example.org","partner":"slam","roles":["finance","board"]}"#
+            ),
+            ("TokenRequest", "{}"),
+            (
+                "SpendRequest",
+                #"{"partner":"slam","budgetLine":"STAFF","amount":123456,"incurredOn":"2025-05-14","description":"Cover","supplier":"NHSP","reference":"INV-1"}"#
+            ),
+            (
+                "SpendRequest",
+                #"{"partner":"slam","budgetLine":"STAFF","amount":9223372036854775807,"incurredOn":"2025-05-14","description":"Cover"}"#
+            ),
+            ("ReversalRequest", #"{"reason":"Entered twice"}"#),
+        ]
+        for (name, body) in valid {
+            let problems = SchemaChecker(document: document).problems(
+                try .parsing(body), try Self.schema(name, in: document))
+            #expect(problems.isEmpty, "\(name) \(body): \(problems)")
+        }
+        let invalid: [(String, String)] = [
+            ("AllianceRequest", #"{"slug":"Lambeth","name":"L"}"#),
+            ("AllianceRequest", #"{"slug":"lambeth","name":"L","colour":"red"}"#),
+            ("PartnerRequest", #"{"slug":"slam","name":"SLaM","kind":"nhs"}"#),
+            ("PartnerRequest", #"{"slug":"-slam","name":"SLaM","kind":"vcse"}"#),
+            ("BudgetLineRequest", #"{"code":"staff","name":"Staff"}"#),
+            ("PersonRequest", #"{"name":"Ada","email":"ada@example.org","partner":"slam","roles":[]}"#),
+            ("PersonRequest", #"{"name":"Ada","email":"ada@example.org","partner":"slam","roles":["boss"]}"#),
+            ("TokenRequest", #"{"expires":"2026-01-01"}"#),
+            (
+                "SpendRequest",
+                #"{"partner":"slam","budgetLine":"STAFF","amount":0,"incurredOn":"2025-05-14","description":"Cover"}"#
+            ),
+            (
+                "SpendRequest",
+                #"{"partner":"slam","budgetLine":"STAFF","amount":12.5,"incurredOn":"2025-05-14","description":"Cover"}"#
+            ),
+            (
+                "SpendRequest",
+                #"{"partner":"slam","budgetLine":"STAFF","amount":"1","incurredOn":"2025-05-14","description":"Cover"}"#
+            ),
+            (
+                "SpendRequest",
+                #"{"partner":"slam","budgetLine":"STAFF","amount":1,"incurredOn":"14/05/2025","description":"Cover"}"#
+            ),
+            (
+                "SpendRequest",
+                #"{"partner":"slam","budgetLine":"STAFF","amount":1,"incurredOn":"2025-05-14"}"#
+            ),
+            ("ReversalRequest", #"{"reason":""}"#),
+        ]
+        for (name, body) in invalid {
+            let problems = SchemaChecker(document: document).problems(
+                try .parsing(body), try Self.schema(name, in: document))
+            #expect(!problems.isEmpty, "\(name) accepts \(body)")
+        }
+    }
+}
