@@ -166,6 +166,11 @@ import Testing
                 token: admin
             ).expectProblem(422, "/problems/invalid-field", field: "roles[0]")
             try await api.post(
+                "\(SetUp.base)/people",
+                #"{"name":"X","email":"x@example.org","partner":"slam","roles":["board","board"]}"#,
+                token: admin
+            ).expectProblem(422, "/problems/invalid-field", field: "roles[1]")
+            try await api.post(
                 "\(SetUp.base)/partners", #"{"slug":"new","name":"New","kind":"charity"}"#, token: admin
             )
             .expectProblem(422, "/problems/invalid-field", field: "kind")

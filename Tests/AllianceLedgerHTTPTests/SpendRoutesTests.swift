@@ -55,6 +55,10 @@ import Testing
                     == 1)
             try await api.get("\(SetUp.base)/spend?period=fy2025", token: board)
                 .expectProblem(400, "/problems/invalid-query", field: "period")
+            try await api.get("\(SetUp.base)/spend?partner=nobody", token: board)
+                .expectProblem(404, "/problems/partner-not-found")
+            try await api.get("\(SetUp.base)/spend?line=TRAVEL", token: board)
+                .expectProblem(404, "/problems/budget-line-not-found")
 
             let reversal = try await api.create(
                 "\(SetUp.base)/spend/\(id)/reversal", #"{"reason":"Invoice was for June"}"#, token: finance)
@@ -168,7 +172,7 @@ import Testing
                 #"{"partner":"slam","budgetLine":"STAFF","amount":1,"incurredOn":"2025-05-14","description":"x","vat":20}"#,
                 422, "/problems/unknown-field", "vat"
             ),
-            (#"[1,2,3]"#, 422, "/problems/invalid-field", nil),
+            (#"[1,2,3]"#, 400, "/problems/malformed-json", nil),
             // Not JSON at all.
             (#"{"partner":"slam","#, 400, "/problems/malformed-json", nil),
         ] as [(String, Int, String, String?)])

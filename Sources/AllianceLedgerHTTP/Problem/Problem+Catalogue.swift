@@ -84,12 +84,6 @@ extension Problem {
             detail: "send Content-Type: \(expected)\(found.map { ", not \($0)" } ?? "")")
     }
 
-    static func methodNotAllowed(_ method: HTTPRequest.Method, _ path: String) -> Problem {
-        Problem(
-            status: .methodNotAllowed, type: "/problems/method-not-allowed",
-            title: "The resource does not take this method", detail: "\(path) does not take \(method)")
-    }
-
     static let requestInProgress = conflict(
         "request-in-progress", "A request with this idempotency key is still running",
         "wait for the first request to finish, then retry with the same key to get its answer")
@@ -151,13 +145,13 @@ extension Problem {
             return .databaseUnavailable("the database could not be reached; retry shortly")
         case let error as any HTTPResponseError:
             switch error.status {
-            case .notFound: return .routeNotFound(request.method, request.uri.path)
-            case .methodNotAllowed: return .methodNotAllowed(request.method, request.uri.path)
+            case .notFound, .methodNotAllowed: return .routeNotFound(request.method, request.uri.path)
             case .contentTooLarge: return .bodyTooLarge(limit: LedgerRequestContext.jsonBodyLimit)
             default:
-                return Problem(
-                    status: error.status, type: "/problems/http-\(error.status.code)",
-                    title: error.status.reasonPhrase, detail: nil)
+                // No route asks Hummingbird for anything else that can fail; if one does, it
+                // is a fault of ours to log and fix, not a new problem type for clients.
+                logger.error("unexpected HTTP error", metadata: ["error": "\(String(reflecting: error))"])
+                return .internalError
             }
         default:
             logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])

@@ -159,7 +159,11 @@ struct PersonBody: JSONRequest {
                     "roles may be \(Role.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), not \"\(text)\""
                 )
             }
-            roles.insert(role)
+            guard roles.insert(role).inserted else {
+                throw Problem.invalidField(
+                    "roles[\(roleList.currentIndex - 1)]",
+                    "roles names \"\(text)\" twice; name each role once")
+            }
         }
         request = try PersonRequest(
             name: try fields.decode(String.self, forKey: .name),

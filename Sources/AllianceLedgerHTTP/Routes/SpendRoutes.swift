@@ -23,6 +23,11 @@ struct SpendRoutes {
             let page = try query.page()
             let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
                 .alliance
+            // A filter that names nothing is a mistake to report, not an empty page.
+            if let partner = query["partner"] {
+                _ = try await services.directory.partner(partner, in: alliance.id)
+            }
+            if let line = query["line"] { _ = try await services.directory.budgetLine(line, in: alliance.id) }
             let period = try query["period"].map { text in
                 do {
                     return try Period(

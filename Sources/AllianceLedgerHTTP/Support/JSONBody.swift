@@ -42,9 +42,7 @@ enum JSONBody {
             let field = path(context.codingPath)
             return .invalidField(field, "\(field) must not be null")
         case .typeMismatch(let type, let context):
-            guard !context.codingPath.isEmpty else {
-                return .invalidField("", "the body must be a JSON object")
-            }
+            guard !context.codingPath.isEmpty else { return .malformedJSON("the body must be a JSON object") }
             let field = path(context.codingPath)
             return .invalidField(field, "\(field) must be \(describe(type))")
         case .dataCorrupted(let context):
