@@ -26,13 +26,15 @@ public enum HTTPService {
         let router = Router(context: LedgerRequestContext.self)
         // Outermost first: metrics see every answer, after errors became problem documents.
         router.add(middleware: MetricsMiddleware(metrics: metrics))
-        router.add(middleware: ProblemMiddleware())
+        let index = RouteIndex()
+        router.add(middleware: ProblemMiddleware(routes: index))
         let routes = RouteTable(router: router)
         let services = APIServices(ledger: ledger)
         HealthRoutes(pool: ledger.pool, metrics: metrics).register(on: routes)
         DirectoryRoutes(services: services).register(on: routes)
         SpendRoutes(services: services).register(on: routes)
         BooksRoutes(services: services).register(on: routes)
+        index.record(routes.signatures)
         return (router, routes.signatures)
     }
 

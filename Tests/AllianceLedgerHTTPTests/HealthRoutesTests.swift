@@ -47,8 +47,14 @@ import Testing
     @Test func unknownRoutesAndMethodsAreProblems() async throws {
         try await APIHarness.with { api in
             try await api.get("/nope", token: nil).expectProblem(404, "/problems/not-found")
-            try await api.get("/v1/alliances", token: api.operatorToken).expectProblem(
+            try await api.get("/v1/alliances/x/nothing-here", token: nil).expectProblem(
                 404, "/problems/not-found")
+            let wrongMethod = try await api.get("/v1/alliances", token: api.operatorToken)
+            try wrongMethod.expectProblem(405, "/problems/method-not-allowed")
+            #expect(wrongMethod.headers["allow"] == "POST")
+            let trace = try await api.request("DELETE", "/v1/alliances/x/partners")
+            try trace.expectProblem(405, "/problems/method-not-allowed")
+            #expect(trace.headers["allow"] == "GET, POST")
         }
     }
 

@@ -59,6 +59,16 @@ extension Problem {
             "not-found", "There is no such resource", "\(method) \(path) is not an operation of this service")
     }
 
+    static let routeNotFoundType = "/problems/not-found"
+
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [String]) -> Problem {
+        Problem(
+            status: .methodNotAllowed, type: "/problems/method-not-allowed",
+            title: "The resource does not take this method",
+            detail: "this resource takes \(allowed.joined(separator: ", ")), not \(method)",
+            headers: [.allow: allowed.joined(separator: ", ")])
+    }
+
     static func conflict(_ name: String, _ title: String, _ detail: String) -> Problem {
         Problem(status: .conflict, type: "/problems/\(name)", title: title, detail: detail)
     }

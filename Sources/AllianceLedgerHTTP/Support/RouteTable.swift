@@ -1,4 +1,5 @@
 import Hummingbird
+import Synchronization
 
 /// One operation of the service: its method and path template, as the OpenAPI document
 /// writes them (`/v1/alliances/{alliance}`).
@@ -31,5 +32,32 @@ final class RouteTable {
     private func add(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
         signatures.append(RouteSignature(method: method.rawValue, path: path))
         router.on(RouterPath(path), method: method, use: handler)
+    }
+}
+
+/// The registered operations, for telling "no such resource" (404) from "no such method on
+/// this resource" (405, with `Allow`). Filled once the routes are registered, which happens
+/// after the middleware that reads it is added.
+final class RouteIndex: Sendable {
+    private let signatures = Mutex<[RouteSignature]>([])
+
+    func record(_ registered: [RouteSignature]) {
+        signatures.withLock { $0 = registered }
+    }
+
+    /// The methods some operation takes at `path`, sorted; empty when no template matches.
+    func methods(at path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return signatures.withLock { all in
+            Set(
+                all.filter { signature in
+                    let template = signature.path.split(separator: "/", omittingEmptySubsequences: false)
+                    return template.count == segments.count
+                        && zip(template, segments).allSatisfy { expected, found in
+                            expected.hasPrefix("{") ? !found.isEmpty : expected == found
+                        }
+                }.map(\.method)
+            ).sorted()
+        }
     }
 }

@@ -120,6 +120,7 @@ struct MetricsMiddleware: RouterMiddleware {
 /// error reaches a client in any other form.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = LedgerRequestContext
+    let routes: RouteIndex
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -127,8 +128,12 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            return try Problem.answering(error, to: request, logger: context.logger)
-                .response(from: request, context: context)
+            var problem = Problem.answering(error, to: request, logger: context.logger)
+            if problem.type == Problem.routeNotFoundType {
+                let allowed = routes.methods(at: request.uri.path)
+                if !allowed.isEmpty { problem = .methodNotAllowed(request.method, allowed: allowed) }
+            }
+            return try problem.response(from: request, context: context)
         }
     }
 }
