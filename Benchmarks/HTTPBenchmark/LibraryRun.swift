@@ -5,6 +5,10 @@ import Postgres
 /// HTTP, JSON and authentication cost nothing. Each task takes the five finance leads in
 /// turn, as the HTTP run's requests do; their callers are authenticated once, before the
 /// clock starts, since per-request authentication is part of what the HTTP figure measures.
+///
+/// With `lookups`, each call first does the two look-ups the service makes before recording
+/// (the token's caller, the path's alliance), so that the gap to HTTP splits into what those
+/// database round trips cost and what HTTP, JSON and the server's hops cost.
 enum LibraryRun {
     struct Result: Sendable {
         let measurement: Measurement
@@ -14,16 +18,18 @@ enum LibraryRun {
         let spendEntries: Int
     }
 
-    static func run(clients: Int, seconds: Int, warmupSeconds: Int, round: Int, on bench: BenchmarkCluster)
-        async throws -> Result
-    {
+    static func run(
+        clients: Int, seconds: Int, warmupSeconds: Int, round: Int, lookups: Bool, on bench: BenchmarkCluster
+    ) async throws -> Result {
         let pool = bench.makeServicePool()
         let ledger = Ledger(pool: pool)
-        let setUp = try await SpendAlliance.make(slug: "library-\(round)", pool: pool)
+        let setUp = try await SpendAlliance.make(
+            slug: "library-\(lookups ? "lookups-" : "")\(round)", pool: pool)
         let tokenStore = TokenStore(pool: pool)
-        var callers: [(partner: String, caller: Caller)] = []
+        let directory = AllianceDirectory(pool: pool)
+        var callers: [(partner: String, token: String, caller: Caller)] = []
         for (partner, token) in setUp.tokens {
-            callers.append((partner, try await tokenStore.authenticate(token)))
+            callers.append((partner, token, try await tokenStore.authenticate(token)))
         }
         let leads = callers
         let alliance = setUp.alliance
@@ -47,7 +53,13 @@ enum LibraryRun {
                             incurredOn: SpendAlliance.incurredOn, description: "Agency staff, May",
                             supplier: "Acme Staffing", reference: "library-\(task)-\(calls)")
                         let started = clock.now
-                        _ = try await book.record(request, in: alliance, by: lead.caller)
+                        if lookups {
+                            _ = try await book.record(
+                                request, in: try await directory.find(slug: alliance.slug),
+                                by: try await tokenStore.authenticate(lead.token))
+                        } else {
+                            _ = try await book.record(request, in: alliance, by: lead.caller)
+                        }
                         let finished = clock.now
                         calls += 1
                         if started >= warmupEnd, finished <= end {
