@@ -102,12 +102,9 @@ enum HTTPRun {
             }
             let url = "http://127.0.0.1:\(port)/v1/alliances/\(setUp.alliance.slug)/spend"
             func wrk(_ label: String, _ seconds: Int) async throws -> WrkReport {
-                let arguments =
-                    [
-                        "-t", String(min(tools.wrkThreads, clients)), "-c", String(clients), "-d",
-                        "\(seconds)s",
-                        "--timeout", "10s", "-s", script, url, "--", "\(label)-\(round)",
-                    ] + leads
+                let threads = String(min(tools.wrkThreads, clients))
+                let options = ["-t", threads, "-c", String(clients), "-d", "\(seconds)s", "--timeout", "10s"]
+                let arguments = options + ["-s", script, url, "--", "\(label)-\(round)"] + leads
                 let (status, output) = try await ExternalProgram.run(
                     tools.wrk, arguments, outputFile: work + "/wrk-\(label).out")
                 guard status == 0 else { throw BenchmarkFailure("wrk exited with \(status):\n\(output)") }
@@ -126,8 +123,7 @@ enum HTTPRun {
             group.cancelAll()
             return Result(
                 measured: measured, warmup: warmup, serverAnswers: answers, spendEntries: entries,
-                intact: intact,
-                before: before, after: after, peakWasReset: peakWasReset)
+                intact: intact, before: before, after: after, peakWasReset: peakWasReset)
         }
         await pool.close()
         return result
@@ -135,8 +131,8 @@ enum HTTPRun {
 
     /// Spend answers by status from the service's /metrics, once two readings agree and no
     /// database connection is leased.
-    private static func quiescentSpendAnswers(port: Int, curl: String, work: String) async throws -> [Int:
-        Int]
+    private static func quiescentSpendAnswers(port: Int, curl: String, work: String)
+        async throws -> [Int: Int]
     {
         var previous: [Int: Int]?
         for _ in 0..<50 {
