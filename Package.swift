@@ -106,6 +106,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Benchmarks/README.md: HTTP spend recording next to the library and pgbench, same run.
+        .executableTarget(
+            name: "http-benchmark",
+            dependencies: [
+                "AllianceLedger", "AllianceLedgerHTTP", "EmbeddedPostgres", "Postgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/HTTPBenchmark",
+            swiftSettings: strictSettings
+        ),
+
         // Build tooling: turns SQL/*.sql into Swift source, so the binary carries its schema.
         .executableTarget(
             name: "embed-sql",
