@@ -124,13 +124,21 @@ public struct AllianceDirectory: Sendable {
         "id, slug, name, currency, financial_year_start_month, contract_start, contract_end, abstention, created_at"
 
     static func alliance(_ row: PostgresRow) throws -> Alliance {
+        try alliance(row, prefix: "")
+    }
+
+    /// An alliance from columns named `<prefix>id`, `<prefix>slug`, …: for statements that
+    /// read an alliance beside other things.
+    static func alliance(_ row: PostgresRow, prefix: String) throws -> Alliance {
         Alliance(
-            id: AllianceID(try row.decode("id")), slug: try row.decode("slug"), name: try row.decode("name"),
-            currency: try row.decode("currency"),
-            financialYearStartMonth: Int(try row.decode("financial_year_start_month", as: Int16.self)),
-            contractStart: try row.decode("contract_start"), contractEnd: try row.decode("contract_end"),
-            abstention: Abstention(rawValue: try row.decode("abstention")) ?? .blocks,
-            createdAt: try row.decode("created_at"))
+            id: AllianceID(try row.decode("\(prefix)id")), slug: try row.decode("\(prefix)slug"),
+            name: try row.decode("\(prefix)name"), currency: try row.decode("\(prefix)currency"),
+            financialYearStartMonth: Int(
+                try row.decode("\(prefix)financial_year_start_month", as: Int16.self)),
+            contractStart: try row.decode("\(prefix)contract_start"),
+            contractEnd: try row.decode("\(prefix)contract_end"),
+            abstention: Abstention(rawValue: try row.decode("\(prefix)abstention")) ?? .blocks,
+            createdAt: try row.decode("\(prefix)created_at"))
     }
 }
 

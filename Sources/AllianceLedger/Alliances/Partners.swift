@@ -134,6 +134,25 @@ extension AllianceDirectory {
         return try AllianceDirectory.partner(row)
     }
 
+    /// The partner, after checking in the same statement that the budget line exists: what
+    /// recording spend needs, in one round trip.
+    func partner(_ slug: String, withLine line: String, in alliance: AllianceID) async throws -> Partner {
+        let row = try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT \(AllianceDirectory.partnerColumns),
+                       EXISTS (SELECT 1 FROM budget_lines AS l
+                               WHERE l.alliance_id = \(alliance.rawValue) AND l.code = \(line)) AS line_exists
+                FROM (SELECT 1) AS one
+                LEFT JOIN partners ON alliance_id = \(alliance.rawValue) AND slug = \(slug)
+                """
+            ).single()
+        }
+        guard try row.decode("id", as: Int64?.self) != nil else { throw LedgerError.partnerNotFound(slug) }
+        guard try row.decode("line_exists", as: Bool.self) else { throw LedgerError.budgetLineNotFound(line) }
+        return try AllianceDirectory.partner(row)
+    }
+
     static let partnerColumns: PostgresQuery = "id, slug, name, kind, joined_on, left_on, created_at"
 
     static func partner(_ row: PostgresRow) throws -> Partner {

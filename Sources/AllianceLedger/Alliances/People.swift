@@ -99,21 +99,31 @@ extension AllianceDirectory {
         try await connection.query(
             """
             SELECT p.id, p.name, p.email, pa.slug AS partner, p.created_at,
-                   coalesce((SELECT string_agg(r.role, ',' ORDER BY r.role) FROM person_roles AS r
-                             WHERE r.alliance_id = p.alliance_id AND r.person_id = p.id), '') AS roles
+                   \(rolesColumn(person: "p")) AS roles
             FROM people AS p JOIN partners AS pa ON pa.alliance_id = p.alliance_id AND pa.id = p.partner_id
             WHERE p.alliance_id = \(alliance.rawValue) AND (\(id)::bigint IS NULL OR p.id = \(id))
             ORDER BY p.id
             """
-        ).map { row in
-            Person(
-                id: try row.decode("id"), alliance: alliance, name: try row.decode("name"),
-                email: try row.decode("email"), partner: try row.decode("partner"),
-                roles: Set(
-                    try row.decode("roles", as: String.self).split(separator: ",").compactMap {
-                        Role(rawValue: String($0))
-                    }),
-                createdAt: try row.decode("created_at"))
-        }
+        ).map { row in try person(row, alliance: alliance) }
+    }
+
+    /// The roles of a person as one comma-separated column, for reading with ``person(_:alliance:)``.
+    static func rolesColumn(person: PostgresQuery) -> PostgresQuery {
+        """
+        coalesce((SELECT string_agg(r.role, ',' ORDER BY r.role) FROM person_roles AS r
+                  WHERE r.alliance_id = \(person).alliance_id AND r.person_id = \(person).id), '')
+        """
+    }
+
+    /// A person from the columns id, name, email, partner (slug), roles and created_at.
+    static func person(_ row: PostgresRow, alliance: AllianceID) throws -> Person {
+        Person(
+            id: try row.decode("id"), alliance: alliance, name: try row.decode("name"),
+            email: try row.decode("email"), partner: try row.decode("partner"),
+            roles: Set(
+                try row.decode("roles", as: String.self).split(separator: ",").compactMap {
+                    Role(rawValue: String($0))
+                }),
+            createdAt: try row.decode("created_at"))
     }
 }

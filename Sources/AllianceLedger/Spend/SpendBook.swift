@@ -73,8 +73,8 @@ public struct SpendBook: Sendable {
         // The role first, then what the request names (so an unknown partner is "not found"
         // rather than "not yours"), then whether the partner is the caller's own.
         try caller.require([.finance], in: alliance.id)
-        let partner = try await directory.partner(request.partner, in: alliance.id)
-        _ = try await directory.budgetLine(request.budgetLine, in: alliance.id)
+        let partner = try await directory.partner(
+            request.partner, withLine: request.budgetLine, in: alliance.id)
         try caller.require(.finance, for: request.partner, in: alliance.id)
         guard partner.isMember(on: request.incurredOn) else {
             throw LedgerError.invalidText(

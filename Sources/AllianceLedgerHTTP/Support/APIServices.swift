@@ -26,6 +26,10 @@ struct APIServices: Sendable {
 
     /// The caller the bearer token names; 401 without one.
     func caller(_ request: Request) async throws -> Caller {
+        try await tokens.authenticate(try bearerToken(request))
+    }
+
+    private func bearerToken(_ request: Request) throws -> String {
         guard let header = request.headers[.authorization] else {
             throw Problem.unauthenticated("send the header Authorization: Bearer <token>")
         }
@@ -33,19 +37,20 @@ struct APIServices: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw Problem.unauthenticated("the Authorization header must be Bearer <token>")
         }
-        return try await tokens.authenticate(parts[1].trimmingCharacters(in: .whitespaces))
+        return parts[1].trimmingCharacters(in: .whitespaces)
     }
 
     /// The caller, and the alliance of the path, once the caller may act in it with one of
-    /// `roles`. The token is checked before the alliance is looked up, so that only callers
+    /// `roles`: one statement. The token is judged before the alliance, so that only callers
     /// with a valid token learn which alliances exist.
     func authorize(_ request: Request, _ context: LedgerRequestContext, roles: Set<Role>) async throws
         -> (caller: Caller, alliance: Alliance)
     {
-        let caller = try await caller(request)
-        let alliance = try await directory.find(slug: try context.parameters.require("alliance"))
-        try caller.require(roles, in: alliance.id)
-        return (caller, alliance)
+        let slug = try context.parameters.require("alliance")
+        let found = try await tokens.authenticate(try bearerToken(request), alliance: slug)
+        guard let alliance = found.alliance else { throw LedgerError.allianceNotFound(slug) }
+        try found.caller.require(roles, in: alliance.id)
+        return (found.caller, alliance)
     }
 
     /// Runs a creating request once per `Idempotency-Key`: a retry with the same key and the
