@@ -218,13 +218,13 @@ import Testing
         let text =
             Self.header
             + "2025-05-14,nhs-north,STAFF,1234.56,May salaries,Payroll Ltd,INV-001\n"
-            + "2025-05-15,council,PREMISES,0.01,,,R2\n"
+            + "2025-05-15,council,PREMISES,0.01,Cleaning,,R2\n"
             + "2025-05-16,vcse-one,PEER,7,\"Rent, May\",\"Smith & \"\"Sons\"\"\",R3\n"
         #expect(
             try await Self.read(text) == [
                 try Self.row(
                     2, "2025-05-14", "nhs-north", "STAFF", 123_456, "May salaries", "Payroll Ltd", "INV-001"),
-                try Self.row(3, "2025-05-15", "council", "PREMISES", 1, "", "", "R2"),
+                try Self.row(3, "2025-05-15", "council", "PREMISES", 1, "Cleaning", "", "R2"),
                 try Self.row(4, "2025-05-16", "vcse-one", "PEER", 700, "Rent, May", "Smith & \"Sons\"", "R3"),
             ])
     }
@@ -385,8 +385,8 @@ import Testing
                 == "the line has 1 field, not 7 (separate fields with commas)")
         #expect(
             try await Self.reason(",,,,,,")
-                == "date is empty; partner is empty; budget_line is empty; amount is empty; reference is empty"
-        )
+                == "date is empty; partner is empty; budget_line is empty; amount is empty; description is empty; "
+                + "reference is empty")
     }
 
     @Test func refusesBadDates() async throws {
@@ -404,10 +404,13 @@ import Testing
         #expect(try await Self.read(Self.header + "2024-02-29,p,L,1.00,d,s,r\n").count == 1)
     }
 
-    @Test func refusesEmptyPartnersLinesAndReferences() async throws {
+    @Test func refusesEmptyPartnersLinesDescriptionsAndReferences() async throws {
         #expect(try await Self.reason("2025-05-14,,L,1.00,d,s,r") == "partner is empty")
         #expect(try await Self.reason("2025-05-14,  ,L,1.00,d,s,r") == "partner is empty")
         #expect(try await Self.reason("2025-05-14,p,,1.00,d,s,r") == "budget_line is empty")
+        #expect(try await Self.reason("2025-05-14,p,L,1.00,,s,r") == "description is empty")
+        #expect(try await Self.reason("2025-05-14,p,L,1.00,\"  \",s,r") == "description is empty")
+        #expect(try await Self.read(Self.header + "2025-05-14,p,L,1.00,d,,r\n").count == 1)
         #expect(try await Self.reason("2025-05-14,p,L,1.00,d,s,") == "reference is empty")
         #expect(try await Self.reason("2025-05-14,p,L,1.00,d,s,\"\"") == "reference is empty")
         #expect(try await Self.reason("2025-05-14,p,L,1.00,d,s,\" \"") == "reference is empty")

@@ -44,8 +44,9 @@ public enum SpendCSVError: Error, Equatable, Sendable, CustomStringConvertible {
 /// The file is CSV (RFC 4180, UTF-8) with the header
 /// `date,partner,budget_line,amount,description,supplier,reference` and one spend per line:
 /// `date` is YYYY-MM-DD, `amount` a positive decimal with at most the currency's minor digits
-/// (`1234.56` in GBP), `partner`, `budget_line` and `reference` not empty, `description` at most
-/// 1000 characters and `supplier` and `reference` at most 200. Blank lines at the end are
+/// (`1234.56` in GBP), `partner`, `budget_line`, `description` and `reference` not empty (a spend
+/// entry needs its description, and an import finds what it already recorded by partner and
+/// reference), `description` at most 1000 characters and `supplier` and `reference` at most 200. Blank lines at the end are
 /// ignored; a run of blank lines before more data is one row error, since something may have
 /// been deleted there.
 ///
@@ -149,7 +150,7 @@ public struct SpendCSVParser: Sendable {
         requireText(fields[1], "partner", maximumLength: nil, problems: &problems)
         requireText(fields[2], "budget_line", maximumLength: nil, problems: &problems)
         let amount = amount(fields[3], currency: currency, problems: &problems)
-        checkText(fields[4], "description", maximumLength: maximumDescription, problems: &problems)
+        requireText(fields[4], "description", maximumLength: maximumDescription, problems: &problems)
         checkText(fields[5], "supplier", maximumLength: maximumSupplier, problems: &problems)
         requireText(fields[6], "reference", maximumLength: maximumReference, problems: &problems)
         guard problems.isEmpty, let date, let amount else {
