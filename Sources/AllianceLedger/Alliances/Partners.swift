@@ -24,11 +24,17 @@ public struct Partner: Hashable, Sendable {
     }
 
     /// What the partner spends on `line` (debit-normal).
-    public func costAccount(_ line: String) -> AccountCode {
-        AccountCode(trusted: "partner:\(slug):cost:\(line)")
-    }
+    public func costAccount(_ line: String) -> AccountCode { Partner.costAccount(of: slug, line: line) }
     /// What funds the partner's spend: credited as it is spent.
-    public var fundingAccount: AccountCode { AccountCode(trusted: "partner:\(slug):funding") }
+    public var fundingAccount: AccountCode { Partner.fundingAccount(of: slug) }
+
+    static func costAccount(of partner: String, line: String) -> AccountCode {
+        AccountCode(trusted: "partner:\(partner):cost:\(line)")
+    }
+
+    static func fundingAccount(of partner: String) -> AccountCode {
+        AccountCode(trusted: "partner:\(partner):funding")
+    }
 }
 
 public struct PartnerRequest: Hashable, Sendable {

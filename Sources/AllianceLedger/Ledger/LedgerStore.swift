@@ -136,6 +136,40 @@ enum LedgerStore {
         return state
     }
 
+    /// Locks one alliance's chain head for the rest of the transaction, waiting for it if need be.
+    static func lockHead(_ alliance: AllianceID, on connection: PostgresConnection) async throws -> Head {
+        let rows = try await connection.query(
+            """
+            SELECT sequence, hash, recorded_at, clock
+            FROM ledger_lock_heads(\([alliance.rawValue])::bigint[], false)
+            """)
+        guard let row = rows.first else { throw LedgerError.allianceNotFound(alliance.description) }
+        return Head(
+            sequence: try row.decode("sequence"), hash: try row.decode("hash"),
+            lastRecordedAt: try row.decode("recorded_at"), clock: try row.decode("clock"))
+    }
+
+    /// Every account of an alliance with its balance; exact while the alliance's head is locked.
+    static func accountStates(
+        _ alliance: AllianceID, on connection: PostgresConnection
+    ) async throws -> [AccountCode: AccountState] {
+        var accounts: [AccountCode: AccountState] = [:]
+        for row in try await connection.query(
+            """
+            SELECT a.id, a.code, a.type, a.floor, b.balance
+            FROM accounts AS a
+            JOIN account_balances AS b ON b.alliance_id = a.alliance_id AND b.account_id = a.id
+            WHERE a.alliance_id = \(alliance.rawValue)
+            """)
+        {
+            let code = AccountCode(trusted: try row.decode("code"))
+            accounts[code] = AccountState(
+                id: try row.decode("id"), code: code, type: try row.decode("type"),
+                floor: try row.decode("floor"), balance: try row.decode("balance"))
+        }
+        return accounts
+    }
+
     /// Appends planned entries, of any number of alliances, through `ledger_append`: the only
     /// write path the service role has. The database re-checks the chains, the balance of every
     /// entry and every floor.
