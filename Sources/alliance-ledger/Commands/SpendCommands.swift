@@ -5,9 +5,10 @@ import Postgres
 
 struct SpendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "spend", abstract: "Record, reverse and list spend.",
+        commandName: "spend", abstract: "Record, import, reverse and list spend.",
         subcommands: [
-            SpendRecordCommand.self, SpendListCommand.self, SpendShowCommand.self, SpendReverseCommand.self,
+            SpendRecordCommand.self, SpendImportCommand.self, SpendListCommand.self, SpendShowCommand.self,
+            SpendReverseCommand.self,
         ])
 }
 

@@ -55,6 +55,8 @@ struct CommandFailure: Error, CustomStringConvertible {
             }
         case let error as LedgerError:
             self.init(CommandFailure.status(of: error), error.description)
+        case let error as SpendCSVError:
+            self.init(.invalidInput, error.description)
         case let error as PostgresError:
             self.init(.failure, CommandFailure.explain(error))
         default:
