@@ -30,6 +30,19 @@ import Testing
         #expect(nested.sql.hasSuffix("OR $4"))
     }
 
+    @Test func arraysBecomeLiteralsWithEveryElementQuoted() throws {
+        let texts: [String?] = ["plain", "", nil, "a,b", "{x}", "say \"hi\"", "back\\slash", "Café 𝄞"]
+        #expect(
+            try texts.postgresBind()
+                == PostgresBind(
+                    .text(#"{"plain","",NULL,"a,b","{x}","say \"hi\"","back\\slash","Café 𝄞"}"#), typeOID: 0))
+        #expect(try [Int64(1), -2].postgresBind() == PostgresBind(.text(#"{"1","-2"}"#), typeOID: 1016))
+        #expect(
+            try [Data([0x00, 0xAB]), Data()].postgresBind()
+                == PostgresBind(.text(#"{"\\x00ab","\\x"}"#), typeOID: 1001))
+        #expect(try [String]().postgresBind() == PostgresBind(.text("{}"), typeOID: 0))
+    }
+
     @Test func identifiersAreQuotedAsOneName() {
         let query: PostgresQuery = "SELECT \(identifier: "amount") FROM \(identifier: "a\"b; DROP")"
         #expect(query.sql == "SELECT \"amount\" FROM \"a\"\"b; DROP\"")
