@@ -275,7 +275,7 @@ import Testing
                 text +=
                     "2025-\(index % 2 == 0 ? "06" : "07")-0\(index % 9 + 1),\(partners[index % 5]),"
                     + "\(index % 3 == 0 ? "PREMISES" : "STAFF"),\(Money.format(pence, currency: "GBP")),"
-                    + "\"Row \(index), with a comma\",Supplier \\ Ltd,REF-\(index)\n"
+                    + "\"Row \(index), with a comma\",\"Supplier \\ \"\"Q\"\"\tLtd\",REF-\(index)\n"
             }
             let seen = Counter()
             let report = try await SpendImporter(ledger: Ledger(pool: fixture.pool)).importSpend(
@@ -295,8 +295,18 @@ import Testing
             let spend = try await SpendBook(ledger: Ledger(pool: fixture.pool)).spend(
                 1234, in: fixture.alliance.id)
             #expect(spend.description == "Row 1234, with a comma")
-            #expect(spend.supplier == "Supplier \\ Ltd")
+            #expect(spend.supplier == "Supplier \\ \"Q\"\tLtd")
         }
+    }
+
+    @Test func metadataTravelsAsJSONWhateverItsCharacters() throws {
+        let metadata = [
+            "supplier": "Smith & \"Sons\" \\ Ltd\t☃\u{1}\n/", "reference": "", "partner": "slam",
+            "budgetLine": "é𝄞",
+        ]
+        let json = LedgerStore.metadataJSON(metadata)
+        #expect(try JSONDecoder().decode([String: String].self, from: Data(json.utf8)) == metadata)
+        #expect(LedgerStore.metadataJSON([:]) == "{}")
     }
 
     @Test func theReportEncodesAsTheWireFormat() throws {
