@@ -235,21 +235,60 @@ private struct ImportRun {
     /// appends the good ones a batch at a time. In all-or-nothing mode, posting stops at the
     /// first bad row (the transaction will roll back) while the checking goes on, so the
     /// report still lists every bad row.
+    ///
+    /// The client plans a batch (hashes, encodings) while the server appends the one before
+    /// it and fetches the one after: two cores at work instead of one at a time.
     private func checkAndPost(
         _ staged: Staged, head: LedgerStore.Head, on connection: PostgresConnection
     ) async throws -> Posted {
-        var posted = Posted()
-        var planner = BatchPlanner(
-            alliance: alliance.id, headSequence: head.sequence, headHash: head.hash,
-            lastRecordedAt: head.lastRecordedAt, recordedAt: max(head.clock, head.lastRecordedAt),
-            accounts: try await LedgerStore.accountStates(alliance.id, on: connection), recordedKeys: [:],
-            targets: [:])
+        var posting = Posting(
+            staged: staged, mode: mode,
+            planner: BatchPlanner(
+                alliance: alliance.id, headSequence: head.sequence, headHash: head.hash,
+                lastRecordedAt: head.lastRecordedAt, recordedAt: max(head.clock, head.lastRecordedAt),
+                accounts: try await LedgerStore.accountStates(alliance.id, on: connection), recordedKeys: [:],
+                targets: [:]))
         try await connection.execute("DECLARE spend_import_checked NO SCROLL CURSOR FOR " + checkingQuery)
-        var checked = 0
-        var accountCodes: [String: [String: AccountCode]] = [:]
-        while true {
-            let rows = try await connection.query("FETCH FORWARD 1000 FROM spend_import_checked")
-            guard !rows.isEmpty else { break }
+        let fetch: PostgresQuery = "FETCH FORWARD 1000 FROM spend_import_checked"
+        let first = try await connection.query(fetch)
+        var ahead = first.isEmpty ? first : try await connection.query(fetch)
+        var entries = try posting.plan(first, caller: caller)
+        var checked = first.count
+        while !entries.isEmpty || !ahead.isEmpty {
+            var statements: [PostgresQuery] = []
+            if !entries.isEmpty { statements.append(try LedgerStore.appendStatement(entries)) }
+            let fetching = !ahead.isEmpty
+            if fetching { statements.append(fetch) }
+            let sending = statements
+            async let answered = connection.pipeline(sending)
+            let next = try posting.plan(ahead, caller: caller)
+            let results = try await answered
+            posting.appended(entries)
+            checked += ahead.count
+            progress?(
+                SpendImportProgress(
+                    phase: .posting, rowsRead: staged.rowsRead, bytesRead: staged.bytesRead,
+                    rowsChecked: checked,
+                    rowsToCheck: staged.rowsStaged))
+            if fetching, let fetched = results.last { ahead = fetched }
+            entries = next
+        }
+        try await connection.execute("CLOSE spend_import_checked")
+        return posting.posted
+    }
+
+    /// What the checked rows come to: the planner on the chain as planned so far, and the
+    /// counts of the report.
+    struct Posting {
+        let staged: Staged
+        let mode: SpendImportMode
+        var planner: BatchPlanner
+        var posted = Posted()
+        /// A few partners and lines make every row's accounts: built and checked once each.
+        var accountCodes: [String: (funding: AccountCode, cost: [String: AccountCode])] = [:]
+
+        /// Sorts checked rows into refused, duplicate and good, and plans the good ones' entries.
+        mutating func plan(_ rows: PostgresRows, caller: Caller) throws -> [JournalEntry] {
             var requests: [AppendRequest] = []
             var lines: [Int] = []
             requests.reserveCapacity(rows.count)
@@ -262,58 +301,50 @@ private struct ImportRun {
                     posted.duplicates += 1
                 } else if mode == .skipInvalid || staged.invalid + posted.invalid == 0 {
                     do {
-                        requests.append(.post(try entry(row, codes: &accountCodes)))
+                        requests.append(.post(try entry(row, recordedBy: caller.name)))
                         lines.append(line)
                     } catch let error as LedgerError {
                         posted.refuse(line, error.description)
                     }
                 }
             }
-            checked += rows.count
-            if !requests.isEmpty {
-                let plan = planner.plan(requests)
-                for (line, outcome) in zip(lines, plan.outcomes) {
-                    if case .refused(let error) = outcome { posted.refuse(line, error.description) }
-                }
-                if !plan.entries.isEmpty {
-                    try await connection.execute(try LedgerStore.appendStatement(plan.entries))
-                    posted.recorded += plan.entries.count
-                    posted.firstSequence = posted.firstSequence ?? plan.entries.first?.sequence
-                    posted.lastSequence = plan.entries.last?.sequence
-                }
+            guard !requests.isEmpty else { return [] }
+            let plan = planner.plan(requests)
+            for (line, outcome) in zip(lines, plan.outcomes) {
+                if case .refused(let error) = outcome { posted.refuse(line, error.description) }
             }
-            progress?(
-                SpendImportProgress(
-                    phase: .posting, rowsRead: staged.rowsRead, bytesRead: staged.bytesRead,
-                    rowsChecked: checked,
-                    rowsToCheck: staged.rowsStaged))
+            return plan.entries
         }
-        try await connection.execute("CLOSE spend_import_checked")
-        return posted
-    }
 
-    /// The entry ``SpendBook`` would post for the row: the same kind, metadata, postings and
-    /// recorder, effective on the day the spend was incurred.
-    private func entry(_ row: PostgresRow, codes: inout [String: [String: AccountCode]]) throws
-        -> EntryRequest
-    {
-        let partner: String = try row.decode("partner")
-        let line: String = try row.decode("budget_line")
-        let amount: Int64 = try row.decode("amount")
-        // A few partners and lines make every row's accounts: built and checked once each.
-        let cost = codes[partner, default: [:]][line] ?? Partner.costAccount(of: partner, line: line)
-        let funding = codes[partner, default: [:]][""] ?? Partner.fundingAccount(of: partner)
-        codes[partner, default: [:]][line] = cost
-        codes[partner, default: [:]][""] = funding
-        let request = try SpendRequest(
-            partner: partner, budgetLine: line, amount: amount, incurredOn: try row.decode("incurred_on"),
-            description: try row.decode("description"), supplier: try row.decode("supplier"),
-            reference: try row.decode("reference"))
-        return try EntryRequest(
-            kind: .spend, effectiveOn: request.incurredOn, description: request.description,
-            metadata: SpendBook.metadata(request),
-            postings: [.init(cost, amount), .init(funding, -amount)],
-            recordedBy: caller.name)
+        mutating func appended(_ entries: [JournalEntry]) {
+            guard let first = entries.first, let last = entries.last else { return }
+            posted.recorded += entries.count
+            posted.firstSequence = posted.firstSequence ?? first.sequence
+            posted.lastSequence = last.sequence
+        }
+
+        /// The entry ``SpendBook`` would post for the row: the same kind, metadata, postings
+        /// and recorder, effective on the day the spend was incurred.
+        private mutating func entry(_ row: PostgresRow, recordedBy: String) throws -> EntryRequest {
+            let partner: String = try row.decode("partner")
+            let line: String = try row.decode("budget_line")
+            let amount: Int64 = try row.decode("amount")
+            var codes = accountCodes[partner] ?? (Partner.fundingAccount(of: partner), [:])
+            let cost = codes.cost[line] ?? Partner.costAccount(of: partner, line: line)
+            if codes.cost[line] == nil {
+                codes.cost[line] = cost
+                accountCodes[partner] = codes
+            }
+            let request = try SpendRequest(
+                partner: partner, budgetLine: line, amount: amount, incurredOn: try row.decode("incurred_on"),
+                description: try row.decode("description"), supplier: try row.decode("supplier"),
+                reference: try row.decode("reference"))
+            return try EntryRequest(
+                kind: .spend, effectiveOn: request.incurredOn, description: request.description,
+                metadata: SpendBook.metadata(request),
+                postings: [.init(cost, amount), .init(codes.funding, -amount)],
+                recordedBy: recordedBy)
+        }
     }
 
     /// Every staged row in line order, with why it cannot be recorded (NULL when it can) and
