@@ -105,6 +105,16 @@ let package = Package(
             path: "Benchmarks/LedgerWriteBenchmark",
             swiftSettings: strictSettings
         ),
+        // Benchmarks/README.md: the spend import of a generated CSV, next to a raw COPY of it.
+        .executableTarget(
+            name: "import-benchmark",
+            dependencies: [
+                "AllianceLedger", "EmbeddedPostgres", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ImportBenchmark",
+            swiftSettings: strictSettings
+        ),
 
         // Benchmarks/README.md: HTTP spend recording next to the library and pgbench, same run.
         .executableTarget(

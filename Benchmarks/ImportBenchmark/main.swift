@@ -1,0 +1,237 @@
+import AllianceLedger
+import EmbeddedPostgres
+import Foundation
+import Logging
+import Postgres
+import Synchronization
+
+// Spend-import benchmark: rows per second of `SpendImporter` on a generated CSV file, next to
+// a raw `COPY` of the same file into a plain table on the same private cluster in the same
+// run, with the peak resident memory of this process. Both run with fsync and
+// synchronous_commit on, as the embedded default does. See Benchmarks/README.md.
+//
+//   swift run -c release import-benchmark [--rows 1000000] [--verify]
+
+struct Options {
+    var rows = 1_000_000
+    var verify = false
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--rows": rows = iterator.next().flatMap { Int($0) } ?? rows
+            case "--verify": verify = true
+            default:
+                FileHandle.standardError.write(Data("unknown option \(argument)\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+let logger: Logger = {
+    var logger = Logger(label: "benchmark")
+    logger.logLevel = .warning
+    return logger
+}()
+
+/// A line of /proc/self/status in kilobytes, e.g. VmHWM (peak resident set) or VmRSS.
+func processStatus(_ field: String) -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
+    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+}
+
+func loadAverage() -> String {
+    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func format(_ value: Double, _ decimals: Int = 0) -> String {
+    String(format: "%.\(decimals)f", value)
+}
+
+let directory = NSTemporaryDirectory() + "alliance-ledger-import-benchmark-\(getpid())"
+let cluster = EmbeddedPostgres(
+    dataDirectory: directory, databaseName: "bench", durable: true, maximumConnections: 20, logger: logger)
+let started = try await cluster.start()
+let csvPath = directory + "-spend.csv"
+defer {
+    cluster.stopImmediately()
+    try? FileManager.default.removeItem(atPath: directory)
+    try? FileManager.default.removeItem(atPath: csvPath)
+}
+let connectionString = try ConnectionString(started.connectionString)
+let ownerPool = PostgresPool(
+    PostgresPoolConfiguration(
+        connection: PostgresConnectionConfiguration(connectionString: connectionString, logger: logger),
+        maximumConnections: 2))
+try await SchemaMigrator.allianceLedger().migrate(ownerPool)
+let serverVersion = try await ownerPool.withConnection { connection in
+    try await connection.query("SHOW server_version").single().decode("server_version", as: String.self)
+}
+let servicePool = PostgresPool(
+    PostgresPoolConfiguration(
+        connection: PostgresConnectionConfiguration(
+            connectionString: connectionString, role: Ledger.serviceRole, logger: logger),
+        maximumConnections: 4))
+
+// MARK: The alliance and the file
+
+let partners = ["sel-icb", "slam", "lambeth", "certitude", "thamesreach"]
+let lines = ["STAFF", "PREMISES", "COMMISSIONED", "PEER"]
+let directoryService = AllianceDirectory(pool: servicePool)
+let alliance = try await directoryService.create(
+    try AllianceRequest(
+        slug: "benchmark", name: "Benchmark Alliance",
+        contractStart: CalendarDate(year: 2025, month: 4, day: 1),
+        contractEnd: CalendarDate(year: 2030, month: 3, day: 31)))
+for line in lines {
+    try await directoryService.addBudgetLine(try BudgetLineRequest(code: line, name: line), to: alliance)
+}
+for partner in partners {
+    try await directoryService.addPartner(
+        try PartnerRequest(slug: partner, name: partner, kind: .other), to: alliance)
+}
+
+/// Writes the file a megabyte at a time: realistic rows (a date within one financial year, a
+/// partner, a line, an amount with pence, a description with a comma that needs quoting, a
+/// supplier and a unique invoice reference).
+func writeFile(rows: Int) throws -> Int64 {
+    guard FileManager.default.createFile(atPath: csvPath, contents: nil) else {
+        fatalError("cannot create \(csvPath)")
+    }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
+    var text = "date,partner,budget_line,amount,description,supplier,reference\n"
+    for index in 1...rows {
+        let month = index % 12 + 1
+        let day = index % 28 + 1
+        let year = month >= 4 ? 2025 : 2026
+        let pence = index % 500_000 + 1
+        text +=
+            "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day),\(partners[index % partners.count]),"
+            + "\(lines[index / partners.count % lines.count]),\(pence / 100).\(pence % 100 < 10 ? "0" : "")\(pence % 100),"
+            + "\"Invoice \(index % 9973), monthly charge\",Supplier \(index % 97) Ltd,INV-\(index)\n"
+        if text.utf8.count >= 1 << 20 {
+            handle.write(Data(text.utf8))
+            text = ""
+        }
+    }
+    handle.write(Data(text.utf8))
+    try handle.close()
+    return (try FileManager.default.attributesOfItem(atPath: csvPath)[.size] as? Int64) ?? 0
+}
+
+let fileBytes = try writeFile(rows: options.rows)
+let residentBefore = processStatus("VmRSS")
+
+print("Spend import benchmark: \(options.rows) rows, \(format(Double(fileBytes) / 1e6, 1)) MB of CSV")
+print(
+    "PostgreSQL \(serverVersion), fsync on, synchronous_commit on; \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date())"
+)
+print("load average before: \(loadAverage())")
+print("")
+
+// MARK: Raw COPY, the ceiling
+
+/// The same file through `COPY … FROM STDIN (FORMAT csv, HEADER)` into a plain table with no
+/// index, check or trigger: what PostgreSQL does with these bytes on this machine right now.
+func rawCopy() async throws -> Duration {
+    try await ownerPool.withConnection { connection in
+        try await connection.execute(
+            """
+            CREATE TABLE raw_spend (
+                incurred_on date, partner text, budget_line text, amount numeric, description text,
+                supplier text, reference text)
+            """)
+        try await connection.execute("CHECKPOINT")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let loaded = try await connection.copyIn(
+            table: "raw_spend",
+            columns: [
+                "incurred_on", "partner", "budget_line", "amount", "description", "supplier", "reference",
+            ],
+            format: .csv(header: true)
+        ) { writer in
+            for try await chunk in FileByteChunks(path: csvPath) { try await writer.writeRaw(chunk) }
+        }
+        let elapsed = clock.now - start
+        precondition(loaded == options.rows, "the raw COPY loaded \(loaded) rows, not \(options.rows)")
+        try await connection.execute("DROP TABLE raw_spend")
+        try await connection.execute("CHECKPOINT")
+        return elapsed
+    }
+}
+
+// MARK: The import
+
+final class PhaseClock: Sendable {
+    private let postingStarted = Mutex<ContinuousClock.Instant?>(nil)
+
+    @Sendable func note(_ progress: SpendImportProgress) {
+        guard progress.phase == .posting else { return }
+        postingStarted.withLock { $0 = $0 ?? ContinuousClock.now }
+    }
+
+    var posting: ContinuousClock.Instant? { postingStarted.withLock { $0 } }
+}
+
+func runImport() async throws -> (report: SpendImportReport, total: Duration, reading: Duration) {
+    let importer = SpendImporter(ledger: Ledger(pool: servicePool))
+    let phases = PhaseClock()
+    let clock = ContinuousClock()
+    let start = clock.now
+    let report = try await importer.importSpend(
+        from: FileByteChunks(path: csvPath), into: alliance, by: .commandLine, mode: .allOrNothing,
+        progress: phases.note)
+    let end = clock.now
+    return (report, end - start, (phases.posting ?? end) - start)
+}
+
+let raw = try await rawCopy()
+let rawRate = Double(options.rows) / seconds(raw)
+let imported = try await runImport()
+precondition(
+    imported.report.recorded == options.rows && imported.report.invalid == 0,
+    "the import did not record every row: \(imported.report)")
+let importRate = Double(options.rows) / seconds(imported.total)
+let peakAfterImport = processStatus("VmHWM")
+let again = try await runImport()
+precondition(again.report.duplicates == options.rows, "importing again was not all duplicates")
+
+print("| | seconds | rows/s | of raw COPY |")
+print("|---|---|---|---|")
+print("| raw COPY (plain table, no index) | \(format(seconds(raw), 2)) | \(format(rawRate)) | 100% |")
+print(
+    "| import, all-or-nothing | \(format(seconds(imported.total), 2)) | \(format(importRate)) | \(format(importRate / rawRate * 100, 1))% |"
+)
+print(
+    "| of which reading into staging | \(format(seconds(imported.reading), 2)) | \(format(Double(options.rows) / seconds(imported.reading))) | |"
+)
+print(
+    "| of which checking and posting | \(format(seconds(imported.total - imported.reading), 2)) | \(format(Double(options.rows) / seconds(imported.total - imported.reading))) | |"
+)
+print(
+    "| same file again (all duplicates) | \(format(seconds(again.total), 2)) | \(format(Double(options.rows) / seconds(again.total))) | \(format(Double(options.rows) / seconds(again.total) / rawRate * 100, 1))% |"
+)
+print("")
+print(
+    "peak RSS of this process: \(processStatus("VmHWM") / 1024) MB (after the first import \(peakAfterImport / 1024) MB; \(residentBefore / 1024) MB before it)"
+)
+if options.verify {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let verification = try await Ledger(pool: servicePool).verify(alliance.id)
+    precondition(verification.isIntact, "the imported journal does not verify: \(verification)")
+    print("verify: \(verification.entries) entries intact in \(format(seconds(clock.now - start), 1)) s")
+}
+print("load average after: \(loadAverage())")
+await servicePool.close()
+await ownerPool.close()
