@@ -80,6 +80,9 @@ public struct SpendImporter: Sendable {
     /// Imports the CSV bytes of `chunks`: a file (`FileByteChunks`), bytes in memory
     /// (`MemoryByteChunks`) or a request body.
     ///
+    /// `progress` is called on the importing task after each chunk read and each batch
+    /// posted, so it should return at once (print, or store for a later look).
+    ///
     /// - Throws: ``SpendCSVError`` for a missing or wrong header or an unreadable file,
     ///   `LedgerError.forbidden` when the caller may not record spend in the alliance at all,
     ///   and whatever the chunks or the database throw. Nothing is recorded then.
