@@ -240,7 +240,11 @@ private struct ImportRun {
     /// report still lists every bad row.
     ///
     /// The client plans a batch (hashes, encodings) while the server appends the one before
-    /// it and fetches the one after: two cores at work instead of one at a time.
+    /// it and fetches the one after, so that the two can work at once.
+    ///
+    /// Every entry is recorded at the head's clock, the database's `now()`: the start of the
+    /// transaction, which the triggers allow entries to be at most a minute ahead of. A later
+    /// reading would be refused after a long read of the file.
     private func checkAndPost(
         _ staged: Staged, head: LedgerStore.Head, on connection: PostgresConnection
     ) async throws -> Posted {
