@@ -26,7 +26,6 @@ enum LibraryRun {
         let setUp = try await SpendAlliance.make(
             slug: "library-\(lookups ? "lookups-" : "")\(round)", pool: pool)
         let tokenStore = TokenStore(pool: pool)
-        let directory = AllianceDirectory(pool: pool)
         var callers: [(partner: String, token: String, caller: Caller)] = []
         for (partner, token) in setUp.tokens {
             callers.append((partner, token, try await tokenStore.authenticate(token)))
@@ -54,9 +53,12 @@ enum LibraryRun {
                             supplier: "Acme Staffing", reference: "library-\(task)-\(calls)")
                         let started = clock.now
                         if lookups {
-                            _ = try await book.record(
-                                request, in: try await directory.find(slug: alliance.slug),
-                                by: try await tokenStore.authenticate(lead.token))
+                            // As the service does: caller and alliance in one statement.
+                            let found = try await tokenStore.authenticate(lead.token, alliance: alliance.slug)
+                            guard let current = found.alliance else {
+                                throw LedgerError.allianceNotFound(alliance.slug)
+                            }
+                            _ = try await book.record(request, in: current, by: found.caller)
                         } else {
                             _ = try await book.record(request, in: alliance, by: lead.caller)
                         }

@@ -33,6 +33,7 @@ public enum HTTPService {
         HealthRoutes(pool: ledger.pool, metrics: metrics).register(on: routes)
         DirectoryRoutes(services: services).register(on: routes)
         SpendRoutes(services: services).register(on: routes)
+        ImportRoutes(services: services, importer: SpendImporter(ledger: ledger)).register(on: routes)
         BooksRoutes(services: services).register(on: routes)
         index.record(routes.signatures)
         return (router, routes.signatures)

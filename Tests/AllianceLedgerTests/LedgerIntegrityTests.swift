@@ -25,13 +25,20 @@ import Testing
             let codes = accounts.map(\.0)
             let acknowledged = Counter()
             let refusedAtFloor = Counter()
-            let deadline = ContinuousClock.now + .seconds(3)
-            let sampler = Task { try await sample(fixture, until: deadline) }
+            // A fixed amount of work rather than a time limit, so a busy machine makes the test
+            // slower, never weaker.
+            let writers = 16
+            let attemptsPerWriter = 20
+            let finishedWriters = Counter()
+            let sampler = Task {
+                try await sample(fixture, atLeast: 3, until: { finishedWriters.current == writers })
+            }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for writer in 0..<16 {
+                for writer in 0..<writers {
                     group.addTask {
+                        defer { finishedWriters.increment() }
                         var random = SplitMix(seed: UInt64(writer) + 1)
-                        while ContinuousClock.now < deadline {
+                        for _ in 0..<attemptsPerWriter {
                             let from = codes[Int(random.next() % UInt64(codes.count))]
                             var to = codes[Int(random.next() % UInt64(codes.count))]
                             if to == from { to = codes[(codes.firstIndex(of: from)! + 1) % codes.count] }
@@ -51,6 +58,7 @@ import Testing
             }
             let samples = try await sampler.value
             #expect(samples >= 3)
+            #expect(acknowledged.current + refusedAtFloor.current == writers * attemptsPerWriter)
             #expect(acknowledged.current > 100)
             let report = try await fixture.ledger.verify(fixture.alliance)
             #expect(report.isIntact, "\(report)")
@@ -59,11 +67,12 @@ import Testing
         }
     }
 
-    /// Samples the books while writers run: one snapshot per sample.
-    private func sample(_ fixture: LedgerFixture, until deadline: ContinuousClock.Instant) async throws -> Int
-    {
+    /// Samples the books while writers run, at least `minimum` times: one snapshot per sample.
+    private func sample(
+        _ fixture: LedgerFixture, atLeast minimum: Int, until finished: @Sendable () -> Bool
+    ) async throws -> Int {
         var samples = 0
-        while ContinuousClock.now < deadline {
+        while samples < minimum || !finished() {
             try await assertBooksBalance(fixture)
             let report = try await fixture.ledger.verify(fixture.alliance)
             #expect(report.isIntact, "\(report)")

@@ -1221,17 +1221,23 @@ public enum OpenAPIDocument {
                   "413": {"$ref": "#/components/responses/BodyTooLarge"},
                   "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
                   "422": {
-                    "description": "The request cannot be processed (`import-rejected`, `amount-overflow`, `floor-crossed`)",
+                    "description": "The request cannot be processed (`import-rejected`, `invalid-field` with field `body` for a file without the expected header, `amount-overflow`, `floor-crossed`)",
                     "content": {
                       "application/problem+json": {
                         "schema": {
                           "allOf": [
-                            {"$ref": "#/components/schemas/ImportRejectedProblem"},
+                            {
+                              "oneOf": [
+                                {"$ref": "#/components/schemas/ImportRejectedProblem"},
+                                {"$ref": "#/components/schemas/Problem", "not": {"required": ["report"]}}
+                              ]
+                            },
                             {
                               "properties": {
                                 "type": {
                                   "enum": [
                                     "/problems/import-rejected",
+                                    "/problems/invalid-field",
                                     "/problems/amount-overflow",
                                     "/problems/floor-crossed"
                                   ]
@@ -2128,8 +2134,22 @@ public enum OpenAPIDocument {
               },
               "ImportReport": {
                 "type": "object",
-                "required": ["rows", "recorded", "duplicates", "invalid", "committed", "errors"],
+                "required": [
+                  "mode", "rows", "recorded", "duplicates", "invalid", "committed", "firstSequence", "lastSequence",
+                  "errors"
+                ],
                 "properties": {
+                  "mode": {"type": "string", "enum": ["all-or-nothing", "skip-invalid"]},
+                  "firstSequence": {
+                    "description": "The journal sequence of the first spend recorded; null when none was.",
+                    "type": ["integer", "null"],
+                    "format": "int64"
+                  },
+                  "lastSequence": {
+                    "description": "The journal sequence of the last spend recorded; null when none was.",
+                    "type": ["integer", "null"],
+                    "format": "int64"
+                  },
                   "rows": {
                     "description": "Data rows read.",
                     "type": "integer",
