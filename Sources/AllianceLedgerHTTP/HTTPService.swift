@@ -9,18 +9,24 @@ public struct HTTPServiceConfiguration: Sendable {
     public var port: Int
     /// The address clients use to reach the service, for links in documents it publishes.
     public var publicBaseURL: String
+    /// How long an authenticated token is trusted without reading it again: a revoked token
+    /// stops working within this long. Zero reads it on every request.
+    public var credentialLifetime: Duration
 
-    public init(host: String, port: Int, publicBaseURL: String) {
+    public init(host: String, port: Int, publicBaseURL: String, credentialLifetime: Duration = .seconds(2)) {
         self.host = host
         self.port = port
         self.publicBaseURL = publicBaseURL
+        self.credentialLifetime = credentialLifetime
     }
 }
 
 /// The JSON-over-HTTP service.
 public enum HTTPService {
     /// Every route of the service, and the list of operations it registered.
-    public static func router(ledger: Ledger, metrics: ServiceMetrics = ServiceMetrics())
+    public static func router(
+        ledger: Ledger, metrics: ServiceMetrics = ServiceMetrics(), credentialLifetime: Duration = .seconds(2)
+    )
         -> (router: Router<LedgerRequestContext>, operations: [RouteSignature])
     {
         let router = Router(context: LedgerRequestContext.self)
@@ -29,7 +35,7 @@ public enum HTTPService {
         let index = RouteIndex()
         router.add(middleware: ProblemMiddleware(routes: index))
         let routes = RouteTable(router: router)
-        let services = APIServices(ledger: ledger)
+        let services = APIServices(ledger: ledger, credentialLifetime: credentialLifetime)
         HealthRoutes(pool: ledger.pool, metrics: metrics).register(on: routes)
         DirectoryRoutes(services: services).register(on: routes)
         SpendRoutes(services: services).register(on: routes)
@@ -44,7 +50,7 @@ public enum HTTPService {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(ledger: ledger).router,
+            router: router(ledger: ledger, credentialLifetime: configuration.credentialLifetime).router,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "alliance-ledger"),

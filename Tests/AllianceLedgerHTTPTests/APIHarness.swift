@@ -37,6 +37,7 @@ struct APIHarness: Sendable {
             #expect(
                 headers["content-type"] == "application/problem+json", "\(headers)",
                 sourceLocation: sourceLocation)
+            #expect(!body.contains("\\/"), "slashes are not escaped: \(body)", sourceLocation: sourceLocation)
             let problem = try json()
             #expect(problem["type"] as? String == type, "\(body)", sourceLocation: sourceLocation)
             #expect(problem["status"] as? Int == status, sourceLocation: sourceLocation)

@@ -45,6 +45,10 @@ public enum HTTPProbe {
             }
         }
         guard connected == 0 else { throw Failure.cannotConnect("connect: \(errno)") }
+        // A test must fail, not hang, when the server never answers.
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var lines = ["\(method) \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Connection: close"]
         for (name, value) in headers { lines.append("\(name): \(value)") }
         if let body { lines.append("Content-Length: \(body.utf8.count)") }

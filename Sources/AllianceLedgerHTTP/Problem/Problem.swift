@@ -45,7 +45,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// The document's bytes, keys sorted so that the same problem reads the same every time.
     public func document() throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let base = try encoder.encode(
             Document(type: type, title: title, status: status.code, detail: detail, field: field))
         guard !members.isEmpty else { return base }
@@ -53,7 +53,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         for (name, value) in members {
             object[name] = try JSONSerialization.jsonObject(with: value, options: [.fragmentsAllowed])
         }
-        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return try JSONSerialization.data(
+            withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

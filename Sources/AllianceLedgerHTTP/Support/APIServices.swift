@@ -13,8 +13,9 @@ struct APIServices: Sendable {
     let budgets: Budgets
     let spendBook: SpendBook
     let idempotency: IdempotencyStore
+    let credentials: CredentialCache
 
-    init(ledger: Ledger) {
+    init(ledger: Ledger, credentialLifetime: Duration) {
         pool = ledger.pool
         self.ledger = ledger
         directory = AllianceDirectory(pool: ledger.pool)
@@ -22,11 +23,16 @@ struct APIServices: Sendable {
         budgets = Budgets(pool: ledger.pool)
         spendBook = SpendBook(ledger: ledger)
         idempotency = IdempotencyStore(pool: ledger.pool)
+        credentials = CredentialCache(lifetime: credentialLifetime)
     }
 
     /// The caller the bearer token names; 401 without one.
     func caller(_ request: Request) async throws -> Caller {
-        try await tokens.authenticate(try bearerToken(request))
+        let token = try bearerToken(request)
+        if let caller = credentials.caller(token: token) { return caller }
+        let caller = try await tokens.authenticate(token)
+        credentials.remember(caller, token: token)
+        return caller
     }
 
     private func bearerToken(_ request: Request) throws -> String {
@@ -47,8 +53,15 @@ struct APIServices: Sendable {
         -> (caller: Caller, alliance: Alliance)
     {
         let slug = try context.parameters.require("alliance")
-        let found = try await tokens.authenticate(try bearerToken(request), alliance: slug)
+        let token = try bearerToken(request)
+        if let caller = credentials.caller(token: token), let alliance = credentials.alliance(slug: slug) {
+            try caller.require(roles, in: alliance.id)
+            return (caller, alliance)
+        }
+        let found = try await tokens.authenticate(token, alliance: slug)
+        credentials.remember(found.caller, token: token)
         guard let alliance = found.alliance else { throw LedgerError.allianceNotFound(slug) }
+        credentials.remember(alliance)
         try found.caller.require(roles, in: alliance.id)
         return (found.caller, alliance)
     }
@@ -106,7 +119,7 @@ enum JSONAnswer {
 
     static func data(_ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(value))
     }
 
