@@ -93,6 +93,29 @@ import Testing
         }
     }
 
+    @Test func aRetriedImportWithTheSameKeyAnswersTheFirstReport() async throws {
+        try await SetUp.with { setUp in
+            let finance = try setUp.token("finance-slam")
+            let file =
+                Self.header + "2025-05-14,slam,STAFF,12.00,x,y,K-1\n2025-05-15,slam,STAFF,13.00,x,y,K-2\n"
+            let key = ["Content-Type": "text/csv", "Idempotency-Key": "import-may"]
+            let first = try await setUp.api.request(
+                "POST", Self.path, json: file, token: finance, headers: key)
+            #expect(first.status == 200, "\(first.body)")
+            #expect(first.headers["idempotent-replayed"] == nil)
+            let again = try await setUp.api.request(
+                "POST", Self.path, json: file, token: finance, headers: key)
+            #expect(again.status == 200)
+            #expect(again.headers["idempotent-replayed"] == "true")
+            #expect(again.body == first.body)
+            #expect(try again.json()["recorded"] as? Int == 2)
+            let other = Self.header + "2025-05-16,slam,STAFF,14.00,x,y,K-3\n"
+            try await setUp.api.request("POST", Self.path, json: other, token: finance, headers: key)
+                .expectProblem(422, "/problems/idempotency-key-reused")
+            #expect(try await setUp.api.get("\(SetUp.base)/spend", token: finance).items().count == 2)
+        }
+    }
+
     @Test func anUploadPastTheLimitIsRefused() async throws {
         let (body, source) = RequestBody.makeStream()
         let feeding = Task {

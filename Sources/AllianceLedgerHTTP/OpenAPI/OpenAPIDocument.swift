@@ -1172,7 +1172,8 @@ public enum OpenAPIDocument {
                       "enum": ["all-or-nothing", "skip-invalid"],
                       "default": "all-or-nothing"
                     }
-                  }
+                  },
+                  {"$ref": "#/components/parameters/IdempotencyKey"}
                 ],
                 "requestBody": {
                   "required": true,
@@ -1186,6 +1187,7 @@ public enum OpenAPIDocument {
                 "responses": {
                   "200": {
                     "description": "The import was recorded (`committed` is true); invalid rows skipped under `skip-invalid` are listed in `errors`.",
+                    "headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}},
                     "content": {
                       "application/json": {"schema": {"$ref": "#/components/schemas/ImportReport"}}
                     }
@@ -1218,10 +1220,23 @@ public enum OpenAPIDocument {
                       }
                     }
                   },
+                  "409": {
+                    "description": "A conflict (`request-in-progress`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/request-in-progress"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
                   "413": {"$ref": "#/components/responses/BodyTooLarge"},
                   "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
                   "422": {
-                    "description": "The request cannot be processed (`import-rejected`, `invalid-field` with field `body` for a file without the expected header, `amount-overflow`, `floor-crossed`)",
+                    "description": "The request cannot be processed (`import-rejected`, `invalid-field` with field `body` for a file without the expected header, `idempotency-key-reused`, `amount-overflow`, `floor-crossed`)",
                     "content": {
                       "application/problem+json": {
                         "schema": {
@@ -1238,6 +1253,7 @@ public enum OpenAPIDocument {
                                   "enum": [
                                     "/problems/import-rejected",
                                     "/problems/invalid-field",
+                                    "/problems/idempotency-key-reused",
                                     "/problems/amount-overflow",
                                     "/problems/floor-crossed"
                                   ]

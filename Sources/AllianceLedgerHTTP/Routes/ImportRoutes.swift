@@ -23,24 +23,74 @@ struct ImportRoutes {
             guard let mediaType, MediaType(from: mediaType)?.isType(.textCsv) == true else {
                 throw Problem.unsupportedMediaType(expected: "text/csv", found: mediaType)
             }
-            let report: SpendImportReport
+            guard let key = try IdempotencyKey(request, caller: caller) else {
+                return try JSONAnswer.encode(
+                    try await Self.run(
+                        importer, request, alliance: alliance, caller: caller, mode: mode, fingerprint: nil))
+            }
+            // The fingerprint covers the body, which is known only once read: claim first, and
+            // compare a retry's body with the first one's as it streams past.
+            let fingerprint = RequestFingerprint(request)
+            switch try await services.idempotency.claim(key, fingerprint: nil) {
+            case .inProgress:
+                throw Problem.requestInProgress
+            case .completed(let earlier, let status, let answer):
+                for try await _ in LimitedBody(
+                    body: request.body, limit: Self.bodyLimit, fingerprint: fingerprint)
+                {}
+                guard fingerprint.finalize() == earlier, let answer else {
+                    throw Problem.idempotencyKeyReused(
+                        "Idempotency-Key \"\(key.key)\" was used for a different import; use a new key for a new file"
+                    )
+                }
+                return JSONAnswer.bytes(answer, status: HTTPResponse.Status(code: status), replayed: true)
+            case .claimed:
+                break
+            case .replay, .reused:
+                // Only a claim with a fingerprint is answered so.
+                throw Problem.internalError
+            }
+            let answer: [UInt8]
             do {
-                report = try await importer.importSpend(
-                    from: LimitedBody(body: request.body, limit: Self.bodyLimit), into: alliance, by: caller,
-                    mode: mode)
-            } catch let error as SpendCSVError {
-                throw Problem.invalidField("body", "the file cannot be imported: \(error)")
+                answer = try JSONAnswer.data(
+                    try await Self.run(
+                        importer, request, alliance: alliance, caller: caller, mode: mode,
+                        fingerprint: fingerprint))
+            } catch {
+                try? await services.idempotency.release(key)
+                throw error
             }
-            guard report.committed else {
-                throw Problem(
-                    status: .unprocessableContent, type: "/problems/import-rejected",
-                    title: "The import has invalid rows and recorded nothing",
-                    detail:
-                        "\(report.invalid) of \(report.rows) rows are invalid; correct them and import again, or import with mode=skip-invalid",
-                    members: ["report": Data(try JSONAnswer.data(report))])
-            }
-            return try JSONAnswer.encode(report)
+            try await services.idempotency.complete(
+                key, status: 200, body: answer, fingerprint: fingerprint.finalize())
+            return JSONAnswer.bytes(answer, status: .ok, replayed: false)
         }
+    }
+
+    /// Imports the body; a report that did not commit (all-or-nothing with bad rows) is the
+    /// problem `import-rejected`, carrying the report.
+    private static func run(
+        _ importer: SpendImporter, _ request: Request, alliance: Alliance, caller: Caller,
+        mode: SpendImportMode,
+        fingerprint: RequestFingerprint?
+    ) async throws -> SpendImportReport {
+        let report: SpendImportReport
+        do {
+            report = try await importer.importSpend(
+                from: LimitedBody(body: request.body, limit: bodyLimit, fingerprint: fingerprint),
+                into: alliance,
+                by: caller, mode: mode)
+        } catch let error as SpendCSVError {
+            throw Problem.invalidField("body", "the file cannot be imported: \(error)")
+        }
+        guard report.committed else {
+            throw Problem(
+                status: .unprocessableContent, type: "/problems/import-rejected",
+                title: "The import has invalid rows and recorded nothing",
+                detail:
+                    "\(report.invalid) of \(report.rows) rows are invalid; correct them and import again, or import with mode=skip-invalid",
+                members: ["report": Data(try JSONAnswer.data(report))])
+        }
+        return report
     }
 
     private static func mode(_ query: Query) throws -> SpendImportMode {
@@ -61,21 +111,26 @@ struct LimitedBody: AsyncSequence, Sendable {
 
     let body: RequestBody
     let limit: Int
+    /// Fed every byte that passes, when the request is idempotent.
+    var fingerprint: RequestFingerprint? = nil
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var chunks: RequestBody.AsyncIterator
         let limit: Int
+        let fingerprint: RequestFingerprint?
         var seen = 0
 
         mutating func next() async throws -> [UInt8]? {
             guard let chunk = try await chunks.next() else { return nil }
             seen += chunk.readableBytes
             guard seen <= limit else { throw Problem.bodyTooLarge(limit: limit) }
-            return Array(chunk.readableBytesView)
+            let bytes = Array(chunk.readableBytesView)
+            fingerprint?.update(bytes)
+            return bytes
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(chunks: body.makeAsyncIterator(), limit: limit)
+        AsyncIterator(chunks: body.makeAsyncIterator(), limit: limit, fingerprint: fingerprint)
     }
 }

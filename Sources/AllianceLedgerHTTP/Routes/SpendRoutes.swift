@@ -60,7 +60,11 @@ struct SpendRoutes {
 
     private static func spendID(_ context: LedgerRequestContext) throws -> Int64 {
         let text = try context.parameters.require("id")
-        guard let id = Int64(text), id > 0 else { throw LedgerError.spendNotFound(0) }
+        guard let id = Int64(text), id > 0 else {
+            throw Problem.notFound(
+                "spend-not-found", "There is no such spend",
+                "\"\(text)\" is not a spend id: ids are whole numbers from 1")
+        }
         return id
     }
 }

@@ -90,6 +90,9 @@ struct APIServices: Sendable {
             )
         case .replay(let status, let body?):
             return JSONAnswer.bytes(body, status: HTTPResponse.Status(code: status), replayed: true)
+        case .completed:
+            // Only a claim without a fingerprint (a streamed body) is answered so.
+            throw Problem.internalError
         case .replay(_, nil):
             throw Problem.conflict(
                 "token-shown-once", "The token was shown once and is not kept",

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Postgres
+import Synchronization
 
 extension HTTPField.Name {
     static let idempotencyKey = known("Idempotency-Key")
@@ -61,15 +62,22 @@ struct IdempotencyStore: Sendable {
         case replay(status: Int, body: [UInt8]?)
         case inProgress
         case reused
+        /// For a request whose fingerprint is known only once its streamed body is read: the
+        /// earlier request's fingerprint and answer, for the caller to compare.
+        case completed(fingerprint: [UInt8], status: Int, body: [UInt8]?)
     }
 
-    func claim(_ key: IdempotencyKey, fingerprint: [UInt8]) async throws -> Claim {
+    /// Stands in for the fingerprint of a streamed request until its body has been read.
+    private static let pendingFingerprint = [UInt8](repeating: 0, count: 32)
+
+    /// Claims `key` for this request; `fingerprint` nil for a streamed body (see `.completed`).
+    func claim(_ key: IdempotencyKey, fingerprint: [UInt8]?) async throws -> Claim {
         try await pool.withConnection { connection in
             for _ in 0..<3 {
                 let claimed = try await connection.query(
                     """
                     INSERT INTO http_idempotency_keys AS k (principal, key, request_hash)
-                    VALUES (\(key.principal), \(key.key), \(Data(fingerprint)))
+                    VALUES (\(key.principal), \(key.key), \(Data(fingerprint ?? IdempotencyStore.pendingFingerprint)))
                     ON CONFLICT (principal, key) DO UPDATE
                         SET request_hash = excluded.request_hash, claimed_at = now()
                         WHERE k.completed_at IS NULL
@@ -85,22 +93,32 @@ struct IdempotencyStore: Sendable {
                 // Released between the two statements: claim again.
                 guard let row = rows.first else { continue }
                 let hash: Data = try row.decode("request_hash")
-                guard Array(hash) == fingerprint else { return .reused }
-                guard let status: Int32 = try row.decode("status") else { return .inProgress }
+                let status: Int32? = try row.decode("status")
                 let body: Data? = try row.decode("response_body")
+                guard let fingerprint else {
+                    guard let status else { return .inProgress }
+                    return .completed(
+                        fingerprint: Array(hash), status: Int(status), body: body.map(Array.init))
+                }
+                guard Array(hash) == fingerprint else { return .reused }
+                guard let status else { return .inProgress }
                 return .replay(status: Int(status), body: body.map(Array.init))
             }
             return .inProgress
         }
     }
 
-    /// Keeps the answer; `body` nil for an answer that must never be stored (a new token).
-    func complete(_ key: IdempotencyKey, status: Int, body: [UInt8]?) async throws {
+    /// Keeps the answer; `body` nil for an answer that must never be stored (a new token);
+    /// `fingerprint` the streamed request's, now that its body has been read.
+    func complete(_ key: IdempotencyKey, status: Int, body: [UInt8]?, fingerprint: [UInt8]? = nil)
+        async throws
+    {
         try await pool.withConnection { connection in
             try await connection.execute(
                 """
                 UPDATE http_idempotency_keys
-                SET completed_at = now(), status = \(Int32(status)), response_body = \(body.map { Data($0) })
+                SET completed_at = now(), status = \(Int32(status)), response_body = \(body.map { Data($0) }),
+                    request_hash = coalesce(\(fingerprint.map { Data($0) }), request_hash)
                 WHERE principal = \(key.principal) AND key = \(key.key) AND completed_at IS NULL
                 """)
         }
@@ -119,9 +137,29 @@ struct IdempotencyStore: Sendable {
 
     /// What makes two requests "the same": method, path with query, and body.
     static func fingerprint(of request: Request, body: [UInt8]) -> [UInt8] {
+        let fingerprint = RequestFingerprint(request)
+        fingerprint.update(body)
+        return fingerprint.finalize()
+    }
+}
+
+/// The fingerprint of a request whose body streams: SHA-256 of the method, the path with its
+/// query, and the body bytes as they pass — the same value `IdempotencyStore.fingerprint`
+/// gives for a body read whole.
+final class RequestFingerprint: Sendable {
+    private let hash: Mutex<SHA256>
+
+    init(_ request: Request) {
         var hash = SHA256()
         hash.update(data: Data("\(request.method) \(request.uri.description)\n".utf8))
-        hash.update(data: body)
-        return Array(hash.finalize())
+        self.hash = Mutex(hash)
+    }
+
+    func update(_ bytes: [UInt8]) {
+        hash.withLock { $0.update(data: bytes) }
+    }
+
+    func finalize() -> [UInt8] {
+        hash.withLock { Array($0.finalize()) }
     }
 }
