@@ -57,6 +57,10 @@ import Testing
                 .expectProblem(400, "/problems/invalid-query", field: "period")
             try await api.get("\(SetUp.base)/spend?partner=nobody", token: board)
                 .expectProblem(404, "/problems/partner-not-found")
+            // Query values are percent-decoded once: %2525 is the text "%25", not "%".
+            let encoded = try await api.get("\(SetUp.base)/spend?partner=%2525", token: board)
+            try encoded.expectProblem(404, "/problems/partner-not-found")
+            #expect(try encoded.json()["detail"] as? String == "partner %25 does not exist in this alliance")
             try await api.get("\(SetUp.base)/spend?line=TRAVEL", token: board)
                 .expectProblem(404, "/problems/budget-line-not-found")
 

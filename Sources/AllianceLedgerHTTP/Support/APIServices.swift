@@ -152,7 +152,7 @@ struct Query {
             guard parameters[name] == nil else {
                 throw Problem.invalidQuery(name, "\(name) is given more than once")
             }
-            parameters[name] = String(value).removingPercentEncoding ?? String(value)
+            parameters[name] = String(value)
         }
         self.parameters = parameters
     }
