@@ -51,27 +51,36 @@ struct APIHarness: Sendable {
     static func with(_ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await TestDatabase.with { database in
             let pool = database.makeServicePool()
-            let operatorToken = try await TokenStore(pool: pool).issueOperatorToken()
-            let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-            let application = HTTPService.application(
-                ledger: Ledger(pool: pool),
-                configuration: HTTPServiceConfiguration(
-                    host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1"),
-                logger: TestCluster.logger,
-                onServerRunning: { port in portContinuation.yield(port) })
             do {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await application.run() }
-                    var ports = portStream.makeAsyncIterator()
-                    let port = try #require(await ports.next())
+                let operatorToken = try await TokenStore(pool: pool).issueOperatorToken()
+                try await serving(pool) { port in
                     try await body(APIHarness(database: database, port: port, operatorToken: operatorToken))
-                    group.cancelAll()
                 }
             } catch {
                 await pool.close()
                 throw error
             }
             await pool.close()
+        }
+    }
+
+    /// Runs the service over `pool` on a free port while `body` talks to it, then stops it.
+    static func serving(_ pool: PostgresPool, _ body: @escaping @Sendable (Int) async throws -> Void)
+        async throws
+    {
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let application = HTTPService.application(
+            ledger: Ledger(pool: pool),
+            configuration: HTTPServiceConfiguration(
+                host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1"),
+            logger: TestCluster.logger,
+            onServerRunning: { port in portContinuation.yield(port) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await application.run() }
+            var ports = portStream.makeAsyncIterator()
+            let port = try #require(await ports.next())
+            try await body(port)
+            group.cancelAll()
         }
     }
 

@@ -24,22 +24,11 @@ import Testing
 
     @Test func readinessFailsAsAProblemDocumentWithoutADatabase() async throws {
         let pool = try TestCluster.unreachablePool(maximumConnections: 1)
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let application = HTTPService.application(
-            ledger: Ledger(pool: pool),
-            configuration: HTTPServiceConfiguration(
-                host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1"),
-            logger: TestCluster.logger,
-            onServerRunning: { port in portContinuation.yield(port) })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.run() }
-            var ports = portStream.makeAsyncIterator()
-            let port = try #require(await ports.next())
+        try await APIHarness.serving(pool) { port in
             #expect(try await HTTPProbe.request(port: port, path: "/healthz").status == 200)
             let ready = try await HTTPProbe.request(port: port, path: "/readyz")
             let answer = APIHarness.Answer(status: ready.status, headers: ready.headers, body: ready.body)
             try answer.expectProblem(503, "/problems/database-unavailable")
-            group.cancelAll()
         }
         await pool.close()
     }
