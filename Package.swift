@@ -95,11 +95,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // What the benchmarks share: their private cluster, pgbench's raw ceiling, measurements.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [
+                "AllianceLedger", "EmbeddedPostgres", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/BenchmarkSupport",
+            swiftSettings: strictSettings
+        ),
         // Benchmarks/README.md: the ledger-write benchmark, next to pgbench in the same run.
         .executableTarget(
             name: "ledger-benchmark",
             dependencies: [
-                "AllianceLedger", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/LedgerWriteBenchmark",
@@ -109,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "import-benchmark",
             dependencies: [
-                "AllianceLedger", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/ImportBenchmark",
@@ -120,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "http-benchmark",
             dependencies: [
-                "AllianceLedger", "AllianceLedgerHTTP", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "AllianceLedgerHTTP", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

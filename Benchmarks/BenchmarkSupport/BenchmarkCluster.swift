@@ -1,24 +1,27 @@
-import AllianceLedger
-import EmbeddedPostgres
+public import AllianceLedger
+public import EmbeddedPostgres
 import Foundation
-import Logging
-import Postgres
+public import Logging
+public import Postgres
 
-/// The private durable cluster every part of the run works on, and the owner's pool that
-/// migrates it and reads it back.
-struct BenchmarkCluster: Sendable {
-    let cluster: EmbeddedPostgres
-    let directory: String
-    let connectionString: ConnectionString
-    let ownerPool: PostgresPool
-    let logger: Logger
+/// The private durable cluster every part of a benchmark run works on, and the owner's pool
+/// that migrates it and reads it back.
+public struct BenchmarkCluster: Sendable {
+    public let cluster: EmbeddedPostgres
+    public let directory: String
+    public let connectionString: ConnectionString
+    public let ownerPool: PostgresPool
+    public let logger: Logger
 
-    /// Started the way the ledger benchmark starts its own: fsync and synchronous_commit on,
-    /// as the embedded default runs.
-    static func start(logger: Logger) async throws -> BenchmarkCluster {
-        let directory = NSTemporaryDirectory() + "alliance-ledger-http-benchmark-\(getpid())"
+    /// Started with fsync and synchronous_commit on, as the embedded default runs, in
+    /// `/tmp/alliance-ledger-<name>-<pid>`, migrated.
+    public static func start(named name: String, maximumConnections: Int = 200, logger: Logger) async throws
+        -> BenchmarkCluster
+    {
+        let directory = NSTemporaryDirectory() + "alliance-ledger-\(name)-\(getpid())"
         let cluster = EmbeddedPostgres(
-            dataDirectory: directory, databaseName: "bench", durable: true, maximumConnections: 200,
+            dataDirectory: directory, databaseName: "bench", durable: true,
+            maximumConnections: maximumConnections,
             logger: logger)
         let started = try await cluster.start()
         let connectionString = try ConnectionString(started.connectionString)
@@ -33,17 +36,16 @@ struct BenchmarkCluster: Sendable {
             logger: logger)
     }
 
-    /// A pool on the restricted service role, as the service runs in production, of the
-    /// ledger benchmark's size.
-    func makeServicePool() -> PostgresPool {
+    /// A pool on the restricted service role, as the service runs in production.
+    public func makeServicePool(maximumConnections: Int = 16) -> PostgresPool {
         PostgresPool(
             PostgresPoolConfiguration(
                 connection: PostgresConnectionConfiguration(
                     connectionString: connectionString, role: Ledger.serviceRole, logger: logger),
-                maximumConnections: 16))
+                maximumConnections: maximumConnections))
     }
 
-    func serverVersion() async throws -> String {
+    public func serverVersion() async throws -> String {
         try await ownerPool.withConnection { connection in
             try await connection.query("SHOW server_version").single().decode(
                 "server_version", as: String.self)
@@ -51,7 +53,7 @@ struct BenchmarkCluster: Sendable {
     }
 
     /// Spend entries of `alliance`, counted by the owner, outside the service's view.
-    func spendEntries(in alliance: AllianceID) async throws -> Int {
+    public func spendEntries(in alliance: AllianceID) async throws -> Int {
         let count = try await ownerPool.withConnection { connection in
             try await connection.query(
                 """
@@ -63,9 +65,32 @@ struct BenchmarkCluster: Sendable {
         return Int(count)
     }
 
-    func stop() async {
+    public func stop() async {
         await ownerPool.close()
+        stopImmediately()
+    }
+
+    /// Stops the server and removes its files without waiting on the pool: for leaving a
+    /// benchmark that failed.
+    public func stopImmediately() {
         cluster.stopImmediately()
         try? FileManager.default.removeItem(atPath: directory)
     }
+}
+
+/// Why a benchmark run stopped: a tool failed or a check did not hold.
+public struct BenchmarkFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The load average of the last 1, 5 and 15 minutes: how busy the shared machine was.
+public func loadAverage() -> String {
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?")
+        .split(separator: " ").prefix(3).joined(separator: " ")
+}
+
+/// A number with `decimals` places, for the result tables.
+public func format(_ value: Double, _ decimals: Int = 0) -> String {
+    String(format: "%.\(decimals)f", value)
 }

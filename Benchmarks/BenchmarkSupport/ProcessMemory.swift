@@ -4,18 +4,18 @@ import Foundation
     import Glibc
 #endif
 
-/// This process's resident memory, from /proc/self/status: the benchmark process hosts the
-/// HTTP server while wrk and PostgreSQL run in processes of their own, so during an HTTP run
-/// its figures are the server's.
-enum ProcessMemory {
-    struct Snapshot: Sendable {
+/// This process's resident memory, from /proc/self/status. PostgreSQL and load generators run
+/// in processes of their own, so the figures are the benchmark process's: the importer's, or
+/// the HTTP server's while wrk drives it.
+public enum ProcessMemory {
+    public struct Snapshot: Sendable {
         /// Resident now, MB.
-        let residentMB: Double
+        public let residentMB: Double
         /// Peak resident since start or the last `resetPeak`, MB.
-        let peakMB: Double
+        public let peakMB: Double
     }
 
-    static func snapshot() -> Snapshot {
+    public static func snapshot() -> Snapshot {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else {
             return Snapshot(residentMB: .nan, peakMB: .nan)
         }
@@ -33,7 +33,7 @@ enum ProcessMemory {
     /// from what is resident now (writing 5 to clear_refs resets VmHWM, Linux 4.0 and later),
     /// so that an HTTP run's peak is not an earlier run's. Answers whether the reset worked.
     @discardableResult
-    static func resetPeak() -> Bool {
+    public static func resetPeak() -> Bool {
         trimHeap()
         guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
         defer { try? handle.close() }

@@ -5,12 +5,9 @@ import Postgres
 // pgbench running the ledger benchmark's raw-SQL transaction (one entry, two postings, two
 // balance updates, commit; plain tables, no chain, no triggers): the ceiling of what this
 // PostgreSQL does for this shape of work on this machine at this moment.
-//
-// The script and its runner repeat Benchmarks/LedgerWriteBenchmark/main.swift, whose top-level
-// code another target cannot import; keep the two alike (see Benchmarks/README.md).
 
-enum RawCeiling {
-    static let accountsPerAlliance = 20
+public enum RawCeiling {
+    public static let accountsPerAlliance = 20
 
     static let script = """
         \\set a random(1, \(accountsPerAlliance))
@@ -31,9 +28,9 @@ enum RawCeiling {
 
         """
 
-    /// One alliance, as the HTTP and library runs record into one.
-    static func run(clients: Int, seconds: Int, alliances: Int = 1, on bench: BenchmarkCluster)
-        async throws -> Measurement
+    /// `clients` pgbench clients, each writing to alliance `client_id % alliances`.
+    public static func run(clients: Int, seconds: Int, alliances: Int = 1, on bench: BenchmarkCluster)
+        async throws -> Throughput
     {
         try await prepare(alliances: alliances, on: bench.ownerPool)
         let work = bench.directory + "-pgbench"
@@ -67,7 +64,7 @@ enum RawCeiling {
         let tps =
             text.split(separator: "\n").first { $0.hasPrefix("tps") }
             .flatMap { Double($0.split(separator: " ")[2]) } ?? 0
-        return Measurement(
+        return Throughput(
             operations: Int(tps * Double(seconds)), seconds: Double(seconds), latencies: latencies.sorted())
     }
 

@@ -1,14 +1,20 @@
 /// How many operations finished in the measured window, and how long each took.
-struct Measurement: Sendable {
-    let operations: Int
-    let seconds: Double
+public struct Throughput: Sendable {
+    public let operations: Int
+    public let seconds: Double
     /// Sorted latencies in microseconds.
-    let latencies: [Double]
+    public let latencies: [Double]
 
-    var perSecond: Double { Double(operations) / seconds }
+    public init(operations: Int, seconds: Double, latencies: [Double]) {
+        self.operations = operations
+        self.seconds = seconds
+        self.latencies = latencies
+    }
+
+    public var perSecond: Double { Double(operations) / seconds }
 
     /// Milliseconds.
-    func percentile(_ fraction: Double) -> Double {
+    public func percentile(_ fraction: Double) -> Double {
         guard !latencies.isEmpty else { return .nan }
         let index = min(latencies.count - 1, Int((Double(latencies.count) * fraction).rounded(.up)) - 1)
         return latencies[max(0, index)] / 1000
@@ -16,7 +22,7 @@ struct Measurement: Sendable {
 }
 
 extension Duration {
-    var microseconds: Double {
+    public var microseconds: Double {
         Double(components.seconds) * 1e6 + Double(components.attoseconds) / 1e12
     }
 }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// Another program run in its own process (wrk, curl), so that what it costs is never counted

@@ -1,5 +1,6 @@
 import AllianceLedger
 import AllianceLedgerHTTP
+import BenchmarkSupport
 import Foundation
 import Hummingbird
 import Postgres
@@ -163,9 +164,4 @@ enum HTTPRun {
         }
         return (answers, leased)
     }
-}
-
-struct BenchmarkFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,4 +1,5 @@
 import AllianceLedger
+import BenchmarkSupport
 import Postgres
 
 /// `SpendBook.record` from `clients` concurrent tasks: what the HTTP service would reach if
@@ -11,7 +12,7 @@ import Postgres
 /// database round trips cost and what HTTP, JSON and the server's hops cost.
 enum LibraryRun {
     struct Result: Sendable {
-        let measurement: Measurement
+        let measurement: Throughput
         /// Every call that returned, warm-up and overrun included, for the entry count check.
         let calls: Int
         let intact: Bool
@@ -79,7 +80,7 @@ enum LibraryRun {
         let (intact, entries) = try await setUp.check(ledger: ledger, on: bench)
         await pool.close()
         return Result(
-            measurement: Measurement(
+            measurement: Throughput(
                 operations: perTask.latencies.count, seconds: Double(seconds),
                 latencies: perTask.latencies.sorted()),
             calls: perTask.calls, intact: intact, spendEntries: entries)

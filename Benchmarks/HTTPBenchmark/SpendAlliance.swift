@@ -1,4 +1,5 @@
 import AllianceLedger
+import BenchmarkSupport
 import Postgres
 
 /// An alliance shaped like the tests' walkthrough: five partners, two budget lines, and a

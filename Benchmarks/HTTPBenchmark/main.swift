@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import Logging
 
@@ -35,15 +36,6 @@ struct Options {
     }
 }
 
-func format(_ value: Double, _ decimals: Int = 0) -> String {
-    String(format: "%.\(decimals)f", value)
-}
-
-func loadAverage() -> String {
-    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?")
-        .split(separator: " ").prefix(3).joined(separator: " ")
-}
-
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let logger: Logger = {
     var logger = Logger(label: "http-benchmark")
@@ -57,7 +49,7 @@ guard let wrk = ExternalProgram.locate("wrk"), let curl = ExternalProgram.locate
 }
 let tools = HTTPRun.Tools(wrk: wrk, curl: curl, wrkThreads: options.wrkThreads)
 
-let bench = try await BenchmarkCluster.start(logger: logger)
+let bench = try await BenchmarkCluster.start(named: "http-benchmark", logger: logger)
 let serverVersion = try await bench.serverVersion()
 print(
     "HTTP spend-recording benchmark: \(options.seconds) s per run after \(options.warmupSeconds) s warm-up (library, HTTP); one alliance, five partners; look-ups: the caller and alliance read per call, as the service does"

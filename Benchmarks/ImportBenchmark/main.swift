@@ -1,4 +1,5 @@
 import AllianceLedger
+import BenchmarkSupport
 import EmbeddedPostgres
 import Foundation
 import Logging
@@ -37,50 +38,20 @@ let logger: Logger = {
     return logger
 }()
 
-/// A line of /proc/self/status in kilobytes, e.g. VmHWM (peak resident set) or VmRSS.
-func processStatus(_ field: String) -> Int {
-    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
-    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-}
-
-func loadAverage() -> String {
-    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
-    return text.split(separator: " ").prefix(3).joined(separator: " ")
-}
-
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-func format(_ value: Double, _ decimals: Int = 0) -> String {
-    String(format: "%.\(decimals)f", value)
-}
-
-let directory = NSTemporaryDirectory() + "alliance-ledger-import-benchmark-\(getpid())"
-let cluster = EmbeddedPostgres(
-    dataDirectory: directory, databaseName: "bench", durable: true, maximumConnections: 20, logger: logger)
-let started = try await cluster.start()
-let csvPath = directory + "-spend.csv"
+let bench = try await BenchmarkCluster.start(
+    named: "import-benchmark", maximumConnections: 20, logger: logger)
+let csvPath = bench.directory + "-spend.csv"
 defer {
-    cluster.stopImmediately()
-    try? FileManager.default.removeItem(atPath: directory)
+    bench.stopImmediately()
     try? FileManager.default.removeItem(atPath: csvPath)
 }
-let connectionString = try ConnectionString(started.connectionString)
-let ownerPool = PostgresPool(
-    PostgresPoolConfiguration(
-        connection: PostgresConnectionConfiguration(connectionString: connectionString, logger: logger),
-        maximumConnections: 2))
-try await SchemaMigrator.allianceLedger().migrate(ownerPool)
-let serverVersion = try await ownerPool.withConnection { connection in
-    try await connection.query("SHOW server_version").single().decode("server_version", as: String.self)
-}
-let servicePool = PostgresPool(
-    PostgresPoolConfiguration(
-        connection: PostgresConnectionConfiguration(
-            connectionString: connectionString, role: Ledger.serviceRole, logger: logger),
-        maximumConnections: 4))
+let ownerPool = bench.ownerPool
+let serverVersion = try await bench.serverVersion()
+let servicePool = bench.makeServicePool(maximumConnections: 4)
 
 // MARK: The alliance and the file
 
@@ -129,7 +100,7 @@ func writeFile(rows: Int) throws -> Int64 {
 }
 
 let fileBytes = try writeFile(rows: options.rows)
-let residentBefore = processStatus("VmRSS")
+let residentBefore = ProcessMemory.snapshot().residentMB
 
 print("Spend import benchmark: \(options.rows) rows, \(format(Double(fileBytes) / 1e6, 1)) MB of CSV")
 print(
@@ -202,7 +173,7 @@ precondition(
     imported.report.recorded == options.rows && imported.report.invalid == 0,
     "the import did not record every row: \(imported.report)")
 let importRate = Double(options.rows) / seconds(imported.total)
-let peakAfterImport = processStatus("VmHWM")
+let peakAfterImport = ProcessMemory.snapshot().peakMB
 let again = try await runImport()
 precondition(again.report.duplicates == options.rows, "importing again was not all duplicates")
 
@@ -223,7 +194,7 @@ print(
 )
 print("")
 print(
-    "peak RSS of this process: \(processStatus("VmHWM") / 1024) MB (after the first import \(peakAfterImport / 1024) MB; \(residentBefore / 1024) MB before it)"
+    "peak RSS of this process: \(Int(ProcessMemory.snapshot().peakMB)) MB (after the first import \(Int(peakAfterImport)) MB; \(Int(residentBefore)) MB before it)"
 )
 if options.verify {
     let clock = ContinuousClock()

@@ -1,4 +1,5 @@
 import AllianceLedger
+import BenchmarkSupport
 import EmbeddedPostgres
 import Foundation
 import Logging
@@ -38,22 +39,7 @@ struct Options {
     }
 }
 
-struct Measurement {
-    let operations: Int
-    let seconds: Double
-    /// Sorted latencies in microseconds.
-    let latencies: [Double]
-
-    var perSecond: Double { Double(operations) / seconds }
-
-    func percentile(_ fraction: Double) -> Double {
-        guard !latencies.isEmpty else { return .nan }
-        let index = min(latencies.count - 1, Int((Double(latencies.count) * fraction).rounded(.up)) - 1)
-        return latencies[max(0, index)] / 1000
-    }
-}
-
-let accountsPerAlliance = 20
+let accountsPerAlliance = RawCeiling.accountsPerAlliance
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let logger: Logger = {
     var logger = Logger(label: "benchmark")
@@ -61,109 +47,14 @@ let logger: Logger = {
     return logger
 }()
 
-let directory = NSTemporaryDirectory() + "alliance-ledger-benchmark-\(getpid())"
-let cluster = EmbeddedPostgres(
-    dataDirectory: directory, databaseName: "bench", durable: true, maximumConnections: 200, logger: logger)
-let started = try await cluster.start()
-defer {
-    cluster.stopImmediately()
-    try? FileManager.default.removeItem(atPath: directory)
-}
-let connectionString = try ConnectionString(started.connectionString)
-let ownerPool = PostgresPool(
-    PostgresPoolConfiguration(
-        connection: PostgresConnectionConfiguration(connectionString: connectionString, logger: logger),
-        maximumConnections: 2))
-try await SchemaMigrator.allianceLedger().migrate(ownerPool)
-let serverVersion = try await ownerPool.withConnection { connection in
-    try await connection.query("SHOW server_version").single().decode("server_version", as: String.self)
-}
-
-// MARK: pgbench, the raw ceiling
-
-let pgbenchScript = """
-    \\set a random(1, \(accountsPerAlliance))
-    \\set b random(1, \(accountsPerAlliance - 1))
-    \\set b CASE WHEN :b >= :a THEN :b + 1 ELSE :b END
-    \\set alliance (:client_id % :alliances) + 1
-    \\set lo least(:a, :b)
-    \\set hi greatest(:a, :b)
-    \\set amount random(1, 50000)
-    \\set negative -:amount
-    \\set dlo CASE WHEN :lo = :a THEN :amount ELSE :negative END
-    BEGIN;
-    INSERT INTO bench_entries (alliance_id, description) VALUES (:alliance, 'transfer') RETURNING id \\gset
-    INSERT INTO bench_postings (entry_id, line, account_id, amount) VALUES (:id, 1, :alliance * 100 + :a, :amount), (:id, 2, :alliance * 100 + :b, :negative);
-    UPDATE bench_balances SET balance = balance + :dlo WHERE account_id = :alliance * 100 + :lo;
-    UPDATE bench_balances SET balance = balance - :dlo WHERE account_id = :alliance * 100 + :hi;
-    END;
-
-    """
-
-func preparePgbench(alliances: Int) async throws {
-    try await ownerPool.withConnection { connection in
-        try await connection.runScript(
-            trustedSQL: """
-                DROP TABLE IF EXISTS bench_entries, bench_postings, bench_balances;
-                CREATE TABLE bench_entries (id bigserial PRIMARY KEY, alliance_id int NOT NULL,
-                    description text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now());
-                CREATE TABLE bench_postings (entry_id bigint NOT NULL, line smallint NOT NULL,
-                    account_id int NOT NULL, amount bigint NOT NULL, PRIMARY KEY (entry_id, line));
-                CREATE TABLE bench_balances (account_id int PRIMARY KEY, balance bigint NOT NULL);
-                """)
-        try await connection.execute(
-            """
-            INSERT INTO bench_balances
-            SELECT alliance * 100 + account, 0
-            FROM generate_series(1, \(alliances)) AS alliance, generate_series(1, \(accountsPerAlliance)) AS account
-            """)
-        try await connection.execute("CHECKPOINT")
-    }
-}
-
-func runPgbench(writers: Int, alliances: Int, seconds: Int) async throws -> Measurement {
-    try await preparePgbench(alliances: alliances)
-    let work = directory + "-pgbench"
-    try? FileManager.default.removeItem(atPath: work)
-    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: work) }
-    try pgbenchScript.write(toFile: work + "/ledger.sql", atomically: true, encoding: .utf8)
-    if geteuid() == 0, let postgres = getpwnam("postgres") {
-        _ = chown(work, postgres.pointee.pw_uid, postgres.pointee.pw_gid)
-    }
-    let options = connectionString.options
-    let (status, text) = try await cluster.runProgram(
-        "pgbench",
-        [
-            "--no-vacuum", "-M", "prepared", "-c", String(writers), "-j", String(min(writers, 2)),
-            "-T", String(seconds), "-D", "alliances=\(alliances)", "-f", work + "/ledger.sql",
-            "-l", "--log-prefix", work + "/log", "-h", options["host"] ?? "", "-p", options["port"] ?? "5432",
-            "-U", options["user"] ?? "postgres", options["dbname"] ?? "bench",
-        ], in: work)
-    guard status == 0 else { fatalError("pgbench failed:\n\(text)") }
-    // Each log line: client_id transaction_no time_us script_no time_epoch time_us_fraction
-    var latencies: [Double] = []
-    for file in try FileManager.default.contentsOfDirectory(atPath: work) where file.hasPrefix("log") {
-        for line in try String(contentsOfFile: work + "/" + file, encoding: .utf8).split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            if fields.count >= 3, let micros = Double(fields[2]) { latencies.append(micros) }
-        }
-    }
-    let tps =
-        text.split(separator: "\n").first { $0.hasPrefix("tps") }
-        .flatMap { Double($0.split(separator: " ")[2]) } ?? 0
-    return Measurement(
-        operations: Int(tps * Double(seconds)), seconds: Double(seconds), latencies: latencies.sorted())
-}
+let bench = try await BenchmarkCluster.start(named: "benchmark", logger: logger)
+defer { bench.stopImmediately() }
+let serverVersion = try await bench.serverVersion()
 
 // MARK: The library
 
-func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> Measurement {
-    let pool = PostgresPool(
-        PostgresPoolConfiguration(
-            connection: PostgresConnectionConfiguration(
-                connectionString: connectionString, role: Ledger.serviceRole, logger: logger),
-            maximumConnections: 16))
+func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> Throughput {
+    let pool = bench.makeServicePool()
     let ledger = options.lanes.map { Ledger(pool: pool, writers: $0) } ?? Ledger(pool: pool)
     var ids: [AllianceID] = []
     for index in 1...alliances {
@@ -199,10 +90,7 @@ func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> Measur
                     let started = clock.now
                     _ = try await ledger.post(request, to: alliance)
                     if started >= warmupEnd, clock.now <= end {
-                        let elapsed = clock.now - started
-                        measured.append(
-                            Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds)
-                                / 1e12)
+                        measured.append((clock.now - started).microseconds)
                     }
                 }
                 return measured
@@ -215,15 +103,11 @@ func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> Measur
         precondition(report.isIntact, "the benchmark's journal does not verify: \(report)")
     }
     await pool.close()
-    return Measurement(
+    return Throughput(
         operations: latencies.count, seconds: Double(options.seconds), latencies: latencies.sorted())
 }
 
 // MARK: Report
-
-func format(_ value: Double, _ decimals: Int = 0) -> String {
-    String(format: "%.\(decimals)f", value)
-}
 
 print(
     "Ledger write benchmark: \(options.seconds) s per run after \(options.warmupSeconds) s warm-up (library)")
@@ -240,7 +124,8 @@ var round = 0
 for alliances in options.alliances {
     for writers in options.writers {
         round += 1
-        let raw = try await runPgbench(writers: writers, alliances: alliances, seconds: options.seconds)
+        let raw = try await RawCeiling.run(
+            clients: writers, seconds: options.seconds, alliances: alliances, on: bench)
         let library = try await runLibrary(writers: writers, alliances: alliances, round: round)
         let row = [
             String(alliances), String(writers), format(raw.perSecond), format(raw.percentile(0.5), 2),
@@ -250,4 +135,4 @@ for alliances in options.alliances {
         print(row.joined(separator: " | "))
     }
 }
-await ownerPool.close()
+await bench.ownerPool.close()
