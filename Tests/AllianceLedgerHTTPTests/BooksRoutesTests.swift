@@ -17,16 +17,16 @@ import Testing
             let empty = try await api.get("\(SetUp.base)/budgets?year=FY2025", token: board)
             #expect(empty.body == #"{"lines":[],"year":"FY2025"}"#)
 
-            // Budgets change only through a carried decision; here the operation it will call.
+            // Budgets change only through a carried decision.
             let pool = api.database.makeServicePool()
             let alliance = try await AllianceDirectory(pool: pool).find(slug: SetUp.slug)
-            try await pool.withTransaction { connection in
-                try await Budgets.apply(
-                    [
+            try await Board.carry(
+                .budgetSet(
+                    year: 2025,
+                    lines: [
                         try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 250_000_00),
                         try BudgetSetting(partner: "lambeth", budgetLine: "PREMISES", amount: 40_000_00),
-                    ], year: 2025, decision: nil, in: alliance.id, on: connection)
-            }
+                    ]), in: alliance, pool: pool)
             await pool.close()
             let year = try await api.get("\(SetUp.base)/budgets?year=FY2025", token: board).json()
             #expect(year["year"] as? String == "FY2025")
@@ -34,7 +34,7 @@ import Testing
             #expect(lines.map { $0["partner"] as? String } == ["lambeth", "slam"])
             #expect(lines.map { $0["budgetLine"] as? String } == ["PREMISES", "STAFF"])
             #expect(lines.map { $0["amount"] as? Int } == [40_000_00, 250_000_00])
-            #expect(lines.allSatisfy { $0["decision"] is NSNull })
+            #expect(lines.allSatisfy { $0["decision"] as? String == "D-0001" })
             #expect(
                 try await api.get("\(SetUp.base)/budgets?year=FY2026", token: board).json()["lines"] as? [Any]
                     != nil)

@@ -228,18 +228,17 @@ import Testing
         try await DirectoryFixture.with { fixture in
             let budgets = Budgets(pool: fixture.pool)
             let alliance = fixture.alliance.id
-            try await fixture.pool.withTransaction(.readCommitted) { connection in
-                try await Budgets.apply(
-                    [
+            try await Board.carry(
+                .budgetSet(
+                    year: 2025,
+                    lines: [
                         try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1_000_000),
                         try BudgetSetting(partner: "lambeth", budgetLine: "STAFF", amount: 500_000),
-                    ], year: 2025, decision: nil, in: alliance, on: connection)
-            }
-            try await fixture.pool.withTransaction(.readCommitted) { connection in
-                try await Budgets.apply(
-                    [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1_200_000)], year: 2025,
-                    decision: nil, in: alliance, on: connection)
-            }
+                    ]), in: fixture.alliance, pool: fixture.pool)
+            try await Board.carry(
+                .budgetSet(
+                    year: 2025, lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1_200_000)]),
+                in: fixture.alliance, pool: fixture.pool)
             let figures = try await budgets.figures(year: 2025, in: alliance)
             #expect(
                 figures.map { "\($0.partner)/\($0.budgetLine)=\($0.amount)" } == [
@@ -258,6 +257,7 @@ import Testing
 
     @Test func badSettingsChangeNothing() async throws {
         try await DirectoryFixture.with { fixture in
+            let proposer = Board.caller(try await Board.boardMembers(in: fixture.alliance, pool: fixture.pool)["slam"]!)
             let before = try await fixture.snapshot()
             let cases: [([BudgetSetting], Int, LedgerError)] = [
                 (
@@ -276,15 +276,14 @@ import Testing
                 ),
                 (
                     [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1)], 20250,
-                    .invalidText(field: "year", reason: "must be a year from 1900 to 9999, not 20250")
+                    .invalidText(field: "year", reason: "must be a financial year from FY1900 to FY9999")
                 ),
             ]
             for (settings, year, expected) in cases {
                 await #expect(throws: expected) {
-                    try await fixture.pool.withTransaction(.readCommitted) { connection in
-                        try await Budgets.apply(
-                            settings, year: year, decision: nil, in: fixture.alliance.id, on: connection)
-                    }
+                    try await Decisions(pool: fixture.pool).propose(
+                        try DecisionProposal(title: "Budget", action: .budgetSet(year: year, lines: settings)),
+                        in: fixture.alliance, by: proposer)
                 }
             }
             #expect(try await fixture.snapshot() == before)

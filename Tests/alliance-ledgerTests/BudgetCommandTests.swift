@@ -5,8 +5,7 @@ import Testing
 
 @testable import AllianceLedger
 
-/// `budget show` and `budget history` read what carried decisions set (here set directly
-/// through the operation a decision calls, since decisions come later).
+/// `budget show` and `budget history` read what carried decisions set.
 @Suite struct BudgetCommandTests {
     @Test func showAndHistoryOfAFinancialYear() async throws {
         try await TestDatabase.with { database in
@@ -20,12 +19,10 @@ import Testing
                 try await directory.addBudgetLine(
                     try BudgetLineRequest(code: "STAFF", name: "Staff"), to: alliance)
                 for amount in [1_000_000, 1_250_050] as [Int64] {
-                    try await pool.withTransaction(.readCommitted) { connection in
-                        try await Budgets.apply(
-                            [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: amount)],
-                            year: 2025,
-                            decision: nil, in: alliance.id, on: connection)
-                    }
+                    try await Board.carry(
+                        .budgetSet(
+                            year: 2025, lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: amount)]),
+                        in: alliance, pool: pool)
                 }
             } catch {
                 await pool.close()
@@ -51,8 +48,8 @@ import Testing
             #expect(history.status == 0, "\(history.standardError)")
             let rows = history.standardOutput.split(separator: "\n")
             #expect(rows.count == 3)
-            #expect(rows[1].hasPrefix("slam,STAFF,,10000.00,,"))
-            #expect(rows[2].hasPrefix("slam,STAFF,10000.00,12500.50,,"))
+            #expect(rows[1].hasPrefix("slam,STAFF,,10000.00,D-0001,"))
+            #expect(rows[2].hasPrefix("slam,STAFF,10000.00,12500.50,D-0002,"))
 
             let empty = try await CommandRunner.run(
                 ["budget", "show", "--alliance", "lambeth", "--year", "FY2026", "--format", "csv"],

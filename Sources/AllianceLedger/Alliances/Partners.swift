@@ -91,27 +91,37 @@ extension AllianceDirectory {
     @discardableResult
     public func addPartner(_ request: PartnerRequest, to alliance: Alliance) async throws -> Partner {
         let joinedOn = request.joinedOn ?? alliance.contractStart ?? CalendarDate.today
+        return try await pool.withTransaction(.readCommitted) { connection in
+            try await AllianceDirectory.insertPartner(
+                request, joinedOn: joinedOn, admittedBy: nil, in: alliance, on: connection)
+        }
+    }
+
+    /// Adds the partner and opens its accounts inside the caller's transaction; `admittedBy`
+    /// names the carried `partner.admit` decision, if it came by one.
+    static func insertPartner(
+        _ request: PartnerRequest, joinedOn: CalendarDate, admittedBy decision: Int64?, in alliance: Alliance,
+        on connection: PostgresConnection
+    ) async throws -> Partner {
         do {
-            return try await pool.withTransaction(.readCommitted) { connection in
-                let partner = try AllianceDirectory.partner(
-                    try await connection.query(
-                        """
-                        INSERT INTO partners (alliance_id, slug, name, kind, joined_on)
-                        VALUES (\(alliance.id.rawValue), \(request.slug), \(request.name),
-                                \(request.kind.rawValue), \(joinedOn))
-                        RETURNING \(AllianceDirectory.partnerColumns)
-                        """
-                    ).single())
-                try await connection.execute(
+            let partner = try AllianceDirectory.partner(
+                try await connection.query(
                     """
-                    INSERT INTO accounts (alliance_id, code, type)
-                    SELECT \(alliance.id.rawValue), \(partner.fundingAccount.rawValue), 'liability'
-                    UNION ALL
-                    SELECT alliance_id, 'partner:' || \(partner.slug) || ':cost:' || code, 'expense'
-                    FROM budget_lines WHERE alliance_id = \(alliance.id.rawValue)
-                    """)
-                return partner
-            }
+                    INSERT INTO partners (alliance_id, slug, name, kind, joined_on, admitted_by)
+                    VALUES (\(alliance.id.rawValue), \(request.slug), \(request.name),
+                            \(request.kind.rawValue), \(joinedOn), \(decision))
+                    RETURNING \(AllianceDirectory.partnerColumns)
+                    """
+                ).single())
+            try await connection.execute(
+                """
+                INSERT INTO accounts (alliance_id, code, type)
+                SELECT \(alliance.id.rawValue), \(partner.fundingAccount.rawValue), 'liability'
+                UNION ALL
+                SELECT alliance_id, 'partner:' || \(partner.slug) || ':cost:' || code, 'expense'
+                FROM budget_lines WHERE alliance_id = \(alliance.id.rawValue)
+                """)
+            return partner
         } catch let error as PostgresError where error.violates(constraint: "partners_slug_key") {
             throw LedgerError.exists("partner \(request.slug) already exists in \(alliance.slug)")
         }
@@ -129,13 +139,19 @@ extension AllianceDirectory {
     }
 
     public func partner(_ slug: String, in alliance: AllianceID) async throws -> Partner {
-        let rows = try await pool.withConnection { connection in
-            try await connection.query(
-                """
-                SELECT \(AllianceDirectory.partnerColumns) FROM partners
-                WHERE alliance_id = \(alliance.rawValue) AND slug = \(slug)
-                """)
+        try await pool.withConnection { connection in
+            try await AllianceDirectory.partner(slug, in: alliance, on: connection)
         }
+    }
+
+    static func partner(_ slug: String, in alliance: AllianceID, on connection: PostgresConnection) async throws
+        -> Partner
+    {
+        let rows = try await connection.query(
+            """
+            SELECT \(AllianceDirectory.partnerColumns) FROM partners
+            WHERE alliance_id = \(alliance.rawValue) AND slug = \(slug)
+            """)
         guard let row = rows.first else { throw LedgerError.partnerNotFound(slug) }
         return try AllianceDirectory.partner(row)
     }

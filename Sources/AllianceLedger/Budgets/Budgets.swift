@@ -5,8 +5,8 @@ public struct BudgetFigure: Hashable, Sendable {
     public let partner: String
     public let budgetLine: String
     public let amount: Int64
-    /// The decision that set the figure; nil for figures set before decisions existed.
-    public let decision: Int64?
+    /// The decision that set the figure, `D-0001`.
+    public let decision: String
     public let setAt: Timestamp
 }
 
@@ -29,7 +29,8 @@ public struct BudgetChange: Hashable, Sendable {
     /// Nil when the figure was first set.
     public let previous: Int64?
     public let amount: Int64
-    public let decision: Int64?
+    /// The decision that made the change, `D-0001`.
+    public let decision: String
     public let appliedAt: Timestamp
 }
 
@@ -62,8 +63,9 @@ public struct Budgets: Sendable {
         try await pool.withConnection { connection in
             try await connection.query(
                 """
-                SELECT p.slug AS partner, l.code AS budget_line, b.amount, b.decision_id, b.set_at
+                SELECT p.slug AS partner, l.code AS budget_line, b.amount, d.number, b.set_at
                 FROM budgets AS b
+                JOIN decisions AS d ON d.alliance_id = b.alliance_id AND d.id = b.decision_id
                 JOIN partners AS p ON p.alliance_id = b.alliance_id AND p.id = b.partner_id
                 JOIN budget_lines AS l ON l.alliance_id = b.alliance_id AND l.id = b.budget_line_id
                 WHERE b.alliance_id = \(alliance.rawValue) AND b.financial_year = \(Int32(clamping: year))
@@ -72,7 +74,8 @@ public struct Budgets: Sendable {
             ).map { row in
                 BudgetFigure(
                     partner: try row.decode("partner"), budgetLine: try row.decode("budget_line"),
-                    amount: try row.decode("amount"), decision: try row.decode("decision_id"),
+                    amount: try row.decode("amount"),
+                    decision: Decision.reference(Int(try row.decode("number", as: Int32.self))),
                     setAt: try row.decode("set_at"))
             }
         }
@@ -81,36 +84,60 @@ public struct Budgets: Sendable {
     /// Every change to the year's figures, oldest first.
     public func history(year: Int, in alliance: AllianceID) async throws -> [BudgetChange] {
         try await pool.withConnection { connection in
-            try await connection.query(
-                """
-                SELECT p.slug AS partner, l.code AS budget_line, c.previous, c.amount, c.decision_id,
-                       c.applied_at
-                FROM budget_changes AS c
-                JOIN partners AS p ON p.alliance_id = c.alliance_id AND p.id = c.partner_id
-                JOIN budget_lines AS l ON l.alliance_id = c.alliance_id AND l.id = c.budget_line_id
-                WHERE c.alliance_id = \(alliance.rawValue) AND c.financial_year = \(Int32(clamping: year))
-                ORDER BY c.id
-                """
-            ).map { row in
-                BudgetChange(
-                    partner: try row.decode("partner"), budgetLine: try row.decode("budget_line"),
-                    previous: try row.decode("previous"), amount: try row.decode("amount"),
-                    decision: try row.decode("decision_id"), appliedAt: try row.decode("applied_at"))
-            }
+            try await Budgets.changes(
+                in: alliance, where: "c.financial_year = \(Int32(clamping: year))", on: connection)
         }
     }
 
-    /// Sets the listed figures of one year, inside the caller's transaction: the operation a
-    /// carried `budget.set` decision performs. Figures not listed stay; each figure may be
-    /// listed once.
+    /// The changes one carried decision made.
+    static func changes(in alliance: AllianceID, decision: Int64, on connection: PostgresConnection) async throws
+        -> [BudgetChange]
+    {
+        try await changes(in: alliance, where: "c.decision_id = \(decision)", on: connection)
+    }
+
+    private static func changes(
+        in alliance: AllianceID, where condition: PostgresQuery, on connection: PostgresConnection
+    ) async throws -> [BudgetChange] {
+        try await connection.query(
+            """
+            SELECT p.slug AS partner, l.code AS budget_line, c.previous, c.amount, d.number, c.applied_at
+            FROM budget_changes AS c
+            JOIN decisions AS d ON d.alliance_id = c.alliance_id AND d.id = c.decision_id
+            JOIN partners AS p ON p.alliance_id = c.alliance_id AND p.id = c.partner_id
+            JOIN budget_lines AS l ON l.alliance_id = c.alliance_id AND l.id = c.budget_line_id
+            WHERE c.alliance_id = \(alliance.rawValue) AND \(condition)
+            ORDER BY c.id
+            """
+        ).map { row in
+            BudgetChange(
+                partner: try row.decode("partner"), budgetLine: try row.decode("budget_line"),
+                previous: try row.decode("previous"), amount: try row.decode("amount"),
+                decision: Decision.reference(Int(try row.decode("number", as: Int32.self))),
+                appliedAt: try row.decode("applied_at"))
+        }
+    }
+
+    /// Sets the listed figures of one year, inside the transaction that carries `decision` (a
+    /// `budget.set` decision): the only way a budget changes. Figures not listed stay.
     static func apply(
-        _ settings: [BudgetSetting], year: Int, decision: Int64?, in alliance: AllianceID,
+        _ settings: [BudgetSetting], year: Int, decision: Int64, in alliance: AllianceID,
         on connection: PostgresConnection
     ) async throws {
-        guard (1900...9999).contains(year) else {
-            throw LedgerError.invalidText(
-                field: "year", reason: "must be a year from 1900 to 9999, not \(year)")
-        }
+        let (partnerIDs, lineIDs) = try await resolve(settings, year: year, in: alliance, on: connection)
+        try await connection.execute(
+            """
+            SELECT budgets_apply(\(alliance.rawValue), \(Int32(year)), \(partnerIDs)::bigint[],
+                                 \(lineIDs)::bigint[], \(settings.map(\.amount))::bigint[], \(decision))
+            """)
+    }
+
+    /// The ids of the partners and lines the figures name, after checking that each exists and
+    /// each figure is listed once.
+    static func resolve(
+        _ settings: [BudgetSetting], year: Int, in alliance: AllianceID, on connection: PostgresConnection
+    ) async throws -> (partners: [Int64], lines: [Int64]) {
+        try DecisionAction.check(year: year)
         var seen: Set<[String]> = []
         for setting in settings where !seen.insert([setting.partner, setting.budgetLine]).inserted {
             throw LedgerError.invalidText(
@@ -140,14 +167,10 @@ public struct Budgets: Sendable {
             partnerIDs.append(partner)
             lineIDs.append(line)
         }
-        try await connection.execute(
-            """
-            SELECT budgets_apply(\(alliance.rawValue), \(Int32(year)), \(partnerIDs)::bigint[],
-                                 \(lineIDs)::bigint[], \(settings.map(\.amount))::bigint[], \(decision)::bigint)
-            """)
+        return (partnerIDs, lineIDs)
     }
 
-    private static func keyedIDs(_ rows: PostgresRows) throws -> [String: Int64] {
+    static func keyedIDs(_ rows: PostgresRows) throws -> [String: Int64] {
         var ids: [String: Int64] = [:]
         for row in rows { ids[try row.decode("key")] = try row.decode("id") }
         return ids

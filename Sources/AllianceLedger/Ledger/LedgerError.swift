@@ -17,6 +17,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case alreadyReversed(sequence: Int64, by: Int64)
     case cannotReverseReversal(sequence: Int64)
     case invalidText(field: String, reason: String)
+    /// A JSON document has a field its type does not take; the path names it.
+    case unknownField(String)
     case invalidMetadata(String)
     case invalidPage(String)
     case partnerNotFound(String)
@@ -24,6 +26,11 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case personNotFound(String)
     case spendNotFound(Int64)
     case tokenNotFound(Int64)
+    case decisionNotFound(String)
+    /// The decision is closed (or past its closing time) and takes no more votes or changes.
+    case decisionClosed(reference: String, state: String)
+    /// The partner already has a vote at this very instant, so which is latest is undecided.
+    case voteConflict(reference: String, partner: String)
     /// Something with this name or key exists already; the text says what.
     case exists(String)
     /// The caller is known but may not do this; the text says why.
@@ -53,6 +60,7 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cannotReverseReversal(let sequence):
             "entry \(sequence) is a reversal and cannot itself be reversed; record the original again"
         case .invalidText(let field, let reason): "\(field) \(reason)"
+        case .unknownField(let field): "\(field) is not a field of this request"
         case .invalidMetadata(let reason): "metadata \(reason)"
         case .invalidPage(let reason): reason
         case .partnerNotFound(let partner): "partner \(partner) does not exist in this alliance"
@@ -60,6 +68,10 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .personNotFound(let person): "person \(person) does not exist in this alliance"
         case .spendNotFound(let id): "spend \(id) does not exist in this alliance"
         case .tokenNotFound(let id): "token \(id) does not exist in this alliance"
+        case .decisionNotFound(let reference): "decision \(reference) does not exist in this alliance"
+        case .decisionClosed(let reference, let state): "decision \(reference) is \(state): it takes no more votes"
+        case .voteConflict(let reference, let partner):
+            "\(partner) already voted on \(reference) at this instant; vote again to change it"
         case .exists(let what): what
         case .forbidden(let reason): reason
         case .unauthenticated(let reason): reason

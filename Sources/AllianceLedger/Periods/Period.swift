@@ -253,7 +253,7 @@ public enum PeriodError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension CalendarDate {
-    fileprivate static func fourDigits(_ value: Int) -> String { padded(value, 4) }
+    static func fourDigits(_ value: Int) -> String { padded(value, 4) }
     fileprivate static func twoDigits(_ value: Int) -> String { padded(value, 2) }
 
     private static func padded(_ value: Int, _ width: Int) -> String {

@@ -1873,12 +1873,17 @@ public enum OpenAPIDocument {
                   "budgetLine": {"$ref": "#/components/schemas/BudgetLineCode"},
                   "amount": {"$ref": "#/components/schemas/Amount"},
                   "decision": {
-                    "description": "The decision that set this figure; null when none did.",
-                    "type": ["integer", "null"],
-                    "format": "int64"
+                    "description": "The carried decision that set this figure.",
+                    "$ref": "#/components/schemas/DecisionNumber"
                   },
                   "setAt": {"$ref": "#/components/schemas/Instant"}
                 }
+              },
+              "DecisionNumber": {
+                "description": "A decision's number within its alliance.",
+                "type": "string",
+                "pattern": "^D-[0-9]{4,}$",
+                "examples": ["D-0001"]
               },
               "BudgetYear": {
                 "description": "The budget of one financial year: an amount per partner and budget line.",

@@ -115,6 +115,10 @@ extension Problem {
         case .entryNotFound: self = .notFound("entry-not-found", "There is no such journal entry", detail)
         case .accountNotFound: self = .notFound("account-not-found", "There is no such account", detail)
         case .tokenNotFound: self = .notFound("token-not-found", "There is no such token", detail)
+        case .decisionNotFound: self = .notFound("decision-not-found", "There is no such decision", detail)
+        case .decisionClosed: self = .conflict("decision-closed", "The decision is closed", detail)
+        case .voteConflict:
+            self = .conflict("vote-conflict", "The partner voted at this same instant already", detail)
         case .exists, .accountExists: self = .conflict("exists", "It exists already", detail)
         case .alreadyReversed: self = .conflict("already-reversed", "The entry was already reversed", detail)
         case .cannotReverseReversal:
@@ -125,6 +129,7 @@ extension Problem {
         case .amountOverflow:
             self = .unprocessable("amount-overflow", "The amounts are too large", detail, field: "amount")
         case .invalidText(let field, let reason): self = .invalidField(field, "\(field) \(reason)")
+        case .unknownField(let field): self = .unknownField(field)
         case .invalidMetadata: self = .invalidField("metadata", detail)
         case .invalidAccountCode: self = .invalidField("account", detail)
         case .tooFewPostings, .tooManyPostings, .zeroAmount, .unbalanced:

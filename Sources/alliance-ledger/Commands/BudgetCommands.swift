@@ -45,7 +45,7 @@ struct BudgetShowCommand: AsyncParsableCommand {
                     rows: figures.map {
                         [
                             $0.partner, $0.budgetLine, context.money($0.amount),
-                            $0.decision.map(String.init) ?? "",
+                            $0.decision,
                         ]
                     }),
                 json: BudgetYear(year: financialYear, lines: figures))
@@ -74,7 +74,7 @@ struct BudgetHistoryCommand: AsyncParsableCommand {
                         [
                             $0.partner, $0.budgetLine, $0.previous.map(context.money) ?? "",
                             context.money($0.amount),
-                            $0.decision.map(String.init) ?? "", $0.appliedAt.description,
+                            $0.decision, $0.appliedAt.description,
                         ]
                     }),
                 json: ListPage(items: changes, nextCursor: nil))

@@ -67,9 +67,10 @@ struct CommandFailure: Error, CustomStringConvertible {
     private static func status(of error: LedgerError) -> ExitStatus {
         switch error {
         case .allianceNotFound, .accountNotFound, .entryNotFound, .partnerNotFound, .budgetLineNotFound,
-            .personNotFound, .spendNotFound, .tokenNotFound:
+            .personNotFound, .spendNotFound, .tokenNotFound, .decisionNotFound:
             .notFound
-        case .accountExists, .idempotencyConflict, .alreadyReversed, .exists: .conflict
+        case .accountExists, .idempotencyConflict, .alreadyReversed, .exists, .decisionClosed, .voteConflict:
+            .conflict
         case .forbidden, .unauthenticated: .failure
         default: .invalidInput
         }

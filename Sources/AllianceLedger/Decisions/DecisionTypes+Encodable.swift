@@ -1,0 +1,93 @@
+// The wire form of decisions, shared by the HTTP API and the command line's JSON. Written out
+// so that null fields stay in the document rather than disappearing.
+
+extension Decision: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case id, number, title, description, state, abstention, proposer, proposedAt, closesAt, closedAt
+        case electorate, votes, tally, action, effect, failure
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(reference, forKey: .number)
+        try container.encode(title, forKey: .title)
+        try container.encode(description, forKey: .description)
+        try container.encode(state, forKey: .state)
+        try container.encode(abstention, forKey: .abstention)
+        try container.encode(proposer, forKey: .proposer)
+        try container.encode(proposedAt, forKey: .proposedAt)
+        try container.encode(closesAt, forKey: .closesAt)
+        try container.encode(closedAt, forKey: .closedAt)
+        try container.encode(electorate, forKey: .electorate)
+        try container.encode(votes, forKey: .votes)
+        try container.encode(tally, forKey: .tally)
+        try container.encode(action, forKey: .action)
+        try container.encode(effect, forKey: .effect)
+        try container.encode(failure, forKey: .failure)
+    }
+}
+
+extension DecisionVote: Encodable {
+    private enum CodingKeys: String, CodingKey { case partner, person, vote, reason, castAt, current }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(partner, forKey: .partner)
+        try container.encode(person, forKey: .person)
+        try container.encode(vote, forKey: .vote)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(castAt, forKey: .castAt)
+        try container.encode(current, forKey: .current)
+    }
+}
+
+extension DecisionTally: Encodable {
+    private enum CodingKeys: String, CodingKey { case electorate, approve, object, abstain, notVoted }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(electorate, forKey: .electorate)
+        try container.encode(approve, forKey: .approve)
+        try container.encode(object, forKey: .object)
+        try container.encode(abstain, forKey: .abstain)
+        try container.encode(notVoted, forKey: .notVoted)
+    }
+}
+
+extension DecisionEffect: Encodable {
+    private enum CodingKeys: String, CodingKey { case type, year, budgetChanges, partner, terms }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .budgetChanges(let year, let changes):
+            try container.encode("budget.set", forKey: .type)
+            try container.encode(DecisionAction.yearName(year), forKey: .year)
+            try container.encode(changes, forKey: .budgetChanges)
+        case .partnerAdmitted(let partner):
+            try container.encode("partner.admit", forKey: .type)
+            try container.encode(partner, forKey: .partner)
+        case .partnerRemoved(let partner):
+            try container.encode("partner.remove", forKey: .type)
+            try container.encode(partner, forKey: .partner)
+        case .riskShareTerms(let year, let terms):
+            try container.encode("riskShare.setTerms", forKey: .type)
+            try container.encode(DecisionAction.yearName(year), forKey: .year)
+            try container.encode(terms, forKey: .terms)
+        }
+    }
+}
+
+extension RiskShareTerm: Encodable {
+    private enum CodingKeys: String, CodingKey { case partner, gainShare, painShare, gainCap, painCap }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(partner, forKey: .partner)
+        try container.encode(gainShare, forKey: .gainShare)
+        try container.encode(painShare, forKey: .painShare)
+        try container.encode(gainCap, forKey: .gainCap)
+        try container.encode(painCap, forKey: .painCap)
+    }
+}

@@ -1,0 +1,459 @@
+import Foundation
+public import Postgres
+
+/// The alliance board's decisions: proposed by a board member, voted on by one board member per
+/// partner, carried the moment every partner agrees (under the alliance's abstention rule), and
+/// then applied in the same transaction, exactly once however many final votes race.
+///
+/// Time comes from `clock`, so that tests can stand at a decision's closing time; the database
+/// checks that the times it is given are consistent (no vote after closing, no rejection or
+/// lapse before it).
+public struct Decisions: Sendable {
+    public let pool: PostgresPool
+    public let clock: @Sendable () -> Timestamp
+
+    public init(pool: PostgresPool, clock: @escaping @Sendable () -> Timestamp) {
+        self.pool = pool
+        self.clock = clock
+    }
+
+    /// Decisions on the system clock.
+    public init(pool: PostgresPool) {
+        self.init(pool: pool, clock: { Timestamp(Date()) })
+    }
+
+    // MARK: Proposing, voting, withdrawing
+
+    public func propose(_ proposal: DecisionProposal, in alliance: Alliance, by caller: Caller) async throws
+        -> Decision
+    {
+        let proposer = try Decisions.boardMember(caller, in: alliance, doing: "propose a decision")
+        let now = clock()
+        let closesAt =
+            proposal.closesAt
+            ?? Timestamp(microsecondsSince1970: now.microsecondsSince1970 + DecisionProposal.defaultOpenFor)
+        guard closesAt > now else {
+            throw LedgerError.invalidText(field: "closesAt", reason: "must be in the future, not \(closesAt)")
+        }
+        let action = try proposal.action.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let id = try await pool.withTransaction(.readCommitted) { connection in
+            try await proposal.action?.validate(in: alliance, on: connection)
+            do {
+                return try await connection.query(
+                    """
+                    SELECT decision_open(\(alliance.id.rawValue), \(proposal.title), \(proposal.description),
+                                         \(action)::jsonb, \(proposer.id), \(now), \(closesAt)) AS id
+                    """
+                ).single().decode("id", as: Int64.self)
+            } catch let error as PostgresError where error.sqlState == .checkViolation {
+                throw LedgerError.invalidText(field: "alliance", reason: "has no current partners to vote")
+            }
+        }
+        return try await decision(.id(id), in: alliance)
+    }
+
+    /// Casts the caller's partner's vote. `partner`, when given, must be the caller's own: a
+    /// board member votes for their own partner only.
+    public func vote(
+        _ choice: VoteChoice, reason: String? = nil, on reference: DecisionReference, in alliance: Alliance,
+        by caller: Caller, for partner: String? = nil
+    ) async throws -> Decision {
+        let voter = try Decisions.boardMember(caller, in: alliance, doing: "vote")
+        if let partner, partner != voter.partner {
+            throw LedgerError.forbidden("\(voter.email) votes for \(voter.partner), not \(partner)")
+        }
+        let reason = try Decisions.reason(reason, for: choice)
+        try await settleIfDue(reference, in: alliance)
+        let now = clock()
+        let id = try await pool.withTransaction(.readCommitted) { connection in
+            let open = try await Decisions.lockOpen(reference, in: alliance, at: now, on: connection)
+            let partnerID = try await connection.query(
+                """
+                SELECT e.partner_id FROM decision_electorate AS e
+                JOIN partners AS p ON p.alliance_id = e.alliance_id AND p.id = e.partner_id
+                WHERE e.alliance_id = \(alliance.id.rawValue) AND e.decision_id = \(open.id)
+                  AND p.slug = \(voter.partner)
+                """
+            ).first?.decode("partner_id", as: Int64.self)
+            guard let partnerID else {
+                throw LedgerError.forbidden(
+                    "\(voter.partner) has no vote on \(open.reference): it was not a partner when the decision opened"
+                )
+            }
+            do {
+                try await connection.execute(
+                    """
+                    INSERT INTO decision_votes (alliance_id, decision_id, partner_id, person_id, vote, reason, cast_at)
+                    VALUES (\(alliance.id.rawValue), \(open.id), \(partnerID), \(voter.id), \(choice.rawValue),
+                            \(reason), \(now))
+                    """)
+            } catch let error as PostgresError where error.violates(constraint: "decision_votes_one_per_instant") {
+                throw LedgerError.voteConflict(reference: open.reference, partner: voter.partner)
+            }
+            let tally = DecisionTally(
+                votes: try await Decisions.votes(of: [open.id], in: alliance.id, on: connection)[open.id] ?? [],
+                electorate: try await Decisions.electorate(of: [open.id], in: alliance.id, on: connection)[open.id]
+                    ?? [])
+            if tally.carries(under: open.abstention) {
+                try await Decisions.carry(open, in: alliance, at: now, on: connection)
+            }
+            return open.id
+        }
+        return try await read(.id(id), in: alliance)
+    }
+
+    /// The proposer takes the decision back while it is open.
+    public func withdraw(_ reference: DecisionReference, in alliance: Alliance, by caller: Caller) async throws
+        -> Decision
+    {
+        let person = try Decisions.boardMember(caller, in: alliance, doing: "withdraw a decision")
+        try await settleIfDue(reference, in: alliance)
+        let now = clock()
+        let id = try await pool.withTransaction(.readCommitted) { connection in
+            let open = try await Decisions.lockOpen(reference, in: alliance, at: now, on: connection)
+            guard open.proposer == person.id else {
+                throw LedgerError.forbidden("only the proposer of \(open.reference) may withdraw it")
+            }
+            try await connection.execute(
+                """
+                UPDATE decisions SET state = 'withdrawn', closed_at = \(now), withdrawn_by = \(person.id)
+                WHERE alliance_id = \(alliance.id.rawValue) AND id = \(open.id)
+                """)
+            return open.id
+        }
+        return try await read(.id(id), in: alliance)
+    }
+
+    // MARK: Reading
+
+    /// The decision with every vote, settled first if its closing time has passed, so that the
+    /// answer never depends on when the background sweep last ran.
+    public func decision(_ reference: DecisionReference, in alliance: Alliance) async throws -> Decision {
+        try await settleIfDue(reference, in: alliance)
+        return try await read(reference, in: alliance)
+    }
+
+    /// The alliance's decisions, optionally in one state, newest first by default.
+    public func list(in alliance: Alliance, state: DecisionState? = nil, page: PageRequest = PageRequest())
+        async throws -> ListPage<Decision>
+    {
+        try await settleDue(in: alliance.id)
+        let after = try page.position(listing: "decisions")
+        return try await pool.withConnection { connection in
+            var query: PostgresQuery = "SELECT \(Decisions.columns) FROM decisions WHERE alliance_id = \(alliance.id.rawValue)"
+            if let state { query.append(" AND state = \(state.rawValue)") }
+            switch page.order {
+            case .newestFirst:
+                if let after { query.append(" AND id < \(after)") }
+                query.append(" ORDER BY id DESC")
+            case .oldestFirst:
+                if let after { query.append(" AND id > \(after)") }
+                query.append(" ORDER BY id")
+            }
+            query.append(" LIMIT \(Int64(page.limit + 1))")
+            let rows = Array(try await connection.query(query))
+            let decisions = try await Decisions.decisions(Array(rows.prefix(page.limit)), in: alliance, on: connection)
+            let next = rows.count > page.limit ? decisions.last.map { page.cursor(after: $0.id, listing: "decisions") } : nil
+            return ListPage(items: decisions, nextCursor: next)
+        }
+    }
+
+    // MARK: Closing time
+
+    /// Settles every open decision whose closing time has passed, in every alliance: what the
+    /// service's background sweep runs. Returns how many it settled.
+    @discardableResult
+    public func settleDue() async throws -> Int {
+        try await settle(dueIn: nil)
+    }
+
+    func settleDue(in alliance: AllianceID) async throws {
+        _ = try await settle(dueIn: alliance)
+    }
+
+    private func settle(dueIn alliance: AllianceID?) async throws -> Int {
+        let now = clock()
+        let due = try await pool.withConnection { connection in
+            var query: PostgresQuery = "SELECT alliance_id, id FROM decisions WHERE state = 'open' AND closes_at <= \(now)"
+            if let alliance { query.append(" AND alliance_id = \(alliance.rawValue)") }
+            query.append(" ORDER BY closes_at LIMIT 1000")
+            return try await connection.query(query).map {
+                (AllianceID(try $0.decode("alliance_id")), try $0.decode("id", as: Int64.self))
+            }
+        }
+        var settled = 0
+        for (alliance, id) in due where try await settle(id, in: alliance, at: now) { settled += 1 }
+        return settled
+    }
+
+    private func settleIfDue(_ reference: DecisionReference, in alliance: Alliance) async throws {
+        let now = clock()
+        let due = try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT id FROM decisions
+                WHERE alliance_id = \(alliance.id.rawValue) AND \(Decisions.matching(reference))
+                  AND state = 'open' AND closes_at <= \(now)
+                """
+            ).first?.decode("id", as: Int64.self)
+        }
+        if let due { try await settle(due, in: alliance.id, at: now) }
+    }
+
+    /// Closes one decision at its closing time: rejected when a partner objects (or, where
+    /// abstention blocks, abstains), else lapsed. False when someone else got there first.
+    @discardableResult
+    private func settle(_ id: Int64, in alliance: AllianceID, at now: Timestamp) async throws -> Bool {
+        try await pool.withTransaction(.readCommitted) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(Decisions.columns) FROM decisions
+                WHERE alliance_id = \(alliance.rawValue) AND id = \(id) AND state = 'open' AND closes_at <= \(now)
+                FOR UPDATE
+                """)
+            guard let row = rows.first else { return false }
+            let open = try OpenDecision(row)
+            let tally = DecisionTally(
+                votes: try await Decisions.votes(of: [id], in: alliance, on: connection)[id] ?? [],
+                electorate: try await Decisions.electorate(of: [id], in: alliance, on: connection)[id] ?? [])
+            // A decision whose rule was met was carried by the vote that met it, so only
+            // rejection or lapse remain; the database checks which.
+            let state = tally.outcomeAtClose(under: open.abstention) == .rejected ? "rejected" : "lapsed"
+            try await connection.execute(
+                """
+                UPDATE decisions SET state = \(state), closed_at = closes_at
+                WHERE alliance_id = \(alliance.rawValue) AND id = \(id)
+                """)
+            return true
+        }
+    }
+
+    // MARK: Carrying
+
+    /// Marks the decision carried and applies its action, or marks it failed (with the reason)
+    /// when the action can no longer apply, leaving the books as they were.
+    private static func carry(
+        _ open: OpenDecision, in alliance: Alliance, at now: Timestamp, on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute("SAVEPOINT carrying")
+        do {
+            try await connection.execute(
+                """
+                UPDATE decisions SET state = 'carried', closed_at = \(now)
+                WHERE alliance_id = \(alliance.id.rawValue) AND id = \(open.id)
+                """)
+            try await open.action?.apply(decision: open.id, in: alliance, on: connection)
+            try await connection.execute("RELEASE SAVEPOINT carrying")
+        } catch let error where Decisions.cannotApply(error) {
+            try await connection.execute("ROLLBACK TO SAVEPOINT carrying")
+            try await connection.execute(
+                """
+                UPDATE decisions SET state = 'failed', closed_at = \(now), failure = \(Decisions.describe(error))
+                WHERE alliance_id = \(alliance.id.rawValue) AND id = \(open.id)
+                """)
+        }
+    }
+
+    /// Whether an error applying an action means the action no longer fits the books (the
+    /// decision fails) rather than that the database could not be reached (the vote fails).
+    private static func cannotApply(_ error: any Error) -> Bool {
+        switch error {
+        case is LedgerError: true
+        case let error as PostgresError:
+            error.sqlState?.errorClass == "23" || error.sqlState == .insufficientPrivilege
+        default: false
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as LedgerError: error.description
+        case let error as PostgresError: error.message
+        default: "\(error)"
+        }
+    }
+
+    // MARK: Helpers
+
+    private static func boardMember(_ caller: Caller, in alliance: Alliance, doing what: String) throws(LedgerError)
+        -> Person
+    {
+        try caller.require([.board], in: alliance.id)
+        guard case .person(let person) = caller.identity else {
+            throw .forbidden("only a board member of a partner may \(what); the operator has no partner")
+        }
+        return person
+    }
+
+    private static func reason(_ reason: String?, for choice: VoteChoice) throws(LedgerError) -> String? {
+        let reason = reason.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
+        if let reason { try EntryRequest.checkText(reason, field: "reason", maximumLength: 2000) }
+        if choice == .object && reason == nil {
+            throw .invalidText(field: "reason", reason: "is required to object: say what would need to change")
+        }
+        return reason
+    }
+
+    /// The open decision, locked until the transaction ends; refused when closed or past its
+    /// closing time.
+    private static func lockOpen(
+        _ reference: DecisionReference, in alliance: Alliance, at now: Timestamp, on connection: PostgresConnection
+    ) async throws -> OpenDecision {
+        let rows = try await connection.query(
+            """
+            SELECT \(columns) FROM decisions
+            WHERE alliance_id = \(alliance.id.rawValue) AND \(matching(reference)) FOR UPDATE
+            """)
+        guard let row = rows.first else { throw LedgerError.decisionNotFound(reference.description) }
+        let open = try OpenDecision(row)
+        guard open.state == .open, now < open.closesAt else {
+            throw LedgerError.decisionClosed(
+                reference: open.reference, state: open.state == .open ? "past its closing time" : open.state.rawValue)
+        }
+        return open
+    }
+
+    private static func matching(_ reference: DecisionReference) -> PostgresQuery {
+        switch reference {
+        case .id(let id): "id = \(id)"
+        case .number(let number): "number = \(Int32(clamping: number))"
+        }
+    }
+
+    private func read(_ reference: DecisionReference, in alliance: Alliance) async throws -> Decision {
+        try await pool.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(Decisions.columns) FROM decisions
+                WHERE alliance_id = \(alliance.id.rawValue) AND \(Decisions.matching(reference))
+                """)
+            guard let row = rows.first else { throw LedgerError.decisionNotFound(reference.description) }
+            return try await Decisions.decisions([row], in: alliance, on: connection)[0]
+        }
+    }
+
+    static let columns: PostgresQuery = """
+        id, number, title, description, action::text AS action, proposer_id, proposed_at, closes_at,
+        abstention, state, closed_at, failure,
+        (SELECT email FROM people WHERE people.alliance_id = decisions.alliance_id AND people.id = proposer_id) AS proposer
+        """
+
+    /// Whole decisions from their rows: electorates and votes in one statement each.
+    private static func decisions(_ rows: [PostgresRow], in alliance: Alliance, on connection: PostgresConnection)
+        async throws -> [Decision]
+    {
+        let ids = try rows.map { try $0.decode("id", as: Int64.self) }
+        let electorates = try await electorate(of: ids, in: alliance.id, on: connection)
+        let votes = try await votes(of: ids, in: alliance.id, on: connection)
+        var decisions: [Decision] = []
+        for row in rows {
+            let open = try OpenDecision(row)
+            decisions.append(
+                Decision(
+                    id: open.id, number: open.number, title: try row.decode("title"),
+                    description: try row.decode("description"), action: open.action,
+                    proposer: try row.decode("proposer"), proposedAt: try row.decode("proposed_at"),
+                    closesAt: open.closesAt, abstention: open.abstention, state: open.state,
+                    closedAt: try row.decode("closed_at"), failure: try row.decode("failure"),
+                    electorate: electorates[open.id] ?? [], votes: votes[open.id] ?? [],
+                    effect: open.state == .carried
+                        ? try await effect(of: open, in: alliance.id, on: connection) : nil))
+        }
+        return decisions
+    }
+
+    private static func electorate(of ids: [Int64], in alliance: AllianceID, on connection: PostgresConnection)
+        async throws -> [Int64: [String]]
+    {
+        var electorates: [Int64: [String]] = [:]
+        for row in try await connection.query(
+            """
+            SELECT e.decision_id, p.slug FROM decision_electorate AS e
+            JOIN partners AS p ON p.alliance_id = e.alliance_id AND p.id = e.partner_id
+            WHERE e.alliance_id = \(alliance.rawValue) AND e.decision_id = ANY(\(ids)::bigint[])
+            ORDER BY p.slug
+            """)
+        {
+            electorates[try row.decode("decision_id"), default: []].append(try row.decode("slug"))
+        }
+        return electorates
+    }
+
+    private static func votes(of ids: [Int64], in alliance: AllianceID, on connection: PostgresConnection)
+        async throws -> [Int64: [DecisionVote]]
+    {
+        var votes: [Int64: [DecisionVote]] = [:]
+        for row in try await connection.query(
+            """
+            SELECT v.decision_id, p.slug, people.email, v.vote, v.reason, v.cast_at,
+                   v.id = first_value(v.id) OVER (
+                       PARTITION BY v.decision_id, v.partner_id ORDER BY v.cast_at DESC, v.id DESC) AS current
+            FROM decision_votes AS v
+            JOIN partners AS p ON p.alliance_id = v.alliance_id AND p.id = v.partner_id
+            JOIN people ON people.alliance_id = v.alliance_id AND people.id = v.person_id
+            WHERE v.alliance_id = \(alliance.rawValue) AND v.decision_id = ANY(\(ids)::bigint[])
+            ORDER BY v.cast_at, v.id
+            """)
+        {
+            votes[try row.decode("decision_id"), default: []].append(
+                DecisionVote(
+                    partner: try row.decode("slug"), person: try row.decode("email"),
+                    vote: VoteChoice(rawValue: try row.decode("vote")) ?? .abstain, reason: try row.decode("reason"),
+                    castAt: try row.decode("cast_at"), current: try row.decode("current")))
+        }
+        return votes
+    }
+
+    /// What the carried decision produced, read from the rows that name it.
+    private static func effect(of decision: OpenDecision, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws -> DecisionEffect?
+    {
+        switch decision.action {
+        case nil: return nil
+        case .budgetSet(let year, _):
+            return .budgetChanges(
+                year: year, try await Budgets.changes(in: alliance, decision: decision.id, on: connection))
+        case .partnerAdmit:
+            return try await connection.query(
+                """
+                SELECT \(AllianceDirectory.partnerColumns) FROM partners
+                WHERE alliance_id = \(alliance.rawValue) AND admitted_by = \(decision.id)
+                """
+            ).first.map { .partnerAdmitted(try AllianceDirectory.partner($0)) }
+        case .partnerRemove:
+            return try await connection.query(
+                """
+                SELECT \(AllianceDirectory.partnerColumns) FROM partners
+                WHERE alliance_id = \(alliance.rawValue) AND removed_by = \(decision.id)
+                """
+            ).first.map { .partnerRemoved(try AllianceDirectory.partner($0)) }
+        case .riskShareSetTerms(let terms):
+            return .riskShareTerms(
+                year: terms.year, try await RiskShareBook.terms(setBy: decision.id, in: alliance, on: connection))
+        }
+    }
+}
+
+/// The columns of a decision that voting and settling need.
+private struct OpenDecision {
+    let id: Int64
+    let number: Int
+    let proposer: Int64
+    let action: DecisionAction?
+    let closesAt: Timestamp
+    let abstention: Abstention
+    let state: DecisionState
+
+    var reference: String { Decision.reference(number) }
+
+    init(_ row: PostgresRow) throws {
+        id = try row.decode("id")
+        number = Int(try row.decode("number", as: Int32.self))
+        proposer = try row.decode("proposer_id")
+        let action: String? = try row.decode("action")
+        self.action = try action.map { try JSONDecoder().decode(DecisionAction.self, from: Data($0.utf8)) }
+        closesAt = try row.decode("closes_at")
+        abstention = Abstention(rawValue: try row.decode("abstention")) ?? .blocks
+        state = DecisionState(rawValue: try row.decode("state")) ?? .open
+    }
+}
