@@ -490,7 +490,8 @@ import Testing
             roles: [.finance, .board, .auditor], createdAt: Self.instant)
         try Self.expect(try .encoding(person), conformsTo: "Person", in: document)
         let figure = BudgetFigure(
-            partner: "slam", budgetLine: "STAFF", amount: 120_000_000, decision: "D-0012", setAt: Self.instant)
+            partner: "slam", budgetLine: "STAFF", amount: 120_000_000, decision: "D-0012", setAt: Self.instant
+        )
         try Self.expect(try .encoding(figure), conformsTo: "BudgetFigure", in: document)
         for reversedBy in [nil, Optional(Int64(43))] {
             let spend = Spend(

@@ -237,7 +237,8 @@ import Testing
                     ]), in: fixture.alliance, pool: fixture.pool)
             try await Board.carry(
                 .budgetSet(
-                    year: 2025, lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1_200_000)]),
+                    year: 2025,
+                    lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1_200_000)]),
                 in: fixture.alliance, pool: fixture.pool)
             let figures = try await budgets.figures(year: 2025, in: alliance)
             #expect(
@@ -257,7 +258,8 @@ import Testing
 
     @Test func badSettingsChangeNothing() async throws {
         try await DirectoryFixture.with { fixture in
-            let proposer = Board.caller(try await Board.boardMembers(in: fixture.alliance, pool: fixture.pool)["slam"]!)
+            let proposer = Board.caller(
+                try await Board.boardMembers(in: fixture.alliance, pool: fixture.pool)["slam"]!)
             let before = try await fixture.snapshot()
             let cases: [([BudgetSetting], Int, LedgerError)] = [
                 (
@@ -282,7 +284,8 @@ import Testing
             for (settings, year, expected) in cases {
                 await #expect(throws: expected) {
                     try await Decisions(pool: fixture.pool).propose(
-                        try DecisionProposal(title: "Budget", action: .budgetSet(year: year, lines: settings)),
+                        try DecisionProposal(
+                            title: "Budget", action: .budgetSet(year: year, lines: settings)),
                         in: fixture.alliance, by: proposer)
                 }
             }

@@ -8,7 +8,8 @@ public enum Board {
     /// is carried, or failed when the action could not apply.
     @discardableResult
     public static func carry(
-        _ action: DecisionAction?, title: String = "Agreed by the board", in alliance: Alliance, pool: PostgresPool
+        _ action: DecisionAction?, title: String = "Agreed by the board", in alliance: Alliance,
+        pool: PostgresPool
     ) async throws -> Decision {
         let members = try await boardMembers(in: alliance, pool: pool)
         let decisions = Decisions(pool: pool)
@@ -18,13 +19,16 @@ public enum Board {
         var decision = proposed
         for partner in proposed.electorate {
             guard let member = members[partner] else { continue }
-            decision = try await decisions.vote(.approve, on: .id(proposed.id), in: alliance, by: caller(member))
+            decision = try await decisions.vote(
+                .approve, on: .id(proposed.id), in: alliance, by: caller(member))
         }
         return decision
     }
 
     /// One board member per partner, by partner slug.
-    public static func boardMembers(in alliance: Alliance, pool: PostgresPool) async throws -> [String: Person] {
+    public static func boardMembers(in alliance: Alliance, pool: PostgresPool) async throws -> [String:
+        Person]
+    {
         let directory = AllianceDirectory(pool: pool)
         var members: [String: Person] = [:]
         for person in try await directory.people(in: alliance.id) where person.roles.contains(.board) {
@@ -33,7 +37,8 @@ public enum Board {
         for partner in try await directory.partners(in: alliance.id) where members[partner.slug] == nil {
             members[partner.slug] = try await directory.addPerson(
                 try PersonRequest(
-                    name: "Board member for \(partner.slug)", email: "board.\(partner.slug)@\(alliance.slug).test",
+                    name: "Board member for \(partner.slug)",
+                    email: "board.\(partner.slug)@\(alliance.slug).test",
                     partner: partner.slug, roles: [.board]),
                 to: alliance)
         }

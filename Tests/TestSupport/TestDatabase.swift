@@ -98,8 +98,8 @@ public struct TestDatabase: Sendable {
 }
 
 extension TestDatabase {
-    /// Row counts of every directory, ledger and idempotency table, and the sum of debit
-    /// balances: what a refused request must leave exactly as it was.
+    /// Row counts of every directory, ledger, decision and idempotency table, the decisions'
+    /// states, and the sum of debit balances: what a refused request must leave exactly as it was.
     public func stateSnapshot() async throws -> String {
         try await pool.withConnection { connection in
             try await connection.query(
@@ -110,6 +110,10 @@ extension TestDatabase {
                     || '/' || (SELECT count(*) FROM accounts) || '/' || (SELECT count(*) FROM journal_entries)
                     || '/' || (SELECT count(*) FROM budget_changes) || '/' || (SELECT count(*) FROM api_tokens)
                     || '/' || (SELECT count(*) FROM http_idempotency_keys)
+                    || '/' || (SELECT count(*) FROM decisions) || '/' || (SELECT count(*) FROM decision_votes)
+                    || '/' || coalesce((SELECT string_agg(state, ',' ORDER BY id) FROM decisions), '')
+                    || '/' || (SELECT count(*) FROM partners WHERE left_on IS NOT NULL)
+                    || '/' || (SELECT count(*) FROM risk_share_terms)
                     || '/' || coalesce((SELECT sum(balance) FILTER (WHERE balance > 0) FROM account_balances), 0)
                     AS state
                 """

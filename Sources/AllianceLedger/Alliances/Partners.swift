@@ -144,7 +144,8 @@ extension AllianceDirectory {
         }
     }
 
-    static func partner(_ slug: String, in alliance: AllianceID, on connection: PostgresConnection) async throws
+    static func partner(_ slug: String, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws
         -> Partner
     {
         let rows = try await connection.query(

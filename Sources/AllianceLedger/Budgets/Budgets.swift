@@ -90,7 +90,8 @@ public struct Budgets: Sendable {
     }
 
     /// The changes one carried decision made.
-    static func changes(in alliance: AllianceID, decision: Int64, on connection: PostgresConnection) async throws
+    static func changes(in alliance: AllianceID, decision: Int64, on connection: PostgresConnection)
+        async throws
         -> [BudgetChange]
     {
         try await changes(in: alliance, where: "c.decision_id = \(decision)", on: connection)

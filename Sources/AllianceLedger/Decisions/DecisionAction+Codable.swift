@@ -32,7 +32,8 @@ extension DecisionAction: Codable {
                     })
             }
             guard !lines.isEmpty else {
-                throw LedgerError.invalidText(field: container.path(of: .lines), reason: "must list at least one figure")
+                throw LedgerError.invalidText(
+                    field: container.path(of: .lines), reason: "must list at least one figure")
             }
             self = .budgetSet(year: year, lines: lines)
         case "partner.admit":
@@ -40,7 +41,8 @@ extension DecisionAction: Codable {
             let partner = try container.superDecoder(forKey: .partner).strictContainer(NewPartnerField.self)
             let request = try Self.naming(partner) {
                 try PartnerRequest(
-                    slug: partner.decode(String.self, forKey: .slug), name: partner.decode(String.self, forKey: .name),
+                    slug: partner.decode(String.self, forKey: .slug),
+                    name: partner.decode(String.self, forKey: .name),
                     kind: partner.decodeChoice(PartnerKind.self, forKey: .kind))
             }
             self = .partnerAdmit(request, joinedOn: try container.decodeDate(forKey: .joinedOn))
@@ -54,12 +56,15 @@ extension DecisionAction: Codable {
             let year = try Self.decodeYear(container, .year)
             let gain = try Self.decodeShares(container, .gain)
             let pain = try Self.decodeShares(container, .pain)
-            self = .riskShareSetTerms(try Self.naming(container) { try RiskShareTerms(year: year, gain: gain, pain: pain) })
+            self = .riskShareSetTerms(
+                try Self.naming(container) { try RiskShareTerms(year: year, gain: gain, pain: pain) })
         default:
             let container = try decoder.container(keyedBy: TypeField.self)
             throw LedgerError.invalidText(
                 field: container.path(of: .type),
-                reason: "must be one of \(Self.types.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(type)\"")
+                reason:
+                    "must be one of \(Self.types.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(type)\""
+            )
         }
     }
 
@@ -107,18 +112,21 @@ extension DecisionAction: Codable {
 
     static func yearName(_ year: Int) -> String { "FY" + CalendarDate.fourDigits(year) }
 
-    private static func decodeYear<Key: CodingKey>(_ container: KeyedDecodingContainer<Key>, _ key: Key) throws
+    private static func decodeYear<Key: CodingKey>(_ container: KeyedDecodingContainer<Key>, _ key: Key)
+        throws
         -> Int
     {
         let text = try container.decode(String.self, forKey: key)
         guard let year = try? Period.financialYear(named: text, startMonth: 4) else {
             throw LedgerError.invalidText(
-                field: container.path(of: key), reason: "must name a financial year such as FY2025, not \"\(text)\"")
+                field: container.path(of: key),
+                reason: "must name a financial year such as FY2025, not \"\(text)\"")
         }
         return year
     }
 
-    private static func decodeShares(_ container: KeyedDecodingContainer<TermsField>, _ key: TermsField) throws
+    private static func decodeShares(_ container: KeyedDecodingContainer<TermsField>, _ key: TermsField)
+        throws
         -> [RiskShare]
     {
         var shares: [RiskShare] = []
@@ -144,7 +152,8 @@ extension DecisionAction: Codable {
             return try make()
         } catch LedgerError.invalidText(let field, let reason) where !field.contains(".") {
             let prefix = fieldPath(container.codingPath)
-            throw LedgerError.invalidText(field: prefix.isEmpty ? field : prefix + "." + field, reason: reason)
+            throw LedgerError.invalidText(
+                field: prefix.isEmpty ? field : prefix + "." + field, reason: reason)
         }
     }
 }

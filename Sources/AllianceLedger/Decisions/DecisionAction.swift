@@ -41,7 +41,8 @@ extension DecisionAction {
             _ = try await Budgets.resolve(lines, year: year, in: alliance.id, on: connection)
         case .partnerAdmit(let request, let joinedOn):
             let existing = try await connection.query(
-                "SELECT 1 FROM partners WHERE alliance_id = \(alliance.id.rawValue) AND slug = \(request.slug)")
+                "SELECT 1 FROM partners WHERE alliance_id = \(alliance.id.rawValue) AND slug = \(request.slug)"
+            )
             guard existing.isEmpty else {
                 throw LedgerError.exists("partner \(request.slug) already exists in \(alliance.slug)")
             }

@@ -34,7 +34,9 @@ public struct DecisionProposal: Hashable, Sendable {
     /// Nil: a resolution for the minutes.
     public let action: DecisionAction?
 
-    public init(title: String, description: String = "", closesAt: Timestamp? = nil, action: DecisionAction? = nil)
+    public init(
+        title: String, description: String = "", closesAt: Timestamp? = nil, action: DecisionAction? = nil
+    )
         throws(LedgerError)
     {
         try EntryRequest.checkText(title, field: "title", maximumLength: 200)

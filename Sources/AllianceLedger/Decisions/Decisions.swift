@@ -87,12 +87,16 @@ public struct Decisions: Sendable {
                     VALUES (\(alliance.id.rawValue), \(open.id), \(partnerID), \(voter.id), \(choice.rawValue),
                             \(reason), \(now))
                     """)
-            } catch let error as PostgresError where error.violates(constraint: "decision_votes_one_per_instant") {
+            } catch let error as PostgresError
+                where error.violates(constraint: "decision_votes_one_per_instant")
+            {
                 throw LedgerError.voteConflict(reference: open.reference, partner: voter.partner)
             }
             let tally = DecisionTally(
-                votes: try await Decisions.votes(of: [open.id], in: alliance.id, on: connection)[open.id] ?? [],
-                electorate: try await Decisions.electorate(of: [open.id], in: alliance.id, on: connection)[open.id]
+                votes: try await Decisions.votes(of: [open.id], in: alliance.id, on: connection)[open.id]
+                    ?? [],
+                electorate: try await Decisions.electorate(of: [open.id], in: alliance.id, on: connection)[
+                    open.id]
                     ?? [])
             if tally.carries(under: open.abstention) {
                 try await Decisions.carry(open, in: alliance, at: now, on: connection)
@@ -103,7 +107,8 @@ public struct Decisions: Sendable {
     }
 
     /// The proposer takes the decision back while it is open.
-    public func withdraw(_ reference: DecisionReference, in alliance: Alliance, by caller: Caller) async throws
+    public func withdraw(_ reference: DecisionReference, in alliance: Alliance, by caller: Caller)
+        async throws
         -> Decision
     {
         let person = try Decisions.boardMember(caller, in: alliance, doing: "withdraw a decision")
@@ -140,7 +145,8 @@ public struct Decisions: Sendable {
         try await settleDue(in: alliance.id)
         let after = try page.position(listing: "decisions")
         return try await pool.withConnection { connection in
-            var query: PostgresQuery = "SELECT \(Decisions.columns) FROM decisions WHERE alliance_id = \(alliance.id.rawValue)"
+            var query: PostgresQuery =
+                "SELECT \(Decisions.columns) FROM decisions WHERE alliance_id = \(alliance.id.rawValue)"
             if let state { query.append(" AND state = \(state.rawValue)") }
             switch page.order {
             case .newestFirst:
@@ -152,8 +158,11 @@ public struct Decisions: Sendable {
             }
             query.append(" LIMIT \(Int64(page.limit + 1))")
             let rows = Array(try await connection.query(query))
-            let decisions = try await Decisions.decisions(Array(rows.prefix(page.limit)), in: alliance, on: connection)
-            let next = rows.count > page.limit ? decisions.last.map { page.cursor(after: $0.id, listing: "decisions") } : nil
+            let decisions = try await Decisions.decisions(
+                Array(rows.prefix(page.limit)), in: alliance, on: connection)
+            let next =
+                rows.count > page.limit
+                ? decisions.last.map { page.cursor(after: $0.id, listing: "decisions") } : nil
             return ListPage(items: decisions, nextCursor: next)
         }
     }
@@ -174,7 +183,8 @@ public struct Decisions: Sendable {
     private func settle(dueIn alliance: AllianceID?) async throws -> Int {
         let now = clock()
         let due = try await pool.withConnection { connection in
-            var query: PostgresQuery = "SELECT alliance_id, id FROM decisions WHERE state = 'open' AND closes_at <= \(now)"
+            var query: PostgresQuery =
+                "SELECT alliance_id, id FROM decisions WHERE state = 'open' AND closes_at <= \(now)"
             if let alliance { query.append(" AND alliance_id = \(alliance.rawValue)") }
             query.append(" ORDER BY closes_at LIMIT 1000")
             return try await connection.query(query).map {
@@ -275,7 +285,8 @@ public struct Decisions: Sendable {
 
     // MARK: Helpers
 
-    private static func boardMember(_ caller: Caller, in alliance: Alliance, doing what: String) throws(LedgerError)
+    private static func boardMember(_ caller: Caller, in alliance: Alliance, doing what: String)
+        throws(LedgerError)
         -> Person
     {
         try caller.require([.board], in: alliance.id)
@@ -289,7 +300,8 @@ public struct Decisions: Sendable {
         let reason = reason.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
         if let reason { try EntryRequest.checkText(reason, field: "reason", maximumLength: 2000) }
         if choice == .object && reason == nil {
-            throw .invalidText(field: "reason", reason: "is required to object: say what would need to change")
+            throw .invalidText(
+                field: "reason", reason: "is required to object: say what would need to change")
         }
         return reason
     }
@@ -297,7 +309,8 @@ public struct Decisions: Sendable {
     /// The open decision, locked until the transaction ends; refused when closed or past its
     /// closing time.
     private static func lockOpen(
-        _ reference: DecisionReference, in alliance: Alliance, at now: Timestamp, on connection: PostgresConnection
+        _ reference: DecisionReference, in alliance: Alliance, at now: Timestamp,
+        on connection: PostgresConnection
     ) async throws -> OpenDecision {
         let rows = try await connection.query(
             """
@@ -308,7 +321,8 @@ public struct Decisions: Sendable {
         let open = try OpenDecision(row)
         guard open.state == .open, now < open.closesAt else {
             throw LedgerError.decisionClosed(
-                reference: open.reference, state: open.state == .open ? "past its closing time" : open.state.rawValue)
+                reference: open.reference,
+                state: open.state == .open ? "past its closing time" : open.state.rawValue)
         }
         return open
     }
@@ -339,7 +353,9 @@ public struct Decisions: Sendable {
         """
 
     /// Whole decisions from their rows: electorates and votes in one statement each.
-    private static func decisions(_ rows: [PostgresRow], in alliance: Alliance, on connection: PostgresConnection)
+    private static func decisions(
+        _ rows: [PostgresRow], in alliance: Alliance, on connection: PostgresConnection
+    )
         async throws -> [Decision]
     {
         let ids = try rows.map { try $0.decode("id", as: Int64.self) }
@@ -362,7 +378,9 @@ public struct Decisions: Sendable {
         return decisions
     }
 
-    private static func electorate(of ids: [Int64], in alliance: AllianceID, on connection: PostgresConnection)
+    private static func electorate(
+        of ids: [Int64], in alliance: AllianceID, on connection: PostgresConnection
+    )
         async throws -> [Int64: [String]]
     {
         var electorates: [Int64: [String]] = [:]
@@ -398,14 +416,17 @@ public struct Decisions: Sendable {
             votes[try row.decode("decision_id"), default: []].append(
                 DecisionVote(
                     partner: try row.decode("slug"), person: try row.decode("email"),
-                    vote: VoteChoice(rawValue: try row.decode("vote")) ?? .abstain, reason: try row.decode("reason"),
+                    vote: VoteChoice(rawValue: try row.decode("vote")) ?? .abstain,
+                    reason: try row.decode("reason"),
                     castAt: try row.decode("cast_at"), current: try row.decode("current")))
         }
         return votes
     }
 
     /// What the carried decision produced, read from the rows that name it.
-    private static func effect(of decision: OpenDecision, in alliance: AllianceID, on connection: PostgresConnection)
+    private static func effect(
+        of decision: OpenDecision, in alliance: AllianceID, on connection: PostgresConnection
+    )
         async throws -> DecisionEffect?
     {
         switch decision.action {
@@ -429,7 +450,8 @@ public struct Decisions: Sendable {
             ).first.map { .partnerRemoved(try AllianceDirectory.partner($0)) }
         case .riskShareSetTerms(let terms):
             return .riskShareTerms(
-                year: terms.year, try await RiskShareBook.terms(setBy: decision.id, in: alliance, on: connection))
+                year: terms.year,
+                try await RiskShareBook.terms(setBy: decision.id, in: alliance, on: connection))
         }
     }
 }

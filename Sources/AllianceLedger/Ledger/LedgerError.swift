@@ -69,7 +69,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .spendNotFound(let id): "spend \(id) does not exist in this alliance"
         case .tokenNotFound(let id): "token \(id) does not exist in this alliance"
         case .decisionNotFound(let reference): "decision \(reference) does not exist in this alliance"
-        case .decisionClosed(let reference, let state): "decision \(reference) is \(state): it takes no more votes"
+        case .decisionClosed(let reference, let state):
+            "decision \(reference) is \(state): it takes no more votes"
         case .voteConflict(let reference, let partner):
             "\(partner) already voted on \(reference) at this instant; vote again to change it"
         case .exists(let what): what

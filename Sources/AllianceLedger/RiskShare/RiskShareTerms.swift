@@ -108,7 +108,8 @@ enum RiskShareBook {
         ).map { row in
             RiskShareTerm(
                 partner: try row.decode("slug"), gainShare: Int(try row.decode("gain_share", as: Int32.self)),
-                painShare: Int(try row.decode("pain_share", as: Int32.self)), gainCap: try row.decode("gain_cap"),
+                painShare: Int(try row.decode("pain_share", as: Int32.self)),
+                gainCap: try row.decode("gain_cap"),
                 painCap: try row.decode("pain_cap"))
         }
     }

@@ -81,13 +81,15 @@ extension KeyedDecodingContainer {
 
     private func parseDate(_ text: String, key: Key) throws -> CalendarDate {
         guard let date = CalendarDate(iso8601: text) else {
-            throw LedgerError.invalidText(field: path(of: key), reason: "must be a date written YYYY-MM-DD, not \"\(text)\"")
+            throw LedgerError.invalidText(
+                field: path(of: key), reason: "must be a date written YYYY-MM-DD, not \"\(text)\"")
         }
         return date
     }
 
     /// One of the values of a string enumeration; a wrong one lists the right ones.
-    public func decodeChoice<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type, forKey key: Key) throws
+    public func decodeChoice<Choice: RawRepresentable & CaseIterable>(_ type: Choice.Type, forKey key: Key)
+        throws
         -> Choice where Choice.RawValue == String
     {
         try choice(decode(String.self, forKey: key), key: key)
