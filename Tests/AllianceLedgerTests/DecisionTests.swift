@@ -582,6 +582,9 @@ struct BoardFixture {
                 .invalidText(field: "gain", reason: "shares must sum to 10000 basis points, not 5000")
             ),
         ]
+        for type in ["outcomes.setTerms", "outcomePayments.approve", "riskShare.settle"] {
+            #expect(throws: LedgerError.self) { try decode(#"{"type":"\#(type)","year":"FY2025"}"#) }
+        }
         for (json, expected) in refusals {
             #expect(throws: expected, "\(json)") { try decode(json) }
         }

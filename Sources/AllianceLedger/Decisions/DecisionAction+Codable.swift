@@ -58,6 +58,13 @@ extension DecisionAction: Codable {
             let pain = try Self.decodeShares(container, .pain)
             self = .riskShareSetTerms(
                 try Self.naming(container) { try RiskShareTerms(year: year, gain: gain, pain: pain) })
+        case let later where DecisionAction.comingWithOutcomes.contains(later):
+            let container = try decoder.container(keyedBy: TypeField.self)
+            throw LedgerError.invalidText(
+                field: container.path(of: .type),
+                reason:
+                    "\"\(later)\" cannot be proposed yet: it needs outcome measures and risk/reward settlement, which this version does not have"
+            )
         default:
             let container = try decoder.container(keyedBy: TypeField.self)
             throw LedgerError.invalidText(

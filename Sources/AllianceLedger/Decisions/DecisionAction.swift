@@ -24,6 +24,13 @@ public enum DecisionAction: Hashable, Sendable {
 
     /// The types a decision can carry, as the wire format names them.
     public static let types = ["budget.set", "partner.admit", "partner.remove", "riskShare.setTerms"]
+
+    /// Types the decisions schema already names, whose effect (outcome terms, outcome payments
+    /// and gain/pain settlement) arrives with outcome measurement: refused with that reason
+    /// rather than as unknown.
+    public static let comingWithOutcomes = [
+        "outcomes.setTerms", "outcomePayments.approve", "riskShare.settle",
+    ]
 }
 
 extension DecisionAction {
