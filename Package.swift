@@ -128,6 +128,15 @@ let package = Package(
 
         // Benchmarks/README.md: HTTP spend recording next to the library and pgbench, same run.
         .executableTarget(
+            name: "decision-benchmark",
+            dependencies: [
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/DecisionBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "http-benchmark",
             dependencies: [
                 "AllianceLedger", "AllianceLedgerHTTP", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",

@@ -36,10 +36,11 @@ public struct Decisions: Sendable {
             throw LedgerError.invalidText(field: "closesAt", reason: "must be in the future, not \(closesAt)")
         }
         let action = try proposal.action.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-        let id = try await pool.withTransaction(.readCommitted) { connection in
+        return try await pool.withTransaction(.readCommitted) { connection in
             try await proposal.action?.validate(in: alliance, on: connection)
+            let id: Int64
             do {
-                return try await connection.query(
+                id = try await connection.query(
                     """
                     SELECT decision_open(\(alliance.id.rawValue), \(proposal.title), \(proposal.description),
                                          \(action)::jsonb, \(proposer.id), \(now), \(closesAt)) AS id
@@ -48,8 +49,8 @@ public struct Decisions: Sendable {
             } catch let error as PostgresError where error.sqlState == .checkViolation {
                 throw LedgerError.invalidText(field: "alliance", reason: "has no current partners to vote")
             }
+            return try await Decisions.read(.id(id), in: alliance, on: connection)
         }
-        return try await decision(.id(id), in: alliance)
     }
 
     /// Casts the caller's partner's vote. `partner`, when given, must be the caller's own: a
@@ -65,7 +66,9 @@ public struct Decisions: Sendable {
         let reason = try Decisions.reason(reason, for: choice)
         try await settleIfDue(reference, in: alliance)
         let now = clock()
-        let id = try await pool.withTransaction(.readCommitted) { connection in
+        // The answer is read in the vote's own transaction: the decision as this vote left it, so
+        // that exactly one of racing final votes answers "carried".
+        return try await pool.withTransaction(.readCommitted) { connection in
             let open = try await Decisions.lockOpen(reference, in: alliance, at: now, on: connection)
             let partnerID = try await connection.query(
                 """
@@ -101,9 +104,8 @@ public struct Decisions: Sendable {
             if tally.carries(under: open.abstention) {
                 try await Decisions.carry(open, in: alliance, at: now, on: connection)
             }
-            return open.id
+            return try await Decisions.read(.id(open.id), in: alliance, on: connection)
         }
-        return try await read(.id(id), in: alliance)
     }
 
     /// The proposer takes the decision back while it is open.
@@ -114,7 +116,7 @@ public struct Decisions: Sendable {
         let person = try Decisions.boardMember(caller, in: alliance, doing: "withdraw a decision")
         try await settleIfDue(reference, in: alliance)
         let now = clock()
-        let id = try await pool.withTransaction(.readCommitted) { connection in
+        return try await pool.withTransaction(.readCommitted) { connection in
             let open = try await Decisions.lockOpen(reference, in: alliance, at: now, on: connection)
             guard open.proposer == person.id else {
                 throw LedgerError.forbidden("only the proposer of \(open.reference) may withdraw it")
@@ -124,9 +126,8 @@ public struct Decisions: Sendable {
                 UPDATE decisions SET state = 'withdrawn', closed_at = \(now), withdrawn_by = \(person.id)
                 WHERE alliance_id = \(alliance.id.rawValue) AND id = \(open.id)
                 """)
-            return open.id
+            return try await Decisions.read(.id(open.id), in: alliance, on: connection)
         }
-        return try await read(.id(id), in: alliance)
     }
 
     // MARK: Reading
@@ -135,7 +136,9 @@ public struct Decisions: Sendable {
     /// answer never depends on when the background sweep last ran.
     public func decision(_ reference: DecisionReference, in alliance: Alliance) async throws -> Decision {
         try await settleIfDue(reference, in: alliance)
-        return try await read(reference, in: alliance)
+        return try await pool.withConnection { connection in
+            try await Decisions.read(reference, in: alliance, on: connection)
+        }
     }
 
     /// The alliance's decisions, optionally in one state, newest first by default.
@@ -334,16 +337,18 @@ public struct Decisions: Sendable {
         }
     }
 
-    private func read(_ reference: DecisionReference, in alliance: Alliance) async throws -> Decision {
-        try await pool.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(Decisions.columns) FROM decisions
-                WHERE alliance_id = \(alliance.id.rawValue) AND \(Decisions.matching(reference))
-                """)
-            guard let row = rows.first else { throw LedgerError.decisionNotFound(reference.description) }
-            return try await Decisions.decisions([row], in: alliance, on: connection)[0]
-        }
+    private static func read(
+        _ reference: DecisionReference, in alliance: Alliance, on connection: PostgresConnection
+    )
+        async throws -> Decision
+    {
+        let rows = try await connection.query(
+            """
+            SELECT \(columns) FROM decisions
+            WHERE alliance_id = \(alliance.id.rawValue) AND \(matching(reference))
+            """)
+        guard let row = rows.first else { throw LedgerError.decisionNotFound(reference.description) }
+        return try await decisions([row], in: alliance, on: connection)[0]
     }
 
     static let columns: PostgresQuery = """
