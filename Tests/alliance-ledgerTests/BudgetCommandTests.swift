@@ -21,7 +21,8 @@ import Testing
                 for amount in [1_000_000, 1_250_050] as [Int64] {
                     try await Board.carry(
                         .budgetSet(
-                            year: 2025, lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: amount)]),
+                            year: 2025,
+                            lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: amount)]),
                         in: alliance, pool: pool)
                 }
             } catch {
