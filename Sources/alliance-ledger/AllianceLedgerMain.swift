@@ -16,7 +16,8 @@ struct RootCommand: AsyncParsableCommand {
         version: AllianceLedgerVersion.current,
         subcommands: [
             DbCommand.self, AllianceCommand.self, PartnerCommand.self, LineCommand.self, PersonCommand.self,
-            TokenCommand.self, BudgetCommand.self, SpendCommand.self, JournalCommand.self,
+            TokenCommand.self, DecisionCommand.self, BudgetCommand.self, SpendCommand.self,
+            JournalCommand.self,
             BalanceCommand.self,
             TrialBalanceCommand.self, ServeCommand.self, DemoCommand.self, ConfigCommand.self,
         ])

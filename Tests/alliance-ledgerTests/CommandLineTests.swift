@@ -18,7 +18,9 @@ import Testing
         ["partner", "add"],
         ["partner", "list"], ["line", "add"], ["line", "list"], ["person", "add"], ["person", "list"],
         ["token", "issue"], ["token", "revoke"], ["spend", "record"], ["spend", "list"], ["spend", "show"],
-        ["spend", "reverse"], ["budget", "show"], ["budget", "history"],
+        ["spend", "reverse"], ["budget", "show"], ["budget", "history"], ["decision"],
+        ["decision", "propose"],
+        ["decision", "vote"], ["decision", "withdraw"], ["decision", "show"], ["decision", "list"],
     ]
 
     @Test(arguments: commands)

@@ -5,7 +5,8 @@ import Postgres
 
 /// Loads a realistic example alliance, so that a new user has something to read, serve and
 /// query straight away: five partners of a mental-health alliance, two budget lines, a finance
-/// lead and a board member per partner, an admin and an auditor, and a year of spend with a
+/// lead and a board member per partner, an admin and an auditor, the year's budget set by a
+/// unanimous decision of the board, a second decision still open, and a year of spend with a
 /// correction.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,8 +15,11 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Creates the alliance (default lambeth-living-well) with five partners — a \
             commissioner, an NHS trust, a council and two voluntary organisations — budget lines \
-            STAFF and PREMISES, people with roles, and FY2025's monthly spend of every partner, \
-            one of them reversed. With --tokens it issues an API token for the admin, the \
+            STAFF and PREMISES, people with roles (a finance lead and a board member per \
+            partner), FY2025's budget set by decision D-0001 (carried: every partner's board \
+            member approved), decision D-0002 on FY2025's gain and pain shares (open, three of \
+            five partners approving), and FY2025's monthly spend of every partner, one entry \
+            reversed. With --tokens it issues an API token for the admin, the \
             auditor and each finance lead, and prints them: they are shown once. Refuses an \
             alliance that exists already.
             """)
@@ -70,6 +74,35 @@ struct DemoCommand: AsyncParsableCommand {
             try await add("admin", "Alliance manager", partner: "sel-icb", [.admin])
             try await add("auditor", "Internal auditor", partner: "sel-icb", [.auditor])
 
+            // The board: budgets change only by a carried decision.
+            let board = people.filter { $0.key == "board" }.map {
+                Caller(identity: .person($0.person), tokenID: nil)
+            }
+            let decisions = Decisions(pool: session.pool)
+            let budget = try await decisions.propose(
+                try DecisionProposal(
+                    title: "Set the FY2025 budget",
+                    description:
+                        "Each partner's staff and premises budget for FY2025, as the board agreed it.",
+                    action: .budgetSet(year: 2025, lines: try Self.budget())),
+                in: created, by: board[0])
+            for member in board {
+                _ = try await decisions.vote(.approve, on: .id(budget.id), in: created, by: member)
+            }
+            let shares = try await decisions.propose(
+                try DecisionProposal(
+                    title: "Share FY2025's gain and pain",
+                    description:
+                        "An underspend is shared by the partners' weight in the contract; an overspend likewise, "
+                        + "with the voluntary organisations' part capped at £50,000 each.",
+                    closesAt: Timestamp(
+                        microsecondsSince1970: Timestamp(Date()).microsecondsSince1970 + 30 * 86_400_000_000),
+                    action: .riskShareSetTerms(try Self.riskShareTerms())),
+                in: created, by: board[1])
+            for member in board.prefix(3) {
+                _ = try await decisions.vote(.approve, on: .id(shares.id), in: created, by: member)
+            }
+
             let book = SpendBook(ledger: Ledger(pool: session.pool))
             var recorded = 0
             var first: Spend?
@@ -104,6 +137,10 @@ struct DemoCommand: AsyncParsableCommand {
             print(
                 "Loaded \(created.slug): \(Self.partners.count) partners, 2 budget lines, \(people.count) people, "
                     + "\(recorded) spend entries for FY2025 and 1 reversal.")
+            print(
+                "Decisions: \(budget.reference) set the FY2025 budget (carried, every partner approving); "
+                    + "\(shares.reference) on FY2025's gain and pain shares is open, 3 of 5 partners approving."
+            )
             guard tokens else {
                 print(
                     "Tokens: alliance-ledger token issue --alliance \(created.slug) --person <id> (see person list)"
@@ -117,6 +154,31 @@ struct DemoCommand: AsyncParsableCommand {
                 print("  \(person.email)  \(try await store.issue(for: person))")
             }
         }
+    }
+
+    /// FY2025's budget: each line's monthly spend for twelve months and £120,000 besides, so
+    /// that some partners end the year under budget and some over.
+    static func budget() throws -> [BudgetSetting] {
+        try partners.flatMap { partner in
+            try [("STAFF", partner.staff), ("PREMISES", partner.premises)].map { line, monthly in
+                try BudgetSetting(
+                    partner: partner.slug, budgetLine: line, amount: (monthly * 12 + 120_000) * 100)
+            }
+        }
+    }
+
+    /// Gain shared by weight in the contract; pain likewise, with the voluntary organisations'
+    /// part capped at £50,000 each.
+    static func riskShareTerms() throws -> RiskShareTerms {
+        let weights: [(partner: String, share: Int)] = [
+            ("sel-icb", 2500), ("slam", 3500), ("lambeth", 2000), ("certitude", 1000), ("thamesreach", 1000),
+        ]
+        return try RiskShareTerms(
+            year: 2025,
+            gain: try weights.map { try RiskShare(partner: $0.partner, share: $0.share) },
+            pain: try weights.map {
+                try RiskShare(partner: $0.partner, share: $0.share, cap: $0.share == 1000 ? 5_000_000 : nil)
+            })
     }
 
     /// The 28th of each month from April 2025: a payroll day every month has.

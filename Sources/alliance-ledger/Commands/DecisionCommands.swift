@@ -1,0 +1,476 @@
+import AllianceLedger
+import ArgumentParser
+import Foundation
+import Postgres
+
+// The alliance board's decisions. The command line is the operator, who has no partner and so no
+// vote: `--as` names the board member on whose behalf a proposal, vote or withdrawal is made.
+
+struct DecisionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decision",
+        abstract: "Propose, vote on, withdraw and read the board's decisions.",
+        discussion: """
+            One vote per partner, cast by one of its board members: approve, object (with a \
+            reason) or abstain. A decision is carried the moment every partner approves (or, \
+            where the alliance lets an abstention stand aside, when every partner has voted, none \
+            objects and one approves), and its action is applied in the same transaction. At its \
+            closing time an open decision is rejected or lapses. The command line acts as the \
+            operator, who has no vote: --as names the board member acting.
+            """,
+        subcommands: [
+            DecisionProposeCommand.self, DecisionVoteCommand.self, DecisionWithdrawCommand.self,
+            DecisionShowCommand.self, DecisionListCommand.self,
+        ])
+}
+
+/// `--as <email>`: the board member on whose behalf the operator acts.
+struct BoardMemberOption: ParsableArguments {
+    @Option(
+        name: .customLong("as"),
+        help: ArgumentHelp(
+            "The board member acting, by e-mail: a person of the alliance with the board role.",
+            valueName: "email"))
+    var email: String
+
+    /// The person as a caller, or exit code 3 when the alliance has no such person. Whether they
+    /// may act (the board role) is the library's to say.
+    func caller(in context: LedgerContext) async throws -> Caller {
+        let people = try await AllianceDirectory(pool: context.ledger.pool).people(in: context.alliance.id)
+        guard let person = people.first(where: { $0.email.lowercased() == email.lowercased() }) else {
+            throw LedgerError.personNotFound(email)
+        }
+        return Caller(identity: .person(person), tokenID: nil)
+    }
+}
+
+/// The decision a command is about: `D-0001` or its id.
+struct DecisionArgument: ParsableArguments {
+    @Argument(
+        help: ArgumentHelp("The decision: its number, e.g. D-0001, or its id.", valueName: "decision"),
+        transform: { text in
+            guard let reference = DecisionReference(text) else {
+                throw ValidationError(
+                    "the decision must be a number such as D-0001 or an id, not \"\(text)\"")
+            }
+            return reference
+        })
+    var reference: DecisionReference
+}
+
+struct DecisionProposeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "propose",
+        abstract: "Propose a decision, with an optional action that is applied when it is carried.",
+        discussion: """
+            The action is JSON in the same form as the HTTP API's, e.g. \
+            {"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF",\
+            "amount":125000000}]} (amounts in minor units); the types are \
+            \(DecisionAction.types.joined(separator: ", ")). It is checked before anything is \
+            written, and a fault names the field. Without an action, the decision is a resolution \
+            for the minutes.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var member: BoardMemberOption
+
+    @Option(help: "What the board is asked to decide.")
+    var title: String
+    @Option(help: "The case for it.")
+    var description = ""
+    @Option(
+        name: .customLong("closes-at"),
+        help: ArgumentHelp(
+            "When voting closes, e.g. 2025-06-01T17:00:00Z (default: seven days from now).",
+            valueName: "instant"))
+    var closesAt: String?
+    @Option(
+        name: .customLong("action-file"),
+        help: ArgumentHelp("The action as a JSON file; - reads standard input.", valueName: "file"))
+    var actionFile: String?
+
+    func run() async throws {
+        let closes = try closesAt.map { text in
+            guard let instant = Timestamp(iso8601: text) else {
+                throw ValidationError(
+                    "--closes-at must be an ISO 8601 instant such as 2025-06-01T17:00:00Z, not \"\(text)\"")
+            }
+            return instant
+        }
+        let action = try actionFile.map(ActionFile.read)
+        let proposal = try DecisionProposal(
+            title: title, description: description, closesAt: closes, action: action)
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let caller = try await member.caller(in: context)
+            let decision: Decision
+            do {
+                decision = try await Decisions(pool: context.ledger.pool).propose(
+                    proposal, in: context.alliance, by: caller)
+            } catch let error as LedgerError {
+                guard let action, let actionFile,
+                    let failure = ActionFile.failure(error, in: action, file: actionFile)
+                else { throw error }
+                throw failure
+            }
+            try output.emit(decision, context)
+            printError("proposed \(decision.reference); voting closes at \(decision.closesAt)")
+        }
+    }
+}
+
+struct DecisionVoteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vote",
+        abstract: "Cast (or change) the vote of the board member's partner.",
+        discussion: """
+            A partner has one vote: its latest counts, and every earlier one is kept. The vote that \
+            meets the rule carries the decision and applies its action.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var member: BoardMemberOption
+    @OptionGroup var decision: DecisionArgument
+
+    @Option(help: "approve, object or abstain.")
+    var vote: String
+    @Option(help: "Why: required to object, optional otherwise.")
+    var reason: String?
+
+    func run() async throws {
+        let chosen: VoteChoice = try choice(vote, option: "--vote")
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let caller = try await member.caller(in: context)
+            let voted = try await Decisions(pool: context.ledger.pool).vote(
+                chosen, reason: reason, on: decision.reference, in: context.alliance, by: caller)
+            try output.emit(voted, context)
+            switch voted.state {
+            case .carried: printError("\(voted.reference) is carried: \(voted.effectSummary(context))")
+            case .failed:
+                printError("\(voted.reference) failed: \(voted.failure ?? "its action could not apply")")
+            default: printError("\(voted.reference): \(voted.tally.summary)")
+            }
+        }
+    }
+}
+
+struct DecisionWithdrawCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "withdraw", abstract: "Withdraw an open decision: only its proposer may.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var member: BoardMemberOption
+    @OptionGroup var decision: DecisionArgument
+
+    func run() async throws {
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let caller = try await member.caller(in: context)
+            let withdrawn = try await Decisions(pool: context.ledger.pool).withdraw(
+                decision.reference, in: context.alliance, by: caller)
+            try output.emit(withdrawn, context)
+            printError("withdrew \(withdrawn.reference)")
+        }
+    }
+}
+
+struct DecisionShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show a decision, its action and effect, and every vote.",
+        discussion: """
+            The table is the decision followed by its votes, oldest first, and the partners yet to \
+            vote; csv is the votes alone; json is the decision as the HTTP API answers it.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var decision: DecisionArgument
+
+    func run() async throws {
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let found = try await Decisions(pool: context.ledger.pool).decision(
+                decision.reference, in: context.alliance)
+            try output.emit(found, context)
+        }
+    }
+}
+
+struct DecisionListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List decisions, newest first, a page at a time.",
+        discussion:
+            "When more decisions remain, the cursor for the next page is printed on standard error (and as nextCursor in JSON)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+
+    @Option(
+        help:
+            "Only decisions in this state: \(DecisionState.allCases.map(\.rawValue).joined(separator: ", "))."
+    )
+    var state: String?
+    @Option(help: "Items per page, 1 to \(PageRequest.maximumLimit).")
+    var limit = 100
+    @Option(help: "The cursor printed with the previous page.")
+    var cursor: String?
+    @Flag(name: .customLong("oldest-first"), help: "List the oldest decisions first.")
+    var oldestFirst = false
+
+    func run() async throws {
+        let only: DecisionState? = try state.map { try choice($0, option: "--state") }
+        let page = try PageRequest(
+            limit: limit, order: oldestFirst ? .oldestFirst : .newestFirst, cursor: cursor)
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let found = try await Decisions(pool: context.ledger.pool).list(
+                in: context.alliance, state: only, page: page)
+            try output.emit(
+                table: TextTable(
+                    columns: ["number", "state", "title", "closes at", "tally"],
+                    rows: found.items.map {
+                        [
+                            $0.reference, $0.state.rawValue, $0.title, $0.closesAt.description,
+                            $0.tally.summary,
+                        ]
+                    }),
+                json: found)
+            if let next = found.nextCursor, output.format != .json {
+                printError("more decisions: repeat with --cursor \(next)")
+            }
+        }
+    }
+}
+
+// MARK: The action file
+
+/// `--action-file`: a decision's action as JSON, read strictly by the library's decoder.
+enum ActionFile {
+    static func read(_ path: String) throws -> DecisionAction {
+        let source = path == "-" ? "standard input" : path
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            else { throw CommandFailure(.invalidInput, "--action-file \(path): no such file") }
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw CommandFailure(.invalidInput, "--action-file \(path): cannot be read")
+            }
+        }
+        do {
+            return try JSONDecoder().decode(DecisionAction.self, from: data)
+        } catch let error as LedgerError {
+            throw CommandFailure(.invalidInput, "--action-file \(source): \(error.description)")
+        } catch let error as DecodingError {
+            throw CommandFailure(.invalidInput, "--action-file \(source): \(describe(error))")
+        } catch {
+            throw CommandFailure(.invalidInput, "--action-file \(source): is not a valid action: \(error)")
+        }
+    }
+
+    /// A decoding fault as a sentence naming the field by its path in the file.
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(fieldPath(context.codingPath + [key])) is required"
+        case .valueNotFound(_, let context):
+            return "\(fieldPath(context.codingPath)) must not be null"
+        case .typeMismatch(let type, let context):
+            guard !context.codingPath.isEmpty else { return "the action must be a JSON object" }
+            return "\(fieldPath(context.codingPath)) must be \(describe(type))"
+        case .dataCorrupted(let context):
+            guard !context.codingPath.isEmpty else { return "is not valid JSON" }
+            return "\(fieldPath(context.codingPath)) is not valid: \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Int32.Type: "a whole number"
+        case is [Any].Type: "an array"
+        default: "an object"
+        }
+    }
+
+    /// The library's refusal of an action that does not fit the books (a partner or line that
+    /// does not exist, a figure listed twice), as a fault of the file that names the field.
+    /// Nil for refusals that are not about the action.
+    static func failure(_ error: LedgerError, in action: DecisionAction, file: String) -> CommandFailure? {
+        let source = file == "-" ? "standard input" : file
+        let field: String?
+        switch (error, action) {
+        case (.partnerNotFound(let slug), .budgetSet(_, let lines)):
+            field = lines.firstIndex { $0.partner == slug }.map { "lines[\($0)].partner" }
+        case (.budgetLineNotFound(let code), .budgetSet(_, let lines)):
+            field = lines.firstIndex { $0.budgetLine == code }.map { "lines[\($0)].budgetLine" }
+        case (.partnerNotFound, .partnerRemove):
+            field = "partner"
+        case (.partnerNotFound(let slug), .riskShareSetTerms(let terms)):
+            field =
+                terms.gain.firstIndex { $0.partner == slug }.map { "gain[\($0)].partner" }
+                ?? terms.pain.firstIndex { $0.partner == slug }.map { "pain[\($0)].partner" }
+        case (.invalidText(let name, _), _)
+        where ["lines", "year", "gain", "pain", "joinedOn", "leftOn"].contains(name):
+            return CommandFailure(.invalidInput, "--action-file \(source): \(error.description)")
+        case (.exists, _):
+            return CommandFailure(.conflict, "--action-file \(source): \(error.description)")
+        default:
+            return nil
+        }
+        let named = field.map { "\($0): " } ?? ""
+        return CommandFailure(.invalidInput, "--action-file \(source): \(named)\(error.description)")
+    }
+}
+
+// MARK: Printing a decision
+
+extension OutputOptions {
+    /// A decision as the table (its particulars, then its votes), as CSV (its votes) or as the
+    /// wire JSON.
+    func emit(_ decision: Decision, _ context: LedgerContext) throws {
+        let votes = TextTable(
+            columns: ["partner", "person", "vote", "reason", "cast at", "current"],
+            rows: decision.votes.map {
+                [
+                    $0.partner, $0.person, $0.vote.rawValue, $0.reason ?? "", $0.castAt.description,
+                    $0.current ? "yes" : "no",
+                ]
+            })
+        switch format {
+        case .json: print(try jsonText(decision))
+        case .csv: print(votes.renderCSV(), terminator: "")
+        case .table:
+            var text = decision.particulars(context).rendered + "\n"
+            text += decision.votes.isEmpty ? "No votes yet.\n" : votes.renderTable()
+            let voted = Set(decision.votes.map(\.partner))
+            let silent = decision.electorate.filter { !voted.contains($0) }
+            if !silent.isEmpty { text += "Not voted: \(silent.joined(separator: ", "))\n" }
+            print(text, terminator: "")
+        }
+    }
+}
+
+/// Labelled lines, the labels padded to one width.
+private struct Particulars {
+    var lines: [(label: String, value: String)] = []
+
+    mutating func add(_ label: String, _ value: String) { lines.append((label, value)) }
+
+    var rendered: String {
+        let width = lines.map(\.label.count).max() ?? 0
+        return lines.map { $0.label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.value }
+            .joined(separator: "\n") + "\n"
+    }
+}
+
+extension Decision {
+    fileprivate func particulars(_ context: LedgerContext) -> Particulars {
+        var lines = Particulars()
+        lines.add("number", reference)
+        lines.add("title", title)
+        if !description.isEmpty { lines.add("description", description) }
+        lines.add("state", state.rawValue)
+        lines.add("proposer", "\(proposer) at \(proposedAt)")
+        lines.add("closes", closesAt.description)
+        if let closedAt { lines.add("closed", closedAt.description) }
+        lines.add("rule", abstention.rule)
+        lines.add("tally", tally.summary)
+        lines.add("action", action.map { $0.summary(context) } ?? "none: a resolution for the minutes")
+        switch state {
+        case .carried: lines.add("effect", effectSummary(context))
+        case .failed: lines.add("failure", failure ?? "the action could not apply")
+        default: break
+        }
+        return lines
+    }
+
+    /// What the carried decision did, in a phrase.
+    func effectSummary(_ context: LedgerContext) -> String {
+        switch effect {
+        case nil: action == nil ? "recorded for the minutes" : "none"
+        case .budgetChanges(let year, let changes):
+            "set \(changes.count) budget figure\(changes.count == 1 ? "" : "s") for FY\(year)"
+                + " (\(changes.count { $0.previous == nil }) new, \(changes.count { $0.previous != nil }) changed)"
+        case .partnerAdmitted(let partner): "admitted \(partner.slug) from \(partner.joinedOn)"
+        case .partnerRemoved(let partner): "\(partner.slug) leaves on \(partner.leftOn?.description ?? "?")"
+        case .riskShareTerms(let year, let terms):
+            "set the gain and pain shares of \(terms.count) partners for FY\(year)"
+        }
+    }
+}
+
+extension DecisionAction {
+    fileprivate func summary(_ context: LedgerContext) -> String {
+        switch self {
+        case .budgetSet(let year, let lines):
+            let total = lines.reduce(Int64?.some(0)) { sum, line in
+                sum.flatMap { sum in
+                    let (added, overflow) = sum.addingReportingOverflow(line.amount)
+                    return overflow ? nil : added
+                }
+            }
+            return "\(type): \(lines.count) figure\(lines.count == 1 ? "" : "s") for FY\(year)"
+                + (total.map { ", total \(context.money($0))" } ?? "")
+        case .partnerAdmit(let partner, let joinedOn):
+            return "\(type): \(partner.slug) (\(partner.name), \(partner.kind.rawValue)) from \(joinedOn)"
+        case .partnerRemove(let partner, let leftOn):
+            return "\(type): \(partner) leaves on \(leftOn)"
+        case .riskShareSetTerms(let terms):
+            func shares(_ list: [RiskShare]) -> String {
+                list.map {
+                    "\($0.partner) \(percent($0.share))"
+                        + ($0.cap.map { " (cap \(context.money($0)))" } ?? "")
+                }
+                .joined(separator: ", ")
+            }
+            return "\(type): FY\(terms.year) gain \(shares(terms.gain)); pain \(shares(terms.pain))"
+        }
+    }
+}
+
+/// Basis points as a percentage: 3250 is `32.5%`.
+private func percent(_ basisPoints: Int) -> String {
+    let fraction = basisPoints % 100
+    return "\(basisPoints / 100)"
+        + (fraction == 0
+            ? "" : fraction % 10 == 0 ? ".\(fraction / 10)" : (fraction < 10 ? ".0" : ".") + "\(fraction)")
+        + "%"
+}
+
+extension DecisionTally {
+    /// `3/5 approve`, with objections, abstentions and silence when there are any.
+    var summary: String {
+        var parts = ["\(approve)/\(electorate) approve"]
+        if object > 0 { parts.append("\(object) object") }
+        if abstain > 0 { parts.append("\(abstain) abstain") }
+        if notVoted > 0 { parts.append("\(notVoted) not voted") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+extension Abstention {
+    /// The decision rule in words.
+    fileprivate var rule: String {
+        switch self {
+        case .blocks: "unanimity: every partner approves (an abstention blocks)"
+        case .standsAside:
+            "no objection: every partner votes, none objects, one approves (an abstention stands aside)"
+        }
+    }
+}
