@@ -41,6 +41,7 @@ public enum HTTPService {
         SpendRoutes(services: services).register(on: routes)
         ImportRoutes(services: services, importer: SpendImporter(ledger: ledger)).register(on: routes)
         BooksRoutes(services: services).register(on: routes)
+        DecisionRoutes(services: services).register(on: routes)
         index.record(routes.signatures)
         return (router, routes.signatures)
     }
