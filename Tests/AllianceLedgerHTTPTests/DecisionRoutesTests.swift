@@ -21,8 +21,11 @@ struct BoardSetUp: Sendable {
         try #require(tokens[partner], "no board member for \(partner)")
     }
 
-    static func with(_ body: @escaping @Sendable (BoardSetUp) async throws -> Void) async throws {
-        try await AllianceSetUp.with { setUp in
+    static func with(
+        decisionSweepInterval: Duration = .seconds(30),
+        _ body: @escaping @Sendable (BoardSetUp) async throws -> Void
+    ) async throws {
+        try await AllianceSetUp.with(decisionSweepInterval: decisionSweepInterval) { setUp in
             try await body(try await make(setUp))
         }
     }
