@@ -31,6 +31,9 @@ let package = Package(
             traits: ["FullFoundation"]),
         // Hummingbird's own HTTP types, named directly for header names such as Idempotency-Key.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Hummingbird's service lifecycle, named directly for the decision sweep that runs beside
+        // the server.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // Tests only: reads docker-compose.yml.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
@@ -79,6 +82,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -186,6 +190,7 @@ let package = Package(
             dependencies: [
                 "AllianceLedgerHTTP", "AllianceLedger", "Postgres", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -12,12 +12,19 @@ public struct HTTPServiceConfiguration: Sendable {
     /// How long an authenticated token is trusted without reading it again: a revoked token
     /// stops working within this long. Zero reads it on every request.
     public var credentialLifetime: Duration
+    /// How often the background sweep closes decisions whose closing time has passed. Reading
+    /// a decision settles it anyway, so this only bounds how late an unread one is closed.
+    public var decisionSweepInterval: Duration
 
-    public init(host: String, port: Int, publicBaseURL: String, credentialLifetime: Duration = .seconds(2)) {
+    public init(
+        host: String, port: Int, publicBaseURL: String, credentialLifetime: Duration = .seconds(2),
+        decisionSweepInterval: Duration = .seconds(30)
+    ) {
         self.host = host
         self.port = port
         self.publicBaseURL = publicBaseURL
         self.credentialLifetime = credentialLifetime
+        self.decisionSweepInterval = decisionSweepInterval
     }
 }
 
@@ -41,10 +48,12 @@ public enum HTTPService {
         SpendRoutes(services: services).register(on: routes)
         ImportRoutes(services: services, importer: SpendImporter(ledger: ledger)).register(on: routes)
         BooksRoutes(services: services).register(on: routes)
+        DecisionRoutes(services: services).register(on: routes)
         index.record(routes.signatures)
         return (router, routes.signatures)
     }
 
+    /// The service: the routes, and the background sweep that closes due decisions.
     public static func application(
         ledger: Ledger, configuration: HTTPServiceConfiguration, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -54,6 +63,11 @@ public enum HTTPService {
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "alliance-ledger"),
+            services: [
+                DecisionSweep(
+                    decisions: Decisions(pool: ledger.pool), interval: configuration.decisionSweepInterval,
+                    logger: logger)
+            ],
             onServerRunning: { channel in
                 await onServerRunning(channel.localAddress?.port ?? configuration.port)
             },

@@ -48,12 +48,15 @@ struct APIHarness: Sendable {
         }
     }
 
-    static func with(_ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
+    static func with(
+        decisionSweepInterval: Duration = .seconds(30),
+        _ body: @escaping @Sendable (APIHarness) async throws -> Void
+    ) async throws {
         try await TestDatabase.with { database in
             let pool = database.makeServicePool()
             do {
                 let operatorToken = try await TokenStore(pool: pool).issueOperatorToken()
-                try await serving(pool) { port in
+                try await serving(pool, decisionSweepInterval: decisionSweepInterval) { port in
                     try await body(APIHarness(database: database, port: port, operatorToken: operatorToken))
                 }
             } catch {
@@ -65,14 +68,16 @@ struct APIHarness: Sendable {
     }
 
     /// Runs the service over `pool` on a free port while `body` talks to it, then stops it.
-    static func serving(_ pool: PostgresPool, _ body: @escaping @Sendable (Int) async throws -> Void)
-        async throws
-    {
+    static func serving(
+        _ pool: PostgresPool, decisionSweepInterval: Duration = .seconds(30),
+        _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = HTTPService.application(
             ledger: Ledger(pool: pool),
             configuration: HTTPServiceConfiguration(
-                host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1"),
+                host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1",
+                decisionSweepInterval: decisionSweepInterval),
             logger: TestCluster.logger,
             onServerRunning: { port in portContinuation.yield(port) })
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -147,8 +152,11 @@ struct AllianceSetUp: Sendable {
         try #require(tokens[key], "no token for \(key)")
     }
 
-    static func with(_ body: @escaping @Sendable (AllianceSetUp) async throws -> Void) async throws {
-        try await APIHarness.with { api in
+    static func with(
+        decisionSweepInterval: Duration = .seconds(30),
+        _ body: @escaping @Sendable (AllianceSetUp) async throws -> Void
+    ) async throws {
+        try await APIHarness.with(decisionSweepInterval: decisionSweepInterval) { api in
             try await body(try await make(api))
         }
     }

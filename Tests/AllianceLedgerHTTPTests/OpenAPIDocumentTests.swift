@@ -102,7 +102,7 @@ import Testing
     @Test func everyOperationHasAUniqueIDASuccessAndItsSecurity() throws {
         let document = try Self.document()
         let operations = try Self.operations(document)
-        #expect(operations.count == 22)
+        #expect(operations.count == 28)
         var seen: Set<String> = []
         for (path, method, operation, _) in operations {
             let name = "\(method.uppercased()) \(path)"
@@ -166,15 +166,16 @@ import Testing
                 schema["additionalProperties"] as? Bool == false,
                 "\(method.uppercased()) \(path) accepts unknown fields")
         }
-        #expect(bodies == 7)
+        #expect(bodies == 10)
     }
 
     @Test func everyCreatingPostTakesAnIdempotencyKeyAndSaysWhenItReplays() throws {
         let document = try Self.document()
         for (path, method, operation, _) in try Self.operations(document) where method == "post" {
             let responses = try #require(operation["responses"] as? [String: Any])
-            // An import creates spend but answers 200 with its report.
-            let success = path.hasSuffix("/spend/imports") ? "200" : "201"
+            // An import creates spend but answers 200 with its report; a withdrawal creates
+            // nothing and answers 200 with the decision.
+            let success = path.hasSuffix("/spend/imports") || path.hasSuffix("/withdrawal") ? "200" : "201"
             guard let created = responses[success] as? [String: Any] else { continue }
             let parameters = try (operation["parameters"] as? [[String: Any]] ?? []).map {
                 try Self.dereference($0, in: document)
@@ -222,7 +223,7 @@ import Testing
             }
             #expect(names.contains("limit") && names.contains("cursor"), "\(method.uppercased()) \(path)")
         }
-        #expect(lists == 5)
+        #expect(lists == 7)
         let limit = try #require(
             Self.resolve("#/components/parameters/Limit/schema", in: document) as? [String: Any])
         #expect(
@@ -261,7 +262,7 @@ import Testing
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             documented[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1]
         }
-        #expect(documented.count == 27)
+        #expect(documented.count == 30)
         #expect(documented["/problems/import-rejected"] == "422")
         var used: Set<String> = []
         for (path, method, operation, _) in try Self.operations(document) {
@@ -538,6 +539,109 @@ import Testing
         try Self.expect(try .encoding(broken), conformsTo: "VerificationReport", in: document)
     }
 
+    @Test func theDecisionEncodersWriteWhatTheSchemasSay() throws {
+        let document = try Self.document()
+        let first = BudgetChange(
+            partner: "slam", budgetLine: "STAFF", previous: nil, amount: 250_000_00, decision: "D-0001",
+            appliedAt: Self.instant)
+        let second = BudgetChange(
+            partner: "slam", budgetLine: "STAFF", previous: 250_000_00, amount: 0, decision: "D-0012",
+            appliedAt: Self.instant)
+        for change in [first, second] {
+            try Self.expect(try .encoding(change), conformsTo: "BudgetChange", in: document)
+        }
+        try Self.expect(
+            try .encoding(ListPage(items: [first, second], nextCursor: "abc")),
+            conformsTo: "BudgetChangePage",
+            in: document)
+
+        let admitted = Partner(
+            id: 6, slug: "newcomer", name: "Newcomer CIC", kind: .vcse, joinedOn: Self.day, leftOn: nil,
+            createdAt: Self.instant)
+        let removed = Partner(
+            id: 2, slug: "slam", name: "SLaM", kind: .nhsProvider, joinedOn: date(2025, 4, 1),
+            leftOn: Self.day,
+            createdAt: Self.instant)
+        let terms = try RiskShareTerms(
+            year: 2025,
+            gain: [
+                try RiskShare(partner: "slam", share: 6000, cap: 100_000_00),
+                try RiskShare(partner: "lambeth", share: 4000),
+            ],
+            pain: [try RiskShare(partner: "slam", share: 10_000)])
+        let budget = DecisionAction.budgetSet(
+            year: 2025,
+            lines: [
+                try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 0),
+                try BudgetSetting(partner: "lambeth", budgetLine: "PREMISES", amount: 40_000_00),
+            ])
+        let admit = DecisionAction.partnerAdmit(
+            try PartnerRequest(slug: "newcomer", name: "Newcomer CIC", kind: .vcse), joinedOn: Self.day)
+        let variants: [(DecisionState, DecisionAction?, DecisionEffect?, String?)] = [
+            (.open, nil, nil, nil),
+            (.open, budget, nil, nil),
+            (.carried, nil, nil, nil),
+            (.carried, budget, .budgetChanges(year: 2025, [first, second]), nil),
+            (.carried, admit, .partnerAdmitted(admitted), nil),
+            (.carried, .partnerRemove(partner: "slam", leftOn: Self.day), .partnerRemoved(removed), nil),
+            (
+                .carried, .riskShareSetTerms(terms),
+                .riskShareTerms(
+                    year: 2025,
+                    [
+                        RiskShareTerm(
+                            partner: "lambeth", gainShare: 4000, painShare: 0, gainCap: nil, painCap: nil),
+                        RiskShareTerm(
+                            partner: "slam", gainShare: 6000, painShare: 10_000, gainCap: 100_000_00,
+                            painCap: nil),
+                    ]), nil
+            ),
+            (.failed, admit, nil, "partner newcomer already exists in lambeth-living-well"),
+            (.rejected, budget, nil, nil),
+            (.lapsed, nil, nil, nil),
+            (.withdrawn, .riskShareSetTerms(terms), nil, nil),
+        ]
+        let votes = [
+            DecisionVote(
+                partner: "slam", person: "ada@example.org", vote: .object, reason: "Too little for staff",
+                castAt: Self.instant, current: false),
+            DecisionVote(
+                partner: "lambeth", person: "bo@example.org", vote: .abstain, reason: nil,
+                castAt: Self.instant,
+                current: true),
+            DecisionVote(
+                partner: "slam", person: "ada@example.org", vote: .approve, reason: nil, castAt: Self.instant,
+                current: true),
+        ]
+        for (state, action, effect, failure) in variants {
+            let decision = Decision(
+                id: 17, number: 12, title: "Budget 2025/26", description: "", action: action,
+                proposer: "ada@example.org", proposedAt: Self.instant, closesAt: Self.instant,
+                abstention: .blocks, state: state, closedAt: state == .open ? nil : Self.instant,
+                failure: failure,
+                electorate: ["lambeth", "slam"], votes: state == .open ? [] : votes, effect: effect)
+            try Self.expect(try .encoding(decision), conformsTo: "Decision", in: document)
+            // The action as answered is an action to propose again, and reads back the same.
+            if let action {
+                let problems = SchemaChecker(document: document).problems(
+                    try .encoding(action), try Self.schema("DecisionAction", in: document))
+                #expect(problems.isEmpty, "\(action.type): \(problems)")
+                #expect(
+                    try JSONDecoder().decode(DecisionAction.self, from: JSONEncoder().encode(action))
+                        == action)
+            }
+        }
+        let page = ListPage(
+            items: [
+                Decision(
+                    id: 1, number: 1, title: "Minutes", description: "Of the May meeting", action: nil,
+                    proposer: "ada@example.org", proposedAt: Self.instant, closesAt: Self.instant,
+                    abstention: .standsAside, state: .open, closedAt: nil, failure: nil, electorate: ["slam"],
+                    votes: [], effect: nil)
+            ], nextCursor: nil)
+        try Self.expect(try .encoding(page), conformsTo: "DecisionPage", in: document)
+    }
+
     @Test func theEnumerationsAreTheCodes() throws {
         let document = try Self.document()
         func values(_ name: String) throws -> Set<String> {
@@ -548,6 +652,8 @@ import Testing
         #expect(try values("Role") == Set(Role.allCases.map(\.rawValue)))
         #expect(try values("Abstention") == Set(Abstention.allCases.map(\.rawValue)))
         #expect(try values("AccountType") == Set(AccountType.allCases.map(\.rawValue)))
+        #expect(try values("DecisionState") == Set(DecisionState.allCases.map(\.rawValue)))
+        #expect(try values("VoteChoice") == Set(VoteChoice.allCases.map(\.rawValue)))
     }
 
     @Test func theIssuesWireFormatExamplesAreValidRequests() throws {
@@ -578,6 +684,33 @@ import Testing
                 #"{"partner":"slam","budgetLine":"STAFF","amount":9223372036854775807,"incurredOn":"2025-05-14","description":"Cover"}"#
             ),
             ("ReversalRequest", #"{"reason":"Entered twice"}"#),
+            (
+                "ProposalRequest",
+                #"{"title":"Budget 2025/26","description":"As discussed","closesAt":"2025-06-01T17:00:00Z","#
+                    + #""action":{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","#
+                    + #""budgetLine":"STAFF","amount":25000000}]}}"#
+            ),
+            ("ProposalRequest", #"{"title":"Thanks to the volunteers"}"#),
+            ("ProposalRequest", #"{"title":"Minutes","action":null}"#),
+            (
+                "ProposalRequest",
+                #"{"title":"Welcome","action":{"type":"partner.admit","#
+                    + #""partner":{"slug":"newcomer","name":"Newcomer CIC","kind":"vcse"},"joinedOn":"2025-10-01"}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Farewell","action":{"type":"partner.remove","partner":"slam","leftOn":"2026-03-31"}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Shares","action":{"type":"riskShare.setTerms","year":"FY2025","#
+                    + #""gain":[{"partner":"slam","share":6000,"cap":100000},{"partner":"lambeth","share":4000,"cap":null}],"#
+                    + #""pain":[{"partner":"slam","share":10000,"cap":null}]}}"#
+            ),
+            ("VoteRequest", #"{"vote":"approve"}"#),
+            ("VoteRequest", #"{"vote":"object","reason":"The premises line is too low","partner":"slam"}"#),
+            ("VoteRequest", #"{"vote":"abstain","reason":null}"#),
+            ("WithdrawalRequest", "{}"),
         ]
         for (name, body) in valid {
             let problems = SchemaChecker(document: document).problems(
@@ -614,6 +747,37 @@ import Testing
                 #"{"partner":"slam","budgetLine":"STAFF","amount":1,"incurredOn":"2025-05-14"}"#
             ),
             ("ReversalRequest", #"{"reason":""}"#),
+            ("ProposalRequest", #"{"description":"No title"}"#),
+            ("ProposalRequest", #"{"title":"T","closesAt":"next week"}"#),
+            ("ProposalRequest", #"{"title":"T","quorum":3}"#),
+            ("ProposalRequest", #"{"title":"T","action":{"type":"budget.delete","year":"FY2025"}}"#),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"budget.set","year":"FY2025","lines":[]}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"budget.set","year":"FY2025","#
+                    + #""lines":[{"partner":"slam","budgetLine":"STAFF","amount":-1}]}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"budget.set","year":"FY2025","#
+                    + #""lines":[{"partner":"slam","budgetLine":"STAFF","amount":1,"note":"x"}]}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"partner.remove","partner":"slam","leftOn":"2026-03-31","why":"x"}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"riskShare.setTerms","year":"FY2025","#
+                    + #""gain":[{"partner":"slam","share":10001,"cap":null}],"pain":[]}}"#
+            ),
+            ("VoteRequest", #"{"vote":"yes"}"#),
+            ("VoteRequest", #"{"reason":"No vote"}"#),
+            ("VoteRequest", #"{"vote":"approve","weight":2}"#),
+            ("WithdrawalRequest", #"{"reason":"changed my mind"}"#),
         ]
         for (name, body) in invalid {
             let problems = SchemaChecker(document: document).problems(

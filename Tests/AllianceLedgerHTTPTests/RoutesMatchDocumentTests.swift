@@ -20,7 +20,7 @@ import Testing
             })
         #expect(registered.subtracting(documented).sorted() == [], "registered but not documented")
         #expect(documented.subtracting(registered).sorted() == [], "documented but not registered")
-        #expect(registered.count >= 22)
+        #expect(registered.count >= 28)
     }
 
     @Test func theServerAnswersWithTheDocument() async throws {
@@ -44,6 +44,8 @@ import Testing
             .cannotReverseReversal(sequence: 1), .idempotencyConflict(key: "k", sequence: 1),
             .floorCrossed(account: AccountCode(trusted: "a"), balance: -1, floor: 0), .amountOverflow,
             .invalidText(field: "f", reason: "r"), .invalidPage("p"), .forbidden("f"), .unauthenticated("u"),
+            .decisionNotFound("D-0001"), .decisionClosed(reference: "D-0001", state: "carried"),
+            .voteConflict(reference: "D-0001", partner: "slam"),
         ]
         var types = Set(errors.map { Problem($0).type })
         types.formUnion([

@@ -274,11 +274,12 @@ import Testing
                     [
                         try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1),
                         try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 2),
-                    ], 2025, .invalidText(field: "lines", reason: "list slam / STAFF more than once")
+                    ], 2025, .invalidText(field: "action.lines", reason: "list slam / STAFF more than once")
                 ),
                 (
                     [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1)], 20250,
-                    .invalidText(field: "year", reason: "must be a financial year from FY1900 to FY9999")
+                    .invalidText(
+                        field: "action.year", reason: "must be a financial year from FY1900 to FY9999")
                 ),
             ]
             for (settings, year, expected) in cases {

@@ -111,7 +111,8 @@ extension DecisionAction: Codable {
                     var item = list.nestedContainer(keyedBy: ShareField.self)
                     try item.encode(share.partner, forKey: .partner)
                     try item.encode(share.share, forKey: .share)
-                    try item.encodeIfPresent(share.cap, forKey: .cap)
+                    // Written even when absent, as null: every key of an answer is always there.
+                    try item.encode(share.cap, forKey: .cap)
                 }
             }
         }

@@ -37,7 +37,12 @@ public struct Decisions: Sendable {
         }
         let action = try proposal.action.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         return try await pool.withTransaction(.readCommitted) { connection in
-            try await proposal.action?.validate(in: alliance, on: connection)
+            do {
+                try await proposal.action?.validate(in: alliance, on: connection)
+            } catch LedgerError.invalidText(let field, let reason) {
+                // The action's checks name its own fields; the proposal holds it as `action`.
+                throw LedgerError.invalidText(field: "action." + field, reason: reason)
+            }
             let id: Int64
             do {
                 id = try await connection.query(

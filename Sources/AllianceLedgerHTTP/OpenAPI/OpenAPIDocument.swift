@@ -2,8 +2,9 @@
 ///
 /// It is data, carried in the binary: the JSON text below is what the server answers, byte for
 /// byte. It describes every route the server registers, and exactly the keys the encoders write
-/// (`LedgerTypes+Encodable.swift`, `DirectoryTypes+Encodable.swift`). When a route, a request
-/// field, a response key or a problem type changes, change it here too: `OpenAPIDocumentTests`
+/// (`LedgerTypes+Encodable.swift`, `DirectoryTypes+Encodable.swift`, `DecisionTypes+Encodable.swift`,
+/// `DecisionAction+Codable.swift`). When a route, a request field, a response key or a problem
+/// type changes, change it here too: `OpenAPIDocumentTests`
 /// checks that the text is well-formed JSON, that every `$ref` resolves, and that what the
 /// encoders write conforms to the response schemas, key for key.
 public enum OpenAPIDocument {
@@ -25,6 +26,7 @@ public enum OpenAPIDocument {
             {"name": "Budget lines"},
             {"name": "People"},
             {"name": "Budgets"},
+            {"name": "Decisions"},
             {"name": "Spend"},
             {"name": "Ledger"}
           ],
@@ -806,6 +808,494 @@ public enum OpenAPIDocument {
                 }
               }
             },
+            "/v1/alliances/{alliance}/budgets/history": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "get": {
+                "operationId": "getBudgetHistory",
+                "summary": "List every change to a year's budget",
+                "description": "Role: any person of the alliance. One row per figure per carried decision, oldest first: the figure's previous amount (null when first set), its new amount, the decision that changed it and when.",
+                "tags": ["Budgets"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {
+                    "name": "year",
+                    "in": "query",
+                    "required": true,
+                    "description": "The financial year, e.g. `FY2025`.",
+                    "schema": {"type": "string", "pattern": "^FY[0-9]{4}$"},
+                    "example": "FY2025"
+                  },
+                  {"$ref": "#/components/parameters/Limit"},
+                  {"$ref": "#/components/parameters/Cursor"}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page of the year's budget changes, oldest first.",
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/BudgetChangePage"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/decisions": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "post": {
+                "operationId": "proposeDecision",
+                "summary": "Propose a decision",
+                "description": "Role: board. Opens a decision with the caller as its proposer. The electorate is fixed now: the partners current at opening, one vote each. The action, if any, is checked against the books now and again when it is applied; without one the decision is a resolution for the minutes. The text and action never change once open: amending means withdrawing and proposing anew.",
+                "tags": ["Decisions"],
+                "security": [{"bearer": []}],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ProposalRequest"}}
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "The open decision. A replay answers the same status and body, with `Idempotent-Replayed: true`.",
+                    "headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}},
+                    "links": {
+                      "getDecision": {
+                        "operationId": "getDecision",
+                        "parameters": {"alliance": "$request.path.alliance", "id": "$response.body#/number"}
+                      },
+                      "voteOnDecision": {
+                        "operationId": "voteOnDecision",
+                        "parameters": {"alliance": "$request.path.alliance", "id": "$response.body#/number"}
+                      }
+                    },
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Decision"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`malformed-json`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/malformed-json"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`, `partner-not-found`, `budget-line-not-found`): the alliance, or a partner or budget line the action names",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/alliance-not-found",
+                                    "/problems/partner-not-found",
+                                    "/problems/budget-line-not-found"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "A conflict (`exists`: the partner to admit exists, or the partner to remove has left; `request-in-progress`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {"enum": ["/problems/exists", "/problems/request-in-progress"]}
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`): e.g. a closing time not in the future, a negative amount, shares not summing to 10000; `field` names it by its path, such as `action.lines[0].amount`",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/invalid-field",
+                                    "/problems/unknown-field",
+                                    "/problems/idempotency-key-reused"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              },
+              "get": {
+                "operationId": "listDecisions",
+                "summary": "List decisions",
+                "description": "Role: any person of the alliance (decisions and every vote are published). Newest first. Decisions past their closing time are settled before they are listed.",
+                "tags": ["Decisions"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {
+                    "name": "state",
+                    "in": "query",
+                    "required": false,
+                    "description": "Only decisions in this state.",
+                    "schema": {"$ref": "#/components/schemas/DecisionState"}
+                  },
+                  {"$ref": "#/components/parameters/Limit"},
+                  {"$ref": "#/components/parameters/Cursor"}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "A page of decisions, newest first.",
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/DecisionPage"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/decisions/{id}": {
+              "parameters": [
+                {"$ref": "#/components/parameters/Alliance"},
+                {"$ref": "#/components/parameters/DecisionID"}
+              ],
+              "get": {
+                "operationId": "getDecision",
+                "summary": "Read a decision",
+                "description": "Role: any person of the alliance. The decision with its electorate, every vote (with who cast it, when and why, and whether it is the partner's current one), the tally, the action and, once carried, its effect on the books. A decision past its closing time is settled first, so the answer never depends on the background sweep.",
+                "tags": ["Decisions"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "200": {
+                    "description": "The decision.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Decision"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`, `decision-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": ["/problems/alliance-not-found", "/problems/decision-not-found"]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/decisions/{id}/votes": {
+              "parameters": [
+                {"$ref": "#/components/parameters/Alliance"},
+                {"$ref": "#/components/parameters/DecisionID"}
+              ],
+              "post": {
+                "operationId": "voteOnDecision",
+                "summary": "Vote on a decision",
+                "description": "Role: board, for the caller's own partner only, when that partner is in the decision's electorate. A partner's latest vote counts; every earlier one is kept and published. `object` needs a reason. The vote that meets the alliance's rule (every partner approves; or, where abstention stands aside, every partner voted, none objects and one approves) carries the decision and applies its action in the same transaction, exactly once however many final votes race; when the action can no longer apply the decision is `failed` with the reason and the books are untouched.",
+                "tags": ["Decisions"],
+                "security": [{"bearer": []}],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "requestBody": {
+                  "required": true,
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VoteRequest"}}}
+                },
+                "responses": {
+                  "201": {
+                    "description": "The vote is recorded: the whole decision after it, carried if this vote met the rule. A replay answers the same status and body, with `Idempotent-Replayed: true`.",
+                    "headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Decision"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`malformed-json`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/malformed-json"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`, `decision-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": ["/problems/alliance-not-found", "/problems/decision-not-found"]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "A conflict (`decision-closed`, `vote-conflict`, `request-in-progress`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/decision-closed",
+                                    "/problems/vote-conflict",
+                                    "/problems/request-in-progress"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`): e.g. an objection without a reason",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/invalid-field",
+                                    "/problems/unknown-field",
+                                    "/problems/idempotency-key-reused"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/decisions/{id}/withdrawal": {
+              "parameters": [
+                {"$ref": "#/components/parameters/Alliance"},
+                {"$ref": "#/components/parameters/DecisionID"}
+              ],
+              "post": {
+                "operationId": "withdrawDecision",
+                "summary": "Withdraw a decision",
+                "description": "Role: board, and only the decision's proposer, while it is open. Takes no fields: no body, or `{}`. Answers 200, not 201: nothing new is created, the decision is now `withdrawn`.",
+                "tags": ["Decisions"],
+                "security": [{"bearer": []}],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/WithdrawalRequest"}}
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The decision, withdrawn. A replay answers the same status and body, with `Idempotent-Replayed: true`.",
+                    "headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Decision"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`malformed-json`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/malformed-json"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`, `decision-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": ["/problems/alliance-not-found", "/problems/decision-not-found"]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "A conflict (`decision-closed`, `request-in-progress`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {"enum": ["/problems/decision-closed", "/problems/request-in-progress"]}
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/invalid-field",
+                                    "/problems/unknown-field",
+                                    "/problems/idempotency-key-reused"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
             "/v1/alliances/{alliance}/spend": {
               "parameters": [{"$ref": "#/components/parameters/Alliance"}],
               "post": {
@@ -1476,6 +1966,14 @@ public enum OpenAPIDocument {
                 "description": "The spend's id (its journal sequence).",
                 "schema": {"type": "integer", "format": "int64", "minimum": 1}
               },
+              "DecisionID": {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "description": "The decision's numeric id, or its number within the alliance such as `D-0001`.",
+                "schema": {"type": "string", "pattern": "^([1-9][0-9]{0,18}|D-[0-9]{4,})$"},
+                "examples": {"number": {"value": "D-0001"}, "id": {"value": "17"}}
+              },
               "Limit": {
                 "name": "limit",
                 "in": "query",
@@ -1589,7 +2087,7 @@ public enum OpenAPIDocument {
             "schemas": {
               "Problem": {
                 "title": "Problem",
-                "description": "An error, in the RFC 9457 format (`application/problem+json`). `type` is a stable, relative URI that clients may switch on; `title` is the same for every occurrence of the type; `detail` explains this occurrence; `field` names the request field, header or query parameter at fault, where there is one. Nothing is written on any error.\n\n| type | status | meaning |\n| --- | --- | --- |\n| `/problems/malformed-json` | 400 | The body is not well-formed JSON, or not a JSON object. |\n| `/problems/invalid-query` | 400 | A query parameter is missing, malformed or out of range; `field` names it. |\n| `/problems/unauthenticated` | 401 | No `Authorization: Bearer` token, or an unknown or revoked one. The answer carries `WWW-Authenticate: Bearer`. |\n| `/problems/forbidden` | 403 | The token is valid but its holder may not do this: a missing role, another alliance, or another partner's spend. |\n| `/problems/not-found` | 404 | No such route. |\n| `/problems/method-not-allowed` | 405 | The route exists but does not take this method; `Allow` lists the ones it takes. |\n| `/problems/alliance-not-found` | 404 | The `{alliance}` slug names no alliance. |\n| `/problems/partner-not-found` | 404 | The partner slug names no partner of the alliance. |\n| `/problems/budget-line-not-found` | 404 | The budget line code names no budget line of the alliance. |\n| `/problems/person-not-found` | 404 | The `{person}` id names no person of the alliance. |\n| `/problems/spend-not-found` | 404 | The `{id}` names no spend entry of the alliance. |\n| `/problems/entry-not-found` | 404 | The journal entry does not exist in the alliance. |\n| `/problems/exists` | 409 | Something with this slug, code or e-mail address exists already; `detail` says what. |\n| `/problems/already-reversed` | 409 | The spend was reversed already; `detail` names the reversal entry. |\n| `/problems/cannot-reverse-reversal` | 409 | A reversal cannot itself be reversed. |\n| `/problems/request-in-progress` | 409 | A request with the same `Idempotency-Key` is still being processed; retry later. |\n| `/problems/token-shown-once` | 409 | A retry of a token issue with the same `Idempotency-Key`: the token was shown once, is stored only as a hash and cannot be shown again. Issue a new one. |\n| `/problems/body-too-large` | 413 | The request body is over the service's size limit. |\n| `/problems/unsupported-media-type` | 415 | The `Content-Type` is not the one the operation takes (`application/json`, or `text/csv` for imports). |\n| `/problems/invalid-field` | 422 | A field is missing, of the wrong type, or has a bad value: an over-long or empty string, an amount that is zero, negative, not an integer or beyond 64 bits, a date outside the contract or the partner's membership, a malformed `Idempotency-Key` header. `field` names it. |\n| `/problems/unknown-field` | 422 | The body has a field the operation does not take; `field` names it. Nothing is ignored silently. |\n| `/problems/idempotency-key-reused` | 422 | The `Idempotency-Key` was used before with a different request. |\n| `/problems/floor-crossed` | 422 | The entry would take an account below its floor. |\n| `/problems/amount-overflow` | 422 | A total or a balance would not fit in 64 bits of minor units. |\n| `/problems/import-rejected` | 422 | An `all-or-nothing` import found invalid rows and recorded nothing; the problem carries the `report` with every row error. |\n| `/problems/database-unavailable` | 503 | The database cannot be reached; nothing was written. Retry later. |\n| `/problems/internal` | 500 | An unexpected error; nothing was written. |",
+                "description": "An error, in the RFC 9457 format (`application/problem+json`). `type` is a stable, relative URI that clients may switch on; `title` is the same for every occurrence of the type; `detail` explains this occurrence; `field` names the request field, header or query parameter at fault, where there is one. Nothing is written on any error.\n\n| type | status | meaning |\n| --- | --- | --- |\n| `/problems/malformed-json` | 400 | The body is not well-formed JSON, or not a JSON object. |\n| `/problems/invalid-query` | 400 | A query parameter is missing, malformed or out of range; `field` names it. |\n| `/problems/unauthenticated` | 401 | No `Authorization: Bearer` token, or an unknown or revoked one. The answer carries `WWW-Authenticate: Bearer`. |\n| `/problems/forbidden` | 403 | The token is valid but its holder may not do this: a missing role, another alliance, another partner's spend or vote, or the withdrawal of a decision someone else proposed. |\n| `/problems/not-found` | 404 | No such route. |\n| `/problems/method-not-allowed` | 405 | The route exists but does not take this method; `Allow` lists the ones it takes. |\n| `/problems/alliance-not-found` | 404 | The `{alliance}` slug names no alliance. |\n| `/problems/partner-not-found` | 404 | The partner slug names no partner of the alliance. |\n| `/problems/budget-line-not-found` | 404 | The budget line code names no budget line of the alliance. |\n| `/problems/person-not-found` | 404 | The `{person}` id names no person of the alliance. |\n| `/problems/spend-not-found` | 404 | The `{id}` names no spend entry of the alliance. |\n| `/problems/entry-not-found` | 404 | The journal entry does not exist in the alliance. |\n| `/problems/decision-not-found` | 404 | The `{id}` names no decision of the alliance: neither its id nor its number such as `D-0001`. |\n| `/problems/exists` | 409 | Something with this slug, code or e-mail address exists already; `detail` says what. |\n| `/problems/already-reversed` | 409 | The spend was reversed already; `detail` names the reversal entry. |\n| `/problems/cannot-reverse-reversal` | 409 | A reversal cannot itself be reversed. |\n| `/problems/decision-closed` | 409 | The decision is no longer open (carried, rejected, lapsed, withdrawn or failed) or its closing time has passed: it takes no more votes and cannot be withdrawn. |\n| `/problems/vote-conflict` | 409 | The partner already has a vote cast at this very instant, so which is its latest would be undecided; vote again. |\n| `/problems/request-in-progress` | 409 | A request with the same `Idempotency-Key` is still being processed; retry later. |\n| `/problems/token-shown-once` | 409 | A retry of a token issue with the same `Idempotency-Key`: the token was shown once, is stored only as a hash and cannot be shown again. Issue a new one. |\n| `/problems/body-too-large` | 413 | The request body is over the service's size limit. |\n| `/problems/unsupported-media-type` | 415 | The `Content-Type` is not the one the operation takes (`application/json`, or `text/csv` for imports). |\n| `/problems/invalid-field` | 422 | A field is missing, of the wrong type, or has a bad value: an over-long or empty string, an amount that is zero, negative, not an integer or beyond 64 bits, a date outside the contract or the partner's membership, a closing time not in the future, an objection without a reason, shares not summing to 10000, a malformed `Idempotency-Key` header. `field` names it, by its path in the body where it is nested (`action.lines[0].amount`). |\n| `/problems/unknown-field` | 422 | The body has a field the operation does not take; `field` names it. Nothing is ignored silently. |\n| `/problems/idempotency-key-reused` | 422 | The `Idempotency-Key` was used before with a different request. |\n| `/problems/floor-crossed` | 422 | The entry would take an account below its floor. |\n| `/problems/amount-overflow` | 422 | A total or a balance would not fit in 64 bits of minor units. |\n| `/problems/import-rejected` | 422 | An `all-or-nothing` import found invalid rows and recorded nothing; the problem carries the `report` with every row error. |\n| `/problems/database-unavailable` | 503 | The database cannot be reached; nothing was written. Retry later. |\n| `/problems/internal` | 500 | An unexpected error; nothing was written. |",
                 "type": "object",
                 "required": ["type", "title", "status"],
                 "properties": {
@@ -1892,6 +2390,331 @@ public enum OpenAPIDocument {
                 "properties": {
                   "year": {"type": "string", "pattern": "^FY[0-9]{4}$", "examples": ["FY2025"]},
                   "lines": {"type": "array", "items": {"$ref": "#/components/schemas/BudgetFigure"}}
+                }
+              },
+              "BudgetChange": {
+                "description": "One change to one budget figure, made by a carried `budget.set` decision.",
+                "type": "object",
+                "required": ["partner", "budgetLine", "previous", "amount", "decision", "appliedAt"],
+                "properties": {
+                  "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "budgetLine": {"$ref": "#/components/schemas/BudgetLineCode"},
+                  "previous": {
+                    "description": "The figure before the change; null when the decision set it first.",
+                    "type": ["integer", "null"],
+                    "format": "int64"
+                  },
+                  "amount": {"$ref": "#/components/schemas/Amount", "description": "The figure after the change."},
+                  "decision": {
+                    "description": "The carried decision that made the change.",
+                    "$ref": "#/components/schemas/DecisionNumber"
+                  },
+                  "appliedAt": {"$ref": "#/components/schemas/Instant"}
+                }
+              },
+              "FinancialYear": {
+                "description": "A financial year by the calendar year it starts in.",
+                "type": "string",
+                "pattern": "^FY[0-9]{4}$",
+                "examples": ["FY2025"]
+              },
+              "DecisionState": {
+                "description": "`open` until it closes, once: `carried` (the rule was met and the action applied), `rejected` (at the closing time a partner objected, or abstained where abstention blocks), `lapsed` (at the closing time a partner had not voted: silence is never consent), `withdrawn` (by its proposer), `failed` (the rule was met but the action could no longer apply; the books are untouched).",
+                "type": "string",
+                "enum": ["open", "carried", "rejected", "lapsed", "withdrawn", "failed"]
+              },
+              "VoteChoice": {
+                "description": "`object` needs a reason; `abstain` blocks the decision where the alliance's abstention setting is `blocks`.",
+                "type": "string",
+                "enum": ["approve", "object", "abstain"]
+              },
+              "ProposalRequest": {
+                "type": "object",
+                "required": ["title"],
+                "properties": {
+                  "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                  "description": {"type": "string", "minLength": 0, "maxLength": 10000, "default": ""},
+                  "closesAt": {
+                    "$ref": "#/components/schemas/Instant",
+                    "description": "When voting ends: an RFC 3339 instant with its offset, e.g. `2025-06-01T17:00:00Z`, in the future. Seven days after opening when absent.",
+                    "examples": ["2025-06-01T17:00:00Z"]
+                  },
+                  "action": {
+                    "description": "What the decision does to the books once carried; absent or null for a resolution recorded for the minutes.",
+                    "oneOf": [{"$ref": "#/components/schemas/DecisionAction"}, {"type": "null"}]
+                  }
+                },
+                "additionalProperties": false
+              },
+              "VoteRequest": {
+                "type": "object",
+                "required": ["vote"],
+                "properties": {
+                  "vote": {"$ref": "#/components/schemas/VoteChoice"},
+                  "reason": {
+                    "description": "Why: required to object (say what would need to change), optional otherwise.",
+                    "type": ["string", "null"],
+                    "maxLength": 2000
+                  },
+                  "partner": {
+                    "$ref": "#/components/schemas/PartnerSlug",
+                    "description": "The partner voted for; when given, it must be the caller's own (else 403)."
+                  }
+                },
+                "additionalProperties": false
+              },
+              "WithdrawalRequest": {
+                "description": "Nothing to say: an empty object, or no body at all.",
+                "type": "object",
+                "properties": {},
+                "additionalProperties": false
+              },
+              "DecisionAction": {
+                "description": "What a carried decision does, in one transaction with the vote that carries it. Discriminated by `type`; every object refuses unknown fields. Checked when proposed and again when applied.",
+                "oneOf": [
+                  {"$ref": "#/components/schemas/BudgetSetAction"},
+                  {"$ref": "#/components/schemas/PartnerAdmitAction"},
+                  {"$ref": "#/components/schemas/PartnerRemoveAction"},
+                  {"$ref": "#/components/schemas/RiskShareSetTermsAction"}
+                ],
+                "discriminator": {
+                  "propertyName": "type",
+                  "mapping": {
+                    "budget.set": "#/components/schemas/BudgetSetAction",
+                    "partner.admit": "#/components/schemas/PartnerAdmitAction",
+                    "partner.remove": "#/components/schemas/PartnerRemoveAction",
+                    "riskShare.setTerms": "#/components/schemas/RiskShareSetTermsAction"
+                  }
+                }
+              },
+              "BudgetSetAction": {
+                "description": "Sets exactly the listed figures of one financial year; the others stay.",
+                "type": "object",
+                "required": ["type", "year", "lines"],
+                "properties": {
+                  "type": {"type": "string", "enum": ["budget.set"]},
+                  "year": {"$ref": "#/components/schemas/FinancialYear"},
+                  "lines": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                      "type": "object",
+                      "required": ["partner", "budgetLine", "amount"],
+                      "properties": {
+                        "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                        "budgetLine": {"$ref": "#/components/schemas/BudgetLineCode"},
+                        "amount": {"$ref": "#/components/schemas/Amount", "minimum": 0}
+                      },
+                      "additionalProperties": false
+                    }
+                  }
+                },
+                "additionalProperties": false
+              },
+              "PartnerAdmitAction": {
+                "description": "Admits a new partner from `joinedOn` (within the contract's dates), opening its accounts. It votes on decisions opened after it is admitted.",
+                "type": "object",
+                "required": ["type", "partner", "joinedOn"],
+                "properties": {
+                  "type": {"type": "string", "enum": ["partner.admit"]},
+                  "partner": {
+                    "type": "object",
+                    "required": ["slug", "name", "kind"],
+                    "properties": {
+                      "slug": {"$ref": "#/components/schemas/PartnerSlug"},
+                      "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                      "kind": {"$ref": "#/components/schemas/PartnerKind"}
+                    },
+                    "additionalProperties": false
+                  },
+                  "joinedOn": {"$ref": "#/components/schemas/Date"}
+                },
+                "additionalProperties": false
+              },
+              "PartnerRemoveAction": {
+                "description": "Records the day a partner leaves; it votes on nothing opened after that day.",
+                "type": "object",
+                "required": ["type", "partner", "leftOn"],
+                "properties": {
+                  "type": {"type": "string", "enum": ["partner.remove"]},
+                  "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "leftOn": {"$ref": "#/components/schemas/Date"}
+                },
+                "additionalProperties": false
+              },
+              "RiskShareSetTermsAction": {
+                "description": "Sets how a financial year's gain (underspend) and pain (overspend) are shared: each side's shares sum to 10000 basis points, each partner listed once per side; a partner listed on one side only has no share of the other.",
+                "type": "object",
+                "required": ["type", "year", "gain", "pain"],
+                "properties": {
+                  "type": {"type": "string", "enum": ["riskShare.setTerms"]},
+                  "year": {"$ref": "#/components/schemas/FinancialYear"},
+                  "gain": {"type": "array", "items": {"$ref": "#/components/schemas/RiskShare"}},
+                  "pain": {"type": "array", "items": {"$ref": "#/components/schemas/RiskShare"}}
+                },
+                "additionalProperties": false
+              },
+              "RiskShare": {
+                "description": "A partner's share of a side, in basis points (10000 = 100%), and an optional cap in minor units on what it gains or bears. A proposal may leave `cap` out, meaning none; an answer always carries it.",
+                "type": "object",
+                "required": ["partner", "share", "cap"],
+                "properties": {
+                  "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "share": {"type": "integer", "minimum": 0, "maximum": 10000},
+                  "cap": {"type": ["integer", "null"], "format": "int64", "minimum": 0}
+                },
+                "additionalProperties": false
+              },
+              "RiskShareTerm": {
+                "description": "One partner's terms in force after a `riskShare.setTerms` decision.",
+                "type": "object",
+                "required": ["partner", "gainShare", "painShare", "gainCap", "painCap"],
+                "properties": {
+                  "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "gainShare": {"type": "integer", "minimum": 0, "maximum": 10000},
+                  "painShare": {"type": "integer", "minimum": 0, "maximum": 10000},
+                  "gainCap": {"type": ["integer", "null"], "format": "int64", "minimum": 0},
+                  "painCap": {"type": ["integer", "null"], "format": "int64", "minimum": 0}
+                }
+              },
+              "DecisionEffect": {
+                "description": "What a carried decision did, read back from the rows it produced. Discriminated by `type`, the action's.",
+                "oneOf": [
+                  {
+                    "description": "The budget rows it changed.",
+                    "type": "object",
+                    "required": ["type", "year", "budgetChanges"],
+                    "properties": {
+                      "type": {"type": "string", "enum": ["budget.set"]},
+                      "year": {"$ref": "#/components/schemas/FinancialYear"},
+                      "budgetChanges": {"type": "array", "items": {"$ref": "#/components/schemas/BudgetChange"}}
+                    }
+                  },
+                  {
+                    "description": "The partner it admitted.",
+                    "type": "object",
+                    "required": ["type", "partner"],
+                    "properties": {
+                      "type": {"type": "string", "enum": ["partner.admit"]},
+                      "partner": {"$ref": "#/components/schemas/Partner"}
+                    }
+                  },
+                  {
+                    "description": "The partner it removed, with its `leftOn`.",
+                    "type": "object",
+                    "required": ["type", "partner"],
+                    "properties": {
+                      "type": {"type": "string", "enum": ["partner.remove"]},
+                      "partner": {"$ref": "#/components/schemas/Partner"}
+                    }
+                  },
+                  {
+                    "description": "The terms it set, per partner.",
+                    "type": "object",
+                    "required": ["type", "year", "terms"],
+                    "properties": {
+                      "type": {"type": "string", "enum": ["riskShare.setTerms"]},
+                      "year": {"$ref": "#/components/schemas/FinancialYear"},
+                      "terms": {"type": "array", "items": {"$ref": "#/components/schemas/RiskShareTerm"}}
+                    }
+                  }
+                ]
+              },
+              "DecisionVote": {
+                "description": "One vote of a partner. Every vote is kept, changes included; the partner's latest is `current` and is the one that counts.",
+                "type": "object",
+                "required": ["partner", "person", "vote", "reason", "castAt", "current"],
+                "properties": {
+                  "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "person": {
+                    "description": "The e-mail address of the board member who cast it.",
+                    "type": "string",
+                    "format": "email"
+                  },
+                  "vote": {"$ref": "#/components/schemas/VoteChoice"},
+                  "reason": {"type": ["string", "null"]},
+                  "castAt": {"$ref": "#/components/schemas/Instant"},
+                  "current": {"type": "boolean"}
+                }
+              },
+              "DecisionTally": {
+                "description": "The partners' current votes, counted: `electorate` = `approve` + `object` + `abstain` + `notVoted`.",
+                "type": "object",
+                "required": ["electorate", "approve", "object", "abstain", "notVoted"],
+                "properties": {
+                  "electorate": {"type": "integer", "minimum": 0},
+                  "approve": {"type": "integer", "minimum": 0},
+                  "object": {"type": "integer", "minimum": 0},
+                  "abstain": {"type": "integer", "minimum": 0},
+                  "notVoted": {"type": "integer", "minimum": 0}
+                }
+              },
+              "Decision": {
+                "description": "A decision of the alliance board, with every vote. Numbered per alliance; its text and action never change once open.",
+                "type": "object",
+                "required": [
+                  "id",
+                  "number",
+                  "title",
+                  "description",
+                  "state",
+                  "abstention",
+                  "proposer",
+                  "proposedAt",
+                  "closesAt",
+                  "closedAt",
+                  "electorate",
+                  "votes",
+                  "tally",
+                  "action",
+                  "effect",
+                  "failure"
+                ],
+                "properties": {
+                  "id": {"type": "integer", "format": "int64", "minimum": 1},
+                  "number": {"$ref": "#/components/schemas/DecisionNumber"},
+                  "title": {"type": "string"},
+                  "description": {"type": "string"},
+                  "state": {"$ref": "#/components/schemas/DecisionState"},
+                  "abstention": {
+                    "$ref": "#/components/schemas/Abstention",
+                    "description": "The rule it is decided by: the alliance's setting when it opened."
+                  },
+                  "proposer": {
+                    "description": "The e-mail address of the board member who proposed it.",
+                    "type": "string",
+                    "format": "email"
+                  },
+                  "proposedAt": {"$ref": "#/components/schemas/Instant"},
+                  "closesAt": {"$ref": "#/components/schemas/Instant"},
+                  "closedAt": {
+                    "description": "When it left `open`; null while open. For `rejected` and `lapsed`, its closing time.",
+                    "oneOf": [{"$ref": "#/components/schemas/Instant"}, {"type": "null"}]
+                  },
+                  "electorate": {
+                    "description": "The partners entitled to vote, fixed when it opened; sorted.",
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/PartnerSlug"},
+                    "uniqueItems": true
+                  },
+                  "votes": {
+                    "description": "Every vote, oldest first.",
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/DecisionVote"}
+                  },
+                  "tally": {"$ref": "#/components/schemas/DecisionTally"},
+                  "action": {
+                    "description": "Null for a resolution.",
+                    "oneOf": [{"$ref": "#/components/schemas/DecisionAction"}, {"type": "null"}]
+                  },
+                  "effect": {
+                    "description": "What the action did, once `carried`; null otherwise and for a resolution.",
+                    "oneOf": [{"$ref": "#/components/schemas/DecisionEffect"}, {"type": "null"}]
+                  },
+                  "failure": {
+                    "description": "Why the action could not apply, when `failed`; null otherwise.",
+                    "type": ["string", "null"]
+                  }
                 }
               },
               "SpendRequest": {
@@ -2261,6 +3084,30 @@ public enum OpenAPIDocument {
                 "required": ["items", "nextCursor"],
                 "properties": {
                   "items": {"type": "array", "items": {"$ref": "#/components/schemas/JournalEntry"}},
+                  "nextCursor": {
+                    "description": "Pass as `cursor` for the next page; null on the last.",
+                    "type": ["string", "null"]
+                  }
+                }
+              },
+              "DecisionPage": {
+                "description": "A page of a list of Decision.",
+                "type": "object",
+                "required": ["items", "nextCursor"],
+                "properties": {
+                  "items": {"type": "array", "items": {"$ref": "#/components/schemas/Decision"}},
+                  "nextCursor": {
+                    "description": "Pass as `cursor` for the next page; null on the last.",
+                    "type": ["string", "null"]
+                  }
+                }
+              },
+              "BudgetChangePage": {
+                "description": "A page of a list of BudgetChange.",
+                "type": "object",
+                "required": ["items", "nextCursor"],
+                "properties": {
+                  "items": {"type": "array", "items": {"$ref": "#/components/schemas/BudgetChange"}},
                   "nextCursor": {
                     "description": "Pass as `cursor` for the next page; null on the last.",
                     "type": ["string", "null"]

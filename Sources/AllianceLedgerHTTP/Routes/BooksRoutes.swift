@@ -2,8 +2,8 @@ import AllianceLedger
 import Hummingbird
 import Postgres
 
-/// Reading the books: budgets (everyone in the alliance), and balances, the journal and its
-/// verification (auditors and admins).
+/// Reading the books: budgets and their history (everyone in the alliance), and balances, the
+/// journal and its verification (auditors and admins).
 struct BooksRoutes {
     let services: APIServices
 
@@ -19,6 +19,19 @@ struct BooksRoutes {
             return try JSONAnswer.encode(
                 BudgetYear(year: year, lines: try await services.budgets.figures(year: year, in: alliance.id))
             )
+        }
+        routes.get("/v1/alliances/{alliance}/budgets/history") { request, context in
+            let query = try Query(request, allowed: Query.paging.union(["year"]))
+            let page = try query.page(order: .oldestFirst)
+            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
+                .alliance
+            let year = try Self.financialYear(query, of: alliance)
+            // The history only grows, oldest first, so a change's place in it is a stable cursor.
+            let changes = try await services.budgets.history(year: year, in: alliance.id).enumerated()
+            let listed = try page.page(
+                of: Array(changes), listing: "budget-history-FY\(year)", id: { Int64($0.offset + 1) })
+            return try JSONAnswer.encode(
+                ListPage(items: listed.items.map(\.element), nextCursor: listed.nextCursor))
         }
         routes.get("/v1/alliances/{alliance}/balances") { request, context in
             let query = try Query(request, allowed: ["asOf"])

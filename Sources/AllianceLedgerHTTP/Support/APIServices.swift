@@ -11,6 +11,7 @@ struct APIServices: Sendable {
     let directory: AllianceDirectory
     let tokens: TokenStore
     let budgets: Budgets
+    let decisions: Decisions
     let spendBook: SpendBook
     let idempotency: IdempotencyStore
     let credentials: CredentialCache
@@ -21,6 +22,7 @@ struct APIServices: Sendable {
         directory = AllianceDirectory(pool: ledger.pool)
         tokens = TokenStore(pool: ledger.pool)
         budgets = Budgets(pool: ledger.pool)
+        decisions = Decisions(pool: ledger.pool)
         spendBook = SpendBook(ledger: ledger)
         idempotency = IdempotencyStore(pool: ledger.pool)
         credentials = CredentialCache(lifetime: credentialLifetime)

@@ -1,0 +1,121 @@
+import AllianceLedger
+import Hummingbird
+import Postgres
+
+/// The board's decisions: board members propose, vote for their own partner and withdraw their
+/// own proposals; everyone in the alliance reads every decision with every vote (open books).
+struct DecisionRoutes {
+    let services: APIServices
+
+    func register(on routes: RouteTable) {
+        let services = services
+        routes.post("/v1/alliances/{alliance}/decisions") { request, context in
+            let (caller, alliance) = try await services.authorize(request, context, roles: [.board])
+            let (body, bytes) = try await JSONBody.decode(ProposalBody.self, from: request, context: context)
+            return try await services.creating(request, caller: caller, body: bytes) {
+                try await services.decisions.propose(body.proposal, in: alliance, by: caller)
+            }
+        }
+        routes.get("/v1/alliances/{alliance}/decisions") { request, context in
+            let query = try Query(request, allowed: Query.paging.union(["state"]))
+            let page = try query.page()
+            let state = try query["state"].map { text in
+                guard let state = DecisionState(rawValue: text) else {
+                    throw Problem.invalidQuery(
+                        "state",
+                        "state must be one of \(DecisionState.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\""
+                    )
+                }
+                return state
+            }
+            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
+                .alliance
+            return try JSONAnswer.encode(
+                try await services.decisions.list(in: alliance, state: state, page: page))
+        }
+        routes.get("/v1/alliances/{alliance}/decisions/{id}") { request, context in
+            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
+                .alliance
+            return try JSONAnswer.encode(
+                try await services.decisions.decision(try Self.reference(context), in: alliance))
+        }
+        routes.post("/v1/alliances/{alliance}/decisions/{id}/votes") { request, context in
+            let (caller, alliance) = try await services.authorize(request, context, roles: [.board])
+            let reference = try Self.reference(context)
+            let (body, bytes) = try await JSONBody.decode(VoteBody.self, from: request, context: context)
+            return try await services.creating(request, caller: caller, body: bytes) {
+                try await services.decisions.vote(
+                    body.vote, reason: body.reason, on: reference, in: alliance, by: caller, for: body.partner
+                )
+            }
+        }
+        routes.post("/v1/alliances/{alliance}/decisions/{id}/withdrawal") { request, context in
+            let (caller, alliance) = try await services.authorize(request, context, roles: [.board])
+            let reference = try Self.reference(context)
+            let (_, bytes) = try await JSONBody.decode(WithdrawalBody.self, from: request, context: context)
+            // Nothing new is created: the answer is the decision, now withdrawn.
+            return try await services.creating(request, caller: caller, body: bytes, status: .ok) {
+                try await services.decisions.withdraw(reference, in: alliance, by: caller)
+            }
+        }
+    }
+
+    /// `{id}`: the decision's id, or its number `D-0001`; anything else names no decision.
+    private static func reference(_ context: LedgerRequestContext) throws -> DecisionReference {
+        let text = try context.parameters.require("id")
+        guard let reference = DecisionReference(text) else { throw LedgerError.decisionNotFound(text) }
+        return reference
+    }
+}
+
+/// `{"title","description"?,"closesAt"?,"action"?}`: a closing time in RFC 3339 (seven days on
+/// when absent), and an action in the library's strict wire format (none: a resolution).
+struct ProposalBody: JSONRequest {
+    enum Field: String, CodingKey, CaseIterable { case title, description, closesAt, action }
+
+    let proposal: DecisionProposal
+
+    init(from decoder: any Decoder) throws {
+        let fields = try decoder.strictContainer(Field.self)
+        let closesAt = try fields.decodeIfPresent(String.self, forKey: .closesAt).map { text in
+            guard let instant = Timestamp(iso8601: text) else {
+                throw LedgerError.invalidText(
+                    field: fields.path(of: .closesAt),
+                    reason:
+                        "must be an instant in RFC 3339 with its offset, e.g. 2025-06-01T17:00:00Z, not \"\(text)\""
+                )
+            }
+            return instant
+        }
+        proposal = try DecisionProposal(
+            title: try fields.decode(String.self, forKey: .title),
+            description: try fields.decodeIfPresent(String.self, forKey: .description) ?? "",
+            closesAt: closesAt,
+            action: try fields.decodeIfPresent(DecisionAction.self, forKey: .action))
+    }
+}
+
+/// `{"vote","reason"?,"partner"?}`: the partner, when given, must be the voter's own.
+struct VoteBody: JSONRequest {
+    enum Field: String, CodingKey, CaseIterable { case vote, reason, partner }
+
+    let vote: VoteChoice
+    let reason: String?
+    let partner: String?
+
+    init(from decoder: any Decoder) throws {
+        let fields = try decoder.strictContainer(Field.self)
+        vote = try fields.decodeChoice(VoteChoice.self, forKey: .vote)
+        reason = try fields.decodeIfPresent(String.self, forKey: .reason)
+        partner = try fields.decodeIfPresent(String.self, forKey: .partner)
+    }
+}
+
+/// Withdrawing takes no fields: no body, or `{}`.
+struct WithdrawalBody: JSONRequest {
+    enum Field: CodingKey, CaseIterable {}
+
+    init(from decoder: any Decoder) throws {
+        _ = try decoder.strictContainer(Field.self)
+    }
+}
