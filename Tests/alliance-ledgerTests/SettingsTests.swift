@@ -76,6 +76,19 @@ import Testing
         #expect(throws: SettingsError.self) { try resolve(file: #"{"http": {"port": [1]}}"#) }
     }
 
+    @Test func theServiceTimingsComeFromEveryLayer() throws {
+        let defaults = try resolve()
+        #expect(defaults.credentialSeconds == 2 && defaults.decisionSweepSeconds == 30)
+        let fromFile = try resolve(
+            file: #"{"http": {"credentialSeconds": 0}, "decisions": {"sweepSeconds": 5}}"#)
+        #expect(fromFile.credentialSeconds == 0 && fromFile.decisionSweepSeconds == 5)
+        let fromEnvironment = try resolve(environment: ["ALLIANCE_LEDGER_DECISION_SWEEP_SECONDS": "60"])
+        #expect(fromEnvironment.decisionSweepSeconds == 60)
+        #expect(try resolve(flags: [.credentialSeconds: "10"]).credentialSeconds == 10)
+        #expect(throws: SettingsError.self) { try resolve(flags: [.decisionSweepSeconds: "0"]) }
+        #expect(throws: SettingsError.self) { try resolve(flags: [.credentialSeconds: "-1"]) }
+    }
+
     @Test func anExplicitConfigFileMustExist() {
         #expect(throws: SettingsError.unreadableFile(path: "/nonexistent.json", reason: "no such file")) {
             try Settings.resolve(flags: [:], environment: [:], configFile: "/nonexistent.json")

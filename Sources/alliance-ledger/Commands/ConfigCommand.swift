@@ -55,6 +55,8 @@ struct ConfigShowCommand: AsyncParsableCommand {
         case .httpHost: return settings.httpHost
         case .httpPort: return String(settings.httpPort)
         case .publicBaseURL: return settings.publicBaseURL
+        case .credentialSeconds: return String(settings.credentialSeconds)
+        case .decisionSweepSeconds: return String(settings.decisionSweepSeconds)
         case .logLevel: return settings.logLevel.rawValue
         }
     }

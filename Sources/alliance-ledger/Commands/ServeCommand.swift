@@ -34,6 +34,20 @@ struct ServeCommand: AsyncParsableCommand {
             "URL clients use to reach the service (env ALLIANCE_LEDGER_PUBLIC_BASE_URL).", valueName: "url"))
     var publicBaseURL: String?
 
+    @Option(
+        name: .customLong("credential-seconds"),
+        help: ArgumentHelp(
+            "How long an authenticated token is trusted before it is read again; a revocation takes effect within this (env ALLIANCE_LEDGER_CREDENTIAL_SECONDS; default 2).",
+            valueName: "seconds"))
+    var credentialSeconds: String?
+
+    @Option(
+        name: .customLong("decision-sweep-seconds"),
+        help: ArgumentHelp(
+            "How often decisions past their closing time are closed; reading one closes it anyway (env ALLIANCE_LEDGER_DECISION_SWEEP_SECONDS; default 30).",
+            valueName: "seconds"))
+    var decisionSweepSeconds: String?
+
     @Flag(inversion: .prefixedNo, help: "Apply pending schema migrations before listening.")
     var migrate = true
 
@@ -42,6 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
         flags[.httpHost] = host
         flags[.httpPort] = port
         flags[.publicBaseURL] = publicBaseURL
+        flags[.credentialSeconds] = credentialSeconds
+        flags[.decisionSweepSeconds] = decisionSweepSeconds
         let settings = try global.settings(adding: flags)
         let logger = settings.logger()
         let session = try await DatabaseSession.open(settings, logger: logger)
@@ -58,7 +74,9 @@ struct ServeCommand: AsyncParsableCommand {
                 ledger: Ledger(pool: session.pool),
                 configuration: HTTPServiceConfiguration(
                     host: settings.httpHost, port: settings.httpPort,
-                    publicBaseURL: settings.publicBaseURL),
+                    publicBaseURL: settings.publicBaseURL,
+                    credentialLifetime: .seconds(settings.credentialSeconds),
+                    decisionSweepInterval: .seconds(settings.decisionSweepSeconds)),
                 logger: logger,
                 onServerRunning: { port in
                     logger.notice(

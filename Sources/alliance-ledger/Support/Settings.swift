@@ -10,6 +10,8 @@ enum SettingKey: String, CaseIterable, Sendable {
     case httpHost
     case httpPort
     case publicBaseURL
+    case credentialSeconds
+    case decisionSweepSeconds
     case logLevel
 
     /// Section and name in the JSON configuration file.
@@ -22,6 +24,8 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .httpHost: ("http", "host")
         case .httpPort: ("http", "port")
         case .publicBaseURL: ("http", "publicBaseURL")
+        case .credentialSeconds: ("http", "credentialSeconds")
+        case .decisionSweepSeconds: ("decisions", "sweepSeconds")
         case .logLevel: ("log", "level")
         }
     }
@@ -35,6 +39,8 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .httpHost: "ALLIANCE_LEDGER_HTTP_HOST"
         case .httpPort: "ALLIANCE_LEDGER_HTTP_PORT"
         case .publicBaseURL: "ALLIANCE_LEDGER_PUBLIC_BASE_URL"
+        case .credentialSeconds: "ALLIANCE_LEDGER_CREDENTIAL_SECONDS"
+        case .decisionSweepSeconds: "ALLIANCE_LEDGER_DECISION_SWEEP_SECONDS"
         case .logLevel: "ALLIANCE_LEDGER_LOG_LEVEL"
         }
     }
@@ -48,6 +54,8 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .httpHost: "--host"
         case .httpPort: "--port"
         case .publicBaseURL: "--public-base-url"
+        case .credentialSeconds: "--credential-seconds"
+        case .decisionSweepSeconds: "--decision-sweep-seconds"
         case .logLevel: "--log-level"
         }
     }
@@ -107,6 +115,10 @@ struct Settings: Equatable, Sendable {
     var httpHost: String
     var httpPort: Int
     var publicBaseURL: String
+    /// How long the service trusts an authenticated token before reading it again.
+    var credentialSeconds: Int
+    /// How often the service closes decisions whose closing time has passed.
+    var decisionSweepSeconds: Int
     var logLevel: Logger.Level
     /// Where each value came from, for `config show`.
     var sources: [SettingKey: String]
@@ -149,6 +161,10 @@ struct Settings: Equatable, Sendable {
         }
         let poolSize = try parseInteger(
             lookup(.poolSize, default: "8"), in: 1...200, expected: "a pool size from 1 to 200")
+        let credentialSeconds = try parseInteger(
+            lookup(.credentialSeconds, default: "2"), in: 0...3600, expected: "seconds from 0 to 3600")
+        let decisionSweepSeconds = try parseInteger(
+            lookup(.decisionSweepSeconds, default: "30"), in: 1...86_400, expected: "seconds from 1 to 86400")
         let serverPrograms = layers.lazy.compactMap { $0[.serverPrograms] }.first
         for key in [SettingKey.databaseURL, .dataDir, .serverPrograms] {
             sources[key] = layers.lazy.compactMap { $0[key]?.source }.first
@@ -158,6 +174,7 @@ struct Settings: Equatable, Sendable {
             poolSize: poolSize,
             httpHost: host.text, httpPort: port,
             publicBaseURL: String(publicBaseURL.text.trimmingSuffix("/")),
+            credentialSeconds: credentialSeconds, decisionSweepSeconds: decisionSweepSeconds,
             logLevel: logLevel, sources: sources)
     }
 
