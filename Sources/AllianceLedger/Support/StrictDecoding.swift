@@ -1,3 +1,4 @@
+import Foundation
 public import Postgres
 
 // Strict JSON decoding, shared by the HTTP bodies and the command line's JSON files (a
@@ -15,6 +16,45 @@ public func fieldPath(_ keys: [any CodingKey]) -> String {
         }
     }
     return text
+}
+
+/// A decoding fault: the field it concerns (nil when it is the document as a whole) and a
+/// sentence naming it. `document` names the whole in that sentence: "the body", "the action".
+public func decodingFault(_ error: DecodingError, document: String) -> (field: String?, message: String) {
+    switch error {
+    case .keyNotFound(let key, let context):
+        let field = fieldPath(context.codingPath + [key])
+        return (field, "\(field) is required")
+    case .valueNotFound(_, let context):
+        let field = fieldPath(context.codingPath)
+        return (field, "\(field) must not be null")
+    case .typeMismatch(let type, let context):
+        guard !context.codingPath.isEmpty else { return (nil, "\(document) must be a JSON object") }
+        let field = fieldPath(context.codingPath)
+        return (field, "\(field) must be \(describe(type))")
+    case .dataCorrupted(let context):
+        guard !context.codingPath.isEmpty else {
+            return (
+                nil,
+                "\(document) is not valid JSON"
+                    + ((context.underlyingError).map { ": \($0.localizedDescription)" } ?? "")
+            )
+        }
+        let field = fieldPath(context.codingPath)
+        return (field, "\(field) is not valid: \(context.debugDescription)")
+    @unknown default:
+        return (nil, "\(error)")
+    }
+}
+
+private func describe(_ type: Any.Type) -> String {
+    switch type {
+    case is String.Type: "a string"
+    case is Bool.Type: "true or false"
+    case is Int.Type, is Int64.Type, is Int32.Type: "a whole number"
+    case is [Any].Type: "an array"
+    default: "an object"
+    }
 }
 
 /// Any key of a JSON object, for seeing the keys a type does not know.

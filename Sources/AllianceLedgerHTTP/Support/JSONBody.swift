@@ -34,39 +34,8 @@ enum JSONBody {
     }
 
     static func problem(_ error: DecodingError) -> Problem {
-        switch error {
-        case .keyNotFound(let key, let context):
-            let field = path(context.codingPath + [key])
-            return .invalidField(field, "\(field) is required")
-        case .valueNotFound(_, let context):
-            let field = path(context.codingPath)
-            return .invalidField(field, "\(field) must not be null")
-        case .typeMismatch(let type, let context):
-            guard !context.codingPath.isEmpty else { return .malformedJSON("the body must be a JSON object") }
-            let field = path(context.codingPath)
-            return .invalidField(field, "\(field) must be \(describe(type))")
-        case .dataCorrupted(let context):
-            guard !context.codingPath.isEmpty else {
-                return .malformedJSON(
-                    "the body is not valid JSON"
-                        + ((context.underlyingError).map { ": \($0.localizedDescription)" } ?? ""))
-            }
-            let field = path(context.codingPath)
-            return .invalidField(field, "\(field) is not valid: \(context.debugDescription)")
-        @unknown default:
-            return .malformedJSON("\(error)")
-        }
-    }
-
-    static func path(_ keys: [any CodingKey]) -> String { fieldPath(keys) }
-
-    private static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Bool.Type: "true or false"
-        case is Int.Type, is Int64.Type, is Int32.Type: "a whole number"
-        case is [Any].Type: "an array"
-        default: "an object"
-        }
+        let fault = decodingFault(error, document: "the body")
+        guard let field = fault.field else { return .malformedJSON(fault.message) }
+        return .invalidField(field, fault.message)
     }
 }

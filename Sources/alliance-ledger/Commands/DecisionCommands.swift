@@ -282,30 +282,7 @@ enum ActionFile {
 
     /// A decoding fault as a sentence naming the field by its path in the file.
     static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "\(fieldPath(context.codingPath + [key])) is required"
-        case .valueNotFound(_, let context):
-            return "\(fieldPath(context.codingPath)) must not be null"
-        case .typeMismatch(let type, let context):
-            guard !context.codingPath.isEmpty else { return "the action must be a JSON object" }
-            return "\(fieldPath(context.codingPath)) must be \(describe(type))"
-        case .dataCorrupted(let context):
-            guard !context.codingPath.isEmpty else { return "is not valid JSON" }
-            return "\(fieldPath(context.codingPath)) is not valid: \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
-    }
-
-    private static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Bool.Type: "true or false"
-        case is Int.Type, is Int64.Type, is Int32.Type: "a whole number"
-        case is [Any].Type: "an array"
-        default: "an object"
-        }
+        decodingFault(error, document: "the action").message
     }
 
     /// The library's refusal of an action that does not fit the books (a partner or line that
@@ -325,9 +302,9 @@ enum ActionFile {
             field =
                 terms.gain.firstIndex { $0.partner == slug }.map { "gain[\($0)].partner" }
                 ?? terms.pain.firstIndex { $0.partner == slug }.map { "pain[\($0)].partner" }
-        case (.invalidText(let name, _), _)
-        where ["lines", "year", "gain", "pain", "joinedOn", "leftOn"].contains(name):
-            return CommandFailure(.invalidInput, "--action-file \(source): \(error.description)")
+        case (.invalidText(let name, let reason), _) where name.hasPrefix("action."):
+            // The library names the field within the proposal; the file holds the action alone.
+            return CommandFailure(.invalidInput, "--action-file \(source): \(name.dropFirst(7)) \(reason)")
         case (.exists, _):
             return CommandFailure(.conflict, "--action-file \(source): \(error.description)")
         default:
