@@ -200,7 +200,9 @@ public struct Decisions: Sendable {
             }
         }
         var settled = 0
-        for (alliance, id) in due where try await settle(id, in: alliance, at: now) { settled += 1 }
+        for (alliance, id) in due {
+            if try await settle(id, in: alliance, at: now) { settled += 1 }
+        }
         return settled
     }
 
