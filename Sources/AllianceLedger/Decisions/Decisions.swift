@@ -100,15 +100,11 @@ public struct Decisions: Sendable {
             {
                 throw LedgerError.voteConflict(reference: open.reference, partner: voter.partner)
             }
-            let tally = DecisionTally(
-                votes: try await Decisions.votes(of: [open.id], in: alliance.id, on: connection)[open.id]
-                    ?? [],
-                electorate: try await Decisions.electorate(of: [open.id], in: alliance.id, on: connection)[
-                    open.id]
-                    ?? [])
-            if tally.carries(under: open.abstention) {
-                try await Decisions.carry(open, in: alliance, at: now, on: connection)
-            }
+            // The decision as this vote leaves it is both the tally to judge and, unless the
+            // vote carries it, the answer.
+            let voted = try await Decisions.read(.id(open.id), in: alliance, on: connection)
+            guard voted.tally.carries(under: open.abstention) else { return voted }
+            try await Decisions.carry(open, in: alliance, at: now, on: connection)
             return try await Decisions.read(.id(open.id), in: alliance, on: connection)
         }
     }
