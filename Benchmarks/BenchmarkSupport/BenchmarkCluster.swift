@@ -94,3 +94,16 @@ public func loadAverage() -> String {
 public func format(_ value: Double, _ decimals: Int = 0) -> String {
     String(format: "%.\(decimals)f", value)
 }
+
+/// A logger that reports warnings and worse only, so that a benchmark's tables stay readable.
+public func quietLogger(_ label: String) -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = .warning
+    return logger
+}
+
+/// Ends a benchmark that was given an option it does not take (exit status 2).
+public func refuseUnknownOption(_ argument: String) -> Never {
+    FileHandle.standardError.write(Data("unknown option \(argument)\n".utf8))
+    exit(2)
+}

@@ -29,19 +29,14 @@ struct Options {
             case "--clients": clients = value.split(separator: ",").compactMap { Int($0) }
             case "--races": races = Int(value) ?? races
             default:
-                FileHandle.standardError.write(Data("unknown option \(argument)\n".utf8))
-                exit(2)
+                refuseUnknownOption(argument)
             }
         }
     }
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
-let logger: Logger = {
-    var logger = Logger(label: "benchmark")
-    logger.logLevel = .warning
-    return logger
-}()
+let logger = quietLogger("benchmark")
 let partners = ["commissioner", "trust", "council", "charity-a", "charity-b"]
 
 let bench = try await BenchmarkCluster.start(named: "decision-benchmark", logger: logger)

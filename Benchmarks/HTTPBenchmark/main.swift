@@ -29,19 +29,14 @@ struct Options {
             case "--clients": clients = value.split(separator: ",").compactMap { Int($0) }
             case "--wrk-threads": wrkThreads = Int(value) ?? wrkThreads
             default:
-                FileHandle.standardError.write(Data("unknown option \(argument)\n".utf8))
-                exit(2)
+                refuseUnknownOption(argument)
             }
         }
     }
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
-let logger: Logger = {
-    var logger = Logger(label: "http-benchmark")
-    logger.logLevel = .warning
-    return logger
-}()
+let logger = quietLogger("http-benchmark")
 guard let wrk = ExternalProgram.locate("wrk"), let curl = ExternalProgram.locate("curl") else {
     FileHandle.standardError.write(
         Data("http-benchmark needs wrk and curl on PATH (Debian: apt-get install -y wrk curl)\n".utf8))

@@ -24,19 +24,14 @@ struct Options {
             case "--rows": rows = iterator.next().flatMap { Int($0) } ?? rows
             case "--verify": verify = true
             default:
-                FileHandle.standardError.write(Data("unknown option \(argument)\n".utf8))
-                exit(2)
+                refuseUnknownOption(argument)
             }
         }
     }
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
-let logger: Logger = {
-    var logger = Logger(label: "benchmark")
-    logger.logLevel = .warning
-    return logger
-}()
+let logger = quietLogger("benchmark")
 
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18

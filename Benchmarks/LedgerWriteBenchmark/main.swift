@@ -32,8 +32,7 @@ struct Options {
             case "--alliances": alliances = value.split(separator: ",").compactMap { Int($0) }
             case "--lanes": lanes = Int(value)
             default:
-                FileHandle.standardError.write(Data("unknown option \(argument)\n".utf8))
-                exit(2)
+                refuseUnknownOption(argument)
             }
         }
     }
@@ -41,11 +40,7 @@ struct Options {
 
 let accountsPerAlliance = RawCeiling.accountsPerAlliance
 let options = Options(Array(CommandLine.arguments.dropFirst()))
-let logger: Logger = {
-    var logger = Logger(label: "benchmark")
-    logger.logLevel = .warning
-    return logger
-}()
+let logger = quietLogger("benchmark")
 
 let bench = try await BenchmarkCluster.start(named: "benchmark", logger: logger)
 defer { bench.stopImmediately() }
