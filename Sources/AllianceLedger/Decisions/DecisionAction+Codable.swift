@@ -10,8 +10,23 @@ extension DecisionAction: Codable {
     private enum AdmitField: String, CodingKey, CaseIterable { case type, partner, joinedOn }
     private enum NewPartnerField: String, CodingKey, CaseIterable { case slug, name, kind }
     private enum RemoveField: String, CodingKey, CaseIterable { case type, partner, leftOn }
-    private enum TermsField: String, CodingKey, CaseIterable { case type, year, gain, pain }
-    private enum ShareField: String, CodingKey, CaseIterable { case partner, share, cap }
+    fileprivate enum TermsField: String, CodingKey, CaseIterable { case type, year, gain, pain, partnerSide }
+    fileprivate enum ShareField: String, CodingKey, CaseIterable { case partner, share, cap }
+    fileprivate enum PartnerSideField: String, CodingKey, CaseIterable {
+        case gainBands, painBands, gainCap, painCap, fee
+    }
+    fileprivate enum BandField: String, CodingKey, CaseIterable { case upTo, share }
+    private enum OutcomeTermsField: String, CodingKey, CaseIterable {
+        case type, year, frequency, pool, measures, shares
+    }
+    private enum MeasureField: String, CodingKey, CaseIterable {
+        case code, name, unit, direction, baseline, target, weight, rule
+    }
+    private enum RuleField: String, CodingKey, CaseIterable { case type, floor, cap, bands }
+    private enum PaymentBandField: String, CodingKey, CaseIterable { case from, factor }
+    private enum OutcomeShareField: String, CodingKey, CaseIterable { case partner, share }
+    private enum ApproveField: String, CodingKey, CaseIterable { case type, period, earned }
+    private enum SettleField: String, CodingKey, CaseIterable { case type, year, partnerSide }
 
     public init(from decoder: any Decoder) throws {
         let type = try decoder.container(keyedBy: TypeField.self).decode(String.self, forKey: .type)
@@ -56,15 +71,33 @@ extension DecisionAction: Codable {
             let year = try Self.decodeYear(container, .year)
             let gain = try Self.decodeShares(container, .gain)
             let pain = try Self.decodeShares(container, .pain)
+            let side =
+                try !container.contains(.partnerSide) || container.decodeNil(forKey: .partnerSide)
+                ? RiskSharePartnerSide.whole
+                : try Self.decodePartnerSide(container.superDecoder(forKey: .partnerSide))
             self = .riskShareSetTerms(
-                try Self.naming(container) { try RiskShareTerms(year: year, gain: gain, pain: pain) })
-        case let later where DecisionAction.comingWithOutcomes.contains(later):
-            let container = try decoder.container(keyedBy: TypeField.self)
-            throw LedgerError.invalidText(
-                field: container.path(of: .type),
-                reason:
-                    "\"\(later)\" cannot be proposed yet: it needs outcome measures and risk/reward settlement, which this version does not have"
-            )
+                try Self.naming(container) {
+                    try RiskShareTerms(year: year, gain: gain, pain: pain, partnerSide: side)
+                })
+        case "outcomes.setTerms":
+            self = .outcomesSetTerms(try Self.decodeOutcomeTerms(decoder))
+        case "outcomePayments.approve":
+            let container = try decoder.strictContainer(ApproveField.self)
+            let period = try container.decode(String.self, forKey: .period)
+            guard (try? Period(parsing: period)) != nil else {
+                throw LedgerError.invalidText(
+                    field: container.path(of: .period),
+                    reason:
+                        "must name a financial year, quarter or month, such as FY2025, FY2025-Q3 or 2025-10, not \"\(period)\""
+                )
+            }
+            self = .outcomePaymentsApprove(
+                period: period, earned: try container.decodeMinorUnitsIfPresent(forKey: .earned))
+        case "riskShare.settle":
+            let container = try decoder.strictContainer(SettleField.self)
+            self = .riskShareSettle(
+                year: try Self.decodeYear(container, .year),
+                partnerSide: try container.decodeMinorUnitsIfPresent(forKey: .partnerSide))
         default:
             let container = try decoder.container(keyedBy: TypeField.self)
             throw LedgerError.invalidText(
@@ -102,19 +135,24 @@ extension DecisionAction: Codable {
             try container.encode(partner, forKey: .partner)
             try container.encode(leftOn, forKey: .leftOn)
         case .riskShareSetTerms(let terms):
-            var container = encoder.container(keyedBy: TermsField.self)
+            var container = encoder.container(keyedBy: TypeField.self)
             try container.encode(type, forKey: .type)
-            try container.encode(Self.yearName(terms.year), forKey: .year)
-            for (key, shares) in [(TermsField.gain, terms.gain), (.pain, terms.pain)] {
-                var list = container.nestedUnkeyedContainer(forKey: key)
-                for share in shares {
-                    var item = list.nestedContainer(keyedBy: ShareField.self)
-                    try item.encode(share.partner, forKey: .partner)
-                    try item.encode(share.share, forKey: .share)
-                    // Written even when absent, as null: every key of an answer is always there.
-                    try item.encode(share.cap, forKey: .cap)
-                }
-            }
+            try terms.encode(to: encoder)
+        case .outcomesSetTerms(let terms):
+            // The terms' own fields beside `type`, as the terms are written everywhere else.
+            var container = encoder.container(keyedBy: TypeField.self)
+            try container.encode(type, forKey: .type)
+            try terms.encode(to: encoder)
+        case .outcomePaymentsApprove(let period, let earned):
+            var container = encoder.container(keyedBy: ApproveField.self)
+            try container.encode(type, forKey: .type)
+            try container.encode(period, forKey: .period)
+            try container.encode(earned, forKey: .earned)
+        case .riskShareSettle(let year, let partnerSide):
+            var container = encoder.container(keyedBy: SettleField.self)
+            try container.encode(type, forKey: .type)
+            try container.encode(Self.yearName(year), forKey: .year)
+            try container.encode(partnerSide, forKey: .partnerSide)
         }
     }
 
@@ -152,16 +190,169 @@ extension DecisionAction: Codable {
         return shares
     }
 
+    private static func decodePartnerSide(_ decoder: any Decoder) throws -> RiskSharePartnerSide {
+        let container = try decoder.strictContainer(PartnerSideField.self)
+        func bands(_ key: PartnerSideField) throws -> [RiskShareBand] {
+            guard container.contains(key), try !container.decodeNil(forKey: key) else {
+                return RiskShareBand.whole
+            }
+            var bands: [RiskShareBand] = []
+            var list = try container.nestedUnkeyedContainer(forKey: key)
+            while !list.isAtEnd {
+                let item = try list.superDecoder().strictContainer(BandField.self)
+                bands.append(
+                    try naming(item) {
+                        try RiskShareBand(
+                            upTo: item.decodeIfPresent(Int.self, forKey: .upTo),
+                            share: item.decode(Int.self, forKey: .share))
+                    })
+            }
+            return bands
+        }
+        let gainBands = try bands(.gainBands)
+        let painBands = try bands(.painBands)
+        return try naming(container) {
+            try RiskSharePartnerSide(
+                gainBands: gainBands, painBands: painBands,
+                gainCap: container.decodeMinorUnitsIfPresent(forKey: .gainCap),
+                painCap: container.decodeMinorUnitsIfPresent(forKey: .painCap),
+                fee: container.decodeMinorUnitsIfPresent(forKey: .fee))
+        }
+    }
+
+    private static func decodeOutcomeTerms(_ decoder: any Decoder) throws -> OutcomeTerms {
+        let container = try decoder.strictContainer(OutcomeTermsField.self)
+        let year = try decodeYear(container, .year)
+        var measures: [OutcomeMeasure] = []
+        var list = try container.nestedUnkeyedContainer(forKey: .measures)
+        while !list.isAtEnd {
+            let item = try list.superDecoder().strictContainer(MeasureField.self)
+            let rule = try decodeRule(item.superDecoder(forKey: .rule))
+            measures.append(
+                try naming(item) {
+                    try OutcomeMeasure(
+                        code: item.decode(String.self, forKey: .code),
+                        name: item.decode(String.self, forKey: .name),
+                        unit: item.decode(String.self, forKey: .unit),
+                        direction: item.decodeChoice(MeasureDirection.self, forKey: .direction),
+                        baseline: item.decodeMeasureValueIfPresent(forKey: .baseline),
+                        target: item.decodeMeasureValue(forKey: .target),
+                        weight: item.decode(Int.self, forKey: .weight),
+                        rule: rule)
+                })
+        }
+        var shares: [OutcomeShare] = []
+        var shareList = try container.nestedUnkeyedContainer(forKey: .shares)
+        while !shareList.isAtEnd {
+            let item = try shareList.superDecoder().strictContainer(OutcomeShareField.self)
+            shares.append(
+                try naming(item) {
+                    try OutcomeShare(
+                        partner: item.decode(String.self, forKey: .partner),
+                        share: item.decode(Int.self, forKey: .share))
+                })
+        }
+        return try naming(container) {
+            try OutcomeTerms(
+                year: year,
+                frequency: container.decodeChoiceIfPresent(OutcomeFrequency.self, forKey: .frequency)
+                    ?? .year,
+                pool: container.decodeMinorUnits(forKey: .pool), measures: measures, shares: shares)
+        }
+    }
+
+    private static func decodeRule(_ decoder: any Decoder) throws -> PaymentRule {
+        let container = try decoder.strictContainer(RuleField.self)
+        let type = try container.decode(String.self, forKey: .type)
+        switch type {
+        case "threshold":
+            for key in [RuleField.floor, .cap, .bands] where container.contains(key) {
+                throw LedgerError.invalidText(
+                    field: container.path(of: key), reason: "is not part of a threshold rule")
+            }
+            return .threshold
+        case "linear":
+            guard !container.contains(.bands) else {
+                throw LedgerError.invalidText(
+                    field: container.path(of: .bands), reason: "is not part of a linear rule")
+            }
+            return .linear(
+                floor: try container.decodeMeasureValue(forKey: .floor),
+                cap: try container.decodeMeasureValueIfPresent(forKey: .cap))
+        case "bands":
+            for key in [RuleField.floor, .cap] where container.contains(key) {
+                throw LedgerError.invalidText(
+                    field: container.path(of: key), reason: "is not part of a bands rule")
+            }
+            var bands: [PaymentBand] = []
+            var list = try container.nestedUnkeyedContainer(forKey: .bands)
+            while !list.isAtEnd {
+                let item = try list.superDecoder().strictContainer(PaymentBandField.self)
+                let from = try item.decodeMeasureValue(forKey: .from)
+                bands.append(
+                    try naming(item) {
+                        try PaymentBand(from: from, factor: item.decode(Int.self, forKey: .factor))
+                    })
+            }
+            return .bands(bands)
+        default:
+            throw LedgerError.invalidText(
+                field: container.path(of: .type),
+                reason:
+                    "must be one of \(PaymentRule.types.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(type)\""
+            )
+        }
+    }
+
     /// Runs a request's own checks, naming a faulty field by its whole path in the document.
     private static func naming<Key: CodingKey, Value>(
         _ container: KeyedDecodingContainer<Key>, _ make: () throws -> Value
     ) throws -> Value {
         do {
             return try make()
-        } catch LedgerError.invalidText(let field, let reason) where !field.contains(".") {
+        } catch LedgerError.invalidText(let field, let reason) {
+            // A check inside names its field from where it stands; one already named by a
+            // nested call starts with this container's path.
             let prefix = fieldPath(container.codingPath)
-            throw LedgerError.invalidText(
-                field: prefix.isEmpty ? field : prefix + "." + field, reason: reason)
+            guard !prefix.isEmpty, field != prefix, !field.hasPrefix(prefix + "."),
+                !field.hasPrefix(prefix + "[")
+            else { throw LedgerError.invalidText(field: field, reason: reason) }
+            throw LedgerError.invalidText(field: prefix + "." + field, reason: reason)
         }
+    }
+}
+
+extension RiskShareTerms: Encodable {
+    /// The terms' fields, as the `riskShare.setTerms` action writes them beside its `type`.
+    public func encode(to encoder: any Encoder) throws {
+        typealias Field = DecisionAction.TermsField
+        var container = encoder.container(keyedBy: Field.self)
+        try container.encode(DecisionAction.yearName(year), forKey: .year)
+        for (key, shares) in [(Field.gain, gain), (.pain, pain)] {
+            var list = container.nestedUnkeyedContainer(forKey: key)
+            for share in shares {
+                var item = list.nestedContainer(keyedBy: DecisionAction.ShareField.self)
+                try item.encode(share.partner, forKey: .partner)
+                try item.encode(share.share, forKey: .share)
+                // Written even when absent, as null: every key of an answer is always there.
+                try item.encode(share.cap, forKey: .cap)
+            }
+        }
+        var side = container.nestedContainer(
+            keyedBy: DecisionAction.PartnerSideField.self, forKey: .partnerSide)
+        for (key, bands) in [
+            (DecisionAction.PartnerSideField.gainBands, partnerSide.gainBands),
+            (.painBands, partnerSide.painBands),
+        ] {
+            var list = side.nestedUnkeyedContainer(forKey: key)
+            for band in bands {
+                var item = list.nestedContainer(keyedBy: DecisionAction.BandField.self)
+                try item.encode(band.upTo, forKey: .upTo)
+                try item.encode(band.share, forKey: .share)
+            }
+        }
+        try side.encode(partnerSide.gainCap, forKey: .gainCap)
+        try side.encode(partnerSide.painCap, forKey: .painCap)
+        try side.encode(partnerSide.fee, forKey: .fee)
     }
 }

@@ -11,6 +11,15 @@ public enum DecisionAction: Hashable, Sendable {
     case partnerRemove(partner: String, leftOn: CalendarDate)
     /// Sets how a financial year's gain (underspend) and pain (overspend) are shared.
     case riskShareSetTerms(RiskShareTerms)
+    /// Sets a financial year's outcome measures, pool and partners' shares of it.
+    case outcomesSetTerms(OutcomeTerms)
+    /// Approves and posts a period's outcome payment. `earned` is the total the measurements
+    /// earned when it was proposed (filled in then when left out); if they earn anything else
+    /// when it carries, the decision fails rather than pay a figure nobody voted on.
+    case outcomePaymentsApprove(period: String, earned: Int64?)
+    /// Settles a financial year's gain or pain to the ledger. `partnerSide`, like `earned`
+    /// above, is the figure voted on.
+    case riskShareSettle(year: Int, partnerSide: Int64?)
 
     /// The `type` field of the wire format.
     public var type: String {
@@ -19,17 +28,16 @@ public enum DecisionAction: Hashable, Sendable {
         case .partnerAdmit: "partner.admit"
         case .partnerRemove: "partner.remove"
         case .riskShareSetTerms: "riskShare.setTerms"
+        case .outcomesSetTerms: "outcomes.setTerms"
+        case .outcomePaymentsApprove: "outcomePayments.approve"
+        case .riskShareSettle: "riskShare.settle"
         }
     }
 
     /// The types a decision can carry, as the wire format names them.
-    public static let types = ["budget.set", "partner.admit", "partner.remove", "riskShare.setTerms"]
-
-    /// Types the decisions schema already names, whose effect (outcome terms, outcome payments
-    /// and gain/pain settlement) arrives with outcome measurement: refused with that reason
-    /// rather than as unknown.
-    public static let comingWithOutcomes = [
-        "outcomes.setTerms", "outcomePayments.approve", "riskShare.settle",
+    public static let types = [
+        "budget.set", "partner.admit", "partner.remove", "riskShare.setTerms", "outcomes.setTerms",
+        "outcomePayments.approve", "riskShare.settle",
     ]
 }
 
@@ -42,8 +50,11 @@ extension DecisionAction {
 
     /// The checks that need the books: what the action names exists and can still be done.
     /// Made when the decision is proposed, and again by `apply` inside the transaction that
-    /// applies it.
-    func validate(in alliance: Alliance, on connection: PostgresConnection) async throws {
+    /// applies it. Answers the action as it is to be voted on: an approval or settlement with
+    /// its figure filled in, refused if the proposer gave one that differs.
+    func validate(in alliance: Alliance, today: CalendarDate, on connection: PostgresConnection) async throws
+        -> DecisionAction
+    {
         switch self {
         case .budgetSet(let year, let lines):
             _ = try await Budgets.resolve(lines, year: year, in: alliance.id, on: connection)
@@ -53,12 +64,38 @@ extension DecisionAction {
             _ = try await Self.removablePartner(slug, leftOn: leftOn, in: alliance, on: connection)
         case .riskShareSetTerms(let terms):
             _ = try await RiskShareBook.resolve(terms, in: alliance.id, on: connection)
+        case .outcomesSetTerms(let terms):
+            _ = try await OutcomeBook.checkTerms(terms, in: alliance.id, on: connection)
+        case .outcomePaymentsApprove(let period, let earned):
+            let payment = try await OutcomeBook.approvable(period, in: alliance, today: today, on: connection)
+            if let earned, earned != payment.earned {
+                throw LedgerError.invalidText(
+                    field: "earned",
+                    reason: "is \(payment.earned) by the measurements of \(payment.period), not \(earned)")
+            }
+            return .outcomePaymentsApprove(period: payment.period, earned: payment.earned)
+        case .riskShareSettle(let year, let partnerSide):
+            let position = try await RiskShareBook.settleable(
+                year: year, in: alliance, today: today, on: connection
+            ).position
+            if let partnerSide, partnerSide != position.partnerSide {
+                throw LedgerError.invalidText(
+                    field: "partnerSide",
+                    reason:
+                        "is \(position.partnerSide) by the budgets, spend and terms of \(Self.yearName(year)), not \(partnerSide)"
+                )
+            }
+            return .riskShareSettle(year: year, partnerSide: position.partnerSide)
         }
+        return self
     }
 
     /// Does what the action says, on behalf of the carried decision `decision`, after the same
     /// checks as `validate` (budgets and terms make theirs as they resolve what they name).
-    func apply(decision: Int64, in alliance: Alliance, on connection: PostgresConnection) async throws {
+    func apply(
+        decision: Int64, reference: String, in alliance: Alliance, today: CalendarDate,
+        on connection: PostgresConnection
+    ) async throws {
         switch self {
         case .budgetSet(let year, let lines):
             try await Budgets.apply(lines, year: year, decision: decision, in: alliance.id, on: connection)
@@ -74,6 +111,17 @@ extension DecisionAction {
                 """)
         case .riskShareSetTerms(let terms):
             try await RiskShareBook.apply(terms, decision: decision, in: alliance.id, on: connection)
+        case .outcomesSetTerms(let terms):
+            try await OutcomeBook.setTerms(terms, decision: decision, in: alliance.id, on: connection)
+        case .outcomePaymentsApprove(let period, let earned):
+            try await OutcomeBook.pay(
+                period, expecting: earned, decision: decision, reference: reference, in: alliance,
+                today: today,
+                on: connection)
+        case .riskShareSettle(let year, let partnerSide):
+            try await RiskShareBook.settle(
+                year: year, expecting: partnerSide, decision: decision, reference: reference, in: alliance,
+                today: today, on: connection)
         }
     }
 

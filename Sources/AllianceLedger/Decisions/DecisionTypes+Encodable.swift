@@ -56,7 +56,9 @@ extension DecisionTally: Encodable {
 }
 
 extension DecisionEffect: Encodable {
-    private enum CodingKeys: String, CodingKey { case type, year, budgetChanges, partner, terms }
+    private enum CodingKeys: String, CodingKey {
+        case type, year, budgetChanges, partner, terms, payment, settlement, entry
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -75,6 +77,19 @@ extension DecisionEffect: Encodable {
             try container.encode("riskShare.setTerms", forKey: .type)
             try container.encode(DecisionAction.yearName(year), forKey: .year)
             try container.encode(terms, forKey: .terms)
+        case .outcomeTerms(let terms):
+            try container.encode("outcomes.setTerms", forKey: .type)
+            try container.encode(DecisionAction.yearName(terms.year), forKey: .year)
+            try container.encode(terms, forKey: .terms)
+        case .outcomePayment(let payment, let entry):
+            try container.encode("outcomePayments.approve", forKey: .type)
+            try container.encode(payment, forKey: .payment)
+            try container.encode(entry, forKey: .entry)
+        case .riskShareSettlement(let statement, let entry):
+            try container.encode("riskShare.settle", forKey: .type)
+            try container.encode(DecisionAction.yearName(statement.position.year), forKey: .year)
+            try container.encode(statement, forKey: .settlement)
+            try container.encode(entry, forKey: .entry)
         }
     }
 }

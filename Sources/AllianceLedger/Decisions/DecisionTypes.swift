@@ -102,6 +102,11 @@ public enum DecisionEffect: Hashable, Sendable {
     case partnerAdmitted(Partner)
     case partnerRemoved(Partner)
     case riskShareTerms(year: Int, [RiskShareTerm])
+    case outcomeTerms(OutcomeTerms)
+    /// The payment as posted, and its journal entry (none when nothing was earned).
+    case outcomePayment(OutcomePayment, entry: JournalEntry?)
+    /// The year as settled, and its journal entry (none when nothing moved).
+    case riskShareSettlement(RiskShareStatement, entry: JournalEntry?)
 }
 
 /// A decision of the alliance board, with every vote.

@@ -35,14 +35,16 @@ public struct Decisions: Sendable {
         guard closesAt > now else {
             throw LedgerError.invalidText(field: "closesAt", reason: "must be in the future, not \(closesAt)")
         }
-        let action = try proposal.action.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         return try await pool.withTransaction(.readCommitted) { connection in
+            let validated: DecisionAction?
             do {
-                try await proposal.action?.validate(in: alliance, on: connection)
+                validated = try await proposal.action?.validate(
+                    in: alliance, today: now.calendarDate, on: connection)
             } catch LedgerError.invalidText(let field, let reason) {
                 // The action's checks name its own fields; the proposal holds it as `action`.
                 throw LedgerError.invalidText(field: "action." + field, reason: reason)
             }
+            let action = try validated.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
             let id: Int64
             do {
                 id = try await connection.query(
@@ -258,7 +260,9 @@ public struct Decisions: Sendable {
                 UPDATE decisions SET state = 'carried', closed_at = \(now)
                 WHERE alliance_id = \(alliance.id.rawValue) AND id = \(open.id)
                 """)
-            try await open.action?.apply(decision: open.id, in: alliance, on: connection)
+            try await open.action?.apply(
+                decision: open.id, reference: open.reference, in: alliance, today: now.calendarDate,
+                on: connection)
             try await connection.execute("RELEASE SAVEPOINT carrying")
         } catch let error where Decisions.cannotApply(error) {
             try await connection.execute("ROLLBACK TO SAVEPOINT carrying")
@@ -381,7 +385,7 @@ public struct Decisions: Sendable {
                     closedAt: try row.decode("closed_at"), failure: try row.decode("failure"),
                     electorate: electorates[open.id] ?? [], votes: votes[open.id] ?? [],
                     effect: open.state == .carried
-                        ? try await effect(of: open, in: alliance.id, on: connection) : nil))
+                        ? try await effect(of: open, in: alliance, on: connection) : nil))
         }
         return decisions
     }
@@ -433,10 +437,11 @@ public struct Decisions: Sendable {
 
     /// What the carried decision produced, read from the rows that name it.
     private static func effect(
-        of decision: OpenDecision, in alliance: AllianceID, on connection: PostgresConnection
+        of decision: OpenDecision, in whole: Alliance, on connection: PostgresConnection
     )
         async throws -> DecisionEffect?
     {
+        let alliance = whole.id
         switch decision.action {
         case nil: return nil
         case .budgetSet(let year, _):
@@ -460,7 +465,27 @@ public struct Decisions: Sendable {
             return .riskShareTerms(
                 year: terms.year,
                 try await RiskShareBook.terms(setBy: decision.id, in: alliance, on: connection))
+        case .outcomesSetTerms:
+            return .outcomeTerms(
+                try await OutcomeBook.terms(setBy: decision.id, in: alliance, on: connection).terms)
+        case .outcomePaymentsApprove(let period, _):
+            // Once paid, neither the period's measurements nor its terms can change: reading the
+            // payment again gives the figures posted.
+            let payment = try await OutcomeBook.payment(for: period, in: whole, on: connection)
+            return .outcomePayment(
+                payment, entry: try await entry(payment.posted?.entry, in: alliance, on: connection))
+        case .riskShareSettle(let year, _):
+            let statement = try await RiskShareBook.statement(year: year, in: whole, on: connection)
+            return .riskShareSettlement(
+                statement, entry: try await entry(statement.settled?.entry, in: alliance, on: connection))
         }
+    }
+
+    private static func entry(_ sequence: Int64?, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws -> JournalEntry?
+    {
+        guard let sequence else { return nil }
+        return try await LedgerStore.entries(alliance, sequences: [sequence], on: connection).first
     }
 }
 

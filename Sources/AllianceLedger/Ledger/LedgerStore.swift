@@ -314,3 +314,46 @@ enum LedgerStore {
         try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }
 }
+
+extension LedgerStore {
+    /// Appends one entry to `alliance`'s chain inside the caller's transaction, waiting for the
+    /// chain head: for an entry that must commit or roll back with other changes, such as the
+    /// payment a carried decision posts. The same planner and checks as every other append.
+    static func append(_ request: EntryRequest, to alliance: AllianceID, on connection: PostgresConnection)
+        async throws -> JournalEntry
+    {
+        let state = try await lockAndRead([(alliance, .post(request))], skipLocked: false, on: connection)
+        guard let head = state.heads[alliance] else {
+            throw LedgerError.allianceNotFound(alliance.description)
+        }
+        var planner = BatchPlanner(
+            alliance: alliance, headSequence: head.sequence, headHash: head.hash,
+            lastRecordedAt: head.lastRecordedAt, recordedAt: max(head.clock, head.lastRecordedAt),
+            accounts: state.accounts[alliance] ?? [:], recordedKeys: state.recordedKeys[alliance] ?? [:],
+            targets: [:])
+        let plan = planner.plan([.post(request)])
+        switch plan.outcomes.first {
+        case .appended(let index):
+            try await connection.execute(try appendStatement([plan.entries[index]]))
+            return plan.entries[index]
+        case .refused(let error):
+            throw error
+        case .replayOfRecorded, .replayOfAppended, nil:
+            preconditionFailure("an entry without an idempotency key is never a replay")
+        }
+    }
+}
+
+extension LedgerStore {
+    /// Opens an account the alliance's own postings need (its outcome payments, its risk/reward
+    /// share) the first time one is posted, inside the caller's transaction.
+    static func openAccountIfMissing(
+        _ code: AccountCode, type: AccountType, in alliance: AllianceID, on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            """
+            INSERT INTO accounts (alliance_id, code, type) VALUES (\(alliance.rawValue), \(code.rawValue), \(type))
+            ON CONFLICT ON CONSTRAINT accounts_code_key DO NOTHING
+            """)
+    }
+}

@@ -18,14 +18,108 @@ public struct RiskShare: Hashable, Sendable {
     }
 }
 
-/// How a financial year's gain and pain are shared among partners: each side's shares sum to
-/// 10000 basis points.
+/// A range of the difference between target and actual cost, and the partner side's share of
+/// the part of the difference that falls in it: "50% of the first 10% of target, 25% beyond".
+public struct RiskShareBand: Hashable, Sendable {
+    /// Where the band ends, in basis points of the target cost (1000: a difference of up to 10%
+    /// of target); nil for the last band, which runs on without end.
+    public let upTo: Int?
+    /// The partner side's share of the part of the difference inside the band, in basis points.
+    public let share: Int
+
+    public init(upTo: Int?, share: Int) throws(LedgerError) {
+        guard (0...10_000).contains(share) else {
+            throw .invalidText(field: "share", reason: "must be from 0 to 10000 basis points, not \(share)")
+        }
+        if let upTo, upTo <= 0 {
+            throw .invalidText(
+                field: "upTo", reason: "must be above zero basis points of target, not \(upTo)")
+        }
+        self.upTo = upTo
+        self.share = share
+    }
+
+    /// The whole difference, however large, to the partner side.
+    public static let whole = [RiskShareBand(uncheckedUpTo: nil, share: 10_000)]
+
+    private init(uncheckedUpTo upTo: Int?, share: Int) {
+        self.upTo = upTo
+        self.share = share
+    }
+}
+
+/// How much of a year's difference between target and actual cost falls to the partners as a
+/// group (the partner side), the rest staying with the owner side (the commissioners' pool):
+/// a share by bands for a gain and for a pain, each optionally capped, and the partners' fee at
+/// risk, which statements show beside the outturn.
+public struct RiskSharePartnerSide: Hashable, Sendable {
+    public let gainBands: [RiskShareBand]
+    public let painBands: [RiskShareBand]
+    /// The most the partner side gains in the year, in minor units.
+    public let gainCap: Int64?
+    /// The most the partner side bears in the year, in minor units: commonly its fee.
+    public let painCap: Int64?
+    /// The partners' fee (overhead and profit) for the year, in minor units.
+    public let fee: Int64?
+
+    public init(
+        gainBands: [RiskShareBand] = RiskShareBand.whole, painBands: [RiskShareBand] = RiskShareBand.whole,
+        gainCap: Int64? = nil, painCap: Int64? = nil, fee: Int64? = nil
+    ) throws(LedgerError) {
+        for (field, bands) in [("gainBands", gainBands), ("painBands", painBands)] {
+            guard let last = bands.last else {
+                throw .invalidText(field: field, reason: "must list at least one band")
+            }
+            guard last.upTo == nil else {
+                throw .invalidText(
+                    field: field, reason: "must end with a band without upTo, which runs on without end")
+            }
+            let limits = bands.dropLast().map(\.upTo)
+            guard limits.allSatisfy({ $0 != nil }) else {
+                throw .invalidText(field: field, reason: "may leave out upTo only in the last band")
+            }
+            let ends = limits.compactMap { $0 }
+            guard zip(ends, ends.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw .invalidText(field: field, reason: "must list bands in rising order of upTo")
+            }
+        }
+        for (field, amount) in [("gainCap", gainCap), ("painCap", painCap), ("fee", fee)] {
+            if let amount, amount < 0 {
+                throw .invalidText(field: field, reason: "cannot be negative (\(amount))")
+            }
+        }
+        self.gainBands = gainBands
+        self.painBands = painBands
+        self.gainCap = gainCap
+        self.painCap = painCap
+        self.fee = fee
+    }
+
+    /// The whole difference to the partner side, without caps or fee.
+    public static let whole = RiskSharePartnerSide(
+        uncheckedGainBands: RiskShareBand.whole, painBands: RiskShareBand.whole)
+
+    private init(uncheckedGainBands gainBands: [RiskShareBand], painBands: [RiskShareBand]) {
+        self.gainBands = gainBands
+        self.painBands = painBands
+        gainCap = nil
+        painCap = nil
+        fee = nil
+    }
+}
+
+/// How a financial year's gain and pain are shared: the partner side's part of the difference
+/// (``RiskSharePartnerSide``), and how that part is divided among partners, each side's shares
+/// summing to 10000 basis points with optional caps per partner.
 public struct RiskShareTerms: Hashable, Sendable {
     public let year: Int
     public let gain: [RiskShare]
     public let pain: [RiskShare]
+    public let partnerSide: RiskSharePartnerSide
 
-    public init(year: Int, gain: [RiskShare], pain: [RiskShare]) throws(LedgerError) {
+    public init(year: Int, gain: [RiskShare], pain: [RiskShare], partnerSide: RiskSharePartnerSide = .whole)
+        throws(LedgerError)
+    {
         try DecisionAction.check(year: year)
         for (side, shares) in [("gain", gain), ("pain", pain)] {
             var seen: Set<String> = []
@@ -40,6 +134,7 @@ public struct RiskShareTerms: Hashable, Sendable {
         self.year = year
         self.gain = gain
         self.pain = pain
+        self.partnerSide = partnerSide
     }
 }
 
@@ -51,66 +146,4 @@ public struct RiskShareTerm: Hashable, Sendable {
     public let painShare: Int
     public let gainCap: Int64?
     public let painCap: Int64?
-}
-
-/// The terms of risk/reward sharing, set only by carried decisions.
-enum RiskShareBook {
-    /// Each partner's terms: a partner in only one list has no share of the other side.
-    static func resolve(_ terms: RiskShareTerms, in alliance: AllianceID, on connection: PostgresConnection)
-        async throws -> [(partner: Int64, term: RiskShareTerm)]
-    {
-        let slugs = Array(Set(terms.gain.map(\.partner) + terms.pain.map(\.partner))).sorted()
-        let ids = try Budgets.keyedIDs(
-            try await connection.query(
-                """
-                SELECT slug AS key, id FROM partners
-                WHERE alliance_id = \(alliance.rawValue) AND slug = ANY(\(slugs)::text[])
-                """))
-        let gain = Dictionary(uniqueKeysWithValues: terms.gain.map { ($0.partner, $0) })
-        let pain = Dictionary(uniqueKeysWithValues: terms.pain.map { ($0.partner, $0) })
-        return try slugs.map { slug in
-            guard let id = ids[slug] else { throw LedgerError.partnerNotFound(slug) }
-            return (
-                id,
-                RiskShareTerm(
-                    partner: slug, gainShare: gain[slug]?.share ?? 0, painShare: pain[slug]?.share ?? 0,
-                    gainCap: gain[slug]?.cap, painCap: pain[slug]?.cap)
-            )
-        }
-    }
-
-    static func apply(
-        _ terms: RiskShareTerms, decision: Int64, in alliance: AllianceID, on connection: PostgresConnection
-    ) async throws {
-        let resolved = try await resolve(terms, in: alliance, on: connection)
-        try await connection.execute(
-            """
-            SELECT risk_share_set_terms(
-                \(alliance.rawValue), \(Int32(terms.year)), \(resolved.map(\.partner))::bigint[],
-                \(resolved.map { Int32($0.term.gainShare) })::integer[],
-                \(resolved.map { Int32($0.term.painShare) })::integer[],
-                \(resolved.map(\.term.gainCap))::bigint[], \(resolved.map(\.term.painCap))::bigint[], \(decision))
-            """)
-    }
-
-    /// The terms `decision` set.
-    static func terms(setBy decision: Int64, in alliance: AllianceID, on connection: PostgresConnection)
-        async throws -> [RiskShareTerm]
-    {
-        try await connection.query(
-            """
-            SELECT p.slug, t.gain_share, t.pain_share, t.gain_cap, t.pain_cap
-            FROM risk_share_terms AS t
-            JOIN partners AS p ON p.alliance_id = t.alliance_id AND p.id = t.partner_id
-            WHERE t.alliance_id = \(alliance.rawValue) AND t.decision_id = \(decision)
-            ORDER BY p.slug
-            """
-        ).map { row in
-            RiskShareTerm(
-                partner: try row.decode("slug"), gainShare: Int(try row.decode("gain_share", as: Int32.self)),
-                painShare: Int(try row.decode("pain_share", as: Int32.self)),
-                gainCap: try row.decode("gain_cap"),
-                painCap: try row.decode("pain_cap"))
-        }
-    }
 }

@@ -153,3 +153,29 @@ extension KeyedDecodingContainer {
         return value
     }
 }
+
+extension KeyedDecodingContainer {
+    /// A measure's value: a JSON number with at most four decimal places.
+    public func decodeMeasureValue(forKey key: Key) throws -> MeasureValue {
+        let number: Double
+        do {
+            number = try decode(Double.self, forKey: key)
+        } catch DecodingError.keyNotFound(let missing, let context) {
+            throw DecodingError.keyNotFound(missing, context)
+        } catch DecodingError.valueNotFound(let type, let context) {
+            throw DecodingError.valueNotFound(type, context)
+        } catch {
+            throw LedgerError.invalidText(field: path(of: key), reason: "must be a number, such as 86.5")
+        }
+        do {
+            return try MeasureValue(number)
+        } catch LedgerError.invalidText(_, let reason) {
+            throw LedgerError.invalidText(field: path(of: key), reason: reason)
+        }
+    }
+
+    public func decodeMeasureValueIfPresent(forKey key: Key) throws -> MeasureValue? {
+        guard contains(key), try !decodeNil(forKey: key) else { return nil }
+        return try decodeMeasureValue(forKey: key)
+    }
+}

@@ -79,3 +79,22 @@ func hexDigits(_ bytes: [UInt8]) -> String {
     appendHexDigits(bytes, to: &text)
     return String(decoding: text, as: UTF8.self)
 }
+
+/// Arrays of integers read back from their text form, `{1,2,3}`: no element needs quoting, and
+/// an array holding NULL is refused, as no integer stands for it.
+extension Array: PostgresDecodable where Element: FixedWidthInteger & PostgresDecodable {
+    public init?(postgresText text: String) {
+        guard text.hasPrefix("{"), text.hasSuffix("}"), text.count >= 2 else { return nil }
+        let inner = text.dropFirst().dropLast()
+        guard !inner.isEmpty else {
+            self = []
+            return
+        }
+        var elements: [Element] = []
+        for part in inner.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let element = Element(postgresText: String(part)) else { return nil }
+            elements.append(element)
+        }
+        self = elements
+    }
+}

@@ -388,6 +388,14 @@ extension Decision {
         case .partnerRemoved(let partner): "\(partner.slug) leaves on \(partner.leftOn?.description ?? "?")"
         case .riskShareTerms(let year, let terms):
             "set the gain and pain shares of \(terms.count) partners for FY\(year)"
+        case .outcomeTerms(let terms):
+            "set \(terms.measures.count) outcome measure\(terms.measures.count == 1 ? "" : "s") for FY\(terms.year)"
+        case .outcomePayment(let payment, let entry):
+            "paid \(context.money(payment.earned)) of \(context.money(payment.pool)) for \(payment.period)"
+                + (entry.map { " (entry \($0.sequence))" } ?? "")
+        case .riskShareSettlement(let statement, let entry):
+            "settled FY\(statement.position.year): partners \(context.money(statement.position.partnerSide))"
+                + (entry.map { " (entry \($0.sequence))" } ?? "")
         }
     }
 }
@@ -417,6 +425,14 @@ extension DecisionAction {
                 .joined(separator: ", ")
             }
             return "\(type): FY\(terms.year) gain \(shares(terms.gain)); pain \(shares(terms.pain))"
+        case .outcomesSetTerms(let terms):
+            return
+                "\(type): FY\(terms.year) pool \(context.money(terms.pool)) paid by \(terms.frequency.rawValue), "
+                + terms.measures.map { "\($0.code) \(percent($0.weight))" }.joined(separator: ", ")
+        case .outcomePaymentsApprove(let period, let earned):
+            return "\(type): \(period)" + (earned.map { ", earned \(context.money($0))" } ?? "")
+        case .riskShareSettle(let year, let partnerSide):
+            return "\(type): FY\(year)" + (partnerSide.map { ", partner side \(context.money($0))" } ?? "")
         }
     }
 }

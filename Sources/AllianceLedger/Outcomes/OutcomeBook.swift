@@ -1,0 +1,443 @@
+import Foundation
+public import Postgres
+
+/// What a finance person records of a measure for a period: the value and its evidence.
+public struct MeasurementRequest: Hashable, Sendable {
+    public let measure: String
+    /// A period as written everywhere: `FY2025`, `FY2025-Q3` or `2025-10`.
+    public let period: String
+    public let value: MeasureValue
+    /// Where the figure comes from: a report, a query, a link.
+    public let evidence: String
+
+    public init(measure: String, period: String, value: MeasureValue, evidence: String) throws(LedgerError) {
+        try EntryRequest.checkText(evidence, field: "evidence", maximumLength: 2000)
+        self.measure = measure
+        self.period = period
+        self.value = value
+        self.evidence = evidence
+    }
+}
+
+/// A recorded measurement. Measurements are never changed: a correction is a later one, and the
+/// latest of a measure and period counts.
+public struct OutcomeMeasurement: Hashable, Sendable {
+    public let id: Int64
+    public let measure: String
+    public let period: String
+    public let value: MeasureValue
+    public let evidence: String
+    /// The email of the finance person who recorded it.
+    public let recordedBy: String
+    public let recordedAt: Timestamp
+    /// Whether it is the latest of its measure and period, the one that counts.
+    public let current: Bool
+}
+
+/// Outcome terms in force for a year, and the carried decision that set them.
+public struct OutcomeTermsInForce: Hashable, Sendable {
+    public let decision: String
+    public let terms: OutcomeTerms
+}
+
+/// Outcome measures, measurements and payments. Terms are set, and payments posted, only by
+/// carried decisions (see ``Decisions``); this records measurements and computes payments.
+public struct OutcomeBook: Sendable {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    /// Records a measurement: by a finance person, for a measure of the terms in force, for one
+    /// of the year's payment periods, while that period is not yet paid.
+    public func record(_ request: MeasurementRequest, in alliance: Alliance, by caller: Caller) async throws
+        -> OutcomeMeasurement
+    {
+        try caller.require([.finance], in: alliance.id)
+        guard case .person(let person) = caller.identity else {
+            throw LedgerError.forbidden(
+                "only a finance person records outcome measurements; the operator acts for one")
+        }
+        return try await pool.withTransaction(.readCommitted) { connection in
+            let (period, year, _, terms) = try await OutcomeBook.paymentPeriod(
+                request.period, in: alliance, on: connection)
+            guard terms.terms.measures.contains(where: { $0.code == request.measure }) else {
+                throw LedgerError.invalidText(
+                    field: "measure",
+                    reason:
+                        "\(request.measure) is not a measure of \(DecisionAction.yearName(year))'s outcome terms (\(terms.terms.measures.map(\.code).joined(separator: ", ")))"
+                )
+            }
+            if let paid = try await OutcomeBook.posting(
+                of: period.description, in: alliance.id, on: connection)
+            {
+                throw LedgerError.exists(
+                    "outcomes for \(period) were paid by \(paid.decision): their measurements can no longer change"
+                )
+            }
+            let id = try await connection.query(
+                """
+                INSERT INTO outcome_measurements (alliance_id, financial_year, period, measure, value, evidence, recorded_by)
+                VALUES (\(alliance.id.rawValue), \(Int32(year)), \(period.description), \(request.measure),
+                        \(request.value.tenThousandths), \(request.evidence), \(person.id))
+                RETURNING id
+                """
+            ).single().decode("id", as: Int64.self)
+            return try await OutcomeBook.measurements(
+                of: period.description, in: alliance.id, on: connection
+            ).first { $0.id == id }!
+        }
+    }
+
+    /// Every measurement of a period, by measure, oldest first.
+    public func measurements(of period: String, in alliance: Alliance) async throws -> [OutcomeMeasurement] {
+        let period = try OutcomeBook.period(period, in: alliance)
+        return try await pool.withConnection { connection in
+            try await OutcomeBook.measurements(of: period.description, in: alliance.id, on: connection)
+        }
+    }
+
+    /// The outcome terms in force for a financial year.
+    public func terms(year: Int, in alliance: Alliance) async throws -> OutcomeTermsInForce {
+        try await pool.withConnection { connection in
+            try await OutcomeBook.termsInForce(year: year, in: alliance, on: connection)
+        }
+    }
+
+    /// A period's payment: as posted, or as it would be now.
+    public func payment(for period: String, in alliance: Alliance) async throws -> OutcomePayment {
+        try await pool.withConnection { connection in
+            try await OutcomeBook.payment(for: period, in: alliance, on: connection)
+        }
+    }
+}
+
+// MARK: - Reading and checking, inside the caller's transaction
+
+extension OutcomeBook {
+    static func period(_ text: String, in alliance: Alliance) throws(LedgerError) -> Period {
+        do {
+            return try Period(parsing: text, financialYearStartMonth: alliance.financialYearStartMonth)
+        } catch {
+            throw .invalidText(field: "period", reason: error.description)
+        }
+    }
+
+    /// The period, its financial year, and its place among the year's payment periods under the
+    /// terms in force.
+    static func paymentPeriod(_ text: String, in alliance: Alliance, on connection: PostgresConnection)
+        async throws -> (period: Period, year: Int, index: Int, terms: OutcomeTermsInForce)
+    {
+        let period = try period(text, in: alliance)
+        let year: Int
+        switch period.kind {
+        case .financialYear(let financialYear), .quarter(let financialYear, _): year = financialYear
+        case .month:
+            year = Period.financialYear(
+                containing: period.first, startMonth: alliance.financialYearStartMonth)
+        case .range:
+            throw LedgerError.invalidText(
+                field: "period", reason: "must be a financial year, a quarter or a month, not a range of days"
+            )
+        }
+        let inForce = try await termsInForce(year: year, in: alliance, on: connection)
+        let terms = inForce.terms
+        let periods = try terms.frequency.periods(of: year, startMonth: alliance.financialYearStartMonth)
+        guard let index = periods.firstIndex(of: period) else {
+            throw LedgerError.invalidText(
+                field: "period",
+                reason:
+                    "\(DecisionAction.yearName(year))'s outcomes are measured and paid by \(terms.frequency.rawValue), as \(periods[0]) is: \(period) is not one of its periods"
+            )
+        }
+        return (period, year, index, inForce)
+    }
+
+    static func termsInForce(year: Int, in alliance: Alliance, on connection: PostgresConnection)
+        async throws -> OutcomeTermsInForce
+    {
+        let decision = try await connection.query(
+            "SELECT outcome_terms_in_force(\(alliance.id.rawValue), \(Int32(year))) AS id"
+        ).single().decode("id", as: Int64?.self)
+        guard let decision else {
+            throw LedgerError.invalidText(
+                field: "year",
+                reason:
+                    "\(DecisionAction.yearName(year)) has no outcome terms: an outcomes.setTerms decision must carry first"
+            )
+        }
+        return try await terms(setBy: decision, in: alliance.id, on: connection)
+    }
+
+    /// The terms `decision` set.
+    static func terms(setBy decision: Int64, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws -> OutcomeTermsInForce
+    {
+        let results = try await connection.pipeline([
+            """
+            SELECT t.financial_year, t.frequency, t.pool, d.number FROM outcome_terms AS t
+            JOIN decisions AS d ON d.alliance_id = t.alliance_id AND d.id = t.decision_id
+            WHERE t.alliance_id = \(alliance.rawValue) AND t.decision_id = \(decision)
+            """,
+            """
+            SELECT code, name, unit, direction, baseline, target, weight, rule, floor, cap, band_starts, band_factors
+            FROM outcome_measures WHERE alliance_id = \(alliance.rawValue) AND decision_id = \(decision)
+            ORDER BY position
+            """,
+            """
+            SELECT p.slug, s.share FROM outcome_shares AS s
+            JOIN partners AS p ON p.alliance_id = s.alliance_id AND p.id = s.partner_id
+            WHERE s.alliance_id = \(alliance.rawValue) AND s.decision_id = \(decision)
+            ORDER BY p.slug
+            """,
+        ])
+        let row = try results[0].single()
+        let measures = try results[1].map { row in
+            let direction = MeasureDirection(rawValue: try row.decode("direction")) ?? .higher
+            let rule: PaymentRule
+            switch try row.decode("rule", as: String.self) {
+            case "linear":
+                rule = .linear(
+                    floor: try MeasureValue(tenThousandths: try row.decode("floor")),
+                    cap: try (try row.decode("cap", as: Int64?.self)).map(MeasureValue.init(tenThousandths:)))
+            case "bands":
+                let starts: [Int64] = try row.decode("band_starts")
+                let factors: [Int32] = try row.decode("band_factors")
+                rule = .bands(
+                    try zip(starts, factors).map { start, factor in
+                        try PaymentBand(from: MeasureValue(tenThousandths: start), factor: Int(factor))
+                    })
+            default: rule = .threshold
+            }
+            return try OutcomeMeasure(
+                code: try row.decode("code"), name: try row.decode("name"), unit: try row.decode("unit"),
+                direction: direction,
+                baseline: try (try row.decode("baseline", as: Int64?.self)).map(
+                    MeasureValue.init(tenThousandths:)),
+                target: try MeasureValue(tenThousandths: try row.decode("target")),
+                weight: Int(try row.decode("weight", as: Int32.self)), rule: rule)
+        }
+        let shares = try results[2].map { row in
+            try OutcomeShare(
+                partner: try row.decode("slug"), share: Int(try row.decode("share", as: Int32.self)))
+        }
+        return OutcomeTermsInForce(
+            decision: Decision.reference(Int(try row.decode("number", as: Int32.self))),
+            terms: try OutcomeTerms(
+                year: Int(try row.decode("financial_year", as: Int32.self)),
+                frequency: OutcomeFrequency(rawValue: try row.decode("frequency")) ?? .year,
+                pool: try row.decode("pool"), measures: measures, shares: shares))
+    }
+
+    static func measurements(of period: String, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws -> [OutcomeMeasurement]
+    {
+        try await connection.query(
+            """
+            SELECT m.id, m.measure, m.period, m.value, m.evidence, p.email, m.recorded_at,
+                   m.id = max(m.id) OVER (PARTITION BY m.measure) AS current
+            FROM outcome_measurements AS m
+            JOIN people AS p ON p.alliance_id = m.alliance_id AND p.id = m.recorded_by
+            WHERE m.alliance_id = \(alliance.rawValue) AND m.period = \(period)
+            ORDER BY m.measure, m.id
+            """
+        ).map { row in
+            OutcomeMeasurement(
+                id: try row.decode("id"), measure: try row.decode("measure"),
+                period: try row.decode("period"),
+                value: try MeasureValue(tenThousandths: try row.decode("value")),
+                evidence: try row.decode("evidence"), recordedBy: try row.decode("email"),
+                recordedAt: try row.decode("recorded_at"), current: try row.decode("current"))
+        }
+    }
+
+    /// The posting of a period's payment, if it is paid.
+    static func posting(of period: String, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws -> SettlementPosting?
+    {
+        try await connection.query(
+            """
+            SELECT d.number, o.entry_sequence, o.paid_at FROM outcome_payments AS o
+            JOIN decisions AS d ON d.alliance_id = o.alliance_id AND d.id = o.decision_id
+            WHERE o.alliance_id = \(alliance.rawValue) AND o.period = \(period)
+            """
+        ).first.map { row in
+            SettlementPosting(
+                decision: Decision.reference(Int(try row.decode("number", as: Int32.self))),
+                entry: try row.decode("entry_sequence"), postedAt: try row.decode("paid_at"))
+        }
+    }
+
+    /// A period's payment from the terms in force and the latest measurements. Once a period is
+    /// paid neither can change (the database refuses both), so this is also the posted payment.
+    static func payment(for text: String, in alliance: Alliance, on connection: PostgresConnection)
+        async throws -> OutcomePayment
+    {
+        let (period, year, index, inForce) = try await paymentPeriod(text, in: alliance, on: connection)
+        let measurements = try await measurements(of: period.description, in: alliance.id, on: connection)
+        var actuals: [String: MeasureValue] = [:]
+        for measurement in measurements where measurement.current {
+            actuals[measurement.measure] = measurement.value
+        }
+        return OutcomePayment(
+            period: period.description, year: year, termsDecision: inForce.decision,
+            pool: inForce.terms.periodPools[index], terms: inForce.terms, actuals: actuals,
+            posted: try await posting(of: period.description, in: alliance.id, on: connection))
+    }
+}
+
+// MARK: - What decisions do
+
+extension OutcomeBook {
+    /// Outcome terms can be set while none of the year's periods is paid, for partners of the
+    /// alliance.
+    static func checkTerms(_ terms: OutcomeTerms, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws -> [Int64]
+    {
+        let paid = try await connection.query(
+            """
+            SELECT period FROM outcome_payments
+            WHERE alliance_id = \(alliance.rawValue) AND financial_year = \(Int32(terms.year)) ORDER BY period LIMIT 1
+            """)
+        if let period = try paid.first?.decode("period", as: String.self) {
+            throw LedgerError.exists(
+                "outcomes for \(period) are paid: \(DecisionAction.yearName(terms.year))'s outcome terms can no longer change"
+            )
+        }
+        let ids = try Budgets.keyedIDs(
+            try await connection.query(
+                """
+                SELECT slug AS key, id FROM partners
+                WHERE alliance_id = \(alliance.rawValue) AND slug = ANY(\(terms.shares.map(\.partner))::text[])
+                """))
+        return try terms.shares.map { share in
+            guard let id = ids[share.partner] else { throw LedgerError.partnerNotFound(share.partner) }
+            return id
+        }
+    }
+
+    static func setTerms(
+        _ terms: OutcomeTerms, decision: Int64, in alliance: AllianceID, on connection: PostgresConnection
+    ) async throws {
+        let partners = try await checkTerms(terms, in: alliance, on: connection)
+        let measures = terms.measures.enumerated().map { position, measure in
+            MeasureRow(measure, position: position)
+        }
+        let json = String(decoding: try JSONEncoder().encode(measures), as: UTF8.self)
+        try await connection.execute(
+            """
+            SELECT outcome_set_terms(
+                \(alliance.rawValue), \(decision), \(Int32(terms.year)), \(terms.frequency.rawValue), \(terms.pool),
+                \(json)::jsonb, \(partners)::bigint[], \(terms.shares.map { Int32($0.share) })::integer[])
+            """)
+    }
+
+    /// A measure as `outcome_set_terms` reads it: values in ten-thousandths.
+    private struct MeasureRow: Encodable {
+        let code: String
+        let position: Int
+        let name: String
+        let unit: String
+        let direction: String
+        let baseline: Int64?
+        let target: Int64
+        let weight: Int
+        let rule: String
+        let floor: Int64?
+        let cap: Int64?
+        let band_starts: [Int64]?
+        let band_factors: [Int]?
+
+        init(_ measure: OutcomeMeasure, position: Int) {
+            code = measure.code
+            self.position = position
+            name = measure.name
+            unit = measure.unit
+            direction = measure.direction.rawValue
+            baseline = measure.baseline?.tenThousandths
+            target = measure.target.tenThousandths
+            weight = measure.weight
+            rule = measure.rule.type
+            switch measure.rule {
+            case .threshold:
+                (floor, cap, band_starts, band_factors) = (nil, nil, nil, nil)
+            case .linear(let floor, let cap):
+                (self.floor, self.cap, band_starts, band_factors) = (
+                    floor.tenThousandths, cap?.tenThousandths, nil, nil
+                )
+            case .bands(let bands):
+                (floor, cap) = (nil, nil)
+                band_starts = bands.map(\.from.tenThousandths)
+                band_factors = bands.map(\.factor)
+            }
+        }
+    }
+
+    /// The payment an approval of `period` would post, refused unless the period has ended,
+    /// every measure is measured and the period is not yet paid.
+    static func approvable(
+        _ period: String, in alliance: Alliance, today: CalendarDate, on connection: PostgresConnection
+    ) async throws -> OutcomePayment {
+        let payment = try await payment(for: period, in: alliance, on: connection)
+        if let posted = payment.posted {
+            throw LedgerError.exists("outcomes for \(payment.period) were already paid by \(posted.decision)")
+        }
+        let last = try self.period(payment.period, in: alliance).last
+        guard last < today else {
+            throw LedgerError.invalidText(
+                field: "period",
+                reason: "\(payment.period) has not ended: it can be paid from the day after \(last)")
+        }
+        if let missing = payment.results.first(where: { $0.actual == nil }) {
+            throw LedgerError.invalidText(
+                field: "period", reason: "\(payment.period) has no measurement of \(missing.measure.code) yet"
+            )
+        }
+        return payment
+    }
+
+    /// Posts the approved period's payment: one `outcome-payment` entry debiting the alliance's
+    /// outcome payments and crediting each partner's funding with its part.
+    static func pay(
+        _ period: String, expecting earned: Int64?, decision: Int64, reference: String, in alliance: Alliance,
+        today: CalendarDate, on connection: PostgresConnection
+    ) async throws {
+        let payment = try await approvable(period, in: alliance, today: today, on: connection)
+        if let earned, earned != payment.earned {
+            throw LedgerError.invalidText(
+                field: "earned",
+                reason:
+                    "was \(earned) when \(reference) was proposed but the measurements now earn \(payment.earned): propose it again"
+            )
+        }
+        var entry: Int64?
+        if payment.earned > 0 {
+            let account = AccountCode(trusted: "alliance:outcome-payments")
+            try await LedgerStore.openAccountIfMissing(
+                account, type: .expense, in: alliance.id, on: connection)
+            let lines =
+                [EntryRequest.Line(account, payment.earned)]
+                + payment.allocations.filter { $0.amount != 0 }.map {
+                    EntryRequest.Line(Partner.fundingAccount(of: $0.partner), -$0.amount)
+                }
+            entry = try await LedgerStore.append(
+                try EntryRequest(
+                    kind: .outcomePayment, effectiveOn: try self.period(payment.period, in: alliance).last,
+                    description: "Outcome payment for \(payment.period), approved by \(reference)",
+                    metadata: ["decision": reference, "period": payment.period], postings: lines,
+                    recordedBy: reference),
+                to: alliance.id, on: connection
+            ).sequence
+        }
+        let terms = try await connection.query(
+            "SELECT outcome_terms_in_force(\(alliance.id.rawValue), \(Int32(payment.year))) AS id"
+        ).single().decode("id", as: Int64.self)
+        try await connection.execute(
+            """
+            SELECT outcome_payment_record(
+                \(alliance.id.rawValue), \(decision), \(Int32(payment.year)), \(payment.period), \(terms),
+                \(payment.pool), \(payment.earned), \(entry))
+            """)
+    }
+}

@@ -1,0 +1,178 @@
+// How outcome terms, measurements and payments, and risk/reward statements, are written in
+// JSON: the same for HTTP answers, the command line and a decision's action and effect.
+
+extension MeasureValue: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(number)
+    }
+}
+
+extension OutcomeTerms: Encodable {
+    private enum CodingKeys: String, CodingKey { case year, frequency, pool, measures, shares }
+    private enum ShareKeys: String, CodingKey { case partner, share }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(DecisionAction.yearName(year), forKey: .year)
+        try container.encode(frequency, forKey: .frequency)
+        try container.encode(pool, forKey: .pool)
+        try container.encode(measures, forKey: .measures)
+        var list = container.nestedUnkeyedContainer(forKey: .shares)
+        for share in shares {
+            var item = list.nestedContainer(keyedBy: ShareKeys.self)
+            try item.encode(share.partner, forKey: .partner)
+            try item.encode(share.share, forKey: .share)
+        }
+    }
+}
+
+extension OutcomeMeasure: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case code, name, unit, direction, baseline, target, weight, rule
+    }
+    private enum RuleKeys: String, CodingKey { case type, floor, cap, bands }
+    private enum BandKeys: String, CodingKey { case from, factor }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(code, forKey: .code)
+        try container.encode(name, forKey: .name)
+        try container.encode(unit, forKey: .unit)
+        try container.encode(direction, forKey: .direction)
+        try container.encode(baseline, forKey: .baseline)
+        try container.encode(target, forKey: .target)
+        try container.encode(weight, forKey: .weight)
+        var rule = container.nestedContainer(keyedBy: RuleKeys.self, forKey: .rule)
+        try rule.encode(self.rule.type, forKey: .type)
+        switch self.rule {
+        case .threshold: break
+        case .linear(let floor, let cap):
+            try rule.encode(floor, forKey: .floor)
+            try rule.encode(cap, forKey: .cap)
+        case .bands(let bands):
+            var list = rule.nestedUnkeyedContainer(forKey: .bands)
+            for band in bands {
+                var item = list.nestedContainer(keyedBy: BandKeys.self)
+                try item.encode(band.from, forKey: .from)
+                try item.encode(band.factor, forKey: .factor)
+            }
+        }
+    }
+}
+
+extension OutcomeTermsInForce: Encodable {
+    private enum CodingKeys: String, CodingKey { case decision, terms }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(decision, forKey: .decision)
+        try container.encode(terms, forKey: .terms)
+    }
+}
+
+extension OutcomeMeasurement: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case id, measure, period, value, evidence, recordedBy, recordedAt, current
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(measure, forKey: .measure)
+        try container.encode(period, forKey: .period)
+        try container.encode(value, forKey: .value)
+        try container.encode(evidence, forKey: .evidence)
+        try container.encode(recordedBy, forKey: .recordedBy)
+        try container.encode(recordedAt, forKey: .recordedAt)
+        try container.encode(current, forKey: .current)
+    }
+}
+
+extension SettlementPosting: Encodable {
+    private enum CodingKeys: String, CodingKey { case decision, entry, postedAt }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(decision, forKey: .decision)
+        try container.encode(entry, forKey: .entry)
+        try container.encode(postedAt, forKey: .postedAt)
+    }
+}
+
+extension OutcomePayment: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case period, year, termsDecision, pool, earned, unearned, measured, measures, allocations, posted
+    }
+    private enum ResultKeys: String, CodingKey {
+        case code, name, unit, direction, weight, target, actual, attainment, earned
+    }
+    private enum AllocationKeys: String, CodingKey { case partner, share, amount }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(period, forKey: .period)
+        try container.encode(DecisionAction.yearName(year), forKey: .year)
+        try container.encode(termsDecision, forKey: .termsDecision)
+        try container.encode(pool, forKey: .pool)
+        try container.encode(earned, forKey: .earned)
+        try container.encode(unearned, forKey: .unearned)
+        try container.encode(measured, forKey: .measured)
+        var list = container.nestedUnkeyedContainer(forKey: .measures)
+        for result in results {
+            var item = list.nestedContainer(keyedBy: ResultKeys.self)
+            try item.encode(result.measure.code, forKey: .code)
+            try item.encode(result.measure.name, forKey: .name)
+            try item.encode(result.measure.unit, forKey: .unit)
+            try item.encode(result.measure.direction, forKey: .direction)
+            try item.encode(result.measure.weight, forKey: .weight)
+            try item.encode(result.measure.target, forKey: .target)
+            try item.encode(result.actual, forKey: .actual)
+            try item.encode(result.attainment, forKey: .attainment)
+            try item.encode(result.earned, forKey: .earned)
+        }
+        var allocations = container.nestedUnkeyedContainer(forKey: .allocations)
+        for allocation in self.allocations {
+            var item = allocations.nestedContainer(keyedBy: AllocationKeys.self)
+            try item.encode(allocation.partner, forKey: .partner)
+            try item.encode(allocation.share, forKey: .share)
+            try item.encode(allocation.amount, forKey: .amount)
+        }
+        try container.encode(posted, forKey: .posted)
+    }
+}
+
+extension RiskShareStatement: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case year, termsDecision, terms, target, actual, difference, partnerSideBeforeCap, partnerSide,
+            ownerSide, fee, partnersReceive, ownerPays, allocations, unallocated, settled
+    }
+    private enum AllocationKeys: String, CodingKey { case partner, share, cap, amount, capped }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(DecisionAction.yearName(position.year), forKey: .year)
+        try container.encode(termsDecision, forKey: .termsDecision)
+        try container.encode(terms, forKey: .terms)
+        try container.encode(position.target, forKey: .target)
+        try container.encode(position.actual, forKey: .actual)
+        try container.encode(position.difference, forKey: .difference)
+        try container.encode(position.partnerSideBeforeCap, forKey: .partnerSideBeforeCap)
+        try container.encode(position.partnerSide, forKey: .partnerSide)
+        try container.encode(position.ownerSide, forKey: .ownerSide)
+        try container.encode(position.fee, forKey: .fee)
+        try container.encode(position.partnersReceive, forKey: .partnersReceive)
+        try container.encode(position.ownerPays, forKey: .ownerPays)
+        var list = container.nestedUnkeyedContainer(forKey: .allocations)
+        for allocation in position.allocations {
+            var item = list.nestedContainer(keyedBy: AllocationKeys.self)
+            try item.encode(allocation.partner, forKey: .partner)
+            try item.encode(allocation.share, forKey: .share)
+            try item.encode(allocation.cap, forKey: .cap)
+            try item.encode(allocation.amount, forKey: .amount)
+            try item.encode(allocation.capped, forKey: .capped)
+        }
+        try container.encode(position.unallocated, forKey: .unallocated)
+        try container.encode(settled, forKey: .settled)
+    }
+}
