@@ -206,6 +206,19 @@ CREATE TABLE outcome_terms (
 );
 CREATE INDEX outcome_terms_year ON outcome_terms (alliance_id, financial_year);
 
+-- Whether a bands rule is well formed: starts from worst to best in the measure's direction,
+-- each with a factor of 0 to 10000 basis points.
+CREATE FUNCTION outcome_bands_valid(p_direction text, p_starts bigint[], p_factors integer[])
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+    SELECT cardinality(p_starts) >= 1 AND cardinality(p_starts) = cardinality(p_factors)
+       AND NOT EXISTS (SELECT 1 FROM unnest(p_factors) AS f WHERE f IS NULL OR f NOT BETWEEN 0 AND 10000)
+       AND NOT EXISTS (
+           SELECT 1 FROM unnest(p_starts) WITH ORDINALITY AS b (start, i)
+           WHERE b.start IS NULL OR (i > 1 AND CASE p_direction
+               WHEN 'higher' THEN b.start <= p_starts[i - 1]
+               ELSE b.start >= p_starts[i - 1] END))
+$$;
+
 -- Values (baseline, target, floor, cap, band starts) are ten-thousandths of the measure's unit.
 CREATE TABLE outcome_measures (
     alliance_id bigint NOT NULL,
@@ -240,13 +253,7 @@ CREATE TABLE outcome_measures (
             AND CASE direction WHEN 'higher' THEN floor < target AND (cap IS NULL OR cap > target)
                                ELSE floor > target AND (cap IS NULL OR cap < target) END
         WHEN 'bands' THEN floor IS NULL AND cap IS NULL
-            AND cardinality(band_starts) >= 1 AND cardinality(band_starts) = cardinality(band_factors)
-            AND NOT EXISTS (SELECT 1 FROM unnest(band_factors) AS f WHERE f IS NULL OR f NOT BETWEEN 0 AND 10000)
-            AND NOT EXISTS (
-                SELECT 1 FROM unnest(band_starts) WITH ORDINALITY AS b (start, i)
-                WHERE b.start IS NULL OR (i > 1 AND CASE direction
-                    WHEN 'higher' THEN b.start <= band_starts[i - 1]
-                    ELSE b.start >= band_starts[i - 1] END))
+            AND outcome_bands_valid(direction, band_starts, band_factors)
         ELSE false END)
 );
 

@@ -114,6 +114,12 @@ extension TestDatabase {
                     || '/' || coalesce((SELECT string_agg(state, ',' ORDER BY id) FROM decisions), '')
                     || '/' || (SELECT count(*) FROM partners WHERE left_on IS NOT NULL)
                     || '/' || (SELECT count(*) FROM risk_share_terms)
+                    || '/' || (SELECT count(*) FROM risk_share_partner_sides)
+                    || '/' || (SELECT count(*) FROM risk_share_settlements)
+                    || '/' || (SELECT count(*) FROM outcome_terms) || '/' || (SELECT count(*) FROM outcome_measures)
+                    || '/' || (SELECT count(*) FROM outcome_shares)
+                    || '/' || (SELECT count(*) FROM outcome_measurements)
+                    || '/' || (SELECT count(*) FROM outcome_payments)
                     || '/' || coalesce((SELECT sum(balance) FILTER (WHERE balance > 0) FROM account_balances), 0)
                     AS state
                 """

@@ -25,7 +25,12 @@ public enum Money {
     /// Reads `1234.56`, `1234.5`, `1234`, `-0.05` or `+7` into minor units. Refuses more decimal
     /// places than the currency has, thousands separators, exponents and anything beyond 64 bits.
     public static func parse(_ text: String, currency: String) -> Int64? {
-        let exponent = exponent(of: currency)
+        parse(text, decimals: exponent(of: currency))
+    }
+
+    /// Reads a decimal with at most `decimals` places into a whole number of its smallest unit:
+    /// `86.5` with four places is 865000. The same refusals as amounts.
+    static func parse(_ text: String, decimals exponent: Int) -> Int64? {
         var rest = Substring(text)
         var negative = false
         if let sign = rest.first, sign == "-" || sign == "+" {

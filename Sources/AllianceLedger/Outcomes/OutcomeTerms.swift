@@ -1,3 +1,5 @@
+public import Foundation
+
 /// A measured value, such as 86.5 (%), exactly: a whole number of ten-thousandths of the
 /// measure's unit, never floating point.
 public struct MeasureValue: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -14,21 +16,39 @@ public struct MeasureValue: Hashable, Comparable, Sendable, CustomStringConverti
         self.tenThousandths = tenThousandths
     }
 
-    /// A JSON number read by the decoder: refused unless it has at most four decimal places.
-    public init(_ number: Double) throws(LedgerError) {
-        let scaled = (number * Double(MeasureValue.scale)).rounded()
-        guard number.isFinite, scaled.magnitude <= Double(MeasureValue.limit) else {
-            throw .invalidText(field: "value", reason: "must be a number within ±100000000000")
+    /// Reads decimal text such as `86.5` or `-0.0125` exactly; refuses more than four decimal
+    /// places, exponents and separators.
+    public init(parsing text: String) throws(LedgerError) {
+        guard let value = Money.parse(text, decimals: 4) else {
+            throw .invalidText(
+                field: "value", reason: "must be a decimal number with at most four decimal places, not \(text)")
         }
-        guard (number * Double(MeasureValue.scale) - scaled).magnitude < 1e-6 * max(1, scaled.magnitude)
-        else {
+        try self.init(tenThousandths: value)
+    }
+
+    /// A number as JSON carries it, read exactly (the decoder keeps every digit in a Decimal).
+    public init(decimal number: Decimal) throws(LedgerError) {
+        guard number.isFinite else { throw .invalidText(field: "value", reason: "must be a finite number") }
+        guard number.magnitude <= Decimal(MeasureValue.limit / MeasureValue.scale) else {
+            throw .invalidText(field: "value", reason: "must be within ±100000000000")
+        }
+        guard let value = Money.parse(number.description, decimals: 4) else {
             throw .invalidText(field: "value", reason: "may have at most four decimal places, not \(number)")
         }
-        try self.init(tenThousandths: Int64(scaled))
+        try self.init(tenThousandths: value)
+    }
+
+    /// A number written in code, such as `86.5`: read as the shortest decimal that the double
+    /// stands for.
+    public init(_ number: Double) throws(LedgerError) {
+        guard number.isFinite, let decimal = Decimal(string: number.description) else {
+            throw .invalidText(field: "value", reason: "must be a finite number")
+        }
+        try self.init(decimal: decimal)
     }
 
     /// The value as a JSON number: exactly the decimal it stands for.
-    public var number: Double { Double(tenThousandths) / Double(MeasureValue.scale) }
+    public var decimal: Decimal { Decimal(tenThousandths) / Decimal(MeasureValue.scale) }
 
     /// `86.5`, `20`, `-0.0125`.
     public var description: String {

@@ -1,10 +1,12 @@
+import Foundation
+
 // How outcome terms, measurements and payments, and risk/reward statements, are written in
 // JSON: the same for HTTP answers, the command line and a decision's action and effect.
 
 extension MeasureValue: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(number)
+        try container.encode(decimal)
     }
 }
 

@@ -157,9 +157,9 @@ extension KeyedDecodingContainer {
 extension KeyedDecodingContainer {
     /// A measure's value: a JSON number with at most four decimal places.
     public func decodeMeasureValue(forKey key: Key) throws -> MeasureValue {
-        let number: Double
+        let number: Decimal
         do {
-            number = try decode(Double.self, forKey: key)
+            number = try decode(Decimal.self, forKey: key)
         } catch DecodingError.keyNotFound(let missing, let context) {
             throw DecodingError.keyNotFound(missing, context)
         } catch DecodingError.valueNotFound(let type, let context) {
@@ -168,7 +168,7 @@ extension KeyedDecodingContainer {
             throw LedgerError.invalidText(field: path(of: key), reason: "must be a number, such as 86.5")
         }
         do {
-            return try MeasureValue(number)
+            return try MeasureValue(decimal: number)
         } catch LedgerError.invalidText(_, let reason) {
             throw LedgerError.invalidText(field: path(of: key), reason: reason)
         }
