@@ -423,7 +423,7 @@ import Testing
             .outcomePaymentsApprove(period: "FY2025-Q3", earned: 5),
             .outcomePaymentsApprove(period: "2025-10", earned: nil),
             .riskShareSettle(year: 2025, partnerSide: -45_000_000),
-            .riskShareSetTerms(WorkedExampleTests.r1), .riskShareSetTerms(WorkedExampleTests.r2),
+            .riskShareSetTerms(try WorkedExampleTests.r1()), .riskShareSetTerms(try WorkedExampleTests.r2()),
         ]
         for action in actions {
             #expect(try decode(String(decoding: try JSONEncoder().encode(action), as: UTF8.self)) == action)

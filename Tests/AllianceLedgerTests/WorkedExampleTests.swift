@@ -39,12 +39,14 @@ import Testing
 
     // MARK: R1 — 50:50 share, partner pain capped at the partners' fee
 
-    static let r1 = try! RiskShareTerms(
-        year: 2025, gain: [try! RiskShare(partner: "partners", share: 10_000)],
-        pain: [try! RiskShare(partner: "partners", share: 10_000)],
-        partnerSide: try! RiskSharePartnerSide(
-            gainBands: [try! RiskShareBand(upTo: nil, share: 5000)],
-            painBands: [try! RiskShareBand(upTo: nil, share: 5000)], painCap: 800_000_00, fee: 800_000_00))
+    static func r1() throws -> RiskShareTerms {
+        try RiskShareTerms(
+            year: 2025, gain: [try RiskShare(partner: "partners", share: 10_000)],
+            pain: [try RiskShare(partner: "partners", share: 10_000)],
+            partnerSide: try RiskSharePartnerSide(
+                gainBands: [try RiskShareBand(upTo: nil, share: 5000)],
+                painBands: [try RiskShareBand(upTo: nil, share: 5000)], painCap: 800_000_00, fee: 800_000_00))
+    }
 
     @Test(
         arguments: [
@@ -54,8 +56,8 @@ import Testing
             (10_900_000_00, -450_000_00, -450_000_00, 350_000_00, 11_250_000_00),
             (12_200_000_00, -1_100_000_00, -800_000_00, 0, 12_200_000_00),
         ] as [(Int64, Int64, Int64, Int64, Int64)])
-    func r1(actual: Int64, beforeCap: Int64, share: Int64, receive: Int64, ownerPays: Int64) {
-        let position = Self.r1.position(target: 10_000_000_00, actual: actual)
+    func r1(actual: Int64, beforeCap: Int64, share: Int64, receive: Int64, ownerPays: Int64) throws {
+        let position = try Self.r1().position(target: 10_000_000_00, actual: actual)
         #expect(position.partnerSideBeforeCap == beforeCap)
         #expect(position.partnerSide == share)
         #expect(position.partnersReceive == receive)
@@ -64,24 +66,26 @@ import Testing
         #expect(position.ownerSide == position.difference - share)
     }
 
-    @Test func r1TheOwnerBearsTheOverrunBeyondTheCap() {
-        let position = Self.r1.position(target: 10_000_000_00, actual: 12_200_000_00)
+    @Test func r1TheOwnerBearsTheOverrunBeyondTheCap() throws {
+        let position = try Self.r1().position(target: 10_000_000_00, actual: 12_200_000_00)
         #expect(position.difference == -2_200_000_00)
         #expect(position.ownerSide == -1_400_000_00)
     }
 
     // MARK: R2 — banded share
 
-    static let r2 = try! RiskShareTerms(
-        year: 2025, gain: [try! RiskShare(partner: "partners", share: 10_000)],
-        pain: [try! RiskShare(partner: "partners", share: 10_000)],
-        partnerSide: try! RiskSharePartnerSide(
-            gainBands: [
-                try! RiskShareBand(upTo: 1000, share: 5000), try! RiskShareBand(upTo: nil, share: 2500),
-            ],
-            painBands: [
-                try! RiskShareBand(upTo: 1000, share: 5000), try! RiskShareBand(upTo: nil, share: 7500),
-            ]))
+    static func r2() throws -> RiskShareTerms {
+        try RiskShareTerms(
+            year: 2025, gain: [try RiskShare(partner: "partners", share: 10_000)],
+            pain: [try RiskShare(partner: "partners", share: 10_000)],
+            partnerSide: try RiskSharePartnerSide(
+                gainBands: [
+                    try RiskShareBand(upTo: 1000, share: 5000), try RiskShareBand(upTo: nil, share: 2500),
+                ],
+                painBands: [
+                    try RiskShareBand(upTo: 1000, share: 5000), try RiskShareBand(upTo: nil, share: 7500),
+                ]))
+    }
 
     @Test(
         arguments: [
@@ -93,16 +97,16 @@ import Testing
             (1_799_999_99, 100_000_00),
             (2_200_000_01, -100_000_01),
         ] as [(Int64, Int64)])
-    func r2(actual: Int64, share: Int64) {
-        #expect(Self.r2.position(target: 2_000_000_00, actual: actual).partnerSide == share)
+    func r2(actual: Int64, share: Int64) throws {
+        #expect(try Self.r2().position(target: 2_000_000_00, actual: actual).partnerSide == share)
     }
 
-    @Test func bandsAreSummedExactlyAndRoundedOnce() {
+    @Test func bandsAreSummedExactlyAndRoundedOnce() throws {
         // 1p of gain in a 50% band is half a penny: rounded once, away from zero.
-        #expect(Self.r2.position(target: 2_000_000_00, actual: 1_999_999_99).partnerSide == 1)
-        #expect(Self.r2.position(target: 2_000_000_00, actual: 2_000_000_01).partnerSide == -1)
+        #expect(try Self.r2().position(target: 2_000_000_00, actual: 1_999_999_99).partnerSide == 1)
+        #expect(try Self.r2().position(target: 2_000_000_00, actual: 2_000_000_01).partnerSide == -1)
         // A target whose band end is not a whole number of pence: 10% of 1,001p is 100.1p.
-        let position = Self.r2.position(target: 1001, actual: 0)
+        let position = try Self.r2().position(target: 1001, actual: 0)
         // 100.1 × 50% + 900.9 × 25% = 50.05 + 225.225 = 275.275 → 275.
         #expect(position.partnerSide == 275)
     }

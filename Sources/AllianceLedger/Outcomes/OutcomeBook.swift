@@ -84,9 +84,13 @@ public struct OutcomeBook: Sendable {
                 RETURNING id
                 """
             ).single().decode("id", as: Int64.self)
-            return try await OutcomeBook.measurements(
-                of: period.description, in: alliance.id, on: connection
-            ).first { $0.id == id }!
+            let recorded = try await OutcomeBook.measurements(
+                of: period.description, in: alliance.id, on: connection)
+            guard let measurement = recorded.first(where: { $0.id == id }) else {
+                throw LedgerError.invalidText(
+                    field: "measure", reason: "was recorded but cannot be read back")
+            }
+            return measurement
         }
     }
 
@@ -346,8 +350,14 @@ extension OutcomeBook {
         let rule: String
         let floor: Int64?
         let cap: Int64?
-        let band_starts: [Int64]?
-        let band_factors: [Int]?
+        let bandStarts: [Int64]?
+        let bandFactors: [Int]?
+
+        private enum CodingKeys: String, CodingKey {
+            case code, position, name, unit, direction, baseline, target, weight, rule, floor, cap
+            case bandStarts = "band_starts"
+            case bandFactors = "band_factors"
+        }
 
         init(_ measure: OutcomeMeasure, position: Int) {
             code = measure.code
@@ -361,15 +371,15 @@ extension OutcomeBook {
             rule = measure.rule.type
             switch measure.rule {
             case .threshold:
-                (floor, cap, band_starts, band_factors) = (nil, nil, nil, nil)
+                (floor, cap, bandStarts, bandFactors) = (nil, nil, nil, nil)
             case .linear(let floor, let cap):
-                (self.floor, self.cap, band_starts, band_factors) = (
+                (self.floor, self.cap, bandStarts, bandFactors) = (
                     floor.tenThousandths, cap?.tenThousandths, nil, nil
                 )
             case .bands(let bands):
                 (floor, cap) = (nil, nil)
-                band_starts = bands.map(\.from.tenThousandths)
-                band_factors = bands.map(\.factor)
+                bandStarts = bands.map(\.from.tenThousandths)
+                bandFactors = bands.map(\.factor)
             }
         }
     }

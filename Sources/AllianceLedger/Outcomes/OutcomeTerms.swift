@@ -21,7 +21,8 @@ public struct MeasureValue: Hashable, Comparable, Sendable, CustomStringConverti
     public init(parsing text: String) throws(LedgerError) {
         guard let value = Money.parse(text, decimals: 4) else {
             throw .invalidText(
-                field: "value", reason: "must be a decimal number with at most four decimal places, not \(text)")
+                field: "value",
+                reason: "must be a decimal number with at most four decimal places, not \(text)")
         }
         try self.init(tenThousandths: value)
     }
