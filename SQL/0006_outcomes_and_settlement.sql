@@ -158,9 +158,10 @@ BEGIN
 END
 $$;
 
+-- Records the settlement against the terms in force, which it reads itself.
 CREATE FUNCTION risk_share_settlement_record(
-    p_alliance_id bigint, p_decision_id bigint, p_financial_year integer, p_terms_decision_id bigint,
-    p_target bigint, p_actual bigint, p_partner_side bigint, p_allocated bigint, p_entry_sequence bigint)
+    p_alliance_id bigint, p_decision_id bigint, p_financial_year integer, p_target bigint,
+    p_actual bigint, p_partner_side bigint, p_allocated bigint, p_entry_sequence bigint)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -170,9 +171,8 @@ BEGIN
         RAISE EXCEPTION 'decision % does not settle FY%', p_decision_id, p_financial_year
             USING ERRCODE = 'check_violation', CONSTRAINT = 'settlement_decision_year';
     END IF;
-    IF p_terms_decision_id IS DISTINCT FROM risk_share_terms_in_force(p_alliance_id, p_financial_year) THEN
-        RAISE EXCEPTION 'decision % did not set the risk/reward terms in force for FY%',
-            p_terms_decision_id, p_financial_year
+    IF risk_share_terms_in_force(p_alliance_id, p_financial_year) IS NULL THEN
+        RAISE EXCEPTION 'FY% has no risk/reward terms', p_financial_year
             USING ERRCODE = 'check_violation', CONSTRAINT = 'settlement_terms_in_force';
     END IF;
     IF sign(p_allocated) * sign(p_partner_side) < 0 OR abs(p_allocated) > abs(p_partner_side) THEN
@@ -183,7 +183,8 @@ BEGIN
     INSERT INTO risk_share_settlements (
         alliance_id, decision_id, financial_year, terms_decision_id, target, actual, partner_side,
         entry_sequence)
-    VALUES (p_alliance_id, p_decision_id, p_financial_year, p_terms_decision_id, p_target, p_actual,
+    VALUES (p_alliance_id, p_decision_id, p_financial_year,
+            risk_share_terms_in_force(p_alliance_id, p_financial_year), p_target, p_actual,
             p_partner_side, p_entry_sequence);
 END
 $$;
@@ -381,9 +382,10 @@ $$;
 CREATE TRIGGER outcome_measurements_check BEFORE INSERT ON outcome_measurements
     FOR EACH ROW EXECUTE FUNCTION outcome_measurements_check();
 
+-- Records the payment against the terms in force, which it reads itself.
 CREATE FUNCTION outcome_payment_record(
     p_alliance_id bigint, p_decision_id bigint, p_financial_year integer, p_period text,
-    p_terms_decision_id bigint, p_pool bigint, p_earned bigint, p_entry_sequence bigint)
+    p_pool bigint, p_earned bigint, p_entry_sequence bigint)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -393,16 +395,15 @@ BEGIN
         RAISE EXCEPTION 'decision % does not approve outcome payments for %', p_decision_id, p_period
             USING ERRCODE = 'check_violation', CONSTRAINT = 'settlement_decision_period';
     END IF;
-    IF p_terms_decision_id IS DISTINCT FROM outcome_terms_in_force(p_alliance_id, p_financial_year) THEN
-        RAISE EXCEPTION 'decision % did not set the outcome terms in force for FY%',
-            p_terms_decision_id, p_financial_year
+    IF outcome_terms_in_force(p_alliance_id, p_financial_year) IS NULL THEN
+        RAISE EXCEPTION 'FY% has no outcome terms', p_financial_year
             USING ERRCODE = 'check_violation', CONSTRAINT = 'settlement_terms_in_force';
     END IF;
     PERFORM settlement_require_entry(p_alliance_id, p_entry_sequence, 'outcome-payment', p_earned);
     INSERT INTO outcome_payments (
         alliance_id, decision_id, financial_year, period, terms_decision_id, pool, earned, entry_sequence)
-    VALUES (p_alliance_id, p_decision_id, p_financial_year, p_period, p_terms_decision_id, p_pool,
-            p_earned, p_entry_sequence);
+    VALUES (p_alliance_id, p_decision_id, p_financial_year, p_period,
+            outcome_terms_in_force(p_alliance_id, p_financial_year), p_pool, p_earned, p_entry_sequence);
 END
 $$;
 
@@ -438,14 +439,14 @@ GRANT INSERT (alliance_id, financial_year, period, measure, value, evidence, rec
 REVOKE ALL ON FUNCTION
     risk_share_set_terms(bigint, integer, bigint[], integer[], integer[], bigint[], bigint[],
         integer[], integer[], integer[], integer[], bigint, bigint, bigint, bigint),
-    risk_share_settlement_record(bigint, bigint, integer, bigint, bigint, bigint, bigint, bigint, bigint),
+    risk_share_settlement_record(bigint, bigint, integer, bigint, bigint, bigint, bigint, bigint),
     outcome_set_terms(bigint, bigint, integer, text, bigint, jsonb, bigint[], integer[]),
-    outcome_payment_record(bigint, bigint, integer, text, bigint, bigint, bigint, bigint)
+    outcome_payment_record(bigint, bigint, integer, text, bigint, bigint, bigint)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     risk_share_set_terms(bigint, integer, bigint[], integer[], integer[], bigint[], bigint[],
         integer[], integer[], integer[], integer[], bigint, bigint, bigint, bigint),
-    risk_share_settlement_record(bigint, bigint, integer, bigint, bigint, bigint, bigint, bigint, bigint),
+    risk_share_settlement_record(bigint, bigint, integer, bigint, bigint, bigint, bigint, bigint),
     outcome_set_terms(bigint, bigint, integer, text, bigint, jsonb, bigint[], integer[]),
-    outcome_payment_record(bigint, bigint, integer, text, bigint, bigint, bigint, bigint)
+    outcome_payment_record(bigint, bigint, integer, text, bigint, bigint, bigint)
     TO alliance_ledger_service;

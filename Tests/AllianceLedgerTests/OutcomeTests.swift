@@ -156,6 +156,57 @@ import Testing
         }
     }
 
+    @Test func racingFinalApprovalsPayEachQuarterExactlyOnce() async throws {
+        try await BoardFixture.with { board in
+            let outcomes = OutcomeBook(pool: board.pool)
+            let base = try WorkedExampleTests.o1Terms()
+            try await Board.carry(
+                .outcomesSetTerms(
+                    try OutcomeTerms(
+                        year: 2024, frequency: .quarter, pool: base.pool, measures: base.measures,
+                        shares: base.shares)), in: board.alliance, pool: board.pool)
+            for quarter in 1...4 {
+                let period = "FY2024-Q\(quarter)"
+                for (code, value) in [("CARE_PLANS", 86.0), ("OUT_OF_AREA", 20.0), ("OUTCOME_SCORES", 40.0)] {
+                    _ = try await outcomes.record(
+                        try Self.measurement(code, period, value), in: board.alliance,
+                        by: try board.directory.caller("finance-slam"))
+                }
+                let proposed = try await board.propose(.outcomePaymentsApprove(period: period, earned: nil))
+                board.tick()
+                let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                    for partner in BoardFixture.partners {
+                        group.addTask {
+                            do {
+                                return try await board.vote(.approve, partner, on: proposed).state.rawValue
+                            } catch let error as LedgerError {
+                                return "\(error)"
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: [String]()) { $0.append($1) }
+                }
+                #expect(answers.filter { $0 == "carried" }.count == 1, "\(answers)")
+                let payment = try await outcomes.payment(for: period, in: board.alliance)
+                #expect(payment.posted?.decision == proposed.reference)
+            }
+            let entries = try await board.pool.withConnection { connection in
+                try await connection.query(
+                    """
+                    SELECT count(*) AS n, sum(p.amount) AS total FROM journal_entries AS e
+                    JOIN postings AS p ON p.alliance_id = e.alliance_id AND p.entry_sequence = e.sequence
+                    WHERE e.alliance_id = \(board.alliance.id.rawValue) AND e.kind = 'outcome-payment'
+                      AND p.amount > 0
+                    """
+                ).single()
+            }
+            // Four entries of 177,000 each: a quarter of the pool, 59% of it earned.
+            #expect(try entries.decode("n", as: Int64.self) == 4)
+            #expect(try entries.decode("total", as: Int64.self) == 4 * 177_000_00)
+            #expect(try await Ledger(pool: board.pool).verify(board.alliance.id).isIntact)
+        }
+    }
+
     @Test func paymentsWaitForThePeriodToEndAndForTheRightFigure() async throws {
         try await BoardFixture.with { board in
             let outcomes = OutcomeBook(pool: board.pool)
@@ -294,14 +345,14 @@ import Testing
                 SELECT outcome_set_terms(\(alliance), \(set.id), 2026, 'year', 1, '[]'::jsonb,
                                          '{}'::bigint[], '{}'::integer[])
                 """,
-                "SELECT outcome_payment_record(\(alliance), \(open.id), 2024, 'FY2024', \(set.id), 1, 0, NULL)",
-                "SELECT outcome_payment_record(\(alliance), \(set.id), 2024, 'FY2024', \(set.id), 1, 0, NULL)",
+                "SELECT outcome_payment_record(\(alliance), \(open.id), 2024, 'FY2024', 1, 0, NULL)",
+                "SELECT outcome_payment_record(\(alliance), \(set.id), 2024, 'FY2024', 1, 0, NULL)",
                 """
                 INSERT INTO outcome_payments (alliance_id, decision_id, financial_year, period, terms_decision_id, pool, earned)
                 VALUES (\(alliance), \(set.id), 2024, 'FY2024', \(set.id), 1, 0)
                 """,
                 """
-                SELECT risk_share_settlement_record(\(alliance), \(open.id), 2024, \(set.id), 0, 0, 0, 0, NULL)
+                SELECT risk_share_settlement_record(\(alliance), \(open.id), 2024, 0, 0, 0, 0, NULL)
                 """,
                 // A measurement by someone without the finance role, of a measure the year does
                 // not have, or for a period written any other way.

@@ -440,13 +440,10 @@ extension OutcomeBook {
                 to: alliance.id, on: connection
             ).sequence
         }
-        let terms = try await connection.query(
-            "SELECT outcome_terms_in_force(\(alliance.id.rawValue), \(Int32(payment.year))) AS id"
-        ).single().decode("id", as: Int64.self)
         try await connection.execute(
             """
             SELECT outcome_payment_record(
-                \(alliance.id.rawValue), \(decision), \(Int32(payment.year)), \(payment.period), \(terms),
+                \(alliance.id.rawValue), \(decision), \(Int32(payment.year)), \(payment.period),
                 \(payment.pool), \(payment.earned), \(entry))
             """)
     }

@@ -252,8 +252,7 @@ extension RiskShareBook {
         year: Int, expecting partnerSide: Int64?, decision: Int64, reference: String, in alliance: Alliance,
         today: CalendarDate, on connection: PostgresConnection
     ) async throws {
-        let statement = try await settleable(year: year, in: alliance, today: today, on: connection)
-        let position = statement.position
+        let position = try await settleable(year: year, in: alliance, today: today, on: connection).position
         if let partnerSide, partnerSide != position.partnerSide {
             throw LedgerError.invalidText(
                 field: "partnerSide",
@@ -284,11 +283,10 @@ extension RiskShareBook {
                 to: alliance.id, on: connection
             ).sequence
         }
-        let terms = try await termsInForce(year: year, in: alliance.id, on: connection).id
         try await connection.execute(
             """
             SELECT risk_share_settlement_record(
-                \(alliance.id.rawValue), \(decision), \(Int32(year)), \(terms), \(position.target),
+                \(alliance.id.rawValue), \(decision), \(Int32(year)), \(position.target),
                 \(position.actual), \(position.partnerSide), \(allocated), \(entry))
             """)
     }
