@@ -106,6 +106,46 @@ import Testing
         }
     }
 
+    @Test func termsWithEveryRuleReadBackAsSet() async throws {
+        try await BoardFixture.with { board in
+            let terms = try OutcomeTerms(
+                year: 2025, frequency: .month, pool: 12_000_00,
+                measures: [
+                    try OutcomeMeasure(
+                        code: "WAITS", name: "Days from referral to first contact", unit: "days",
+                        direction: .lower,
+                        baseline: MeasureValue(31.25), target: MeasureValue(10), weight: 5000,
+                        rule: .bands([
+                            try PaymentBand(from: MeasureValue(20), factor: 2500),
+                            try PaymentBand(from: MeasureValue(14.5), factor: 5000),
+                            try PaymentBand(from: MeasureValue(10), factor: 10_000),
+                        ])),
+                    try OutcomeMeasure(
+                        code: "PLANS", name: "Care plans in place", unit: "%", direction: .higher,
+                        target: MeasureValue(95), weight: 3000, rule: .threshold),
+                    try OutcomeMeasure(
+                        code: "EMPLOYMENT", name: "People in work", unit: "people", direction: .higher,
+                        baseline: MeasureValue(0), target: MeasureValue(40), weight: 2000,
+                        rule: .linear(floor: MeasureValue(10), cap: MeasureValue(60))),
+                ],
+                shares: [
+                    try OutcomeShare(partner: "slam", share: 6667),
+                    try OutcomeShare(partner: "lambeth", share: 3333),
+                ])
+            let carried = try await Board.carry(
+                .outcomesSetTerms(terms), in: board.alliance, pool: board.pool)
+            let read = try await OutcomeBook(pool: board.pool).terms(year: 2025, in: board.alliance)
+            #expect(read.decision == carried.reference)
+            #expect(read.terms.measures == terms.measures)
+            #expect(read.terms.frequency == .month && read.terms.pool == 12_000_00)
+            #expect(carried.effect == .outcomeTerms(read.terms))
+            // A month's pool is a twelfth of the year's.
+            #expect(
+                try await OutcomeBook(pool: board.pool).payment(for: "2025-04", in: board.alliance).pool
+                    == 1_000_00)
+        }
+    }
+
     @Test func anApprovalWhoseFiguresChangeBeforeItCarriesFailsAndPaysNothing() async throws {
         try await BoardFixture.with { board in
             let outcomes = OutcomeBook(pool: board.pool)
