@@ -36,12 +36,18 @@ struct BoardMemberOption: ParsableArguments {
     /// The person as a caller, or exit code 3 when the alliance has no such person. Whether they
     /// may act (the board role) is the library's to say.
     func caller(in context: LedgerContext) async throws -> Caller {
-        let people = try await AllianceDirectory(pool: context.ledger.pool).people(in: context.alliance.id)
-        guard let person = people.first(where: { $0.email.lowercased() == email.lowercased() }) else {
-            throw LedgerError.personNotFound(email)
-        }
-        return Caller(identity: .person(person), tokenID: nil)
+        try await personCaller(email, in: context)
     }
+}
+
+/// The person of the alliance with this e-mail, whatever its case, as a caller; exit code 3 when
+/// there is none. For `--as`, whose roles the library checks.
+func personCaller(_ email: String, in context: LedgerContext) async throws -> Caller {
+    let people = try await AllianceDirectory(pool: context.ledger.pool).people(in: context.alliance.id)
+    guard let person = people.first(where: { $0.email.lowercased() == email.lowercased() }) else {
+        throw LedgerError.personNotFound(email)
+    }
+    return Caller(identity: .person(person), tokenID: nil)
 }
 
 /// The decision a command is about: `D-0001` or its id.
@@ -344,7 +350,7 @@ extension OutputOptions {
 }
 
 /// Labelled lines, the labels padded to one width.
-private struct Particulars {
+struct Particulars {
     var lines: [(label: String, value: String)] = []
 
     mutating func add(_ label: String, _ value: String) { lines.append((label, value)) }
@@ -438,7 +444,7 @@ extension DecisionAction {
 }
 
 /// Basis points as a percentage: 3250 is `32.5%`.
-private func percent(_ basisPoints: Int) -> String {
+func percent(_ basisPoints: Int) -> String {
     let fraction = basisPoints % 100
     return "\(basisPoints / 100)"
         + (fraction == 0
