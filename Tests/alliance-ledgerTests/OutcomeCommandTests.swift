@@ -370,21 +370,14 @@ import Testing
                 (tool.record("CARE_PLANS", "86", evidence: " "), 5, "--evidence: cannot be empty"),
                 (
                     tool.record("CARE_PLANS", "86.12345"), 2,
-                    "--value may have at most four decimal places, not 5 (\"86.12345\")"
+                    "--value must be a decimal number with at most four decimal places, not 86.12345"
                 ),
-                (tool.record("CARE_PLANS", "86,5"), 2, "--value must be a number such as 86.5"),
-                (tool.record("CARE_PLANS", "8.65e1"), 2, "--value must be a number such as 86.5"),
-                (tool.record("CARE_PLANS", "86."), 2, "--value must be a number such as 86.5"),
-                (tool.record("CARE_PLANS", ".5"), 2, "--value must be a number such as 86.5"),
-                (tool.record("CARE_PLANS", "nan"), 2, "--value must be a number such as 86.5"),
-                (
-                    tool.record("CARE_PLANS", "100000000000.0001"), 2,
-                    "--value must be within ±100000000000, not \"100000000000.0001\""
-                ),
-                (
-                    tool.record("CARE_PLANS", "99999999999999999999999"), 2,
-                    "--value must be within ±100000000000"
-                ),
+                (tool.record("CARE_PLANS", "86,5"), 2, "--value must be a decimal number"),
+                (tool.record("CARE_PLANS", "8.65e1"), 2, "--value must be a decimal number"),
+                (tool.record("CARE_PLANS", "86."), 2, "--value must be a decimal number"),
+                (tool.record("CARE_PLANS", ".5"), 2, "--value must be a decimal number"),
+                (tool.record("CARE_PLANS", "nan"), 2, "--value must be a decimal number"),
+                (tool.record("CARE_PLANS", "100000000000.0001"), 2, "--value must be within ±100000000000"),
                 (
                     [
                         "outcome", "measure", "record", "--measure", "CARE_PLANS", "--period", "FY2025",

@@ -324,39 +324,13 @@ func namingOptions<Value>(_ body: () async throws -> Value) async throws -> Valu
     }
 }
 
-/// Reads a measured value such as `86.5` from an option, exactly: digits with an optional sign
-/// and at most four decimal places, never through floating point. Anything else is a usage
-/// error naming the option.
+/// Reads a measured value such as `86.5` from an option exactly, by the library's parser of
+/// decimal text (never through floating point): at most four decimal places, no exponent or
+/// separators. Anything else is a usage error naming the option.
 func measureValue(_ text: String, option: String) throws -> MeasureValue {
-    var rest = Substring(text)
-    var negative = false
-    if let sign = rest.first, sign == "-" || sign == "+" {
-        negative = sign == "-"
-        rest = rest.dropFirst()
-    }
-    let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
-    guard (1...2).contains(parts.count), !parts[0].isEmpty, parts.count == 1 || !parts[1].isEmpty,
-        parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } })
-    else {
-        throw ValidationError(
-            "\(option) must be a number such as 86.5 (digits, then optionally a point and up to four decimal places), not \"\(text)\""
-        )
-    }
-    let fraction = parts.count == 2 ? parts[1] : ""
-    guard fraction.count <= 4 else {
-        throw ValidationError(
-            "\(option) may have at most four decimal places, not \(fraction.count) (\"\(text)\")")
-    }
-    let whole = parts[0].drop { $0 == "0" }
-    let range = "\(option) must be within ±100000000000, not \"\(text)\""
-    // Twelve digits hold 100000000000; more cannot be in range, and might overflow.
-    guard whole.count <= 12, let units = Int64(whole.isEmpty ? "0" : whole),
-        let part = Int64(fraction + String(repeating: "0", count: 4 - fraction.count))
-    else { throw ValidationError(range) }
-    let magnitude = units * MeasureValue.scale + part
     do {
-        return try MeasureValue(tenThousandths: negative ? -magnitude : magnitude)
-    } catch {
-        throw ValidationError(range)
+        return try MeasureValue(parsing: text)
+    } catch LedgerError.invalidText(_, let reason) {
+        throw ValidationError("\(option) \(reason)")
     }
 }
