@@ -4,9 +4,9 @@ import Postgres
 import TestSupport
 import Testing
 
-/// `demo` loads a five-partner alliance whose books balance and verify, whose budget was set by
-/// a carried decision and which has a decision open, with tokens that work, and refuses to load
-/// it twice.
+/// `demo` loads a five-partner alliance whose books balance and verify, whose budget and outcome
+/// terms were set by carried decisions, which has a decision open and FY2025's outcomes measured
+/// but not paid, with tokens that work, and refuses to load it twice.
 @Suite struct DemoCommandTests {
     @Test func theDemoAllianceLoadsOnceAndItsBooksVerify() async throws {
         try await TestDatabase.with { database in
@@ -15,6 +15,8 @@ import Testing
             #expect(loaded.status == 0, "\(loaded.standardError)")
             #expect(
                 loaded.standardOutput.contains("5 partners, 2 budget lines, 12 people, 120 spend entries"))
+            #expect(loaded.standardOutput.contains("D-0003 set FY2025's outcome terms (carried): 3 measures"))
+            #expect(loaded.standardOutput.contains("13 measurements of FY2025's four quarters"))
             let tokens = loaded.standardOutput.split(separator: "\n").compactMap { line in
                 line.split(separator: " ").last.map(String.init).flatMap { $0.hasPrefix("alt_") ? $0 : nil }
             }
@@ -49,15 +51,55 @@ import Testing
             let page = try #require(
                 try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [String: Any])
             let decisions = try #require(page["items"] as? [[String: Any]])
-            #expect(decisions.compactMap { $0["number"] as? String } == ["D-0002", "D-0001"])
-            #expect(decisions.compactMap { $0["state"] as? String } == ["open", "carried"])
+            #expect(decisions.compactMap { $0["number"] as? String } == ["D-0003", "D-0002", "D-0001"])
+            #expect(decisions.compactMap { $0["state"] as? String } == ["carried", "open", "carried"])
             let tallies = decisions.compactMap { $0["tally"] as? [String: Any] }
-            #expect(tallies.compactMap { $0["approve"] as? Int } == [3, 5])
-            #expect(tallies.compactMap { $0["electorate"] as? Int } == [5, 5])
+            #expect(tallies.compactMap { $0["approve"] as? Int } == [5, 3, 5])
+            #expect(tallies.compactMap { $0["electorate"] as? Int } == [5, 5, 5])
             let table = try await CommandRunner.run(
                 ["decision", "list", "--alliance", "lambeth-living-well"], environment: environment)
             #expect(table.standardOutput.contains("3/5 approve, 2 not voted"))
             #expect(table.standardOutput.contains("5/5 approve"))
+
+            // D-0003 set FY2025's outcome terms: 3% of the budget, paid by quarter to the
+            // providers; every quarter is measured, Q3's care plans twice, and nothing is paid.
+            func json(_ arguments: [String]) async throws -> [String: Any] {
+                let result = try await CommandRunner.run(
+                    arguments + ["--alliance", "lambeth-living-well", "--format", "json"],
+                    environment: environment)
+                #expect(result.status == 0, "\(arguments): \(result.standardError)")
+                return try #require(
+                    try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+                )
+            }
+            let inForce = try await json(["outcome", "terms", "--year", "FY2025"])
+            #expect(inForce["decision"] as? String == "D-0003")
+            let terms = try #require(inForce["terms"] as? [String: Any])
+            #expect(terms["frequency"] as? String == "quarter")
+            #expect(terms["pool"] as? Int64 == budget.reduce(0) { $0 + $1.amount } * 3 / 100)
+            #expect((terms["measures"] as? [[String: Any]])?.count == 3)
+            #expect(
+                (terms["shares"] as? [[String: Any]])?.contains { $0["partner"] as? String == "sel-icb" }
+                    == false)
+            for quarter in 1...4 {
+                let payment = try await json(["outcome", "payment", "--period", "FY2025-Q\(quarter)"])
+                #expect(payment["measured"] as? Bool == true)
+                #expect(payment["posted"] is NSNull)
+            }
+            let third = try await json(["outcome", "payment", "--period", "FY2025-Q3"])
+            #expect(third["pool"] as? Int64 == 14_897_250)
+            // Care plans 86.5 (65%), bed-days 15.5 (70%), outcome scores 53 (the 75% band).
+            let earned: Int64 = 3_873_285 + 3_649_826 + 2_793_234
+            #expect(third["earned"] as? Int64 == earned)
+            #expect(third["unearned"] as? Int64 == 14_897_250 - earned)
+            let measurements = try #require(
+                try await json(["outcome", "measure", "list", "--period", "FY2025-Q3"])["items"]
+                    as? [[String: Any]])
+            #expect(measurements.count == 4)
+            #expect(measurements.filter { $0["current"] as? Bool == true }.count == 3)
+            let carePlans = measurements.filter { $0["measure"] as? String == "CPA_REVIEW" }
+            #expect(carePlans.compactMap { $0["value"] as? Double } == [85.9, 86.5])
+            #expect(carePlans.compactMap { $0["current"] as? Bool } == [false, true])
 
             let again = try await CommandRunner.run(["demo"], environment: environment)
             #expect(again.status == 4, "\(again.standardError)")

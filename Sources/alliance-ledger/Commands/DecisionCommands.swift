@@ -36,12 +36,18 @@ struct BoardMemberOption: ParsableArguments {
     /// The person as a caller, or exit code 3 when the alliance has no such person. Whether they
     /// may act (the board role) is the library's to say.
     func caller(in context: LedgerContext) async throws -> Caller {
-        let people = try await AllianceDirectory(pool: context.ledger.pool).people(in: context.alliance.id)
-        guard let person = people.first(where: { $0.email.lowercased() == email.lowercased() }) else {
-            throw LedgerError.personNotFound(email)
-        }
-        return Caller(identity: .person(person), tokenID: nil)
+        try await personCaller(email, in: context)
     }
+}
+
+/// The person of the alliance with this e-mail, whatever its case, as a caller; exit code 3 when
+/// there is none. For `--as`, whose roles the library checks.
+func personCaller(_ email: String, in context: LedgerContext) async throws -> Caller {
+    let people = try await AllianceDirectory(pool: context.ledger.pool).people(in: context.alliance.id)
+    guard let person = people.first(where: { $0.email.lowercased() == email.lowercased() }) else {
+        throw LedgerError.personNotFound(email)
+    }
+    return Caller(identity: .person(person), tokenID: nil)
 }
 
 /// The decision a command is about: `D-0001` or its id.
@@ -344,7 +350,7 @@ extension OutputOptions {
 }
 
 /// Labelled lines, the labels padded to one width.
-private struct Particulars {
+struct Particulars {
     var lines: [(label: String, value: String)] = []
 
     mutating func add(_ label: String, _ value: String) { lines.append((label, value)) }
@@ -389,14 +395,43 @@ extension Decision {
         case .riskShareTerms(let year, let terms):
             "set the gain and pain shares of \(terms.count) partners for FY\(year)"
         case .outcomeTerms(let terms):
-            "set \(terms.measures.count) outcome measure\(terms.measures.count == 1 ? "" : "s") for FY\(terms.year)"
+            "set FY\(terms.year)'s outcome terms: \(terms.measures.count) measure\(terms.measures.count == 1 ? "" : "s"), "
+                + "a pool of \(context.money(terms.pool)) paid \(terms.frequency.adverb), "
+                + "shared by \(terms.shares.count) partner\(terms.shares.count == 1 ? "" : "s")"
         case .outcomePayment(let payment, let entry):
-            "paid \(context.money(payment.earned)) of \(context.money(payment.pool)) for \(payment.period)"
-                + (entry.map { " (entry \($0.sequence))" } ?? "")
+            payment.earned == 0
+                ? "approved \(payment.period): nothing earned, the pool of \(context.money(payment.pool)) unearned"
+                : "paid \(context.money(payment.earned)) of \(context.money(payment.pool)) for \(payment.period) "
+                    + "(\(context.money(payment.unearned)) unearned): "
+                    + payment.allocations.filter { $0.amount != 0 }.map {
+                        "\($0.partner) \(context.money($0.amount))"
+                    }
+                    .joined(separator: ", ") + (entry.map { " (entry \($0.sequence))" } ?? "")
         case .riskShareSettlement(let statement, let entry):
-            "settled FY\(statement.position.year): partners \(context.money(statement.position.partnerSide))"
-                + (entry.map { " (entry \($0.sequence))" } ?? "")
+            statement.position.settlementSummary(context) + (entry.map { " (entry \($0.sequence))" } ?? "")
         }
+    }
+}
+
+extension LedgerContext {
+    /// An amount without its sign, where the words say which way it goes.
+    fileprivate func unsignedMoney(_ amount: Int64) -> String {
+        let text = money(amount)
+        return text.hasPrefix("-") ? String(text.dropFirst()) : text
+    }
+}
+
+extension RiskSharePosition {
+    /// `settled FY2025's underspend of 450000.00: the partners gain 225000.00, the owner side keeps 225000.00`.
+    fileprivate func settlementSummary(_ context: LedgerContext) -> String {
+        let year = "FY\(year)"
+        guard difference != 0 else { return "settled \(year) on target: nothing to share" }
+        let money = context.unsignedMoney
+        return difference > 0
+            ? "settled \(year)'s underspend of \(money(difference)): the partners gain \(money(partnerSide)), "
+                + "the owner side keeps \(money(ownerSide))"
+            : "settled \(year)'s overspend of \(money(difference)): the partners bear \(money(partnerSide)), "
+                + "the owner side bears \(money(ownerSide))"
     }
 }
 
@@ -425,20 +460,49 @@ extension DecisionAction {
                 .joined(separator: ", ")
             }
             return "\(type): FY\(terms.year) gain \(shares(terms.gain)); pain \(shares(terms.pain))"
+                + terms.partnerSide.summary(context)
         case .outcomesSetTerms(let terms):
             return
-                "\(type): FY\(terms.year) pool \(context.money(terms.pool)) paid by \(terms.frequency.rawValue), "
+                "\(type): FY\(terms.year), a pool of \(context.money(terms.pool)) paid \(terms.frequency.adverb); "
+                + "measures "
                 + terms.measures.map { "\($0.code) \(percent($0.weight))" }.joined(separator: ", ")
+                + "; shares "
+                + terms.shares.map { "\($0.partner) \(percent($0.share))" }.joined(separator: ", ")
         case .outcomePaymentsApprove(let period, let earned):
-            return "\(type): \(period)" + (earned.map { ", earned \(context.money($0))" } ?? "")
+            return "\(type): pay \(period)'s outcomes"
+                + (earned.map { ", \(context.money($0)) earned" } ?? "")
         case .riskShareSettle(let year, let partnerSide):
-            return "\(type): FY\(year)" + (partnerSide.map { ", partner side \(context.money($0))" } ?? "")
+            let side = partnerSide.map { side in
+                side > 0
+                    ? ", the partners gain \(context.money(side))"
+                    : side < 0
+                        ? ", the partners bear \(context.unsignedMoney(side))" : ", nothing to the partners"
+            }
+            return "\(type): FY\(year)" + (side ?? "")
         }
     }
 }
 
+extension RiskSharePartnerSide {
+    /// `; partner side: gain 50% up to 10% of target, 25% beyond, capped at 100000.00; fee 250000.00`,
+    /// or nothing when the whole difference goes to the partners.
+    fileprivate func summary(_ context: LedgerContext) -> String {
+        guard self != .whole else { return "" }
+        func bands(_ bands: [RiskShareBand], cap: Int64?) -> String {
+            bands.map { band in
+                percent(band.share)
+                    + (band.upTo.map { " up to \(percent($0)) of target" }
+                        ?? (bands.count > 1 ? " beyond" : ""))
+            }.joined(separator: ", ") + (cap.map { ", capped at \(context.money($0))" } ?? "")
+        }
+        return
+            "; partner side: gain \(bands(gainBands, cap: gainCap)); pain \(bands(painBands, cap: painCap))"
+            + (fee.map { "; fee \(context.money($0))" } ?? "")
+    }
+}
+
 /// Basis points as a percentage: 3250 is `32.5%`.
-private func percent(_ basisPoints: Int) -> String {
+func percent(_ basisPoints: Int) -> String {
     let fraction = basisPoints % 100
     return "\(basisPoints / 100)"
         + (fraction == 0

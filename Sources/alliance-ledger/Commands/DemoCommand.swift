@@ -6,8 +6,8 @@ import Postgres
 /// Loads a realistic example alliance, so that a new user has something to read, serve and
 /// query straight away: five partners of a mental-health alliance, two budget lines, a finance
 /// lead and a board member per partner, an admin and an auditor, the year's budget set by a
-/// unanimous decision of the board, a second decision still open, and a year of spend with a
-/// correction.
+/// unanimous decision of the board, a second decision still open, the year's outcome terms set by
+/// a third and its four quarters measured, and a year of spend with a correction.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -18,8 +18,11 @@ struct DemoCommand: AsyncParsableCommand {
             STAFF and PREMISES, people with roles (a finance lead and a board member per \
             partner), FY2025's budget set by decision D-0001 (carried: every partner's board \
             member approved), decision D-0002 on FY2025's gain and pain shares (open, three of \
-            five partners approving), and FY2025's monthly spend of every partner, one entry \
-            reversed. With --tokens it issues an API token for the admin, the \
+            five partners approving), decision D-0003 setting FY2025's outcome terms (carried: \
+            three mental-health measures, a pool of 3% of the year's budget paid quarterly to the \
+            four providers), the finance leads' measurements of FY2025's four quarters (one \
+            corrected), and FY2025's monthly spend of every partner, one entry reversed. No \
+            outcome payment is approved and nothing is settled: that is left to try. With --tokens it issues an API token for the admin, the \
             auditor and each finance lead, and prints them: they are shown once. Refuses an \
             alliance that exists already.
             """)
@@ -102,6 +105,33 @@ struct DemoCommand: AsyncParsableCommand {
             for member in board.prefix(3) {
                 _ = try await decisions.vote(.approve, on: .id(shares.id), in: created, by: member)
             }
+            let outcomeTerms = try Self.outcomeTerms()
+            let outcomes = try await decisions.propose(
+                try DecisionProposal(
+                    title: "Agree FY2025's outcome measures",
+                    description:
+                        "3% of the contract is paid only as outcomes are achieved: care plans reviewed, fewer "
+                        + "out-of-area bed-days and better outcome scores, measured and paid each quarter.",
+                    action: .outcomesSetTerms(outcomeTerms)),
+                in: created, by: board[0])
+            for member in board {
+                _ = try await decisions.vote(.approve, on: .id(outcomes.id), in: created, by: member)
+            }
+
+            // The finance leads measure each quarter: the trust its clinical records, the
+            // commissioner its placements.
+            let outcomeBook = OutcomeBook(pool: session.pool)
+            var measured = 0
+            for measurement in try Self.measurements() {
+                guard
+                    let person = people.first(where: {
+                        $0.key == "finance" && $0.person.partner == measurement.partner
+                    })?.person
+                else { throw CommandFailure(.failure, "no finance lead for \(measurement.partner)") }
+                _ = try await outcomeBook.record(
+                    measurement.request, in: created, by: Caller(identity: .person(person), tokenID: nil))
+                measured += 1
+            }
 
             let book = SpendBook(ledger: Ledger(pool: session.pool))
             var recorded = 0
@@ -139,7 +169,13 @@ struct DemoCommand: AsyncParsableCommand {
                     + "\(recorded) spend entries for FY2025 and 1 reversal.")
             print(
                 "Decisions: \(budget.reference) set the FY2025 budget (carried, every partner approving); "
-                    + "\(shares.reference) on FY2025's gain and pain shares is open, 3 of 5 partners approving."
+                    + "\(shares.reference) on FY2025's gain and pain shares is open, 3 of 5 partners approving; "
+                    + "\(outcomes.reference) set FY2025's outcome terms (carried): \(outcomeTerms.measures.count) measures, "
+                    + "a pool of \(Money.format(outcomeTerms.pool, currency: created.currency)) paid quarterly."
+            )
+            print(
+                "Outcomes: \(measured) measurements of FY2025's four quarters, one corrected; no payment approved yet. "
+                    + "Try: alliance-ledger outcome payment --alliance \(created.slug) --period FY2025-Q3"
             )
             guard tokens else {
                 print(
@@ -179,6 +215,92 @@ struct DemoCommand: AsyncParsableCommand {
             pain: try weights.map {
                 try RiskShare(partner: $0.partner, share: $0.share, cap: $0.share == 1000 ? 5_000_000 : nil)
             })
+    }
+
+    /// FY2025's outcome terms, in the manner of the worked example O1: 3% of the contract (the
+    /// year's budget) at stake, paid quarterly on three measures, to the four providers by their
+    /// weight in the contract; the commissioner pays, so has no share.
+    static func outcomeTerms() throws -> OutcomeTerms {
+        let contract = try budget().reduce(Int64(0)) { $0 + $1.amount }
+        func value(_ number: Int64) throws -> MeasureValue {
+            try MeasureValue(tenThousandths: number * MeasureValue.scale)
+        }
+        return try OutcomeTerms(
+            year: 2025, frequency: .quarter, pool: contract * 300 / 10_000,
+            measures: [
+                try OutcomeMeasure(
+                    code: "CPA_REVIEW", name: "Care plans reviewed within 12 months", unit: "%",
+                    direction: .higher,
+                    baseline: try value(78), target: try value(90), weight: 4000,
+                    rule: .linear(floor: try value(80), cap: nil)),
+                try OutcomeMeasure(
+                    code: "OOA_BED_DAYS", name: "Reduction in out-of-area bed-days", unit: "%",
+                    direction: .higher, baseline: try value(0), target: try value(20), weight: 3500,
+                    rule: .linear(floor: try value(5), cap: nil)),
+                try OutcomeMeasure(
+                    code: "IMPROVED_OUTCOMES", name: "People with improved DIALOG outcome scores", unit: "%",
+                    direction: .higher, baseline: try value(42), target: try value(60), weight: 2500,
+                    rule: .bands([
+                        try PaymentBand(from: try value(45), factor: 5000),
+                        try PaymentBand(from: try value(52), factor: 7500),
+                        try PaymentBand(from: try value(60), factor: 10_000),
+                    ])),
+            ],
+            shares: [
+                try OutcomeShare(partner: "slam", share: 5000),
+                try OutcomeShare(partner: "lambeth", share: 2500),
+                try OutcomeShare(partner: "certitude", share: 1250),
+                try OutcomeShare(partner: "thamesreach", share: 1250),
+            ])
+    }
+
+    /// FY2025's measurements, in the order they were recorded, with the partner whose finance
+    /// lead recorded each; the third quarter's care-plan figure is corrected by a later one.
+    static func measurements() throws -> [(partner: String, request: MeasurementRequest)] {
+        // Values in tenths of a percent, per quarter.
+        let quarters: [(cpa: Int64, beds: Int64, outcomes: Int64, extracted: String)] = [
+            (824, 65, 440, "2025-07-09"), (840, 110, 485, "2025-10-08"), (859, 155, 530, "2026-01-12"),
+            (881, 200, 612, "2026-04-09"),
+        ]
+        func value(_ tenths: Int64) throws -> MeasureValue {
+            try MeasureValue(tenThousandths: tenths * MeasureValue.scale / 10)
+        }
+        var list: [(partner: String, request: MeasurementRequest)] = []
+        for (index, quarter) in quarters.enumerated() {
+            let period = "FY2025-Q\(index + 1)"
+            list += [
+                (
+                    "slam",
+                    try MeasurementRequest(
+                        measure: "CPA_REVIEW", period: period, value: try value(quarter.cpa),
+                        evidence: "SLaM care-plan review report, extract of \(quarter.extracted)")
+                ),
+                (
+                    "sel-icb",
+                    try MeasurementRequest(
+                        measure: "OOA_BED_DAYS", period: period, value: try value(quarter.beds),
+                        evidence: "ICB out-of-area placements return against the FY2024 baseline, \(period)")
+                ),
+                (
+                    "slam",
+                    try MeasurementRequest(
+                        measure: "IMPROVED_OUTCOMES", period: period, value: try value(quarter.outcomes),
+                        evidence:
+                            "DIALOG scores at review, SLaM and VCSE partners, extract of \(quarter.extracted)"
+                    )
+                ),
+            ]
+        }
+        list.append(
+            (
+                "slam",
+                try MeasurementRequest(
+                    measure: "CPA_REVIEW", period: "FY2025-Q3", value: try value(865),
+                    evidence:
+                        "SLaM care-plan review report re-run on 2026-01-26: reviews entered late in December now counted"
+                )
+            ))
+        return list
     }
 
     /// The 28th of each month from April 2025: a payroll day every month has.

@@ -1,0 +1,336 @@
+import AllianceLedger
+import ArgumentParser
+import Foundation
+import Postgres
+
+// Outcome terms, measurements and payments. Terms are set, and payments posted, only by carried
+// decisions (`decision propose` with an outcomes.setTerms or outcomePayments.approve action).
+// Measurements are recorded by finance people: the command line is the operator, who records
+// none itself, so `--as` names the finance person on whose behalf it acts.
+
+struct OutcomeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outcome",
+        abstract: "Read a year's outcome terms and payments, and record outcome measurements.",
+        discussion: """
+            A financial year's outcome terms (the pool at stake, how often it is paid, the \
+            measures with their targets, weights and payment rules, and the partners' shares) are \
+            set by a carried outcomes.setTerms decision. Finance people record each measure's value \
+            for each payment period, with its evidence; the latest measurement counts. A period's \
+            payment is computed on demand, and posted to the ledger only when an \
+            outcomePayments.approve decision for the period is carried.
+            """,
+        subcommands: [OutcomeTermsCommand.self, OutcomeMeasureCommand.self, OutcomePaymentCommand.self])
+}
+
+/// `--period`: one of a year's payment periods, read by the library against the terms in force.
+struct OutcomePeriodOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A payment period: FY2025, FY2025-Q3 or 2025-10, as the year's terms are paid by year, quarter or month.",
+            valueName: "period"))
+    var period: String
+}
+
+/// `--as <email>`: the finance person on whose behalf the operator records.
+struct FinancePersonOption: ParsableArguments {
+    @Option(
+        name: .customLong("as"),
+        help: ArgumentHelp(
+            "The finance person recording, by e-mail: a person of the alliance with the finance role. Required: the operator records no measurements itself.",
+            valueName: "email"))
+    var email: String
+
+    /// The person as a caller, or exit code 3 when the alliance has no such person. Whether they
+    /// may record (the finance role) is the library's to say.
+    func caller(in context: LedgerContext) async throws -> Caller {
+        try await personCaller(email, in: context)
+    }
+}
+
+struct OutcomeTermsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "terms",
+        abstract:
+            "Show a year's outcome terms: the measures, the pool, the shares and the decision that set them.",
+        discussion: """
+            The table is the terms' particulars, then the measures, then the partners' shares of \
+            what is earned; csv is the measures alone; json is the terms as the HTTP API answers \
+            them. Values are in each measure's unit; weights and shares are percentages of the \
+            pool and of what it earns.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var year: FinancialYearOption
+
+    func run() async throws {
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let financialYear = try year.financialYear(of: context.alliance)
+            let inForce = try await OutcomeBook(pool: context.ledger.pool).terms(
+                year: financialYear, in: context.alliance)
+            let terms = inForce.terms
+            var particulars = Particulars()
+            particulars.add("year", "FY\(terms.year)")
+            particulars.add("set by", inForce.decision)
+            particulars.add("pool", context.money(terms.pool))
+            particulars.add("paid", try terms.paymentPeriods(context))
+            let measures = TextTable(
+                columns: ["code", "name", "unit", "better", "baseline", "target", "weight", "rule"],
+                rows: terms.measures.map {
+                    [
+                        $0.code, $0.name, $0.unit, $0.direction.rawValue, $0.baseline?.description ?? "",
+                        $0.target.description, percent($0.weight), $0.ruleSummary,
+                    ]
+                })
+            let shares = TextTable(
+                columns: ["partner", "share"], rows: terms.shares.map { [$0.partner, percent($0.share)] })
+            try output.emit(particulars, tables: [measures, shares], csv: measures, json: inForce)
+        }
+    }
+}
+
+struct OutcomeMeasureCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "measure",
+        abstract: "Record and list the measurements of outcome measures.",
+        subcommands: [OutcomeMeasureRecordCommand.self, OutcomeMeasureListCommand.self])
+}
+
+extension OutcomeMeasurement {
+    static let columns = [
+        "id", "measure", "period", "value", "evidence", "recorded by", "recorded at", "current",
+    ]
+
+    var row: [String] {
+        [
+            String(id), measure, period, value.description, evidence, recordedBy, recordedAt.description,
+            current ? "yes" : "no",
+        ]
+    }
+}
+
+struct OutcomeMeasureRecordCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record a measure's value for a payment period, with its evidence.",
+        discussion: """
+            A measurement is never changed: to correct one, record the measure again, and the \
+            latest counts (`outcome measure list` keeps every one). Refused for a measure that is \
+            not in the year's terms, a period that is not one of the year's payment periods, and a \
+            period already paid.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var person: FinancePersonOption
+
+    @Option(help: "The measure's code, as the year's terms list it.")
+    var measure: String
+    @OptionGroup var period: OutcomePeriodOption
+    @Option(
+        help: ArgumentHelp(
+            "The value in the measure's unit, exactly as written: e.g. 86.5, with at most four decimal places (a negative value as --value=-2.5).",
+            valueName: "number"),
+        transform: { try measureValue($0, option: "--value") })
+    var value: MeasureValue
+    @Option(help: "Where the figure comes from: a report, a query, a link.")
+    var evidence: String
+
+    func run() async throws {
+        let request = try await namingOptions {
+            try MeasurementRequest(measure: measure, period: period.period, value: value, evidence: evidence)
+        }
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let caller = try await person.caller(in: context)
+            let measurement: OutcomeMeasurement
+            do {
+                measurement = try await namingOptions {
+                    try await OutcomeBook(pool: context.ledger.pool).record(
+                        request, in: context.alliance, by: caller)
+                }
+            } catch LedgerError.forbidden(let reason) {
+                throw CommandFailure(.failure, "--as \(person.email): \(reason)")
+            }
+            try output.emit(
+                table: TextTable(columns: OutcomeMeasurement.columns, rows: [measurement.row]),
+                json: measurement)
+            printError(
+                "recorded \(measurement.measure) for \(measurement.period): \(measurement.value) (measurement \(measurement.id))"
+            )
+        }
+    }
+}
+
+struct OutcomeMeasureListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List every measurement of a period, by measure, oldest first.",
+        discussion: """
+            Every measurement is kept; `current` marks the latest of each measure, the one the \
+            period's payment counts. The JSON is {"items","nextCursor"}, with every item on one page.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var period: OutcomePeriodOption
+
+    func run() async throws {
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let measurements = try await namingOptions {
+                try await OutcomeBook(pool: context.ledger.pool).measurements(
+                    of: period.period, in: context.alliance)
+            }
+            try output.emit(
+                table: TextTable(columns: OutcomeMeasurement.columns, rows: measurements.map(\.row)),
+                json: ListPage(items: measurements, nextCursor: nil))
+            if measurements.isEmpty, output.format != .json {
+                printError("no measurements of \(period.period) yet")
+            }
+        }
+    }
+}
+
+struct OutcomePaymentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payment",
+        abstract: "Show a period's outcome payment: what each measure earned, and each partner's part.",
+        discussion: """
+            Computed from the terms in force and the latest measurements, or as posted once an \
+            outcomePayments.approve decision for the period has carried. Each measure earns the \
+            period's pool × its weight × its attainment, rounded down to the penny; what is earned \
+            is divided among the partners by their shares. The table is the payment's particulars, \
+            then the measures, then the partners; csv is the measures alone; json is the payment \
+            as the HTTP API answers it.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var period: OutcomePeriodOption
+
+    func run() async throws {
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let payment = try await namingOptions {
+                try await OutcomeBook(pool: context.ledger.pool).payment(
+                    for: period.period, in: context.alliance)
+            }
+            var particulars = Particulars()
+            particulars.add("period", payment.period)
+            particulars.add("terms", payment.termsDecision)
+            particulars.add("pool", context.money(payment.pool))
+            particulars.add("earned", context.money(payment.earned))
+            particulars.add("unearned", context.money(payment.unearned))
+            let unmeasured = payment.results.filter { $0.actual == nil }.map(\.measure.code)
+            particulars.add(
+                "measured",
+                unmeasured.isEmpty ? "every measure" : "not yet: \(unmeasured.joined(separator: ", "))")
+            particulars.add("posted", payment.posted.map { $0.summary } ?? "no")
+            let measures = TextTable(
+                columns: ["measure", "unit", "weight", "target", "actual", "attainment", "earned"],
+                rows: payment.results.map {
+                    [
+                        $0.measure.code, $0.measure.unit, percent($0.measure.weight),
+                        $0.measure.target.description,
+                        $0.actual?.description ?? "", $0.actual == nil ? "" : percent($0.attainment),
+                        context.money($0.earned),
+                    ]
+                })
+            let allocations = TextTable(
+                columns: ["partner", "share", "amount"],
+                rows: payment.allocations.map { [$0.partner, percent($0.share), context.money($0.amount)] })
+            try output.emit(particulars, tables: [measures, allocations], csv: measures, json: payment)
+        }
+    }
+}
+
+// MARK: Printing
+
+extension OutputOptions {
+    /// Labelled particulars and then tables, a blank line apart, as the table; `csv` alone as CSV;
+    /// `json` as JSON.
+    func emit(_ particulars: Particulars, tables: [TextTable], csv: TextTable, json: some Encodable) throws {
+        switch format {
+        case .json: print(try jsonText(json))
+        case .csv: print(csv.renderCSV(), terminator: "")
+        case .table:
+            print(
+                ([particulars.rendered] + tables.map { $0.renderTable() }).joined(separator: "\n"),
+                terminator: "")
+        }
+    }
+}
+
+extension SettlementPosting {
+    /// `yes: D-0005 at 2026-11-02T10:00:00Z, entry 130`.
+    var summary: String {
+        "yes: \(decision) at \(postedAt), " + (entry.map { "entry \($0)" } ?? "nothing to post")
+    }
+}
+
+extension OutcomeFrequency {
+    /// `yearly`, `quarterly`, `monthly`.
+    var adverb: String {
+        switch self {
+        case .year: "yearly"
+        case .quarter: "quarterly"
+        case .month: "monthly"
+        }
+    }
+}
+
+extension OutcomeTerms {
+    /// `quarterly: FY2025-Q1 to FY2025-Q4, 150000.00 each`, or each period's part when the
+    /// pool does not divide equally.
+    fileprivate func paymentPeriods(_ context: LedgerContext) throws -> String {
+        let periods = try frequency.periods(of: year, startMonth: context.alliance.financialYearStartMonth)
+        let pools = periodPools
+        guard periods.count > 1 else { return frequency.adverb + ": \(periods[0])" }
+        if Set(pools).count == 1 {
+            return frequency.adverb
+                + ": \(periods[0]) to \(periods[periods.count - 1]), \(context.money(pools[0])) each"
+        }
+        return frequency.adverb + ": "
+            + zip(periods, pools).map { "\($0) \(context.money($1))" }.joined(separator: ", ")
+    }
+}
+
+extension OutcomeMeasure {
+    /// The payment rule in words: `linear: 0% at 80, 100% at 90`.
+    var ruleSummary: String {
+        switch rule {
+        case .threshold: "threshold: 100% at \(target), else 0%"
+        case .linear(let floor, let cap):
+            "linear: 0% at \(floor), 100% at \(target)"
+                + (cap.map { ", up to \(percent(attainment(of: $0))) at \($0)" } ?? "")
+        case .bands(let bands):
+            "bands: " + bands.map { "\(percent($0.factor)) from \($0.from)" }.joined(separator: ", ")
+        }
+    }
+}
+
+/// Runs `body`, turning the library's refusal of a field that an option of these commands gave
+/// (`--period`, `--measure`, `--evidence`) into a fault of that option: `--period: …`.
+func namingOptions<Value>(_ body: () async throws -> Value) async throws -> Value {
+    do {
+        return try await body()
+    } catch LedgerError.invalidText(let field, let reason)
+        where ["period", "measure", "evidence"].contains(field)
+    {
+        throw CommandFailure(.invalidInput, "--\(field): \(reason)")
+    }
+}
+
+/// Reads a measured value such as `86.5` from an option exactly, by the library's parser of
+/// decimal text (never through floating point): at most four decimal places, no exponent or
+/// separators. Anything else is a usage error naming the option.
+func measureValue(_ text: String, option: String) throws -> MeasureValue {
+    do {
+        return try MeasureValue(parsing: text)
+    } catch LedgerError.invalidText(_, let reason) {
+        throw ValidationError("\(option) \(reason)")
+    }
+}

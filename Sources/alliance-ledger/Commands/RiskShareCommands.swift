@@ -1,0 +1,76 @@
+import AllianceLedger
+import ArgumentParser
+import Foundation
+import Postgres
+
+struct RiskShareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "risk-share",
+        abstract: "Read a financial year's gain/pain share: the risk/reward position and its settlement.",
+        discussion: """
+            A year's terms are set by a carried riskShare.setTerms decision, and its gain or pain \
+            is settled to the ledger only by a carried riskShare.settle decision once the year has \
+            ended.
+            """,
+        subcommands: [RiskShareShowCommand.self])
+}
+
+struct RiskShareShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show a year's gain or pain and each partner's part, as it stands or as settled.",
+        discussion: """
+            The target cost is the sum of the year's budgets and the actual cost its net spend; \
+            the difference (positive, an underspend: a gain; negative, an overspend: a pain) is \
+            divided between the partner side and the owner side by the terms, and the partner side \
+            among the partners by their shares, each held at its cap. Until settled the figures \
+            follow the budgets and spend; once settled they are the settled ones. The table is the \
+            position, then each partner's part; csv is the partners alone; json is the statement \
+            as the HTTP API answers it.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var year: FinancialYearOption
+
+    func run() async throws {
+        try await global.withLedger(alliance: alliance.slug) { context in
+            let financialYear = try year.financialYear(of: context.alliance)
+            let statement = try await RiskShareBook(pool: context.ledger.pool).statement(
+                year: financialYear, in: context.alliance)
+            let position = statement.position
+            let money = context.money
+            var particulars = Particulars()
+            particulars.add("year", "FY\(position.year)")
+            particulars.add("terms", statement.termsDecision)
+            particulars.add("target", "\(money(position.target)) (the year's budgets)")
+            particulars.add("actual", "\(money(position.actual)) (the year's net spend)")
+            particulars.add(
+                "difference",
+                money(position.difference)
+                    + (position.difference > 0
+                        ? " (an underspend: a gain)"
+                        : position.difference < 0 ? " (an overspend: a pain)" : " (on target)"))
+            particulars.add("partner side before cap", money(position.partnerSideBeforeCap))
+            particulars.add("partner side", money(position.partnerSide))
+            particulars.add("owner side", money(position.ownerSide))
+            particulars.add("fee", position.fee.map(money) ?? "none")
+            if let receive = position.partnersReceive { particulars.add("partners receive", money(receive)) }
+            if let pays = position.ownerPays { particulars.add("owner pays", money(pays)) }
+            if position.unallocated != 0 {
+                particulars.add("unallocated", "\(money(position.unallocated)) (every partner at its cap)")
+            }
+            particulars.add("settled", statement.settled.map(\.summary) ?? "no")
+            let allocations = TextTable(
+                columns: ["partner", "share", "cap", "amount", "capped"],
+                rows: position.allocations.map {
+                    [
+                        $0.partner, percent($0.share), $0.cap.map(money) ?? "", money($0.amount),
+                        $0.capped ? "yes" : "no",
+                    ]
+                })
+            try output.emit(particulars, tables: [allocations], csv: allocations, json: statement)
+        }
+    }
+}
