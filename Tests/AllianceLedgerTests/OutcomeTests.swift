@@ -306,6 +306,9 @@ import Testing
             }
             try await Board.carry(
                 .outcomesSetTerms(try WorkedExampleTests.o1Terms()), in: board.alliance, pool: board.pool)
+            try await Board.carry(
+                .outcomesSetTerms(try WorkedExampleTests.o1Terms(year: 2099)), in: board.alliance,
+                pool: board.pool)
             let afterTerms = try await fixture.snapshot()
             #expect(afterTerms != before)
             let refusals: [(MeasurementRequest, Caller, LedgerError)] = [
@@ -333,6 +336,11 @@ import Testing
                         reason:
                             "FY2024's outcomes are measured and paid by year, as FY2024 is: FY2024-Q2 is not one of its periods"
                     )
+                ),
+                (
+                    try Self.measurement("CARE_PLANS", "FY2099", 86), try fixture.caller("finance-slam"),
+                    .invalidText(
+                        field: "period", reason: "FY2099 has not begun: it can be measured from 2099-04-01")
                 ),
                 (
                     try Self.measurement("CARE_PLANS", "2024-04-01..2025-03-31", 86),

@@ -304,6 +304,14 @@ import Testing
         #expect(try MeasureValue(parsing: "86.5") == MeasureValue(86.5))
         #expect(throws: LedgerError.self) { try MeasureValue(parsing: "86.50001") }
         #expect(throws: LedgerError.self) { try MeasureValue(parsing: "1e3") }
+        #expect(
+            throws: LedgerError.invalidText(
+                field: "value", reason: "must be within ±100000000000, not 12345678901234567890.5")
+        ) { try MeasureValue(parsing: "12345678901234567890.5") }
+        #expect(throws: LedgerError.invalidText(field: "value", reason: "must be within ±100000000000")) {
+            try MeasureValue(parsing: "-100000000000.0001")
+        }
+        #expect(try MeasureValue(parsing: "-100000000000").tenThousandths == -MeasureValue.limit)
         #expect(try MeasureValue(decimal: Decimal(string: "90.0001")!).tenThousandths == 900_001)
         #expect(throws: LedgerError.self) { try MeasureValue(decimal: Decimal(string: "90.00001")!) }
         #expect(throws: LedgerError.self) { try MeasureValue(1e12) }

@@ -62,6 +62,11 @@ public struct OutcomeBook: Sendable {
         return try await pool.withTransaction(.readCommitted) { connection in
             let (period, year, _, terms) = try await OutcomeBook.paymentPeriod(
                 request.period, in: alliance, on: connection)
+            guard period.first <= CalendarDate.today else {
+                throw LedgerError.invalidText(
+                    field: "period",
+                    reason: "\(period) has not begun: it can be measured from \(period.first)")
+            }
             guard terms.terms.measures.contains(where: { $0.code == request.measure }) else {
                 throw LedgerError.invalidText(
                     field: "measure",

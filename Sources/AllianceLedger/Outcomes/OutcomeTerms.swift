@@ -19,6 +19,12 @@ public struct MeasureValue: Hashable, Comparable, Sendable, CustomStringConverti
     /// Reads decimal text such as `86.5` or `-0.0125` exactly; refuses more than four decimal
     /// places, exponents and separators.
     public init(parsing text: String) throws(LedgerError) {
+        // Whole digits beyond the limit's twelve are out of range however they are written,
+        // which says more than "not a decimal" would.
+        let whole = text.prefix { $0 != "." }.drop { $0 == "-" || $0 == "+" }.drop { $0 == "0" }
+        if whole.count > 12, whole.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw .invalidText(field: "value", reason: "must be within ±100000000000, not \(text)")
+        }
         guard let value = Money.parse(text, decimals: 4) else {
             throw .invalidText(
                 field: "value",
