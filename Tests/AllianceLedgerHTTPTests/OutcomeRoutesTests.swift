@@ -164,7 +164,7 @@ import Testing
                 Self.decisions,
                 #"{"title":"Pay FY2025","action":{"type":"outcomePayments.approve","period":"FY2025","earned":1}}"#,
                 token: try board.token("slam")
-            ).expectProblem(422, "/problems/invalid-field")
+            ).expectProblem(422, "/problems/invalid-field", field: "action.earned")
             let approval = try await api.create(
                 Self.decisions,
                 #"{"title":"Pay FY2025","action":{"type":"outcomePayments.approve","period":"FY2025"}}"#,
@@ -284,7 +284,7 @@ import Testing
                 Self.decisions,
                 #"{"title":"Settle","action":{"type":"riskShare.settle","year":"FY2025","partnerSide":-1}}"#,
                 token: try board.token("slam")
-            ).expectProblem(422, "/problems/invalid-field")
+            ).expectProblem(422, "/problems/invalid-field", field: "action.partnerSide")
             let proposal = try await api.create(
                 Self.decisions,
                 #"{"title":"Settle FY2025","action":{"type":"riskShare.settle","year":"FY2025"}}"#,
@@ -450,6 +450,18 @@ import Testing
                     .expectProblem(404, "/problems/alliance-not-found")
                 try await api.get("\(base)/\(path)", token: nil).expectProblem(
                     401, "/problems/unauthenticated")
+            }
+            // Nor can the board approve a period the terms do not pay by, or settle a year without terms.
+            for action in [
+                #"{"type":"outcomePayments.approve","period":"FY2025-Q1"}"#,
+                #"{"type":"outcomePayments.approve","period":"FY2026"}"#,
+                #"{"type":"riskShare.settle","year":"FY2025"}"#,
+            ] {
+                try await api.post(
+                    Self.decisions, #"{"title":"T","action":\#(action)}"#,
+                    token: try setUp.token("board-slam")
+                )
+                .expectProblem(422, "/problems/invalid-field")
             }
             #expect(try await api.database.stateSnapshot() == before)
 
