@@ -49,6 +49,8 @@ public enum HTTPService {
         ImportRoutes(services: services, importer: SpendImporter(ledger: ledger)).register(on: routes)
         BooksRoutes(services: services).register(on: routes)
         DecisionRoutes(services: services).register(on: routes)
+        OutcomeRoutes(services: services).register(on: routes)
+        RiskShareRoutes(services: services).register(on: routes)
         index.record(routes.signatures)
         return (router, routes.signatures)
     }

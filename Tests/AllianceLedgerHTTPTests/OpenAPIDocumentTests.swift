@@ -102,7 +102,7 @@ import Testing
     @Test func everyOperationHasAUniqueIDASuccessAndItsSecurity() throws {
         let document = try Self.document()
         let operations = try Self.operations(document)
-        #expect(operations.count == 28)
+        #expect(operations.count == 33)
         var seen: Set<String> = []
         for (path, method, operation, _) in operations {
             let name = "\(method.uppercased()) \(path)"
@@ -166,7 +166,7 @@ import Testing
                 schema["additionalProperties"] as? Bool == false,
                 "\(method.uppercased()) \(path) accepts unknown fields")
         }
-        #expect(bodies == 10)
+        #expect(bodies == 11)
     }
 
     @Test func everyCreatingPostTakesAnIdempotencyKeyAndSaysWhenItReplays() throws {
@@ -333,7 +333,9 @@ import Testing
     /// A small JSON Schema checker: the keywords this document uses, nothing more.
     struct SchemaChecker {
         let document: [String: Any]
-        /// For responses: an object has exactly the keys its schema lists, all of them required.
+        /// For responses: an object has exactly the keys its schema lists, all of them required —
+        /// but for keys that a request may leave out (actions are proposed and answered in the
+        /// same shape), which must then say in `default` what leaving them out means.
         var closed = false
 
         func problems(_ value: JSONValue, _ schema: [String: Any], at path: String = "$") -> [String] {
@@ -394,8 +396,12 @@ import Testing
                 let properties = schema["properties"] as? [String: Any] ?? [:]
                 if closed, schema["properties"] != nil {
                     let required = Set(schema["required"] as? [String] ?? [])
-                    if required != Set(properties.keys) {
-                        found.append("\(path): not every key is required")
+                    for (key, property) in properties where !required.contains(key) {
+                        if (property as? [String: Any])?["default"] == nil {
+                            found.append("\(path): \(key) is neither required nor has a default")
+                        } else if members[key] == nil {
+                            found.append("\(path): \(key) is missing")
+                        }
                     }
                     for key in members.keys where properties[key] == nil {
                         found.append("\(path): \(key) is not in the schema")
@@ -642,6 +648,192 @@ import Testing
         try Self.expect(try .encoding(page), conformsTo: "DecisionPage", in: document)
     }
 
+    /// Worked example O1's terms: three linear measures, one with a cap and a baseline; and a
+    /// threshold and a bands measure, so that every rule's shape is written.
+    static func outcomeTerms(frequency: OutcomeFrequency = .year) throws -> OutcomeTerms {
+        try OutcomeTerms(
+            year: 2025, frequency: frequency, pool: 120_000_000,
+            measures: [
+                try OutcomeMeasure(
+                    code: "CARE_PLANS", name: "Care plans reviewed within 12 months", unit: "%",
+                    direction: .higher, baseline: try MeasureValue(72.25), target: try MeasureValue(90),
+                    weight: 4000, rule: .linear(floor: try MeasureValue(80), cap: try MeasureValue(95))),
+                try OutcomeMeasure(
+                    code: "BED_DAYS", name: "Reduction in out-of-area bed-days", unit: "%",
+                    direction: .higher,
+                    target: try MeasureValue(20), weight: 3500,
+                    rule: .linear(floor: try MeasureValue(5), cap: nil)),
+                try OutcomeMeasure(
+                    code: "WAIT", name: "Days from referral to first contact", unit: "days",
+                    direction: .lower,
+                    target: try MeasureValue(14), weight: 1500, rule: .threshold),
+                try OutcomeMeasure(
+                    code: "SCORES", name: "People with improved outcome scores", unit: "%",
+                    direction: .higher,
+                    target: try MeasureValue(60), weight: 1000,
+                    rule: .bands([
+                        try PaymentBand(from: try MeasureValue(45), factor: 5000),
+                        try PaymentBand(from: try MeasureValue(60), factor: 10_000),
+                    ])),
+            ],
+            shares: [
+                try OutcomeShare(partner: "slam", share: 6000),
+                try OutcomeShare(partner: "lambeth", share: 4000),
+            ])
+    }
+
+    @Test func theOutcomeAndRiskShareEncodersWriteWhatTheSchemasSay() throws {
+        let document = try Self.document()
+        let terms = try Self.outcomeTerms()
+        for frequency in OutcomeFrequency.allCases {
+            try Self.expect(
+                try .encoding(
+                    OutcomeTermsInForce(
+                        decision: "D-0003", terms: try Self.outcomeTerms(frequency: frequency))),
+                conformsTo: "OutcomeTermsInForce", in: document)
+        }
+        let measurements = [
+            OutcomeMeasurement(
+                id: 1, measure: "CARE_PLANS", period: "FY2025", value: try MeasureValue(85),
+                evidence: "Q4 audit",
+                recordedBy: "finance-slam@example.org", recordedAt: Self.instant, current: false),
+            OutcomeMeasurement(
+                id: 4, measure: "CARE_PLANS", period: "FY2025", value: try MeasureValue(86.125),
+                evidence: "Q4 audit, corrected", recordedBy: "finance-slam@example.org",
+                recordedAt: Self.instant,
+                current: true),
+            OutcomeMeasurement(
+                id: 2, measure: "BED_DAYS", period: "FY2025-Q1", value: try MeasureValue(-0.0125),
+                evidence: "BI report",
+                recordedBy: "finance-slam@example.org", recordedAt: Self.instant, current: true),
+        ]
+        for measurement in measurements {
+            try Self.expect(try .encoding(measurement), conformsTo: "OutcomeMeasurement", in: document)
+        }
+        try Self.expect(
+            try .encoding(ListPage(items: measurements, nextCursor: nil)),
+            conformsTo: "OutcomeMeasurementList",
+            in: document)
+
+        let actuals = [
+            "CARE_PLANS": try MeasureValue(86), "BED_DAYS": try MeasureValue(20),
+            "WAIT": try MeasureValue(12),
+        ]
+        let posted = SettlementPosting(decision: "D-0004", entry: 7, postedAt: Self.instant)
+        let payments = [
+            OutcomePayment(
+                period: "FY2025", year: 2025, termsDecision: "D-0003", pool: 120_000_000, terms: terms,
+                actuals: actuals),
+            OutcomePayment(
+                period: "FY2025", year: 2025, termsDecision: "D-0003", pool: 120_000_000, terms: terms,
+                actuals: actuals, posted: posted),
+            OutcomePayment(
+                period: "FY2025", year: 2025, termsDecision: "D-0003", pool: 120_000_000, terms: terms,
+                actuals: [:],
+                posted: SettlementPosting(decision: "D-0004", entry: nil, postedAt: Self.instant)),
+        ]
+        #expect(
+            payments[0].results.map(\.actual) == [
+                try MeasureValue(86), try MeasureValue(20), try MeasureValue(12), nil,
+            ])
+        for payment in payments {
+            try Self.expect(try .encoding(payment), conformsTo: "OutcomePayment", in: document)
+        }
+
+        let shares = try RiskShareTerms(
+            year: 2025,
+            gain: [
+                try RiskShare(partner: "slam", share: 6000, cap: 100_000_00),
+                try RiskShare(partner: "lambeth", share: 4000),
+            ],
+            pain: [
+                try RiskShare(partner: "slam", share: 7000, cap: 1_000),
+                try RiskShare(partner: "lambeth", share: 3000),
+            ],
+            partnerSide: try RiskSharePartnerSide(
+                gainBands: [
+                    try RiskShareBand(upTo: 1000, share: 5000), try RiskShareBand(upTo: nil, share: 2500),
+                ],
+                painBands: [
+                    try RiskShareBand(upTo: 1000, share: 5000), try RiskShareBand(upTo: nil, share: 7500),
+                ],
+                gainCap: nil, painCap: 80_000_000, fee: 80_000_000))
+        let whole = try RiskShareTerms(
+            year: 2025, gain: [try RiskShare(partner: "slam", share: 10_000)],
+            pain: [try RiskShare(partner: "slam", share: 10_000)])
+        let statements = [
+            RiskShareStatement(
+                termsDecision: "D-0005", terms: shares,
+                position: shares.position(target: 200_000_000, actual: 230_000_000),
+                settled: nil),
+            RiskShareStatement(
+                termsDecision: "D-0005", terms: shares,
+                position: shares.position(target: 200_000_000, actual: 170_000_000),
+                settled: SettlementPosting(decision: "D-0006", entry: 9, postedAt: Self.instant)),
+            RiskShareStatement(
+                termsDecision: "D-0005", terms: whole, position: whole.position(target: 0, actual: 0),
+                settled: SettlementPosting(decision: "D-0006", entry: nil, postedAt: Self.instant)),
+        ]
+        // R2's overrun, with slam's pain cap reached: the excess goes to lambeth.
+        #expect(statements[0].position.partnerSide == -17_500_000)
+        #expect(statements[0].position.allocations.map(\.capped) == [true, false])
+        // R2's underrun: 50% of the first 10% of target, 25% beyond.
+        #expect(statements[1].position.partnerSide == 12_500_000)
+        for statement in statements {
+            try Self.expect(try .encoding(statement), conformsTo: "RiskShareStatement", in: document)
+        }
+
+        // The three new actions, proposed and carried with their effects, as a decision answers them.
+        let entry = JournalEntry(
+            alliance: AllianceID(7), sequence: 7, kind: .outcomePayment, effectiveOn: date(2026, 3, 31),
+            recordedAt: Self.instant, recordedBy: "D-0004", description: "Outcome payment for FY2025",
+            metadata: ["decision": "D-0004", "period": "FY2025"], idempotencyKey: nil,
+            requestHash: Self.digest,
+            reverses: nil, previousHash: Self.digest, hash: Self.digest,
+            postings: [
+                Posting(
+                    line: 1, accountID: 1, account: try AccountCode("alliance:outcome-payments"),
+                    amount: 70_800_000),
+                Posting(
+                    line: 2, accountID: 2, account: try AccountCode("partner:slam:funding"),
+                    amount: -42_480_000),
+                Posting(
+                    line: 3, accountID: 3, account: try AccountCode("partner:lambeth:funding"),
+                    amount: -28_320_000),
+            ])
+        let variants: [(DecisionAction, DecisionEffect?)] = [
+            (.outcomesSetTerms(terms), nil),
+            (.outcomesSetTerms(terms), .outcomeTerms(terms)),
+            (.outcomePaymentsApprove(period: "FY2025", earned: nil), nil),
+            (
+                .outcomePaymentsApprove(period: "FY2025", earned: 70_800_000),
+                .outcomePayment(payments[1], entry: entry)
+            ),
+            (.outcomePaymentsApprove(period: "FY2025", earned: 0), .outcomePayment(payments[2], entry: nil)),
+            (.riskShareSettle(year: 2025, partnerSide: nil), nil),
+            (
+                .riskShareSettle(year: 2025, partnerSide: 12_500_000),
+                .riskShareSettlement(statements[1], entry: entry)
+            ),
+            (.riskShareSettle(year: 2025, partnerSide: 0), .riskShareSettlement(statements[2], entry: nil)),
+            (.riskShareSetTerms(shares), nil),
+        ]
+        for (action, effect) in variants {
+            let decision = Decision(
+                id: 17, number: 4, title: "Outcomes", description: "", action: action,
+                proposer: "ada@example.org", proposedAt: Self.instant, closesAt: Self.instant,
+                abstention: .blocks, state: effect == nil ? .open : .carried,
+                closedAt: effect == nil ? nil : Self.instant, failure: nil, electorate: ["lambeth", "slam"],
+                votes: [], effect: effect)
+            try Self.expect(try .encoding(decision), conformsTo: "Decision", in: document)
+            let problems = SchemaChecker(document: document).problems(
+                try .encoding(action), try Self.schema("DecisionAction", in: document))
+            #expect(problems.isEmpty, "\(action.type): \(problems)")
+            #expect(
+                try JSONDecoder().decode(DecisionAction.self, from: JSONEncoder().encode(action)) == action)
+        }
+    }
+
     @Test func theEnumerationsAreTheCodes() throws {
         let document = try Self.document()
         func values(_ name: String) throws -> Set<String> {
@@ -706,6 +898,62 @@ import Testing
                 #"{"title":"Shares","action":{"type":"riskShare.setTerms","year":"FY2025","#
                     + #""gain":[{"partner":"slam","share":6000,"cap":100000},{"partner":"lambeth","share":4000,"cap":null}],"#
                     + #""pain":[{"partner":"slam","share":10000,"cap":null}]}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Shares","action":{"type":"riskShare.setTerms","year":"FY2025","#
+                    + #""gain":[{"partner":"slam","share":10000,"cap":null}],"pain":[{"partner":"slam","share":10000,"cap":null}],"#
+                    + #""partnerSide":{"gainBands":[{"upTo":1000,"share":5000},{"share":2500}],"#
+                    + #""painBands":[{"upTo":1000,"share":5000},{"upTo":null,"share":7500}],"painCap":80000000,"fee":80000000}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Shares","action":{"type":"riskShare.setTerms","year":"FY2025","#
+                    + #""gain":[{"partner":"slam","share":10000,"cap":null}],"pain":[{"partner":"slam","share":10000,"cap":null}],"partnerSide":null}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Outcomes","action":{"type":"outcomes.setTerms","year":"FY2024","pool":120000000,"#
+                    + #""measures":[{"code":"CARE_PLANS","name":"Care plans","unit":"%","direction":"higher","#
+                    + #""target":90,"weight":4000,"rule":{"type":"linear","floor":80}},"#
+                    + #"{"code":"BED_DAYS","name":"Bed-days","unit":"%","direction":"higher","baseline":2.5,"#
+                    + #""target":20,"weight":3500,"rule":{"type":"linear","floor":5,"cap":null}},"#
+                    + #"{"code":"WAIT","name":"Wait","unit":"days","direction":"lower","target":14,"weight":1500,"#
+                    + #""rule":{"type":"threshold"}},"#
+                    + #"{"code":"SCORES","name":"Scores","unit":"%","direction":"higher","target":60,"weight":1000,"#
+                    + #""rule":{"type":"bands","bands":[{"from":45,"factor":5000},{"from":60,"factor":10000}]}}],"#
+                    + #""shares":[{"partner":"slam","share":6000},{"partner":"lambeth","share":4000}]}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Quarterly","action":{"type":"outcomes.setTerms","year":"FY2025","frequency":"quarter","#
+                    + #""pool":0,"measures":[{"code":"A","name":"A","unit":"%","direction":"lower","baseline":null,"#
+                    + #""target":1.5,"weight":10000,"rule":{"type":"threshold"}}],"shares":[{"partner":"slam","share":10000}]}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Pay","action":{"type":"outcomePayments.approve","period":"FY2024"}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Pay","action":{"type":"outcomePayments.approve","period":"FY2025-Q1","earned":70800000}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Pay","action":{"type":"outcomePayments.approve","period":"2025-10","earned":null}}"#
+            ),
+            ("ProposalRequest", #"{"title":"Settle","action":{"type":"riskShare.settle","year":"FY2025"}}"#),
+            (
+                "ProposalRequest",
+                #"{"title":"Settle","action":{"type":"riskShare.settle","year":"FY2025","partnerSide":-17500000}}"#
+            ),
+            (
+                "OutcomeMeasurementRequest",
+                #"{"measure":"CARE_PLANS","period":"FY2024","value":86,"evidence":"Audit"}"#
+            ),
+            (
+                "OutcomeMeasurementRequest",
+                #"{"measure":"BED_DAYS","period":"FY2025-Q1","value":-0.0125,"evidence":"https://bi.example.org/q1"}"#
             ),
             ("VoteRequest", #"{"vote":"approve"}"#),
             ("VoteRequest", #"{"vote":"object","reason":"The premises line is too low","partner":"slam"}"#),
@@ -774,6 +1022,63 @@ import Testing
                 #"{"title":"T","action":{"type":"riskShare.setTerms","year":"FY2025","#
                     + #""gain":[{"partner":"slam","share":10001,"cap":null}],"pain":[]}}"#
             ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"riskShare.setTerms","year":"FY2025","gain":[],"pain":[],"#
+                    + #""partnerSide":{"gainBands":[{"share":5000,"from":1}]}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"riskShare.setTerms","year":"FY2025","gain":[],"pain":[],"#
+                    + #""partnerSide":{"floor":0}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"outcomes.setTerms","year":"FY2025","frequency":"week","pool":1,"#
+                    + #""measures":[{"code":"A","name":"A","unit":"%","direction":"higher","target":1,"weight":10000,"#
+                    + #""rule":{"type":"threshold"}}],"shares":[]}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"outcomes.setTerms","year":"FY2025","pool":1,"#
+                    + #""measures":[{"code":"A","name":"A","unit":"%","direction":"higher","target":1,"weight":10000,"#
+                    + #""rule":{"type":"curve"}}],"shares":[]}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"outcomes.setTerms","year":"FY2025","pool":1,"#
+                    + #""measures":[{"code":"A","name":"A","unit":"%","direction":"higher","target":1,"weight":10000,"#
+                    + #""rule":{"type":"threshold","floor":0}}],"shares":[]}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"outcomes.setTerms","year":"FY2025","pool":1,"measures":[],"shares":[]}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"outcomePayments.approve","period":"FY2025-Q5"}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"outcomePayments.approve","period":"FY2025","earned":-1}}"#
+            ),
+            ("ProposalRequest", #"{"title":"T","action":{"type":"riskShare.settle","year":"2025"}}"#),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"riskShare.settle","year":"FY2025","partnerSide":1.5}}"#
+            ),
+            ("OutcomeMeasurementRequest", #"{"measure":"A","period":"FY2025","value":"86","evidence":"x"}"#),
+            ("OutcomeMeasurementRequest", #"{"measure":"A","period":"FY2025","value":86}"#),
+            ("OutcomeMeasurementRequest", #"{"measure":"A","period":"FY2025","value":86,"evidence":""}"#),
+            (
+                "OutcomeMeasurementRequest",
+                #"{"measure":"A","period":"FY2025","value":86,"evidence":"x","unit":"%"}"#
+            ),
+            (
+                "OutcomeMeasurementRequest",
+                #"{"measure":"A","period":"2025-04-01..2025-06-30","value":86,"evidence":"x"}"#
+            ),
+            ("OutcomeMeasurementRequest", #"{"measure":"care","period":"FY2025","value":86,"evidence":"x"}"#),
             ("VoteRequest", #"{"vote":"yes"}"#),
             ("VoteRequest", #"{"reason":"No vote"}"#),
             ("VoteRequest", #"{"vote":"approve","weight":2}"#),

@@ -3,10 +3,10 @@
 /// It is data, carried in the binary: the JSON text below is what the server answers, byte for
 /// byte. It describes every route the server registers, and exactly the keys the encoders write
 /// (`LedgerTypes+Encodable.swift`, `DirectoryTypes+Encodable.swift`, `DecisionTypes+Encodable.swift`,
-/// `DecisionAction+Codable.swift`). When a route, a request field, a response key or a problem
-/// type changes, change it here too: `OpenAPIDocumentTests`
-/// checks that the text is well-formed JSON, that every `$ref` resolves, and that what the
-/// encoders write conforms to the response schemas, key for key.
+/// `DecisionAction+Codable.swift`, `OutcomeTypes+Encodable.swift`). When a route, a request field,
+/// a response key or a problem type changes, change it here too: `OpenAPIDocumentTests` checks
+/// that the text is well-formed JSON, that every `$ref` resolves, and that what the encoders
+/// write conforms to the response schemas, key for key.
 public enum OpenAPIDocument {
     /// The document, as JSON text.
     public static let json: String = #"""
@@ -16,7 +16,7 @@ public enum OpenAPIDocument {
             "title": "Alliance Ledger",
             "version": "0.4.0",
             "summary": "The system of record of an alliance contract: open-book budgets, spend and a hash-chained double-entry ledger.",
-            "description": "JSON over HTTP. Bodies use camelCase keys; every key of a response is always present, an absent optional as `null`. Amounts are integer minor units of the alliance's currency (int64), never fractions; dates are `YYYY-MM-DD`; instants are RFC 3339 in UTC; hashes are 64 lower-case hexadecimal characters. A request body with an unknown field is refused with 422 `/problems/unknown-field`. Errors are `application/problem+json` (RFC 9457) with a stable `type` (see the `Problem` schema); nothing is written on any error. Lists answer `{\"items\":[…],\"nextCursor\":…}` and take `limit` and `cursor`. Every creating POST takes an `Idempotency-Key` header. Authenticate with `Authorization: Bearer <token>`."
+            "description": "JSON over HTTP. Bodies use camelCase keys; every key of a response is always present, an absent optional as `null`. Amounts are integer minor units of the alliance's currency (int64), never fractions; measured values are exact decimals with at most four decimal places; dates are `YYYY-MM-DD`; instants are RFC 3339 in UTC; hashes are 64 lower-case hexadecimal characters. A request body with an unknown field is refused with 422 `/problems/unknown-field`. Errors are `application/problem+json` (RFC 9457) with a stable `type` (see the `Problem` schema); nothing is written on any error. Lists answer `{\"items\":[…],\"nextCursor\":…}` and take `limit` and `cursor`, but for a period's outcome measurements, which come whole in one page. Every creating POST takes an `Idempotency-Key` header. Authenticate with `Authorization: Bearer <token>`."
           },
           "servers": [{"url": "/"}],
           "tags": [
@@ -27,6 +27,8 @@ public enum OpenAPIDocument {
             {"name": "People"},
             {"name": "Budgets"},
             {"name": "Decisions"},
+            {"name": "Outcomes"},
+            {"name": "Risk/reward"},
             {"name": "Spend"},
             {"name": "Ledger"}
           ],
@@ -938,7 +940,7 @@ public enum OpenAPIDocument {
                     }
                   },
                   "409": {
-                    "description": "A conflict (`exists`: the partner to admit exists, or the partner to remove has left; `request-in-progress`)",
+                    "description": "A conflict (`exists`: the partner to admit exists, the partner to remove has left, the period to pay is paid already, the year to settle is settled already, or the year whose terms would change has a paid period or is settled; `request-in-progress`)",
                     "content": {
                       "application/problem+json": {
                         "schema": {
@@ -957,7 +959,7 @@ public enum OpenAPIDocument {
                   "413": {"$ref": "#/components/responses/BodyTooLarge"},
                   "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
                   "422": {
-                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`): e.g. a closing time not in the future, a negative amount, shares not summing to 10000; `field` names it by its path, such as `action.lines[0].amount`",
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`): e.g. a closing time not in the future, a negative amount, shares not summing to 10000, weights not summing to 10000, a period to pay that has not ended or lacks a measurement, a year to settle that has not ended or has no terms, an `earned` or `partnerSide` other than the books give; `field` names it by its path, such as `action.lines[0].amount`",
                     "content": {
                       "application/problem+json": {
                         "schema": {
@@ -1929,6 +1931,360 @@ public enum OpenAPIDocument {
                   "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
                 }
               }
+            },
+            "/v1/alliances/{alliance}/outcomes/terms": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "get": {
+                "operationId": "getOutcomeTerms",
+                "summary": "Read a year's outcome terms",
+                "description": "Role: any person of the alliance. The outcome terms in force for a financial year — the pool, how often it is paid, the measures with their targets, weights and payment rules, and the partners' shares — and the carried `outcomes.setTerms` decision that set them. Terms change only through a carried decision.",
+                "tags": ["Outcomes"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {
+                    "name": "year",
+                    "in": "query",
+                    "required": true,
+                    "description": "The financial year, e.g. `FY2025`.",
+                    "schema": {"$ref": "#/components/schemas/FinancialYear"},
+                    "example": "FY2025"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The terms in force.",
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/OutcomeTermsInForce"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`): no `outcomes.setTerms` decision has carried for the year; `field` is `year`",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-field"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/outcomes/measurements": {
+              "parameters": [{"$ref": "#/components/parameters/Alliance"}],
+              "post": {
+                "operationId": "recordOutcomeMeasurement",
+                "summary": "Record an outcome measurement",
+                "description": "Role: finance, as a person (the operator's token is refused: it acts for no one). Records a measure's value for one of the payment periods of the outcome terms in force for the period's year, with its evidence and who recorded it. Measurements never change: a correction is a later measurement, and the latest of a measure and period is the one that counts. Refused once the period's outcomes are paid (409 `exists`).",
+                "tags": ["Outcomes"],
+                "security": [{"bearer": []}],
+                "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/OutcomeMeasurementRequest"}}
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "The recorded measurement. A replay answers the same status and body, with `Idempotent-Replayed: true`.",
+                    "headers": {"Idempotent-Replayed": {"$ref": "#/components/headers/IdempotentReplayed"}},
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/OutcomeMeasurement"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`malformed-json`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/malformed-json"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "A conflict (`exists`: the period's outcomes are paid, so its measurements can no longer change; `request-in-progress`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {"enum": ["/problems/exists", "/problems/request-in-progress"]}
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "413": {"$ref": "#/components/responses/BodyTooLarge"},
+                  "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`, `unknown-field`, `idempotency-key-reused`): e.g. a value that is not a number or has more than four decimal places, empty evidence, a measure that is not one of the terms', a period with no outcome terms for its year or not one of the periods they pay by; `field` names it",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {
+                              "properties": {
+                                "type": {
+                                  "enum": [
+                                    "/problems/invalid-field",
+                                    "/problems/unknown-field",
+                                    "/problems/idempotency-key-reused"
+                                  ]
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              },
+              "get": {
+                "operationId": "listOutcomeMeasurements",
+                "summary": "List a period's outcome measurements",
+                "description": "Role: any person of the alliance (the books are open). Every measurement of the period, corrections included, by measure and oldest first within a measure; `current` marks the one that counts. The period comes whole, in one page: it takes no `limit` or `cursor`, and `nextCursor` is null.",
+                "tags": ["Outcomes"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                  {
+                    "name": "period",
+                    "in": "query",
+                    "required": true,
+                    "description": "The period: a financial year `FY2025`, a quarter `FY2025-Q1` or a month `2025-10`.",
+                    "schema": {"$ref": "#/components/schemas/OutcomePeriod"},
+                    "examples": {
+                      "year": {"value": "FY2025"},
+                      "quarter": {"value": "FY2025-Q1"},
+                      "month": {"value": "2025-10"}
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The period's measurements.",
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/OutcomeMeasurementList"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/outcomes/payments/{period}": {
+              "parameters": [
+                {"$ref": "#/components/parameters/Alliance"},
+                {"$ref": "#/components/parameters/OutcomePeriod"}
+              ],
+              "get": {
+                "operationId": "getOutcomePayment",
+                "summary": "Read a period's outcome payment",
+                "description": "Role: any person of the alliance. The period's payment: each measure's target, latest measurement, attainment and what it earned, and each partner's part. Computed on demand from the terms in force and the latest measurements until an `outcomePayments.approve` decision carries; then the payment as posted, with `posted` naming the decision and its journal entry.",
+                "tags": ["Outcomes"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "200": {
+                    "description": "The payment, as it would be now or as posted.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OutcomePayment"}}}
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`): it takes no query parameters",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`): the period is malformed, its year has no outcome terms, or it is not one of the periods they pay by; `field` is `period`",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-field"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
+            },
+            "/v1/alliances/{alliance}/risk-share/{year}": {
+              "parameters": [
+                {"$ref": "#/components/parameters/Alliance"},
+                {"$ref": "#/components/parameters/Year"}
+              ],
+              "get": {
+                "operationId": "getRiskShareStatement",
+                "summary": "Read a year's gain/pain position",
+                "description": "Role: any person of the alliance. The year's target cost (the sum of its budgets), actual cost (its net spend), their difference, the partner side's part of it by the terms in force (banded and capped) and the owner side's, and each partner's part. Computed on demand until a `riskShare.settle` decision carries; then the year as settled, with `settled` naming the decision and its journal entry.",
+                "tags": ["Risk/reward"],
+                "security": [{"bearer": []}],
+                "responses": {
+                  "200": {
+                    "description": "The position, as it stands or as settled.",
+                    "content": {
+                      "application/json": {"schema": {"$ref": "#/components/schemas/RiskShareStatement"}}
+                    }
+                  },
+                  "400": {
+                    "description": "A malformed request (`invalid-query`): it takes no query parameters",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-query"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthenticated"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {
+                    "description": "Not found (`alliance-not-found`)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "422": {
+                    "description": "The request cannot be processed (`invalid-field`): the year is malformed, or no `riskShare.setTerms` decision has carried for it; `field` is `year`",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"type": {"enum": ["/problems/invalid-field"]}}}
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/DatabaseUnavailable"}
+                }
+              }
             }
           },
           "components": {
@@ -1973,6 +2329,22 @@ public enum OpenAPIDocument {
                 "description": "The decision's numeric id, or its number within the alliance such as `D-0001`.",
                 "schema": {"type": "string", "pattern": "^([1-9][0-9]{0,18}|D-[0-9]{4,})$"},
                 "examples": {"number": {"value": "D-0001"}, "id": {"value": "17"}}
+              },
+              "OutcomePeriod": {
+                "name": "period",
+                "in": "path",
+                "required": true,
+                "description": "A payment period of the year's outcome terms: the financial year `FY2025`, a quarter `FY2025-Q1` or a month `2025-10`, by the terms' frequency.",
+                "schema": {"$ref": "#/components/schemas/OutcomePeriod"},
+                "examples": {"year": {"value": "FY2025"}, "quarter": {"value": "FY2025-Q1"}, "month": {"value": "2025-10"}}
+              },
+              "Year": {
+                "name": "year",
+                "in": "path",
+                "required": true,
+                "description": "The financial year, e.g. `FY2025`.",
+                "schema": {"$ref": "#/components/schemas/FinancialYear"},
+                "example": "FY2025"
               },
               "Limit": {
                 "name": "limit",
@@ -2087,7 +2459,7 @@ public enum OpenAPIDocument {
             "schemas": {
               "Problem": {
                 "title": "Problem",
-                "description": "An error, in the RFC 9457 format (`application/problem+json`). `type` is a stable, relative URI that clients may switch on; `title` is the same for every occurrence of the type; `detail` explains this occurrence; `field` names the request field, header or query parameter at fault, where there is one. Nothing is written on any error.\n\n| type | status | meaning |\n| --- | --- | --- |\n| `/problems/malformed-json` | 400 | The body is not well-formed JSON, or not a JSON object. |\n| `/problems/invalid-query` | 400 | A query parameter is missing, malformed or out of range; `field` names it. |\n| `/problems/unauthenticated` | 401 | No `Authorization: Bearer` token, or an unknown or revoked one. The answer carries `WWW-Authenticate: Bearer`. |\n| `/problems/forbidden` | 403 | The token is valid but its holder may not do this: a missing role, another alliance, another partner's spend or vote, or the withdrawal of a decision someone else proposed. |\n| `/problems/not-found` | 404 | No such route. |\n| `/problems/method-not-allowed` | 405 | The route exists but does not take this method; `Allow` lists the ones it takes. |\n| `/problems/alliance-not-found` | 404 | The `{alliance}` slug names no alliance. |\n| `/problems/partner-not-found` | 404 | The partner slug names no partner of the alliance. |\n| `/problems/budget-line-not-found` | 404 | The budget line code names no budget line of the alliance. |\n| `/problems/person-not-found` | 404 | The `{person}` id names no person of the alliance. |\n| `/problems/spend-not-found` | 404 | The `{id}` names no spend entry of the alliance. |\n| `/problems/entry-not-found` | 404 | The journal entry does not exist in the alliance. |\n| `/problems/decision-not-found` | 404 | The `{id}` names no decision of the alliance: neither its id nor its number such as `D-0001`. |\n| `/problems/exists` | 409 | Something with this slug, code or e-mail address exists already; `detail` says what. |\n| `/problems/already-reversed` | 409 | The spend was reversed already; `detail` names the reversal entry. |\n| `/problems/cannot-reverse-reversal` | 409 | A reversal cannot itself be reversed. |\n| `/problems/decision-closed` | 409 | The decision is no longer open (carried, rejected, lapsed, withdrawn or failed) or its closing time has passed: it takes no more votes and cannot be withdrawn. |\n| `/problems/vote-conflict` | 409 | The partner already has a vote cast at this very instant, so which is its latest would be undecided; vote again. |\n| `/problems/request-in-progress` | 409 | A request with the same `Idempotency-Key` is still being processed; retry later. |\n| `/problems/token-shown-once` | 409 | A retry of a token issue with the same `Idempotency-Key`: the token was shown once, is stored only as a hash and cannot be shown again. Issue a new one. |\n| `/problems/body-too-large` | 413 | The request body is over the service's size limit. |\n| `/problems/unsupported-media-type` | 415 | The `Content-Type` is not the one the operation takes (`application/json`, or `text/csv` for imports). |\n| `/problems/invalid-field` | 422 | A field is missing, of the wrong type, or has a bad value: an over-long or empty string, an amount that is zero, negative, not an integer or beyond 64 bits, a date outside the contract or the partner's membership, a closing time not in the future, an objection without a reason, shares not summing to 10000, a malformed `Idempotency-Key` header. `field` names it, by its path in the body where it is nested (`action.lines[0].amount`). |\n| `/problems/unknown-field` | 422 | The body has a field the operation does not take; `field` names it. Nothing is ignored silently. |\n| `/problems/idempotency-key-reused` | 422 | The `Idempotency-Key` was used before with a different request. |\n| `/problems/floor-crossed` | 422 | The entry would take an account below its floor. |\n| `/problems/amount-overflow` | 422 | A total or a balance would not fit in 64 bits of minor units. |\n| `/problems/import-rejected` | 422 | An `all-or-nothing` import found invalid rows and recorded nothing; the problem carries the `report` with every row error. |\n| `/problems/database-unavailable` | 503 | The database cannot be reached; nothing was written. Retry later. |\n| `/problems/internal` | 500 | An unexpected error; nothing was written. |",
+                "description": "An error, in the RFC 9457 format (`application/problem+json`). `type` is a stable, relative URI that clients may switch on; `title` is the same for every occurrence of the type; `detail` explains this occurrence; `field` names the request field, header or query parameter at fault, where there is one. Nothing is written on any error.\n\n| type | status | meaning |\n| --- | --- | --- |\n| `/problems/malformed-json` | 400 | The body is not well-formed JSON, or not a JSON object. |\n| `/problems/invalid-query` | 400 | A query parameter is missing, malformed or out of range; `field` names it. |\n| `/problems/unauthenticated` | 401 | No `Authorization: Bearer` token, or an unknown or revoked one. The answer carries `WWW-Authenticate: Bearer`. |\n| `/problems/forbidden` | 403 | The token is valid but its holder may not do this: a missing role, another alliance, another partner's spend or vote, or the withdrawal of a decision someone else proposed. |\n| `/problems/not-found` | 404 | No such route. |\n| `/problems/method-not-allowed` | 405 | The route exists but does not take this method; `Allow` lists the ones it takes. |\n| `/problems/alliance-not-found` | 404 | The `{alliance}` slug names no alliance. |\n| `/problems/partner-not-found` | 404 | The partner slug names no partner of the alliance. |\n| `/problems/budget-line-not-found` | 404 | The budget line code names no budget line of the alliance. |\n| `/problems/person-not-found` | 404 | The `{person}` id names no person of the alliance. |\n| `/problems/spend-not-found` | 404 | The `{id}` names no spend entry of the alliance. |\n| `/problems/entry-not-found` | 404 | The journal entry does not exist in the alliance. |\n| `/problems/decision-not-found` | 404 | The `{id}` names no decision of the alliance: neither its id nor its number such as `D-0001`. |\n| `/problems/exists` | 409 | Something with this slug, code or e-mail address exists already, or what the request would change is settled already: a period's outcomes are paid (its measurements and its year's terms can no longer change, and it cannot be paid twice), a year's gain/pain is settled; `detail` says what. |\n| `/problems/already-reversed` | 409 | The spend was reversed already; `detail` names the reversal entry. |\n| `/problems/cannot-reverse-reversal` | 409 | A reversal cannot itself be reversed. |\n| `/problems/decision-closed` | 409 | The decision is no longer open (carried, rejected, lapsed, withdrawn or failed) or its closing time has passed: it takes no more votes and cannot be withdrawn. |\n| `/problems/vote-conflict` | 409 | The partner already has a vote cast at this very instant, so which is its latest would be undecided; vote again. |\n| `/problems/request-in-progress` | 409 | A request with the same `Idempotency-Key` is still being processed; retry later. |\n| `/problems/token-shown-once` | 409 | A retry of a token issue with the same `Idempotency-Key`: the token was shown once, is stored only as a hash and cannot be shown again. Issue a new one. |\n| `/problems/body-too-large` | 413 | The request body is over the service's size limit. |\n| `/problems/unsupported-media-type` | 415 | The `Content-Type` is not the one the operation takes (`application/json`, or `text/csv` for imports). |\n| `/problems/invalid-field` | 422 | A field is missing, of the wrong type, or has a bad value: an over-long or empty string, an amount that is zero, negative, not an integer or beyond 64 bits, a date outside the contract or the partner's membership, a closing time not in the future, an objection without a reason, shares not summing to 10000, a measured value that is not a number or has more than four decimal places, a measure or period that the year's outcome terms do not have, a year without terms, an approval of a period not yet ended or not fully measured, a malformed `Idempotency-Key` header. `field` names it, by its path in the body where it is nested (`action.lines[0].amount`). |\n| `/problems/unknown-field` | 422 | The body has a field the operation does not take; `field` names it. Nothing is ignored silently. |\n| `/problems/idempotency-key-reused` | 422 | The `Idempotency-Key` was used before with a different request. |\n| `/problems/floor-crossed` | 422 | The entry would take an account below its floor. |\n| `/problems/amount-overflow` | 422 | A total or a balance would not fit in 64 bits of minor units. |\n| `/problems/import-rejected` | 422 | An `all-or-nothing` import found invalid rows and recorded nothing; the problem carries the `report` with every row error. |\n| `/problems/database-unavailable` | 503 | The database cannot be reached; nothing was written. Retry later. |\n| `/problems/internal` | 500 | An unexpected error; nothing was written. |",
                 "type": "object",
                 "required": ["type", "title", "status"],
                 "properties": {
@@ -2179,7 +2551,7 @@ public enum OpenAPIDocument {
                 "enum": ["commissioner", "nhs-provider", "local-authority", "vcse", "other"]
               },
               "Role": {
-                "description": "`admin` sets up the alliance, its partners, lines, people and tokens; `finance` records spend for their own partner; `board` proposes decisions and votes for their own partner; `auditor` reads everything.",
+                "description": "`admin` sets up the alliance, its partners, lines, people and tokens; `finance` records spend for their own partner, and outcome measurements; `board` proposes decisions and votes for their own partner; `auditor` reads everything.",
                 "type": "string",
                 "enum": ["admin", "finance", "board", "auditor"]
               },
@@ -2475,7 +2847,10 @@ public enum OpenAPIDocument {
                   {"$ref": "#/components/schemas/BudgetSetAction"},
                   {"$ref": "#/components/schemas/PartnerAdmitAction"},
                   {"$ref": "#/components/schemas/PartnerRemoveAction"},
-                  {"$ref": "#/components/schemas/RiskShareSetTermsAction"}
+                  {"$ref": "#/components/schemas/RiskShareSetTermsAction"},
+                  {"$ref": "#/components/schemas/OutcomesSetTermsAction"},
+                  {"$ref": "#/components/schemas/OutcomePaymentsApproveAction"},
+                  {"$ref": "#/components/schemas/RiskShareSettleAction"}
                 ],
                 "discriminator": {
                   "propertyName": "type",
@@ -2483,7 +2858,10 @@ public enum OpenAPIDocument {
                     "budget.set": "#/components/schemas/BudgetSetAction",
                     "partner.admit": "#/components/schemas/PartnerAdmitAction",
                     "partner.remove": "#/components/schemas/PartnerRemoveAction",
-                    "riskShare.setTerms": "#/components/schemas/RiskShareSetTermsAction"
+                    "riskShare.setTerms": "#/components/schemas/RiskShareSetTermsAction",
+                    "outcomes.setTerms": "#/components/schemas/OutcomesSetTermsAction",
+                    "outcomePayments.approve": "#/components/schemas/OutcomePaymentsApproveAction",
+                    "riskShare.settle": "#/components/schemas/RiskShareSettleAction"
                   }
                 }
               },
@@ -2543,14 +2921,81 @@ public enum OpenAPIDocument {
                 "additionalProperties": false
               },
               "RiskShareSetTermsAction": {
-                "description": "Sets how a financial year's gain (underspend) and pain (overspend) are shared: each side's shares sum to 10000 basis points, each partner listed once per side; a partner listed on one side only has no share of the other.",
+                "description": "Sets how a financial year's gain (underspend) and pain (overspend) are shared: how much of the difference falls to the partner side (`partnerSide`), and how each side's part is divided among partners — each side's shares sum to 10000 basis points, each partner listed once per side; a partner listed on one side only has no share of the other. Refused once the year is settled.",
                 "type": "object",
                 "required": ["type", "year", "gain", "pain"],
                 "properties": {
                   "type": {"type": "string", "enum": ["riskShare.setTerms"]},
                   "year": {"$ref": "#/components/schemas/FinancialYear"},
                   "gain": {"type": "array", "items": {"$ref": "#/components/schemas/RiskShare"}},
-                  "pain": {"type": "array", "items": {"$ref": "#/components/schemas/RiskShare"}}
+                  "pain": {"type": "array", "items": {"$ref": "#/components/schemas/RiskShare"}},
+                  "partnerSide": {
+                    "description": "The partner side's part of the difference: bands, caps and fee. Left out or null on a proposal: the whole difference goes to the partners, without caps or fee. An answer always carries it, filled in.",
+                    "oneOf": [{"$ref": "#/components/schemas/RiskSharePartnerSide"}, {"type": "null"}],
+                    "default": {
+                      "gainBands": [{"upTo": null, "share": 10000}],
+                      "painBands": [{"upTo": null, "share": 10000}],
+                      "gainCap": null,
+                      "painCap": null,
+                      "fee": null
+                    }
+                  }
+                },
+                "additionalProperties": false
+              },
+              "OutcomesSetTermsAction": {
+                "description": "Sets a financial year's outcome terms: the pool at stake, how often it is paid, the measures (weights summing to 10000 basis points of the pool, each code once) and the partners' shares of what is earned (summing to 10000). They replace the year's terms in force; refused once any of the year's periods is paid.",
+                "type": "object",
+                "required": ["type", "year", "pool", "measures", "shares"],
+                "properties": {
+                  "type": {"type": "string", "enum": ["outcomes.setTerms"]},
+                  "year": {"$ref": "#/components/schemas/FinancialYear"},
+                  "frequency": {
+                    "description": "Left out or null on a proposal: `year`. An answer always carries it.",
+                    "oneOf": [{"$ref": "#/components/schemas/OutcomeFrequency"}, {"type": "null"}],
+                    "default": "year"
+                  },
+                  "pool": {"$ref": "#/components/schemas/Amount", "minimum": 0},
+                  "measures": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 50,
+                    "items": {"$ref": "#/components/schemas/OutcomeMeasure"}
+                  },
+                  "shares": {"type": "array", "items": {"$ref": "#/components/schemas/OutcomeShare"}}
+                },
+                "additionalProperties": false
+              },
+              "OutcomePaymentsApproveAction": {
+                "description": "Approves and posts a period's outcome payment: one `outcome-payment` journal entry debiting `alliance:outcome-payments` and crediting each partner's funding account with its part. Proposed only once the period has ended, every measure has a measurement and the period is not paid yet.",
+                "type": "object",
+                "required": ["type", "period"],
+                "properties": {
+                  "type": {"type": "string", "enum": ["outcomePayments.approve"]},
+                  "period": {"$ref": "#/components/schemas/OutcomePeriod"},
+                  "earned": {
+                    "description": "The total the measurements earn: the figure voted on. Left out or null on a proposal, it is filled in; a figure that differs is refused. If the measurements earn anything else when the decision carries, it fails and nothing is paid.",
+                    "type": ["integer", "null"],
+                    "format": "int64",
+                    "minimum": 0,
+                    "default": null
+                  }
+                },
+                "additionalProperties": false
+              },
+              "RiskShareSettleAction": {
+                "description": "Settles a financial year's gain or pain: one `risk-share` journal entry between `alliance:risk-share` and each partner's funding account (credited with a gain, debited with a pain). Proposed only once the year has ended and is not settled yet.",
+                "type": "object",
+                "required": ["type", "year"],
+                "properties": {
+                  "type": {"type": "string", "enum": ["riskShare.settle"]},
+                  "year": {"$ref": "#/components/schemas/FinancialYear"},
+                  "partnerSide": {
+                    "description": "The partner side's part (positive a gain, negative a pain): the figure voted on. Left out or null on a proposal, it is filled in; a figure that differs is refused. If the budgets, spend or terms give anything else when the decision carries, it fails and nothing is settled.",
+                    "type": ["integer", "null"],
+                    "format": "int64",
+                    "default": null
+                  }
                 },
                 "additionalProperties": false
               },
@@ -2616,6 +3061,37 @@ public enum OpenAPIDocument {
                       "type": {"type": "string", "enum": ["riskShare.setTerms"]},
                       "year": {"$ref": "#/components/schemas/FinancialYear"},
                       "terms": {"type": "array", "items": {"$ref": "#/components/schemas/RiskShareTerm"}}
+                    }
+                  },
+                  {
+                    "description": "The outcome terms it set.",
+                    "type": "object",
+                    "required": ["type", "year", "terms"],
+                    "properties": {
+                      "type": {"type": "string", "enum": ["outcomes.setTerms"]},
+                      "year": {"$ref": "#/components/schemas/FinancialYear"},
+                      "terms": {"$ref": "#/components/schemas/OutcomeTerms"}
+                    }
+                  },
+                  {
+                    "description": "The payment as posted, and its journal entry; null when nothing was earned.",
+                    "type": "object",
+                    "required": ["type", "payment", "entry"],
+                    "properties": {
+                      "type": {"type": "string", "enum": ["outcomePayments.approve"]},
+                      "payment": {"$ref": "#/components/schemas/OutcomePayment"},
+                      "entry": {"oneOf": [{"$ref": "#/components/schemas/JournalEntry"}, {"type": "null"}]}
+                    }
+                  },
+                  {
+                    "description": "The year as settled, and its journal entry; null when nothing moved.",
+                    "type": "object",
+                    "required": ["type", "year", "settlement", "entry"],
+                    "properties": {
+                      "type": {"type": "string", "enum": ["riskShare.settle"]},
+                      "year": {"$ref": "#/components/schemas/FinancialYear"},
+                      "settlement": {"$ref": "#/components/schemas/RiskShareStatement"},
+                      "entry": {"oneOf": [{"$ref": "#/components/schemas/JournalEntry"}, {"type": "null"}]}
                     }
                   }
                 ]
@@ -3027,6 +3503,421 @@ public enum OpenAPIDocument {
                     "type": "array",
                     "maxItems": 1000,
                     "items": {"$ref": "#/components/schemas/ImportRowError"}
+                  }
+                }
+              },
+              "MeasureValue": {
+                "description": "A measured value in the measure's unit, such as 86.5 (%): an exact decimal with at most four decimal places, written as a JSON number, within ±100000000000. Never an amount of money.",
+                "type": "number",
+                "examples": [86.5]
+              },
+              "MeasureCode": {
+                "description": "An outcome measure's code: 1 to 32 upper-case letters, digits and underscores, starting with a letter.",
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 32,
+                "pattern": "^[A-Z][A-Z0-9_]{0,31}$",
+                "examples": ["CARE_PLANS"]
+              },
+              "OutcomePeriod": {
+                "description": "A period outcomes are measured and paid by: a financial year `FY2025`, a quarter of one `FY2025-Q1`, or a month `2025-10`.",
+                "type": "string",
+                "pattern": "^(FY[0-9]{4}(-Q[1-4])?|[0-9]{4}-(0[1-9]|1[0-2]))$",
+                "examples": ["FY2025-Q1"]
+              },
+              "OutcomeFrequency": {
+                "description": "How often a year's outcomes are measured and paid: once for the `year`, by `quarter` or by `month`; the year's pool is divided equally among its periods.",
+                "type": "string",
+                "enum": ["year", "quarter", "month"]
+              },
+              "MeasureDirection": {
+                "description": "Which way a measure improves.",
+                "type": "string",
+                "enum": ["higher", "lower"]
+              },
+              "PaymentRule": {
+                "description": "How a measure's result becomes its attainment (basis points of its weighted part of the pool). Discriminated by `type`.",
+                "oneOf": [
+                  {
+                    "description": "All at the target, else nothing.",
+                    "type": "object",
+                    "required": ["type"],
+                    "properties": {"type": {"type": "string", "enum": ["threshold"]}},
+                    "additionalProperties": false
+                  },
+                  {
+                    "description": "Nothing at `floor` (which must be worse than the target), all at the target, pro rata between, rounded down; beyond the target it goes on rising up to `cap`, when there is one, and stops at the target otherwise.",
+                    "type": "object",
+                    "required": ["type", "floor"],
+                    "properties": {
+                      "type": {"type": "string", "enum": ["linear"]},
+                      "floor": {"$ref": "#/components/schemas/MeasureValue"},
+                      "cap": {
+                        "description": "Better than the target; null or left out: attainment stops at 10000 at the target.",
+                        "oneOf": [{"$ref": "#/components/schemas/MeasureValue"}, {"type": "null"}],
+                        "default": null
+                      }
+                    },
+                    "additionalProperties": false
+                  },
+                  {
+                    "description": "Stepped: the factor of the best band reached; nothing before the first. Bands from worst to best.",
+                    "type": "object",
+                    "required": ["type", "bands"],
+                    "properties": {
+                      "type": {"type": "string", "enum": ["bands"]},
+                      "bands": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/PaymentBand"}}
+                    },
+                    "additionalProperties": false
+                  }
+                ]
+              },
+              "PaymentBand": {
+                "description": "From this value on, the measure earns `factor` basis points of its weighted part of the pool.",
+                "type": "object",
+                "required": ["from", "factor"],
+                "properties": {
+                  "from": {"$ref": "#/components/schemas/MeasureValue"},
+                  "factor": {"type": "integer", "minimum": 0, "maximum": 10000}
+                },
+                "additionalProperties": false
+              },
+              "OutcomeMeasure": {
+                "description": "An outcome the alliance is paid on: its target for each period, its weight in basis points of the pool, and the rule that turns a result into a payment.",
+                "type": "object",
+                "required": ["code", "name", "unit", "direction", "target", "weight", "rule"],
+                "properties": {
+                  "code": {"$ref": "#/components/schemas/MeasureCode"},
+                  "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                  "unit": {"description": "What a value counts, such as `%` or `bed-days`.", "type": "string", "minLength": 1, "maxLength": 40},
+                  "direction": {"$ref": "#/components/schemas/MeasureDirection"},
+                  "baseline": {
+                    "description": "Where the measure started, for reading; it plays no part in the payment. Null or left out: none.",
+                    "oneOf": [{"$ref": "#/components/schemas/MeasureValue"}, {"type": "null"}],
+                    "default": null
+                  },
+                  "target": {"$ref": "#/components/schemas/MeasureValue", "description": "The target for each period."},
+                  "weight": {
+                    "description": "Basis points of the pool; a year's weights sum to 10000.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 10000
+                  },
+                  "rule": {"$ref": "#/components/schemas/PaymentRule"}
+                },
+                "additionalProperties": false
+              },
+              "OutcomeShare": {
+                "description": "A partner's share of what the outcomes earn, in basis points; a year's shares sum to 10000.",
+                "type": "object",
+                "required": ["partner", "share"],
+                "properties": {
+                  "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "share": {"type": "integer", "minimum": 0, "maximum": 10000}
+                },
+                "additionalProperties": false
+              },
+              "OutcomeTerms": {
+                "description": "A financial year's outcome terms: the pool at stake, how often it is paid, the measures and the partners' shares.",
+                "type": "object",
+                "required": ["year", "frequency", "pool", "measures", "shares"],
+                "properties": {
+                  "year": {"$ref": "#/components/schemas/FinancialYear"},
+                  "frequency": {"$ref": "#/components/schemas/OutcomeFrequency"},
+                  "pool": {
+                    "$ref": "#/components/schemas/Amount",
+                    "minimum": 0,
+                    "description": "The year's pool, divided equally among its payment periods (largest remainder)."
+                  },
+                  "measures": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 50,
+                    "items": {"$ref": "#/components/schemas/OutcomeMeasure"}
+                  },
+                  "shares": {"type": "array", "items": {"$ref": "#/components/schemas/OutcomeShare"}}
+                }
+              },
+              "OutcomeTermsInForce": {
+                "description": "The outcome terms in force for a year, and the carried decision that set them.",
+                "type": "object",
+                "required": ["decision", "terms"],
+                "properties": {
+                  "decision": {"$ref": "#/components/schemas/DecisionNumber"},
+                  "terms": {"$ref": "#/components/schemas/OutcomeTerms"}
+                }
+              },
+              "OutcomeMeasurementRequest": {
+                "type": "object",
+                "required": ["measure", "period", "value", "evidence"],
+                "properties": {
+                  "measure": {
+                    "$ref": "#/components/schemas/MeasureCode",
+                    "description": "A measure of the outcome terms in force for the period's year."
+                  },
+                  "period": {
+                    "$ref": "#/components/schemas/OutcomePeriod",
+                    "description": "One of the periods the year's terms pay by: with quarterly terms `FY2025-Q1`, not `FY2025`."
+                  },
+                  "value": {"$ref": "#/components/schemas/MeasureValue"},
+                  "evidence": {
+                    "description": "Where the figure comes from: a report, a query, a link.",
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 2000
+                  }
+                },
+                "additionalProperties": false
+              },
+              "OutcomeMeasurement": {
+                "description": "A recorded measurement. Never changed: a correction is a later measurement of the same measure and period, and the latest is the one that counts.",
+                "type": "object",
+                "required": ["id", "measure", "period", "value", "evidence", "recordedBy", "recordedAt", "current"],
+                "properties": {
+                  "id": {"type": "integer", "format": "int64", "minimum": 1},
+                  "measure": {"$ref": "#/components/schemas/MeasureCode"},
+                  "period": {"$ref": "#/components/schemas/OutcomePeriod"},
+                  "value": {"$ref": "#/components/schemas/MeasureValue"},
+                  "evidence": {"type": "string"},
+                  "recordedBy": {
+                    "description": "The e-mail address of the finance person who recorded it.",
+                    "type": "string",
+                    "format": "email"
+                  },
+                  "recordedAt": {"$ref": "#/components/schemas/Instant"},
+                  "current": {
+                    "description": "Whether it is the latest of its measure and period, the one that counts. An answer to a retried request repeats the first answer, as it was then.",
+                    "type": "boolean"
+                  }
+                }
+              },
+              "OutcomeMeasurementList": {
+                "description": "A period's measurements, whole: the shape of every list, in one page.",
+                "type": "object",
+                "required": ["items", "nextCursor"],
+                "properties": {
+                  "items": {"type": "array", "items": {"$ref": "#/components/schemas/OutcomeMeasurement"}},
+                  "nextCursor": {"description": "Null: the period comes in one page.", "type": ["string", "null"]}
+                }
+              },
+              "SettlementPosting": {
+                "description": "Where a posted outcome payment or risk/reward settlement is in the books.",
+                "type": "object",
+                "required": ["decision", "entry", "postedAt"],
+                "properties": {
+                  "decision": {
+                    "$ref": "#/components/schemas/DecisionNumber",
+                    "description": "The carried decision that posted it."
+                  },
+                  "entry": {
+                    "description": "The sequence of its journal entry; null when nothing moved.",
+                    "type": ["integer", "null"],
+                    "format": "int64"
+                  },
+                  "postedAt": {"$ref": "#/components/schemas/Instant"}
+                }
+              },
+              "MeasureResult": {
+                "description": "A measure's result for the period and what it earned.",
+                "type": "object",
+                "required": ["code", "name", "unit", "direction", "weight", "target", "actual", "attainment", "earned"],
+                "properties": {
+                  "code": {"$ref": "#/components/schemas/MeasureCode"},
+                  "name": {"type": "string"},
+                  "unit": {"type": "string"},
+                  "direction": {"$ref": "#/components/schemas/MeasureDirection"},
+                  "weight": {"type": "integer", "minimum": 0, "maximum": 10000},
+                  "target": {"$ref": "#/components/schemas/MeasureValue"},
+                  "actual": {
+                    "description": "The latest measurement's value; null while the measure is not measured.",
+                    "oneOf": [{"$ref": "#/components/schemas/MeasureValue"}, {"type": "null"}]
+                  },
+                  "attainment": {
+                    "description": "Basis points, rounded down; 0 while not measured. Above 10000 only for a linear rule with a cap.",
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "earned": {
+                    "$ref": "#/components/schemas/Amount",
+                    "minimum": 0,
+                    "description": "The period's pool × weight × attainment, rounded down to the minor unit."
+                  }
+                }
+              },
+              "OutcomeAllocation": {
+                "description": "A partner's part of a period's outcome payment.",
+                "type": "object",
+                "required": ["partner", "share", "amount"],
+                "properties": {
+                  "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "share": {"type": "integer", "minimum": 0, "maximum": 10000},
+                  "amount": {"$ref": "#/components/schemas/Amount", "minimum": 0}
+                }
+              },
+              "OutcomePayment": {
+                "description": "A period's outcome payment: what each measure earned, and each partner's part of the total by its share (largest remainder, so the parts add up to `earned`).",
+                "type": "object",
+                "required": [
+                  "period", "year", "termsDecision", "pool", "earned", "unearned", "measured", "measures", "allocations",
+                  "posted"
+                ],
+                "properties": {
+                  "period": {"$ref": "#/components/schemas/OutcomePeriod"},
+                  "year": {"$ref": "#/components/schemas/FinancialYear"},
+                  "termsDecision": {
+                    "$ref": "#/components/schemas/DecisionNumber",
+                    "description": "The decision whose outcome terms apply."
+                  },
+                  "pool": {"$ref": "#/components/schemas/Amount", "minimum": 0, "description": "The period's part of the year's pool."},
+                  "earned": {"$ref": "#/components/schemas/Amount", "minimum": 0},
+                  "unearned": {
+                    "$ref": "#/components/schemas/Amount",
+                    "minimum": 0,
+                    "description": "What the pool keeps: `pool` − `earned`."
+                  },
+                  "measured": {"description": "Whether every measure has a measurement for the period.", "type": "boolean"},
+                  "measures": {"type": "array", "items": {"$ref": "#/components/schemas/MeasureResult"}},
+                  "allocations": {"type": "array", "items": {"$ref": "#/components/schemas/OutcomeAllocation"}},
+                  "posted": {
+                    "description": "Where the payment is posted, once an `outcomePayments.approve` decision has carried; null until then.",
+                    "oneOf": [{"$ref": "#/components/schemas/SettlementPosting"}, {"type": "null"}]
+                  }
+                }
+              },
+              "RiskShareBand": {
+                "description": "A range of the difference between target and actual cost, and the partner side's share of the part of the difference inside it.",
+                "type": "object",
+                "required": ["share"],
+                "properties": {
+                  "upTo": {
+                    "description": "Where the band ends, in basis points of the target cost (1000: a difference of up to 10% of target), rising from band to band; null or left out only in the last band, which runs on without end.",
+                    "type": ["integer", "null"],
+                    "minimum": 1,
+                    "default": null
+                  },
+                  "share": {"type": "integer", "minimum": 0, "maximum": 10000}
+                },
+                "additionalProperties": false
+              },
+              "RiskSharePartnerSide": {
+                "description": "How much of a year's difference between target and actual cost falls to the partners as a group (the partner side), the rest staying with the owner side: a share by bands for a gain and for a pain, each optionally capped, and the partners' fee at risk. On a proposal every field may be left out.",
+                "type": "object",
+                "properties": {
+                  "gainBands": {
+                    "description": "Left out or null: the whole gain.",
+                    "type": ["array", "null"],
+                    "minItems": 1,
+                    "items": {"$ref": "#/components/schemas/RiskShareBand"},
+                    "default": [{"upTo": null, "share": 10000}]
+                  },
+                  "painBands": {
+                    "description": "Left out or null: the whole pain.",
+                    "type": ["array", "null"],
+                    "minItems": 1,
+                    "items": {"$ref": "#/components/schemas/RiskShareBand"},
+                    "default": [{"upTo": null, "share": 10000}]
+                  },
+                  "gainCap": {
+                    "description": "The most the partner side gains in the year; null for no cap.",
+                    "type": ["integer", "null"],
+                    "format": "int64",
+                    "minimum": 0,
+                    "default": null
+                  },
+                  "painCap": {
+                    "description": "The most the partner side bears in the year, commonly its fee; null for no cap.",
+                    "type": ["integer", "null"],
+                    "format": "int64",
+                    "minimum": 0,
+                    "default": null
+                  },
+                  "fee": {
+                    "description": "The partners' fee (overhead and profit) for the year, shown beside the outturn; null for none.",
+                    "type": ["integer", "null"],
+                    "format": "int64",
+                    "minimum": 0,
+                    "default": null
+                  }
+                },
+                "additionalProperties": false
+              },
+              "RiskShareTerms": {
+                "description": "How a financial year's gain and pain are shared: the partner side's part of the difference, and how each side's part is divided among partners.",
+                "type": "object",
+                "required": ["year", "gain", "pain", "partnerSide"],
+                "properties": {
+                  "year": {"$ref": "#/components/schemas/FinancialYear"},
+                  "gain": {"type": "array", "items": {"$ref": "#/components/schemas/RiskShare"}},
+                  "pain": {"type": "array", "items": {"$ref": "#/components/schemas/RiskShare"}},
+                  "partnerSide": {"$ref": "#/components/schemas/RiskSharePartnerSide"}
+                }
+              },
+              "RiskShareAllocation": {
+                "description": "A partner's part of the year's gain (positive) or pain (negative).",
+                "type": "object",
+                "required": ["partner", "share", "cap", "amount", "capped"],
+                "properties": {
+                  "partner": {"$ref": "#/components/schemas/PartnerSlug"},
+                  "share": {"type": "integer", "minimum": 0, "maximum": 10000},
+                  "cap": {"type": ["integer", "null"], "format": "int64", "minimum": 0},
+                  "amount": {"$ref": "#/components/schemas/Amount"},
+                  "capped": {
+                    "description": "Whether its cap held it, the excess going to the partners of its side without one.",
+                    "type": "boolean"
+                  }
+                }
+              },
+              "RiskShareStatement": {
+                "description": "A year's gain/pain: target cost (the sum of its budgets) less actual cost (its net spend), the partner side's part by the terms, and each partner's part. Positive amounts are gains, negative ones pains.",
+                "type": "object",
+                "required": [
+                  "year", "termsDecision", "terms", "target", "actual", "difference", "partnerSideBeforeCap", "partnerSide",
+                  "ownerSide", "fee", "partnersReceive", "ownerPays", "allocations", "unallocated", "settled"
+                ],
+                "properties": {
+                  "year": {"$ref": "#/components/schemas/FinancialYear"},
+                  "termsDecision": {
+                    "$ref": "#/components/schemas/DecisionNumber",
+                    "description": "The decision whose risk/reward terms apply."
+                  },
+                  "terms": {"$ref": "#/components/schemas/RiskShareTerms"},
+                  "target": {"$ref": "#/components/schemas/Amount", "description": "The sum of the year's budgets."},
+                  "actual": {"$ref": "#/components/schemas/Amount", "description": "The year's net spend."},
+                  "difference": {
+                    "$ref": "#/components/schemas/Amount",
+                    "description": "`target` − `actual`: positive for an underspend (gain), negative for an overspend (pain)."
+                  },
+                  "partnerSideBeforeCap": {
+                    "$ref": "#/components/schemas/Amount",
+                    "description": "The partner side's part by the bands, before its cap."
+                  },
+                  "partnerSide": {
+                    "$ref": "#/components/schemas/Amount",
+                    "description": "The partner side's part: what the partners receive (positive) or bear (negative)."
+                  },
+                  "ownerSide": {
+                    "$ref": "#/components/schemas/Amount",
+                    "description": "The rest of the difference: a gain the owner side keeps, or (negative) a pain it bears."
+                  },
+                  "fee": {"type": ["integer", "null"], "format": "int64", "minimum": 0},
+                  "partnersReceive": {
+                    "description": "The fee and the partner side's part: what the partners receive on top of the actual cost; null without a fee.",
+                    "type": ["integer", "null"],
+                    "format": "int64"
+                  },
+                  "ownerPays": {
+                    "description": "The actual cost, the fee and the partner side's part; null without a fee.",
+                    "type": ["integer", "null"],
+                    "format": "int64"
+                  },
+                  "allocations": {"type": "array", "items": {"$ref": "#/components/schemas/RiskShareAllocation"}},
+                  "unallocated": {
+                    "$ref": "#/components/schemas/Amount",
+                    "description": "The part of the partner side left with the owner side because every partner with a share reached its cap."
+                  },
+                  "settled": {
+                    "description": "Where the settlement is posted, once a `riskShare.settle` decision has carried (the figures are then those it settled on); null until then.",
+                    "oneOf": [{"$ref": "#/components/schemas/SettlementPosting"}, {"type": "null"}]
                   }
                 }
               },

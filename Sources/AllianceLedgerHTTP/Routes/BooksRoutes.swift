@@ -72,7 +72,8 @@ struct BooksRoutes {
         }
     }
 
-    private static func financialYear(_ query: Query, of alliance: Alliance) throws -> Int {
+    /// The required `year` query parameter: a financial year such as FY2025.
+    static func financialYear(_ query: Query, of alliance: Alliance) throws -> Int {
         guard let text = query["year"] else {
             throw Problem.invalidQuery("year", "year is required: a financial year such as FY2025")
         }

@@ -13,6 +13,8 @@ struct APIServices: Sendable {
     let budgets: Budgets
     let decisions: Decisions
     let spendBook: SpendBook
+    let outcomes: OutcomeBook
+    let riskShares: RiskShareBook
     let idempotency: IdempotencyStore
     let credentials: CredentialCache
 
@@ -24,6 +26,8 @@ struct APIServices: Sendable {
         budgets = Budgets(pool: ledger.pool)
         decisions = Decisions(pool: ledger.pool)
         spendBook = SpendBook(ledger: ledger)
+        outcomes = OutcomeBook(pool: ledger.pool)
+        riskShares = RiskShareBook(pool: ledger.pool)
         idempotency = IdempotencyStore(pool: ledger.pool)
         credentials = CredentialCache(lifetime: credentialLifetime)
     }
