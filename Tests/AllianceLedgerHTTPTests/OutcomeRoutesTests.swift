@@ -346,13 +346,14 @@ import Testing
             let auditor = try setUp.token("auditor")
             let base = SetUp.base
 
-            // Before any terms: nothing to read, nothing to measure against.
+            // Before any terms: nothing to read (not found), nothing to measure against (the
+            // measurement's period is at fault).
             try await api.get("\(base)/outcomes/terms?year=FY2025", token: auditor)
-                .expectProblem(422, "/problems/invalid-field", field: "year")
+                .expectProblem(404, "/problems/terms-not-found")
             try await api.get("\(base)/outcomes/payments/FY2025", token: auditor)
-                .expectProblem(422, "/problems/invalid-field", field: "period")
+                .expectProblem(404, "/problems/terms-not-found")
             try await api.get("\(base)/risk-share/FY2025", token: auditor)
-                .expectProblem(422, "/problems/invalid-field", field: "year")
+                .expectProblem(404, "/problems/terms-not-found")
             try await api.post(Self.measurements, Self.measurement("CARE_PLANS", "86"), token: finance)
                 .expectProblem(422, "/problems/invalid-field", field: "period")
 
@@ -425,22 +426,26 @@ import Testing
                     .expectProblem(400, "/problems/invalid-query", field: field)
             }
             try await api.get("\(base)/outcomes/terms?year=FY2026", token: auditor)
-                .expectProblem(422, "/problems/invalid-field", field: "year")
+                .expectProblem(404, "/problems/terms-not-found")
             for query in ["", "?period=banana", "?period=2025-04-01..2025-06-30", "?period=FY2025&limit=10"] {
                 let field = query.contains("limit") ? "limit" : "period"
                 try await api.get("\(Self.measurements)\(query)", token: auditor)
                     .expectProblem(400, "/problems/invalid-query", field: field)
             }
-            for period in ["FY2025-Q1", "2025-10", "FY2026", "banana", "2025-04-01..2025-06-30"] {
+            for period in ["FY2025-Q1", "2025-10", "banana", "2025-04-01..2025-06-30"] {
                 try await api.get("\(base)/outcomes/payments/\(period)", token: auditor)
                     .expectProblem(422, "/problems/invalid-field", field: "period")
             }
+            try await api.get("\(base)/outcomes/payments/FY2026", token: auditor)
+                .expectProblem(404, "/problems/terms-not-found")
             try await api.get("\(base)/outcomes/payments/FY2025?x=1", token: auditor)
                 .expectProblem(400, "/problems/invalid-query", field: "x")
-            for year in ["2025", "FY2025-Q1", "FY2026"] {
+            for year in ["2025", "FY2025-Q1"] {
                 try await api.get("\(base)/risk-share/\(year)", token: auditor)
                     .expectProblem(422, "/problems/invalid-field", field: "year")
             }
+            try await api.get("\(base)/risk-share/FY2026", token: auditor)
+                .expectProblem(404, "/problems/terms-not-found")
             for path in [
                 "outcomes/terms?year=FY2025", "outcomes/measurements?period=FY2025",
                 "outcomes/payments/FY2025",

@@ -15,6 +15,8 @@ struct BoardFixture {
 
     /// 2025-05-01T12:00:00Z.
     static let start = Timestamp(microsecondsSince1970: 1_746_100_800_000_000)
+    /// 2026-04-01T00:00:00Z: FY2025 has ended.
+    static let afterFY2025 = Timestamp(microsecondsSince1970: 1_775_001_600_000_000)
 
     static func with(_ body: (BoardFixture) async throws -> Void) async throws {
         try await DirectoryFixture.with { fixture in

@@ -30,22 +30,22 @@ import Testing
             }
             #expect(written.measures == terms.measures)
             #expect(Set(written.shares) == Set(terms.shares))
-            #expect(try await outcomes.terms(year: 2024, in: board.alliance).decision == set.reference)
+            #expect(try await outcomes.terms(year: 2025, in: board.alliance).decision == set.reference)
 
             // A correction is a later measurement: both are kept, the latest counts.
             _ = try await outcomes.record(
-                try Self.measurement("CARE_PLANS", "FY2024", 85), in: board.alliance,
+                try Self.measurement("CARE_PLANS", "FY2025", 85), in: board.alliance,
                 by: try fixture.caller("finance-slam"))
             _ = try await outcomes.record(
-                try Self.measurement("CARE_PLANS", "FY2024", 86, evidence: "Audited figure"),
+                try Self.measurement("CARE_PLANS", "FY2025", 86, evidence: "Audited figure"),
                 in: board.alliance,
                 by: try fixture.caller("finance-slam"))
             for (code, value) in [("OUT_OF_AREA", 20.0), ("OUTCOME_SCORES", 40.0)] {
                 _ = try await outcomes.record(
-                    try Self.measurement(code, "FY2024", value), in: board.alliance,
+                    try Self.measurement(code, "FY2025", value), in: board.alliance,
                     by: try fixture.caller("finance-lambeth"))
             }
-            let measured = try await outcomes.measurements(of: "FY2024", in: board.alliance)
+            let measured = try await outcomes.measurements(of: "FY2025", in: board.alliance)
             #expect(
                 measured.map { "\($0.measure) \($0.value) \($0.current) \($0.recordedBy)" } == [
                     "CARE_PLANS 85 false finance-slam@example.org",
@@ -54,15 +54,15 @@ import Testing
                     "OUT_OF_AREA 20 true finance-lambeth@example.org",
                 ])
 
-            let preview = try await outcomes.payment(for: "FY2024", in: board.alliance)
+            let preview = try await outcomes.payment(for: "FY2025", in: board.alliance)
             #expect(preview.earned == 708_000_00 && preview.unearned == 492_000_00 && preview.posted == nil)
             #expect(preview.termsDecision == set.reference)
 
             // The approval carries the figure it was proposed with, and posts it.
             let approval = try await Board.carry(
-                .outcomePaymentsApprove(period: "FY2024", earned: nil), in: board.alliance, pool: board.pool)
+                .outcomePaymentsApprove(period: "FY2025", earned: nil), in: board.alliance, pool: board.pool)
             #expect(approval.state == .carried)
-            #expect(approval.action == .outcomePaymentsApprove(period: "FY2024", earned: 708_000_00))
+            #expect(approval.action == .outcomePaymentsApprove(period: "FY2025", earned: 708_000_00))
             guard case .outcomePayment(let payment, let entry?) = approval.effect else {
                 Issue.record("no payment effect: \(String(describing: approval.effect))")
                 return
@@ -70,35 +70,35 @@ import Testing
             #expect(payment.posted?.decision == approval.reference)
             #expect(payment.posted?.entry == entry.sequence)
             #expect(entry.kind == .outcomePayment)
-            #expect(entry.effectiveOn == date(2025, 3, 31))
-            #expect(entry.metadata == ["decision": approval.reference, "period": "FY2024"])
+            #expect(entry.effectiveOn == date(2026, 3, 31))
+            #expect(entry.metadata == ["decision": approval.reference, "period": "FY2025"])
             #expect(
                 entry.postings.map { "\($0.account) \($0.amount)" } == [
                     "alliance:outcome-payments 70800000", "partner:certitude:funding -14160000",
                     "partner:lambeth:funding -21240000", "partner:slam:funding -35400000",
                 ])
-            #expect(try await outcomes.payment(for: "FY2024", in: board.alliance).posted == payment.posted)
+            #expect(try await outcomes.payment(for: "FY2025", in: board.alliance).posted == payment.posted)
             #expect(try await ledger.verify(board.alliance.id).isIntact)
 
             // Paid is paid: no more measurements, no second approval, no new terms for the year.
             let before = try await fixture.snapshot()
             await #expect(
                 throws: LedgerError.exists(
-                    "outcomes for FY2024 were paid by \(approval.reference): their measurements can no longer change"
+                    "outcomes for FY2025 were paid by \(approval.reference): their measurements can no longer change"
                 )
             ) {
                 try await outcomes.record(
-                    try Self.measurement("CARE_PLANS", "FY2024", 95), in: board.alliance,
+                    try Self.measurement("CARE_PLANS", "FY2025", 95), in: board.alliance,
                     by: try fixture.caller("finance-slam"))
             }
             await #expect(
-                throws: LedgerError.exists("outcomes for FY2024 were already paid by \(approval.reference)")
+                throws: LedgerError.exists("outcomes for FY2025 were already paid by \(approval.reference)")
             ) {
-                try await board.propose(.outcomePaymentsApprove(period: "FY2024", earned: nil))
+                try await board.propose(.outcomePaymentsApprove(period: "FY2025", earned: nil))
             }
             await #expect(
                 throws: LedgerError.exists(
-                    "outcomes for FY2024 are paid: FY2024's outcome terms can no longer change")
+                    "outcomes for FY2025 are paid: FY2025's outcome terms can no longer change")
             ) {
                 try await board.propose(.outcomesSetTerms(terms))
             }
@@ -148,22 +148,24 @@ import Testing
 
     @Test func anApprovalWhoseFiguresChangeBeforeItCarriesFailsAndPaysNothing() async throws {
         try await BoardFixture.with { board in
+            // The board's clock stands after the year, when every quarter can be paid.
+            board.clock.set(BoardFixture.afterFY2025)
             let outcomes = OutcomeBook(pool: board.pool)
             let base = try WorkedExampleTests.o1Terms()
             let terms = try OutcomeTerms(
-                year: 2024, frequency: .quarter, pool: base.pool, measures: base.measures, shares: base.shares
+                year: 2025, frequency: .quarter, pool: base.pool, measures: base.measures, shares: base.shares
             )
             try await Board.carry(.outcomesSetTerms(terms), in: board.alliance, pool: board.pool)
             for (code, value) in [("CARE_PLANS", 86.0), ("OUT_OF_AREA", 20.0), ("OUTCOME_SCORES", 40.0)] {
                 _ = try await outcomes.record(
-                    try Self.measurement(code, "FY2024-Q1", value), in: board.alliance,
+                    try Self.measurement(code, "FY2025-Q1", value), in: board.alliance,
                     by: try board.directory.caller("finance-slam"))
             }
-            let proposed = try await board.propose(.outcomePaymentsApprove(period: "FY2024-Q1", earned: nil))
+            let proposed = try await board.propose(.outcomePaymentsApprove(period: "FY2025-Q1", earned: nil))
             // A quarter's pool is a quarter of the year's: 300,000 of which 177,000 earned.
-            #expect(proposed.action == .outcomePaymentsApprove(period: "FY2024-Q1", earned: 177_000_00))
+            #expect(proposed.action == .outcomePaymentsApprove(period: "FY2025-Q1", earned: 177_000_00))
             _ = try await outcomes.record(
-                try Self.measurement("CARE_PLANS", "FY2024-Q1", 88), in: board.alliance,
+                try Self.measurement("CARE_PLANS", "FY2025-Q1", 88), in: board.alliance,
                 by: try board.directory.caller("finance-slam"))
             var decision = proposed
             for partner in BoardFixture.partners {
@@ -176,37 +178,39 @@ import Testing
                     == "earned was 17700000 when \(decision.reference) was proposed but the measurements now earn 20100000: propose it again"
             )
             #expect(decision.effect == nil)
-            #expect(try await outcomes.payment(for: "FY2024-Q1", in: board.alliance).posted == nil)
+            #expect(try await outcomes.payment(for: "FY2025-Q1", in: board.alliance).posted == nil)
             // The next quarter is unmeasured: it cannot be approved yet, nor can a month.
             await #expect(
                 throws: LedgerError.invalidText(
-                    field: "action.period", reason: "FY2024-Q2 has no measurement of CARE_PLANS yet")
+                    field: "action.period", reason: "FY2025-Q2 has no measurement of CARE_PLANS yet")
             ) {
-                try await board.propose(.outcomePaymentsApprove(period: "FY2024-Q2", earned: nil))
+                try await board.propose(.outcomePaymentsApprove(period: "FY2025-Q2", earned: nil))
             }
             await #expect(
                 throws: LedgerError.invalidText(
                     field: "action.period",
                     reason:
-                        "FY2024's outcomes are measured and paid by quarter, as FY2024-Q1 is: 2024-05 is not one of its periods"
+                        "FY2025's outcomes are measured and paid by quarter, as FY2025-Q1 is: 2025-05 is not one of its periods"
                 )
             ) {
-                try await board.propose(.outcomePaymentsApprove(period: "2024-05", earned: nil))
+                try await board.propose(.outcomePaymentsApprove(period: "2025-05", earned: nil))
             }
         }
     }
 
     @Test func racingFinalApprovalsPayEachQuarterExactlyOnce() async throws {
         try await BoardFixture.with { board in
+            // The board's clock stands after the year, when every quarter can be paid.
+            board.clock.set(BoardFixture.afterFY2025)
             let outcomes = OutcomeBook(pool: board.pool)
             let base = try WorkedExampleTests.o1Terms()
             try await Board.carry(
                 .outcomesSetTerms(
                     try OutcomeTerms(
-                        year: 2024, frequency: .quarter, pool: base.pool, measures: base.measures,
+                        year: 2025, frequency: .quarter, pool: base.pool, measures: base.measures,
                         shares: base.shares)), in: board.alliance, pool: board.pool)
             for quarter in 1...4 {
-                let period = "FY2024-Q\(quarter)"
+                let period = "FY2025-Q\(quarter)"
                 for (code, value) in [("CARE_PLANS", 86.0), ("OUT_OF_AREA", 20.0), ("OUTCOME_SCORES", 40.0)] {
                     _ = try await outcomes.record(
                         try Self.measurement(code, period, value), in: board.alliance,
@@ -252,8 +256,10 @@ import Testing
             let outcomes = OutcomeBook(pool: board.pool)
             await #expect(
                 throws: LedgerError.invalidText(
-                    field: "action.year",
-                    reason: "FY2025 has no outcome terms: an outcomes.setTerms decision must carry first")
+                    field: "action.period",
+                    reason:
+                        "names a year without terms: FY2025 has no outcome terms: an outcomes.setTerms decision must carry first"
+                )
             ) {
                 try await board.propose(.outcomePaymentsApprove(period: "FY2025-Q1", earned: nil))
             }
@@ -297,53 +303,55 @@ import Testing
             let before = try await fixture.snapshot()
             await #expect(
                 throws: LedgerError.invalidText(
-                    field: "year",
-                    reason: "FY2024 has no outcome terms: an outcomes.setTerms decision must carry first")
+                    field: "period",
+                    reason:
+                        "names a year without terms: FY2025 has no outcome terms: an outcomes.setTerms decision must carry first"
+                )
             ) {
                 try await outcomes.record(
-                    try Self.measurement("CARE_PLANS", "FY2024", 86), in: board.alliance,
+                    try Self.measurement("CARE_PLANS", "FY2025", 86), in: board.alliance,
                     by: try fixture.caller("finance-slam"))
             }
             try await Board.carry(
                 .outcomesSetTerms(try WorkedExampleTests.o1Terms()), in: board.alliance, pool: board.pool)
             try await Board.carry(
-                .outcomesSetTerms(try WorkedExampleTests.o1Terms(year: 2099)), in: board.alliance,
+                .outcomesSetTerms(try WorkedExampleTests.o1Terms(year: 2029)), in: board.alliance,
                 pool: board.pool)
             let afterTerms = try await fixture.snapshot()
             #expect(afterTerms != before)
             let refusals: [(MeasurementRequest, Caller, LedgerError)] = [
                 (
-                    try Self.measurement("CARE_PLANS", "FY2024", 86), try fixture.caller("board-slam"),
+                    try Self.measurement("CARE_PLANS", "FY2025", 86), try fixture.caller("board-slam"),
                     .forbidden("this needs the role finance")
                 ),
                 (
-                    try Self.measurement("CARE_PLANS", "FY2024", 86), .commandLine,
+                    try Self.measurement("CARE_PLANS", "FY2025", 86), .commandLine,
                     .forbidden(
                         "only a finance person records outcome measurements; the operator acts for one")
                 ),
                 (
-                    try Self.measurement("BED_DAYS", "FY2024", 86), try fixture.caller("finance-slam"),
+                    try Self.measurement("BED_DAYS", "FY2025", 86), try fixture.caller("finance-slam"),
                     .invalidText(
                         field: "measure",
                         reason:
-                            "BED_DAYS is not a measure of FY2024's outcome terms (CARE_PLANS, OUT_OF_AREA, OUTCOME_SCORES)"
+                            "BED_DAYS is not a measure of FY2025's outcome terms (CARE_PLANS, OUT_OF_AREA, OUTCOME_SCORES)"
                     )
                 ),
                 (
-                    try Self.measurement("CARE_PLANS", "FY2024-Q2", 86), try fixture.caller("finance-slam"),
+                    try Self.measurement("CARE_PLANS", "FY2025-Q2", 86), try fixture.caller("finance-slam"),
                     .invalidText(
                         field: "period",
                         reason:
-                            "FY2024's outcomes are measured and paid by year, as FY2024 is: FY2024-Q2 is not one of its periods"
+                            "FY2025's outcomes are measured and paid by year, as FY2025 is: FY2025-Q2 is not one of its periods"
                     )
                 ),
                 (
-                    try Self.measurement("CARE_PLANS", "FY2099", 86), try fixture.caller("finance-slam"),
+                    try Self.measurement("CARE_PLANS", "FY2029", 86), try fixture.caller("finance-slam"),
                     .invalidText(
-                        field: "period", reason: "FY2099 has not begun: it can be measured from 2099-04-01")
+                        field: "period", reason: "FY2029 has not begun: it can be measured from 2029-04-01")
                 ),
                 (
-                    try Self.measurement("CARE_PLANS", "2024-04-01..2025-03-31", 86),
+                    try Self.measurement("CARE_PLANS", "2025-04-01..2026-03-31", 86),
                     try fixture.caller("finance-slam"),
                     .invalidText(
                         field: "period",
@@ -357,11 +365,11 @@ import Testing
             }
             await #expect(throws: LedgerError.self) {
                 try await outcomes.record(
-                    try Self.measurement("CARE_PLANS", "fy2024", 86), in: board.alliance,
+                    try Self.measurement("CARE_PLANS", "fy2025", 86), in: board.alliance,
                     by: try fixture.caller("finance-slam"))
             }
             #expect(throws: LedgerError.self) {
-                try Self.measurement("CARE_PLANS", "FY2024", 86, evidence: " ")
+                try Self.measurement("CARE_PLANS", "FY2025", 86, evidence: " ")
             }
             #expect(try await fixture.snapshot() == afterTerms)
         }
@@ -373,7 +381,7 @@ import Testing
             let set = try await Board.carry(
                 .outcomesSetTerms(try WorkedExampleTests.o1Terms()), in: board.alliance, pool: board.pool)
             _ = try await OutcomeBook(pool: board.pool).record(
-                try Self.measurement("CARE_PLANS", "FY2024", 86), in: board.alliance,
+                try Self.measurement("CARE_PLANS", "FY2025", 86), in: board.alliance,
                 by: try board.directory.caller("finance-slam"))
             let open = try await board.propose(nil)
             let boardMember = board.members["slam"]!.id
@@ -393,28 +401,28 @@ import Testing
                 SELECT outcome_set_terms(\(alliance), \(set.id), 2026, 'year', 1, '[]'::jsonb,
                                          '{}'::bigint[], '{}'::integer[])
                 """,
-                "SELECT outcome_payment_record(\(alliance), \(open.id), 2024, 'FY2024', 1, 0, NULL)",
-                "SELECT outcome_payment_record(\(alliance), \(set.id), 2024, 'FY2024', 1, 0, NULL)",
+                "SELECT outcome_payment_record(\(alliance), \(open.id), 2025, 'FY2025', 1, 0, NULL)",
+                "SELECT outcome_payment_record(\(alliance), \(set.id), 2025, 'FY2025', 1, 0, NULL)",
                 """
                 INSERT INTO outcome_payments (alliance_id, decision_id, financial_year, period, terms_decision_id, pool, earned)
-                VALUES (\(alliance), \(set.id), 2024, 'FY2024', \(set.id), 1, 0)
+                VALUES (\(alliance), \(set.id), 2025, 'FY2025', \(set.id), 1, 0)
                 """,
                 """
-                SELECT risk_share_settlement_record(\(alliance), \(open.id), 2024, 0, 0, 0, 0, NULL)
+                SELECT risk_share_settlement_record(\(alliance), \(open.id), 2025, 0, 0, 0, 0, NULL)
                 """,
                 // A measurement by someone without the finance role, of a measure the year does
                 // not have, or for a period written any other way.
                 """
                 INSERT INTO outcome_measurements (alliance_id, financial_year, period, measure, value, evidence, recorded_by)
-                VALUES (\(alliance), 2024, 'FY2024', 'CARE_PLANS', 1, 'x', \(boardMember))
+                VALUES (\(alliance), 2025, 'FY2025', 'CARE_PLANS', 1, 'x', \(boardMember))
                 """,
                 """
                 INSERT INTO outcome_measurements (alliance_id, financial_year, period, measure, value, evidence, recorded_by)
-                VALUES (\(alliance), 2024, 'FY2024', 'BED_DAYS', 1, 'x', \(board.directory.people["finance-slam"]!.id))
+                VALUES (\(alliance), 2025, 'FY2025', 'BED_DAYS', 1, 'x', \(board.directory.people["finance-slam"]!.id))
                 """,
                 """
                 INSERT INTO outcome_measurements (alliance_id, financial_year, period, measure, value, evidence, recorded_by)
-                VALUES (\(alliance), 2024, 'fy2024', 'CARE_PLANS', 1, 'x', \(board.directory.people["finance-slam"]!.id))
+                VALUES (\(alliance), 2025, 'fy2025', 'CARE_PLANS', 1, 'x', \(board.directory.people["finance-slam"]!.id))
                 """,
                 // Nothing is changed or deleted.
                 "UPDATE outcome_measurements SET value = 99",

@@ -154,7 +154,9 @@ import Testing
             await #expect(
                 throws: LedgerError.invalidText(
                     field: "action.year",
-                    reason: "FY2025 has no risk/reward terms: a riskShare.setTerms decision must carry first")
+                    reason:
+                        "names a year without terms: FY2025 has no risk/reward terms: a riskShare.setTerms decision must carry first"
+                )
             ) {
                 try await board.propose(.riskShareSettle(year: 2025, partnerSide: nil))
             }
@@ -168,7 +170,7 @@ import Testing
             ) {
                 try await board.propose(.riskShareSettle(year: 2025, partnerSide: nil))
             }
-            board.clock.set(Timestamp(microsecondsSince1970: 1_775_001_600_000_000))  // 2026-04-01
+            board.clock.set(BoardFixture.afterFY2025)
             // Nothing spent: a gain of the whole £50,000,000, half of it the partners'.
             await #expect(
                 throws: LedgerError.invalidText(

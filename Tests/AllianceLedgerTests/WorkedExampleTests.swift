@@ -194,7 +194,7 @@ import Testing
 
     // MARK: O1 — outcome withhold, linear rule
 
-    static func o1Terms(year: Int = 2024, shares: [OutcomeShare]? = nil) throws -> OutcomeTerms {
+    static func o1Terms(year: Int = 2025, shares: [OutcomeShare]? = nil) throws -> OutcomeTerms {
         func value(_ number: Double) throws -> MeasureValue { try MeasureValue(number) }
         return try OutcomeTerms(
             year: year, frequency: .year, pool: 1_200_000_00,
@@ -222,7 +222,7 @@ import Testing
     @Test func o1EarnedAndUnearnedToThePenny() throws {
         let terms = try Self.o1Terms()
         let payment = OutcomePayment(
-            period: "FY2024", year: 2024, termsDecision: "D-0001", pool: terms.periodPools[0], terms: terms,
+            period: "FY2025", year: 2025, termsDecision: "D-0001", pool: terms.periodPools[0], terms: terms,
             actuals: [
                 "CARE_PLANS": try MeasureValue(86), "OUT_OF_AREA": try MeasureValue(20),
                 "OUTCOME_SCORES": try MeasureValue(40),

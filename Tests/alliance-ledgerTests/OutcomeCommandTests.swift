@@ -340,13 +340,13 @@ import Testing
 
             // No terms yet.
             try await tool.refuse(
-                ["outcome", "terms", "--year", "FY2025"], status: 5,
+                ["outcome", "terms", "--year", "FY2025"], status: 3,
                 "FY2025 has no outcome terms: an outcomes.setTerms decision must carry first")
             try await tool.refuse(
-                ["outcome", "payment", "--period", "FY2025"], status: 5, "FY2025 has no outcome terms")
+                ["outcome", "payment", "--period", "FY2025"], status: 3, "FY2025 has no outcome terms")
             try await tool.refuse(tool.record("CARE_PLANS", "86"), status: 5, "FY2025 has no outcome terms")
             try await tool.refuse(
-                ["risk-share", "show", "--year", "FY2025"], status: 5,
+                ["risk-share", "show", "--year", "FY2025"], status: 3,
                 "FY2025 has no risk/reward terms: a riskShare.setTerms decision must carry first")
 
             try await Self.withPool(database) { pool in
@@ -403,7 +403,7 @@ import Testing
                 ),
                 (["outcome", "terms", "--year", "2025"], 5, "--year: \"2025\" is not a period"),
                 (["outcome", "terms", "--year", "FY2025-Q1"], 5, "--year:"),
-                (["outcome", "terms", "--year", "FY2026"], 5, "FY2026 has no outcome terms"),
+                (["outcome", "terms", "--year", "FY2026"], 3, "FY2026 has no outcome terms"),
                 (
                     ["outcome", "payment", "--period", "2025-04"], 5,
                     "--period: FY2025's outcomes are measured and paid by year"
@@ -417,7 +417,7 @@ import Testing
                     ["outcome", "measure", "list", "--period", "FY25"], 5,
                     "--period: \"FY25\" is not a period"
                 ),
-                (["risk-share", "show", "--year", "FY2025"], 5, "FY2025 has no risk/reward terms"),
+                (["risk-share", "show", "--year", "FY2025"], 3, "FY2025 has no risk/reward terms"),
                 (["risk-share", "show", "--year", "last"], 5, "--year:"),
             ]
             for (arguments, status, message) in cases {

@@ -25,6 +25,23 @@ public struct Alliance: Hashable, Sendable {
     public func contractCovers(_ day: CalendarDate) -> Bool {
         (contractStart.map { day >= $0 } ?? true) && (contractEnd.map { day <= $0 } ?? true)
     }
+
+    /// Refuses a financial year that lies wholly outside the contract's dates: there are no
+    /// terms to set, payments to make or gains to share in it.
+    func checkContractCovers(year: Int) throws(LedgerError) {
+        let period: Period
+        do {
+            period = try Period.financialYear(year, startMonth: financialYearStartMonth)
+        } catch {
+            throw .invalidText(field: "year", reason: error.description)
+        }
+        if let start = contractStart, period.last < start {
+            throw .invalidText(field: "year", reason: "\(period) ends before the contract starts on \(start)")
+        }
+        if let end = contractEnd, period.first > end {
+            throw .invalidText(field: "year", reason: "\(period) starts after the contract ends on \(end)")
+        }
+    }
 }
 
 /// What a new alliance is given; the checks the database makes too, made first here so that

@@ -63,11 +63,13 @@ extension DecisionAction {
         case .partnerRemove(let slug, let leftOn):
             _ = try await Self.removablePartner(slug, leftOn: leftOn, in: alliance, on: connection)
         case .riskShareSetTerms(let terms):
-            _ = try await RiskShareBook.resolve(terms, in: alliance.id, on: connection)
+            _ = try await RiskShareBook.resolve(terms, in: alliance, on: connection)
         case .outcomesSetTerms(let terms):
-            _ = try await OutcomeBook.checkTerms(terms, in: alliance.id, on: connection)
+            _ = try await OutcomeBook.checkTerms(terms, in: alliance, on: connection)
         case .outcomePaymentsApprove(let period, let earned):
-            let payment = try await OutcomeBook.approvable(period, in: alliance, today: today, on: connection)
+            let payment = try await OutcomeBook.naming("period") {
+                try await OutcomeBook.approvable(period, in: alliance, today: today, on: connection)
+            }
             if let earned, earned != payment.earned {
                 throw LedgerError.invalidText(
                     field: "earned",
@@ -75,9 +77,9 @@ extension DecisionAction {
             }
             return .outcomePaymentsApprove(period: payment.period, earned: payment.earned)
         case .riskShareSettle(let year, let partnerSide):
-            let position = try await RiskShareBook.settleable(
-                year: year, in: alliance, today: today, on: connection
-            ).position
+            let position = try await OutcomeBook.naming("year") {
+                try await RiskShareBook.settleable(year: year, in: alliance, today: today, on: connection)
+            }.position
             if let partnerSide, partnerSide != position.partnerSide {
                 throw LedgerError.invalidText(
                     field: "partnerSide",
@@ -110,9 +112,9 @@ extension DecisionAction {
                 SELECT partners_remove(\(alliance.id.rawValue), \(partner.id), \(leftOn), \(decision))
                 """)
         case .riskShareSetTerms(let terms):
-            try await RiskShareBook.apply(terms, decision: decision, in: alliance.id, on: connection)
+            try await RiskShareBook.apply(terms, decision: decision, in: alliance, on: connection)
         case .outcomesSetTerms(let terms):
-            try await OutcomeBook.setTerms(terms, decision: decision, in: alliance.id, on: connection)
+            try await OutcomeBook.setTerms(terms, decision: decision, in: alliance, on: connection)
         case .outcomePaymentsApprove(let period, let earned):
             try await OutcomeBook.pay(
                 period, expecting: earned, decision: decision, reference: reference, in: alliance,

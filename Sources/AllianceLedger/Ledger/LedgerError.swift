@@ -27,6 +27,9 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case spendNotFound(Int64)
     case tokenNotFound(Int64)
     case decisionNotFound(String)
+    /// No carried decision has set the outcome or risk/reward terms a year needs; the text says
+    /// which.
+    case termsNotFound(String)
     /// The decision is closed (or past its closing time) and takes no more votes or changes.
     case decisionClosed(reference: String, state: String)
     /// The partner already has a vote at this very instant, so which is latest is undecided.
@@ -69,6 +72,7 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .spendNotFound(let id): "spend \(id) does not exist in this alliance"
         case .tokenNotFound(let id): "token \(id) does not exist in this alliance"
         case .decisionNotFound(let reference): "decision \(reference) does not exist in this alliance"
+        case .termsNotFound(let text): text
         case .decisionClosed(let reference, let state):
             "decision \(reference) is \(state): it takes no more votes"
         case .voteConflict(let reference, let partner):

@@ -60,8 +60,9 @@ public struct OutcomeBook: Sendable {
                 "only a finance person records outcome measurements; the operator acts for one")
         }
         return try await pool.withTransaction(.readCommitted) { connection in
-            let (period, year, _, terms) = try await OutcomeBook.paymentPeriod(
-                request.period, in: alliance, on: connection)
+            let (period, year, _, terms) = try await OutcomeBook.naming("period") {
+                try await OutcomeBook.paymentPeriod(request.period, in: alliance, on: connection)
+            }
             guard period.first <= CalendarDate.today else {
                 throw LedgerError.invalidText(
                     field: "period",
@@ -102,6 +103,11 @@ public struct OutcomeBook: Sendable {
     /// Every measurement of a period, by measure, oldest first.
     public func measurements(of period: String, in alliance: Alliance) async throws -> [OutcomeMeasurement] {
         let period = try OutcomeBook.period(period, in: alliance)
+        guard period.kind != .range else {
+            throw LedgerError.invalidText(
+                field: "period", reason: "must be a financial year, a quarter or a month, not a range of days"
+            )
+        }
         return try await pool.withConnection { connection in
             try await OutcomeBook.measurements(of: period.description, in: alliance.id, on: connection)
         }
@@ -125,6 +131,17 @@ public struct OutcomeBook: Sendable {
 // MARK: - Reading and checking, inside the caller's transaction
 
 extension OutcomeBook {
+    /// Runs `operation`, reporting missing terms as a fault of the request's `field`: where a
+    /// request names a period or a year to act on, terms it lacks make the request invalid
+    /// rather than something not found.
+    static func naming<Value>(_ field: String, _ operation: () async throws -> Value) async throws -> Value {
+        do {
+            return try await operation()
+        } catch LedgerError.termsNotFound(let text) {
+            throw LedgerError.invalidText(field: field, reason: "names a year without terms: \(text)")
+        }
+    }
+
     static func period(_ text: String, in alliance: Alliance) throws(LedgerError) -> Period {
         do {
             return try Period(parsing: text, financialYearStartMonth: alliance.financialYearStartMonth)
@@ -170,10 +187,8 @@ extension OutcomeBook {
             "SELECT outcome_terms_in_force(\(alliance.id.rawValue), \(Int32(year))) AS id"
         ).single().decode("id", as: Int64?.self)
         guard let decision else {
-            throw LedgerError.invalidText(
-                field: "year",
-                reason:
-                    "\(DecisionAction.yearName(year)) has no outcome terms: an outcomes.setTerms decision must carry first"
+            throw LedgerError.termsNotFound(
+                "\(DecisionAction.yearName(year)) has no outcome terms: an outcomes.setTerms decision must carry first"
             )
         }
         return try await terms(setBy: decision, in: alliance.id, on: connection)
@@ -301,9 +316,11 @@ extension OutcomeBook {
 extension OutcomeBook {
     /// Outcome terms can be set while none of the year's periods is paid, for partners of the
     /// alliance.
-    static func checkTerms(_ terms: OutcomeTerms, in alliance: AllianceID, on connection: PostgresConnection)
+    static func checkTerms(_ terms: OutcomeTerms, in alliance: Alliance, on connection: PostgresConnection)
         async throws -> [Int64]
     {
+        try alliance.checkContractCovers(year: terms.year)
+        let alliance = alliance.id
         let paid = try await connection.query(
             """
             SELECT period FROM outcome_payments
@@ -327,9 +344,10 @@ extension OutcomeBook {
     }
 
     static func setTerms(
-        _ terms: OutcomeTerms, decision: Int64, in alliance: AllianceID, on connection: PostgresConnection
+        _ terms: OutcomeTerms, decision: Int64, in alliance: Alliance, on connection: PostgresConnection
     ) async throws {
         let partners = try await checkTerms(terms, in: alliance, on: connection)
+        let alliance = alliance.id
         let measures = terms.measures.enumerated().map { position, measure in
             MeasureRow(measure, position: position)
         }

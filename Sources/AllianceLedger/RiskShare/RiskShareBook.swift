@@ -36,9 +36,11 @@ public struct RiskShareBook: Sendable {
 
 extension RiskShareBook {
     /// Each partner's terms: a partner in only one list has no share of the other side.
-    static func resolve(_ terms: RiskShareTerms, in alliance: AllianceID, on connection: PostgresConnection)
+    static func resolve(_ terms: RiskShareTerms, in alliance: Alliance, on connection: PostgresConnection)
         async throws -> [(partner: Int64, term: RiskShareTerm)]
     {
+        try alliance.checkContractCovers(year: terms.year)
+        let alliance = alliance.id
         if let settled = try await settlement(year: terms.year, in: alliance, on: connection) {
             throw LedgerError.exists(
                 "\(DecisionAction.yearName(terms.year)) was settled by \(settled.posting.decision): its risk/reward terms can no longer change"
@@ -65,9 +67,10 @@ extension RiskShareBook {
     }
 
     static func apply(
-        _ terms: RiskShareTerms, decision: Int64, in alliance: AllianceID, on connection: PostgresConnection
+        _ terms: RiskShareTerms, decision: Int64, in alliance: Alliance, on connection: PostgresConnection
     ) async throws {
         let resolved = try await resolve(terms, in: alliance, on: connection)
+        let alliance = alliance.id
         let side = terms.partnerSide
         try await connection.execute(
             """
@@ -151,10 +154,8 @@ extension RiskShareBook {
             "SELECT risk_share_terms_in_force(\(alliance.rawValue), \(Int32(year))) AS id"
         ).single().decode("id", as: Int64?.self)
         guard let decision else {
-            throw LedgerError.invalidText(
-                field: "year",
-                reason:
-                    "\(DecisionAction.yearName(year)) has no risk/reward terms: a riskShare.setTerms decision must carry first"
+            throw LedgerError.termsNotFound(
+                "\(DecisionAction.yearName(year)) has no risk/reward terms: a riskShare.setTerms decision must carry first"
             )
         }
         return (decision, try await fullTerms(setBy: decision, in: alliance, on: connection))

@@ -1973,26 +1973,13 @@ public enum OpenAPIDocument {
                   "401": {"$ref": "#/components/responses/Unauthenticated"},
                   "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {
-                    "description": "Not found (`alliance-not-found`)",
+                    "description": "Not found (`alliance-not-found`, `terms-not-found`: no `outcomes.setTerms` decision has carried for the year)",
                     "content": {
                       "application/problem+json": {
                         "schema": {
                           "allOf": [
                             {"$ref": "#/components/schemas/Problem"},
-                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
-                          ]
-                        }
-                      }
-                    }
-                  },
-                  "422": {
-                    "description": "The request cannot be processed (`invalid-field`): no `outcomes.setTerms` decision has carried for the year; `field` is `year`",
-                    "content": {
-                      "application/problem+json": {
-                        "schema": {
-                          "allOf": [
-                            {"$ref": "#/components/schemas/Problem"},
-                            {"properties": {"type": {"enum": ["/problems/invalid-field"]}}}
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found", "/problems/terms-not-found"]}}}
                           ]
                         }
                       }
@@ -2192,20 +2179,20 @@ public enum OpenAPIDocument {
                   "401": {"$ref": "#/components/responses/Unauthenticated"},
                   "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {
-                    "description": "Not found (`alliance-not-found`)",
+                    "description": "Not found (`alliance-not-found`, `terms-not-found`: the period's year has no outcome terms)",
                     "content": {
                       "application/problem+json": {
                         "schema": {
                           "allOf": [
                             {"$ref": "#/components/schemas/Problem"},
-                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found", "/problems/terms-not-found"]}}}
                           ]
                         }
                       }
                     }
                   },
                   "422": {
-                    "description": "The request cannot be processed (`invalid-field`): the period is malformed, its year has no outcome terms, or it is not one of the periods they pay by; `field` is `period`",
+                    "description": "The request cannot be processed (`invalid-field`): the period is malformed, or it is not one of the periods the year's terms pay by; `field` is `period`",
                     "content": {
                       "application/problem+json": {
                         "schema": {
@@ -2256,20 +2243,20 @@ public enum OpenAPIDocument {
                   "401": {"$ref": "#/components/responses/Unauthenticated"},
                   "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {
-                    "description": "Not found (`alliance-not-found`)",
+                    "description": "Not found (`alliance-not-found`, `terms-not-found`: no `riskShare.setTerms` decision has carried for the year)",
                     "content": {
                       "application/problem+json": {
                         "schema": {
                           "allOf": [
                             {"$ref": "#/components/schemas/Problem"},
-                            {"properties": {"type": {"enum": ["/problems/alliance-not-found"]}}}
+                            {"properties": {"type": {"enum": ["/problems/alliance-not-found", "/problems/terms-not-found"]}}}
                           ]
                         }
                       }
                     }
                   },
                   "422": {
-                    "description": "The request cannot be processed (`invalid-field`): the year is malformed, or no `riskShare.setTerms` decision has carried for it; `field` is `year`",
+                    "description": "The request cannot be processed (`invalid-field`): the year is malformed; `field` is `year`",
                     "content": {
                       "application/problem+json": {
                         "schema": {
@@ -2459,7 +2446,7 @@ public enum OpenAPIDocument {
             "schemas": {
               "Problem": {
                 "title": "Problem",
-                "description": "An error, in the RFC 9457 format (`application/problem+json`). `type` is a stable, relative URI that clients may switch on; `title` is the same for every occurrence of the type; `detail` explains this occurrence; `field` names the request field, header or query parameter at fault, where there is one. Nothing is written on any error.\n\n| type | status | meaning |\n| --- | --- | --- |\n| `/problems/malformed-json` | 400 | The body is not well-formed JSON, or not a JSON object. |\n| `/problems/invalid-query` | 400 | A query parameter is missing, malformed or out of range; `field` names it. |\n| `/problems/unauthenticated` | 401 | No `Authorization: Bearer` token, or an unknown or revoked one. The answer carries `WWW-Authenticate: Bearer`. |\n| `/problems/forbidden` | 403 | The token is valid but its holder may not do this: a missing role, another alliance, another partner's spend or vote, or the withdrawal of a decision someone else proposed. |\n| `/problems/not-found` | 404 | No such route. |\n| `/problems/method-not-allowed` | 405 | The route exists but does not take this method; `Allow` lists the ones it takes. |\n| `/problems/alliance-not-found` | 404 | The `{alliance}` slug names no alliance. |\n| `/problems/partner-not-found` | 404 | The partner slug names no partner of the alliance. |\n| `/problems/budget-line-not-found` | 404 | The budget line code names no budget line of the alliance. |\n| `/problems/person-not-found` | 404 | The `{person}` id names no person of the alliance. |\n| `/problems/spend-not-found` | 404 | The `{id}` names no spend entry of the alliance. |\n| `/problems/entry-not-found` | 404 | The journal entry does not exist in the alliance. |\n| `/problems/decision-not-found` | 404 | The `{id}` names no decision of the alliance: neither its id nor its number such as `D-0001`. |\n| `/problems/exists` | 409 | Something with this slug, code or e-mail address exists already, or what the request would change is settled already: a period's outcomes are paid (its measurements and its year's terms can no longer change, and it cannot be paid twice), a year's gain/pain is settled; `detail` says what. |\n| `/problems/already-reversed` | 409 | The spend was reversed already; `detail` names the reversal entry. |\n| `/problems/cannot-reverse-reversal` | 409 | A reversal cannot itself be reversed. |\n| `/problems/decision-closed` | 409 | The decision is no longer open (carried, rejected, lapsed, withdrawn or failed) or its closing time has passed: it takes no more votes and cannot be withdrawn. |\n| `/problems/vote-conflict` | 409 | The partner already has a vote cast at this very instant, so which is its latest would be undecided; vote again. |\n| `/problems/request-in-progress` | 409 | A request with the same `Idempotency-Key` is still being processed; retry later. |\n| `/problems/token-shown-once` | 409 | A retry of a token issue with the same `Idempotency-Key`: the token was shown once, is stored only as a hash and cannot be shown again. Issue a new one. |\n| `/problems/body-too-large` | 413 | The request body is over the service's size limit. |\n| `/problems/unsupported-media-type` | 415 | The `Content-Type` is not the one the operation takes (`application/json`, or `text/csv` for imports). |\n| `/problems/invalid-field` | 422 | A field is missing, of the wrong type, or has a bad value: an over-long or empty string, an amount that is zero, negative, not an integer or beyond 64 bits, a date outside the contract or the partner's membership, a closing time not in the future, an objection without a reason, shares not summing to 10000, a measured value that is not a number or has more than four decimal places, a measure or period that the year's outcome terms do not have, a year without terms, an approval of a period not yet ended or not fully measured, a malformed `Idempotency-Key` header. `field` names it, by its path in the body where it is nested (`action.lines[0].amount`). |\n| `/problems/unknown-field` | 422 | The body has a field the operation does not take; `field` names it. Nothing is ignored silently. |\n| `/problems/idempotency-key-reused` | 422 | The `Idempotency-Key` was used before with a different request. |\n| `/problems/floor-crossed` | 422 | The entry would take an account below its floor. |\n| `/problems/amount-overflow` | 422 | A total or a balance would not fit in 64 bits of minor units. |\n| `/problems/import-rejected` | 422 | An `all-or-nothing` import found invalid rows and recorded nothing; the problem carries the `report` with every row error. |\n| `/problems/database-unavailable` | 503 | The database cannot be reached; nothing was written. Retry later. |\n| `/problems/internal` | 500 | An unexpected error; nothing was written. |",
+                "description": "An error, in the RFC 9457 format (`application/problem+json`). `type` is a stable, relative URI that clients may switch on; `title` is the same for every occurrence of the type; `detail` explains this occurrence; `field` names the request field, header or query parameter at fault, where there is one. Nothing is written on any error.\n\n| type | status | meaning |\n| --- | --- | --- |\n| `/problems/malformed-json` | 400 | The body is not well-formed JSON, or not a JSON object. |\n| `/problems/invalid-query` | 400 | A query parameter is missing, malformed or out of range; `field` names it. |\n| `/problems/unauthenticated` | 401 | No `Authorization: Bearer` token, or an unknown or revoked one. The answer carries `WWW-Authenticate: Bearer`. |\n| `/problems/forbidden` | 403 | The token is valid but its holder may not do this: a missing role, another alliance, another partner's spend or vote, or the withdrawal of a decision someone else proposed. |\n| `/problems/not-found` | 404 | No such route. |\n| `/problems/method-not-allowed` | 405 | The route exists but does not take this method; `Allow` lists the ones it takes. |\n| `/problems/alliance-not-found` | 404 | The `{alliance}` slug names no alliance. |\n| `/problems/partner-not-found` | 404 | The partner slug names no partner of the alliance. |\n| `/problems/budget-line-not-found` | 404 | The budget line code names no budget line of the alliance. |\n| `/problems/person-not-found` | 404 | The `{person}` id names no person of the alliance. |\n| `/problems/spend-not-found` | 404 | The `{id}` names no spend entry of the alliance. |\n| `/problems/entry-not-found` | 404 | The journal entry does not exist in the alliance. |\n| `/problems/decision-not-found` | 404 | The `{id}` names no decision of the alliance: neither its id nor its number such as `D-0001`. |\n| `/problems/terms-not-found` | 404 | The year has no outcome terms, or no risk/reward terms: no decision setting them has carried. A request that acts on such a year (a measurement, an approval, a settlement) is `invalid-field` instead, naming its period or year. |\n| `/problems/exists` | 409 | Something with this slug, code or e-mail address exists already, or what the request would change is settled already: a period's outcomes are paid (its measurements and its year's terms can no longer change, and it cannot be paid twice), a year's gain/pain is settled; `detail` says what. |\n| `/problems/already-reversed` | 409 | The spend was reversed already; `detail` names the reversal entry. |\n| `/problems/cannot-reverse-reversal` | 409 | A reversal cannot itself be reversed. |\n| `/problems/decision-closed` | 409 | The decision is no longer open (carried, rejected, lapsed, withdrawn or failed) or its closing time has passed: it takes no more votes and cannot be withdrawn. |\n| `/problems/vote-conflict` | 409 | The partner already has a vote cast at this very instant, so which is its latest would be undecided; vote again. |\n| `/problems/request-in-progress` | 409 | A request with the same `Idempotency-Key` is still being processed; retry later. |\n| `/problems/token-shown-once` | 409 | A retry of a token issue with the same `Idempotency-Key`: the token was shown once, is stored only as a hash and cannot be shown again. Issue a new one. |\n| `/problems/body-too-large` | 413 | The request body is over the service's size limit. |\n| `/problems/unsupported-media-type` | 415 | The `Content-Type` is not the one the operation takes (`application/json`, or `text/csv` for imports). |\n| `/problems/invalid-field` | 422 | A field is missing, of the wrong type, or has a bad value: an over-long or empty string, an amount that is zero, negative, not an integer or beyond 64 bits, a date outside the contract or the partner's membership, a closing time not in the future, an objection without a reason, shares not summing to 10000, a measured value that is not a number or has more than four decimal places, a measure or period that the year's outcome terms do not have, a year without terms, an approval of a period not yet ended or not fully measured, a malformed `Idempotency-Key` header. `field` names it, by its path in the body where it is nested (`action.lines[0].amount`). |\n| `/problems/unknown-field` | 422 | The body has a field the operation does not take; `field` names it. Nothing is ignored silently. |\n| `/problems/idempotency-key-reused` | 422 | The `Idempotency-Key` was used before with a different request. |\n| `/problems/floor-crossed` | 422 | The entry would take an account below its floor. |\n| `/problems/amount-overflow` | 422 | A total or a balance would not fit in 64 bits of minor units. |\n| `/problems/import-rejected` | 422 | An `all-or-nothing` import found invalid rows and recorded nothing; the problem carries the `report` with every row error. |\n| `/problems/database-unavailable` | 503 | The database cannot be reached; nothing was written. Retry later. |\n| `/problems/internal` | 500 | An unexpected error; nothing was written. |",
                 "type": "object",
                 "required": ["type", "title", "status"],
                 "properties": {

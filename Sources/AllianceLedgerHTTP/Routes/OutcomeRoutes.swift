@@ -22,9 +22,7 @@ struct OutcomeRoutes {
             let (body, bytes) = try await JSONBody.decode(
                 MeasurementBody.self, from: request, context: context)
             return try await services.creating(request, caller: caller, body: bytes) {
-                try await Self.namingPeriod {
-                    try await services.outcomes.record(body.request, in: alliance, by: caller)
-                }
+                try await services.outcomes.record(body.request, in: alliance, by: caller)
             }
         }
         routes.get("/v1/alliances/{alliance}/outcomes/measurements") { request, context in
@@ -44,9 +42,7 @@ struct OutcomeRoutes {
             let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
                 .alliance
             let period = try context.parameters.require("period")
-            return try JSONAnswer.encode(
-                try await Self.namingPeriod { try await services.outcomes.payment(for: period, in: alliance) }
-            )
+            return try JSONAnswer.encode(try await services.outcomes.payment(for: period, in: alliance))
         }
     }
 
@@ -68,16 +64,6 @@ struct OutcomeRoutes {
                 "period", "period must be a financial year, a quarter or a month, not a range of days")
         }
         return period
-    }
-
-    /// The library names the year when it has no outcome terms for the period's year; the
-    /// request named a period, so the fault is the period's.
-    private static func namingPeriod<Value>(_ operation: () async throws -> Value) async throws -> Value {
-        do {
-            return try await operation()
-        } catch LedgerError.invalidText(let field, let reason) where field == "year" {
-            throw LedgerError.invalidText(field: "period", reason: reason)
-        }
     }
 }
 
