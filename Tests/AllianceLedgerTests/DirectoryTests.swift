@@ -70,6 +70,20 @@ struct DirectoryFixture {
     func snapshot() async throws -> String {
         try await database.stateSnapshot()
     }
+
+    /// Runs each statement as the service role, expecting the database itself to refuse it
+    /// (whatever the library would have checked first), and nothing to have changed.
+    func expectDatabaseRefuses(_ attempts: [PostgresQuery], sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
+        let before = try await snapshot()
+        for attempt in attempts {
+            await #expect(throws: PostgresError.self, "\(attempt)", sourceLocation: sourceLocation) {
+                try await pool.withConnection { connection in try await connection.execute(attempt) }
+            }
+        }
+        #expect(try await snapshot() == before, sourceLocation: sourceLocation)
+    }
 }
 
 @Suite struct DirectoryTests {

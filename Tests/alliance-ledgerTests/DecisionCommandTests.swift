@@ -45,34 +45,19 @@ import Testing
     }
 
     /// The command line on the test's database.
-    private struct Tool {
+    private struct Tool: DatabaseTool {
         let environment: [String: String?]
 
         init(_ database: TestDatabase) {
             environment = ["DATABASE_URL": database.connectionString.rawValue]
         }
 
-        func run(_ arguments: [String], prefix: [String] = []) async throws -> CommandRunner.Result {
+        func run(_ arguments: [String]) async throws -> CommandRunner.Result {
+            try await run(arguments, prefix: [])
+        }
+
+        func run(_ arguments: [String], prefix: [String]) async throws -> CommandRunner.Result {
             try await CommandRunner.run(arguments, environment: environment, prefix: prefix)
-        }
-
-        func succeed(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws
-            -> String
-        {
-            let result = try await run(arguments)
-            #expect(
-                result.status == 0, "\(arguments): \(result.standardError)", sourceLocation: sourceLocation)
-            return result.standardOutput
-        }
-
-        /// The JSON a command printed with `--format json`.
-        func json(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws
-            -> [String: Any]
-        {
-            let output = try await succeed(arguments + ["--format", "json"], sourceLocation: sourceLocation)
-            return try #require(
-                try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
-                sourceLocation: sourceLocation)
         }
 
         /// The alliance's decisions, newest first, as JSON objects.

@@ -91,7 +91,7 @@ import Testing
     }
 
     /// The command line on the test's database.
-    private struct Tool {
+    private struct Tool: DatabaseTool {
         let environment: [String: String?]
 
         init(_ database: TestDatabase) {
@@ -100,25 +100,6 @@ import Testing
 
         func run(_ arguments: [String]) async throws -> CommandRunner.Result {
             try await CommandRunner.run(arguments + ["--alliance", "lambeth"], environment: environment)
-        }
-
-        func succeed(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws
-            -> String
-        {
-            let result = try await run(arguments)
-            #expect(
-                result.status == 0, "\(arguments): \(result.standardError)", sourceLocation: sourceLocation)
-            return result.standardOutput
-        }
-
-        /// The JSON a command printed with `--format json`.
-        func json(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws
-            -> [String: Any]
-        {
-            let output = try await succeed(arguments + ["--format", "json"], sourceLocation: sourceLocation)
-            return try #require(
-                try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
-                sourceLocation: sourceLocation)
         }
 
         /// Refused with `status` and a message containing `message`.

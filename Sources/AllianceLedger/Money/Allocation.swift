@@ -38,3 +38,15 @@ extension Money {
         return numerator < 0 ? quotient - 1 : quotient + 1
     }
 }
+
+/// Ratios (shares, weights, factors) are whole basis points: 10000 is 100%.
+enum BasisPoints {
+    static let whole = 10_000
+
+    /// Refuses a ratio below nothing or above the whole.
+    static func check(_ value: Int, field: String) throws(LedgerError) {
+        guard (0...whole).contains(value) else {
+            throw .invalidText(field: field, reason: "must be from 0 to 10000 basis points, not \(value)")
+        }
+    }
+}

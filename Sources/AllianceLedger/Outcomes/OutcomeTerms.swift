@@ -89,9 +89,7 @@ public struct PaymentBand: Hashable, Sendable {
     public let factor: Int
 
     public init(from: MeasureValue, factor: Int) throws(LedgerError) {
-        guard (0...10_000).contains(factor) else {
-            throw .invalidText(field: "factor", reason: "must be from 0 to 10000 basis points, not \(factor)")
-        }
+        try BasisPoints.check(factor, field: "factor")
         self.from = from
         self.factor = factor
     }
@@ -139,9 +137,7 @@ public struct OutcomeMeasure: Hashable, Sendable {
     ) throws(LedgerError) {
         _ = try BudgetLineRequest(code: code, name: name)
         try EntryRequest.checkText(unit, field: "unit", maximumLength: 40)
-        guard (0...10_000).contains(weight) else {
-            throw .invalidText(field: "weight", reason: "must be from 0 to 10000 basis points, not \(weight)")
-        }
+        try BasisPoints.check(weight, field: "weight")
         switch rule {
         case .threshold: break
         case .linear(let floor, let cap):
@@ -231,9 +227,7 @@ public struct OutcomeShare: Hashable, Sendable {
     public let share: Int
 
     public init(partner: String, share: Int) throws(LedgerError) {
-        guard (0...10_000).contains(share) else {
-            throw .invalidText(field: "share", reason: "must be from 0 to 10000 basis points, not \(share)")
-        }
+        try BasisPoints.check(share, field: "share")
         self.partner = partner
         self.share = share
     }

@@ -8,9 +8,7 @@ public struct RiskShare: Hashable, Sendable {
     public let cap: Int64?
 
     public init(partner: String, share: Int, cap: Int64? = nil) throws(LedgerError) {
-        guard (0...10_000).contains(share) else {
-            throw .invalidText(field: "share", reason: "must be from 0 to 10000 basis points, not \(share)")
-        }
+        try BasisPoints.check(share, field: "share")
         if let cap, cap < 0 { throw .invalidText(field: "cap", reason: "cannot be negative (\(cap))") }
         self.partner = partner
         self.share = share
@@ -28,9 +26,7 @@ public struct RiskShareBand: Hashable, Sendable {
     public let share: Int
 
     public init(upTo: Int?, share: Int) throws(LedgerError) {
-        guard (0...10_000).contains(share) else {
-            throw .invalidText(field: "share", reason: "must be from 0 to 10000 basis points, not \(share)")
-        }
+        try BasisPoints.check(share, field: "share")
         if let upTo, upTo <= 0 {
             throw .invalidText(
                 field: "upTo", reason: "must be above zero basis points of target, not \(upTo)")
