@@ -141,6 +141,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "settlement-benchmark",
+            dependencies: [
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/SettlementBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "http-benchmark",
             dependencies: [
                 "AllianceLedger", "AllianceLedgerHTTP", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
