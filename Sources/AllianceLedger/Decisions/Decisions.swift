@@ -72,11 +72,11 @@ public struct Decisions: Sendable {
         }
         let reason = try Decisions.reason(reason, for: choice)
         try await settleIfDue(reference, in: alliance)
-        let now = clock()
         // The answer is read in the vote's own transaction: the decision as this vote left it, so
         // that exactly one of racing final votes answers "carried".
         return try await pool.withTransaction(.readCommitted) { connection in
-            let open = try await Decisions.lockOpen(reference, in: alliance, at: now, on: connection)
+            let (open, now) = try await Decisions.lockOpen(
+                reference, in: alliance, clock: clock, on: connection)
             let partnerID = try await connection.query(
                 """
                 SELECT e.partner_id FROM decision_electorate AS e
@@ -118,9 +118,9 @@ public struct Decisions: Sendable {
     {
         let person = try Decisions.boardMember(caller, in: alliance, doing: "withdraw a decision")
         try await settleIfDue(reference, in: alliance)
-        let now = clock()
         return try await pool.withTransaction(.readCommitted) { connection in
-            let open = try await Decisions.lockOpen(reference, in: alliance, at: now, on: connection)
+            let (open, now) = try await Decisions.lockOpen(
+                reference, in: alliance, clock: clock, on: connection)
             guard open.proposer == person.id else {
                 throw LedgerError.forbidden("only the proposer of \(open.reference) may withdraw it")
             }
@@ -318,10 +318,13 @@ public struct Decisions: Sendable {
 
     /// The open decision, locked until the transaction ends; refused when closed or past its
     /// closing time.
+    ///
+    /// The time is read from `clock` once the lock is held, so that what happens to a decision is
+    /// stamped in the order it commits: a partner's later vote is the one that counts.
     private static func lockOpen(
-        _ reference: DecisionReference, in alliance: Alliance, at now: Timestamp,
+        _ reference: DecisionReference, in alliance: Alliance, clock: () -> Timestamp,
         on connection: PostgresConnection
-    ) async throws -> OpenDecision {
+    ) async throws -> (decision: OpenDecision, now: Timestamp) {
         let rows = try await connection.query(
             """
             SELECT \(columns) FROM decisions
@@ -329,12 +332,13 @@ public struct Decisions: Sendable {
             """)
         guard let row = rows.first else { throw LedgerError.decisionNotFound(reference.description) }
         let open = try OpenDecision(row)
+        let now = clock()
         guard open.state == .open, now < open.closesAt else {
             throw LedgerError.decisionClosed(
                 reference: open.reference,
                 state: open.state == .open ? "past its closing time" : open.state.rawValue)
         }
-        return open
+        return (open, now)
     }
 
     private static func matching(_ reference: DecisionReference) -> PostgresQuery {
