@@ -66,35 +66,7 @@ for partner in partners {
         try PartnerRequest(slug: partner, name: partner, kind: .other), to: alliance)
 }
 
-/// Writes the file a megabyte at a time: realistic rows (a date within one financial year, a
-/// partner, a line, an amount with pence, a description with a comma that needs quoting, a
-/// supplier and a unique invoice reference).
-func writeFile(rows: Int) throws -> Int64 {
-    guard FileManager.default.createFile(atPath: csvPath, contents: nil) else {
-        fatalError("cannot create \(csvPath)")
-    }
-    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
-    var text = "date,partner,budget_line,amount,description,supplier,reference\n"
-    for index in 1...rows {
-        let month = index % 12 + 1
-        let day = index % 28 + 1
-        let year = month >= 4 ? 2025 : 2026
-        let pence = index % 500_000 + 1
-        text +=
-            "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day),\(partners[index % partners.count]),"
-            + "\(lines[index / partners.count % lines.count]),\(pence / 100).\(pence % 100 < 10 ? "0" : "")\(pence % 100),"
-            + "\"Invoice \(index % 9973), monthly charge\",Supplier \(index % 97) Ltd,INV-\(index)\n"
-        if text.utf8.count >= 1 << 20 {
-            handle.write(Data(text.utf8))
-            text = ""
-        }
-    }
-    handle.write(Data(text.utf8))
-    try handle.close()
-    return (try FileManager.default.attributesOfItem(atPath: csvPath)[.size] as? Int64) ?? 0
-}
-
-let fileBytes = try writeFile(rows: options.rows)
+let fileBytes = try SpendFile.write(rows: options.rows, partners: partners, lines: lines, to: csvPath)
 let residentBefore = ProcessMemory.snapshot().residentMB
 
 print("Spend import benchmark: \(options.rows) rows, \(format(Double(fileBytes) / 1e6, 1)) MB of CSV")

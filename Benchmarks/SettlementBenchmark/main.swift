@@ -98,31 +98,7 @@ func carry(_ action: DecisionAction, _ title: String) async throws -> (Decision,
 
 // The year's spend comes in through the importer, as a finance lead's file would: the amounts
 // and days spread over FY2025 and over every partner and line.
-func writeSpend(rows: Int) throws {
-    guard FileManager.default.createFile(atPath: csvPath, contents: nil) else {
-        throw BenchmarkFailure("cannot create \(csvPath)")
-    }
-    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: csvPath))
-    var text = "date,partner,budget_line,amount,description,supplier,reference\n"
-    for index in 1...rows {
-        let month = index % 12 + 1
-        let day = index % 28 + 1
-        let year = month >= 4 ? 2025 : 2026
-        let pence = index % 400_000 + 1
-        text +=
-            "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day),\(partners[index % partners.count]),"
-            + "\(index / partners.count % 2 == 0 ? "STAFF" : "PREMISES"),\(pence / 100).\(pence % 100 < 10 ? "0" : "")\(pence % 100),"
-            + "Monthly charge \(index),Supplier \(index % 97) Ltd,INV-\(index)\n"
-        if text.utf8.count >= 1 << 20 {
-            handle.write(Data(text.utf8))
-            text = ""
-        }
-    }
-    handle.write(Data(text.utf8))
-    try handle.close()
-}
-
-try writeSpend(rows: options.entries)
+try SpendFile.write(rows: options.entries, partners: partners, lines: ["STAFF", "PREMISES"], to: csvPath)
 let imported = try await SpendImporter(ledger: Ledger(pool: pool)).importSpend(
     from: FileByteChunks(path: csvPath), into: alliance, by: .commandLine, mode: .allOrNothing)
 guard imported.recorded == options.entries else {
@@ -133,7 +109,7 @@ guard imported.recorded == options.entries else {
 try await bench.ownerPool.withConnection { connection in try await connection.execute("ANALYZE") }
 
 // The budget is 2% below what the file spends, so the year ends in a pain for the partners.
-let spent = (1...options.entries).reduce(Int64(0)) { $0 + Int64($1 % 400_000 + 1) }
+let spent = (1...options.entries).reduce(Int64(0)) { $0 + SpendFile.pence($1) }
 let perFigure = spent * 98 / 100 / Int64(partners.count * 2)
 _ = try await carry(
     .budgetSet(

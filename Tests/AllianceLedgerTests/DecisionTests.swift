@@ -61,6 +61,24 @@ struct BoardFixture {
     /// Moves the clock on a second, so that each vote has an instant of its own.
     func tick() { clock.advance(seconds: 1) }
 
+    /// Every partner approves `decision` at once: each vote's answer, its state or its error.
+    func approveAllAtOnce(_ decision: Decision) async throws -> [String] {
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for partner in BoardFixture.partners {
+                group.addTask {
+                    do {
+                        return try await vote(.approve, partner, on: decision).state.rawValue
+                    } catch let error as LedgerError {
+                        // Two partners' votes in one instant are fine; a vote after carrying
+                        // is refused as closed.
+                        return "\(error)"
+                    }
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+    }
+
     static let partners = DirectoryFixture.partners.map(\.0)
 
     static func budget(_ amount: Int64) throws -> DecisionAction {
@@ -245,20 +263,7 @@ struct BoardFixture {
         try await BoardFixture.with { board in
             let proposed = try await board.propose(try BoardFixture.budget(Int64(round) * 1000))
             board.tick()
-            let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
-                for partner in BoardFixture.partners {
-                    group.addTask {
-                        do {
-                            return try await board.vote(.approve, partner, on: proposed).state.rawValue
-                        } catch let error as LedgerError {
-                            // Two partners' votes in one instant are fine; a vote after carrying
-                            // is refused as closed.
-                            return "\(error)"
-                        }
-                    }
-                }
-                return try await group.reduce(into: [String]()) { $0.append($1) }
-            }
+            let outcomes = try await board.approveAllAtOnce(proposed)
             let decision = try await board.decisions.decision(.id(proposed.id), in: board.alliance)
             #expect(decision.state == .carried, "\(outcomes)")
             #expect(outcomes.filter { $0 == "carried" }.count == 1, "\(outcomes)")

@@ -218,18 +218,7 @@ import Testing
                 }
                 let proposed = try await board.propose(.outcomePaymentsApprove(period: period, earned: nil))
                 board.tick()
-                let answers = try await withThrowingTaskGroup(of: String.self) { group in
-                    for partner in BoardFixture.partners {
-                        group.addTask {
-                            do {
-                                return try await board.vote(.approve, partner, on: proposed).state.rawValue
-                            } catch let error as LedgerError {
-                                return "\(error)"
-                            }
-                        }
-                    }
-                    return try await group.reduce(into: [String]()) { $0.append($1) }
-                }
+                let answers = try await board.approveAllAtOnce(proposed)
                 #expect(answers.filter { $0 == "carried" }.count == 1, "\(answers)")
                 let payment = try await outcomes.payment(for: period, in: board.alliance)
                 #expect(payment.posted?.decision == proposed.reference)
