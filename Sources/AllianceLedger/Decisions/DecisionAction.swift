@@ -67,8 +67,8 @@ extension DecisionAction {
         case .outcomesSetTerms(let terms):
             _ = try await OutcomeBook.checkTerms(terms, in: alliance, on: connection)
         case .outcomePaymentsApprove(let period, let earned):
-            let payment = try await OutcomeBook.naming("period") {
-                try await OutcomeBook.approvable(period, in: alliance, today: today, on: connection)
+            let payment = try await LedgerError.reportingMissingTerms(as: "period") {
+                try await OutcomeBook.approvable(period, in: alliance, today: today, on: connection).payment
             }
             if let earned, earned != payment.earned {
                 throw LedgerError.invalidText(
@@ -77,9 +77,9 @@ extension DecisionAction {
             }
             return .outcomePaymentsApprove(period: payment.period, earned: payment.earned)
         case .riskShareSettle(let year, let partnerSide):
-            let position = try await OutcomeBook.naming("year") {
+            let position = try await LedgerError.reportingMissingTerms(as: "year") {
                 try await RiskShareBook.settleable(year: year, in: alliance, today: today, on: connection)
-            }.position
+            }.statement.position
             if let partnerSide, partnerSide != position.partnerSide {
                 throw LedgerError.invalidText(
                     field: "partnerSide",

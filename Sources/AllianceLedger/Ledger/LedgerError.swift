@@ -83,3 +83,18 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension LedgerError {
+    /// Runs `operation`, reporting missing terms as a fault of the request's `field`: where a
+    /// request names a period or a year to act on (a measurement, an approval, a settlement),
+    /// terms it lacks make the request invalid rather than something not found.
+    static func reportingMissingTerms<Value>(as field: String, _ operation: () async throws -> Value)
+        async throws -> Value
+    {
+        do {
+            return try await operation()
+        } catch LedgerError.termsNotFound(let text) {
+            throw LedgerError.invalidText(field: field, reason: "names a year without terms: \(text)")
+        }
+    }
+}

@@ -60,7 +60,7 @@ public struct OutcomeBook: Sendable {
                 "only a finance person records outcome measurements; the operator acts for one")
         }
         return try await pool.withTransaction(.readCommitted) { connection in
-            let (period, year, _, terms) = try await OutcomeBook.naming("period") {
+            let (period, year, _, terms) = try await LedgerError.reportingMissingTerms(as: "period") {
                 try await OutcomeBook.paymentPeriod(request.period, in: alliance, on: connection)
             }
             guard period.first <= CalendarDate.today else {
@@ -131,17 +131,6 @@ public struct OutcomeBook: Sendable {
 // MARK: - Reading and checking, inside the caller's transaction
 
 extension OutcomeBook {
-    /// Runs `operation`, reporting missing terms as a fault of the request's `field`: where a
-    /// request names a period or a year to act on, terms it lacks make the request invalid
-    /// rather than something not found.
-    static func naming<Value>(_ field: String, _ operation: () async throws -> Value) async throws -> Value {
-        do {
-            return try await operation()
-        } catch LedgerError.termsNotFound(let text) {
-            throw LedgerError.invalidText(field: field, reason: "names a year without terms: \(text)")
-        }
-    }
-
     static func period(_ text: String, in alliance: Alliance) throws(LedgerError) -> Period {
         do {
             return try Period(parsing: text, financialYearStartMonth: alliance.financialYearStartMonth)
@@ -411,12 +400,13 @@ extension OutcomeBook {
     /// every measure is measured and the period is not yet paid.
     static func approvable(
         _ period: String, in alliance: Alliance, today: CalendarDate, on connection: PostgresConnection
-    ) async throws -> OutcomePayment {
+    ) async throws -> (payment: OutcomePayment, period: Period) {
         let payment = try await payment(for: period, in: alliance, on: connection)
         if let posted = payment.posted {
             throw LedgerError.exists("outcomes for \(payment.period) were already paid by \(posted.decision)")
         }
-        let last = try self.period(payment.period, in: alliance).last
+        let period = try self.period(payment.period, in: alliance)
+        let last = period.last
         guard last < today else {
             throw LedgerError.invalidText(
                 field: "period",
@@ -427,7 +417,7 @@ extension OutcomeBook {
                 field: "period", reason: "\(payment.period) has no measurement of \(missing.measure.code) yet"
             )
         }
-        return payment
+        return (payment, period)
     }
 
     /// Posts the approved period's payment: one `outcome-payment` entry debiting the alliance's
@@ -436,7 +426,7 @@ extension OutcomeBook {
         _ period: String, expecting earned: Int64?, decision: Int64, reference: String, in alliance: Alliance,
         today: CalendarDate, on connection: PostgresConnection
     ) async throws {
-        let payment = try await approvable(period, in: alliance, today: today, on: connection)
+        let (payment, paid) = try await approvable(period, in: alliance, today: today, on: connection)
         if let earned, earned != payment.earned {
             throw LedgerError.invalidText(
                 field: "earned",
@@ -456,7 +446,7 @@ extension OutcomeBook {
                 }
             entry = try await LedgerStore.append(
                 try EntryRequest(
-                    kind: .outcomePayment, effectiveOn: try self.period(payment.period, in: alliance).last,
+                    kind: .outcomePayment, effectiveOn: paid.last,
                     description: "Outcome payment for \(payment.period), approved by \(reference)",
                     metadata: ["decision": reference, "period": payment.period], postings: lines,
                     recordedBy: reference),

@@ -229,7 +229,7 @@ extension RiskShareBook {
     static func settleable(
         year: Int, in alliance: Alliance, today: CalendarDate, on connection: PostgresConnection
     )
-        async throws -> RiskShareStatement
+        async throws -> (statement: RiskShareStatement, lastDay: CalendarDate)
     {
         let statement = try await statement(year: year, in: alliance, on: connection)
         if let settled = statement.settled {
@@ -244,7 +244,7 @@ extension RiskShareBook {
                     "\(DecisionAction.yearName(year)) has not ended: it can be settled from the day after \(last)"
             )
         }
-        return statement
+        return (statement, last)
     }
 
     /// Posts the year's gain or pain: one `risk-share` entry between the alliance's risk/reward
@@ -253,7 +253,9 @@ extension RiskShareBook {
         year: Int, expecting partnerSide: Int64?, decision: Int64, reference: String, in alliance: Alliance,
         today: CalendarDate, on connection: PostgresConnection
     ) async throws {
-        let position = try await settleable(year: year, in: alliance, today: today, on: connection).position
+        let (statement, lastDay) = try await settleable(
+            year: year, in: alliance, today: today, on: connection)
+        let position = statement.position
         if let partnerSide, partnerSide != position.partnerSide {
             throw LedgerError.invalidText(
                 field: "partnerSide",
@@ -276,8 +278,7 @@ extension RiskShareBook {
             entry = try await LedgerStore.append(
                 try EntryRequest(
                     kind: .riskShare,
-                    effectiveOn: try Period.financialYear(year, startMonth: alliance.financialYearStartMonth)
-                        .last,
+                    effectiveOn: lastDay,
                     description:
                         "\(allocated > 0 ? "Gain" : "Pain") share for \(name), settled by \(reference)",
                     metadata: ["decision": reference, "year": name], postings: lines, recordedBy: reference),
