@@ -102,8 +102,16 @@ public struct AllianceDirectory: Sendable {
     }
 
     public func create(_ request: AllianceRequest) async throws -> Alliance {
+        try await pool.withConnection { connection in
+            try await create(request, on: connection)
+        }
+    }
+
+    /// Creates the alliance inside the caller's transaction, so that it commits with whatever
+    /// else the transaction holds (the HTTP service's stored answer, say) or not at all.
+    public func create(_ request: AllianceRequest, on connection: PostgresConnection) async throws -> Alliance {
         do {
-            let row = try await pool.withConnection { connection in
+            return try AllianceDirectory.alliance(
                 try await connection.query(
                     """
                     INSERT INTO alliances (slug, name, currency, financial_year_start_month,
@@ -113,9 +121,7 @@ public struct AllianceDirectory: Sendable {
                             \(request.contractEnd), \(request.abstention.rawValue))
                     RETURNING \(AllianceDirectory.columns)
                     """
-                ).single()
-            }
-            return try AllianceDirectory.alliance(row)
+                ).single())
         } catch let error as PostgresError where error.violates(constraint: "alliances_slug_key") {
             throw LedgerError.exists("alliance \(request.slug) already exists")
         }

@@ -115,3 +115,16 @@ extension Spend: Encodable {
         try container.encode(reversedBy, forKey: .reversedBy)
     }
 }
+
+extension TokenRecord: Encodable {
+    private enum CodingKeys: String, CodingKey { case id, person, createdAt, lastUsedAt, revokedAt }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(person, forKey: .person)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(lastUsedAt, forKey: .lastUsedAt)
+        try container.encode(revokedAt, forKey: .revokedAt)
+    }
+}

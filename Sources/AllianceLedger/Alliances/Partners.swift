@@ -90,11 +90,19 @@ extension AllianceDirectory {
     /// Adds a partner and opens its accounts: funding, and a cost account for every budget line.
     @discardableResult
     public func addPartner(_ request: PartnerRequest, to alliance: Alliance) async throws -> Partner {
-        let joinedOn = request.joinedOn ?? alliance.contractStart ?? CalendarDate.today
-        return try await pool.withTransaction(.readCommitted) { connection in
-            try await AllianceDirectory.insertPartner(
-                request, joinedOn: joinedOn, admittedBy: nil, in: alliance, on: connection)
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await addPartner(request, to: alliance, on: connection)
         }
+    }
+
+    /// Adds the partner inside the caller's transaction.
+    @discardableResult
+    public func addPartner(_ request: PartnerRequest, to alliance: Alliance, on connection: PostgresConnection)
+        async throws -> Partner
+    {
+        try await AllianceDirectory.insertPartner(
+            request, joinedOn: request.joinedOn ?? alliance.contractStart ?? CalendarDate.today,
+            admittedBy: nil, in: alliance, on: connection)
     }
 
     /// Adds the partner and opens its accounts inside the caller's transaction; `admittedBy`
@@ -192,24 +200,32 @@ extension AllianceDirectory {
     @discardableResult
     public func addBudgetLine(_ request: BudgetLineRequest, to alliance: Alliance) async throws -> BudgetLine
     {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await addBudgetLine(request, to: alliance, on: connection)
+        }
+    }
+
+    /// Adds the budget line inside the caller's transaction.
+    @discardableResult
+    public func addBudgetLine(
+        _ request: BudgetLineRequest, to alliance: Alliance, on connection: PostgresConnection
+    ) async throws -> BudgetLine {
         do {
-            return try await pool.withTransaction(.readCommitted) { connection in
-                let line = try AllianceDirectory.budgetLine(
-                    try await connection.query(
-                        """
-                        INSERT INTO budget_lines (alliance_id, code, name)
-                        VALUES (\(alliance.id.rawValue), \(request.code), \(request.name))
-                        RETURNING \(AllianceDirectory.budgetLineColumns)
-                        """
-                    ).single())
-                try await connection.execute(
+            let line = try AllianceDirectory.budgetLine(
+                try await connection.query(
                     """
-                    INSERT INTO accounts (alliance_id, code, type)
-                    SELECT alliance_id, 'partner:' || slug || ':cost:' || \(line.code), 'expense'
-                    FROM partners WHERE alliance_id = \(alliance.id.rawValue)
-                    """)
-                return line
-            }
+                    INSERT INTO budget_lines (alliance_id, code, name)
+                    VALUES (\(alliance.id.rawValue), \(request.code), \(request.name))
+                    RETURNING \(AllianceDirectory.budgetLineColumns)
+                    """
+                ).single())
+            try await connection.execute(
+                """
+                INSERT INTO accounts (alliance_id, code, type)
+                SELECT alliance_id, 'partner:' || slug || ':cost:' || \(line.code), 'expense'
+                FROM partners WHERE alliance_id = \(alliance.id.rawValue)
+                """)
+            return line
         } catch let error as PostgresError where error.violates(constraint: "budget_lines_code_key") {
             throw LedgerError.exists("budget line \(request.code) already exists in \(alliance.slug)")
         }

@@ -56,24 +56,32 @@ public struct PersonRequest: Hashable, Sendable {
 extension AllianceDirectory {
     @discardableResult
     public func addPerson(_ request: PersonRequest, to alliance: Alliance) async throws -> Person {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await addPerson(request, to: alliance, on: connection)
+        }
+    }
+
+    /// Adds the person and their roles inside the caller's transaction.
+    @discardableResult
+    public func addPerson(_ request: PersonRequest, to alliance: Alliance, on connection: PostgresConnection)
+        async throws -> Person
+    {
         do {
-            return try await pool.withTransaction(.readCommitted) { connection in
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO people (alliance_id, name, email, partner_id)
-                    SELECT \(alliance.id.rawValue), \(request.name), \(request.email), id
-                    FROM partners WHERE alliance_id = \(alliance.id.rawValue) AND slug = \(request.partner)
-                    RETURNING id
-                    """)
-                guard let row = rows.first else { throw LedgerError.partnerNotFound(request.partner) }
-                let id: Int64 = try row.decode("id")
-                try await connection.execute(
-                    """
-                    INSERT INTO person_roles (alliance_id, person_id, role)
-                    SELECT \(alliance.id.rawValue), \(id), unnest(\(request.roles.map(\.rawValue).sorted())::text[])
-                    """)
-                return try await AllianceDirectory.people(in: alliance.id, id: id, on: connection)[0]
-            }
+            let rows = try await connection.query(
+                """
+                INSERT INTO people (alliance_id, name, email, partner_id)
+                SELECT \(alliance.id.rawValue), \(request.name), \(request.email), id
+                FROM partners WHERE alliance_id = \(alliance.id.rawValue) AND slug = \(request.partner)
+                RETURNING id
+                """)
+            guard let row = rows.first else { throw LedgerError.partnerNotFound(request.partner) }
+            let id: Int64 = try row.decode("id")
+            try await connection.execute(
+                """
+                INSERT INTO person_roles (alliance_id, person_id, role)
+                SELECT \(alliance.id.rawValue), \(id), unnest(\(request.roles.map(\.rawValue).sorted())::text[])
+                """)
+            return try await AllianceDirectory.people(in: alliance.id, id: id, on: connection)[0]
         } catch let error as PostgresError where error.violates(constraint: "people_email_key") {
             throw LedgerError.exists("\(request.email) is already a person in \(alliance.slug)")
         }
@@ -86,10 +94,17 @@ extension AllianceDirectory {
     }
 
     public func person(_ id: Int64, in alliance: AllianceID) async throws -> Person {
-        let people = try await pool.withConnection { connection in
-            try await AllianceDirectory.people(in: alliance, id: id, on: connection)
+        try await pool.withConnection { connection in
+            try await person(id, in: alliance, on: connection)
         }
-        guard let person = people.first else { throw LedgerError.personNotFound(String(id)) }
+    }
+
+    public func person(_ id: Int64, in alliance: AllianceID, on connection: PostgresConnection) async throws
+        -> Person
+    {
+        guard let person = try await AllianceDirectory.people(in: alliance, id: id, on: connection).first else {
+            throw LedgerError.personNotFound(String(id))
+        }
         return person
     }
 

@@ -55,6 +55,18 @@ public struct Caller: Hashable, Sendable {
     }
 }
 
+/// A token as its holder's admins see it: when it was made, last used and revoked, and never
+/// the secret, which is kept only as a hash.
+public struct TokenRecord: Hashable, Sendable {
+    public let id: Int64
+    /// The person it belongs to.
+    public let person: Int64
+    public let createdAt: Timestamp
+    /// To within a minute: it is written at most once a minute, so that reads stay reads.
+    public let lastUsedAt: Timestamp?
+    public let revokedAt: Timestamp?
+}
+
 /// API tokens: random, shown once, kept only as SHA-256 hashes, revocable.
 public struct TokenStore: Sendable {
     public let pool: PostgresPool
@@ -74,15 +86,25 @@ public struct TokenStore: Sendable {
     }
 
     public func issue(for person: Person) async throws -> String {
-        let token = TokenStore.newToken()
         try await pool.withConnection { connection in
-            try await connection.execute(
-                """
-                INSERT INTO api_tokens (alliance_id, person_id, token_hash)
-                VALUES (\(person.alliance.rawValue), \(person.id), \(TokenStore.hash(token)))
-                """)
+            try await issue(for: person, on: connection).token
         }
-        return token
+    }
+
+    /// Issues a token for the person inside the caller's transaction; its id names it later
+    /// (to revoke it) without the secret.
+    public func issue(for person: Person, on connection: PostgresConnection) async throws
+        -> (id: Int64, token: String)
+    {
+        let token = TokenStore.newToken()
+        let id = try await connection.query(
+            """
+            INSERT INTO api_tokens (alliance_id, person_id, token_hash)
+            VALUES (\(person.alliance.rawValue), \(person.id), \(TokenStore.hash(token)))
+            RETURNING id
+            """
+        ).single().decode("id", as: Int64.self)
+        return (id, token)
     }
 
     /// The caller a token identifies; unauthenticated when it is unknown or revoked. Notes when
@@ -144,6 +166,21 @@ public struct TokenStore: Sendable {
         }
         let person = try AllianceDirectory.person(row, alliance: AllianceID(allianceID))
         return (Caller(identity: .person(person), tokenID: tokenID), alliance)
+    }
+
+    /// One of the person's tokens.
+    public func token(_ id: Int64, of person: Person) async throws -> TokenRecord {
+        let rows = try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT id, person_id, created_at, last_used_at, revoked_at FROM api_tokens
+                WHERE id = \(id) AND alliance_id = \(person.alliance.rawValue) AND person_id = \(person.id)
+                """)
+        }
+        guard let row = rows.first else { throw LedgerError.tokenNotFound(id) }
+        return TokenRecord(
+            id: try row.decode("id"), person: try row.decode("person_id"), createdAt: try row.decode("created_at"),
+            lastUsedAt: try row.decode("last_used_at"), revokedAt: try row.decode("revoked_at"))
     }
 
     /// Revokes a token of `alliance`; revoking one already revoked changes nothing.

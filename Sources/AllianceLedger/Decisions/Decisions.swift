@@ -27,6 +27,15 @@ public struct Decisions: Sendable {
     public func propose(_ proposal: DecisionProposal, in alliance: Alliance, by caller: Caller) async throws
         -> Decision
     {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await propose(proposal, in: alliance, by: caller, on: connection)
+        }
+    }
+
+    /// Proposes inside the caller's transaction: the decision exists once that commits.
+    public func propose(
+        _ proposal: DecisionProposal, in alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+    ) async throws -> Decision {
         let proposer = try Decisions.boardMember(caller, in: alliance, doing: "propose a decision")
         let now = clock()
         let closesAt =
@@ -35,29 +44,27 @@ public struct Decisions: Sendable {
         guard closesAt > now else {
             throw LedgerError.invalidText(field: "closesAt", reason: "must be in the future, not \(closesAt)")
         }
-        return try await pool.withTransaction(.readCommitted) { connection in
-            let validated: DecisionAction?
-            do {
-                validated = try await proposal.action?.validate(
-                    in: alliance, today: now.calendarDate, on: connection)
-            } catch LedgerError.invalidText(let field, let reason) {
-                // The action's checks name its own fields; the proposal holds it as `action`.
-                throw LedgerError.invalidText(field: "action." + field, reason: reason)
-            }
-            let action = try validated.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-            let id: Int64
-            do {
-                id = try await connection.query(
-                    """
-                    SELECT decision_open(\(alliance.id.rawValue), \(proposal.title), \(proposal.description),
-                                         \(action)::jsonb, \(proposer.id), \(now), \(closesAt)) AS id
-                    """
-                ).single().decode("id", as: Int64.self)
-            } catch let error as PostgresError where error.sqlState == .checkViolation {
-                throw LedgerError.invalidText(field: "alliance", reason: "has no current partners to vote")
-            }
-            return try await Decisions.read(.id(id), in: alliance, on: connection)
+        let validated: DecisionAction?
+        do {
+            validated = try await proposal.action?.validate(in: alliance, today: now.calendarDate, on: connection)
+        } catch LedgerError.invalidText(let field, let reason) {
+            // The action's checks name its own fields; the proposal holds it as `action`.
+            throw LedgerError.invalidText(field: "action." + field, reason: reason)
         }
+        let action = try validated.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let id: Int64
+        do {
+            id = try await connection.query(
+                """
+                SELECT decision_open(\(alliance.id.rawValue), \(proposal.title), \(proposal.description),
+                                     \(action)::jsonb, \(proposer.id), \(now), \(closesAt)) AS id
+                """
+            ).single().decode("id", as: Int64.self)
+        } catch {
+            guard error.sqlState == .checkViolation else { throw error }
+            throw LedgerError.invalidText(field: "alliance", reason: "has no current partners to vote")
+        }
+        return try await Decisions.read(.id(id), in: alliance, on: connection)
     }
 
     /// Casts the caller's partner's vote. `partner`, when given, must be the caller's own: a
@@ -66,49 +73,57 @@ public struct Decisions: Sendable {
         _ choice: VoteChoice, reason: String? = nil, on reference: DecisionReference, in alliance: Alliance,
         by caller: Caller, for partner: String? = nil
     ) async throws -> Decision {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await vote(
+                choice, reason: reason, on: reference, in: alliance, by: caller, for: partner, on: connection)
+        }
+    }
+
+    /// Votes inside the caller's transaction. The answer is read there too: the decision as this
+    /// vote left it, so that exactly one of racing final votes answers "carried".
+    public func vote(
+        _ choice: VoteChoice, reason: String? = nil, on reference: DecisionReference, in alliance: Alliance,
+        by caller: Caller, for partner: String? = nil, on connection: PostgresConnection
+    ) async throws -> Decision {
         let voter = try Decisions.boardMember(caller, in: alliance, doing: "vote")
         if let partner, partner != voter.partner {
             throw LedgerError.forbidden("\(voter.email) votes for \(voter.partner), not \(partner)")
         }
         let reason = try Decisions.reason(reason, for: choice)
-        try await settleIfDue(reference, in: alliance)
-        // The answer is read in the vote's own transaction: the decision as this vote left it, so
-        // that exactly one of racing final votes answers "carried".
-        return try await pool.withTransaction(.readCommitted) { connection in
-            let (open, now) = try await Decisions.lockOpen(
-                reference, in: alliance, clock: clock, on: connection)
-            let partnerID = try await connection.query(
-                """
-                SELECT e.partner_id FROM decision_electorate AS e
-                JOIN partners AS p ON p.alliance_id = e.alliance_id AND p.id = e.partner_id
-                WHERE e.alliance_id = \(alliance.id.rawValue) AND e.decision_id = \(open.id)
-                  AND p.slug = \(voter.partner)
-                """
-            ).first?.decode("partner_id", as: Int64.self)
-            guard let partnerID else {
-                throw LedgerError.forbidden(
-                    "\(voter.partner) has no vote on \(open.reference): it was not a partner when the decision opened"
-                )
-            }
-            do {
-                try await connection.execute(
-                    """
-                    INSERT INTO decision_votes (alliance_id, decision_id, partner_id, person_id, vote, reason, cast_at)
-                    VALUES (\(alliance.id.rawValue), \(open.id), \(partnerID), \(voter.id), \(choice.rawValue),
-                            \(reason), \(now))
-                    """)
-            } catch let error as PostgresError
-                where error.violates(constraint: "decision_votes_one_per_instant")
-            {
-                throw LedgerError.voteConflict(reference: open.reference, partner: voter.partner)
-            }
-            // The decision as this vote leaves it is both the tally to judge and, unless the
-            // vote carries it, the answer.
-            let voted = try await Decisions.read(.id(open.id), in: alliance, on: connection)
-            guard voted.tally.carries(under: open.abstention) else { return voted }
-            try await Decisions.carry(open, in: alliance, at: now, on: connection)
-            return try await Decisions.read(.id(open.id), in: alliance, on: connection)
+        // A decision past its closing time is settled first, so that the refusal says how it
+        // closed; if the vote fails, that settling goes with it and the next read repeats it.
+        try await settleIfDue(reference, in: alliance, on: connection)
+        let (open, now) = try await Decisions.lockOpen(reference, in: alliance, clock: clock, on: connection)
+        let partnerID = try await connection.query(
+            """
+            SELECT e.partner_id FROM decision_electorate AS e
+            JOIN partners AS p ON p.alliance_id = e.alliance_id AND p.id = e.partner_id
+            WHERE e.alliance_id = \(alliance.id.rawValue) AND e.decision_id = \(open.id)
+              AND p.slug = \(voter.partner)
+            """
+        ).first?.decode("partner_id", as: Int64.self)
+        guard let partnerID else {
+            throw LedgerError.forbidden(
+                "\(voter.partner) has no vote on \(open.reference): it was not a partner when the decision opened"
+            )
         }
+        do {
+            try await connection.execute(
+                """
+                INSERT INTO decision_votes (alliance_id, decision_id, partner_id, person_id, vote, reason, cast_at)
+                VALUES (\(alliance.id.rawValue), \(open.id), \(partnerID), \(voter.id), \(choice.rawValue),
+                        \(reason), \(now))
+                """)
+        } catch {
+            guard error.violates(constraint: "decision_votes_one_per_instant") else { throw error }
+            throw LedgerError.voteConflict(reference: open.reference, partner: voter.partner)
+        }
+        // The decision as this vote leaves it is both the tally to judge and, unless the vote
+        // carries it, the answer.
+        let voted = try await Decisions.read(.id(open.id), in: alliance, on: connection)
+        guard voted.tally.carries(under: open.abstention) else { return voted }
+        try await Decisions.carry(open, in: alliance, at: now, on: connection)
+        return try await Decisions.read(.id(open.id), in: alliance, on: connection)
     }
 
     /// The proposer takes the decision back while it is open.
@@ -116,21 +131,27 @@ public struct Decisions: Sendable {
         async throws
         -> Decision
     {
-        let person = try Decisions.boardMember(caller, in: alliance, doing: "withdraw a decision")
-        try await settleIfDue(reference, in: alliance)
-        return try await pool.withTransaction(.readCommitted) { connection in
-            let (open, now) = try await Decisions.lockOpen(
-                reference, in: alliance, clock: clock, on: connection)
-            guard open.proposer == person.id else {
-                throw LedgerError.forbidden("only the proposer of \(open.reference) may withdraw it")
-            }
-            try await connection.execute(
-                """
-                UPDATE decisions SET state = 'withdrawn', closed_at = \(now), withdrawn_by = \(person.id)
-                WHERE alliance_id = \(alliance.id.rawValue) AND id = \(open.id)
-                """)
-            return try await Decisions.read(.id(open.id), in: alliance, on: connection)
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await withdraw(reference, in: alliance, by: caller, on: connection)
         }
+    }
+
+    /// Withdraws inside the caller's transaction.
+    public func withdraw(
+        _ reference: DecisionReference, in alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+    ) async throws -> Decision {
+        let person = try Decisions.boardMember(caller, in: alliance, doing: "withdraw a decision")
+        try await settleIfDue(reference, in: alliance, on: connection)
+        let (open, now) = try await Decisions.lockOpen(reference, in: alliance, clock: clock, on: connection)
+        guard open.proposer == person.id else {
+            throw LedgerError.forbidden("only the proposer of \(open.reference) may withdraw it")
+        }
+        try await connection.execute(
+            """
+            UPDATE decisions SET state = 'withdrawn', closed_at = \(now), withdrawn_by = \(person.id)
+            WHERE alliance_id = \(alliance.id.rawValue) AND id = \(open.id)
+            """)
+        return try await Decisions.read(.id(open.id), in: alliance, on: connection)
     }
 
     // MARK: Reading
@@ -205,17 +226,23 @@ public struct Decisions: Sendable {
     }
 
     private func settleIfDue(_ reference: DecisionReference, in alliance: Alliance) async throws {
-        let now = clock()
-        let due = try await pool.withConnection { connection in
-            try await connection.query(
-                """
-                SELECT id FROM decisions
-                WHERE alliance_id = \(alliance.id.rawValue) AND \(Decisions.matching(reference))
-                  AND state = 'open' AND closes_at <= \(now)
-                """
-            ).first?.decode("id", as: Int64.self)
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await settleIfDue(reference, in: alliance, on: connection)
         }
-        if let due { try await settle(due, in: alliance.id, at: now) }
+    }
+
+    private func settleIfDue(
+        _ reference: DecisionReference, in alliance: Alliance, on connection: PostgresConnection
+    ) async throws {
+        let now = clock()
+        let due = try await connection.query(
+            """
+            SELECT id FROM decisions
+            WHERE alliance_id = \(alliance.id.rawValue) AND \(Decisions.matching(reference))
+              AND state = 'open' AND closes_at <= \(now)
+            """
+        ).first?.decode("id", as: Int64.self)
+        if let due { _ = try await Decisions.settle(due, in: alliance.id, at: now, on: connection) }
     }
 
     /// Closes one decision at its closing time: rejected when a partner objects (or, where
@@ -223,27 +250,33 @@ public struct Decisions: Sendable {
     @discardableResult
     private func settle(_ id: Int64, in alliance: AllianceID, at now: Timestamp) async throws -> Bool {
         try await pool.withTransaction(.readCommitted) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT \(Decisions.columns) FROM decisions
-                WHERE alliance_id = \(alliance.rawValue) AND id = \(id) AND state = 'open' AND closes_at <= \(now)
-                FOR UPDATE
-                """)
-            guard let row = rows.first else { return false }
-            let open = try OpenDecision(row)
-            let tally = DecisionTally(
-                votes: try await Decisions.votes(of: [id], in: alliance, on: connection)[id] ?? [],
-                electorate: try await Decisions.electorate(of: [id], in: alliance, on: connection)[id] ?? [])
-            // A decision whose rule was met was carried by the vote that met it, so only
-            // rejection or lapse remain; the database checks which.
-            let state = tally.outcomeAtClose(under: open.abstention) == .rejected ? "rejected" : "lapsed"
-            try await connection.execute(
-                """
-                UPDATE decisions SET state = \(state), closed_at = closes_at
-                WHERE alliance_id = \(alliance.rawValue) AND id = \(id)
-                """)
-            return true
+            try await Decisions.settle(id, in: alliance, at: now, on: connection)
         }
+    }
+
+    private static func settle(
+        _ id: Int64, in alliance: AllianceID, at now: Timestamp, on connection: PostgresConnection
+    ) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            SELECT \(Decisions.columns) FROM decisions
+            WHERE alliance_id = \(alliance.rawValue) AND id = \(id) AND state = 'open' AND closes_at <= \(now)
+            FOR UPDATE
+            """)
+        guard let row = rows.first else { return false }
+        let open = try OpenDecision(row)
+        let tally = DecisionTally(
+            votes: try await Decisions.votes(of: [id], in: alliance, on: connection)[id] ?? [],
+            electorate: try await Decisions.electorate(of: [id], in: alliance, on: connection)[id] ?? [])
+        // A decision whose rule was met was carried by the vote that met it, so only rejection
+        // or lapse remain; the database checks which.
+        let state = tally.outcomeAtClose(under: open.abstention) == .rejected ? "rejected" : "lapsed"
+        try await connection.execute(
+            """
+            UPDATE decisions SET state = \(state), closed_at = closes_at
+            WHERE alliance_id = \(alliance.rawValue) AND id = \(id)
+            """)
+        return true
     }
 
     // MARK: Carrying

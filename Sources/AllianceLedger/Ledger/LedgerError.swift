@@ -27,6 +27,7 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case spendNotFound(Int64)
     case tokenNotFound(Int64)
     case decisionNotFound(String)
+    case measurementNotFound(Int64)
     /// No carried decision has set the outcome or risk/reward terms a year needs; the text says
     /// which.
     case termsNotFound(String)
@@ -72,6 +73,7 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .spendNotFound(let id): "spend \(id) does not exist in this alliance"
         case .tokenNotFound(let id): "token \(id) does not exist in this alliance"
         case .decisionNotFound(let reference): "decision \(reference) does not exist in this alliance"
+        case .measurementNotFound(let id): "measurement \(id) does not exist in this alliance"
         case .termsNotFound(let text): text
         case .decisionClosed(let reference, let state):
             "decision \(reference) is \(state): it takes no more votes"

@@ -54,50 +54,57 @@ public struct OutcomeBook: Sendable {
     public func record(_ request: MeasurementRequest, in alliance: Alliance, by caller: Caller) async throws
         -> OutcomeMeasurement
     {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await record(request, in: alliance, by: caller, on: connection)
+        }
+    }
+
+    /// Records the measurement inside the caller's transaction.
+    public func record(
+        _ request: MeasurementRequest, in alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+    ) async throws -> OutcomeMeasurement {
         try caller.require([.finance], in: alliance.id)
         guard case .person(let person) = caller.identity else {
             throw LedgerError.forbidden(
                 "only a finance person records outcome measurements; the operator acts for one")
         }
-        return try await pool.withTransaction(.readCommitted) { connection in
-            let (period, year, _, terms) = try await LedgerError.reportingMissingTerms(as: "period") {
-                try await OutcomeBook.paymentPeriod(request.period, in: alliance, on: connection)
-            }
-            guard period.first <= CalendarDate.today else {
-                throw LedgerError.invalidText(
-                    field: "period",
-                    reason: "\(period) has not begun: it can be measured from \(period.first)")
-            }
-            guard terms.terms.measures.contains(where: { $0.code == request.measure }) else {
-                throw LedgerError.invalidText(
-                    field: "measure",
-                    reason:
-                        "\(request.measure) is not a measure of \(DecisionAction.yearName(year))'s outcome terms (\(terms.terms.measures.map(\.code).joined(separator: ", ")))"
-                )
-            }
-            if let paid = try await OutcomeBook.posting(
-                of: period.description, in: alliance.id, on: connection)
-            {
-                throw LedgerError.exists(
-                    "outcomes for \(period) were paid by \(paid.decision): their measurements can no longer change"
-                )
-            }
-            let id = try await connection.query(
-                """
-                INSERT INTO outcome_measurements (alliance_id, financial_year, period, measure, value, evidence, recorded_by)
-                VALUES (\(alliance.id.rawValue), \(Int32(year)), \(period.description), \(request.measure),
-                        \(request.value.tenThousandths), \(request.evidence), \(person.id))
-                RETURNING id
-                """
-            ).single().decode("id", as: Int64.self)
-            let recorded = try await OutcomeBook.measurements(
-                of: period.description, in: alliance.id, on: connection)
-            guard let measurement = recorded.first(where: { $0.id == id }) else {
-                throw LedgerError.invalidText(
-                    field: "measure", reason: "was recorded but cannot be read back")
-            }
-            return measurement
+        let (period, year, _, terms) = try await LedgerError.reportingMissingTerms(as: "period") {
+            try await OutcomeBook.paymentPeriod(request.period, in: alliance, on: connection)
         }
+        guard period.first <= CalendarDate.today else {
+            throw LedgerError.invalidText(
+                field: "period",
+                reason: "\(period) has not begun: it can be measured from \(period.first)")
+        }
+        guard terms.terms.measures.contains(where: { $0.code == request.measure }) else {
+            throw LedgerError.invalidText(
+                field: "measure",
+                reason:
+                    "\(request.measure) is not a measure of \(DecisionAction.yearName(year))'s outcome terms (\(terms.terms.measures.map(\.code).joined(separator: ", ")))"
+            )
+        }
+        if let paid = try await OutcomeBook.posting(
+            of: period.description, in: alliance.id, on: connection)
+        {
+            throw LedgerError.exists(
+                "outcomes for \(period) were paid by \(paid.decision): their measurements can no longer change"
+            )
+        }
+        let id = try await connection.query(
+            """
+            INSERT INTO outcome_measurements (alliance_id, financial_year, period, measure, value, evidence, recorded_by)
+            VALUES (\(alliance.id.rawValue), \(Int32(year)), \(period.description), \(request.measure),
+                    \(request.value.tenThousandths), \(request.evidence), \(person.id))
+            RETURNING id
+            """
+        ).single().decode("id", as: Int64.self)
+        let recorded = try await OutcomeBook.measurements(
+            of: period.description, in: alliance.id, on: connection)
+        guard let measurement = recorded.first(where: { $0.id == id }) else {
+            throw LedgerError.invalidText(
+                field: "measure", reason: "was recorded but cannot be read back")
+        }
+        return measurement
     }
 
     /// Every measurement of a period, by measure, oldest first.
@@ -110,6 +117,22 @@ public struct OutcomeBook: Sendable {
         }
         return try await pool.withConnection { connection in
             try await OutcomeBook.measurements(of: period.description, in: alliance.id, on: connection)
+        }
+    }
+
+    /// One measurement, marked current if it is the latest of its measure and period.
+    public func measurement(_ id: Int64, in alliance: Alliance) async throws -> OutcomeMeasurement {
+        try await pool.withConnection { connection in
+            let period = try await connection.query(
+                """
+                SELECT period FROM outcome_measurements WHERE alliance_id = \(alliance.id.rawValue) AND id = \(id)
+                """
+            ).first?.decode("period", as: String.self)
+            guard let period,
+                let measurement = try await OutcomeBook.measurements(of: period, in: alliance.id, on: connection)
+                    .first(where: { $0.id == id })
+            else { throw LedgerError.measurementNotFound(id) }
+            return measurement
         }
     }
 

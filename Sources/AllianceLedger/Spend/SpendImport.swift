@@ -1,4 +1,4 @@
-import Postgres
+public import Postgres
 
 /// What an import does when some rows cannot be recorded.
 public enum SpendImportMode: String, Hashable, Sendable, CaseIterable, Codable {
@@ -91,14 +91,13 @@ public struct SpendImporter: Sendable {
         progress: (@Sendable (SpendImportProgress) -> Void)? = nil
     ) async throws -> SpendImportReport
     where Chunks.Element: Collection, Chunks.Element.Element == UInt8 {
-        try caller.require([.finance], in: alliance.id)
-        let run = ImportRun(alliance: alliance, caller: caller, mode: mode, progress: progress)
-        return try await ledger.pool.withConnection { connection in
+        try await ledger.pool.withConnection { connection in
             do {
                 // One attempt only: the chunks can be read once, so the transaction cannot be
                 // started over.
                 return try await connection.withTransaction { connection in
-                    let report = try await run.perform(reading: chunks, on: connection)
+                    let report = try await importSpend(
+                        from: chunks, into: alliance, by: caller, mode: mode, progress: progress, on: connection)
                     guard report.committed else { throw RollBack(report: report) }
                     return report
                 }
@@ -106,6 +105,19 @@ public struct SpendImporter: Sendable {
                 return rollBack.report
             }
         }
+    }
+
+    /// Imports inside the caller's transaction, which must be started only once: the chunks
+    /// can be read once. A report that says `committed: false` (all-or-nothing with bad rows)
+    /// has appended its good rows all the same: the caller must then roll the transaction back.
+    public func importSpend<Chunks: AsyncSequence>(
+        from chunks: Chunks, into alliance: Alliance, by caller: Caller, mode: SpendImportMode,
+        progress: (@Sendable (SpendImportProgress) -> Void)? = nil, on connection: PostgresConnection
+    ) async throws -> SpendImportReport
+    where Chunks.Element: Collection, Chunks.Element.Element == UInt8 {
+        try caller.require([.finance], in: alliance.id)
+        return try await ImportRun(alliance: alliance, caller: caller, mode: mode, progress: progress)
+            .perform(reading: chunks, on: connection)
     }
 
     /// Carries an uncommitted report out of the transaction, rolling it back on the way.

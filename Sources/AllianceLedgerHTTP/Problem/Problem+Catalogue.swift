@@ -116,6 +116,8 @@ extension Problem {
         case .accountNotFound: self = .notFound("account-not-found", "There is no such account", detail)
         case .tokenNotFound: self = .notFound("token-not-found", "There is no such token", detail)
         case .decisionNotFound: self = .notFound("decision-not-found", "There is no such decision", detail)
+        case .measurementNotFound:
+            self = .notFound("measurement-not-found", "There is no such measurement", detail)
         case .termsNotFound: self = .notFound("terms-not-found", "The year has no such terms", detail)
         case .decisionClosed: self = .conflict("decision-closed", "The decision is closed", detail)
         case .voteConflict:

@@ -67,7 +67,8 @@ struct CommandFailure: Error, CustomStringConvertible {
     private static func status(of error: LedgerError) -> ExitStatus {
         switch error {
         case .allianceNotFound, .accountNotFound, .entryNotFound, .partnerNotFound, .budgetLineNotFound,
-            .personNotFound, .spendNotFound, .tokenNotFound, .decisionNotFound, .termsNotFound:
+            .personNotFound, .spendNotFound, .tokenNotFound, .decisionNotFound, .measurementNotFound,
+            .termsNotFound:
             .notFound
         case .accountExists, .idempotencyConflict, .alreadyReversed, .exists, .decisionClosed, .voteConflict:
             .conflict
