@@ -71,7 +71,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings,
-            plugins: ["EmbedSQLMigrations"]
+            plugins: ["EmbedFiles"]
         ),
         .target(
             name: "AllianceLedgerHTTP",
@@ -160,16 +160,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Build tooling: turns SQL/*.sql into Swift source, so the binary carries its schema.
+        // Build tooling: turns files of the package into Swift source, so the binary carries them:
+        // SQL/*.sql for its schema.
         .executableTarget(
-            name: "embed-sql",
-            path: "Plugins/EmbedSQLTool",
+            name: "embed-files",
+            path: "Plugins/EmbedFilesTool",
             swiftSettings: strictSettings
         ),
         .plugin(
-            name: "EmbedSQLMigrations",
+            name: "EmbedFiles",
             capability: .buildTool(),
-            dependencies: ["embed-sql"]
+            dependencies: ["embed-files"]
         ),
 
         // Test support: a private PostgreSQL cluster per test run, a database per test.
