@@ -84,7 +84,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strictSettings
+            // Embedded by the EmbedFiles plugin, not a resource read at run time.
+            exclude: ["OpenAPI/openapi.json"],
+            swiftSettings: strictSettings,
+            plugins: ["EmbedFiles"]
         ),
         .executableTarget(
             name: "alliance-ledger",
@@ -161,7 +164,7 @@ let package = Package(
         ),
 
         // Build tooling: turns files of the package into Swift source, so the binary carries them:
-        // SQL/*.sql for its schema.
+        // SQL/*.sql for its schema, openapi.json for GET /openapi.json.
         .executableTarget(
             name: "embed-files",
             path: "Plugins/EmbedFilesTool",

@@ -6,6 +6,7 @@ import PackagePlugin
 /// file stays the single source of truth: the generated Swift lives only in the build directory.
 ///
 /// - `AllianceLedger`: the `SQL/*.sql` migrations, as `SchemaMigrations.embeddedFiles`.
+/// - `AllianceLedgerHTTP`: `OpenAPI/openapi.json`, as `OpenAPIDocument.embeddedJSON`.
 @main
 struct EmbedFiles: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
@@ -32,6 +33,13 @@ struct EmbedFiles: BuildToolPlugin {
                 command(
                     "Embedding \(files.count) SQL migrations", "migrations", files,
                     into: "EmbeddedMigrations.swift")
+            ]
+        case "AllianceLedgerHTTP":
+            let document = target.directoryURL.appending(path: "OpenAPI/openapi.json")
+            return [
+                command(
+                    "Embedding the OpenAPI document", "openapi", [document],
+                    into: "EmbeddedOpenAPIDocument.swift")
             ]
         default:
             throw UnknownTarget(name: target.name)

@@ -1,14 +1,16 @@
 import Foundation
 
 // Usage: embed-files migrations OUTPUT.swift FILE.sql...
+//        embed-files openapi OUTPUT.swift openapi.json
 //
 // Writes a Swift source file holding files' exact text as string literals, for the EmbedFiles
 // build plugin. Every character that is not printable ASCII is written as a \u{…} escape, so a
-// literal's value is byte-for-byte its file's content and the migration checksums match the
-// files.
+// literal's value is byte-for-byte its file's content: the migration checksums match the files,
+// and the server answers the OpenAPI document exactly as it is written.
 
 let usage = """
     usage: embed-files migrations OUTPUT.swift FILE.sql...
+           embed-files openapi OUTPUT.swift openapi.json
 
     """
 
@@ -60,6 +62,27 @@ func migrations(_ paths: ArraySlice<String>) -> String {
     return source + "    ]\n}\n"
 }
 
+/// `OpenAPIDocument.embeddedJSON`: the document's text. A file that is not a JSON object fails
+/// the build here rather than the tests later.
+func openAPIDocument(_ path: String) -> String {
+    let text = text(ofFile: path)
+    do {
+        guard try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any] else {
+            fail("\(path):1: error: is not a JSON object")
+        }
+    } catch {
+        fail("\(path):1: error: is not valid JSON: \(error)")
+    }
+    return """
+        // Generated from openapi.json by the EmbedFiles build plugin. Do not edit.
+
+        extension OpenAPIDocument {
+            static let embeddedJSON = \(swiftLiteral(text))
+        }
+
+        """
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count >= 2 else { fail(usage, status: 2) }
 let output = arguments[1]
@@ -67,6 +90,7 @@ let inputs = arguments[2...]
 let source: String
 switch arguments[0] {
 case "migrations": source = migrations(inputs)
+case "openapi" where inputs.count == 1: source = openAPIDocument(inputs[inputs.startIndex])
 default: fail(usage, status: 2)
 }
 do {
