@@ -164,7 +164,7 @@ let package = Package(
         ),
 
         // Build tooling: turns files of the package into Swift source, so the binary carries them:
-        // SQL/*.sql for its schema, openapi.json for GET /openapi.json.
+        // SQL/*.sql for its schema, VERSION for --version, openapi.json for GET /openapi.json.
         .executableTarget(
             name: "embed-files",
             path: "Plugins/EmbedFilesTool",

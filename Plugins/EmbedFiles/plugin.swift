@@ -5,12 +5,15 @@ import PackagePlugin
 /// binary carry exactly what they were built with and never look for files at run time. Each
 /// file stays the single source of truth: the generated Swift lives only in the build directory.
 ///
-/// - `AllianceLedger`: the `SQL/*.sql` migrations, as `SchemaMigrations.embeddedFiles`.
-/// - `AllianceLedgerHTTP`: `OpenAPI/openapi.json`, as `OpenAPIDocument.embeddedJSON`.
+/// - `AllianceLedger`: the `SQL/*.sql` migrations, as `SchemaMigrations.embeddedFiles`; and the
+///   package's `VERSION`, as `AllianceLedgerVersion.embedded`.
+/// - `AllianceLedgerHTTP`: `OpenAPI/openapi.json`, as `OpenAPIDocument.embeddedJSON`. The build
+///   fails when the document's `info.version` is not `VERSION`'s, so the two cannot drift apart.
 @main
 struct EmbedFiles: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
         let tool = try context.tool(named: "embed-files").url
+        let versionFile = context.package.directoryURL.appending(path: "VERSION")
         func command(_ displayName: String, _ mode: String, _ inputs: [URL], into name: String) -> Command {
             let output = context.pluginWorkDirectoryURL.appending(path: name)
             return .buildCommand(
@@ -32,13 +35,14 @@ struct EmbedFiles: BuildToolPlugin {
             return [
                 command(
                     "Embedding \(files.count) SQL migrations", "migrations", files,
-                    into: "EmbeddedMigrations.swift")
+                    into: "EmbeddedMigrations.swift"),
+                command("Embedding VERSION", "version", [versionFile], into: "EmbeddedVersion.swift"),
             ]
         case "AllianceLedgerHTTP":
             let document = target.directoryURL.appending(path: "OpenAPI/openapi.json")
             return [
                 command(
-                    "Embedding the OpenAPI document", "openapi", [document],
+                    "Embedding the OpenAPI document", "openapi", [document, versionFile],
                     into: "EmbeddedOpenAPIDocument.swift")
             ]
         default:

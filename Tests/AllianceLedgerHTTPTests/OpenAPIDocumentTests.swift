@@ -70,7 +70,14 @@ import Testing
         #expect(document["openapi"] as? String == "3.1.0")
         let info = try #require(document["info"] as? [String: Any])
         #expect(info["title"] as? String == "Alliance Ledger")
-        #expect(info["version"] as? String == "0.4.0")
+        // One version for the binary and the document, and it is the one VERSION holds.
+        #expect(info["version"] as? String == AllianceLedgerVersion.current)
+        let versionFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appending(path: "VERSION")
+        let written = try String(contentsOf: versionFile, encoding: .utf8)
+        #expect(written == AllianceLedgerVersion.current + "\n")
+        #expect(
+            AllianceLedgerVersion.current.wholeMatch(of: #/[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?/#) != nil)
         let servers = try #require(document["servers"] as? [[String: Any]])
         #expect(servers.count == 1)
         #expect(servers.first?["url"] as? String == "/")
