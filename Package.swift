@@ -71,7 +71,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings,
-            plugins: ["EmbedSQLMigrations"]
+            plugins: ["EmbedFiles"]
         ),
         .target(
             name: "AllianceLedgerHTTP",
@@ -84,7 +84,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strictSettings
+            // Embedded by the EmbedFiles plugin, not a resource read at run time.
+            exclude: ["OpenAPI/openapi.json"],
+            swiftSettings: strictSettings,
+            plugins: ["EmbedFiles"]
         ),
         .executableTarget(
             name: "alliance-ledger",
@@ -160,16 +163,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Build tooling: turns SQL/*.sql into Swift source, so the binary carries its schema.
+        // Build tooling: turns files of the package into Swift source, so the binary carries them:
+        // SQL/*.sql for its schema, VERSION for --version, openapi.json for GET /openapi.json.
         .executableTarget(
-            name: "embed-sql",
-            path: "Plugins/EmbedSQLTool",
+            name: "embed-files",
+            path: "Plugins/EmbedFilesTool",
             swiftSettings: strictSettings
         ),
         .plugin(
-            name: "EmbedSQLMigrations",
+            name: "EmbedFiles",
             capability: .buildTool(),
-            dependencies: ["embed-sql"]
+            dependencies: ["embed-files"]
         ),
 
         // Test support: a private PostgreSQL cluster per test run, a database per test.

@@ -59,6 +59,21 @@ import Testing
         return try dereference(target, in: document)
     }
 
+    /// An operation's responses by status, each one dereferenced, so that a response shared under
+    /// `components/responses` is read like one written in place.
+    static func responses(
+        of operation: [String: Any], in document: [String: Any]
+    ) throws -> [String: [String: Any]] {
+        let name = operation["operationId"] as? String ?? "an operation"
+        let listed = try #require(operation["responses"] as? [String: Any], "\(name) has no responses")
+        var responses: [String: [String: Any]] = [:]
+        for (status, response) in listed {
+            let response = try #require(response as? [String: Any], "\(name) \(status)")
+            responses[status] = try dereference(response, in: document)
+        }
+        return responses
+    }
+
     static func schema(_ name: String, in document: [String: Any]) throws -> [String: Any] {
         try #require(resolve("#/components/schemas/\(name)", in: document) as? [String: Any], "\(name)")
     }
@@ -70,7 +85,14 @@ import Testing
         #expect(document["openapi"] as? String == "3.1.0")
         let info = try #require(document["info"] as? [String: Any])
         #expect(info["title"] as? String == "Alliance Ledger")
-        #expect(info["version"] as? String == "0.4.0")
+        // One version for the binary and the document, and it is the one VERSION holds.
+        #expect(info["version"] as? String == AllianceLedgerVersion.current)
+        let versionFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appending(path: "VERSION")
+        let written = try String(contentsOf: versionFile, encoding: .utf8)
+        #expect(written == AllianceLedgerVersion.current + "\n")
+        #expect(
+            AllianceLedgerVersion.current.wholeMatch(of: #/[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?/#) != nil)
         let servers = try #require(document["servers"] as? [[String: Any]])
         #expect(servers.count == 1)
         #expect(servers.first?["url"] as? String == "/")
@@ -83,19 +105,37 @@ import Testing
 
     @Test func everyReferenceResolves() throws {
         let document = try Self.document()
-        var references: [String] = []
-        func walk(_ node: Any) {
+        // Each reference with where it stands, as the keys that lead there from the top.
+        var references: [(reference: String, at: [String])] = []
+        func walk(_ node: Any, at keys: [String]) {
             if let object = node as? [String: Any] {
-                if let reference = object["$ref"] as? String { references.append(reference) }
-                for value in object.values { walk(value) }
+                if let reference = object["$ref"] as? String { references.append((reference, keys)) }
+                for (key, value) in object { walk(value, at: keys + [key]) }
             } else if let array = node as? [Any] {
-                for value in array { walk(value) }
+                for (index, value) in array.enumerated() { walk(value, at: keys + [String(index)]) }
             }
         }
-        walk(document)
+        walk(document, at: [])
         #expect(references.count > 100)
-        for reference in references {
+        for (reference, at) in references {
             #expect(Self.resolve(reference, in: document) != nil, "\(reference) leads nowhere")
+            #expect(
+                Self.resolve(reference, in: document) is [String: Any],
+                "\(reference) at \(at) does not lead to an object")
+        }
+        // The shared responses' own references (to the Problem schema, to headers) are among them:
+        // every shared response has one, and each leads to a schema or a header.
+        let shared = try #require(Self.resolve("#/components/responses", in: document) as? [String: Any])
+        let inShared = references.filter { $0.at.starts(with: ["components", "responses"]) }
+        #expect(Set(inShared.map { $0.at[2] }) == Set(shared.keys))
+        for (reference, at) in inShared {
+            #expect(
+                reference.hasPrefix("#/components/schemas/") || reference.hasPrefix("#/components/headers/"),
+                "\(reference) at \(at)")
+        }
+        // An operation's response refers to a shared response, never to anything else.
+        for (reference, at) in references where at.count == 5 && at[0] == "paths" && at[3] == "responses" {
+            #expect(reference.hasPrefix("#/components/responses/"), "\(reference) at \(at)")
         }
     }
 
@@ -110,12 +150,15 @@ import Testing
             #expect(!id.isEmpty && id.first?.isLowercase == true, "\(name): \(id)")
             #expect(!id.contains("-") && !id.contains("_"), "\(name): \(id) is not camelCase")
             #expect(seen.insert(id).inserted, "\(name) repeats the operationId \(id)")
-            let responses = try #require(operation["responses"] as? [String: Any], "\(name)")
+            let responses = try Self.responses(of: operation, in: document)
             #expect(responses.keys.contains { $0.hasPrefix("2") }, "\(name) has no success answer")
             #expect(operation["description"] is String, "\(name) has no description")
             let security = operation["security"] as? [[String: Any]]
             if path.hasPrefix("/v1/") {
                 #expect(responses["401"] != nil, "\(name) does not list 401")
+                #expect(
+                    (responses["401"]?["headers"] as? [String: Any])?["WWW-Authenticate"] != nil,
+                    "\(name): its 401 does not say WWW-Authenticate")
                 #expect(security?.count == 1 && security?.first?["bearer"] != nil, "\(name)")
                 #expect((operation["description"] as? String)?.hasPrefix("Role: ") == true, "\(name)")
             } else {
@@ -172,11 +215,11 @@ import Testing
     @Test func everyCreatingPostTakesAnIdempotencyKeyAndSaysWhenItReplays() throws {
         let document = try Self.document()
         for (path, method, operation, _) in try Self.operations(document) where method == "post" {
-            let responses = try #require(operation["responses"] as? [String: Any])
+            let responses = try Self.responses(of: operation, in: document)
             // An import creates spend but answers 200 with its report; a withdrawal creates
             // nothing and answers 200 with the decision.
             let success = path.hasSuffix("/spend/imports") || path.hasSuffix("/withdrawal") ? "200" : "201"
-            guard let created = responses[success] as? [String: Any] else { continue }
+            guard let created = responses[success] else { continue }
             let parameters = try (operation["parameters"] as? [[String: Any]] ?? []).map {
                 try Self.dereference($0, in: document)
             }
@@ -184,9 +227,9 @@ import Testing
             #expect(key?["in"] as? String == "header", "POST \(path) takes no Idempotency-Key")
             let keySchema = key?["schema"] as? [String: Any]
             #expect(keySchema?["minLength"] as? Int == 1 && keySchema?["maxLength"] as? Int == 128)
-            let conflict = try #require(responses["409"] as? [String: Any], "POST \(path) lists no 409")
+            let conflict = try #require(responses["409"], "POST \(path) lists no 409")
             #expect(try Self.problemTypes(conflict, in: document).contains("/problems/request-in-progress"))
-            let unprocessable = try #require(responses["422"] as? [String: Any], "POST \(path)")
+            let unprocessable = try #require(responses["422"], "POST \(path)")
             #expect(
                 try Self.problemTypes(unprocessable, in: document).contains(
                     "/problems/idempotency-key-reused"))
@@ -203,10 +246,8 @@ import Testing
         let document = try Self.document()
         var lists = 0
         for (path, method, operation, _) in try Self.operations(document) {
-            let responses = try #require(operation["responses"] as? [String: Any])
-            let ok = try Self.dereference(
-                try #require(responses.first { $0.key.hasPrefix("2") }?.value as? [String: Any]), in: document
-            )
+            let responses = try Self.responses(of: operation, in: document)
+            let ok = try #require(responses.first { $0.key.hasPrefix("2") }?.value)
             guard
                 let reference = ((ok["content"] as? [String: Any])?["application/json"] as? [String: Any])?[
                     "schema"] as? [String: Any],
@@ -266,10 +307,10 @@ import Testing
         #expect(documented["/problems/import-rejected"] == "422")
         var used: Set<String> = []
         for (path, method, operation, _) in try Self.operations(document) {
-            let responses = try #require(operation["responses"] as? [String: Any])
+            let responses = try Self.responses(of: operation, in: document)
             for (status, response) in responses where status.hasPrefix("4") || status.hasPrefix("5") {
                 let name = "\(method.uppercased()) \(path) \(status)"
-                let types = try Self.problemTypes(try #require(response as? [String: Any]), in: document)
+                let types = try Self.problemTypes(response, in: document)
                 #expect(!types.isEmpty, "\(name)")
                 for type in types {
                     #expect(
@@ -287,6 +328,45 @@ import Testing
                 Self.resolve("#/components/responses/Unauthenticated", in: document) as? [String: Any]),
             in: document)
         #expect((unauthenticated["headers"] as? [String: Any])?["WWW-Authenticate"] != nil)
+    }
+
+    /// Error answers are written once, under `components/responses`, and operations refer to
+    /// them: every error answer of every operation is such a reference (with at most a description
+    /// of its own beside it), every shared answer is used, and every description, shared or given
+    /// beside a reference, names each problem type the answer carries.
+    @Test func everyErrorAnswerIsASharedResponse() throws {
+        let document = try Self.document()
+        let shared = try #require(Self.resolve("#/components/responses", in: document) as? [String: Any])
+        func expect(_ description: String, names types: [String], _ name: String) {
+            for type in types {
+                let code = type.dropFirst("/problems/".count)
+                #expect(description.contains("`\(code)`"), "\(name): its description does not name \(code)")
+            }
+        }
+        var used: Set<String> = []
+        for (path, method, operation, _) in try Self.operations(document) {
+            let responses = try #require(operation["responses"] as? [String: Any])
+            for (status, response) in responses where status.hasPrefix("4") || status.hasPrefix("5") {
+                let name = "\(method.uppercased()) \(path) \(status)"
+                let response = try #require(response as? [String: Any], "\(name)")
+                let reference = try #require(response["$ref"] as? String, "\(name) is written in place")
+                #expect(reference.hasPrefix("#/components/responses/"), "\(name): \(reference)")
+                #expect(
+                    Set(response.keys).isSubset(of: ["$ref", "description"]), "\(name): \(response.keys)")
+                used.insert(String(reference.dropFirst("#/components/responses/".count)))
+                let description = try #require(
+                    (response["description"] ?? Self.dereference(response, in: document)["description"])
+                        as? String, "\(name)")
+                expect(description, names: try Self.problemTypes(response, in: document), name)
+            }
+        }
+        #expect(Set(shared.keys) == used, "shared but unused: \(Set(shared.keys).subtracting(used).sorted())")
+        for (name, response) in shared {
+            let response = try #require(response as? [String: Any], "\(name)")
+            #expect(response["$ref"] == nil, "\(name) refers on")
+            let description = try #require(response["description"] as? String, "\(name)")
+            expect(description, names: try Self.problemTypes(response, in: document), name)
+        }
     }
 
     // MARK: The schemas against the code
