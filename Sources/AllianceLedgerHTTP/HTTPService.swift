@@ -12,63 +12,87 @@ public struct HTTPServiceConfiguration: Sendable {
     /// How long an authenticated token is trusted without reading it again: a revoked token
     /// stops working within this long. Zero reads it on every request.
     public var credentialLifetime: Duration
-    /// How often the background sweep closes decisions whose closing time has passed. Reading
-    /// a decision settles it anyway, so this only bounds how late an unread one is closed.
-    public var decisionSweepInterval: Duration
+    /// How often the background sweep closes decisions whose closing time has passed and
+    /// prunes old idempotent answers. Reading a decision settles it anyway, so this only bounds
+    /// how late an unread one is closed.
+    public var sweepInterval: Duration
+    /// How long the answer to a creating request is kept for a retry with its idempotency key;
+    /// the database refuses less than an hour.
+    public var idempotencyRetention: Duration
 
     public init(
         host: String, port: Int, publicBaseURL: String, credentialLifetime: Duration = .seconds(2),
-        decisionSweepInterval: Duration = .seconds(30)
+        decisionSweepInterval: Duration = .seconds(30),
+        idempotencyRetention: Duration = HTTPServiceConfiguration.defaultIdempotencyRetention
     ) {
         self.host = host
         self.port = port
         self.publicBaseURL = publicBaseURL
         self.credentialLifetime = credentialLifetime
-        self.decisionSweepInterval = decisionSweepInterval
+        self.sweepInterval = decisionSweepInterval
+        self.idempotencyRetention = idempotencyRetention
     }
+
+    public static let defaultIdempotencyRetention = Duration.seconds(7 * 24 * 3600)
+    /// The least the database keeps an answer (SQL/0007).
+    public static let minimumIdempotencyRetention = Duration.seconds(3600)
 }
 
 /// The JSON-over-HTTP service.
 public enum HTTPService {
-    /// Every route of the service, and the list of operations it registered.
+    /// Every route of the service. Outside in: the request's id, the access log and metrics
+    /// (which see every answer), problems for every error, then the routes; under `/v1` the
+    /// authenticator resolves the caller, and under `/v1/alliances/{alliance}` the alliance.
     public static func router(
         ledger: Ledger, metrics: ServiceMetrics = ServiceMetrics(), credentialLifetime: Duration = .seconds(2)
-    )
-        -> (router: Router<LedgerRequestContext>, operations: [RouteSignature])
-    {
+    ) -> Router<LedgerRequestContext> {
         let router = Router(context: LedgerRequestContext.self)
-        // Outermost first: metrics see every answer, after errors became problem documents.
-        router.add(middleware: MetricsMiddleware(metrics: metrics))
         let index = RouteIndex()
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: AccessLogMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware(routes: index))
-        let routes = RouteTable(router: router)
-        let services = APIServices(ledger: ledger, credentialLifetime: credentialLifetime)
-        HealthRoutes(pool: ledger.pool, metrics: metrics).register(on: routes)
-        DirectoryRoutes(services: services).register(on: routes)
-        SpendRoutes(services: services).register(on: routes)
-        ImportRoutes(services: services, importer: SpendImporter(ledger: ledger)).register(on: routes)
-        BooksRoutes(services: services).register(on: routes)
-        DecisionRoutes(services: services).register(on: routes)
-        OutcomeRoutes(services: services).register(on: routes)
-        RiskShareRoutes(services: services).register(on: routes)
-        index.record(routes.signatures)
-        return (router, routes.signatures)
+        let services = APIServices(ledger: ledger)
+        router.addRoutes(HealthRoutes(pool: ledger.pool, metrics: metrics).routes)
+
+        let v1 = router.group("v1").add(
+            middleware: Authenticator(
+                tokens: services.tokens, credentials: CredentialCache(lifetime: credentialLifetime)))
+        let directory = DirectoryRoutes(services: services)
+        v1.addRoutes(directory.operatorRoutes)
+        let alliance = v1.group("alliances/{alliance}", context: AllianceRequestContext.self)
+        for routes in [
+            directory.allianceRoutes,
+            SpendRoutes(services: services).routes,
+            ImportRoutes(services: services, importer: SpendImporter(ledger: ledger)).routes,
+            BooksRoutes(services: services).routes,
+            DecisionRoutes(services: services).routes,
+            OutcomeRoutes(services: services).routes,
+            RiskShareRoutes(services: services).routes,
+        ] {
+            alliance.addRoutes(routes)
+        }
+        index.record(router.routes.map { ($0.method.rawValue, $0.path.description) })
+        return router
     }
 
-    /// The service: the routes, and the background sweep that closes due decisions.
+    /// The service: the routes, and the background sweep that closes due decisions and prunes
+    /// old idempotent answers.
     public static func application(
         ledger: Ledger, configuration: HTTPServiceConfiguration, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(ledger: ledger, credentialLifetime: configuration.credentialLifetime).router,
+            router: router(ledger: ledger, credentialLifetime: configuration.credentialLifetime),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "alliance-ledger"),
             services: [
-                DecisionSweep(
-                    decisions: Decisions(pool: ledger.pool), interval: configuration.decisionSweepInterval,
-                    logger: logger)
+                BackgroundSweep(
+                    decisions: Decisions(pool: ledger.pool), interval: configuration.sweepInterval,
+                    logger: logger,
+                    idempotency: (
+                        IdempotentCreations(pool: ledger.pool), retention: configuration.idempotencyRetention
+                    ))
             ],
             onServerRunning: { channel in
                 await onServerRunning(channel.localAddress?.port ?? configuration.port)

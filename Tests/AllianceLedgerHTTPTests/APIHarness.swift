@@ -2,6 +2,7 @@ import AllianceLedger
 import AllianceLedgerHTTP
 import Foundation
 import Hummingbird
+import Logging
 import Postgres
 import TestSupport
 import Testing
@@ -49,14 +50,15 @@ struct APIHarness: Sendable {
     }
 
     static func with(
-        decisionSweepInterval: Duration = .seconds(30),
+        decisionSweepInterval: Duration = .seconds(30), logger: Logger = TestCluster.logger,
         _ body: @escaping @Sendable (APIHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.with { database in
             let pool = database.makeServicePool()
             do {
                 let operatorToken = try await TokenStore(pool: pool).issueOperatorToken()
-                try await serving(pool, decisionSweepInterval: decisionSweepInterval) { port in
+                try await serving(pool, decisionSweepInterval: decisionSweepInterval, logger: logger) {
+                    port in
                     try await body(APIHarness(database: database, port: port, operatorToken: operatorToken))
                 }
             } catch {
@@ -70,6 +72,7 @@ struct APIHarness: Sendable {
     /// Runs the service over `pool` on a free port while `body` talks to it, then stops it.
     static func serving(
         _ pool: PostgresPool, decisionSweepInterval: Duration = .seconds(30),
+        logger: Logger = TestCluster.logger,
         _ body: @escaping @Sendable (Int) async throws -> Void
     ) async throws {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -78,7 +81,7 @@ struct APIHarness: Sendable {
             configuration: HTTPServiceConfiguration(
                 host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1",
                 decisionSweepInterval: decisionSweepInterval),
-            logger: TestCluster.logger,
+            logger: logger,
             onServerRunning: { port in portContinuation.yield(port) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await application.run() }

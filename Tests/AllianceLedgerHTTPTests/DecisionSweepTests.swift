@@ -40,7 +40,7 @@ import Testing
             // Two hours on, as the sweep's clock sees it.
             let pool = api.database.makeServicePool(maximumConnections: 2)
             let later = Timestamp(microsecondsSince1970: now.microsecondsSince1970 + 7_200_000_000)
-            let sweep = DecisionSweep(
+            let sweep = BackgroundSweep(
                 decisions: Decisions(pool: pool, clock: { later }), interval: .seconds(60),
                 logger: TestCluster.logger)
             #expect(await sweep.once() == 2)
@@ -73,7 +73,7 @@ import Testing
 
     @Test func aFailedPassIsLoggedAndTheSweepGoesOn() async throws {
         let pool = try TestCluster.unreachablePool(maximumConnections: 1)
-        let sweep = DecisionSweep(
+        let sweep = BackgroundSweep(
             decisions: Decisions(pool: pool), interval: .milliseconds(10), logger: TestCluster.logger)
         #expect(await sweep.once() == nil)
         // The service keeps going after failed passes until it is cancelled.
@@ -87,7 +87,7 @@ import Testing
     @Test func gracefulShutdownStopsTheSweepAtOnce() async throws {
         try await TestDatabase.with { database in
             let pool = database.makeServicePool(maximumConnections: 1)
-            let sweep = DecisionSweep(
+            let sweep = BackgroundSweep(
                 decisions: Decisions(pool: pool), interval: .seconds(3600), logger: TestCluster.logger)
             let group = ServiceGroup(services: [sweep], logger: TestCluster.logger)
             // Stopped by the shutdown, not by the hour-long wait ending or the time limit here.

@@ -142,7 +142,7 @@ import Testing
     @Test func everyOperationHasAUniqueIDASuccessAndItsSecurity() throws {
         let document = try Self.document()
         let operations = try Self.operations(document)
-        #expect(operations.count == 33)
+        #expect(operations.count == 39)
         var seen: Set<String> = []
         for (path, method, operation, _) in operations {
             let name = "\(method.uppercased()) \(path)"
@@ -295,7 +295,7 @@ import Testing
         let problem = try Self.schema("Problem", in: document)
         #expect(Set(problem["required"] as? [String] ?? []) == ["type", "title", "status"])
         let properties = try #require(problem["properties"] as? [String: Any])
-        #expect(Set(properties.keys) == ["type", "title", "status", "detail", "field"])
+        #expect(Set(properties.keys) == ["type", "title", "status", "detail", "field", "requestId"])
         // The table in the Problem schema's description: `| `/problems/x` | 422 | … |`.
         let table = try #require(problem["description"] as? String)
         var documented: [String: String] = [:]
@@ -303,7 +303,7 @@ import Testing
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             documented[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1]
         }
-        #expect(documented.count == 31)
+        #expect(documented.count == 33)
         #expect(documented["/problems/import-rejected"] == "422")
         var used: Set<String> = []
         for (path, method, operation, _) in try Self.operations(document) {
@@ -576,6 +576,11 @@ import Testing
             id: 9, alliance: AllianceID(7), name: "Ada", email: "ada@example.org", partner: "slam",
             roles: [.finance, .board, .auditor], createdAt: Self.instant)
         try Self.expect(try .encoding(person), conformsTo: "Person", in: document)
+        for (used, revoked) in [(nil, nil), (Optional(Self.instant), Optional(Self.instant))] {
+            let token = TokenRecord(
+                id: 5, person: 9, createdAt: Self.instant, lastUsedAt: used, revokedAt: revoked)
+            try Self.expect(try .encoding(token), conformsTo: "TokenRecord", in: document)
+        }
         let figure = BudgetFigure(
             partner: "slam", budgetLine: "STAFF", amount: 120_000_000, decision: "D-0012", setAt: Self.instant
         )

@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Postgres
 import TestSupport
 import Testing
@@ -11,16 +13,16 @@ import Testing
 @Suite struct RoutesMatchDocumentTests {
     @Test func everyRegisteredRouteIsDocumentedAndEveryDocumentedOneRegistered() async throws {
         let pool = try TestCluster.unreachablePool(maximumConnections: 1)
-        let registered = Set(HTTPService.router(ledger: Ledger(pool: pool)).operations)
+        // What Hummingbird itself registered, not a list kept beside it.
+        let registered = Set(
+            HTTPService.router(ledger: Ledger(pool: pool)).routes.map { "\($0.method.rawValue) \($0.path)" })
         await pool.close()
         let document = try OpenAPIDocumentTests.document()
         let documented = Set(
-            try OpenAPIDocumentTests.operations(document).map {
-                RouteSignature(method: $0.method.uppercased(), path: $0.path)
-            })
+            try OpenAPIDocumentTests.operations(document).map { "\($0.method.uppercased()) \($0.path)" })
         #expect(registered.subtracting(documented).sorted() == [], "registered but not documented")
         #expect(documented.subtracting(registered).sorted() == [], "documented but not registered")
-        #expect(registered.count >= 28)
+        #expect(registered.count >= 39)
     }
 
     @Test func theServerAnswersWithTheDocument() async throws {
@@ -44,7 +46,8 @@ import Testing
             .cannotReverseReversal(sequence: 1), .idempotencyConflict(key: "k", sequence: 1),
             .floorCrossed(account: AccountCode(trusted: "a"), balance: -1, floor: 0), .amountOverflow,
             .invalidText(field: "f", reason: "r"), .invalidPage("p"), .forbidden("f"), .unauthenticated("u"),
-            .decisionNotFound("D-0001"), .decisionClosed(reference: "D-0001", state: "carried"),
+            .decisionNotFound("D-0001"), .measurementNotFound(1), .tokenNotFound(1),
+            .decisionClosed(reference: "D-0001", state: "carried"),
             .voteConflict(reference: "D-0001", partner: "slam"),
         ]
         var types = Set(errors.map { Problem($0).type })

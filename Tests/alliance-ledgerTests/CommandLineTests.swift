@@ -186,46 +186,13 @@ import Testing
 
     @Test func serveAnswersHealthAndReadinessAndStopsOnSIGTERM() async throws {
         try await TestDatabase.with { database in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
-            process.arguments = [
-                "serve", "--port", "0", "--database-url", database.connectionString.rawValue,
-            ]
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            defer { if process.isRunning { process.terminate() } }
-            let port = try await listeningPort(errors.fileHandleForReading)
-            let health = try await HTTPProbe.request(port: port, path: "/healthz")
+            let service = try await ServiceProcess(["--database-url", database.connectionString.rawValue])
+            let health = try await HTTPProbe.request(port: service.port, path: "/healthz")
             #expect(health.status == 200)
             #expect(health.body.contains("\"status\":\"ok\""))
-            let ready = try await HTTPProbe.request(port: port, path: "/readyz")
+            let ready = try await HTTPProbe.request(port: service.port, path: "/readyz")
             #expect(ready.status == 200)
-            kill(process.processIdentifier, SIGTERM)
-            let status = try await runBlocking {
-                process.waitUntilExit()
-                return process.terminationStatus
-            }
-            #expect(status == 0)
+            #expect(try await service.stop(with: SIGTERM) == 0)
         }
-    }
-
-    /// Reads the server's log from standard error until it says where it listens.
-    private func listeningPort(_ handle: FileHandle) async throws -> Int {
-        var text = ""
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            let chunk = try await runBlocking { handle.availableData }
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-            if let range = text.range(
-                of: #"http\.address=http://127\.0\.0\.1:(\d+)"#, options: .regularExpression)
-            {
-                let address = text[range]
-                if let port = Int(address.split(separator: ":").last ?? "") { return port }
-            }
-        }
-        throw CancellationError()
     }
 }

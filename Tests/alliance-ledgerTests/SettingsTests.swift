@@ -89,6 +89,25 @@ import Testing
         #expect(throws: SettingsError.self) { try resolve(flags: [.credentialSeconds: "-1"]) }
     }
 
+    /// Idempotent answers are kept seven days unless said otherwise, and never less than the
+    /// hour the database insists on.
+    @Test func theIdempotencyRetentionComesFromEveryLayerAndIsAtLeastAnHour() throws {
+        #expect(try resolve().idempotencyRetentionSeconds == 604_800)
+        #expect(
+            try resolve(file: #"{"http": {"idempotencyRetentionSeconds": 86400}}"#)
+                .idempotencyRetentionSeconds
+                == 86_400)
+        #expect(
+            try resolve(environment: ["ALLIANCE_LEDGER_IDEMPOTENCY_RETENTION_SECONDS": "7200"])
+                .idempotencyRetentionSeconds == 7200)
+        #expect(
+            try resolve(flags: [.idempotencyRetentionSeconds: "3600"]).idempotencyRetentionSeconds == 3600)
+        let tooShort = #expect(throws: SettingsError.self) {
+            try resolve(flags: [.idempotencyRetentionSeconds: "3599"])
+        }
+        #expect(tooShort?.description.contains("--idempotency-retention-seconds") == true)
+    }
+
     @Test func anExplicitConfigFileMustExist() {
         #expect(throws: SettingsError.unreadableFile(path: "/nonexistent.json", reason: "no such file")) {
             try Settings.resolve(flags: [:], environment: [:], configFile: "/nonexistent.json")

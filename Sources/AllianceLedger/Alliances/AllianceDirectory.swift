@@ -109,7 +109,8 @@ public struct AllianceDirectory: Sendable {
 
     /// Creates the alliance inside the caller's transaction, so that it commits with whatever
     /// else the transaction holds (the HTTP service's stored answer, say) or not at all.
-    public func create(_ request: AllianceRequest, on connection: PostgresConnection) async throws -> Alliance {
+    public func create(_ request: AllianceRequest, on connection: PostgresConnection) async throws -> Alliance
+    {
         do {
             return try AllianceDirectory.alliance(
                 try await connection.query(

@@ -97,7 +97,9 @@ extension AllianceDirectory {
 
     /// Adds the partner inside the caller's transaction.
     @discardableResult
-    public func addPartner(_ request: PartnerRequest, to alliance: Alliance, on connection: PostgresConnection)
+    public func addPartner(
+        _ request: PartnerRequest, to alliance: Alliance, on connection: PostgresConnection
+    )
         async throws -> Partner
     {
         try await AllianceDirectory.insertPartner(

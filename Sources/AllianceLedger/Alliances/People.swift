@@ -102,7 +102,8 @@ extension AllianceDirectory {
     public func person(_ id: Int64, in alliance: AllianceID, on connection: PostgresConnection) async throws
         -> Person
     {
-        guard let person = try await AllianceDirectory.people(in: alliance, id: id, on: connection).first else {
+        guard let person = try await AllianceDirectory.people(in: alliance, id: id, on: connection).first
+        else {
             throw LedgerError.personNotFound(String(id))
         }
         return person

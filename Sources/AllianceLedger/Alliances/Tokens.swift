@@ -179,7 +179,8 @@ public struct TokenStore: Sendable {
         }
         guard let row = rows.first else { throw LedgerError.tokenNotFound(id) }
         return TokenRecord(
-            id: try row.decode("id"), person: try row.decode("person_id"), createdAt: try row.decode("created_at"),
+            id: try row.decode("id"), person: try row.decode("person_id"),
+            createdAt: try row.decode("created_at"),
             lastUsedAt: try row.decode("last_used_at"), revokedAt: try row.decode("revoked_at"))
     }
 

@@ -34,7 +34,8 @@ public struct Decisions: Sendable {
 
     /// Proposes inside the caller's transaction: the decision exists once that commits.
     public func propose(
-        _ proposal: DecisionProposal, in alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+        _ proposal: DecisionProposal, in alliance: Alliance, by caller: Caller,
+        on connection: PostgresConnection
     ) async throws -> Decision {
         let proposer = try Decisions.boardMember(caller, in: alliance, doing: "propose a decision")
         let now = clock()
@@ -46,7 +47,8 @@ public struct Decisions: Sendable {
         }
         let validated: DecisionAction?
         do {
-            validated = try await proposal.action?.validate(in: alliance, today: now.calendarDate, on: connection)
+            validated = try await proposal.action?.validate(
+                in: alliance, today: now.calendarDate, on: connection)
         } catch LedgerError.invalidText(let field, let reason) {
             // The action's checks name its own fields; the proposal holds it as `action`.
             throw LedgerError.invalidText(field: "action." + field, reason: reason)
@@ -138,7 +140,8 @@ public struct Decisions: Sendable {
 
     /// Withdraws inside the caller's transaction.
     public func withdraw(
-        _ reference: DecisionReference, in alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+        _ reference: DecisionReference, in alliance: Alliance, by caller: Caller,
+        on connection: PostgresConnection
     ) async throws -> Decision {
         let person = try Decisions.boardMember(caller, in: alliance, doing: "withdraw a decision")
         try await settleIfDue(reference, in: alliance, on: connection)

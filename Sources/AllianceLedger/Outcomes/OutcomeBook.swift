@@ -61,7 +61,8 @@ public struct OutcomeBook: Sendable {
 
     /// Records the measurement inside the caller's transaction.
     public func record(
-        _ request: MeasurementRequest, in alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+        _ request: MeasurementRequest, in alliance: Alliance, by caller: Caller,
+        on connection: PostgresConnection
     ) async throws -> OutcomeMeasurement {
         try caller.require([.finance], in: alliance.id)
         guard case .person(let person) = caller.identity else {
@@ -129,8 +130,10 @@ public struct OutcomeBook: Sendable {
                 """
             ).first?.decode("period", as: String.self)
             guard let period,
-                let measurement = try await OutcomeBook.measurements(of: period, in: alliance.id, on: connection)
-                    .first(where: { $0.id == id })
+                let measurement = try await OutcomeBook.measurements(
+                    of: period, in: alliance.id, on: connection
+                )
+                .first(where: { $0.id == id })
             else { throw LedgerError.measurementNotFound(id) }
             return measurement
         }

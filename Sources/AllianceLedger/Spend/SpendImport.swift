@@ -97,7 +97,8 @@ public struct SpendImporter: Sendable {
                 // started over.
                 return try await connection.withTransaction { connection in
                     let report = try await importSpend(
-                        from: chunks, into: alliance, by: caller, mode: mode, progress: progress, on: connection)
+                        from: chunks, into: alliance, by: caller, mode: mode, progress: progress,
+                        on: connection)
                     guard report.committed else { throw RollBack(report: report) }
                     return report
                 }

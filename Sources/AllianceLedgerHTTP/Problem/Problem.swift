@@ -1,6 +1,7 @@
 public import Foundation
 public import HTTPTypes
 public import Hummingbird
+import Logging
 
 /// An error answer in the RFC 9457 format, `application/problem+json`.
 ///
@@ -40,14 +41,18 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let status: Int
         let detail: String?
         let field: String?
+        let requestId: String?
     }
 
-    /// The document's bytes, keys sorted so that the same problem reads the same every time.
-    public func document() throws -> Data {
+    /// The document's bytes, keys sorted so that the same problem reads the same every time;
+    /// `requestID` names the request in the service's logs, where the details are.
+    public func document(requestID: String? = nil) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let base = try encoder.encode(
-            Document(type: type, title: title, status: status.code, detail: detail, field: field))
+            Document(
+                type: type, title: title, status: status.code, detail: detail, field: field,
+                requestId: requestID))
         guard !members.isEmpty else { return base }
         guard var object = try JSONSerialization.jsonObject(with: base) as? [String: Any] else { return base }
         for (name, value) in members {
@@ -58,7 +63,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = try document()
+        let body = try document(
+            requestID: context.logger[metadataKey: RequestIDs.metadataKey]?.description)
         var headers = self.headers
         headers[.contentType] = Problem.mediaType
         headers[.contentLength] = String(body.count)

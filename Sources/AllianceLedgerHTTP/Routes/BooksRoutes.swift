@@ -9,39 +9,38 @@ struct BooksRoutes {
 
     static let readers: Set<Role> = [.auditor, .admin]
 
-    func register(on routes: RouteTable) {
+    var routes: RouteCollection<AllianceRequestContext> {
+        let routes = RouteCollection(context: AllianceRequestContext.self)
         let services = services
-        routes.get("/v1/alliances/{alliance}/budgets") { request, context in
-            let query = try Query(request, allowed: ["year"])
-            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
-                .alliance
-            let year = try Self.financialYear(query, of: alliance)
-            return try JSONAnswer.encode(
-                BudgetYear(year: year, lines: try await services.budgets.figures(year: year, in: alliance.id))
-            )
+        routes.get("budgets") { request, context in
+            try context.require(.everyone)
+            let year = try Self.financialYear(try Query(request, allowed: ["year"]), of: context.alliance)
+            return Answer(
+                BudgetYear(
+                    year: year, lines: try await services.budgets.figures(year: year, in: context.alliance.id)
+                ))
         }
-        routes.get("/v1/alliances/{alliance}/budgets/history") { request, context in
+        routes.get("budgets/history") { request, context in
+            try context.require(.everyone)
             let query = try Query(request, allowed: Query.paging.union(["year"]))
             let page = try query.page(order: .oldestFirst)
-            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
-                .alliance
-            let year = try Self.financialYear(query, of: alliance)
+            let year = try Self.financialYear(query, of: context.alliance)
             // The history only grows, oldest first, so a change's place in it is a stable cursor.
-            let changes = try await services.budgets.history(year: year, in: alliance.id).enumerated()
+            let changes = try await services.budgets.history(year: year, in: context.alliance.id).enumerated()
             let listed = try page.page(
                 of: Array(changes), listing: "budget-history-FY\(year)", id: { Int64($0.offset + 1) })
-            return try JSONAnswer.encode(
-                ListPage(items: listed.items.map(\.element), nextCursor: listed.nextCursor))
+            return Answer(ListPage(items: listed.items.map(\.element), nextCursor: listed.nextCursor))
         }
-        routes.get("/v1/alliances/{alliance}/balances") { request, context in
-            let query = try Query(request, allowed: ["asOf"])
-            let day = try query.date("asOf")
-            let alliance = try await services.authorize(request, context, roles: Self.readers).alliance
-            return try JSONAnswer.encode(
+        routes.get("balances") { request, context in
+            try context.require(Self.readers)
+            let day = try Query(request, allowed: ["asOf"]).date("asOf")
+            return Answer(
                 BalanceSheet(
-                    asOf: day, accounts: try await services.ledger.balances(in: alliance.id, asOf: day)))
+                    asOf: day,
+                    accounts: try await services.ledger.balances(in: context.alliance.id, asOf: day)))
         }
-        routes.get("/v1/alliances/{alliance}/journal") { request, context in
+        routes.get("journal") { request, context in
+            try context.require(Self.readers)
             let query = try Query(request, allowed: Query.paging.union(["kind", "account", "from", "to"]))
             let page = try query.page(order: .oldestFirst)
             var filter = JournalFilter()
@@ -61,15 +60,26 @@ struct BooksRoutes {
             }
             filter.effectiveFrom = try query.date("from")
             filter.effectiveTo = try query.date("to")
-            let alliance = try await services.authorize(request, context, roles: Self.readers).alliance
-            return try JSONAnswer.encode(
-                try await services.ledger.entries(in: alliance.id, matching: filter, page: page))
+            return Answer(
+                try await services.ledger.entries(in: context.alliance.id, matching: filter, page: page))
         }
-        routes.get("/v1/alliances/{alliance}/verify") { request, context in
+        routes.get("journal/{sequence}") { request, context in
+            try context.require(Self.readers)
             _ = try Query(request, allowed: [])
-            let alliance = try await services.authorize(request, context, roles: Self.readers).alliance
-            return try JSONAnswer.encode(try await services.ledger.verify(alliance.id))
+            let text = try context.parameters.require("sequence")
+            guard let sequence = Int64(text), sequence > 0 else {
+                throw Problem.notFound(
+                    "entry-not-found", "There is no such journal entry",
+                    "\"\(text)\" is not a sequence: entries are numbered from 1")
+            }
+            return Answer(try await services.ledger.entry(sequence, in: context.alliance.id))
         }
+        routes.get("verify") { request, context in
+            try context.require(Self.readers)
+            _ = try Query(request, allowed: [])
+            return Answer(try await services.ledger.verify(context.alliance.id))
+        }
+        return routes
     }
 
     /// The required `year` query parameter: a financial year such as FY2025.

@@ -7,16 +7,21 @@ import Postgres
 struct DecisionRoutes {
     let services: APIServices
 
-    func register(on routes: RouteTable) {
+    var routes: RouteCollection<AllianceRequestContext> {
+        let routes = RouteCollection(context: AllianceRequestContext.self)
         let services = services
-        routes.post("/v1/alliances/{alliance}/decisions") { request, context in
-            let (caller, alliance) = try await services.authorize(request, context, roles: [.board])
-            let (body, bytes) = try await JSONBody.decode(ProposalBody.self, from: request, context: context)
-            return try await services.creating(request, caller: caller, body: bytes) {
-                try await services.decisions.propose(body.proposal, in: alliance, by: caller)
+        routes.post("decisions") { request, context in
+            try context.require(.board)
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: ProposalBody.self,
+                location: { Self.location($0, in: context) }
+            ) { body, connection in
+                try await services.decisions.propose(
+                    body.proposal, in: context.alliance, by: context.caller, on: connection)
             }
         }
-        routes.get("/v1/alliances/{alliance}/decisions") { request, context in
+        routes.get("decisions") { request, context in
+            try context.require(.everyone)
             let query = try Query(request, allowed: Query.paging.union(["state"]))
             let page = try query.page()
             let state = try query["state"].map { text in
@@ -28,40 +33,47 @@ struct DecisionRoutes {
                 }
                 return state
             }
-            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
-                .alliance
-            return try JSONAnswer.encode(
-                try await services.decisions.list(in: alliance, state: state, page: page))
+            return Answer(try await services.decisions.list(in: context.alliance, state: state, page: page))
         }
-        routes.get("/v1/alliances/{alliance}/decisions/{id}") { request, context in
-            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
-                .alliance
-            return try JSONAnswer.encode(
-                try await services.decisions.decision(try Self.reference(context), in: alliance))
+        routes.get("decisions/{id}") { _, context in
+            try context.require(.everyone)
+            return Answer(
+                try await services.decisions.decision(try Self.reference(context), in: context.alliance))
         }
-        routes.post("/v1/alliances/{alliance}/decisions/{id}/votes") { request, context in
-            let (caller, alliance) = try await services.authorize(request, context, roles: [.board])
+        // A vote's answer is the decision as the vote left it, and that is where it is read.
+        routes.post("decisions/{id}/votes") { request, context in
+            try context.require(.board)
             let reference = try Self.reference(context)
-            let (body, bytes) = try await JSONBody.decode(VoteBody.self, from: request, context: context)
-            return try await services.creating(request, caller: caller, body: bytes) {
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: VoteBody.self,
+                location: { Self.location($0, in: context) }
+            ) { body, connection in
                 try await services.decisions.vote(
-                    body.vote, reason: body.reason, on: reference, in: alliance, by: caller, for: body.partner
-                )
+                    body.vote, reason: body.reason, on: reference, in: context.alliance, by: context.caller,
+                    for: body.partner, on: connection)
             }
         }
-        routes.post("/v1/alliances/{alliance}/decisions/{id}/withdrawal") { request, context in
-            let (caller, alliance) = try await services.authorize(request, context, roles: [.board])
+        // Nothing new is created: the answer is the decision, now withdrawn.
+        routes.post("decisions/{id}/withdrawal") { request, context in
+            try context.require(.board)
             let reference = try Self.reference(context)
-            let (_, bytes) = try await JSONBody.decode(WithdrawalBody.self, from: request, context: context)
-            // Nothing new is created: the answer is the decision, now withdrawn.
-            return try await services.creating(request, caller: caller, body: bytes, status: .ok) {
-                try await services.decisions.withdraw(reference, in: alliance, by: caller)
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: WithdrawalBody.self, status: .ok,
+                location: { _ in nil }
+            ) { _, connection in
+                try await services.decisions.withdraw(
+                    reference, in: context.alliance, by: context.caller, on: connection)
             }
         }
+        return routes
+    }
+
+    private static func location(_ decision: Decision, in context: AllianceRequestContext) -> String {
+        "\(context.base)/decisions/\(decision.reference)"
     }
 
     /// `{id}`: the decision's id, or its number `D-0001`; anything else names no decision.
-    private static func reference(_ context: LedgerRequestContext) throws -> DecisionReference {
+    private static func reference(_ context: AllianceRequestContext) throws -> DecisionReference {
         let text = try context.parameters.require("id")
         guard let reference = DecisionReference(text) else { throw LedgerError.decisionNotFound(text) }
         return reference

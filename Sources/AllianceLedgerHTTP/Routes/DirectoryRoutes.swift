@@ -7,92 +7,158 @@ import Postgres
 struct DirectoryRoutes {
     let services: APIServices
 
-    /// Anyone of the alliance may read who takes part.
-    static let everyone: Set<Role> = Set(Role.allCases)
-
-    func register(on routes: RouteTable) {
+    /// `POST /v1/alliances`: the operator's, under `/v1` where no alliance is named yet.
+    var operatorRoutes: RouteCollection<LedgerRequestContext> {
+        let routes = RouteCollection(context: LedgerRequestContext.self)
         let services = services
-        routes.post("/v1/alliances") { request, context in
-            let caller = try await services.caller(request)
+        routes.post("alliances") { request, context in
+            let caller = try context.authenticatedCaller()
             guard caller.identity == .operator else {
                 throw Problem.forbidden("only the operator's token creates alliances")
             }
-            let (body, bytes) = try await JSONBody.decode(AllianceBody.self, from: request, context: context)
-            return try await services.creating(request, caller: caller, body: bytes) {
-                try await services.directory.create(body.request)
+            return try await services.creations.create(
+                request, context: context, caller: caller, body: AllianceBody.self,
+                location: { "/v1/alliances/\($0.slug)" }
+            ) { body, connection in
+                try await services.directory.create(body.request, on: connection)
             }
         }
-        routes.get("/v1/alliances/{alliance}") { request, context in
-            try JSONAnswer.encode(
-                try await services.authorize(request, context, roles: Self.everyone).alliance)
+        return routes
+    }
+
+    /// Everything under `/v1/alliances/{alliance}`.
+    var allianceRoutes: RouteCollection<AllianceRequestContext> {
+        let routes = RouteCollection(context: AllianceRequestContext.self)
+        let services = services
+        routes.get { _, context in
+            try context.require(.everyone)
+            return Answer(context.alliance)
         }
 
-        routes.post("/v1/alliances/{alliance}/partners") { request, context in
-            let (caller, alliance) = try await services.authorize(request, context, roles: [.admin])
-            let (body, bytes) = try await JSONBody.decode(PartnerBody.self, from: request, context: context)
-            return try await services.creating(request, caller: caller, body: bytes) {
-                try await services.directory.addPartner(body.request, to: alliance)
+        routes.post("partners") { request, context in
+            try context.require(.admin)
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: PartnerBody.self,
+                location: { "\(context.base)/partners/\($0.slug)" }
+            ) { body, connection in
+                try await services.directory.addPartner(body.request, to: context.alliance, on: connection)
             }
         }
-        routes.get("/v1/alliances/{alliance}/partners") { request, context in
+        routes.get("partners") { request, context in
+            try context.require(.everyone)
             let page = try Query(request, allowed: Query.paging).page()
-            let alliance = try await services.authorize(request, context, roles: Self.everyone).alliance
-            return try JSONAnswer.encode(
+            return Answer(
                 try page.page(
-                    of: try await services.directory.partners(in: alliance.id), listing: "partners", id: \.id)
-            )
-        }
-
-        routes.post("/v1/alliances/{alliance}/budget-lines") { request, context in
-            let (caller, alliance) = try await services.authorize(request, context, roles: [.admin])
-            let (body, bytes) = try await JSONBody.decode(
-                BudgetLineBody.self, from: request, context: context)
-            return try await services.creating(request, caller: caller, body: bytes) {
-                try await services.directory.addBudgetLine(body.request, to: alliance)
-            }
-        }
-        routes.get("/v1/alliances/{alliance}/budget-lines") { request, context in
-            let page = try Query(request, allowed: Query.paging).page()
-            let alliance = try await services.authorize(request, context, roles: Self.everyone).alliance
-            return try JSONAnswer.encode(
-                try page.page(
-                    of: try await services.directory.budgetLines(in: alliance.id), listing: "budget-lines",
+                    of: try await services.directory.partners(in: context.alliance.id), listing: "partners",
                     id: \.id))
         }
+        routes.get("partners/{partner}") { request, context in
+            try context.require(.everyone)
+            _ = try Query(request, allowed: [])
+            return Answer(
+                try await services.directory.partner(
+                    try context.parameters.require("partner"), in: context.alliance.id))
+        }
 
-        routes.post("/v1/alliances/{alliance}/people") { request, context in
-            let (caller, alliance) = try await services.authorize(request, context, roles: [.admin])
-            let (body, bytes) = try await JSONBody.decode(PersonBody.self, from: request, context: context)
-            return try await services.creating(request, caller: caller, body: bytes) {
-                try await services.directory.addPerson(body.request, to: alliance)
+        routes.post("budget-lines") { request, context in
+            try context.require(.admin)
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: BudgetLineBody.self,
+                location: { "\(context.base)/budget-lines/\($0.code)" }
+            ) { body, connection in
+                try await services.directory.addBudgetLine(body.request, to: context.alliance, on: connection)
             }
         }
-        routes.get("/v1/alliances/{alliance}/people") { request, context in
+        routes.get("budget-lines") { request, context in
+            try context.require(.everyone)
             let page = try Query(request, allowed: Query.paging).page()
-            // E-mail addresses are personal data: admins and auditors see the list.
-            let alliance = try await services.authorize(request, context, roles: [.admin, .auditor]).alliance
-            return try JSONAnswer.encode(
+            return Answer(
                 try page.page(
-                    of: try await services.directory.people(in: alliance.id), listing: "people", id: \.id))
+                    of: try await services.directory.budgetLines(in: context.alliance.id),
+                    listing: "budget-lines", id: \.id))
+        }
+        routes.get("budget-lines/{code}") { request, context in
+            try context.require(.everyone)
+            _ = try Query(request, allowed: [])
+            return Answer(
+                try await services.directory.budgetLine(
+                    try context.parameters.require("code"), in: context.alliance.id))
         }
 
-        routes.post("/v1/alliances/{alliance}/people/{person}/tokens") { request, context in
-            let (caller, alliance) = try await services.authorize(request, context, roles: [.admin])
-            let text = try context.parameters.require("person")
-            guard let id = Int64(text), id > 0 else { throw LedgerError.personNotFound(text) }
-            let (_, bytes) = try await JSONBody.decode(TokenBody.self, from: request, context: context)
-            let person = try await services.directory.person(id, in: alliance.id)
-            return try await services.creating(request, caller: caller, body: bytes, storesAnswer: false) {
-                IssuedToken(token: try await services.tokens.issue(for: person))
+        routes.post("people") { request, context in
+            try context.require(.admin)
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: PersonBody.self,
+                location: { "\(context.base)/people/\($0.id)" }
+            ) { body, connection in
+                try await services.directory.addPerson(body.request, to: context.alliance, on: connection)
             }
         }
+        // E-mail addresses are personal data: admins and auditors see people.
+        routes.get("people") { request, context in
+            try context.require([.admin, .auditor])
+            let page = try Query(request, allowed: Query.paging).page()
+            return Answer(
+                try page.page(
+                    of: try await services.directory.people(in: context.alliance.id), listing: "people",
+                    id: \.id))
+        }
+        routes.get("people/{person}") { request, context in
+            try context.require([.admin, .auditor])
+            _ = try Query(request, allowed: [])
+            return Answer(
+                try await services.directory.person(try Self.personID(context), in: context.alliance.id))
+        }
+
+        routes.post("people/{person}/tokens") { request, context in
+            try context.require(.admin)
+            let id = try Self.personID(context)
+            let person = try await services.directory.person(id, in: context.alliance.id)
+            // A token is shown once: never stored as an answer, never cached on the way.
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: TokenBody.self, kept: false,
+                headers: [.cacheControl: "no-store"],
+                location: { (issued: IssuedToken) in "\(context.base)/people/\(id)/tokens/\(issued.id)" }
+            ) { _, connection in
+                let issued = try await services.tokens.issue(for: person, on: connection)
+                return IssuedToken(id: issued.id, token: issued.token)
+            }
+        }
+        routes.get("people/{person}/tokens/{token}") { request, context in
+            try context.require(.admin)
+            _ = try Query(request, allowed: [])
+            let person = try await services.directory.person(
+                try Self.personID(context), in: context.alliance.id)
+            let text = try context.parameters.require("token")
+            guard let id = Int64(text), id > 0 else {
+                throw Problem.notFound(
+                    "token-not-found", "There is no such token", "\"\(text)\" is not a token id")
+            }
+            return Answer(try await services.tokens.token(id, of: person))
+        }
+        return routes
+    }
+
+    /// `{person}`: a person's id; anything else names nobody.
+    private static func personID(_ context: AllianceRequestContext) throws -> Int64 {
+        let text = try context.parameters.require("person")
+        guard let id = Int64(text), id > 0 else { throw LedgerError.personNotFound(text) }
+        return id
     }
 }
 
+/// A new token, shown once; its id is in the answer's `Location`, not its body.
 struct IssuedToken: Encodable {
+    let id: Int64
     let token: String
-}
 
+    private enum CodingKeys: String, CodingKey { case token }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(token, forKey: .token)
+    }
+}
 struct AllianceBody: JSONRequest {
     enum Field: String, CodingKey, CaseIterable {
         case slug, name, currency, financialYearStartMonth, contractStart, contractEnd, abstention

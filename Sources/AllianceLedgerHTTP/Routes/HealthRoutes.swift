@@ -1,9 +1,11 @@
 import Hummingbird
+import Logging
 import Postgres
 
 /// What operators and clients read about the service itself: `/healthz` says the process is
 /// up; `/readyz` says it can reach its database, so that a load balancer sends traffic only to
 /// instances that can serve it; `/metrics` for Prometheus; `/openapi.json` describes the API.
+/// None needs a token.
 struct HealthRoutes {
     let pool: PostgresPool
     let metrics: ServiceMetrics
@@ -12,32 +14,40 @@ struct HealthRoutes {
         let status: String
     }
 
-    func register(on routes: RouteTable) {
+    var routes: RouteCollection<LedgerRequestContext> {
+        let routes = RouteCollection(context: LedgerRequestContext.self)
         let pool = pool
         let metrics = metrics
-        routes.get("/healthz") { _, _ in
-            try JSONAnswer.encode(Status(status: "ok"))
+        routes.get("healthz") { _, _ in
+            Answer(Status(status: "ok"))
         }
-        routes.get("/readyz") { _, _ in
+        routes.get("readyz") { _, context in
             do {
                 try await pool.withConnection { connection in
                     try await connection.execute("SELECT 1")
                 }
             } catch {
-                throw Problem.databaseUnavailable("\(error)")
+                // Anyone may ask, so the answer says only that the database is out of reach;
+                // why is for the operator, in the log under the request's id.
+                context.logger.error(
+                    "not ready: the database is out of reach", metadata: ["error": "\(error)"])
+                throw Problem.databaseUnavailable(
+                    "the service cannot reach its database; the reason is logged under request id \(context.requestID)"
+                )
             }
-            return try JSONAnswer.encode(Status(status: "ready"))
+            return Answer(Status(status: "ready"))
         }
-        routes.get("/metrics") { _, _ in
+        routes.get("metrics") { _, _ in
             let text = metrics.render(pool: await pool.statistics)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
-        routes.get("/openapi.json") { _, _ in
+        routes.get("openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
+        return routes
     }
 }

@@ -12,73 +12,51 @@ struct ImportRoutes {
     /// Well above a million rows (about 80 MB); beyond it the upload is refused, not buffered.
     static let bodyLimit = 512 * 1024 * 1024
 
-    func register(on routes: RouteTable) {
+    var routes: RouteCollection<AllianceRequestContext> {
+        let routes = RouteCollection(context: AllianceRequestContext.self)
         let services = services
         let importer = importer
-        routes.post("/v1/alliances/{alliance}/spend/imports") { request, context in
-            let query = try Query(request, allowed: ["mode"])
-            let mode = try Self.mode(query)
-            let (caller, alliance) = try await services.authorize(request, context, roles: [.finance])
+        routes.post("spend/imports") { request, context in
+            try context.require(.finance)
+            let mode = try Self.mode(try Query(request, allowed: ["mode"]))
             let mediaType = request.headers[.contentType]
             guard let mediaType, MediaType(from: mediaType)?.isType(.textCsv) == true else {
                 throw Problem.unsupportedMediaType(expected: "text/csv", found: mediaType)
             }
-            guard let key = try IdempotencyKey(request, caller: caller) else {
-                return try JSONAnswer.encode(
-                    try await Self.run(
-                        importer, request, alliance: alliance, caller: caller, mode: mode, fingerprint: nil))
-            }
-            // The fingerprint covers the body, which is known only once read: claim first, and
-            // compare a retry's body with the first one's as it streams past.
+            let key = try IdempotencyKey(request, caller: context.caller)
+            // The fingerprint covers the body, known only once read: it is fed as the body
+            // streams into the import, or, when an answer is stored already, as it is drained.
             let fingerprint = RequestFingerprint(request)
-            switch try await services.idempotency.claim(key, fingerprint: nil) {
-            case .inProgress:
-                throw Problem.requestInProgress
-            case .completed(let earlier, let status, let answer):
-                for try await _ in LimitedBody(
-                    body: request.body, limit: Self.bodyLimit, fingerprint: fingerprint)
-                {}
-                guard fingerprint.finalize() == earlier, let answer else {
-                    throw Problem.idempotencyKeyReused(
-                        "Idempotency-Key \"\(key.key)\" was used for a different import; use a new key for a new file"
-                    )
-                }
-                return JSONAnswer.bytes(answer, status: HTTPResponse.Status(code: status), replayed: true)
-            case .claimed:
-                break
-            case .replay, .reused:
-                // Only a claim with a fingerprint is answered so.
-                throw Problem.internalError
+            let body = LimitedBody(body: request.body, limit: Self.bodyLimit, fingerprint: fingerprint)
+            let (alliance, caller) = (context.alliance, context.caller)
+            let outcome = try await services.creations.run(
+                key, fingerprint: fingerprint.finalize, attempts: 1
+            ) {
+                connection in
+                let report = try await Self.run(
+                    importer, body, alliance: alliance, caller: caller, mode: mode, on: connection)
+                return IdempotentCreations.Created(
+                    status: .ok, body: try context.responseEncoder.data(report), location: nil)
             }
-            let answer: [UInt8]
-            do {
-                answer = try JSONAnswer.data(
-                    try await Self.run(
-                        importer, request, alliance: alliance, caller: caller, mode: mode,
-                        fingerprint: fingerprint))
-            } catch {
-                try? await services.idempotency.release(key)
-                throw error
+            if case .stored = outcome {
+                for try await _ in body {}
             }
-            try await services.idempotency.complete(
-                key, status: 200, body: answer, fingerprint: fingerprint.finalize())
-            return JSONAnswer.bytes(answer, status: .ok, replayed: false)
+            return try IdempotentCreations.response(outcome, key: key, fingerprint: fingerprint.finalize())
         }
+        return routes
     }
 
     /// Imports the body; a report that did not commit (all-or-nothing with bad rows) is the
-    /// problem `import-rejected`, carrying the report.
+    /// problem `import-rejected`, carrying the report, and the transaction rolls back.
     private static func run(
-        _ importer: SpendImporter, _ request: Request, alliance: Alliance, caller: Caller,
+        _ importer: SpendImporter, _ body: LimitedBody, alliance: Alliance, caller: Caller,
         mode: SpendImportMode,
-        fingerprint: RequestFingerprint?
+        on connection: PostgresConnection
     ) async throws -> SpendImportReport {
         let report: SpendImportReport
         do {
             report = try await importer.importSpend(
-                from: LimitedBody(body: request.body, limit: bodyLimit, fingerprint: fingerprint),
-                into: alliance,
-                by: caller, mode: mode)
+                from: body, into: alliance, by: caller, mode: mode, on: connection)
         } catch let error as SpendCSVError {
             throw Problem.invalidField("body", "the file cannot be imported: \(error)")
         }
@@ -88,7 +66,7 @@ struct ImportRoutes {
                 title: "The import has invalid rows and recorded nothing",
                 detail:
                     "\(report.invalid) of \(report.rows) rows are invalid; correct them and import again, or import with mode=skip-invalid",
-                members: ["report": Data(try JSONAnswer.data(report))])
+                members: ["report": Data(try JSONAnswerEncoder().data(report))])
         }
         return report
     }

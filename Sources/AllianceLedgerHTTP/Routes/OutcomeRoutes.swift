@@ -8,42 +8,54 @@ import Postgres
 struct OutcomeRoutes {
     let services: APIServices
 
-    func register(on routes: RouteTable) {
+    var routes: RouteCollection<AllianceRequestContext> {
+        let routes = RouteCollection(context: AllianceRequestContext.self)
         let services = services
-        routes.get("/v1/alliances/{alliance}/outcomes/terms") { request, context in
-            let query = try Query(request, allowed: ["year"])
-            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
-                .alliance
-            let year = try BooksRoutes.financialYear(query, of: alliance)
-            return try JSONAnswer.encode(try await services.outcomes.terms(year: year, in: alliance))
+        routes.get("outcomes/terms") { request, context in
+            try context.require(.everyone)
+            let year = try BooksRoutes.financialYear(
+                try Query(request, allowed: ["year"]), of: context.alliance)
+            return Answer(try await services.outcomes.terms(year: year, in: context.alliance))
         }
-        routes.post("/v1/alliances/{alliance}/outcomes/measurements") { request, context in
-            let (caller, alliance) = try await services.authorize(request, context, roles: [.finance])
-            let (body, bytes) = try await JSONBody.decode(
-                MeasurementBody.self, from: request, context: context)
-            return try await services.creating(request, caller: caller, body: bytes) {
-                try await services.outcomes.record(body.request, in: alliance, by: caller)
+        routes.post("outcomes/measurements") { request, context in
+            try context.require(.finance)
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: MeasurementBody.self,
+                location: { "\(context.base)/outcomes/measurements/\($0.id)" }
+            ) { body, connection in
+                try await services.outcomes.record(
+                    body.request, in: context.alliance, by: context.caller, on: connection)
             }
         }
-        routes.get("/v1/alliances/{alliance}/outcomes/measurements") { request, context in
-            let query = try Query(request, allowed: ["period"])
-            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
-                .alliance
-            let period = try Self.period(query, of: alliance)
+        routes.get("outcomes/measurements") { request, context in
+            try context.require(.everyone)
+            let period = try Self.period(try Query(request, allowed: ["period"]), of: context.alliance)
             // A period holds a few measurements per measure (corrections included), so it is
             // answered whole, in one page: a cursor would only split what belongs together.
-            return try JSONAnswer.encode(
+            return Answer(
                 ListPage(
-                    items: try await services.outcomes.measurements(of: period.description, in: alliance),
+                    items: try await services.outcomes.measurements(
+                        of: period.description, in: context.alliance),
                     nextCursor: nil))
         }
-        routes.get("/v1/alliances/{alliance}/outcomes/payments/{period}") { request, context in
+        routes.get("outcomes/measurements/{id}") { request, context in
+            try context.require(.everyone)
             _ = try Query(request, allowed: [])
-            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
-                .alliance
-            let period = try context.parameters.require("period")
-            return try JSONAnswer.encode(try await services.outcomes.payment(for: period, in: alliance))
+            let text = try context.parameters.require("id")
+            guard let id = Int64(text), id > 0 else {
+                throw Problem.notFound(
+                    "measurement-not-found", "There is no such measurement",
+                    "\"\(text)\" is not a measurement id: ids are whole numbers from 1")
+            }
+            return Answer(try await services.outcomes.measurement(id, in: context.alliance))
         }
+        routes.get("outcomes/payments/{period}") { request, context in
+            try context.require(.everyone)
+            _ = try Query(request, allowed: [])
+            let period = try context.parameters.require("period")
+            return Answer(try await services.outcomes.payment(for: period, in: context.alliance))
+        }
+        return routes
     }
 
     /// The required `period` query parameter: a financial year, a quarter or a month, the

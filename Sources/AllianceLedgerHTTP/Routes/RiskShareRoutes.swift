@@ -7,20 +7,22 @@ import Postgres
 struct RiskShareRoutes {
     let services: APIServices
 
-    func register(on routes: RouteTable) {
+    var routes: RouteCollection<AllianceRequestContext> {
+        let routes = RouteCollection(context: AllianceRequestContext.self)
         let services = services
-        routes.get("/v1/alliances/{alliance}/risk-share/{year}") { request, context in
+        routes.get("risk-share/{year}") { request, context in
+            try context.require(.everyone)
             _ = try Query(request, allowed: [])
-            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
-                .alliance
             let text = try context.parameters.require("year")
             let year: Int
             do {
-                year = try Period.financialYear(named: text, startMonth: alliance.financialYearStartMonth)
+                year = try Period.financialYear(
+                    named: text, startMonth: context.alliance.financialYearStartMonth)
             } catch {
                 throw LedgerError.invalidText(field: "year", reason: "\(error)")
             }
-            return try JSONAnswer.encode(try await services.riskShares.statement(year: year, in: alliance))
+            return Answer(try await services.riskShares.statement(year: year, in: context.alliance))
         }
+        return routes
     }
 }

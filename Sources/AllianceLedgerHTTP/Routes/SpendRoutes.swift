@@ -7,22 +7,26 @@ import Postgres
 struct SpendRoutes {
     let services: APIServices
 
-    func register(on routes: RouteTable) {
+    var routes: RouteCollection<AllianceRequestContext> {
+        let routes = RouteCollection(context: AllianceRequestContext.self)
         let services = services
-        routes.post("/v1/alliances/{alliance}/spend") { request, context in
-            let (caller, alliance) = try await services.authorize(request, context, roles: [.finance])
-            let (body, _) = try await JSONBody.decode(SpendBody.self, from: request, context: context)
+        routes.post("spend") { request, context in
+            try context.require(.finance)
+            let body = try await request.decode(as: SpendBody.self, context: context)
             // The journal keeps the key with the entry, in the same statement: no separate claim.
-            let key = try IdempotencyKey(request, caller: caller)
+            let key = try IdempotencyKey(request, caller: context.caller)
             let spend = try await services.spendBook.record(
-                body.request, in: alliance, by: caller, idempotencyKey: key?.journalKey)
-            return try JSONAnswer.encode(spend, status: .created, replayed: spend.replayed)
+                body.request, in: context.alliance, by: context.caller, idempotencyKey: key?.journalKey)
+            return Answer(
+                spend, status: .created,
+                headers: Self.headers(location: "\(context.base)/spend/\(spend.id)", replayed: spend.replayed)
+            )
         }
-        routes.get("/v1/alliances/{alliance}/spend") { request, context in
+        routes.get("spend") { request, context in
+            try context.require(.everyone)
             let query = try Query(request, allowed: Query.paging.union(["partner", "line", "period"]))
             let page = try query.page()
-            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
-                .alliance
+            let alliance = context.alliance
             // A filter that names nothing is a mistake to report, not an empty page.
             if let partner = query["partner"] {
                 _ = try await services.directory.partner(partner, in: alliance.id)
@@ -36,29 +40,41 @@ struct SpendRoutes {
                     throw Problem.invalidQuery("period", "\(error)")
                 }
             }
-            return try JSONAnswer.encode(
+            return Answer(
                 try await services.spendBook.list(
                     in: alliance.id, partner: query["partner"], budgetLine: query["line"],
                     incurredFrom: period?.first, incurredTo: period?.last, page: page))
         }
-        routes.get("/v1/alliances/{alliance}/spend/{id}") { request, context in
-            let alliance = try await services.authorize(request, context, roles: DirectoryRoutes.everyone)
-                .alliance
-            return try JSONAnswer.encode(
-                try await services.spendBook.spend(try Self.spendID(context), in: alliance.id))
+        routes.get("spend/{id}") { _, context in
+            try context.require(.everyone)
+            return Answer(
+                try await services.spendBook.spend(try Self.spendID(context), in: context.alliance.id))
         }
-        routes.post("/v1/alliances/{alliance}/spend/{id}/reversal") { request, context in
-            let (caller, alliance) = try await services.authorize(request, context, roles: [.finance])
+        routes.post("spend/{id}/reversal") { request, context in
+            try context.require(.finance)
             let id = try Self.spendID(context)
-            let (body, _) = try await JSONBody.decode(ReversalBody.self, from: request, context: context)
-            let key = try IdempotencyKey(request, caller: caller)
+            let body = try await request.decode(as: ReversalBody.self, context: context)
+            let key = try IdempotencyKey(request, caller: context.caller)
             let reversal = try await services.spendBook.reverse(
-                id, reason: body.reason, in: alliance, by: caller, idempotencyKey: key?.journalKey)
-            return try JSONAnswer.encode(reversal.entry, status: .created, replayed: reversal.replayed)
+                id, reason: body.reason, in: context.alliance, by: context.caller,
+                idempotencyKey: key?.journalKey)
+            return Answer(
+                reversal.entry, status: .created,
+                headers: Self.headers(
+                    location: "\(context.base)/journal/\(reversal.entry.sequence)",
+                    replayed: reversal.replayed))
         }
+        return routes
     }
 
-    private static func spendID(_ context: LedgerRequestContext) throws -> Int64 {
+    /// A new entry's headers: where to read it, and whether this is a retry's replay.
+    private static func headers(location: String, replayed: Bool) -> HTTPFields {
+        var headers: HTTPFields = [.location: location]
+        if replayed { headers[.idempotentReplayed] = "true" }
+        return headers
+    }
+
+    private static func spendID(_ context: AllianceRequestContext) throws -> Int64 {
         let text = try context.parameters.require("id")
         guard let id = Int64(text), id > 0 else {
             throw Problem.notFound(

@@ -57,6 +57,7 @@ struct ConfigShowCommand: AsyncParsableCommand {
         case .publicBaseURL: return settings.publicBaseURL
         case .credentialSeconds: return String(settings.credentialSeconds)
         case .decisionSweepSeconds: return String(settings.decisionSweepSeconds)
+        case .idempotencyRetentionSeconds: return String(settings.idempotencyRetentionSeconds)
         case .logLevel: return settings.logLevel.rawValue
         }
     }

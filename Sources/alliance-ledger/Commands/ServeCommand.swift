@@ -48,6 +48,13 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "seconds"))
     var decisionSweepSeconds: String?
 
+    @Option(
+        name: .customLong("idempotency-retention-seconds"),
+        help: ArgumentHelp(
+            "How long the answer to a creating request is kept for a retry with its Idempotency-Key; at least 3600 (env ALLIANCE_LEDGER_IDEMPOTENCY_RETENTION_SECONDS; default 604800, seven days).",
+            valueName: "seconds"))
+    var idempotencyRetentionSeconds: String?
+
     @Flag(inversion: .prefixedNo, help: "Apply pending schema migrations before listening.")
     var migrate = true
 
@@ -58,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags[.publicBaseURL] = publicBaseURL
         flags[.credentialSeconds] = credentialSeconds
         flags[.decisionSweepSeconds] = decisionSweepSeconds
+        flags[.idempotencyRetentionSeconds] = idempotencyRetentionSeconds
         let settings = try global.settings(adding: flags)
         let logger = settings.logger()
         let session = try await DatabaseSession.open(settings, logger: logger)
@@ -76,7 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
                     host: settings.httpHost, port: settings.httpPort,
                     publicBaseURL: settings.publicBaseURL,
                     credentialLifetime: .seconds(settings.credentialSeconds),
-                    decisionSweepInterval: .seconds(settings.decisionSweepSeconds)),
+                    decisionSweepInterval: .seconds(settings.decisionSweepSeconds),
+                    idempotencyRetention: .seconds(settings.idempotencyRetentionSeconds)),
                 logger: logger,
                 onServerRunning: { port in
                     logger.notice(

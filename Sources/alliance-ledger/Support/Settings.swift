@@ -12,6 +12,7 @@ enum SettingKey: String, CaseIterable, Sendable {
     case publicBaseURL
     case credentialSeconds
     case decisionSweepSeconds
+    case idempotencyRetentionSeconds
     case logLevel
 
     /// Section and name in the JSON configuration file.
@@ -26,6 +27,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .publicBaseURL: ("http", "publicBaseURL")
         case .credentialSeconds: ("http", "credentialSeconds")
         case .decisionSweepSeconds: ("decisions", "sweepSeconds")
+        case .idempotencyRetentionSeconds: ("http", "idempotencyRetentionSeconds")
         case .logLevel: ("log", "level")
         }
     }
@@ -41,6 +43,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .publicBaseURL: "ALLIANCE_LEDGER_PUBLIC_BASE_URL"
         case .credentialSeconds: "ALLIANCE_LEDGER_CREDENTIAL_SECONDS"
         case .decisionSweepSeconds: "ALLIANCE_LEDGER_DECISION_SWEEP_SECONDS"
+        case .idempotencyRetentionSeconds: "ALLIANCE_LEDGER_IDEMPOTENCY_RETENTION_SECONDS"
         case .logLevel: "ALLIANCE_LEDGER_LOG_LEVEL"
         }
     }
@@ -56,6 +59,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .publicBaseURL: "--public-base-url"
         case .credentialSeconds: "--credential-seconds"
         case .decisionSweepSeconds: "--decision-sweep-seconds"
+        case .idempotencyRetentionSeconds: "--idempotency-retention-seconds"
         case .logLevel: "--log-level"
         }
     }
@@ -119,6 +123,8 @@ struct Settings: Equatable, Sendable {
     var credentialSeconds: Int
     /// How often the service closes decisions whose closing time has passed.
     var decisionSweepSeconds: Int
+    /// How long the service keeps the answer to a creating request for a retry with its key.
+    var idempotencyRetentionSeconds: Int
     var logLevel: Logger.Level
     /// Where each value came from, for `config show`.
     var sources: [SettingKey: String]
@@ -165,6 +171,10 @@ struct Settings: Equatable, Sendable {
             lookup(.credentialSeconds, default: "2"), in: 0...3600, expected: "seconds from 0 to 3600")
         let decisionSweepSeconds = try parseInteger(
             lookup(.decisionSweepSeconds, default: "30"), in: 1...86_400, expected: "seconds from 1 to 86400")
+        // At least an hour, as the database insists; at most ten years, far beyond any retry.
+        let idempotencyRetentionSeconds = try parseInteger(
+            lookup(.idempotencyRetentionSeconds, default: "604800"), in: 3600...315_360_000,
+            expected: "seconds from 3600 (an hour) to 315360000")
         let serverPrograms = layers.lazy.compactMap { $0[.serverPrograms] }.first
         for key in [SettingKey.databaseURL, .dataDir, .serverPrograms] {
             sources[key] = layers.lazy.compactMap { $0[key]?.source }.first
@@ -175,7 +185,7 @@ struct Settings: Equatable, Sendable {
             httpHost: host.text, httpPort: port,
             publicBaseURL: String(publicBaseURL.text.trimmingSuffix("/")),
             credentialSeconds: credentialSeconds, decisionSweepSeconds: decisionSweepSeconds,
-            logLevel: logLevel, sources: sources)
+            idempotencyRetentionSeconds: idempotencyRetentionSeconds, logLevel: logLevel, sources: sources)
     }
 
     private static func chooseDatabase(
