@@ -125,7 +125,8 @@ import Testing
             let pool = setUp.api.database.makeServicePool()
             let caller = try await TokenStore(pool: pool).authenticate(token)
             let alliance = try await AllianceDirectory(pool: pool).find(slug: SetUp.slug)
-            try await TokenStore(pool: pool).revoke(try #require(caller.tokenID), in: alliance.id)
+            _ = try await TokenStore(pool: pool).revoke(
+                try #require(caller.tokenID), in: alliance, by: .commandLine)
             await pool.close()
             let revoked = ContinuousClock.now
             var answer = try await setUp.api.get(SetUp.base, token: token)

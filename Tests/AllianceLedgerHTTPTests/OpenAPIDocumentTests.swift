@@ -572,10 +572,13 @@ import Testing
         }
         let line = BudgetLine(id: 1, code: "STAFF_2", name: "Staff", createdAt: Self.instant)
         try Self.expect(try .encoding(line), conformsTo: "BudgetLine", in: document)
-        let person = Person(
-            id: 9, alliance: AllianceID(7), name: "Ada", email: "ada@example.org", partner: "slam",
-            roles: [.finance, .board, .auditor], createdAt: Self.instant)
-        try Self.expect(try .encoding(person), conformsTo: "Person", in: document)
+        for (partner, removed) in [(Optional("slam"), nil), (nil, Optional(Self.instant))] {
+            let person = Person(
+                id: 9, alliance: AllianceID(7), name: "Ada", email: "ada@example.org", partner: partner,
+                roles: removed == nil ? [.finance, .board, .auditor] : [], createdAt: Self.instant,
+                removedAt: removed)
+            try Self.expect(try .encoding(person), conformsTo: "Person", in: document)
+        }
         for (used, revoked) in [(nil, nil), (Optional(Self.instant), Optional(Self.instant))] {
             let token = TokenRecord(
                 id: 5, person: 9, createdAt: Self.instant, lastUsedAt: used, revokedAt: revoked)
@@ -667,7 +670,8 @@ import Testing
                 try BudgetSetting(partner: "lambeth", budgetLine: "PREMISES", amount: 40_000_00),
             ])
         let admit = DecisionAction.partnerAdmit(
-            try PartnerRequest(slug: "newcomer", name: "Newcomer CIC", kind: .vcse), joinedOn: Self.day)
+            try PartnerRequest(slug: "newcomer", name: "Newcomer CIC", kind: .vcse), joinedOn: Self.day,
+            admin: try Appointee(name: "Nell", email: "nell@newcomer.example"))
         let variants: [(DecisionState, DecisionAction?, DecisionEffect?, String?)] = [
             (.open, nil, nil, nil),
             (.open, budget, nil, nil),

@@ -283,7 +283,8 @@ struct BoardFixture {
             let admission = try await board.propose(
                 .partnerAdmit(
                     try PartnerRequest(slug: "newcomer", name: "Newcomer CIC", kind: .vcse),
-                    joinedOn: date(2025, 5, 1)))
+                    joinedOn: date(2025, 5, 1),
+                    admin: try Appointee(name: "Nell", email: "nell@newcomer.example")))
             var admitted = admission
             for partner in BoardFixture.partners {
                 board.tick()
@@ -319,7 +320,7 @@ struct BoardFixture {
         try await BoardFixture.with { board in
             let admit = DecisionAction.partnerAdmit(
                 try PartnerRequest(slug: "twice", name: "Admitted Twice", kind: .other),
-                joinedOn: date(2025, 5, 1))
+                joinedOn: date(2025, 5, 1), admin: try Appointee(name: "Tess", email: "tess@twice.example"))
             let first = try await board.propose(admit)
             let second = try await board.propose(admit)
             for decision in [first, second] {
@@ -564,7 +565,7 @@ struct BoardFixture {
                 .invalidText(
                     field: "type",
                     reason:
-                        "must be one of \"budget.set\", \"partner.admit\", \"partner.remove\", \"riskShare.setTerms\", \"outcomes.setTerms\", \"outcomePayments.approve\", \"riskShare.settle\", not \"budget.delete\""
+                        "must be one of \"budget.set\", \"partner.admit\", \"partner.remove\", \"riskShare.setTerms\", \"outcomes.setTerms\", \"outcomePayments.approve\", \"riskShare.settle\", \"partner.appointAdmin\", \"auditor.appoint\", \"budgetLine.add\", \"alliance.setSettings\", not \"budget.delete\""
                 )
             ),
             (

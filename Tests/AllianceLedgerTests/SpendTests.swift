@@ -194,13 +194,13 @@ import Testing
             #expect(try stored.decode("last_used_at", as: Date?.self) != nil)
 
             let id = try #require(caller.tokenID)
-            try await tokens.revoke(id, in: fixture.alliance.id)
-            try await tokens.revoke(id, in: fixture.alliance.id)
+            _ = try await tokens.revoke(id, in: fixture.alliance, by: .commandLine)
+            _ = try await tokens.revoke(id, in: fixture.alliance, by: .commandLine)
             await #expect(throws: LedgerError.unauthenticated("the token is unknown or revoked")) {
                 try await tokens.authenticate(token)
             }
             await #expect(throws: LedgerError.tokenNotFound(id + 100)) {
-                try await tokens.revoke(id + 100, in: fixture.alliance.id)
+                _ = try await tokens.revoke(id + 100, in: fixture.alliance, by: .commandLine)
             }
         }
     }

@@ -30,17 +30,21 @@ public enum Board {
         Person]
     {
         let directory = AllianceDirectory(pool: pool)
+        let people = try await directory.people(in: alliance.id)
         var members: [String: Person] = [:]
-        for person in try await directory.people(in: alliance.id) where person.roles.contains(.board) {
-            members[person.partner] = members[person.partner] ?? person
+        for person in people where person.roles.contains(.board) {
+            guard let partner = person.partner else { continue }
+            members[partner] = members[partner] ?? person
         }
         for partner in try await directory.partners(in: alliance.id) where members[partner.slug] == nil {
+            // The operator appoints while the alliance is set up; afterwards the partner's admin.
+            let admin = people.first { $0.partner == partner.slug && $0.roles.contains(.admin) }
             members[partner.slug] = try await directory.addPerson(
                 try PersonRequest(
                     name: "Board member for \(partner.slug)",
                     email: "board.\(partner.slug)@\(alliance.slug).test",
                     partner: partner.slug, roles: [.board]),
-                to: alliance)
+                to: alliance, by: admin.map(caller) ?? .commandLine)
         }
         return members
     }

@@ -101,18 +101,25 @@ public struct AllianceDirectory: Sendable {
                 contractStart: contractStart, contractEnd: contractEnd))
     }
 
-    public func create(_ request: AllianceRequest) async throws -> Alliance {
-        try await pool.withConnection { connection in
-            try await create(request, on: connection)
+    public func create(_ request: AllianceRequest, by caller: Caller = .commandLine) async throws -> Alliance
+    {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await create(request, by: caller, on: connection)
         }
     }
 
     /// Creates the alliance inside the caller's transaction, so that it commits with whatever
-    /// else the transaction holds (the HTTP service's stored answer, say) or not at all.
-    public func create(_ request: AllianceRequest, on connection: PostgresConnection) async throws -> Alliance
+    /// else the transaction holds (the HTTP service's stored answer, say) or not at all. Only
+    /// the operator creates alliances; the alliance's governance log starts with it.
+    public func create(_ request: AllianceRequest, by caller: Caller, on connection: PostgresConnection)
+        async throws -> Alliance
     {
+        guard caller.identity == .operator else {
+            throw LedgerError.forbidden("only the operator creates alliances")
+        }
+        let alliance: Alliance
         do {
-            return try AllianceDirectory.alliance(
+            alliance = try AllianceDirectory.alliance(
                 try await connection.query(
                     """
                     INSERT INTO alliances (slug, name, currency, financial_year_start_month,
@@ -126,6 +133,18 @@ public struct AllianceDirectory: Sendable {
         } catch let error as PostgresError where error.violates(constraint: "alliances_slug_key") {
             throw LedgerError.exists("alliance \(request.slug) already exists")
         }
+        try await GovernanceLog.append(
+            "alliance.created", by: .caller(caller),
+            details: ["alliance": alliance.slug, "abstention": alliance.abstention.rawValue], in: alliance.id,
+            on: connection)
+        return alliance
+    }
+
+    static func alliance(_ id: AllianceID, on connection: PostgresConnection) async throws -> Alliance {
+        let rows = try await connection.query(
+            "SELECT \(AllianceDirectory.columns) FROM alliances WHERE id = \(id.rawValue)")
+        guard let row = rows.first else { throw LedgerError.allianceNotFound(id.description) }
+        return try AllianceDirectory.alliance(row)
     }
 
     public func find(slug: String) async throws -> Alliance {

@@ -50,7 +50,7 @@ extension BudgetLine: Encodable {
 }
 
 extension Person: Encodable {
-    private enum CodingKeys: String, CodingKey { case id, name, email, partner, roles, createdAt }
+    private enum CodingKeys: String, CodingKey { case id, name, email, partner, roles, createdAt, removedAt }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -60,6 +60,7 @@ extension Person: Encodable {
         try container.encode(partner, forKey: .partner)
         try container.encode(roles.sorted(), forKey: .roles)
         try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(removedAt, forKey: .removedAt)
     }
 }
 
@@ -126,5 +127,41 @@ extension TokenRecord: Encodable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(lastUsedAt, forKey: .lastUsedAt)
         try container.encode(revokedAt, forKey: .revokedAt)
+    }
+}
+
+extension GovernanceRecord: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case sequence, kind, actor, details, requestId, recordedAt, previousHash, hash
+    }
+
+    private enum ActorKeys: String, CodingKey { case kind, person, partner, token }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sequence, forKey: .sequence)
+        try container.encode(kind, forKey: .kind)
+        var actor = container.nestedContainer(keyedBy: ActorKeys.self, forKey: .actor)
+        try actor.encode(self.actor.kind, forKey: .kind)
+        try actor.encode(self.actor.person, forKey: .person)
+        try actor.encode(self.actor.partner, forKey: .partner)
+        try actor.encode(self.actor.token, forKey: .token)
+        try container.encode(details, forKey: .details)
+        try container.encode(requestID, forKey: .requestId)
+        try container.encode(recordedAt, forKey: .recordedAt)
+        try container.encode(previousHash?.description, forKey: .previousHash)
+        try container.encode(hash.description, forKey: .hash)
+    }
+}
+
+extension GovernanceVerification: Encodable {
+    private enum CodingKeys: String, CodingKey { case ok, records, headHash, firstMismatch }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ok, forKey: .ok)
+        try container.encode(records, forKey: .records)
+        try container.encode(headHash?.description, forKey: .headHash)
+        try container.encode(firstMismatch, forKey: .firstMismatch)
     }
 }

@@ -88,30 +88,47 @@ extension AllianceDirectory {
     // MARK: Partners
 
     /// Adds a partner and opens its accounts: funding, and a cost account for every budget line.
+    /// The operator does this while the alliance is set up; afterwards a partner joins only by a
+    /// carried `partner.admit` decision.
     @discardableResult
-    public func addPartner(_ request: PartnerRequest, to alliance: Alliance) async throws -> Partner {
+    public func addPartner(_ request: PartnerRequest, to alliance: Alliance, by caller: Caller = .commandLine)
+        async throws -> Partner
+    {
         try await pool.withTransaction(.readCommitted) { connection in
-            try await addPartner(request, to: alliance, on: connection)
+            try await addPartner(request, to: alliance, by: caller, on: connection)
         }
     }
 
     /// Adds the partner inside the caller's transaction.
     @discardableResult
     public func addPartner(
-        _ request: PartnerRequest, to alliance: Alliance, on connection: PostgresConnection
-    )
-        async throws -> Partner
-    {
-        try await AllianceDirectory.insertPartner(
+        _ request: PartnerRequest, to alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+    ) async throws -> Partner {
+        try await AllianceDirectory.requireOperatorSettingUp(
+            caller, alliance, doing: "add partners", on: connection)
+        return try await AllianceDirectory.insertPartner(
             request, joinedOn: request.joinedOn ?? alliance.contractStart ?? CalendarDate.today,
-            admittedBy: nil, in: alliance, on: connection)
+            admittedBy: nil, in: alliance, actor: .caller(caller), on: connection)
+    }
+
+    /// Alliance-wide structure is the operator's to set up, and the board's to change by
+    /// decision afterwards: no person of one partner sets it.
+    static func requireOperatorSettingUp(
+        _ caller: Caller, _ alliance: Alliance, doing what: String, on connection: PostgresConnection
+    ) async throws {
+        guard caller.identity == .operator else {
+            throw LedgerError.forbidden(
+                "only the operator may \(what), while the alliance is set up; afterwards the board decides it"
+            )
+        }
+        try await AllianceSetup.requireOperatorWindow(caller, in: alliance, doing: what, on: connection)
     }
 
     /// Adds the partner and opens its accounts inside the caller's transaction; `admittedBy`
     /// names the carried `partner.admit` decision, if it came by one.
     static func insertPartner(
         _ request: PartnerRequest, joinedOn: CalendarDate, admittedBy decision: Int64?, in alliance: Alliance,
-        on connection: PostgresConnection
+        actor: GovernanceActor, details: [String: String] = [:], on connection: PostgresConnection
     ) async throws -> Partner {
         do {
             let partner = try AllianceDirectory.partner(
@@ -131,6 +148,10 @@ extension AllianceDirectory {
                 SELECT alliance_id, 'partner:' || \(partner.slug) || ':cost:' || code, 'expense'
                 FROM budget_lines WHERE alliance_id = \(alliance.id.rawValue)
                 """)
+            try await GovernanceLog.append(
+                decision == nil ? "partner.added" : "partner.admitted", by: actor,
+                details: details.merging(["partner": partner.slug, "joinedOn": joinedOn.description]) { $1 },
+                in: alliance.id, on: connection)
             return partner
         } catch let error as PostgresError where error.violates(constraint: "partners_slug_key") {
             throw LedgerError.exists("partner \(request.slug) already exists in \(alliance.slug)")
@@ -198,26 +219,41 @@ extension AllianceDirectory {
 
     // MARK: Budget lines
 
-    /// Adds a budget line and opens every partner's cost account for it.
+    /// Adds a budget line and opens every partner's cost account for it. The operator does this
+    /// while the alliance is set up; afterwards a carried `budgetLine.add` decision does.
     @discardableResult
-    public func addBudgetLine(_ request: BudgetLineRequest, to alliance: Alliance) async throws -> BudgetLine
-    {
+    public func addBudgetLine(
+        _ request: BudgetLineRequest, to alliance: Alliance, by caller: Caller = .commandLine
+    ) async throws -> BudgetLine {
         try await pool.withTransaction(.readCommitted) { connection in
-            try await addBudgetLine(request, to: alliance, on: connection)
+            try await addBudgetLine(request, to: alliance, by: caller, on: connection)
         }
     }
 
     /// Adds the budget line inside the caller's transaction.
     @discardableResult
     public func addBudgetLine(
-        _ request: BudgetLineRequest, to alliance: Alliance, on connection: PostgresConnection
+        _ request: BudgetLineRequest, to alliance: Alliance, by caller: Caller,
+        on connection: PostgresConnection
+    ) async throws -> BudgetLine {
+        try await AllianceDirectory.requireOperatorSettingUp(
+            caller, alliance, doing: "add budget lines", on: connection)
+        return try await AllianceDirectory.insertBudgetLine(
+            request, addedBy: nil, in: alliance, actor: .caller(caller), on: connection)
+    }
+
+    /// Adds the line and opens its accounts; `decision` names the carried `budgetLine.add`
+    /// decision when it came by one.
+    static func insertBudgetLine(
+        _ request: BudgetLineRequest, addedBy decision: Int64?, in alliance: Alliance, actor: GovernanceActor,
+        details: [String: String] = [:], on connection: PostgresConnection
     ) async throws -> BudgetLine {
         do {
             let line = try AllianceDirectory.budgetLine(
                 try await connection.query(
                     """
-                    INSERT INTO budget_lines (alliance_id, code, name)
-                    VALUES (\(alliance.id.rawValue), \(request.code), \(request.name))
+                    INSERT INTO budget_lines (alliance_id, code, name, added_by)
+                    VALUES (\(alliance.id.rawValue), \(request.code), \(request.name), \(decision))
                     RETURNING \(AllianceDirectory.budgetLineColumns)
                     """
                 ).single())
@@ -227,6 +263,9 @@ extension AllianceDirectory {
                 SELECT alliance_id, 'partner:' || slug || ':cost:' || \(line.code), 'expense'
                 FROM partners WHERE alliance_id = \(alliance.id.rawValue)
                 """)
+            try await GovernanceLog.append(
+                "budgetLine.added", by: actor, details: details.merging(["budgetLine": line.code]) { $1 },
+                in: alliance.id, on: connection)
             return line
         } catch let error as PostgresError where error.violates(constraint: "budget_lines_code_key") {
             throw LedgerError.exists("budget line \(request.code) already exists in \(alliance.slug)")

@@ -3,7 +3,8 @@ public import Postgres
 
 /// What a person may do in an alliance.
 public enum Role: String, CaseIterable, Sendable, Codable, Comparable {
-    /// Sets up the alliance, its partners, lines, people and tokens.
+    /// Adds, changes and removes the people of their own partner, and issues and revokes their
+    /// tokens.
     case admin
     /// Records spend for their own partner, and outcome measurements.
     case finance
@@ -15,16 +16,42 @@ public enum Role: String, CaseIterable, Sendable, Codable, Comparable {
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// Someone from a partner organisation, with roles in the alliance.
+/// Someone from a partner organisation, with roles in the alliance; or an auditor appointed by
+/// decision, who belongs to no partner.
 public struct Person: Hashable, Sendable {
     public let id: Int64
     public let alliance: AllianceID
     public let name: String
     public let email: String
-    /// The partner's slug.
-    public let partner: String
+    /// The partner's slug; nil for an auditor of no partner.
+    public let partner: String?
+    /// The roles held now; none once removed.
     public let roles: Set<Role>
     public let createdAt: Timestamp
+    /// When the person was removed: their roles ended and their tokens revoked.
+    public let removedAt: Timestamp?
+}
+
+/// A new person's name and address: the checks the database makes too.
+public struct Appointee: Hashable, Sendable {
+    public let name: String
+    public let email: String
+
+    /// The longest address a person may have: the one limit, here and in the database.
+    public static let maximumEmailLength = 254
+
+    public init(name: String, email: String) throws(LedgerError) {
+        try EntryRequest.checkText(name, field: "name", maximumLength: 200)
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.count <= Appointee.maximumEmailLength, parts.count == 2, !parts[0].isEmpty,
+            parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+            !email.contains(where: { $0.isWhitespace })
+        else {
+            throw .invalidText(field: "email", reason: "is not an e-mail address: \"\(email)\"")
+        }
+        self.name = name
+        self.email = email
+    }
 }
 
 public struct PersonRequest: Hashable, Sendable {
@@ -34,56 +61,238 @@ public struct PersonRequest: Hashable, Sendable {
     public let roles: Set<Role>
 
     public init(name: String, email: String, partner: String, roles: Set<Role>) throws(LedgerError) {
-        try EntryRequest.checkText(name, field: "name", maximumLength: 200)
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-            !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-            !email.contains(where: { $0.isWhitespace })
-        else {
-            throw .invalidText(field: "email", reason: "is not an e-mail address: \"\(email)\"")
-        }
+        let appointee = try Appointee(name: name, email: email)
         try Validate.slug(partner, field: "partner", maximumLength: 40)
         guard !roles.isEmpty else {
             throw .invalidText(field: "roles", reason: "must name at least one role")
         }
-        self.name = name
-        self.email = email
+        self.name = appointee.name
+        self.email = appointee.email
         self.partner = partner
         self.roles = roles
     }
 }
 
+/// Who grants a role or issues a token, as the database records it: an admin of the person's
+/// own partner, the operator while the alliance is set up, or a carried decision.
+enum Grantor: Hashable, Sendable {
+    case admin(Int64)
+    case `operator`(token: Int64?)
+    case decision(Int64)
+
+    var kind: String {
+        switch self {
+        case .admin: "admin"
+        case .operator: "operator"
+        case .decision: "decision"
+        }
+    }
+
+    var personID: Int64? { if case .admin(let id) = self { id } else { nil } }
+    var tokenID: Int64? { if case .operator(let token) = self { token } else { nil } }
+    var decisionID: Int64? { if case .decision(let id) = self { id } else { nil } }
+
+    /// What the caller may do to the people of `partner`: an admin only to their own partner's,
+    /// the operator only while the alliance is set up.
+    static func managing(
+        _ partner: String?, by caller: Caller, in alliance: Alliance, doing what: String,
+        on connection: PostgresConnection
+    ) async throws -> Grantor {
+        switch caller.identity {
+        case .operator:
+            try await AllianceSetup.requireOperatorWindow(caller, in: alliance, doing: what, on: connection)
+            return .operator(token: caller.tokenID)
+        case .person(let admin):
+            try caller.require([.admin], in: alliance.id)
+            guard let partner, admin.partner == partner else {
+                throw LedgerError.forbidden(
+                    "\(admin.email) is an admin of \(admin.partner ?? "no partner"); the people of \(partner ?? "no partner") are their own partner's business"
+                )
+            }
+            return .admin(admin.id)
+        }
+    }
+}
+
 extension AllianceDirectory {
+    /// Adds a person to a partner, with roles: by an admin of that partner, or by the operator
+    /// while the alliance is set up.
     @discardableResult
-    public func addPerson(_ request: PersonRequest, to alliance: Alliance) async throws -> Person {
+    public func addPerson(_ request: PersonRequest, to alliance: Alliance, by caller: Caller = .commandLine)
+        async throws -> Person
+    {
         try await pool.withTransaction(.readCommitted) { connection in
-            try await addPerson(request, to: alliance, on: connection)
+            try await addPerson(request, to: alliance, by: caller, on: connection)
         }
     }
 
     /// Adds the person and their roles inside the caller's transaction.
     @discardableResult
-    public func addPerson(_ request: PersonRequest, to alliance: Alliance, on connection: PostgresConnection)
-        async throws -> Person
-    {
+    public func addPerson(
+        _ request: PersonRequest, to alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+    ) async throws -> Person {
+        let grantor = try await Grantor.managing(
+            request.partner, by: caller, in: alliance, doing: "add people", on: connection)
+        let partner = try await AllianceDirectory.partner(request.partner, in: alliance.id, on: connection)
+        let id = try await AllianceDirectory.insertPerson(
+            try Appointee(name: request.name, email: request.email), partner: partner.id, in: alliance,
+            by: .caller(caller), on: connection)
+        try await AllianceDirectory.grant(
+            request.roles, to: id, by: grantor, actor: .caller(caller), in: alliance, on: connection)
+        return try await person(id, in: alliance.id, on: connection)
+    }
+
+    /// Inserts a person of `partner` (nil: of no partner) and logs it.
+    static func insertPerson(
+        _ appointee: Appointee, partner: Int64?, in alliance: Alliance, by actor: GovernanceActor,
+        details extra: [String: String] = [:], on connection: PostgresConnection
+    ) async throws -> Int64 {
+        let id: Int64
         do {
-            let rows = try await connection.query(
+            id = try await connection.query(
                 """
                 INSERT INTO people (alliance_id, name, email, partner_id)
-                SELECT \(alliance.id.rawValue), \(request.name), \(request.email), id
-                FROM partners WHERE alliance_id = \(alliance.id.rawValue) AND slug = \(request.partner)
+                VALUES (\(alliance.id.rawValue), \(appointee.name), \(appointee.email), \(partner))
                 RETURNING id
-                """)
-            guard let row = rows.first else { throw LedgerError.partnerNotFound(request.partner) }
-            let id: Int64 = try row.decode("id")
+                """
+            ).single().decode("id", as: Int64.self)
+        } catch {
+            // A typed catch with a pattern here trips the compiler (Swift 6.3): test the error inside.
+            guard error.violates(constraint: "people_email_key") else { throw error }
+            throw LedgerError.exists("\(appointee.email) is already a person in \(alliance.slug)")
+        }
+        try await GovernanceLog.append(
+            "person.added", by: actor,
+            details: extra.merging(["person": String(id), "name": appointee.name]) { $1 },
+            in: alliance.id, on: connection)
+        return id
+    }
+
+    /// Grants `roles` to a person, each logged with its grantor.
+    static func grant(
+        _ roles: Set<Role>, to person: Int64, by grantor: Grantor, actor: GovernanceActor,
+        in alliance: Alliance,
+        details extra: [String: String] = [:], on connection: PostgresConnection
+    ) async throws {
+        for role in roles.sorted() {
+            let grant = try await connection.query(
+                """
+                INSERT INTO role_grants (alliance_id, person_id, role, grantor, grantor_person_id,
+                                         grantor_token_id, grantor_decision_id)
+                VALUES (\(alliance.id.rawValue), \(person), \(role.rawValue), \(grantor.kind), \(grantor.personID),
+                        \(grantor.tokenID), \(grantor.decisionID))
+                RETURNING id
+                """
+            ).single().decode("id", as: Int64.self)
+            try await GovernanceLog.append(
+                "role.granted", by: actor,
+                details: extra.merging([
+                    "person": String(person), "role": role.rawValue, "grant": String(grant),
+                ]) {
+                    $1
+                }, in: alliance.id, on: connection)
+        }
+    }
+
+    /// Sets a person's roles to exactly `roles`: grants what is missing and ends what is not
+    /// listed. By an admin of the person's partner, or the operator while the alliance is set up.
+    public func setRoles(_ roles: Set<Role>, of id: Int64, in alliance: Alliance, by caller: Caller)
+        async throws
+        -> Person
+    {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await setRoles(roles, of: id, in: alliance, by: caller, on: connection)
+        }
+    }
+
+    public func setRoles(
+        _ roles: Set<Role>, of id: Int64, in alliance: Alliance, by caller: Caller,
+        on connection: PostgresConnection
+    ) async throws -> Person {
+        guard !roles.isEmpty else {
+            throw LedgerError.invalidText(
+                field: "roles", reason: "must name at least one role; to end them all, remove the person")
+        }
+        let current = try await AllianceDirectory.lockPerson(id, in: alliance.id, on: connection)
+        let grantor = try await Grantor.managing(
+            current.partner, by: caller, in: alliance, doing: "change roles", on: connection)
+        try await AllianceDirectory.end(
+            current.roles.subtracting(roles), of: current, by: grantor, actor: .caller(caller), in: alliance,
+            on: connection)
+        try await AllianceDirectory.grant(
+            roles.subtracting(current.roles), to: id, by: grantor, actor: .caller(caller), in: alliance,
+            on: connection)
+        return try await person(id, in: alliance.id, on: connection)
+    }
+
+    /// Removes a person: ends every role and revokes every token. By an admin of the person's
+    /// partner, or the operator while the alliance is set up. The person stays in the records
+    /// that name them.
+    public func removePerson(_ id: Int64, in alliance: Alliance, by caller: Caller) async throws -> Person {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await removePerson(id, in: alliance, by: caller, on: connection)
+        }
+    }
+
+    public func removePerson(
+        _ id: Int64, in alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+    ) async throws -> Person {
+        let current = try await AllianceDirectory.lockPerson(id, in: alliance.id, on: connection)
+        let grantor = try await Grantor.managing(
+            current.partner, by: caller, in: alliance, doing: "remove people", on: connection)
+        try await AllianceDirectory.end(
+            current.roles, of: current, by: grantor, actor: .caller(caller), in: alliance, on: connection)
+        for token in try await connection.query(
+            """
+            SELECT id FROM api_tokens
+            WHERE alliance_id = \(alliance.id.rawValue) AND person_id = \(id) AND revoked_at IS NULL ORDER BY id
+            """
+        ).map({ try $0.decode("id", as: Int64.self) }) {
+            try await TokenStore.markRevoked(
+                token, of: current, by: TokenStore.Revoker(grantor), actor: .caller(caller), in: alliance,
+                on: connection)
+        }
+        try await connection.execute(
+            "UPDATE people SET removed_at = now() WHERE alliance_id = \(alliance.id.rawValue) AND id = \(id)")
+        try await GovernanceLog.append(
+            "person.removed", by: .caller(caller), details: ["person": String(id)], in: alliance.id,
+            on: connection)
+        return try await person(id, in: alliance.id, on: connection)
+    }
+
+    /// The person, locked until the transaction ends so that two changes to them take turns;
+    /// refused once removed.
+    static func lockPerson(_ id: Int64, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws
+        -> Person
+    {
+        let locked = try await connection.query(
+            "SELECT removed_at FROM people WHERE alliance_id = \(alliance.rawValue) AND id = \(id) FOR UPDATE"
+        )
+        guard let row = locked.first else { throw LedgerError.personNotFound(String(id)) }
+        if let removed = try row.decode("removed_at", as: Timestamp?.self) {
+            throw LedgerError.exists("person \(id) was removed at \(removed)")
+        }
+        return try await AllianceDirectory.people(in: alliance, id: id, on: connection)[0]
+    }
+
+    /// Ends the person's current grants of `roles`, each logged.
+    static func end(
+        _ roles: Set<Role>, of person: Person, by grantor: Grantor, actor: GovernanceActor,
+        in alliance: Alliance,
+        on connection: PostgresConnection
+    ) async throws {
+        for role in roles.sorted() {
             try await connection.execute(
                 """
-                INSERT INTO person_roles (alliance_id, person_id, role)
-                SELECT \(alliance.id.rawValue), \(id), unnest(\(request.roles.map(\.rawValue).sorted())::text[])
+                UPDATE role_grants SET ended_at = now(), ender = \(grantor.kind), ender_person_id = \(grantor.personID),
+                                       ender_token_id = \(grantor.tokenID)
+                WHERE alliance_id = \(alliance.id.rawValue) AND person_id = \(person.id) AND role = \(role.rawValue)
+                  AND ended_at IS NULL
                 """)
-            return try await AllianceDirectory.people(in: alliance.id, id: id, on: connection)[0]
-        } catch let error as PostgresError where error.violates(constraint: "people_email_key") {
-            throw LedgerError.exists("\(request.email) is already a person in \(alliance.slug)")
+            try await GovernanceLog.append(
+                "role.ended", by: actor, details: ["person": String(person.id), "role": role.rawValue],
+                in: alliance.id, on: connection)
         }
     }
 
@@ -114,9 +323,9 @@ extension AllianceDirectory {
     {
         try await connection.query(
             """
-            SELECT p.id, p.name, p.email, pa.slug AS partner, p.created_at,
+            SELECT p.id, p.name, p.email, pa.slug AS partner, p.created_at, p.removed_at,
                    \(rolesColumn(person: "p")) AS roles
-            FROM people AS p JOIN partners AS pa ON pa.alliance_id = p.alliance_id AND pa.id = p.partner_id
+            FROM people AS p LEFT JOIN partners AS pa ON pa.alliance_id = p.alliance_id AND pa.id = p.partner_id
             WHERE p.alliance_id = \(alliance.rawValue) AND (\(id)::bigint IS NULL OR p.id = \(id))
             ORDER BY p.id
             """
@@ -131,7 +340,8 @@ extension AllianceDirectory {
         """
     }
 
-    /// A person from the columns id, name, email, partner (slug), roles and created_at.
+    /// A person from the columns id, name, email, partner (slug), roles, created_at and
+    /// removed_at.
     static func person(_ row: PostgresRow, alliance: AllianceID) throws -> Person {
         Person(
             id: try row.decode("id"), alliance: alliance, name: try row.decode("name"),
@@ -140,6 +350,6 @@ extension AllianceDirectory {
                 try row.decode("roles", as: String.self).split(separator: ",").compactMap {
                     Role(rawValue: String($0))
                 }),
-            createdAt: try row.decode("created_at"))
+            createdAt: try row.decode("created_at"), removedAt: try row.decode("removed_at"))
     }
 }

@@ -50,7 +50,7 @@ public struct Caller: Hashable, Sendable {
     public func require(_ role: Role, for partner: String, in alliance: AllianceID) throws(LedgerError) {
         try require([role], in: alliance)
         if case .person(let person) = identity, person.partner != partner {
-            throw .forbidden("\(person.email) acts for \(person.partner), not \(partner)")
+            throw .forbidden("\(person.email) acts for \(person.partner ?? "no partner"), not \(partner)")
         }
     }
 }
@@ -75,36 +75,72 @@ public struct TokenStore: Sendable {
         self.pool = pool
     }
 
-    /// A token for the operator, who creates alliances and their first people.
+    /// A token for the operator, who creates alliances and sets them up, issued on the server.
     public func issueOperatorToken() async throws -> String {
         let token = TokenStore.newToken()
         try await pool.withConnection { connection in
             try await connection.execute(
-                "INSERT INTO api_tokens (token_hash) VALUES (\(TokenStore.hash(token)))")
+                "INSERT INTO api_tokens (token_hash, issuer) VALUES (\(TokenStore.hash(token)), 'operator')")
         }
         return token
     }
 
-    public func issue(for person: Person) async throws -> String {
-        try await pool.withConnection { connection in
-            try await issue(for: person, on: connection).token
+    /// Issues a token for the person: by an admin of their partner; by the operator while the
+    /// alliance is set up, or as the first token of someone appointed by decision.
+    public func issue(for person: Person, by caller: Caller = .commandLine) async throws -> String {
+        try await pool.withTransaction(.readCommitted) { connection in
+            let alliance = try await AllianceDirectory.alliance(person.alliance, on: connection)
+            return try await issue(for: person, in: alliance, by: caller, on: connection).token
         }
     }
 
-    /// Issues a token for the person inside the caller's transaction; its id names it later
-    /// (to revoke it) without the secret.
-    public func issue(for person: Person, on connection: PostgresConnection) async throws
-        -> (id: Int64, token: String)
-    {
+    /// Issues the token inside the caller's transaction; its id names it later (to revoke it)
+    /// without the secret.
+    public func issue(
+        for person: Person, in alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+    ) async throws -> (id: Int64, token: String) {
+        let issuer = try await TokenStore.issuer(for: person, by: caller, in: alliance, on: connection)
         let token = TokenStore.newToken()
         let id = try await connection.query(
             """
-            INSERT INTO api_tokens (alliance_id, person_id, token_hash)
-            VALUES (\(person.alliance.rawValue), \(person.id), \(TokenStore.hash(token)))
+            INSERT INTO api_tokens (alliance_id, person_id, token_hash, issuer, issuer_person_id, issuer_token_id)
+            VALUES (\(person.alliance.rawValue), \(person.id), \(TokenStore.hash(token)), \(issuer.kind),
+                    \(issuer.personID), \(issuer.tokenID))
             RETURNING id
             """
         ).single().decode("id", as: Int64.self)
+        try await GovernanceLog.append(
+            "token.issued", by: .caller(caller), details: ["person": String(person.id), "token": String(id)],
+            in: alliance.id, on: connection)
         return (id, token)
+    }
+
+    /// Who may issue a token for `person`: an admin of their partner; the operator while the
+    /// alliance is set up, or for someone appointed by a carried decision who has no token yet.
+    private static func issuer(
+        for person: Person, by caller: Caller, in alliance: Alliance, on connection: PostgresConnection
+    ) async throws -> Grantor {
+        if person.removedAt != nil { throw LedgerError.exists("person \(person.id) was removed") }
+        guard caller.identity == .operator else {
+            return try await Grantor.managing(
+                person.partner, by: caller, in: alliance, doing: "issue tokens", on: connection)
+        }
+        if try await AllianceSetup.isOpen(alliance.id, on: connection) {
+            return .operator(token: caller.tokenID)
+        }
+        let firstOfAppointee = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM role_grants WHERE alliance_id = \(alliance.id.rawValue)
+                           AND person_id = \(person.id) AND grantor = 'decision' AND ended_at IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM api_tokens WHERE alliance_id = \(alliance.id.rawValue)
+                               AND person_id = \(person.id)) AS allowed
+            """
+        ).single().decode("allowed", as: Bool.self)
+        guard firstOfAppointee else {
+            throw AllianceSetup.closed(
+                alliance, doing: "issue tokens (beyond the first of someone appointed by decision)")
+        }
+        return .operator(token: caller.tokenID)
     }
 
     /// The caller a token identifies; unauthenticated when it is unknown or revoked. Notes when
@@ -137,7 +173,7 @@ public struct TokenStore: Sendable {
                 )
                 SELECT token.id AS token_id, token.alliance_id AS token_alliance_id,
                        token.person_id AS token_person_id,
-                       p.id, p.name, p.email, pa.slug AS partner, p.created_at,
+                       p.id, p.name, p.email, pa.slug AS partner, p.created_at, p.removed_at,
                        \(AllianceDirectory.rolesColumn(person: "p")) AS roles,
                        a.id AS alliance_id, a.slug AS alliance_slug, a.name AS alliance_name,
                        a.currency AS alliance_currency,
@@ -170,13 +206,19 @@ public struct TokenStore: Sendable {
 
     /// One of the person's tokens.
     public func token(_ id: Int64, of person: Person) async throws -> TokenRecord {
-        let rows = try await pool.withConnection { connection in
-            try await connection.query(
-                """
-                SELECT id, person_id, created_at, last_used_at, revoked_at FROM api_tokens
-                WHERE id = \(id) AND alliance_id = \(person.alliance.rawValue) AND person_id = \(person.id)
-                """)
+        try await pool.withConnection { connection in
+            try await TokenStore.record(id, of: person, on: connection)
         }
+    }
+
+    static func record(_ id: Int64, of person: Person, on connection: PostgresConnection) async throws
+        -> TokenRecord
+    {
+        let rows = try await connection.query(
+            """
+            SELECT id, person_id, created_at, last_used_at, revoked_at FROM api_tokens
+            WHERE id = \(id) AND alliance_id = \(person.alliance.rawValue) AND person_id = \(person.id)
+            """)
         guard let row = rows.first else { throw LedgerError.tokenNotFound(id) }
         return TokenRecord(
             id: try row.decode("id"), person: try row.decode("person_id"),
@@ -184,17 +226,83 @@ public struct TokenStore: Sendable {
             lastUsedAt: try row.decode("last_used_at"), revokedAt: try row.decode("revoked_at"))
     }
 
-    /// Revokes a token of `alliance`; revoking one already revoked changes nothing.
-    public func revoke(_ tokenID: Int64, in alliance: AllianceID) async throws {
-        let rows = try await pool.withConnection { connection in
-            try await connection.query(
-                """
-                UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
-                WHERE id = \(tokenID) AND alliance_id = \(alliance.rawValue)
-                RETURNING id
-                """)
+    /// Revokes a token of `alliance`: the operator any (an incident), a person their own, an
+    /// admin those of their partner's people. Revoking one already revoked changes nothing.
+    public func revoke(_ tokenID: Int64, in alliance: Alliance, by caller: Caller) async throws -> TokenRecord
+    {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await revoke(tokenID, in: alliance, by: caller, on: connection)
         }
-        guard !rows.isEmpty else { throw LedgerError.tokenNotFound(tokenID) }
+    }
+
+    public func revoke(
+        _ tokenID: Int64, in alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+    ) async throws -> TokenRecord {
+        let rows = try await connection.query(
+            """
+            SELECT person_id FROM api_tokens WHERE id = \(tokenID) AND alliance_id = \(alliance.id.rawValue) FOR UPDATE
+            """)
+        guard let personID = try rows.first?.decode("person_id", as: Int64?.self) else {
+            throw LedgerError.tokenNotFound(tokenID)
+        }
+        let person = try await AllianceDirectory.people(in: alliance.id, id: personID, on: connection)[0]
+        let revoker: Revoker =
+            switch caller.identity {
+            case .operator: .operator(token: caller.tokenID)
+            case .person(let own) where own.id == personID: .person(own.id)
+            case .person:
+                Revoker(
+                    try await Grantor.managing(
+                        person.partner, by: caller, in: alliance, doing: "revoke tokens", on: connection))
+            }
+        try await TokenStore.markRevoked(
+            tokenID, of: person, by: revoker, actor: .caller(caller), in: alliance, on: connection)
+        return try await TokenStore.record(tokenID, of: person, on: connection)
+    }
+
+    /// Who revokes a token, as the database records it.
+    enum Revoker {
+        case admin(Int64)
+        case person(Int64)
+        case `operator`(token: Int64?)
+
+        init(_ grantor: Grantor) {
+            switch grantor {
+            case .admin(let id): self = .admin(id)
+            case .operator(let token): self = .operator(token: token)
+            case .decision: self = .operator(token: nil)
+            }
+        }
+
+        var kind: String {
+            switch self {
+            case .admin: "admin"
+            case .person: "self"
+            case .operator: "operator"
+            }
+        }
+
+        var personID: Int64? { if case .admin(let id) = self { id } else { nil } }
+        var tokenID: Int64? { if case .operator(let token) = self { token } else { nil } }
+    }
+
+    /// Marks the token revoked, unless it is already, and logs it.
+    static func markRevoked(
+        _ tokenID: Int64, of person: Person, by revoker: Revoker, actor: GovernanceActor,
+        in alliance: Alliance,
+        on connection: PostgresConnection
+    ) async throws {
+        let revoked = try await connection.query(
+            """
+            UPDATE api_tokens SET revoked_at = now(), revoker = \(revoker.kind),
+                                  revoker_person_id = \(revoker.personID), revoker_token_id = \(revoker.tokenID)
+            WHERE id = \(tokenID) AND alliance_id = \(alliance.id.rawValue) AND revoked_at IS NULL
+            RETURNING id
+            """)
+        guard !revoked.isEmpty else { return }
+        try await GovernanceLog.append(
+            "token.revoked", by: actor, details: ["person": String(person.id), "token": String(tokenID)],
+            in: alliance.id, on: connection)
     }
 
     static let prefix = "alt_"

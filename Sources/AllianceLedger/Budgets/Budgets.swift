@@ -122,7 +122,7 @@ public struct Budgets: Sendable {
     /// Sets the listed figures of one year, inside the transaction that carries `decision` (a
     /// `budget.set` decision): the only way a budget changes. Figures not listed stay.
     static func apply(
-        _ settings: [BudgetSetting], year: Int, decision: Int64, in alliance: AllianceID,
+        _ settings: [BudgetSetting], year: Int, decision: Int64, reference: String, in alliance: AllianceID,
         on connection: PostgresConnection
     ) async throws {
         let (partnerIDs, lineIDs) = try await resolve(settings, year: year, in: alliance, on: connection)
@@ -131,6 +131,15 @@ public struct Budgets: Sendable {
             SELECT budgets_apply(\(alliance.rawValue), \(Int32(year)), \(partnerIDs)::bigint[],
                                  \(lineIDs)::bigint[], \(settings.map(\.amount))::bigint[], \(decision))
             """)
+        for change in try await changes(in: alliance, decision: decision, on: connection) {
+            try await GovernanceLog.append(
+                "budget.changed", by: .decision,
+                details: [
+                    "decision": reference, "year": DecisionAction.yearName(year), "partner": change.partner,
+                    "budgetLine": change.budgetLine, "amount": String(change.amount),
+                    "previous": change.previous.map(String.init) ?? "",
+                ], in: alliance, on: connection)
+        }
     }
 
     /// The ids of the partners and lines the figures name, after checking that each exists and

@@ -7,7 +7,12 @@ extension DecisionAction: Codable {
     private enum TypeField: String, CodingKey, CaseIterable { case type }
     private enum BudgetSetField: String, CodingKey, CaseIterable { case type, year, lines }
     private enum BudgetLineField: String, CodingKey, CaseIterable { case partner, budgetLine, amount }
-    private enum AdmitField: String, CodingKey, CaseIterable { case type, partner, joinedOn }
+    private enum AdmitField: String, CodingKey, CaseIterable { case type, partner, joinedOn, admin }
+    private enum AppointeeField: String, CodingKey, CaseIterable { case name, email }
+    private enum AppointAdminField: String, CodingKey, CaseIterable { case type, partner, person }
+    private enum AppointAuditorField: String, CodingKey, CaseIterable { case type, person }
+    private enum AddLineField: String, CodingKey, CaseIterable { case type, code, name }
+    private enum SettingsField: String, CodingKey, CaseIterable { case type, abstention }
     private enum NewPartnerField: String, CodingKey, CaseIterable { case slug, name, kind }
     private enum RemoveField: String, CodingKey, CaseIterable { case type, partner, leftOn }
     fileprivate enum TermsField: String, CodingKey, CaseIterable { case type, year, gain, pain, partnerSide }
@@ -60,7 +65,10 @@ extension DecisionAction: Codable {
                     name: partner.decode(String.self, forKey: .name),
                     kind: partner.decodeChoice(PartnerKind.self, forKey: .kind))
             }
-            self = .partnerAdmit(request, joinedOn: try container.decodeDate(forKey: .joinedOn))
+            let admin =
+                try container.contains(.admin) && !container.decodeNil(forKey: .admin)
+                ? try Self.decodeAppointee(container.superDecoder(forKey: .admin)) : nil
+            self = .partnerAdmit(request, joinedOn: try container.decodeDate(forKey: .joinedOn), admin: admin)
         case "partner.remove":
             let container = try decoder.strictContainer(RemoveField.self)
             self = .partnerRemove(
@@ -98,6 +106,29 @@ extension DecisionAction: Codable {
             self = .riskShareSettle(
                 year: try Self.decodeYear(container, .year),
                 partnerSide: try container.decodeMinorUnitsIfPresent(forKey: .partnerSide))
+        case "partner.appointAdmin":
+            let container = try decoder.strictContainer(AppointAdminField.self)
+            self = .partnerAppointAdmin(
+                partner: try container.decode(String.self, forKey: .partner),
+                person: try Self.decodeAppointee(container.superDecoder(forKey: .person)))
+        case "auditor.appoint":
+            let container = try decoder.strictContainer(AppointAuditorField.self)
+            self = .auditorAppoint(try Self.decodeAppointee(container.superDecoder(forKey: .person)))
+        case "budgetLine.add":
+            let container = try decoder.strictContainer(AddLineField.self)
+            self = .budgetLineAdd(
+                try Self.naming(container) {
+                    try BudgetLineRequest(
+                        code: container.decode(String.self, forKey: .code),
+                        name: container.decode(String.self, forKey: .name))
+                })
+        case "alliance.setSettings":
+            let container = try decoder.strictContainer(SettingsField.self)
+            self = .allianceSetSettings(
+                try Self.naming(container) {
+                    try AllianceSettings(
+                        abstention: container.decodeChoiceIfPresent(Abstention.self, forKey: .abstention))
+                })
         default:
             let container = try decoder.container(keyedBy: TypeField.self)
             throw LedgerError.invalidText(
@@ -121,7 +152,7 @@ extension DecisionAction: Codable {
                 try item.encode(line.budgetLine, forKey: .budgetLine)
                 try item.encode(line.amount, forKey: .amount)
             }
-        case .partnerAdmit(let request, let joinedOn):
+        case .partnerAdmit(let request, let joinedOn, let admin):
             var container = encoder.container(keyedBy: AdmitField.self)
             try container.encode(type, forKey: .type)
             var partner = container.nestedContainer(keyedBy: NewPartnerField.self, forKey: .partner)
@@ -129,6 +160,25 @@ extension DecisionAction: Codable {
             try partner.encode(request.name, forKey: .name)
             try partner.encode(request.kind, forKey: .kind)
             try container.encode(joinedOn, forKey: .joinedOn)
+            if let admin { try Self.encode(admin, in: &container, forKey: .admin) }
+        case .partnerAppointAdmin(let partner, let person):
+            var container = encoder.container(keyedBy: AppointAdminField.self)
+            try container.encode(type, forKey: .type)
+            try container.encode(partner, forKey: .partner)
+            try Self.encode(person, in: &container, forKey: .person)
+        case .auditorAppoint(let person):
+            var container = encoder.container(keyedBy: AppointAuditorField.self)
+            try container.encode(type, forKey: .type)
+            try Self.encode(person, in: &container, forKey: .person)
+        case .budgetLineAdd(let request):
+            var container = encoder.container(keyedBy: AddLineField.self)
+            try container.encode(type, forKey: .type)
+            try container.encode(request.code, forKey: .code)
+            try container.encode(request.name, forKey: .name)
+        case .allianceSetSettings(let settings):
+            var container = encoder.container(keyedBy: SettingsField.self)
+            try container.encode(type, forKey: .type)
+            try container.encodeIfPresent(settings.abstention, forKey: .abstention)
         case .partnerRemove(let partner, let leftOn):
             var container = encoder.container(keyedBy: RemoveField.self)
             try container.encode(type, forKey: .type)
@@ -354,5 +404,25 @@ extension RiskShareTerms: Encodable {
         try side.encode(partnerSide.gainCap, forKey: .gainCap)
         try side.encode(partnerSide.painCap, forKey: .painCap)
         try side.encode(partnerSide.fee, forKey: .fee)
+    }
+}
+
+extension DecisionAction {
+    /// `{"name","email"}`: someone a decision appoints.
+    fileprivate static func decodeAppointee(_ decoder: any Decoder) throws -> Appointee {
+        let container = try decoder.strictContainer(AppointeeField.self)
+        return try naming(container) {
+            try Appointee(
+                name: container.decode(String.self, forKey: .name),
+                email: container.decode(String.self, forKey: .email))
+        }
+    }
+
+    fileprivate static func encode<Key: CodingKey>(
+        _ appointee: Appointee, in container: inout KeyedEncodingContainer<Key>, forKey key: Key
+    ) throws {
+        var person = container.nestedContainer(keyedBy: AppointeeField.self, forKey: key)
+        try person.encode(appointee.name, forKey: .name)
+        try person.encode(appointee.email, forKey: .email)
     }
 }

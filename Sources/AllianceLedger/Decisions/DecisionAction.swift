@@ -5,8 +5,9 @@ public import Postgres
 public enum DecisionAction: Hashable, Sendable {
     /// Sets exactly the listed figures of one financial year; the others stay.
     case budgetSet(year: Int, lines: [BudgetSetting])
-    /// Admits a new partner from `joinedOn`, opening its accounts.
-    case partnerAdmit(PartnerRequest, joinedOn: CalendarDate)
+    /// Admits a new partner from `joinedOn`, opening its accounts, with its first admin (a
+    /// proposal must name one; decisions made before admins were appointed by decision have none).
+    case partnerAdmit(PartnerRequest, joinedOn: CalendarDate, admin: Appointee?)
     /// Records the day a partner leaves; it votes on nothing opened after that day.
     case partnerRemove(partner: String, leftOn: CalendarDate)
     /// Sets how a financial year's gain (underspend) and pain (overspend) are shared.
@@ -20,6 +21,15 @@ public enum DecisionAction: Hashable, Sendable {
     /// Settles a financial year's gain or pain to the ledger. `partnerSide`, like `earned`
     /// above, is the figure voted on.
     case riskShareSettle(year: Int, partnerSide: Int64?)
+    /// Appoints the admin of a partner that has none: one admitted without, or one that lost its
+    /// last. A person of that partner with this address is made admin; else a new person is.
+    case partnerAppointAdmin(partner: String, person: Appointee)
+    /// Appoints an auditor who belongs to no partner, such as the external auditor.
+    case auditorAppoint(Appointee)
+    /// Adds a budget line once the alliance is set up, opening every partner's account for it.
+    case budgetLineAdd(BudgetLineRequest)
+    /// Changes the alliance's settings.
+    case allianceSetSettings(AllianceSettings)
 
     /// The `type` field of the wire format.
     public var type: String {
@@ -31,14 +41,32 @@ public enum DecisionAction: Hashable, Sendable {
         case .outcomesSetTerms: "outcomes.setTerms"
         case .outcomePaymentsApprove: "outcomePayments.approve"
         case .riskShareSettle: "riskShare.settle"
+        case .partnerAppointAdmin: "partner.appointAdmin"
+        case .auditorAppoint: "auditor.appoint"
+        case .budgetLineAdd: "budgetLine.add"
+        case .allianceSetSettings: "alliance.setSettings"
         }
     }
 
     /// The types a decision can carry, as the wire format names them.
     public static let types = [
         "budget.set", "partner.admit", "partner.remove", "riskShare.setTerms", "outcomes.setTerms",
-        "outcomePayments.approve", "riskShare.settle",
+        "outcomePayments.approve", "riskShare.settle", "partner.appointAdmin", "auditor.appoint",
+        "budgetLine.add", "alliance.setSettings",
     ]
+}
+
+/// The alliance's settings a decision may change; nil leaves one as it is.
+public struct AllianceSettings: Hashable, Sendable {
+    /// Whether an abstention blocks a decision or stands aside.
+    public let abstention: Abstention?
+
+    public init(abstention: Abstention?) throws(LedgerError) {
+        guard abstention != nil else {
+            throw .invalidText(field: "abstention", reason: "is the one setting so far; name it to change it")
+        }
+        self.abstention = abstention
+    }
 }
 
 extension DecisionAction {
@@ -58,10 +86,24 @@ extension DecisionAction {
         switch self {
         case .budgetSet(let year, let lines):
             _ = try await Budgets.resolve(lines, year: year, in: alliance.id, on: connection)
-        case .partnerAdmit(let request, let joinedOn):
+        case .partnerAdmit(let request, let joinedOn, let admin):
             try await Self.checkAdmission(request, joinedOn: joinedOn, in: alliance, on: connection)
+            guard let admin else {
+                throw LedgerError.invalidText(
+                    field: "admin",
+                    reason: "is required: the new partner's first admin, {\"name\", \"email\"}")
+            }
+            try await Self.checkAddressFree(admin, field: "admin.email", in: alliance, on: connection)
         case .partnerRemove(let slug, let leftOn):
             _ = try await Self.removablePartner(slug, leftOn: leftOn, in: alliance, on: connection)
+        case .partnerAppointAdmin(let slug, let person):
+            _ = try await Self.appointment(of: person, asAdminOf: slug, in: alliance, on: connection)
+        case .auditorAppoint(let person):
+            try await Self.checkAddressFree(person, field: "person.email", in: alliance, on: connection)
+        case .budgetLineAdd(let request):
+            try await Self.checkLineIsNew(request, in: alliance, on: connection)
+        case .allianceSetSettings:
+            break
         case .riskShareSetTerms(let terms):
             _ = try await RiskShareBook.resolve(terms, in: alliance, on: connection)
         case .outcomesSetTerms(let terms):
@@ -100,17 +142,31 @@ extension DecisionAction {
     ) async throws {
         switch self {
         case .budgetSet(let year, let lines):
-            try await Budgets.apply(lines, year: year, decision: decision, in: alliance.id, on: connection)
-        case .partnerAdmit(let request, let joinedOn):
+            try await Budgets.apply(
+                lines, year: year, decision: decision, reference: reference, in: alliance.id, on: connection)
+        case .partnerAdmit(let request, let joinedOn, let admin):
             try await Self.checkAdmission(request, joinedOn: joinedOn, in: alliance, on: connection)
-            _ = try await AllianceDirectory.insertPartner(
-                request, joinedOn: joinedOn, admittedBy: decision, in: alliance, on: connection)
+            let partner = try await AllianceDirectory.insertPartner(
+                request, joinedOn: joinedOn, admittedBy: decision, in: alliance, actor: .decision,
+                details: ["decision": reference], on: connection)
+            if let admin {
+                try await Self.checkAddressFree(admin, field: "admin.email", in: alliance, on: connection)
+                try await Self.appoint(
+                    admin, partner: partner.id, role: .admin, decision: decision, reference: reference,
+                    in: alliance,
+                    on: connection)
+            }
         case .partnerRemove(let slug, let leftOn):
             let partner = try await Self.removablePartner(slug, leftOn: leftOn, in: alliance, on: connection)
             try await connection.execute(
                 """
                 SELECT partners_remove(\(alliance.id.rawValue), \(partner.id), \(leftOn), \(decision))
                 """)
+            try await GovernanceLog.append(
+                "partner.removed", by: .decision,
+                details: ["decision": reference, "partner": slug, "leftOn": leftOn.description],
+                in: alliance.id,
+                on: connection)
         case .riskShareSetTerms(let terms):
             try await RiskShareBook.apply(terms, decision: decision, in: alliance, on: connection)
         case .outcomesSetTerms(let terms):
@@ -124,6 +180,117 @@ extension DecisionAction {
             try await RiskShareBook.settle(
                 year: year, expecting: partnerSide, decision: decision, reference: reference, in: alliance,
                 today: today, on: connection)
+        case .partnerAppointAdmin(let slug, let person):
+            switch try await Self.appointment(of: person, asAdminOf: slug, in: alliance, on: connection) {
+            case .existing(let id, _):
+                try await AllianceDirectory.grant(
+                    [.admin], to: id, by: .decision(decision), actor: .decision, in: alliance,
+                    details: ["decision": reference], on: connection)
+            case .new(let partner):
+                try await Self.appoint(
+                    person, partner: partner, role: .admin, decision: decision, reference: reference,
+                    in: alliance,
+                    on: connection)
+            }
+        case .auditorAppoint(let person):
+            try await Self.checkAddressFree(person, field: "person.email", in: alliance, on: connection)
+            try await Self.appoint(
+                person, partner: nil, role: .auditor, decision: decision, reference: reference, in: alliance,
+                on: connection)
+        case .budgetLineAdd(let request):
+            try await Self.checkLineIsNew(request, in: alliance, on: connection)
+            _ = try await AllianceDirectory.insertBudgetLine(
+                request, addedBy: decision, in: alliance, actor: .decision, details: ["decision": reference],
+                on: connection)
+        case .allianceSetSettings(let settings):
+            try await connection.execute(
+                """
+                SELECT alliances_apply_settings(\(alliance.id.rawValue), \(decision), \(settings.abstention?.rawValue))
+                """)
+            var details = ["decision": reference]
+            if let abstention = settings.abstention { details["abstention"] = abstention.rawValue }
+            try await GovernanceLog.append(
+                "settings.changed", by: .decision, details: details, in: alliance.id, on: connection)
+        }
+    }
+
+    /// A new person appointed by a carried decision to `role`, of `partner` (nil: of none).
+    private static func appoint(
+        _ appointee: Appointee, partner: Int64?, role: Role, decision: Int64, reference: String,
+        in alliance: Alliance, on connection: PostgresConnection
+    ) async throws {
+        let person = try await AllianceDirectory.insertPerson(
+            appointee, partner: partner, in: alliance, by: .decision, details: ["decision": reference],
+            on: connection)
+        try await AllianceDirectory.grant(
+            [role], to: person, by: .decision(decision), actor: .decision, in: alliance,
+            details: ["decision": reference], on: connection)
+    }
+
+    /// Whom appointing `person` admin of `slug` makes admin: a current person of that partner
+    /// with that address, or a new one. Refused when the partner has left, has an admin
+    /// already, or the address is someone else's.
+    enum Appointment {
+        case existing(Int64, email: String)
+        case new(partner: Int64)
+    }
+
+    static func appointment(
+        of person: Appointee, asAdminOf slug: String, in alliance: Alliance, on connection: PostgresConnection
+    ) async throws -> Appointment {
+        let partner = try await AllianceDirectory.partner(slug, in: alliance.id, on: connection)
+        if let left = partner.leftOn {
+            throw LedgerError.exists("partner \(slug) left on \(left)")
+        }
+        let admins = try await connection.query(
+            """
+            SELECT p.email FROM people AS p
+            JOIN person_roles AS r ON r.alliance_id = p.alliance_id AND r.person_id = p.id AND r.role = 'admin'
+            WHERE p.alliance_id = \(alliance.id.rawValue) AND p.partner_id = \(partner.id) AND p.removed_at IS NULL
+            ORDER BY p.email
+            """
+        ).map { try $0.decode("email", as: String.self) }
+        guard admins.isEmpty else {
+            throw LedgerError.exists(
+                "\(slug) has an admin already (\(admins.joined(separator: ", "))), who appoints its people")
+        }
+        let holder = try await connection.query(
+            """
+            SELECT id, partner_id FROM people
+            WHERE alliance_id = \(alliance.id.rawValue) AND lower(email) = lower(\(person.email)) AND removed_at IS NULL
+            """
+        ).first
+        guard let holder else { return .new(partner: partner.id) }
+        guard try holder.decode("partner_id", as: Int64?.self) == partner.id else {
+            throw LedgerError.invalidText(
+                field: "person.email", reason: "\(person.email) is a person of another partner, or of none")
+        }
+        return .existing(try holder.decode("id"), email: person.email)
+    }
+
+    /// Refuses an address a current person of the alliance has.
+    private static func checkAddressFree(
+        _ person: Appointee, field: String, in alliance: Alliance, on connection: PostgresConnection
+    ) async throws {
+        let taken = try await connection.query(
+            """
+            SELECT 1 FROM people
+            WHERE alliance_id = \(alliance.id.rawValue) AND lower(email) = lower(\(person.email)) AND removed_at IS NULL
+            """)
+        guard taken.isEmpty else {
+            throw LedgerError.invalidText(
+                field: field, reason: "\(person.email) is already a person of \(alliance.slug)")
+        }
+    }
+
+    private static func checkLineIsNew(
+        _ request: BudgetLineRequest, in alliance: Alliance, on connection: PostgresConnection
+    ) async throws {
+        let existing = try await connection.query(
+            "SELECT 1 FROM budget_lines WHERE alliance_id = \(alliance.id.rawValue) AND code = \(request.code)"
+        )
+        guard existing.isEmpty else {
+            throw LedgerError.exists("budget line \(request.code) already exists in \(alliance.slug)")
         }
     }
 

@@ -57,7 +57,8 @@ extension DecisionTally: Encodable {
 
 extension DecisionEffect: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case type, year, budgetChanges, partner, terms, payment, settlement, entry
+        case type, year, budgetChanges, partner, terms, payment, settlement, entry, person, budgetLine,
+            abstention
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -90,6 +91,15 @@ extension DecisionEffect: Encodable {
             try container.encode(DecisionAction.yearName(statement.position.year), forKey: .year)
             try container.encode(statement, forKey: .settlement)
             try container.encode(entry, forKey: .entry)
+        case .personAppointed(let type, let person):
+            try container.encode(type, forKey: .type)
+            try container.encode(person, forKey: .person)
+        case .budgetLineAdded(let line):
+            try container.encode("budgetLine.add", forKey: .type)
+            try container.encode(line, forKey: .budgetLine)
+        case .settingsChanged(let settings):
+            try container.encode("alliance.setSettings", forKey: .type)
+            try container.encode(settings.abstention, forKey: .abstention)
         }
     }
 }

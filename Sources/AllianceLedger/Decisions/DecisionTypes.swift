@@ -107,6 +107,10 @@ public enum DecisionEffect: Hashable, Sendable {
     case outcomePayment(OutcomePayment, entry: JournalEntry?)
     /// The year as settled, and its journal entry (none when nothing moved).
     case riskShareSettlement(RiskShareStatement, entry: JournalEntry?)
+    /// The admin or auditor the decision appointed, as they are now.
+    case personAppointed(type: String, Person)
+    case budgetLineAdded(BudgetLine)
+    case settingsChanged(AllianceSettings)
 }
 
 /// A decision of the alliance board, with every vote.

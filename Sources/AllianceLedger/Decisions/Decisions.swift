@@ -63,10 +63,17 @@ public struct Decisions: Sendable {
                 """
             ).single().decode("id", as: Int64.self)
         } catch {
-            guard error.sqlState == .checkViolation else { throw error }
+            guard error.violates(constraint: "decisions_electorate_present") else { throw error }
             throw LedgerError.invalidText(field: "alliance", reason: "has no current partners to vote")
         }
-        return try await Decisions.read(.id(id), in: alliance, on: connection)
+        let decision = try await Decisions.read(.id(id), in: alliance, on: connection)
+        try await GovernanceLog.append(
+            "decision.proposed", by: .caller(caller),
+            details: [
+                "decision": decision.reference, "title": proposal.title, "action": validated?.type ?? "",
+                "closesAt": closesAt.description,
+            ], in: alliance.id, on: connection)
+        return decision
     }
 
     /// Casts the caller's partner's vote. `partner`, when given, must be the caller's own: a
@@ -88,8 +95,11 @@ public struct Decisions: Sendable {
         by caller: Caller, for partner: String? = nil, on connection: PostgresConnection
     ) async throws -> Decision {
         let voter = try Decisions.boardMember(caller, in: alliance, doing: "vote")
-        if let partner, partner != voter.partner {
-            throw LedgerError.forbidden("\(voter.email) votes for \(voter.partner), not \(partner)")
+        guard let voterPartner = voter.partner else {
+            throw LedgerError.forbidden("\(voter.email) belongs to no partner, so has no vote")
+        }
+        if let partner, partner != voterPartner {
+            throw LedgerError.forbidden("\(voter.email) votes for \(voterPartner), not \(partner)")
         }
         let reason = try Decisions.reason(reason, for: choice)
         // A decision past its closing time is settled first, so that the refusal says how it
@@ -101,30 +111,51 @@ public struct Decisions: Sendable {
             SELECT e.partner_id FROM decision_electorate AS e
             JOIN partners AS p ON p.alliance_id = e.alliance_id AND p.id = e.partner_id
             WHERE e.alliance_id = \(alliance.id.rawValue) AND e.decision_id = \(open.id)
-              AND p.slug = \(voter.partner)
+              AND p.slug = \(voterPartner)
             """
         ).first?.decode("partner_id", as: Int64.self)
         guard let partnerID else {
             throw LedgerError.forbidden(
-                "\(voter.partner) has no vote on \(open.reference): it was not a partner when the decision opened"
+                "\(voterPartner) has no vote on \(open.reference): it was not a partner when the decision opened"
+            )
+        }
+        // The board appointment the vote is cast under: one that held when the decision opened
+        // and holds now.
+        let appointment = try await connection.query(
+            """
+            SELECT b.appointment_id FROM decision_board AS b
+            JOIN person_roles AS r ON r.alliance_id = b.alliance_id AND r.grant_id = b.appointment_id
+            WHERE b.alliance_id = \(alliance.id.rawValue) AND b.decision_id = \(open.id) AND r.person_id = \(voter.id)
+            """
+        ).first?.decode("appointment_id", as: Int64.self)
+        guard let appointment else {
+            throw LedgerError.forbidden(
+                "\(voter.email) was not a board member of \(voterPartner) when \(open.reference) opened, or is no longer one"
             )
         }
         do {
             try await connection.execute(
                 """
-                INSERT INTO decision_votes (alliance_id, decision_id, partner_id, person_id, vote, reason, cast_at)
-                VALUES (\(alliance.id.rawValue), \(open.id), \(partnerID), \(voter.id), \(choice.rawValue),
-                        \(reason), \(now))
+                INSERT INTO decision_votes (alliance_id, decision_id, partner_id, person_id, appointment_id, vote,
+                                            reason, cast_at)
+                VALUES (\(alliance.id.rawValue), \(open.id), \(partnerID), \(voter.id), \(appointment),
+                        \(choice.rawValue), \(reason), \(now))
                 """)
         } catch {
             guard error.violates(constraint: "decision_votes_one_per_instant") else { throw error }
-            throw LedgerError.voteConflict(reference: open.reference, partner: voter.partner)
+            throw LedgerError.voteConflict(reference: open.reference, partner: voterPartner)
         }
+        try await GovernanceLog.append(
+            "vote.cast", by: .caller(caller),
+            details: [
+                "decision": open.reference, "partner": voterPartner, "vote": choice.rawValue,
+                "reason": reason ?? "",
+            ], in: alliance.id, on: connection)
         // The decision as this vote leaves it is both the tally to judge and, unless the vote
         // carries it, the answer.
         let voted = try await Decisions.read(.id(open.id), in: alliance, on: connection)
         guard voted.tally.carries(under: open.abstention) else { return voted }
-        try await Decisions.carry(open, in: alliance, at: now, on: connection)
+        try await Decisions.carry(open, in: alliance, at: now, by: .caller(caller), on: connection)
         return try await Decisions.read(.id(open.id), in: alliance, on: connection)
     }
 
@@ -154,6 +185,8 @@ public struct Decisions: Sendable {
             UPDATE decisions SET state = 'withdrawn', closed_at = \(now), withdrawn_by = \(person.id)
             WHERE alliance_id = \(alliance.id.rawValue) AND id = \(open.id)
             """)
+        try await Decisions.logClosing(
+            open, as: "withdrawn", by: .caller(caller), in: alliance.id, on: connection)
         return try await Decisions.read(.id(open.id), in: alliance, on: connection)
     }
 
@@ -279,6 +312,7 @@ public struct Decisions: Sendable {
             UPDATE decisions SET state = \(state), closed_at = closes_at
             WHERE alliance_id = \(alliance.rawValue) AND id = \(id)
             """)
+        try await logClosing(open, as: state, by: .service, in: alliance, on: connection)
         return true
     }
 
@@ -287,7 +321,8 @@ public struct Decisions: Sendable {
     /// Marks the decision carried and applies its action, or marks it failed (with the reason)
     /// when the action can no longer apply, leaving the books as they were.
     private static func carry(
-        _ open: OpenDecision, in alliance: Alliance, at now: Timestamp, on connection: PostgresConnection
+        _ open: OpenDecision, in alliance: Alliance, at now: Timestamp, by actor: GovernanceActor,
+        on connection: PostgresConnection
     ) async throws {
         try await connection.execute("SAVEPOINT carrying")
         do {
@@ -300,6 +335,7 @@ public struct Decisions: Sendable {
                 decision: open.id, reference: open.reference, in: alliance, today: now.calendarDate,
                 on: connection)
             try await connection.execute("RELEASE SAVEPOINT carrying")
+            try await logClosing(open, as: "carried", by: actor, in: alliance.id, on: connection)
         } catch let error where Decisions.cannotApply(error) {
             try await connection.execute("ROLLBACK TO SAVEPOINT carrying")
             try await connection.execute(
@@ -307,7 +343,22 @@ public struct Decisions: Sendable {
                 UPDATE decisions SET state = 'failed', closed_at = \(now), failure = \(Decisions.describe(error))
                 WHERE alliance_id = \(alliance.id.rawValue) AND id = \(open.id)
                 """)
+            try await logClosing(
+                open, as: "failed", by: actor, failure: Decisions.describe(error), in: alliance.id,
+                on: connection)
         }
+    }
+
+    /// The governance log's record of a decision closing: carried, failed, rejected, lapsed or
+    /// withdrawn. What a carried action did is logged by the action, record by record.
+    private static func logClosing(
+        _ open: OpenDecision, as state: String, by actor: GovernanceActor, failure: String? = nil,
+        in alliance: AllianceID, on connection: PostgresConnection
+    ) async throws {
+        var details = ["decision": open.reference, "state": state, "action": open.action?.type ?? ""]
+        if let failure { details["failure"] = failure }
+        try await GovernanceLog.append(
+            "decision.closed", by: actor, details: details, in: alliance, on: connection)
     }
 
     /// Whether an error applying an action means the action no longer fits the books (the
@@ -518,6 +569,25 @@ public struct Decisions: Sendable {
             let statement = try await RiskShareBook.statement(year: year, in: whole, on: connection)
             return .riskShareSettlement(
                 statement, entry: try await entry(statement.settled?.entry, in: alliance, on: connection))
+        case .partnerAppointAdmin, .auditorAppoint:
+            let appointed = try await connection.query(
+                """
+                SELECT person_id FROM role_grants WHERE alliance_id = \(alliance.rawValue) AND grantor_decision_id = \(decision.id)
+                """
+            ).first?.decode("person_id", as: Int64.self)
+            guard let appointed else { return nil }
+            return .personAppointed(
+                type: decision.action?.type ?? "",
+                try await AllianceDirectory.people(in: alliance, id: appointed, on: connection)[0])
+        case .budgetLineAdd:
+            return try await connection.query(
+                """
+                SELECT \(AllianceDirectory.budgetLineColumns) FROM budget_lines
+                WHERE alliance_id = \(alliance.rawValue) AND added_by = \(decision.id)
+                """
+            ).first.map { .budgetLineAdded(try AllianceDirectory.budgetLine($0)) }
+        case .allianceSetSettings(let settings):
+            return .settingsChanged(settings)
         }
     }
 

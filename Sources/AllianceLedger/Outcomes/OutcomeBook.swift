@@ -99,6 +99,12 @@ public struct OutcomeBook: Sendable {
             RETURNING id
             """
         ).single().decode("id", as: Int64.self)
+        try await GovernanceLog.append(
+            "measurement.recorded", by: .caller(caller),
+            details: [
+                "measurement": String(id), "measure": request.measure, "period": period.description,
+                "value": request.value.description,
+            ], in: alliance.id, on: connection)
         let recorded = try await OutcomeBook.measurements(
             of: period.description, in: alliance.id, on: connection)
         guard let measurement = recorded.first(where: { $0.id == id }) else {

@@ -73,6 +73,8 @@ public struct SpendBook: Sendable {
         // The role first, then what the request names (so an unknown partner is "not found"
         // rather than "not yours"), then whether the partner is the caller's own.
         try caller.require([.finance], in: alliance.id)
+        try await AllianceSetup.requireOperatorWindow(
+            caller, in: alliance, doing: "record spend", pool: ledger.pool)
         let partner = try await directory.partner(
             request.partner, withLine: request.budgetLine, in: alliance.id)
         try caller.require(.finance, for: request.partner, in: alliance.id)
@@ -105,6 +107,8 @@ public struct SpendBook: Sendable {
     ) async throws -> PostedEntry {
         let original = try await spend(id, in: alliance.id)
         try caller.require(.finance, for: original.partner, in: alliance.id)
+        try await AllianceSetup.requireOperatorWindow(
+            caller, in: alliance, doing: "reverse spend", pool: ledger.pool)
         return try await ledger.reverse(
             try ReversalRequest(
                 sequence: id, reason: reason, effectiveOn: max(CalendarDate.today, original.incurredOn),

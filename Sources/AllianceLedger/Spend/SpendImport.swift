@@ -117,6 +117,8 @@ public struct SpendImporter: Sendable {
     ) async throws -> SpendImportReport
     where Chunks.Element: Collection, Chunks.Element.Element == UInt8 {
         try caller.require([.finance], in: alliance.id)
+        try await AllianceSetup.requireOperatorWindow(
+            caller, in: alliance, doing: "import spend", on: connection)
         return try await ImportRun(alliance: alliance, caller: caller, mode: mode, progress: progress)
             .perform(reading: chunks, on: connection)
     }

@@ -93,6 +93,14 @@ public struct AllianceRequestContext: ChildRequestContext, LedgerContext {
         try require([role])
     }
 
+    /// Refuses anyone but the operator: what the operator alone sets up.
+    func requireOperator() throws {
+        guard caller.identity == .operator else {
+            throw LedgerError.forbidden(
+                "only the operator does this, while the alliance is set up; afterwards the board decides it")
+        }
+    }
+
     /// Where this alliance's resources live: `/v1/alliances/<slug>`.
     var base: String { "/v1/alliances/\(alliance.slug)" }
 }

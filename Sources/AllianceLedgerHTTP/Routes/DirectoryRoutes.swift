@@ -20,7 +20,7 @@ struct DirectoryRoutes {
                 request, context: context, caller: caller, body: AllianceBody.self,
                 location: { "/v1/alliances/\($0.slug)" }
             ) { body, connection in
-                try await services.directory.create(body.request, on: connection)
+                try await services.directory.create(body.request, by: caller, on: connection)
             }
         }
         return routes
@@ -35,13 +35,15 @@ struct DirectoryRoutes {
             return Answer(context.alliance)
         }
 
+        // Partners and budget lines are the operator's to set up; afterwards decisions add them.
         routes.post("partners") { request, context in
-            try context.require(.admin)
+            try context.requireOperator()
             return try await services.creations.create(
                 request, context: context, caller: context.caller, body: PartnerBody.self,
                 location: { "\(context.base)/partners/\($0.slug)" }
             ) { body, connection in
-                try await services.directory.addPartner(body.request, to: context.alliance, on: connection)
+                try await services.directory.addPartner(
+                    body.request, to: context.alliance, by: context.caller, on: connection)
             }
         }
         routes.get("partners") { request, context in
@@ -61,12 +63,13 @@ struct DirectoryRoutes {
         }
 
         routes.post("budget-lines") { request, context in
-            try context.require(.admin)
+            try context.requireOperator()
             return try await services.creations.create(
                 request, context: context, caller: context.caller, body: BudgetLineBody.self,
                 location: { "\(context.base)/budget-lines/\($0.code)" }
             ) { body, connection in
-                try await services.directory.addBudgetLine(body.request, to: context.alliance, on: connection)
+                try await services.directory.addBudgetLine(
+                    body.request, to: context.alliance, by: context.caller, on: connection)
             }
         }
         routes.get("budget-lines") { request, context in
@@ -91,7 +94,8 @@ struct DirectoryRoutes {
                 request, context: context, caller: context.caller, body: PersonBody.self,
                 location: { "\(context.base)/people/\($0.id)" }
             ) { body, connection in
-                try await services.directory.addPerson(body.request, to: context.alliance, on: connection)
+                try await services.directory.addPerson(
+                    body.request, to: context.alliance, by: context.caller, on: connection)
             }
         }
         // E-mail addresses are personal data: admins and auditors see people.
@@ -120,7 +124,8 @@ struct DirectoryRoutes {
                 headers: [.cacheControl: "no-store"],
                 location: { (issued: IssuedToken) in "\(context.base)/people/\(id)/tokens/\(issued.id)" }
             ) { _, connection in
-                let issued = try await services.tokens.issue(for: person, on: connection)
+                let issued = try await services.tokens.issue(
+                    for: person, in: context.alliance, by: context.caller, on: connection)
                 return IssuedToken(id: issued.id, token: issued.token)
             }
         }

@@ -409,6 +409,11 @@ extension Decision {
                     .joined(separator: ", ") + (entry.map { " (entry \($0.sequence))" } ?? "")
         case .riskShareSettlement(let statement, let entry):
             statement.position.settlementSummary(context) + (entry.map { " (entry \($0.sequence))" } ?? "")
+        case .personAppointed(_, let person):
+            "appointed \(person.email) \(person.partner.map { "admin of \($0)" } ?? "auditor")"
+        case .budgetLineAdded(let line): "added the budget line \(line.code) (\(line.name))"
+        case .settingsChanged(let settings):
+            "abstention now \(settings.abstention?.rule ?? "as it was")"
         }
     }
 }
@@ -447,8 +452,17 @@ extension DecisionAction {
             }
             return "\(type): \(lines.count) figure\(lines.count == 1 ? "" : "s") for FY\(year)"
                 + (total.map { ", total \(context.money($0))" } ?? "")
-        case .partnerAdmit(let partner, let joinedOn):
+        case .partnerAdmit(let partner, let joinedOn, let admin):
             return "\(type): \(partner.slug) (\(partner.name), \(partner.kind.rawValue)) from \(joinedOn)"
+                + (admin.map { ", its admin \($0.name) <\($0.email)>" } ?? "")
+        case .partnerAppointAdmin(let partner, let person):
+            return "\(type): \(person.name) <\(person.email)> as admin of \(partner)"
+        case .auditorAppoint(let person):
+            return "\(type): \(person.name) <\(person.email)> as an auditor of no partner"
+        case .budgetLineAdd(let line):
+            return "\(type): \(line.code) (\(line.name))"
+        case .allianceSetSettings(let settings):
+            return "\(type): abstention \(settings.abstention?.rule ?? "unchanged")"
         case .partnerRemove(let partner, let leftOn):
             return "\(type): \(partner) leaves on \(leftOn)"
         case .riskShareSetTerms(let terms):

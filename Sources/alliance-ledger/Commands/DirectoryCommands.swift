@@ -206,7 +206,7 @@ struct PersonCommand: AsyncParsableCommand {
 
 extension Person {
     var row: [String] {
-        [String(id), name, email, partner, roles.sorted().map(\.rawValue).joined(separator: " ")]
+        [String(id), name, email, partner ?? "", roles.sorted().map(\.rawValue).joined(separator: " ")]
     }
     static let columns = ["id", "name", "email", "partner", "roles"]
 }
@@ -311,8 +311,8 @@ struct TokenRevokeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await global.withSession { session in
-            try await TokenStore(pool: session.pool).revoke(
-                id, in: try await session.alliance(alliance.slug).id)
+            _ = try await TokenStore(pool: session.pool).revoke(
+                id, in: try await session.alliance(alliance.slug), by: .commandLine)
         }
         printError("revoked token \(id)")
     }

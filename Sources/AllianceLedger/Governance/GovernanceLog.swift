@@ -1,0 +1,256 @@
+import Crypto
+import Foundation
+public import Postgres
+
+/// The request a governing act was made in, for the governance log: the HTTP service binds its
+/// request id here, so that the log and the service's own log lines meet.
+public enum RequestProvenance {
+    @TaskLocal public static var requestID: String?
+}
+
+/// Who did a governing act.
+public enum GovernanceActor: Hashable, Sendable {
+    /// A person (with the token they used, when over HTTP), or the operator (its token, or the
+    /// command line on the server without one).
+    case caller(Caller)
+    /// A carried decision doing what it says; its reference is in the record's details.
+    case decision
+    /// The service itself: a decision closing at its closing time.
+    case service
+
+    var kind: String {
+        switch self {
+        case .caller(let caller):
+            switch caller.identity {
+            case .operator: "operator"
+            case .person: "person"
+            }
+        case .decision: "decision"
+        case .service: "service"
+        }
+    }
+
+    var personID: Int64? {
+        if case .caller(let caller) = self, case .person(let person) = caller.identity {
+            person.id
+        } else {
+            nil
+        }
+    }
+
+    var tokenID: Int64? {
+        if case .caller(let caller) = self { caller.tokenID } else { nil }
+    }
+}
+
+/// One record of an alliance's governance log.
+public struct GovernanceRecord: Hashable, Sendable {
+    public struct Actor: Hashable, Sendable {
+        /// person, operator, decision, service or migration.
+        public let kind: String
+        public let person: Int64?
+        /// The person's partner when the record was made; nil for anyone of no partner.
+        public let partner: String?
+        public let token: Int64?
+    }
+
+    public let alliance: AllianceID
+    public let sequence: Int64
+    /// What happened: `decision.proposed`, `vote.cast`, `role.granted`, … (README).
+    public let kind: String
+    public let actor: Actor
+    /// What it concerns, as text: ids, references, values.
+    public let details: [String: String]
+    public let requestID: String?
+    public let recordedAt: Timestamp
+    public let previousHash: Digest?
+    public let hash: Digest
+
+    /// The record's canonical JSON (RFC 8785), which its hash covers: every field but the hash,
+    /// keys sorted, no white space.
+    public var canonicalJSON: String {
+        let actorText =
+            "{\"kind\":\(CanonicalJSON.string(actor.kind)),\"partner\":\(actor.partner.map(CanonicalJSON.string) ?? "null"),"
+            + "\"person\":\(actor.person.map(String.init) ?? "null"),\"token\":\(actor.token.map(String.init) ?? "null")}"
+        let detailsText =
+            "{"
+            + details.sorted { CanonicalJSON.precedes($0.key, $1.key) }
+            .map { "\(CanonicalJSON.string($0.key)):\(CanonicalJSON.string($0.value))" }.joined(
+                separator: ",") + "}"
+        return "{\"actor\":\(actorText),\"alliance\":\(alliance.rawValue),\"details\":\(detailsText),"
+            + "\"kind\":\(CanonicalJSON.string(kind)),"
+            + "\"previousHash\":\(previousHash.map { "\"\($0)\"" } ?? "null"),"
+            + "\"recordedAt\":\"\(recordedAt)\",\"requestId\":\(requestID.map(CanonicalJSON.string) ?? "null"),"
+            + "\"sequence\":\(sequence)}"
+    }
+
+    /// The hash the record must carry: the RFC 9162 leaf hash of its canonical JSON,
+    /// SHA-256(0x00 ‖ JSON), so that the log's records are the leaves of a Merkle tree as they
+    /// stand.
+    public var expectedHash: Digest {
+        var hasher = SHA256()
+        hasher.update(data: [0x00])
+        hasher.update(data: Data(canonicalJSON.utf8))
+        return Digest(Array(hasher.finalize()))
+    }
+}
+
+/// JSON as RFC 8785 writes it, for the flat records of the governance log: strings escaped as
+/// ECMAScript's JSON.stringify does, keys sorted by their UTF-16 code units.
+enum CanonicalJSON {
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func precedes(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf16.lexicographicallyPrecedes(rhs.utf16)
+    }
+}
+
+/// What `GovernanceLog.verify` found.
+public struct GovernanceVerification: Hashable, Sendable {
+    public let records: Int64
+    public let headHash: Digest?
+    /// The first record whose hash, link or sequence is wrong, and how; nil when all hold.
+    public let firstMismatch: VerificationReport.Mismatch?
+
+    public var ok: Bool { firstMismatch == nil }
+}
+
+/// The alliance's governance log: every governing act, appended in the same transaction as the
+/// act itself, hash-chained by the database (SQL/0008).
+public struct GovernanceLog: Sendable {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    /// Appends a record of `kind` by `actor` to the alliance's log, inside the caller's
+    /// transaction: it commits with the act or not at all.
+    @discardableResult
+    static func append(
+        _ kind: String, by actor: GovernanceActor, details: [String: String], in alliance: AllianceID,
+        on connection: PostgresConnection
+    ) async throws -> Int64 {
+        let encoded = String(decoding: try JSONEncoder().encode(details), as: UTF8.self)
+        return try await connection.query(
+            """
+            SELECT governance_append(\(alliance.rawValue), \(kind), \(actor.kind), \(actor.personID),
+                                     \(actor.tokenID), \(encoded)::jsonb, \(RequestProvenance.requestID)) AS sequence
+            """
+        ).single().decode("sequence", as: Int64.self)
+    }
+
+    /// The records, oldest first by default, a page at a time.
+    public func records(in alliance: AllianceID, page: PageRequest) async throws -> ListPage<GovernanceRecord>
+    {
+        let after = try page.position(listing: "governance")
+        return try await pool.withConnection { connection in
+            var query: PostgresQuery =
+                "SELECT \(GovernanceLog.columns) FROM governance_log WHERE alliance_id = \(alliance.rawValue)"
+            switch page.order {
+            case .newestFirst:
+                if let after { query.append(" AND sequence < \(after)") }
+                query.append(" ORDER BY sequence DESC")
+            case .oldestFirst:
+                if let after { query.append(" AND sequence > \(after)") }
+                query.append(" ORDER BY sequence")
+            }
+            query.append(" LIMIT \(Int64(page.limit + 1))")
+            let rows = try await connection.query(query).map {
+                try GovernanceLog.record($0, alliance: alliance)
+            }
+            let items = Array(rows.prefix(page.limit))
+            let next =
+                rows.count > page.limit
+                ? items.last.map { page.cursor(after: $0.sequence, listing: "governance") } : nil
+            return ListPage(items: items, nextCursor: next)
+        }
+    }
+
+    /// Recomputes every record's canonical JSON and hash here, independently of the database
+    /// that wrote them, and checks each links to the one before and the head to the last.
+    public func verify(_ alliance: AllianceID) async throws -> GovernanceVerification {
+        try await pool.withTransaction(.repeatableRead) { connection in
+            try await connection.execute("SET TRANSACTION READ ONLY")
+            let head = try await connection.query(
+                "SELECT sequence, hash FROM governance_heads WHERE alliance_id = \(alliance.rawValue)"
+            ).first
+            let headSequence = try head?.decode("sequence", as: Int64.self) ?? 0
+            let headHash = try head?.decode("hash", as: Data?.self).map { Digest(Array($0)) }
+            var previous: Digest?
+            var expected: Int64 = 1
+            var after: Int64 = 0
+            while true {
+                let rows = try await connection.query(
+                    """
+                    SELECT \(GovernanceLog.columns) FROM governance_log
+                    WHERE alliance_id = \(alliance.rawValue) AND sequence > \(after) ORDER BY sequence LIMIT 1000
+                    """
+                ).map { try GovernanceLog.record($0, alliance: alliance) }
+                for record in rows {
+                    let fault: String? =
+                        if record.sequence != expected {
+                            "sequence \(record.sequence) follows \(expected - 1)"
+                        } else if record.previousHash != previous {
+                            "does not link to the record before it"
+                        } else if record.hash != record.expectedHash {
+                            "its hash does not match its content"
+                        } else { nil }
+                    if let fault {
+                        return GovernanceVerification(
+                            records: expected - 1, headHash: headHash,
+                            firstMismatch: .init(sequence: record.sequence, problem: fault))
+                    }
+                    previous = record.hash
+                    expected += 1
+                }
+                guard let last = rows.last else { break }
+                after = last.sequence
+            }
+            guard headSequence == expected - 1, headHash == previous else {
+                return GovernanceVerification(
+                    records: expected - 1, headHash: headHash,
+                    firstMismatch: .init(
+                        sequence: headSequence, problem: "the head does not name the last record"))
+            }
+            return GovernanceVerification(records: expected - 1, headHash: headHash, firstMismatch: nil)
+        }
+    }
+
+    static let columns: PostgresQuery = """
+        sequence, kind, actor, actor_person_id, actor_partner, actor_token_id, details::text AS details,
+        request_id, recorded_at, previous_hash, hash
+        """
+
+    static func record(_ row: PostgresRow, alliance: AllianceID) throws -> GovernanceRecord {
+        let details = try JSONDecoder().decode(
+            [String: String].self, from: Data(try row.decode("details", as: String.self).utf8))
+        return GovernanceRecord(
+            alliance: alliance, sequence: try row.decode("sequence"), kind: try row.decode("kind"),
+            actor: .init(
+                kind: try row.decode("actor"), person: try row.decode("actor_person_id"),
+                partner: try row.decode("actor_partner"), token: try row.decode("actor_token_id")),
+            details: details, requestID: try row.decode("request_id"),
+            recordedAt: try row.decode("recorded_at"),
+            previousHash: try row.decode("previous_hash", as: Data?.self).map { Digest(Array($0)) },
+            hash: Digest(Array(try row.decode("hash", as: Data.self))))
+    }
+}
