@@ -22,6 +22,7 @@ import Testing
         ["spend", "reverse"], ["budget", "show"], ["budget", "history"], ["decision"],
         ["decision", "propose"],
         ["decision", "vote"], ["decision", "withdraw"], ["decision", "show"], ["decision", "list"],
+        ["audit"], ["audit", "list"], ["audit", "verify"],
     ]
 
     @Test(arguments: commands)
@@ -158,7 +159,7 @@ import Testing
     /// prints it, `config show` included.
     @Test func theTokenIsTakenButNeverShown() async throws {
         for command in [
-            ["spend", "record"], ["decision", "vote"], ["journal", "list"], ["person", "roles"],
+            ["spend", "record"], ["decision", "vote"], ["journal", "list"], ["audit", "list"],
         ] {
             let help = try await CommandRunner.run(command + ["--help"]).standardOutput
             #expect(help.contains("--token <token>"), "\(command) has no --token")

@@ -200,17 +200,11 @@ struct DecisionListCommand: AsyncParsableCommand {
             "Only decisions in this state: \(DecisionState.allCases.map(\.rawValue).joined(separator: ", "))."
     )
     var state: String?
-    @Option(help: "Items per page, 1 to \(PageRequest.maximumLimit).")
-    var limit = 100
-    @Option(help: "The cursor printed with the previous page.")
-    var cursor: String?
-    @Flag(name: .customLong("oldest-first"), help: "List the oldest decisions first.")
-    var oldestFirst = false
+    @OptionGroup var paging: PageOptions
 
     func run() async throws {
         let only: DecisionState? = try state.map { try choice($0, option: "--state") }
-        let page = try PageRequest(
-            limit: limit, order: oldestFirst ? .oldestFirst : .newestFirst, cursor: cursor)
+        let page = try paging.request()
         try await global.withLedger(alliance) { context in
             let found = try await Decisions(pool: context.ledger.pool).list(
                 in: context.alliance, state: only, page: page)

@@ -56,6 +56,20 @@ extension GlobalOptions {
     }
 }
 
+/// `--limit`, `--cursor` and `--oldest-first`: one page of a listing, newest first unless asked.
+struct PageOptions: ParsableArguments {
+    @Option(help: "Items per page, 1 to \(PageRequest.maximumLimit).")
+    var limit = 100
+    @Option(help: "The cursor printed with the previous page.")
+    var cursor: String?
+    @Flag(name: .customLong("oldest-first"), help: "List the oldest first.")
+    var oldestFirst = false
+
+    func request() throws -> PageRequest {
+        try PageRequest(limit: limit, order: oldestFirst ? .oldestFirst : .newestFirst, cursor: cursor)
+    }
+}
+
 /// Reads one of an enumeration's values from an option, or fails as a usage error listing them.
 func choice<Value: RawRepresentable & CaseIterable>(_ text: String, option: String) throws -> Value
 where Value.RawValue == String {
