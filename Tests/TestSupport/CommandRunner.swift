@@ -39,7 +39,9 @@ public enum CommandRunner {
         workingDirectory: String?
     ) throws -> Result {
         var variables = ProcessInfo.processInfo.environment
-        for key in ["DATABASE_URL", "ALLIANCE_LEDGER_DATA_DIR", "ALLIANCE_LEDGER_CONFIG"] {
+        for key in [
+            "DATABASE_URL", "ALLIANCE_LEDGER_DATA_DIR", "ALLIANCE_LEDGER_CONFIG", "ALLIANCE_LEDGER_TOKEN",
+        ] {
             variables[key] = nil
         }
         for (key, value) in environment { variables[key] = value }

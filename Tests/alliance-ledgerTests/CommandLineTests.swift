@@ -11,16 +11,18 @@ import Testing
 
 /// The built binary, run as a user runs it: help everywhere, exit codes, one clear line per
 /// failure, and the embedded cluster's whole life cycle.
-@Suite struct CommandLineTests {
+@Suite(.timeLimit(.minutes(5))) struct CommandLineTests {
     static let commands = [
         [], ["db"], ["db", "migrate"], ["db", "status"], ["db", "stop"], ["serve"], ["config"],
         ["config", "show"], ["alliance", "create"], ["alliance", "list"], ["alliance", "show"],
         ["partner", "add"],
         ["partner", "list"], ["line", "add"], ["line", "list"], ["person", "add"], ["person", "list"],
-        ["token", "issue"], ["token", "revoke"], ["spend", "record"], ["spend", "list"], ["spend", "show"],
+        ["person", "roles"], ["person", "remove"], ["token", "issue"], ["token", "revoke"],
+        ["spend", "record"], ["spend", "list"], ["spend", "show"],
         ["spend", "reverse"], ["budget", "show"], ["budget", "history"], ["decision"],
         ["decision", "propose"],
         ["decision", "vote"], ["decision", "withdraw"], ["decision", "show"], ["decision", "list"],
+        ["audit"], ["audit", "list"], ["audit", "verify"],
     ]
 
     @Test(arguments: commands)
@@ -151,6 +153,23 @@ import Testing
         #expect(shown.status == 0)
         #expect(shown.standardOutput.contains("db.example"))
         #expect(!shown.standardOutput.contains("sekrit"))
+    }
+
+    /// A token is a secret: commands in an alliance take it by flag or environment, and nothing
+    /// prints it, `config show` included.
+    @Test func theTokenIsTakenButNeverShown() async throws {
+        for command in [
+            ["spend", "record"], ["decision", "vote"], ["journal", "list"], ["audit", "list"],
+        ] {
+            let help = try await CommandRunner.run(command + ["--help"]).standardOutput
+            #expect(help.contains("--token <token>"), "\(command) has no --token")
+            #expect(help.contains("ALLIANCE_LEDGER_TOKEN"), "\(command)")
+        }
+        let secret = "alt_" + String(repeating: "s", count: 43)
+        let shown = try await CommandRunner.run(
+            ["config", "show", "--format", "json"], environment: ["ALLIANCE_LEDGER_TOKEN": secret])
+        #expect(shown.status == 0, "\(shown.standardError)")
+        #expect(!shown.standardOutput.contains(secret) && !shown.standardError.contains(secret))
     }
 
     @Test func missingServerProgramsNameThePackage() async throws {

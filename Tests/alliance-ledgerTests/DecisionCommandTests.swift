@@ -5,16 +5,20 @@ import TestSupport
 import Testing
 
 /// `decision propose|vote|withdraw|show|list`, run as the operator runs them on behalf of board
-/// members, with every refusal's exit code and the books left as they were.
-@Suite struct DecisionCommandTests {
+/// members while the alliance is being set up, and as board members with their own tokens once
+/// its first decision has carried, with every refusal's exit code and the books left as they were.
+@Suite(.timeLimit(.minutes(5))) struct DecisionCommandTests {
     /// The three partners of the alliance `lambeth`, whose board members are
     /// `board@<partner>.example.org`.
     static let partners = ["certitude", "lambeth-council", "slam"]
 
     /// An alliance of three partners and two lines, a board member per partner, and a finance
-    /// lead of SLaM who is not on the board.
-    private static func setUp(_ database: TestDatabase) async throws {
+    /// lead of SLaM who is not on the board. Answers each board member's token, by partner, issued
+    /// by the operator while the alliance is set up.
+    @discardableResult
+    private static func setUp(_ database: TestDatabase) async throws -> [String: String] {
         let pool = database.makeServicePool(maximumConnections: 2)
+        var tokens: [String: String] = [:]
         do {
             let directory = AllianceDirectory(pool: pool)
             let alliance = try await directory.create(
@@ -24,11 +28,12 @@ import Testing
             for slug in partners {
                 try await directory.addPartner(
                     try PartnerRequest(slug: slug, name: slug, kind: .other), to: alliance)
-                try await directory.addPerson(
+                let member = try await directory.addPerson(
                     try PersonRequest(
                         name: "Board, \(slug)", email: "board@\(slug).example.org", partner: slug,
                         roles: [.board]),
                     to: alliance)
+                tokens[slug] = try await TokenStore(pool: pool).issue(for: member)
             }
             try await directory.addPerson(
                 try PersonRequest(
@@ -42,6 +47,7 @@ import Testing
             throw error
         }
         await pool.close()
+        return tokens
     }
 
     /// The command line on the test's database.
@@ -88,7 +94,7 @@ import Testing
 
     @Test func everyPartnerApprovesAndTheBudgetIsSet() async throws {
         try await TestDatabase.with { database in
-            try await Self.setUp(database)
+            let tokens = try await Self.setUp(database)
             let tool = Tool(database)
             let alliance = ["--alliance", "lambeth"]
             let action = """
@@ -159,9 +165,12 @@ import Testing
 
                     """)
 
-            // Closed: no more votes.
+            // Closed: no more votes. (Now that a decision has carried, a board member votes with
+            // their own token: the operator's --as is over.)
             let late = try await tool.run(
-                ["decision", "vote"] + alliance + Self.member("slam") + ["D-0001", "--vote", "abstain"])
+                ["decision", "vote"] + alliance + [
+                    "--token", tokens["slam"] ?? "", "D-0001", "--vote", "abstain",
+                ])
             #expect(late.status == 4, "\(late.standardError)")
             #expect(late.messages.contains { $0.contains("D-0001 is carried") })
         }
@@ -268,6 +277,10 @@ import Testing
                     #"{"type":"partner.admit","partner":{"slug":"slam","name":"SLaM","kind":"nhs-provider"},"joinedOn":"2025-04-01"}"#,
                     4, "partner slam already exists"
                 ),
+                (
+                    #"{"type":"partner.admit","partner":{"slug":"thamesreach","name":"Thames Reach","kind":"vcse"},"joinedOn":"2025-10-01"}"#,
+                    5, "admin is required: the new partner's first admin"
+                ),
                 ("[]", 5, "the action must be a JSON object"),
                 ("{\"type\": ", 5, "is not valid JSON"),
                 ("", 5, "is not valid JSON"),
@@ -288,7 +301,7 @@ import Testing
 
             // `-` reads the action from standard input.
             let fromStandardInput = try await Self.withFile(
-                #"{"type":"partner.admit","partner":{"slug":"thamesreach","name":"Thames Reach","kind":"vcse"},"joinedOn":"2025-10-01"}"#
+                #"{"type":"partner.admit","partner":{"slug":"thamesreach","name":"Thames Reach","kind":"vcse"},"joinedOn":"2025-10-01","admin":{"name":"Tom","email":"tom@thamesreach.example.org"}}"#
             ) { path in
                 try await tool.run(
                     propose + ["--action-file", "-", "--format", "json"],

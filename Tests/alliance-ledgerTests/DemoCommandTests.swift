@@ -6,21 +6,29 @@ import Testing
 
 /// `demo` loads a five-partner alliance whose books balance and verify, whose budget and outcome
 /// terms were set by carried decisions, which has a decision open and FY2025's outcomes measured
-/// but not paid, with tokens that work, and refuses to load it twice.
-@Suite struct DemoCommandTests {
+/// but not paid, whose spend and measurements are each partner's own people's, with tokens that
+/// work, and refuses to load it twice.
+@Suite(.timeLimit(.minutes(5))) struct DemoCommandTests {
     @Test func theDemoAllianceLoadsOnceAndItsBooksVerify() async throws {
         try await TestDatabase.with { database in
             let environment: [String: String?] = ["DATABASE_URL": database.connectionString.rawValue]
             let loaded = try await CommandRunner.run(["demo", "--tokens"], environment: environment)
             #expect(loaded.status == 0, "\(loaded.standardError)")
             #expect(
-                loaded.standardOutput.contains("5 partners, 2 budget lines, 12 people, 120 spend entries"))
+                loaded.standardOutput.contains("5 partners, 2 budget lines, 16 people, 120 spend entries"))
             #expect(loaded.standardOutput.contains("D-0003 set FY2025's outcome terms (carried): 3 measures"))
             #expect(loaded.standardOutput.contains("13 measurements of FY2025's four quarters"))
-            let tokens = loaded.standardOutput.split(separator: "\n").compactMap { line in
-                line.split(separator: " ").last.map(String.init).flatMap { $0.hasPrefix("alt_") ? $0 : nil }
+            // Every person's token (an admin, a finance lead and a board member per partner, and
+            // the auditor), and the operator's.
+            let printed = loaded.standardOutput.split(separator: "\n").compactMap {
+                line -> (String, String)? in
+                let words = line.split(separator: " ").map(String.init)
+                guard words.count == 2, words[1].hasPrefix("alt_") else { return nil }
+                return (words[0], words[1])
             }
-            #expect(tokens.count == 8)
+            let tokens = printed.map(\.1)
+            #expect(tokens.count == 17)
+            let tokenOf = Dictionary(uniqueKeysWithValues: printed)
             let pool = database.makeServicePool()
             for token in tokens {
                 _ = try await TokenStore(pool: pool).authenticate(token)
@@ -100,6 +108,36 @@ import Testing
             let carePlans = measurements.filter { $0["measure"] as? String == "CPA_REVIEW" }
             #expect(carePlans.compactMap { $0["value"] as? Double } == [85.9, 86.5])
             #expect(carePlans.compactMap { $0["current"] as? Bool } == [false, true])
+
+            // The board has decided, so the partners' people act with their tokens: the operator's
+            // --as is refused, a board member votes on D-0002, a finance lead records spend.
+            let demo = ["--alliance", "lambeth-living-well"]
+            let asOperator = try await CommandRunner.run(
+                ["decision", "vote"] + demo + [
+                    "--as", "board@certitude.example.org", "D-0002", "--vote", "approve",
+                ],
+                environment: environment)
+            #expect(asOperator.status == 1)
+            #expect(asOperator.messages.contains { $0.contains("no longer being set up") })
+            let vote = try await CommandRunner.run(
+                ["decision", "vote"] + demo + [
+                    "--token", tokenOf["board@certitude.example.org"] ?? "", "D-0002", "--vote", "approve",
+                ], environment: environment)
+            #expect(vote.status == 0, "\(vote.standardError)")
+            #expect(vote.standardOutput.contains("4/5 approve"))
+            let spend = try await CommandRunner.run(
+                ["spend", "record"] + demo + [
+                    "--token", tokenOf["finance@slam.example.org"] ?? "", "--partner", "slam", "--line",
+                    "STAFF",
+                    "--amount", "100.00", "--incurred-on", "2026-03-31", "--description", "Training",
+                    "--format", "json",
+                ], environment: environment)
+            #expect(spend.status == 0, "\(spend.standardError)")
+            #expect(spend.standardOutput.contains(#""recordedBy" : "finance@slam.example.org""#))
+            let unaided = try await CommandRunner.run(
+                ["demo", "--alliance", "another-alliance"], environment: environment)
+            #expect(unaided.status == 0, "\(unaided.standardError)")
+            #expect(unaided.standardOutput.contains("Tokens: none issued"))
 
             let again = try await CommandRunner.run(["demo"], environment: environment)
             #expect(again.status == 4, "\(again.standardError)")

@@ -5,17 +5,24 @@ import TestSupport
 import Testing
 
 /// `outcome terms|measure record|measure list|payment` and `risk-share show`, on terms that a
-/// carried decision set, with measurements recorded through the command line on behalf of a
-/// finance person, every refusal's exit code, and the books left as they were.
-@Suite struct OutcomeCommandTests {
+/// carried decision set, with measurements recorded through the command line by a finance
+/// person with their own token, every refusal's exit code, and the books left as they were.
+@Suite(.timeLimit(.minutes(5))) struct OutcomeCommandTests {
     /// The three partners of the alliance `lambeth`, each with a board member
     /// `board@<partner>.example.org`; Femi of SLaM is its finance person.
     static let partners = ["certitude", "lambeth-council", "slam"]
-    static let finance = ["--as", "femi@slam.example.org"]
+
+    /// The alliance, and the tokens of Femi (`femi`) and of SLaM's board member (`board`), which
+    /// the operator issued while the alliance was set up: once the terms' decision has carried,
+    /// people act with their own tokens.
+    private struct Setting {
+        let alliance: Alliance
+        let tokens: [String: String]
+    }
 
     /// An alliance of three partners and one line, a board member per partner and a finance
     /// person who is not on the board.
-    private static func setUp(_ database: TestDatabase) async throws -> Alliance {
+    private static func setUp(_ database: TestDatabase) async throws -> Setting {
         try await withPool(database) { pool in
             let directory = AllianceDirectory(pool: pool)
             let alliance = try await directory.create(
@@ -33,11 +40,17 @@ import Testing
                         roles: [.board]),
                     to: alliance)
             }
-            try await directory.addPerson(
+            let femi = try await directory.addPerson(
                 try PersonRequest(
                     name: "Femi", email: "femi@slam.example.org", partner: "slam", roles: [.finance]),
                 to: alliance)
-            return alliance
+            let tokens = TokenStore(pool: pool)
+            let board = try #require(try await Board.boardMembers(in: alliance, pool: pool)["slam"])
+            return Setting(
+                alliance: alliance,
+                tokens: [
+                    "femi": try await tokens.issue(for: femi), "board": try await tokens.issue(for: board),
+                ])
         }
     }
 
@@ -93,9 +106,12 @@ import Testing
     /// The command line on the test's database.
     private struct Tool: DatabaseTool {
         let environment: [String: String?]
+        /// Femi's token, as `--token`.
+        let finance: [String]
 
-        init(_ database: TestDatabase) {
+        init(_ database: TestDatabase, _ setting: Setting) {
             environment = ["DATABASE_URL": database.connectionString.rawValue]
+            finance = ["--token", setting.tokens["femi"] ?? ""]
         }
 
         func run(_ arguments: [String]) async throws -> CommandRunner.Result {
@@ -129,7 +145,7 @@ import Testing
         )
             -> [String]
         {
-            ["outcome", "measure", "record"] + OutcomeCommandTests.finance + [
+            ["outcome", "measure", "record"] + finance + [
                 "--measure", measure, "--period", period, "--value", value, "--evidence", evidence,
             ]
         }
@@ -137,8 +153,9 @@ import Testing
 
     @Test func theWorkedExampleO1IsMeasuredAndPaid() async throws {
         try await TestDatabase.with { database in
-            let alliance = try await Self.setUp(database)
-            let tool = Tool(database)
+            let setting = try await Self.setUp(database)
+            let alliance = setting.alliance
+            let tool = Tool(database, setting)
             let terms = try await Self.withPool(database) { pool in
                 try await Board.carry(.outcomesSetTerms(try Self.workedExampleO1()), in: alliance, pool: pool)
             }
@@ -316,8 +333,9 @@ import Testing
 
     @Test func badInputIsRefusedWithItsExitCodeAndChangesNothing() async throws {
         try await TestDatabase.with { database in
-            let alliance = try await Self.setUp(database)
-            let tool = Tool(database)
+            let setting = try await Self.setUp(database)
+            let alliance = setting.alliance
+            let tool = Tool(database, setting)
 
             // No terms yet.
             try await tool.refuse(
@@ -364,23 +382,24 @@ import Testing
                         "outcome", "measure", "record", "--measure", "CARE_PLANS", "--period", "FY2025",
                         "--value", "86",
                         "--evidence", "Report",
-                    ], 2, "Missing expected argument '--as <email>'"
+                    ], 2, "this acts as a finance person: give their token with --token"
                 ),
                 (
                     [
-                        "outcome", "measure", "record", "--as", "board@slam.example.org", "--measure",
+                        "outcome", "measure", "record", "--token", setting.tokens["board"] ?? "", "--measure",
                         "CARE_PLANS",
                         "--period", "FY2025", "--value", "86", "--evidence", "Report",
                     ], 1,
-                    "--as board@slam.example.org: this needs the role finance"
+                    "board@slam.example.org: this needs the role finance"
                 ),
+                // The terms' decision has carried: the operator no longer acts for Femi.
                 (
                     [
-                        "outcome", "measure", "record", "--as", "nobody@slam.example.org", "--measure",
+                        "outcome", "measure", "record", "--as", "femi@slam.example.org", "--measure",
                         "CARE_PLANS",
                         "--period", "FY2025", "--value", "86", "--evidence", "Report",
-                    ], 3,
-                    "person nobody@slam.example.org does not exist in this alliance"
+                    ], 1,
+                    "--as femi@slam.example.org: lambeth is no longer being set up"
                 ),
                 (["outcome", "terms", "--year", "2025"], 5, "--year: \"2025\" is not a period"),
                 (["outcome", "terms", "--year", "FY2025-Q1"], 5, "--year:"),
@@ -416,7 +435,7 @@ import Testing
             _ = try await tool.succeed(tool.record("CARE_PLANS", "86.1234"))
             _ = try await tool.succeed(tool.record("BED_DAYS", "007.50"))
             _ = try await tool.succeed(
-                ["outcome", "measure", "record"] + Self.finance + [
+                ["outcome", "measure", "record"] + tool.finance + [
                     "--measure", "OUTCOME_SCORES", "--period", "FY2025", "--value=-0.0001", "--evidence",
                     "Report",
                 ])
@@ -436,12 +455,30 @@ import Testing
 
     @Test func riskShareShowsTheYearAsItStandsAndAsSettled() async throws {
         try await TestDatabase.with { database in
-            let alliance = try await Self.setUp(database)
-            let tool = Tool(database)
+            let setting = try await Self.setUp(database)
+            let alliance = setting.alliance
+            let tool = Tool(database, setting)
             // A target of 1,500,000.00 and an actual cost of 1,400,000.00: a gain of 100,000.00,
             // 6.67% of target. The partner side has half of the first 5% of target (37,500.00) and
             // a quarter beyond (6,250.00), capped at 40,000.00; Certitude's part is capped at
             // 5,000.00, and the 3,000.00 over goes to SLaM and Lambeth by their shares.
+            // Each partner's finance lead records its spend: once the budget's decision has
+            // carried, the operator may not.
+            let financeLeads = try await Self.withPool(database) { pool in
+                let directory = AllianceDirectory(pool: pool)
+                var leads: [String: Caller] = [:]
+                for partner in ["lambeth-council", "certitude"] {
+                    leads[partner] = Board.caller(
+                        try await directory.addPerson(
+                            try PersonRequest(
+                                name: "Finance, \(partner)", email: "finance@\(partner).example.org",
+                                partner: partner, roles: [.finance]), to: alliance))
+                }
+                leads["slam"] = try await directory.people(in: alliance.id).first {
+                    $0.email == "femi@slam.example.org"
+                }.map(Board.caller)
+                return leads
+            }
             try await Self.withPool(database) { pool in
                 let budget = try await Board.carry(
                     .budgetSet(
@@ -463,7 +500,7 @@ import Testing
                             incurredOn: date(2025, 9, 30),
                             description: "Payroll, FY2025", supplier: "Payroll",
                             reference: "\(partner)-FY2025"),
-                        in: alliance, by: .commandLine)
+                        in: alliance, by: try #require(financeLeads[partner]))
                 }
                 let shares = [("slam", 5000), ("lambeth-council", 3000), ("certitude", 2000)]
                 let terms = try await Board.carry(
@@ -545,7 +582,7 @@ import Testing
                         partner: "slam", budgetLine: "STAFF", amount: 1_000_000,
                         incurredOn: date(2026, 3, 31),
                         description: "A late invoice", supplier: "Agency", reference: "LATE-1"),
-                    in: alliance, by: .commandLine)
+                    in: alliance, by: try #require(financeLeads["slam"]))
                 return settled
             }
             #expect(settlement.state == .carried, "\(settlement.failure ?? "")")

@@ -35,7 +35,7 @@ struct BudgetShowCommand: AsyncParsableCommand {
     @OptionGroup var year: FinancialYearOption
 
     func run() async throws {
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let financialYear = try year.financialYear(of: context.alliance)
             let figures = try await Budgets(pool: context.ledger.pool).figures(
                 year: financialYear, in: context.alliance.id)
@@ -63,7 +63,7 @@ struct BudgetHistoryCommand: AsyncParsableCommand {
     @OptionGroup var year: FinancialYearOption
 
     func run() async throws {
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let financialYear = try year.financialYear(of: context.alliance)
             let changes = try await Budgets(pool: context.ledger.pool).history(
                 year: financialYear, in: context.alliance.id)

@@ -3,8 +3,9 @@ import ArgumentParser
 import Foundation
 import Postgres
 
-// The alliance board's decisions. The command line is the operator, who has no partner and so no
-// vote: `--as` names the board member on whose behalf a proposal, vote or withdrawal is made.
+// The alliance board's decisions. A board member proposes, votes and withdraws with their own
+// token (`--token`); the operator, who has no partner and so no vote, acts for one with `--as`
+// only while the alliance is being set up.
 
 struct DecisionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,39 +16,14 @@ struct DecisionCommand: AsyncParsableCommand {
             reason) or abstain. A decision is carried the moment every partner approves (or, \
             where the alliance lets an abstention stand aside, when every partner has voted, none \
             objects and one approves), and its action is applied in the same transaction. At its \
-            closing time an open decision is rejected or lapses. The command line acts as the \
-            operator, who has no vote: --as names the board member acting.
+            closing time an open decision is rejected or lapses. A board member acts with their \
+            own token (--token or ALLIANCE_LEDGER_TOKEN); while the alliance is being set up, \
+            before its first decision is carried, the operator may act for one with --as.
             """,
         subcommands: [
             DecisionProposeCommand.self, DecisionVoteCommand.self, DecisionWithdrawCommand.self,
             DecisionShowCommand.self, DecisionListCommand.self,
         ])
-}
-
-/// `--as <email>`: the board member on whose behalf the operator acts.
-struct BoardMemberOption: ParsableArguments {
-    @Option(
-        name: .customLong("as"),
-        help: ArgumentHelp(
-            "The board member acting, by e-mail: a person of the alliance with the board role.",
-            valueName: "email"))
-    var email: String
-
-    /// The person as a caller, or exit code 3 when the alliance has no such person. Whether they
-    /// may act (the board role) is the library's to say.
-    func caller(in context: LedgerContext) async throws -> Caller {
-        try await personCaller(email, in: context)
-    }
-}
-
-/// The person of the alliance with this e-mail, whatever its case, as a caller; exit code 3 when
-/// there is none. For `--as`, whose roles the library checks.
-func personCaller(_ email: String, in context: LedgerContext) async throws -> Caller {
-    let people = try await AllianceDirectory(pool: context.ledger.pool).people(in: context.alliance.id)
-    guard let person = people.first(where: { $0.email.lowercased() == email.lowercased() }) else {
-        throw LedgerError.personNotFound(email)
-    }
-    return Caller(identity: .person(person), tokenID: nil)
 }
 
 /// The decision a command is about: `D-0001` or its id.
@@ -80,7 +56,7 @@ struct DecisionProposeCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
-    @OptionGroup var member: BoardMemberOption
+    @OptionGroup var member: ActAsOption
 
     @Option(help: "What the board is asked to decide.")
     var title: String
@@ -108,8 +84,8 @@ struct DecisionProposeCommand: AsyncParsableCommand {
         let action = try actionFile.map(ActionFile.read)
         let proposal = try DecisionProposal(
             title: title, description: description, closesAt: closes, action: action)
-        try await global.withLedger(alliance: alliance.slug) { context in
-            let caller = try await member.caller(in: context)
+        try await global.withLedger(alliance) { context in
+            let caller = try await member.caller(in: context, who: "a board member")
             let decision: Decision
             do {
                 decision = try await Decisions(pool: context.ledger.pool).propose(
@@ -138,7 +114,7 @@ struct DecisionVoteCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
-    @OptionGroup var member: BoardMemberOption
+    @OptionGroup var member: ActAsOption
     @OptionGroup var decision: DecisionArgument
 
     @Option(help: "approve, object or abstain.")
@@ -148,8 +124,8 @@ struct DecisionVoteCommand: AsyncParsableCommand {
 
     func run() async throws {
         let chosen: VoteChoice = try choice(vote, option: "--vote")
-        try await global.withLedger(alliance: alliance.slug) { context in
-            let caller = try await member.caller(in: context)
+        try await global.withLedger(alliance) { context in
+            let caller = try await member.caller(in: context, who: "a board member")
             let voted = try await Decisions(pool: context.ledger.pool).vote(
                 chosen, reason: reason, on: decision.reference, in: context.alliance, by: caller)
             try output.emit(voted, context)
@@ -170,12 +146,12 @@ struct DecisionWithdrawCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
-    @OptionGroup var member: BoardMemberOption
+    @OptionGroup var member: ActAsOption
     @OptionGroup var decision: DecisionArgument
 
     func run() async throws {
-        try await global.withLedger(alliance: alliance.slug) { context in
-            let caller = try await member.caller(in: context)
+        try await global.withLedger(alliance) { context in
+            let caller = try await member.caller(in: context, who: "a board member")
             let withdrawn = try await Decisions(pool: context.ledger.pool).withdraw(
                 decision.reference, in: context.alliance, by: caller)
             try output.emit(withdrawn, context)
@@ -199,7 +175,7 @@ struct DecisionShowCommand: AsyncParsableCommand {
     @OptionGroup var decision: DecisionArgument
 
     func run() async throws {
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let found = try await Decisions(pool: context.ledger.pool).decision(
                 decision.reference, in: context.alliance)
             try output.emit(found, context)
@@ -224,18 +200,12 @@ struct DecisionListCommand: AsyncParsableCommand {
             "Only decisions in this state: \(DecisionState.allCases.map(\.rawValue).joined(separator: ", "))."
     )
     var state: String?
-    @Option(help: "Items per page, 1 to \(PageRequest.maximumLimit).")
-    var limit = 100
-    @Option(help: "The cursor printed with the previous page.")
-    var cursor: String?
-    @Flag(name: .customLong("oldest-first"), help: "List the oldest decisions first.")
-    var oldestFirst = false
+    @OptionGroup var paging: PageOptions
 
     func run() async throws {
         let only: DecisionState? = try state.map { try choice($0, option: "--state") }
-        let page = try PageRequest(
-            limit: limit, order: oldestFirst ? .oldestFirst : .newestFirst, cursor: cursor)
-        try await global.withLedger(alliance: alliance.slug) { context in
+        let page = try paging.request()
+        try await global.withLedger(alliance) { context in
             let found = try await Decisions(pool: context.ledger.pool).list(
                 in: context.alliance, state: only, page: page)
             try output.emit(

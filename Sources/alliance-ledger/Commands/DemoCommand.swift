@@ -4,10 +4,15 @@ import Foundation
 import Postgres
 
 /// Loads a realistic example alliance, so that a new user has something to read, serve and
-/// query straight away: five partners of a mental-health alliance, two budget lines, a finance
-/// lead and a board member per partner, an admin and an auditor, the year's budget set by a
+/// query straight away: five partners of a mental-health alliance, two budget lines, an admin, a
+/// finance lead and a board member per partner and an auditor, the year's budget set by a
 /// unanimous decision of the board, a second decision still open, the year's outcome terms set by
 /// a third and its four quarters measured, and a year of spend with a correction.
+///
+/// It does what the rules ask of a real alliance: the operator sets the alliance up and creates
+/// each partner's first admin, who adds their partner's people; once the first decision has
+/// carried, everything is done by the partners' own people. Being trusted set-up code, it acts
+/// as them directly, without tokens.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -15,16 +20,17 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Creates the alliance (default lambeth-living-well) with five partners — a \
             commissioner, an NHS trust, a council and two voluntary organisations — budget lines \
-            STAFF and PREMISES, people with roles (a finance lead and a board member per \
-            partner), FY2025's budget set by decision D-0001 (carried: every partner's board \
-            member approved), decision D-0002 on FY2025's gain and pain shares (open, three of \
+            STAFF and PREMISES, people with roles (an admin, a finance lead and a board member \
+            per partner, and an auditor), FY2025's budget set by decision D-0001 (carried: \
+            every partner's board member approved), decision D-0002 on FY2025's gain and pain shares (open, three of \
             five partners approving), decision D-0003 setting FY2025's outcome terms (carried: \
             three mental-health measures, a pool of 3% of the year's budget paid quarterly to the \
             four providers), the finance leads' measurements of FY2025's four quarters (one \
             corrected), and FY2025's monthly spend of every partner, one entry reversed. No \
-            outcome payment is approved and nothing is settled: that is left to try. With --tokens it issues an API token for the admin, the \
-            auditor and each finance lead, and prints them: they are shown once. Refuses an \
-            alliance that exists already.
+            outcome payment is approved and nothing is settled: that is left to try. Once D-0001 \
+            has carried only a partner's admin issues its people's tokens, so with --tokens it \
+            issues one for every person (by their partner's admin) and one for the operator, and \
+            prints them: they are shown once. Refuses an alliance that exists already.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -32,7 +38,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The example alliance's slug.")
     var alliance = "lambeth-living-well"
 
-    @Flag(help: "Issue and print API tokens for the admin, the auditor and each finance lead.")
+    @Flag(help: "Issue and print an API token for every person and for the operator.")
     var tokens = false
 
     /// Monthly spend in whole pounds: about £18.6 million a year across the alliance.
@@ -59,28 +65,45 @@ struct DemoCommand: AsyncParsableCommand {
                     try BudgetLineRequest(code: code, name: code == "STAFF" ? "Staff" : "Premises"),
                     to: created)
             }
+            // The operator creates each partner's first admin; the admin adds the partner's people.
             var people: [(key: String, person: Person)] = []
-            func add(_ key: String, _ name: String, partner: String, _ roles: Set<Role>) async throws {
+            @discardableResult
+            func add(_ key: String, _ name: String, partner: String, _ roles: Set<Role>, by caller: Caller)
+                async throws -> Person
+            {
                 let person = try await directory.addPerson(
                     try PersonRequest(
                         name: name, email: "\(key)@\(partner).example.org", partner: partner, roles: roles),
-                    to: created)
+                    to: created, by: caller)
                 people.append((key, person))
+                return person
             }
             for partner in Self.partners {
                 try await directory.addPartner(
                     try PartnerRequest(slug: partner.slug, name: partner.name, kind: partner.kind),
                     to: created)
-                try await add("finance", "Finance lead, \(partner.name)", partner: partner.slug, [.finance])
-                try await add("board", "Board member, \(partner.name)", partner: partner.slug, [.board])
+                let admin = Self.acting(
+                    as: try await add(
+                        "admin", "Admin, \(partner.name)", partner: partner.slug, [.admin], by: .commandLine))
+                try await add(
+                    "finance", "Finance lead, \(partner.name)", partner: partner.slug, [.finance], by: admin)
+                try await add(
+                    "board", "Board member, \(partner.name)", partner: partner.slug, [.board], by: admin)
+                if partner.slug == "sel-icb" {
+                    try await add("auditor", "Internal auditor", partner: partner.slug, [.auditor], by: admin)
+                }
             }
-            try await add("admin", "Alliance manager", partner: "sel-icb", [.admin])
-            try await add("auditor", "Internal auditor", partner: "sel-icb", [.auditor])
+            /// The partner's person with this key (admin, finance, board), as a caller.
+            func caller(_ key: String, of partner: String) throws -> Caller {
+                guard let found = people.first(where: { $0.key == key && $0.person.partner == partner })
+                else {
+                    throw CommandFailure(.failure, "no \(key) person for \(partner)")
+                }
+                return Self.acting(as: found.person)
+            }
 
             // The board: budgets change only by a carried decision.
-            let board = people.filter { $0.key == "board" }.map {
-                Caller(identity: .person($0.person), tokenID: nil)
-            }
+            let board = try Self.partners.map { try caller("board", of: $0.slug) }
             let decisions = Decisions(pool: session.pool)
             let budget = try await decisions.propose(
                 try DecisionProposal(
@@ -123,16 +146,12 @@ struct DemoCommand: AsyncParsableCommand {
             let outcomeBook = OutcomeBook(pool: session.pool)
             var measured = 0
             for measurement in try Self.measurements() {
-                guard
-                    let person = people.first(where: {
-                        $0.key == "finance" && $0.person.partner == measurement.partner
-                    })?.person
-                else { throw CommandFailure(.failure, "no finance lead for \(measurement.partner)") }
                 _ = try await outcomeBook.record(
-                    measurement.request, in: created, by: Caller(identity: .person(person), tokenID: nil))
+                    measurement.request, in: created, by: try caller("finance", of: measurement.partner))
                 measured += 1
             }
 
+            // Each partner's finance lead records its spend, and corrects it.
             let book = SpendBook(ledger: Ledger(pool: session.pool))
             var recorded = 0
             var first: Spend?
@@ -153,7 +172,7 @@ struct DemoCommand: AsyncParsableCommand {
                                 reference:
                                     "\(partner.slug.uppercased())-\(line)-\(incurredOn.description.prefix(7))"
                             ),
-                            in: created, by: .commandLine)
+                            in: created, by: try caller("finance", of: partner.slug))
                         first = first ?? spend
                         recorded += 1
                     }
@@ -162,7 +181,7 @@ struct DemoCommand: AsyncParsableCommand {
             if let first {
                 _ = try await book.reverse(
                     first.id, reason: "Payroll posted twice in the finance system; corrected", in: created,
-                    by: .commandLine)
+                    by: try caller("finance", of: first.partner))
             }
             print(
                 "Loaded \(created.slug): \(Self.partners.count) partners, 2 budget lines, \(people.count) people, "
@@ -179,18 +198,25 @@ struct DemoCommand: AsyncParsableCommand {
             )
             guard tokens else {
                 print(
-                    "Tokens: alliance-ledger token issue --alliance \(created.slug) --person <id> (see person list)"
+                    "Tokens: none issued. Now that the board has decided, only each partner's admin issues its "
+                        + "people's tokens: load the demo with --tokens to have every person's printed."
                 )
                 return
             }
             let store = TokenStore(pool: session.pool)
             print("API tokens (shown once):")
             print("  operator  \(try await store.issueOperatorToken())")
-            for (key, person) in people where key != "board" {
-                print("  \(person.email)  \(try await store.issue(for: person))")
+            for (_, person) in people {
+                guard let partner = person.partner else { continue }
+                let issued = try await store.issue(for: person, by: try caller("admin", of: partner))
+                print("  \(person.email)  \(issued)")
             }
         }
     }
+
+    /// A person of the demo as a caller without a token: the demo is trusted set-up code, which
+    /// acts as the partners' own people would with theirs.
+    static func acting(as person: Person) -> Caller { Caller(identity: .person(person), tokenID: nil) }
 
     /// FY2025's budget: each line's monthly spend for twelve months and £120,000 besides, so
     /// that some partners end the year under budget and some over.

@@ -3,8 +3,9 @@ import ArgumentParser
 import Foundation
 import Postgres
 
-// The directory as the operator sees it: alliances, partners, budget lines, people, tokens.
-// These work directly on the database, as the operator.
+// The directory: alliances, partners, budget lines, people, tokens. These work directly on the
+// database, as the operator, who sets an alliance up; once its first decision is carried, a
+// partner's admin manages that partner's people with their own --token.
 
 struct AllianceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -88,7 +89,7 @@ struct AllianceShowCommand: AsyncParsableCommand {
     @OptionGroup var alliance: AllianceOption
 
     func run() async throws {
-        let found = try await global.withSession { session in try await session.alliance(alliance.slug) }
+        let found = try await global.withLedger(alliance) { context in context.alliance }
         try output.emit(table: TextTable(columns: Alliance.columns, rows: [found.row]), json: found)
     }
 }
@@ -106,7 +107,11 @@ extension Partner {
 
 struct PartnerAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Add a partner and open its accounts.")
+        commandName: "add", abstract: "Add a partner and open its accounts.",
+        discussion: """
+            The operator adds partners while the alliance is being set up; once its first \
+            decision is carried, a partner joins only by a carried partner.admit decision.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -127,9 +132,9 @@ struct PartnerAddCommand: AsyncParsableCommand {
         let request = try PartnerRequest(
             slug: slug, name: name, kind: try choice(kind, option: "--kind"),
             joinedOn: try calendarDate(joinedOn, option: "--joined-on"))
-        let partner = try await global.withSession { session in
-            try await AllianceDirectory(pool: session.pool).addPartner(
-                request, to: try await session.alliance(alliance.slug))
+        let partner = try await global.withLedger(alliance) { context in
+            try await AllianceDirectory(pool: context.ledger.pool).addPartner(
+                request, to: context.alliance, by: context.caller)
         }
         try output.emit(table: TextTable(columns: Partner.columns, rows: [partner.row]), json: partner)
     }
@@ -143,9 +148,8 @@ struct PartnerListCommand: AsyncParsableCommand {
     @OptionGroup var alliance: AllianceOption
 
     func run() async throws {
-        let partners = try await global.withSession { session in
-            try await AllianceDirectory(pool: session.pool).partners(
-                in: try await session.alliance(alliance.slug).id)
+        let partners = try await global.withLedger(alliance) { context in
+            try await AllianceDirectory(pool: context.ledger.pool).partners(in: context.alliance.id)
         }
         try output.emit(table: TextTable(columns: Partner.columns, rows: partners.map(\.row)), json: partners)
     }
@@ -159,7 +163,11 @@ struct LineCommand: AsyncParsableCommand {
 
 struct LineAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "add", abstract: "Add a budget line and open every partner's cost account for it.")
+        commandName: "add", abstract: "Add a budget line and open every partner's cost account for it.",
+        discussion: """
+            The operator adds budget lines while the alliance is being set up; once its first \
+            decision is carried, a line is added only by a carried budgetLine.add decision.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -172,9 +180,9 @@ struct LineAddCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = try BudgetLineRequest(code: code, name: name)
-        let line = try await global.withSession { session in
-            try await AllianceDirectory(pool: session.pool).addBudgetLine(
-                request, to: try await session.alliance(alliance.slug))
+        let line = try await global.withLedger(alliance) { context in
+            try await AllianceDirectory(pool: context.ledger.pool).addBudgetLine(
+                request, to: context.alliance, by: context.caller)
         }
         try output.emit(
             table: TextTable(columns: ["code", "name"], rows: [[line.code, line.name]]), json: line)
@@ -189,9 +197,8 @@ struct LineListCommand: AsyncParsableCommand {
     @OptionGroup var alliance: AllianceOption
 
     func run() async throws {
-        let lines = try await global.withSession { session in
-            try await AllianceDirectory(pool: session.pool).budgetLines(
-                in: try await session.alliance(alliance.slug).id)
+        let lines = try await global.withLedger(alliance) { context in
+            try await AllianceDirectory(pool: context.ledger.pool).budgetLines(in: context.alliance.id)
         }
         try output.emit(
             table: TextTable(columns: ["code", "name"], rows: lines.map { [$0.code, $0.name] }), json: lines)
@@ -200,19 +207,57 @@ struct LineListCommand: AsyncParsableCommand {
 
 struct PersonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "person", abstract: "Add and list the people of an alliance and their roles.",
-        subcommands: [PersonAddCommand.self, PersonListCommand.self])
+        commandName: "person",
+        abstract: "Add, list and remove the people of an alliance, and set their roles.",
+        discussion: """
+            A partner's people are that partner's business: its admins add them, set their roles \
+            and remove them, with their own --token. The operator does it for every partner only \
+            while the alliance is being set up, until its first decision is carried.
+            """,
+        subcommands: [
+            PersonAddCommand.self, PersonListCommand.self, PersonRolesCommand.self, PersonRemoveCommand.self,
+        ])
 }
 
 extension Person {
     var row: [String] {
-        [String(id), name, email, partner ?? "", roles.sorted().map(\.rawValue).joined(separator: " ")]
+        [
+            String(id), name, email, partner ?? "", roles.sorted().map(\.rawValue).joined(separator: " "),
+            removedAt?.description ?? "",
+        ]
     }
-    static let columns = ["id", "name", "email", "partner", "roles"]
+    static let columns = ["id", "name", "email", "partner", "roles", "removed at"]
+}
+
+/// `--role`, repeatable: the roles a person is to hold.
+struct RolesOption: ParsableArguments {
+    @Option(name: .customLong("role"), help: "admin, finance, board or auditor; repeat for several.")
+    var names: [String]
+
+    func roles() throws -> Set<Role> {
+        Set(try names.map { try choice($0, option: "--role") as Role })
+    }
+}
+
+/// `<person-id>`, as `person list` shows it.
+struct PersonArgument: ParsableArguments {
+    @Argument(help: ArgumentHelp("The person's id (see `person list`).", valueName: "person-id"))
+    var id: Int64
+}
+
+extension OutputOptions {
+    func emit(_ person: Person) throws {
+        try emit(table: TextTable(columns: Person.columns, rows: [person.row]), json: person)
+    }
 }
 
 struct PersonAddCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a person with roles.")
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a person with roles.",
+        discussion: """
+            An admin adds people to their own partner, with --token; the operator adds them to any \
+            partner while the alliance is being set up (each partner's first admin, say).
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -224,34 +269,82 @@ struct PersonAddCommand: AsyncParsableCommand {
     var email: String
     @Option(help: "The slug of the partner the person works for.")
     var partner: String
-    @Option(name: .customLong("role"), help: "admin, finance, board or auditor; repeat for several.")
-    var roles: [String]
+    @OptionGroup var roles: RolesOption
 
     func run() async throws {
-        let request = try PersonRequest(
-            name: name, email: email, partner: partner,
-            roles: Set(try roles.map { try choice($0, option: "--role") as Role }))
-        let person = try await global.withSession { session in
-            try await AllianceDirectory(pool: session.pool).addPerson(
-                request, to: try await session.alliance(alliance.slug))
+        let request = try PersonRequest(name: name, email: email, partner: partner, roles: try roles.roles())
+        let person = try await global.withLedger(alliance) { context in
+            try await AllianceDirectory(pool: context.ledger.pool).addPerson(
+                request, to: context.alliance, by: context.caller)
         }
-        try output.emit(table: TextTable(columns: Person.columns, rows: [person.row]), json: person)
+        try output.emit(person)
     }
 }
 
 struct PersonListCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the people.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the people, removed ones too.",
+        discussion: "E-mail addresses are personal data: with --token, only admins and auditors list people.")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
     func run() async throws {
-        let people = try await global.withSession { session in
-            try await AllianceDirectory(pool: session.pool).people(
-                in: try await session.alliance(alliance.slug).id)
+        let people = try await global.withLedger(alliance) { context in
+            try context.caller.require([.admin, .auditor], in: context.alliance.id)
+            return try await AllianceDirectory(pool: context.ledger.pool).people(in: context.alliance.id)
         }
         try output.emit(table: TextTable(columns: Person.columns, rows: people.map(\.row)), json: people)
+    }
+}
+
+struct PersonRolesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "roles", abstract: "Set a person's roles to exactly those given.",
+        discussion: """
+            Grants the roles the person lacks and ends those not given; every grant and ending is \
+            kept in the governance log. By an admin of the person's partner, with --token; by the \
+            operator while the alliance is being set up. To end every role, remove the person.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var person: PersonArgument
+    @OptionGroup var roles: RolesOption
+
+    func run() async throws {
+        let wanted = try roles.roles()
+        let changed = try await global.withLedger(alliance) { context in
+            try await AllianceDirectory(pool: context.ledger.pool).setRoles(
+                wanted, of: person.id, in: context.alliance, by: context.caller)
+        }
+        try output.emit(changed)
+    }
+}
+
+struct PersonRemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove a person: end every role and revoke every token.",
+        discussion: """
+            The person stays in the records that name them (their votes, their spend) and in \
+            `person list`, marked removed. By an admin of the person's partner, with --token; by the \
+            operator while the alliance is being set up.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var person: PersonArgument
+
+    func run() async throws {
+        let removed = try await global.withLedger(alliance) { context in
+            try await AllianceDirectory(pool: context.ledger.pool).removePerson(
+                person.id, in: context.alliance, by: context.caller)
+        }
+        try output.emit(removed)
+        printError("removed \(removed.email) (person \(removed.id)): every role ended, every token revoked")
     }
 }
 
@@ -265,7 +358,13 @@ struct TokenIssueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue",
         abstract: "Issue a token, printed once: for a person, or with --operator for the operator.",
-        discussion: "Only the token's SHA-256 is stored; a lost token cannot be shown again, only revoked.")
+        discussion: """
+            Only the token's SHA-256 is stored; a lost token cannot be shown again, only revoked. \
+            A partner's admin issues tokens for that partner's people, with their own --token. The \
+            operator issues them for anyone while the alliance is being set up, and afterwards \
+            only the first token of someone appointed by a carried decision. The token's id, which \
+            names it to `token revoke`, is printed on standard error.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -276,6 +375,7 @@ struct TokenIssueCommand: AsyncParsableCommand {
     var alliance: String?
     @Option(help: ArgumentHelp("The person's id (see `person list`).", valueName: "id"))
     var person: Int64?
+    @OptionGroup var token: TokenOption
 
     func validate() throws {
         guard `operator` != (alliance != nil || person != nil) else {
@@ -287,21 +387,47 @@ struct TokenIssueCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let token = try await global.withSession { session in
-            let tokens = TokenStore(pool: session.pool)
-            guard let alliance, let person else { return try await tokens.issueOperatorToken() }
-            let found = try await AllianceDirectory(pool: session.pool).person(
-                person, in: try await session.alliance(alliance).id)
-            return try await tokens.issue(for: found)
+        let issued: String
+        if let alliance, let person {
+            issued = try await issue(forPerson: person, in: alliance)
+        } else {
+            issued = try await global.withSession { session in
+                // The command line is the operator; a person's token makes it that person, who
+                // issues no operator tokens.
+                guard try await session.authenticate(token.credential).identity == .operator else {
+                    throw LedgerError.forbidden("only the operator issues operator tokens")
+                }
+                return try await TokenStore(pool: session.pool).issueOperatorToken()
+            }
         }
-        try output.emit(table: TextTable(columns: ["token"], rows: [[token]]), json: ["token": token])
+        try output.emit(table: TextTable(columns: ["token"], rows: [[issued]]), json: ["token": issued])
         printError("keep this token safe: it is not stored and cannot be shown again")
+    }
+
+    private func issue(forPerson id: Int64, in slug: String) async throws -> String {
+        let (holder, issued) = try await global.withLedger(alliance: slug, token: token) { context in
+            let holder = try await AllianceDirectory(pool: context.ledger.pool).person(
+                id, in: context.alliance.id)
+            // The token's id comes only from issuing inside a transaction of our own.
+            let issued = try await context.ledger.pool.withTransaction { connection in
+                try await TokenStore(pool: context.ledger.pool).issue(
+                    for: holder, in: context.alliance, by: context.caller, on: connection)
+            }
+            return (holder, issued)
+        }
+        printError("issued token \(issued.id) for \(holder.email) (person \(holder.id))")
+        return issued.token
     }
 }
 
 struct TokenRevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "revoke", abstract: "Revoke a token by its id.")
+        commandName: "revoke", abstract: "Revoke a token by its id.",
+        discussion: """
+            The operator revokes any token (an incident); with --token, a person revokes their \
+            own, and an admin those of their partner's people. Revoking a revoked token changes \
+            nothing.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var alliance: AllianceOption
@@ -310,9 +436,9 @@ struct TokenRevokeCommand: AsyncParsableCommand {
     var id: Int64
 
     func run() async throws {
-        try await global.withSession { session in
-            _ = try await TokenStore(pool: session.pool).revoke(
-                id, in: try await session.alliance(alliance.slug), by: .commandLine)
+        try await global.withLedger(alliance) { context in
+            _ = try await TokenStore(pool: context.ledger.pool).revoke(
+                id, in: context.alliance, by: context.caller)
         }
         printError("revoked token \(id)")
     }

@@ -3,16 +3,23 @@ import ArgumentParser
 import Foundation
 import Postgres
 
-/// `--alliance`, on every command that works inside one alliance.
+/// `--alliance`, and `--token` for who acts in it, on every command that works inside one
+/// alliance.
 struct AllianceOption: ParsableArguments {
     @Option(name: .customLong("alliance"), help: ArgumentHelp("The alliance's slug.", valueName: "slug"))
     var slug: String
+    @OptionGroup var token: TokenOption
 }
 
-/// The ledger of one alliance, for the length of a command.
+/// The ledger of one alliance, and who acts in it, for the length of a command.
 struct LedgerContext {
     let ledger: Ledger
     let alliance: Alliance
+    /// The holder of the token given, or the operator when none was.
+    let caller: Caller
+    /// Where the token came from (`--token` or `ALLIANCE_LEDGER_TOKEN`), for messages; nil when
+    /// the command acts as the operator without one.
+    let tokenSource: String?
 
     func money(_ amount: Int64) -> String { Money.format(amount, currency: alliance.currency) }
 }
@@ -27,13 +34,39 @@ extension GlobalOptions {
         }
     }
 
+    /// The alliance's ledger for the length of a command, acting as the holder of the token
+    /// given (checked as the HTTP service checks it) or, without one, as the operator.
     func withLedger<Value>(
-        alliance slug: String, _ body: (LedgerContext) async throws -> Value
+        _ alliance: AllianceOption, _ body: (LedgerContext) async throws -> Value
+    ) async throws -> Value {
+        try await withLedger(alliance: alliance.slug, token: alliance.token, body)
+    }
+
+    func withLedger<Value>(
+        alliance slug: String, token: TokenOption, _ body: (LedgerContext) async throws -> Value
     ) async throws -> Value {
         try await withSession { session in
-            let alliance = try await session.alliance(slug)
-            return try await body(LedgerContext(ledger: Ledger(pool: session.pool), alliance: alliance))
+            let credential = token.credential
+            let (alliance, caller) = try await session.authenticate(credential, in: slug)
+            return try await body(
+                LedgerContext(
+                    ledger: Ledger(pool: session.pool), alliance: alliance, caller: caller,
+                    tokenSource: credential?.source))
         }
+    }
+}
+
+/// `--limit`, `--cursor` and `--oldest-first`: one page of a listing, newest first unless asked.
+struct PageOptions: ParsableArguments {
+    @Option(help: "Items per page, 1 to \(PageRequest.maximumLimit).")
+    var limit = 100
+    @Option(help: "The cursor printed with the previous page.")
+    var cursor: String?
+    @Flag(name: .customLong("oldest-first"), help: "List the oldest first.")
+    var oldestFirst = false
+
+    func request() throws -> PageRequest {
+        try PageRequest(limit: limit, order: oldestFirst ? .oldestFirst : .newestFirst, cursor: cursor)
     }
 }
 
@@ -118,7 +151,7 @@ struct JournalListCommand: AsyncParsableCommand {
             recordedBy: recordedBy)
         let page = try PageRequest(
             limit: limit, order: oldestFirst ? .oldestFirst : .newestFirst, cursor: cursor)
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let result = try await context.ledger.entries(
                 in: context.alliance.id, matching: filter, page: page)
             let table = TextTable(
@@ -155,7 +188,7 @@ struct JournalShowCommand: AsyncParsableCommand {
     var sequence: Int64
 
     func run() async throws {
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let entry = try await context.ledger.entry(sequence, in: context.alliance.id)
             if output.format == .table {
                 print("Entry \(entry.sequence) (\(entry.kind.rawValue)), effective \(entry.effectiveOn)")
@@ -194,7 +227,7 @@ struct JournalVerifyCommand: AsyncParsableCommand {
     @OptionGroup var alliance: AllianceOption
 
     func run() async throws {
-        let report = try await global.withLedger(alliance: alliance.slug) { context in
+        let report = try await global.withLedger(alliance) { context in
             try await context.ledger.verify(context.alliance.id)
         }
         var rows = [
@@ -236,7 +269,7 @@ struct BalanceCommand: AsyncParsableCommand {
     func run() async throws {
         let code = try account.map { try AccountCode($0) }
         let day = try calendarDate(asOf, option: "--as-of")
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             var balances = try await context.ledger.balances(in: context.alliance.id, asOf: day)
             if let code {
                 balances = balances.filter { $0.account.code == code }
@@ -273,7 +306,7 @@ struct TrialBalanceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let day = try calendarDate(asOf, option: "--as-of")
-        let trial = try await global.withLedger(alliance: alliance.slug) { context in
+        let trial = try await global.withLedger(alliance) { context in
             let trial = try await context.ledger.trialBalance(in: context.alliance.id, asOf: day)
             let rows = trial.lines.map { line in
                 [

@@ -5,8 +5,9 @@ import Postgres
 
 // Outcome terms, measurements and payments. Terms are set, and payments posted, only by carried
 // decisions (`decision propose` with an outcomes.setTerms or outcomePayments.approve action).
-// Measurements are recorded by finance people: the command line is the operator, who records
-// none itself, so `--as` names the finance person on whose behalf it acts.
+// Measurements are recorded by finance people with their own tokens (`--token`); the operator
+// records none itself, and acts for a finance person with `--as` only while the alliance is
+// being set up.
 
 struct OutcomeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,22 +33,6 @@ struct OutcomePeriodOption: ParsableArguments {
     var period: String
 }
 
-/// `--as <email>`: the finance person on whose behalf the operator records.
-struct FinancePersonOption: ParsableArguments {
-    @Option(
-        name: .customLong("as"),
-        help: ArgumentHelp(
-            "The finance person recording, by e-mail: a person of the alliance with the finance role. Required: the operator records no measurements itself.",
-            valueName: "email"))
-    var email: String
-
-    /// The person as a caller, or exit code 3 when the alliance has no such person. Whether they
-    /// may record (the finance role) is the library's to say.
-    func caller(in context: LedgerContext) async throws -> Caller {
-        try await personCaller(email, in: context)
-    }
-}
-
 struct OutcomeTermsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "terms",
@@ -66,7 +51,7 @@ struct OutcomeTermsCommand: AsyncParsableCommand {
     @OptionGroup var year: FinancialYearOption
 
     func run() async throws {
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let financialYear = try year.financialYear(of: context.alliance)
             let inForce = try await OutcomeBook(pool: context.ledger.pool).terms(
                 year: financialYear, in: context.alliance)
@@ -125,7 +110,7 @@ struct OutcomeMeasureRecordCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
-    @OptionGroup var person: FinancePersonOption
+    @OptionGroup var person: ActAsOption
 
     @Option(help: "The measure's code, as the year's terms list it.")
     var measure: String
@@ -143,8 +128,8 @@ struct OutcomeMeasureRecordCommand: AsyncParsableCommand {
         let request = try await namingOptions {
             try MeasurementRequest(measure: measure, period: period.period, value: value, evidence: evidence)
         }
-        try await global.withLedger(alliance: alliance.slug) { context in
-            let caller = try await person.caller(in: context)
+        try await global.withLedger(alliance) { context in
+            let caller = try await person.caller(in: context, who: "a finance person")
             let measurement: OutcomeMeasurement
             do {
                 measurement = try await namingOptions {
@@ -152,7 +137,8 @@ struct OutcomeMeasureRecordCommand: AsyncParsableCommand {
                         request, in: context.alliance, by: caller)
                 }
             } catch LedgerError.forbidden(let reason) {
-                throw CommandFailure(.failure, "--as \(person.email): \(reason)")
+                throw CommandFailure(
+                    .failure, "\(person.email.map { "--as \($0)" } ?? caller.name): \(reason)")
             }
             try output.emit(
                 table: TextTable(columns: OutcomeMeasurement.columns, rows: [measurement.row]),
@@ -179,7 +165,7 @@ struct OutcomeMeasureListCommand: AsyncParsableCommand {
     @OptionGroup var period: OutcomePeriodOption
 
     func run() async throws {
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let measurements = try await namingOptions {
                 try await OutcomeBook(pool: context.ledger.pool).measurements(
                     of: period.period, in: context.alliance)
@@ -213,7 +199,7 @@ struct OutcomePaymentCommand: AsyncParsableCommand {
     @OptionGroup var period: OutcomePeriodOption
 
     func run() async throws {
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let payment = try await namingOptions {
                 try await OutcomeBook(pool: context.ledger.pool).payment(
                     for: period.period, in: context.alliance)

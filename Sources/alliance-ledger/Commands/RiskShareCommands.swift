@@ -35,7 +35,7 @@ struct RiskShareShowCommand: AsyncParsableCommand {
     @OptionGroup var year: FinancialYearOption
 
     func run() async throws {
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let financialYear = try year.financialYear(of: context.alliance)
             let statement = try await RiskShareBook(pool: context.ledger.pool).statement(
                 year: financialYear, in: context.alliance)

@@ -29,7 +29,11 @@ extension Spend {
 struct SpendRecordCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
-        abstract: "Record spend: the partner's cost account for the line against its funding account.")
+        abstract: "Record spend: the partner's cost account for the line against its funding account.",
+        discussion: """
+            A finance person records their own partner's spend with their --token; the operator \
+            records only while the alliance is being set up, until its first decision is carried.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -58,7 +62,7 @@ struct SpendRecordCommand: AsyncParsableCommand {
 
     func run() async throws {
         let day = try calendarDate(incurredOn, option: "--incurred-on")
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             guard let minor = Money.parse(amount, currency: context.alliance.currency) else {
                 throw CommandFailure(
                     .invalidInput,
@@ -70,7 +74,7 @@ struct SpendRecordCommand: AsyncParsableCommand {
                 description: description,
                 supplier: supplier, reference: reference)
             let spend = try await SpendBook(ledger: context.ledger).record(
-                request, in: context.alliance, by: .commandLine, idempotencyKey: idempotencyKey)
+                request, in: context.alliance, by: context.caller, idempotencyKey: idempotencyKey)
             try output.emit(table: TextTable(columns: Spend.columns, rows: [spend.row(context)]), json: spend)
             if spend.replayed { printError("already recorded with this key: entry \(spend.id)") }
         }
@@ -102,7 +106,7 @@ struct SpendListCommand: AsyncParsableCommand {
         let page = try PageRequest(limit: limit, cursor: cursor)
         let first = try calendarDate(from, option: "--from")
         let last = try calendarDate(to, option: "--to")
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let found = try await SpendBook(ledger: context.ledger).list(
                 in: context.alliance.id, partner: partner, budgetLine: budgetLine, incurredFrom: first,
                 incurredTo: last, page: page)
@@ -127,7 +131,7 @@ struct SpendShowCommand: AsyncParsableCommand {
     var id: Int64
 
     func run() async throws {
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let spend = try await SpendBook(ledger: context.ledger).spend(id, in: context.alliance.id)
             try output.emit(table: TextTable(columns: Spend.columns, rows: [spend.row(context)]), json: spend)
         }
@@ -148,9 +152,9 @@ struct SpendReverseCommand: AsyncParsableCommand {
     var reason: String
 
     func run() async throws {
-        try await global.withLedger(alliance: alliance.slug) { context in
+        try await global.withLedger(alliance) { context in
             let reversal = try await SpendBook(ledger: context.ledger).reverse(
-                id, reason: reason, in: context.alliance, by: .commandLine)
+                id, reason: reason, in: context.alliance, by: context.caller)
             try output.emit(
                 table: TextTable(
                     columns: ["sequence", "reverses", "effective on", "description"],

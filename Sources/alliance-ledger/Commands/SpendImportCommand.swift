@@ -27,9 +27,10 @@ enum ImportModeFlag: EnumerableFlag {
 struct SpendImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import spend from a CSV file, as the operator.",
+        abstract: "Import spend from a CSV file.",
         discussion: """
-            The file is UTF-8 CSV with the header \
+            A finance person imports their own partner's spend with their --token; the operator \
+            imports only while the alliance is being set up. The file is UTF-8 CSV with the header \
             date,partner,budget_line,amount,description,supplier,reference and one spend per \
             line: date YYYY-MM-DD, amount a decimal such as 1234.56, and a reference (e.g. an \
             invoice number) for every line. A line whose partner already recorded its reference \
@@ -50,10 +51,10 @@ struct SpendImportCommand: AsyncParsableCommand {
         let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? nil
         let progress = ImportProgressPrinter(
             fileSize: size, style: isatty(STDERR_FILENO) == 1 ? .bar : .lines)
-        let report = try await global.withLedger(alliance: alliance.slug) { context in
+        let report = try await global.withLedger(alliance) { context in
             defer { progress.finish() }
             return try await SpendImporter(ledger: context.ledger).importSpend(
-                from: FileByteChunks(path: file), into: context.alliance, by: .commandLine, mode: mode.mode,
+                from: FileByteChunks(path: file), into: context.alliance, by: context.caller, mode: mode.mode,
                 progress: progress.show)
         }
         try output.emit(table: report.table, json: report)
