@@ -672,6 +672,19 @@ import Testing
         let admit = DecisionAction.partnerAdmit(
             try PartnerRequest(slug: "newcomer", name: "Newcomer CIC", kind: .vcse), joinedOn: Self.day,
             admin: try Appointee(name: "Nell", email: "nell@newcomer.example"))
+        let appointAdmin = DecisionAction.partnerAppointAdmin(
+            partner: "newcomer", person: try Appointee(name: "Nell", email: "nell@newcomer.example"))
+        let appointAuditor = DecisionAction.auditorAppoint(
+            try Appointee(name: "Ext Auditor", email: "audit@external.example"))
+        let admin = Person(
+            id: 12, alliance: AllianceID(7), name: "Nell", email: "nell@newcomer.example",
+            partner: "newcomer",
+            roles: [.admin], createdAt: Self.instant, removedAt: nil)
+        let auditor = Person(
+            id: 13, alliance: AllianceID(7), name: "Ext Auditor", email: "audit@external.example",
+            partner: nil, roles: [.auditor], createdAt: Self.instant, removedAt: nil)
+        let addLine = DecisionAction.budgetLineAdd(try BudgetLineRequest(code: "PEER", name: "Peer support"))
+        let settings = try AllianceSettings(abstention: .standsAside)
         let variants: [(DecisionState, DecisionAction?, DecisionEffect?, String?)] = [
             (.open, nil, nil, nil),
             (.open, budget, nil, nil),
@@ -692,6 +705,16 @@ import Testing
                     ]), nil
             ),
             (.failed, admit, nil, "partner newcomer already exists in lambeth-living-well"),
+            (.open, appointAdmin, nil, nil),
+            (.carried, appointAdmin, .personAppointed(type: appointAdmin.type, admin), nil),
+            (.carried, appointAuditor, .personAppointed(type: appointAuditor.type, auditor), nil),
+            (
+                .carried, addLine,
+                .budgetLineAdded(
+                    BudgetLine(id: 3, code: "PEER", name: "Peer support", createdAt: Self.instant)),
+                nil
+            ),
+            (.carried, .allianceSetSettings(settings), .settingsChanged(settings), nil),
             (.rejected, budget, nil, nil),
             (.lapsed, nil, nil, nil),
             (.withdrawn, .riskShareSetTerms(terms), nil, nil),
@@ -976,7 +999,26 @@ import Testing
             (
                 "ProposalRequest",
                 #"{"title":"Welcome","action":{"type":"partner.admit","#
-                    + #""partner":{"slug":"newcomer","name":"Newcomer CIC","kind":"vcse"},"joinedOn":"2025-10-01"}}"#
+                    + #""partner":{"slug":"newcomer","name":"Newcomer CIC","kind":"vcse"},"joinedOn":"2025-10-01","#
+                    + #""admin":{"name":"Nell","email":"nell@newcomer.example"}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"An admin","action":{"type":"partner.appointAdmin","partner":"newcomer","#
+                    + #""person":{"name":"Nell","email":"nell@newcomer.example"}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Auditor","action":{"type":"auditor.appoint","#
+                    + #""person":{"name":"Ext Auditor","email":"audit@external.example"}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"A line","action":{"type":"budgetLine.add","code":"PEER","name":"Peer support"}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Settings","action":{"type":"alliance.setSettings","abstention":"stands-aside"}}"#
             ),
             (
                 "ProposalRequest",
@@ -1172,6 +1214,37 @@ import Testing
             ("VoteRequest", #"{"reason":"No vote"}"#),
             ("VoteRequest", #"{"vote":"approve","weight":2}"#),
             ("WithdrawalRequest", #"{"reason":"changed my mind"}"#),
+            // A partner is admitted with its first admin now (issue 13).
+            (
+                "ProposalRequest",
+                #"{"title":"Welcome","action":{"type":"partner.admit","#
+                    + #""partner":{"slug":"newcomer","name":"Newcomer CIC","kind":"vcse"},"joinedOn":"2025-10-01"}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"partner.admit","#
+                    + #""partner":{"slug":"newcomer","name":"Newcomer CIC","kind":"vcse"},"joinedOn":"2025-10-01","#
+                    + #""admin":{"name":"Nell","email":"nell@newcomer.example","roles":["board"]}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"partner.appointAdmin","partner":"newcomer","#
+                    + #""person":{"name":"Nell"}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"auditor.appoint","partner":"slam","#
+                    + #""person":{"name":"A","email":"a@example.org"}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"budgetLine.add","code":"peer","name":"Peer"}}"#
+            ),
+            ("ProposalRequest", #"{"title":"T","action":{"type":"alliance.setSettings"}}"#),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"alliance.setSettings","abstention":"counts"}}"#
+            ),
         ]
         for (name, body) in invalid {
             let problems = SchemaChecker(document: document).problems(
