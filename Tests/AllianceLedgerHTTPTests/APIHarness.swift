@@ -286,13 +286,17 @@ struct GovernedSetUp: Sendable {
     static func appoint(
         _ name: String, of partner: String, roles: [String], by token: String, on api: APIHarness
     ) async throws -> Member {
-        let list = roles.map { "\"\($0)\"" }.joined(separator: ",")
         let person = try await api.create(
-            "\(base)/people",
-            #"{"name":"\#(name)","email":"\#(name)@example.org","partner":"\#(partner)","roles":[\#(list)]}"#,
-            token: token)
+            "\(base)/people", Self.person(name, of: partner, roles: roles), token: token)
         let id = try #require(person["id"] as? Int)
         return try await firstToken(of: id, by: token, on: api)
+    }
+
+    /// A person's request: `name`, at `name@example.org`, of `partner`, with `roles`.
+    static func person(_ name: String, of partner: String, roles: [String]) -> String {
+        let list = roles.map { "\"\($0)\"" }.joined(separator: ",")
+        return
+            #"{"name":"\#(name)","email":"\#(name)@example.org","partner":"\#(partner)","roles":[\#(list)]}"#
     }
 
     /// Issues a token for person `id` as the holder of `token`.

@@ -33,10 +33,6 @@ import Testing
         return answer
     }
 
-    static func person(_ name: String, of partner: String, roles: [String]) -> String {
-        SeparationOfDutiesTests.person(name, of: partner, roles: roles)
-    }
-
     @Test func theLogHoldsEveryActOfAWalkthroughInOrderAndItsChainVerifies() async throws {
         try await APIHarness.with(credentialLifetime: .zero) { api in
             let root = api.operatorToken
@@ -63,7 +59,7 @@ import Testing
                 let token = appointer == "operator" ? root : try #require(members[appointer]).token
                 let person = try await Self.act(
                     api, request, "POST", "\(Self.base)/people",
-                    Self.person(name, of: partner, roles: roles), token: token
+                    GovernedSetUp.person(name, of: partner, roles: roles), token: token
                 ).json()
                 let id = try #require(person["id"] as? Int)
                 let issued = try await Self.act(

@@ -13,12 +13,6 @@ import Testing
     static let base = GovernedSetUp.base
     static let decisions = "\(base)/decisions"
 
-    static func person(_ name: String, of partner: String, roles: [String]) -> String {
-        let list = roles.map { "\"\($0)\"" }.joined(separator: ",")
-        return
-            #"{"name":"\#(name)","email":"\#(name)@example.org","partner":"\#(partner)","roles":[\#(list)]}"#
-    }
-
     static func roles(_ roles: [String]) -> String {
         #"{"roles":[\#(roles.map { "\"\($0)\"" }.joined(separator: ","))]}"#
     }
@@ -42,7 +36,8 @@ import Testing
             // A board member, then a token, for another partner; nor may it change or end the
             // roles or tokens of that partner's people.
             try await api.post(
-                "\(Self.base)/people", Self.person("puppet", of: "slam", roles: ["board"]), token: admin.token
+                "\(Self.base)/people", GovernedSetUp.person("puppet", of: "slam", roles: ["board"]),
+                token: admin.token
             ).expectProblem(403, "/problems/forbidden")
             try await api.post("\(Self.base)/people/\(slamBoard.id)/tokens", "{}", token: admin.token)
                 .expectProblem(403, "/problems/forbidden")
@@ -56,7 +51,7 @@ import Testing
                 .expectProblem(403, "/problems/forbidden")
             // Nor may any other partner's admin.
             try await api.post(
-                "\(Self.base)/people", Self.person("puppet", of: "slam", roles: ["board"]),
+                "\(Self.base)/people", GovernedSetUp.person("puppet", of: "slam", roles: ["board"]),
                 token: try alliance.admin("certitude").token
             ).expectProblem(403, "/problems/forbidden")
 
@@ -112,7 +107,8 @@ import Testing
             // While setting up it may act for any partner: add a person, change their roles,
             // remove them.
             let temporary = try await api.create(
-                "\(Self.base)/people", Self.person("temporary", of: "slam", roles: ["finance"]), token: root)
+                "\(Self.base)/people", GovernedSetUp.person("temporary", of: "slam", roles: ["finance"]),
+                token: root)
             let temporaryID = try #require(temporary["id"] as? Int)
             let changed = try await api.request(
                 "PATCH", "\(Self.base)/people/\(temporaryID)", json: Self.roles(["board"]), token: root)
@@ -128,7 +124,7 @@ import Testing
             let refused: [(method: String, path: String, body: String)] = [
                 ("POST", "\(Self.base)/partners", #"{"slug":"newcomer","name":"Newcomer","kind":"vcse"}"#),
                 ("POST", "\(Self.base)/budget-lines", #"{"code":"IT","name":"IT"}"#),
-                ("POST", "\(Self.base)/people", Self.person("late", of: "slam", roles: ["board"])),
+                ("POST", "\(Self.base)/people", GovernedSetUp.person("late", of: "slam", roles: ["board"])),
                 ("PATCH", "\(Self.base)/people/\(financeSlam)", Self.roles(["finance", "board"])),
                 ("POST", "\(Self.base)/people/\(financeSlam)/removal", "{}"),
                 ("POST", "\(Self.base)/people/\(financeSlam)/tokens", "{}"),
@@ -188,7 +184,7 @@ import Testing
                 .expectProblem(403, "/problems/forbidden")
             // Nell appoints Newcomer's people, and no one else's.
             try await api.post(
-                "\(Self.base)/people", Self.person("nells-puppet", of: "slam", roles: ["board"]),
+                "\(Self.base)/people", GovernedSetUp.person("nells-puppet", of: "slam", roles: ["board"]),
                 token: first.token
             ).expectProblem(403, "/problems/forbidden")
             #expect(try await api.database.stateSnapshot() == before)
@@ -205,7 +201,8 @@ import Testing
                 #expect(answer.status == 200, "\(answer.body)")
             }
             try await api.post(
-                "\(Self.base)/people", Self.person("nia", of: "newcomer", roles: ["admin"]), token: root
+                "\(Self.base)/people", GovernedSetUp.person("nia", of: "newcomer", roles: ["admin"]),
+                token: root
             ).expectProblem(403, "/problems/forbidden")
             var voters = alliance.board
             voters["newcomer"] = newcomerBoard
@@ -223,7 +220,8 @@ import Testing
             let niaToken = try await GovernedSetUp.firstToken(
                 of: try #require(nia["id"] as? Int), by: root, on: api)
             let niasOwn = try await api.create(
-                "\(Self.base)/people", Self.person("newcomer-finance", of: "newcomer", roles: ["finance"]),
+                "\(Self.base)/people",
+                GovernedSetUp.person("newcomer-finance", of: "newcomer", roles: ["finance"]),
                 token: niaToken.token)
             #expect(niasOwn["partner"] as? String == "newcomer")
             // A partner with an admin gets no second by decision.
@@ -265,7 +263,7 @@ import Testing
             let refused: [(path: String, body: String)] = [
                 (Self.decisions, #"{"title":"The auditor's idea"}"#),
                 ("\(Self.decisions)/\(try #require(open["id"] as? Int))/votes", #"{"vote":"approve"}"#),
-                ("\(Self.base)/people", Self.person("aide", of: "slam", roles: ["auditor"])),
+                ("\(Self.base)/people", GovernedSetUp.person("aide", of: "slam", roles: ["auditor"])),
                 ("\(Self.base)/spend", AllianceSetUp.spend(partner: "slam")),
             ]
             for (path, body) in refused {
