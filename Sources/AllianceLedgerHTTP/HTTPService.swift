@@ -68,6 +68,7 @@ public enum HTTPService {
             DecisionRoutes(services: services).routes,
             OutcomeRoutes(services: services).routes,
             RiskShareRoutes(services: services).routes,
+            GovernanceRoutes(services: services).routes,
         ] {
             alliance.addRoutes(routes)
         }

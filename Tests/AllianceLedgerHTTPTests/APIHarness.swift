@@ -49,16 +49,22 @@ struct APIHarness: Sendable {
         }
     }
 
+    /// `credentialLifetime` zero makes a change to a caller's roles or tokens count on their
+    /// very next request, for tests that act on such a change at once.
     static func with(
-        decisionSweepInterval: Duration = .seconds(30), logger: Logger = TestCluster.logger,
+        decisionSweepInterval: Duration = .seconds(30), credentialLifetime: Duration = .seconds(2),
+        logger: Logger = TestCluster.logger,
         _ body: @escaping @Sendable (APIHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.with { database in
             let pool = database.makeServicePool()
             do {
                 let operatorToken = try await TokenStore(pool: pool).issueOperatorToken()
-                try await serving(pool, decisionSweepInterval: decisionSweepInterval, logger: logger) {
-                    port in
+                try await serving(
+                    pool, decisionSweepInterval: decisionSweepInterval,
+                    credentialLifetime: credentialLifetime,
+                    logger: logger
+                ) { port in
                     try await body(APIHarness(database: database, port: port, operatorToken: operatorToken))
                 }
             } catch {
@@ -72,7 +78,7 @@ struct APIHarness: Sendable {
     /// Runs the service over `pool` on a free port while `body` talks to it, then stops it.
     static func serving(
         _ pool: PostgresPool, decisionSweepInterval: Duration = .seconds(30),
-        logger: Logger = TestCluster.logger,
+        credentialLifetime: Duration = .seconds(2), logger: Logger = TestCluster.logger,
         _ body: @escaping @Sendable (Int) async throws -> Void
     ) async throws {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -80,7 +86,7 @@ struct APIHarness: Sendable {
             ledger: Ledger(pool: pool),
             configuration: HTTPServiceConfiguration(
                 host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1",
-                decisionSweepInterval: decisionSweepInterval),
+                credentialLifetime: credentialLifetime, decisionSweepInterval: decisionSweepInterval),
             logger: logger,
             onServerRunning: { port in portContinuation.yield(port) })
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -126,8 +132,8 @@ struct APIHarness: Sendable {
     }
 }
 
-/// The five-partner alliance of the README's walkthrough, set up over HTTP by the operator and
-/// its admin, with a token for each person.
+/// The five-partner alliance of the README's walkthrough, set up over HTTP by the operator while
+/// the alliance is being set up (nothing has carried), with a token for each person.
 struct AllianceSetUp: Sendable {
     static let slug = "lambeth-living-well"
     static let base = "/v1/alliances/\(slug)"
@@ -156,10 +162,12 @@ struct AllianceSetUp: Sendable {
     }
 
     static func with(
-        decisionSweepInterval: Duration = .seconds(30),
+        decisionSweepInterval: Duration = .seconds(30), credentialLifetime: Duration = .seconds(2),
         _ body: @escaping @Sendable (AllianceSetUp) async throws -> Void
     ) async throws {
-        try await APIHarness.with(decisionSweepInterval: decisionSweepInterval) { api in
+        try await APIHarness.with(
+            decisionSweepInterval: decisionSweepInterval, credentialLifetime: credentialLifetime
+        ) { api in
             try await body(try await make(api))
         }
     }
@@ -206,5 +214,119 @@ struct AllianceSetUp: Sendable {
     ) -> String {
         #"{"partner":"\#(partner)","budgetLine":"\#(line)","amount":\#(amount),"incurredOn":"\#(incurredOn)","#
             + #""description":"Agency staff, May","supplier":"Acme Staffing","reference":"\#(reference)"}"#
+    }
+}
+
+/// `AllianceSetUp` as issue 13 means an alliance to be set up: the operator gives every partner
+/// its first admin while the alliance is set up, and each admin then appoints its own partner's
+/// board member with its own token. Nothing has carried yet. The service reads every token
+/// afresh (no credential lifetime), so a change to someone's roles counts on their next request.
+struct GovernedSetUp: Sendable {
+    /// A person and their first token, and the token's id (to revoke it).
+    struct Member: Sendable {
+        let id: Int
+        let token: String
+        let tokenID: Int
+    }
+
+    let setUp: AllianceSetUp
+    /// Every partner's admin, by partner slug: the set-up's own for sel-icb.
+    let admins: [String: Member]
+    /// Every partner's board member, by partner slug: the set-up's for slam and lambeth.
+    let board: [String: Member]
+
+    var api: APIHarness { setUp.api }
+
+    static let base = AllianceSetUp.base
+    static let partners = AllianceSetUp.partners.map(\.slug)
+
+    func admin(_ partner: String) throws -> Member {
+        try #require(admins[partner], "no admin of \(partner)")
+    }
+
+    func boardMember(_ partner: String) throws -> Member {
+        try #require(board[partner], "no board member of \(partner)")
+    }
+
+    static func with(_ body: @escaping @Sendable (GovernedSetUp) async throws -> Void) async throws {
+        try await AllianceSetUp.with(credentialLifetime: .zero) { setUp in
+            try await body(try await make(setUp))
+        }
+    }
+
+    static func make(_ setUp: AllianceSetUp) async throws -> GovernedSetUp {
+        let api = setUp.api
+        var admins = ["sel-icb": try await existing("admin", of: setUp)]
+        for partner in partners where admins[partner] == nil {
+            admins[partner] = try await appoint(
+                "admin-\(partner)", of: partner, roles: ["admin"], by: api.operatorToken, on: api)
+        }
+        var board = [
+            "slam": try await existing("board-slam", of: setUp),
+            "lambeth": try await existing("finance-lambeth", of: setUp),
+        ]
+        for partner in partners where board[partner] == nil {
+            let admin = try #require(admins[partner])
+            board[partner] = try await appoint(
+                "board-\(partner)", of: partner, roles: ["board"], by: admin.token, on: api)
+        }
+        return GovernedSetUp(setUp: setUp, admins: admins, board: board)
+    }
+
+    /// A person of `AllianceSetUp`, with the id of their token.
+    private static func existing(_ key: String, of setUp: AllianceSetUp) async throws -> Member {
+        let id = try #require(setUp.personIDs[key])
+        let token = try setUp.token(key)
+        let caller = try await TokenStore(pool: setUp.api.database.pool).authenticate(token)
+        return Member(id: id, token: token, tokenID: Int(try #require(caller.tokenID)))
+    }
+
+    /// Adds a person to `partner` with `roles` and issues their first token, both as the holder
+    /// of `token`.
+    static func appoint(
+        _ name: String, of partner: String, roles: [String], by token: String, on api: APIHarness
+    ) async throws -> Member {
+        let person = try await api.create(
+            "\(base)/people", Self.person(name, of: partner, roles: roles), token: token)
+        let id = try #require(person["id"] as? Int)
+        return try await firstToken(of: id, by: token, on: api)
+    }
+
+    /// A person's request: `name`, at `name@example.org`, of `partner`, with `roles`.
+    static func person(_ name: String, of partner: String, roles: [String]) -> String {
+        let list = roles.map { "\"\($0)\"" }.joined(separator: ",")
+        return
+            #"{"name":"\#(name)","email":"\#(name)@example.org","partner":"\#(partner)","roles":[\#(list)]}"#
+    }
+
+    /// Issues a token for person `id` as the holder of `token`.
+    static func firstToken(of id: Int, by token: String, on api: APIHarness) async throws -> Member {
+        let issued = try await api.post("\(base)/people/\(id)/tokens", "{}", token: token)
+        #expect(issued.status == 201, "\(issued.body)")
+        let location = try #require(issued.headers["location"])
+        let tokenID = try #require(location.split(separator: "/").last.flatMap { Int($0) })
+        return Member(id: id, token: try #require(try issued.json()["token"] as? String), tokenID: tokenID)
+    }
+
+    /// Proposes `body` as slam's board member and has every partner of the electorate approve
+    /// it; answers the decision as the last vote left it.
+    @discardableResult
+    func carry(_ body: String) async throws -> [String: Any] {
+        let decisions = "\(Self.base)/decisions"
+        let proposed = try await api.create(decisions, body, token: try boardMember("slam").token)
+        let id = try #require(proposed["id"] as? Int)
+        let electorate = try #require(proposed["electorate"] as? [String])
+        var last = proposed
+        for partner in electorate {
+            last = try await api.create(
+                "\(decisions)/\(id)/votes", #"{"vote":"approve"}"#, token: try boardMember(partner).token)
+        }
+        #expect(last["state"] as? String == "carried", "\(last)")
+        return last
+    }
+
+    /// The alliance's first carried decision, a resolution: the operator's set-up window closes.
+    func closeSetUp() async throws {
+        try await carry(#"{"title":"The alliance is set up"}"#)
     }
 }

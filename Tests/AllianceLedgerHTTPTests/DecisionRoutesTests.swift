@@ -577,7 +577,8 @@ struct BoardSetUp: Sendable {
             let slam = try board.token("slam")
             let admit =
                 #"{"title":"Welcome","action":{"type":"partner.admit","partner":{"slug":"newcomer","#
-                + #""name":"Newcomer CIC","kind":"vcse"},"joinedOn":"2025-10-01"}}"#
+                + #""name":"Newcomer CIC","kind":"vcse"},"joinedOn":"2025-10-01","#
+                + #""admin":{"name":"Nell","email":"nell@newcomer.example"}}}"#
             let terms =
                 #"{"title":"Shares","action":{"type":"riskShare.setTerms","year":"FY2025","#
                 + #""gain":[{"partner":"slam","share":6000,"cap":100000},{"partner":"lambeth","share":4000}],"#
@@ -599,8 +600,17 @@ struct BoardSetUp: Sendable {
             #expect(
                 partner["slug"] as? String == "newcomer" && partner["joinedOn"] as? String == "2025-10-01")
 
-            // The newcomer joined after the others opened: it has no vote on them.
-            let newcomer = try await BoardSetUp.addBoardMember(of: "newcomer", to: api)
+            // It came with its first admin, whose first token the operator issues; the admin
+            // appoints the newcomer's board member (the operator may no longer). The newcomer
+            // joined after the others opened: it has no vote on them.
+            let people = try await api.get("\(SetUp.base)/people", token: api.operatorToken).items()
+            let nell = try #require(people.first { $0["email"] as? String == "nell@newcomer.example" })
+            #expect(nell["partner"] as? String == "newcomer" && nell["roles"] as? [String] == ["admin"])
+            let admin = try await GovernedSetUp.firstToken(
+                of: try #require(nell["id"] as? Int), by: api.operatorToken, on: api)
+            let newcomer = try await GovernedSetUp.appoint(
+                "board-newcomer", of: "newcomer", roles: ["board"], by: admin.token, on: api
+            ).token
             try await api.post("\(Self.decisions)/\(ids[2])/votes", #"{"vote":"approve"}"#, token: newcomer)
                 .expectProblem(403, "/problems/forbidden")
 

@@ -4,8 +4,9 @@ import Postgres
 import TestSupport
 import Testing
 
-/// Alliances, partners, lines, people and tokens over HTTP: the operator and admins set up;
-/// everyone reads; tokens authenticate and roles bound what each may do.
+/// Alliances, partners, lines, people and tokens over HTTP: the operator sets up, admins manage
+/// their own partner's people; everyone reads; tokens authenticate and roles bound what each may
+/// do.
 @Suite struct DirectoryRoutesTests {
     typealias SetUp = AllianceSetUp
 
@@ -94,6 +95,12 @@ import Testing
                     token: try setUp.token(key)
                 ).expectProblem(403, "/problems/forbidden")
             }
+            // Partners and lines are the operator's to add, not even an admin's (issue 13).
+            try await api.post("\(SetUp.base)/partners", partner, token: try setUp.token("admin"))
+                .expectProblem(403, "/problems/forbidden")
+            try await api.post(
+                "\(SetUp.base)/budget-lines", #"{"code":"IT","name":"IT"}"#, token: try setUp.token("admin")
+            ).expectProblem(403, "/problems/forbidden")
             try await api.get("\(SetUp.base)/people", token: try setUp.token("finance-slam"))
                 .expectProblem(403, "/problems/forbidden")
             // Only the operator creates alliances, even an alliance's admin may not.
@@ -143,28 +150,30 @@ import Testing
         try await SetUp.with { setUp in
             let api = setUp.api
             let admin = try setUp.token("admin")
+            // Partners, lines and people of any partner are the operator's while setting up.
+            let root = api.operatorToken
             let before = try await api.database.stateSnapshot()
             try await api.post(
                 "/v1/alliances", #"{"slug":"\#(SetUp.slug)","name":"Again"}"#, token: api.operatorToken
             )
             .expectProblem(409, "/problems/exists")
             try await api.post(
-                "\(SetUp.base)/partners", #"{"slug":"slam","name":"Again","kind":"vcse"}"#, token: admin
+                "\(SetUp.base)/partners", #"{"slug":"slam","name":"Again","kind":"vcse"}"#, token: root
             )
             .expectProblem(409, "/problems/exists")
             try await api.post(
-                "\(SetUp.base)/budget-lines", #"{"code":"STAFF","name":"Again"}"#, token: admin
+                "\(SetUp.base)/budget-lines", #"{"code":"STAFF","name":"Again"}"#, token: root
             )
             .expectProblem(409, "/problems/exists")
             try await api.post(
                 "\(SetUp.base)/people",
-                #"{"name":"Again","email":"ADMIN@example.org","partner":"slam","roles":["board"]}"#,
+                #"{"name":"Again","email":"ADMIN@example.org","partner":"sel-icb","roles":["board"]}"#,
                 token: admin
             ).expectProblem(409, "/problems/exists")
             try await api.post(
                 "\(SetUp.base)/people",
                 #"{"name":"X","email":"x@example.org","partner":"nobody","roles":["board"]}"#,
-                token: admin
+                token: root
             ).expectProblem(404, "/problems/partner-not-found")
             try await api.post("\(SetUp.base)/people/99999/tokens", "{}", token: admin)
                 .expectProblem(404, "/problems/person-not-found")
@@ -181,7 +190,7 @@ import Testing
                 token: admin
             ).expectProblem(422, "/problems/invalid-field", field: "roles[1]")
             try await api.post(
-                "\(SetUp.base)/partners", #"{"slug":"new","name":"New","kind":"charity"}"#, token: admin
+                "\(SetUp.base)/partners", #"{"slug":"new","name":"New","kind":"charity"}"#, token: root
             )
             .expectProblem(422, "/problems/invalid-field", field: "kind")
             try await api.post(

@@ -107,17 +107,20 @@ import Testing
                 "/v1/alliances", #"{"slug":"second","name":"Second Alliance"}"#, token: api.operatorToken,
                 at: "/v1/alliances/second")
             try await readBack(alliance, token: api.operatorToken)
+            // Partners and lines are the operator's while the alliance is set up; a person is their
+            // partner's admin's.
             let partner = try await created(
                 "\(SetUp.base)/partners", #"{"slug":"newcomer","name":"Newcomer CIC","kind":"vcse"}"#,
-                token: admin, at: "\(SetUp.base)/partners/newcomer")
+                token: api.operatorToken, at: "\(SetUp.base)/partners/newcomer")
             try await readBack(partner, token: admin)
             let line = try await created(
-                "\(SetUp.base)/budget-lines", #"{"code":"PEER","name":"Peer support"}"#, token: admin,
+                "\(SetUp.base)/budget-lines", #"{"code":"PEER","name":"Peer support"}"#,
+                token: api.operatorToken,
                 at: "\(SetUp.base)/budget-lines/PEER")
             try await readBack(line, token: admin)
             let person = try await api.post(
                 "\(SetUp.base)/people",
-                #"{"name":"Nia","email":"nia@example.org","partner":"slam","roles":["auditor"]}"#,
+                #"{"name":"Nia","email":"nia@example.org","partner":"sel-icb","roles":["auditor"]}"#,
                 token: admin)
             let personID = try #require(try person.json()["id"] as? Int)
             #expect(person.headers["location"] == "\(SetUp.base)/people/\(personID)")

@@ -142,7 +142,7 @@ import Testing
     @Test func everyOperationHasAUniqueIDASuccessAndItsSecurity() throws {
         let document = try Self.document()
         let operations = try Self.operations(document)
-        #expect(operations.count == 39)
+        #expect(operations.count == 44)
         var seen: Set<String> = []
         for (path, method, operation, _) in operations {
             let name = "\(method.uppercased()) \(path)"
@@ -209,16 +209,18 @@ import Testing
                 schema["additionalProperties"] as? Bool == false,
                 "\(method.uppercased()) \(path) accepts unknown fields")
         }
-        #expect(bodies == 11)
+        #expect(bodies == 14)
     }
 
     @Test func everyCreatingPostTakesAnIdempotencyKeyAndSaysWhenItReplays() throws {
         let document = try Self.document()
         for (path, method, operation, _) in try Self.operations(document) where method == "post" {
             let responses = try Self.responses(of: operation, in: document)
-            // An import creates spend but answers 200 with its report; a withdrawal creates
-            // nothing and answers 200 with the decision.
-            let success = path.hasSuffix("/spend/imports") || path.hasSuffix("/withdrawal") ? "200" : "201"
+            // An import creates spend but answers 200 with its report; a withdrawal, a removal
+            // and a revocation create nothing and answer 200 with what they changed.
+            let success =
+                ["/spend/imports", "/withdrawal", "/removal", "/revocation"].contains { path.hasSuffix($0) }
+                ? "200" : "201"
             guard let created = responses[success] else { continue }
             let parameters = try (operation["parameters"] as? [[String: Any]] ?? []).map {
                 try Self.dereference($0, in: document)
@@ -264,7 +266,7 @@ import Testing
             }
             #expect(names.contains("limit") && names.contains("cursor"), "\(method.uppercased()) \(path)")
         }
-        #expect(lists == 7)
+        #expect(lists == 8)
         let limit = try #require(
             Self.resolve("#/components/parameters/Limit/schema", in: document) as? [String: Any])
         #expect(
@@ -584,6 +586,41 @@ import Testing
                 id: 5, person: 9, createdAt: Self.instant, lastUsedAt: used, revokedAt: revoked)
             try Self.expect(try .encoding(token), conformsTo: "TokenRecord", in: document)
         }
+        // A person with the token they used, and a decision and the migration, who have neither;
+        // the first record of a log links to nothing.
+        let records = [
+            GovernanceRecord(
+                alliance: AllianceID(7), sequence: 1, kind: "role.granted",
+                actor: .init(kind: "migration", person: nil, partner: nil, token: nil),
+                details: ["person": "9", "role": "admin", "grantedAt": "2025-05-14T10:00:00.123456Z"],
+                requestID: nil, recordedAt: Self.instant, previousHash: nil, hash: Self.digest),
+            GovernanceRecord(
+                alliance: AllianceID(7), sequence: 2, kind: "vote.cast",
+                actor: .init(kind: "person", person: 9, partner: "slam", token: 5),
+                details: ["decision": "D-0001", "partner": "slam", "vote": "approve", "reason": ""],
+                requestID: "req-1", recordedAt: Self.instant, previousHash: Self.digest, hash: Self.digest),
+            GovernanceRecord(
+                alliance: AllianceID(7), sequence: 3, kind: "person.added",
+                actor: .init(kind: "decision", person: nil, partner: nil, token: nil),
+                details: ["decision": "D-0002", "person": "10", "name": "Ext Auditor"],
+                requestID: "req-2", recordedAt: Self.instant, previousHash: Self.digest, hash: Self.digest),
+        ]
+        for record in records {
+            try Self.expect(try .encoding(record), conformsTo: "GovernanceRecord", in: document)
+        }
+        try Self.expect(
+            try .encoding(ListPage(items: records, nextCursor: "abc")), conformsTo: "GovernanceRecordPage",
+            in: document)
+        let verifications = [
+            GovernanceVerification(records: 0, headHash: nil, firstMismatch: nil),
+            GovernanceVerification(records: 3, headHash: Self.digest, firstMismatch: nil),
+            GovernanceVerification(
+                records: 1, headHash: Self.digest,
+                firstMismatch: .init(sequence: 2, problem: "its hash does not match its content")),
+        ]
+        for verification in verifications {
+            try Self.expect(try .encoding(verification), conformsTo: "GovernanceVerification", in: document)
+        }
         let figure = BudgetFigure(
             partner: "slam", budgetLine: "STAFF", amount: 120_000_000, decision: "D-0012", setAt: Self.instant
         )
@@ -672,6 +709,19 @@ import Testing
         let admit = DecisionAction.partnerAdmit(
             try PartnerRequest(slug: "newcomer", name: "Newcomer CIC", kind: .vcse), joinedOn: Self.day,
             admin: try Appointee(name: "Nell", email: "nell@newcomer.example"))
+        let appointAdmin = DecisionAction.partnerAppointAdmin(
+            partner: "newcomer", person: try Appointee(name: "Nell", email: "nell@newcomer.example"))
+        let appointAuditor = DecisionAction.auditorAppoint(
+            try Appointee(name: "Ext Auditor", email: "audit@external.example"))
+        let admin = Person(
+            id: 12, alliance: AllianceID(7), name: "Nell", email: "nell@newcomer.example",
+            partner: "newcomer",
+            roles: [.admin], createdAt: Self.instant, removedAt: nil)
+        let auditor = Person(
+            id: 13, alliance: AllianceID(7), name: "Ext Auditor", email: "audit@external.example",
+            partner: nil, roles: [.auditor], createdAt: Self.instant, removedAt: nil)
+        let addLine = DecisionAction.budgetLineAdd(try BudgetLineRequest(code: "PEER", name: "Peer support"))
+        let settings = try AllianceSettings(abstention: .standsAside)
         let variants: [(DecisionState, DecisionAction?, DecisionEffect?, String?)] = [
             (.open, nil, nil, nil),
             (.open, budget, nil, nil),
@@ -692,6 +742,16 @@ import Testing
                     ]), nil
             ),
             (.failed, admit, nil, "partner newcomer already exists in lambeth-living-well"),
+            (.open, appointAdmin, nil, nil),
+            (.carried, appointAdmin, .personAppointed(type: appointAdmin.type, admin), nil),
+            (.carried, appointAuditor, .personAppointed(type: appointAuditor.type, auditor), nil),
+            (
+                .carried, addLine,
+                .budgetLineAdded(
+                    BudgetLine(id: 3, code: "PEER", name: "Peer support", createdAt: Self.instant)),
+                nil
+            ),
+            (.carried, .allianceSetSettings(settings), .settingsChanged(settings), nil),
             (.rejected, budget, nil, nil),
             (.lapsed, nil, nil, nil),
             (.withdrawn, .riskShareSetTerms(terms), nil, nil),
@@ -976,7 +1036,26 @@ import Testing
             (
                 "ProposalRequest",
                 #"{"title":"Welcome","action":{"type":"partner.admit","#
-                    + #""partner":{"slug":"newcomer","name":"Newcomer CIC","kind":"vcse"},"joinedOn":"2025-10-01"}}"#
+                    + #""partner":{"slug":"newcomer","name":"Newcomer CIC","kind":"vcse"},"joinedOn":"2025-10-01","#
+                    + #""admin":{"name":"Nell","email":"nell@newcomer.example"}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"An admin","action":{"type":"partner.appointAdmin","partner":"newcomer","#
+                    + #""person":{"name":"Nell","email":"nell@newcomer.example"}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Auditor","action":{"type":"auditor.appoint","#
+                    + #""person":{"name":"Ext Auditor","email":"audit@external.example"}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"A line","action":{"type":"budgetLine.add","code":"PEER","name":"Peer support"}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"Settings","action":{"type":"alliance.setSettings","abstention":"stands-aside"}}"#
             ),
             (
                 "ProposalRequest",
@@ -1048,6 +1127,8 @@ import Testing
             ("VoteRequest", #"{"vote":"object","reason":"The premises line is too low","partner":"slam"}"#),
             ("VoteRequest", #"{"vote":"abstain","reason":null}"#),
             ("WithdrawalRequest", "{}"),
+            ("RolesRequest", #"{"roles":["admin","finance"]}"#),
+            ("EmptyRequest", "{}"),
         ]
         for (name, body) in valid {
             let problems = SchemaChecker(document: document).problems(
@@ -1172,6 +1253,40 @@ import Testing
             ("VoteRequest", #"{"reason":"No vote"}"#),
             ("VoteRequest", #"{"vote":"approve","weight":2}"#),
             ("WithdrawalRequest", #"{"reason":"changed my mind"}"#),
+            // A partner is admitted with its first admin now (issue 13).
+            (
+                "ProposalRequest",
+                #"{"title":"Welcome","action":{"type":"partner.admit","#
+                    + #""partner":{"slug":"newcomer","name":"Newcomer CIC","kind":"vcse"},"joinedOn":"2025-10-01"}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"partner.admit","#
+                    + #""partner":{"slug":"newcomer","name":"Newcomer CIC","kind":"vcse"},"joinedOn":"2025-10-01","#
+                    + #""admin":{"name":"Nell","email":"nell@newcomer.example","roles":["board"]}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"partner.appointAdmin","partner":"newcomer","#
+                    + #""person":{"name":"Nell"}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"auditor.appoint","partner":"slam","#
+                    + #""person":{"name":"A","email":"a@example.org"}}}"#
+            ),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"budgetLine.add","code":"peer","name":"Peer"}}"#
+            ),
+            ("ProposalRequest", #"{"title":"T","action":{"type":"alliance.setSettings"}}"#),
+            (
+                "ProposalRequest",
+                #"{"title":"T","action":{"type":"alliance.setSettings","abstention":"counts"}}"#
+            ),
+            ("RolesRequest", #"{"roles":[]}"#),
+            ("RolesRequest", #"{"roles":["board"],"partner":"slam"}"#),
+            ("EmptyRequest", #"{"reason":"left"}"#),
         ]
         for (name, body) in invalid {
             let problems = SchemaChecker(document: document).problems(

@@ -98,8 +98,9 @@ public struct TestDatabase: Sendable {
 }
 
 extension TestDatabase {
-    /// Row counts of every directory, ledger, decision and idempotency table, the decisions'
-    /// states, and the sum of debit balances: what a refused request must leave exactly as it was.
+    /// Row counts of every directory, ledger, decision, governance and idempotency table, the
+    /// tokens revoked and people removed, the decisions' states, and the sum of debit balances:
+    /// what a refused request must leave exactly as it was.
     public func stateSnapshot() async throws -> String {
         try await pool.withConnection { connection in
             try await connection.query(
@@ -109,6 +110,10 @@ extension TestDatabase {
                     || '/' || (SELECT count(*) FROM people) || '/' || (SELECT count(*) FROM person_roles)
                     || '/' || (SELECT count(*) FROM accounts) || '/' || (SELECT count(*) FROM journal_entries)
                     || '/' || (SELECT count(*) FROM budget_changes) || '/' || (SELECT count(*) FROM api_tokens)
+                    || '/' || (SELECT count(*) FROM api_tokens WHERE revoked_at IS NOT NULL)
+                    || '/' || (SELECT count(*) FROM role_grants)
+                    || '/' || (SELECT count(*) FROM people WHERE removed_at IS NOT NULL)
+                    || '/' || (SELECT count(*) FROM governance_log)
                     || '/' || (SELECT count(*) FROM http_idempotency_keys)
                     || '/' || (SELECT count(*) FROM decisions) || '/' || (SELECT count(*) FROM decision_votes)
                     || '/' || coalesce((SELECT string_agg(state, ',' ORDER BY id) FROM decisions), '')

@@ -1,10 +1,12 @@
+import AllianceLedger
 import Hummingbird
 import Logging
 
 /// Gives every request an id, and every answer an `X-Request-ID` header with it: the client's
 /// own id when it sent a sane one (so that its logs and ours meet), else the one Hummingbird
-/// made. The id is in the request's logger, so every log line of the request carries it, and
-/// in every problem document.
+/// made. The id is in the request's logger, so every log line of the request carries it; in
+/// every problem document; and in every governance record the request makes, so that the
+/// governance log and the service's own log meet.
 struct RequestIDMiddleware<Context: LedgerContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
@@ -14,7 +16,9 @@ struct RequestIDMiddleware<Context: LedgerContext>: RouterMiddleware {
             context.logger[metadataKey: RequestIDs.metadataKey] = .string(id)
         }
         let id = context.requestID
-        var response = try await next(request, context)
+        var response = try await RequestProvenance.$requestID.withValue(id) {
+            try await next(request, context)
+        }
         response.headers[.requestID] = id
         return response
     }

@@ -58,7 +58,7 @@ struct DecisionRoutes {
             try context.require(.board)
             let reference = try Self.reference(context)
             return try await services.creations.create(
-                request, context: context, caller: context.caller, body: WithdrawalBody.self, status: .ok,
+                request, context: context, caller: context.caller, body: EmptyBody.self, status: .ok,
                 location: { _ in nil }
             ) { _, connection in
                 try await services.decisions.withdraw(
@@ -120,14 +120,5 @@ struct VoteBody: JSONRequest {
         vote = try fields.decodeChoice(VoteChoice.self, forKey: .vote)
         reason = try fields.decodeIfPresent(String.self, forKey: .reason)
         partner = try fields.decodeIfPresent(String.self, forKey: .partner)
-    }
-}
-
-/// Withdrawing takes no fields: no body, or `{}`.
-struct WithdrawalBody: JSONRequest {
-    enum Field: CodingKey, CaseIterable {}
-
-    init(from decoder: any Decoder) throws {
-        _ = try decoder.strictContainer(Field.self)
     }
 }

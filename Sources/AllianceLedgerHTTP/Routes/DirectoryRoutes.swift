@@ -2,8 +2,10 @@ import AllianceLedger
 import Hummingbird
 import Postgres
 
-/// Alliances, partners, budget lines, people and their tokens. Admins set an alliance up; the
-/// operator creates alliances and may act as an admin of any of them.
+/// Alliances, partners, budget lines, people and their tokens. The operator creates an alliance
+/// and sets it up until its first carried decision; from then on a partner's people are the
+/// business of that partner's admins, and alliance-wide structure changes by decision. The
+/// library decides who may act for which partner; a route states only the role it needs.
 struct DirectoryRoutes {
     let services: APIServices
 
@@ -88,6 +90,7 @@ struct DirectoryRoutes {
                     try context.parameters.require("code"), in: context.alliance.id))
         }
 
+        // An admin adds people to their own partner; the operator, to any, while setting up.
         routes.post("people") { request, context in
             try context.require(.admin)
             return try await services.creations.create(
@@ -113,6 +116,27 @@ struct DirectoryRoutes {
             return Answer(
                 try await services.directory.person(try Self.personID(context), in: context.alliance.id))
         }
+        // Sets exactly the roles listed: a roles change is idempotent by nature, so it takes no key.
+        routes.patch("people/{person}") { request, context in
+            try context.require(.admin)
+            let id = try Self.personID(context)
+            let body = try await request.decode(as: RolesBody.self, context: context)
+            return Answer(
+                try await services.directory.setRoles(
+                    body.roles, of: id, in: context.alliance, by: context.caller))
+        }
+        // Ends every role and revokes every token; the person stays in the records that name them.
+        routes.post("people/{person}/removal") { request, context in
+            try context.require(.admin)
+            let id = try Self.personID(context)
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: EmptyBody.self, status: .ok,
+                location: { _ in nil }
+            ) { _, connection in
+                try await services.directory.removePerson(
+                    id, in: context.alliance, by: context.caller, on: connection)
+            }
+        }
 
         routes.post("people/{person}/tokens") { request, context in
             try context.require(.admin)
@@ -120,7 +144,7 @@ struct DirectoryRoutes {
             let person = try await services.directory.person(id, in: context.alliance.id)
             // A token is shown once: never stored as an answer, never cached on the way.
             return try await services.creations.create(
-                request, context: context, caller: context.caller, body: TokenBody.self, kept: false,
+                request, context: context, caller: context.caller, body: EmptyBody.self, kept: false,
                 headers: [.cacheControl: "no-store"],
                 location: { (issued: IssuedToken) in "\(context.base)/people/\(id)/tokens/\(issued.id)" }
             ) { _, connection in
@@ -134,12 +158,23 @@ struct DirectoryRoutes {
             _ = try Query(request, allowed: [])
             let person = try await services.directory.person(
                 try Self.personID(context), in: context.alliance.id)
-            let text = try context.parameters.require("token")
-            guard let id = Int64(text), id > 0 else {
-                throw Problem.notFound(
-                    "token-not-found", "There is no such token", "\"\(text)\" is not a token id")
+            return Answer(try await services.tokens.token(try Self.tokenID(context), of: person))
+        }
+        // The person themselves, an admin of their partner, or the operator (an incident, at any
+        // time): the library decides which, so any person of the alliance may ask.
+        routes.post("people/{person}/tokens/{token}/revocation") { request, context in
+            try context.require(.everyone)
+            let person = try await services.directory.person(
+                try Self.personID(context), in: context.alliance.id)
+            let id = try Self.tokenID(context)
+            // The path names the token's owner: a token of anyone else is not found here.
+            _ = try await services.tokens.token(id, of: person)
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: EmptyBody.self, status: .ok,
+                location: { _ in nil }
+            ) { _, connection in
+                try await services.tokens.revoke(id, in: context.alliance, by: context.caller, on: connection)
             }
-            return Answer(try await services.tokens.token(id, of: person))
         }
         return routes
     }
@@ -148,6 +183,16 @@ struct DirectoryRoutes {
     private static func personID(_ context: AllianceRequestContext) throws -> Int64 {
         let text = try context.parameters.require("person")
         guard let id = Int64(text), id > 0 else { throw LedgerError.personNotFound(text) }
+        return id
+    }
+
+    /// `{token}`: a token's id, never the token itself; anything else names no token.
+    private static func tokenID(_ context: AllianceRequestContext) throws -> Int64 {
+        let text = try context.parameters.require("token")
+        guard let id = Int64(text), id > 0 else {
+            throw Problem.notFound(
+                "token-not-found", "There is no such token", "\"\(text)\" is not a token id")
+        }
         return id
     }
 }
@@ -220,34 +265,45 @@ struct PersonBody: JSONRequest {
 
     init(from decoder: any Decoder) throws {
         let fields = try decoder.strictContainer(Field.self)
-        var roleList = try fields.nestedUnkeyedContainer(forKey: .roles)
+        request = try PersonRequest(
+            name: try fields.decode(String.self, forKey: .name),
+            email: try fields.decode(String.self, forKey: .email),
+            partner: try fields.decode(String.self, forKey: .partner),
+            roles: try fields.decodeRoles(forKey: .roles))
+    }
+}
+
+/// `{"roles":[…]}`: the roles a person is to hold, exactly; at least one (to end them all,
+/// remove the person).
+struct RolesBody: JSONRequest {
+    enum Field: String, CodingKey, CaseIterable { case roles }
+
+    let roles: Set<Role>
+
+    init(from decoder: any Decoder) throws {
+        roles = try decoder.strictContainer(Field.self).decodeRoles(forKey: .roles)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A list of roles, each named once: a repeated or unknown one is refused by its place in
+    /// the list rather than silently merged or dropped.
+    fileprivate func decodeRoles(forKey key: Key) throws -> Set<Role> {
+        var list = try nestedUnkeyedContainer(forKey: key)
         var roles: Set<Role> = []
-        while !roleList.isAtEnd {
-            let text = try roleList.decode(String.self)
+        while !list.isAtEnd {
+            let text = try list.decode(String.self)
             guard let role = Role(rawValue: text) else {
                 throw Problem.invalidField(
-                    "roles[\(roleList.currentIndex - 1)]",
+                    "roles[\(list.currentIndex - 1)]",
                     "roles may be \(Role.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), not \"\(text)\""
                 )
             }
             guard roles.insert(role).inserted else {
                 throw Problem.invalidField(
-                    "roles[\(roleList.currentIndex - 1)]",
-                    "roles names \"\(text)\" twice; name each role once")
+                    "roles[\(list.currentIndex - 1)]", "roles names \"\(text)\" twice; name each role once")
             }
         }
-        request = try PersonRequest(
-            name: try fields.decode(String.self, forKey: .name),
-            email: try fields.decode(String.self, forKey: .email),
-            partner: try fields.decode(String.self, forKey: .partner), roles: roles)
-    }
-}
-
-/// Issuing a token takes no fields: `{}`.
-struct TokenBody: JSONRequest {
-    enum Field: CodingKey, CaseIterable {}
-
-    init(from decoder: any Decoder) throws {
-        _ = try decoder.strictContainer(Field.self)
+        return roles
     }
 }

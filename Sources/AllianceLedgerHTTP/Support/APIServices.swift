@@ -15,6 +15,7 @@ struct APIServices: Sendable {
     let spendBook: SpendBook
     let outcomes: OutcomeBook
     let riskShares: RiskShareBook
+    let governance: GovernanceLog
     let creations: IdempotentCreations
 
     init(ledger: Ledger) {
@@ -27,6 +28,7 @@ struct APIServices: Sendable {
         spendBook = SpendBook(ledger: ledger)
         outcomes = OutcomeBook(pool: ledger.pool)
         riskShares = RiskShareBook(pool: ledger.pool)
+        governance = GovernanceLog(pool: ledger.pool)
         creations = IdempotentCreations(pool: ledger.pool)
     }
 }
