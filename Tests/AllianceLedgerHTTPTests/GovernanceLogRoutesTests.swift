@@ -176,7 +176,8 @@ import Testing
             #expect(report["records"] as? Int == expected.count)
             #expect(report["headHash"] as? String == records.last?["hash"] as? String)
             let alliance = try await AllianceDirectory(pool: api.database.pool).find(slug: "audited")
-            let library = try await GovernanceLog(pool: api.database.pool).verify(alliance.id)
+            let library = try await GovernanceLog(pool: api.database.pool).verify(
+                alliance.id, by: .commandLine)
             #expect(library.ok && library.records == Int64(expected.count))
             #expect(library.headHash?.description == report["headHash"] as? String)
 

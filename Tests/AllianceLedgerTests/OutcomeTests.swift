@@ -316,7 +316,7 @@ import Testing
                 (
                     try Self.measurement("CARE_PLANS", "FY2025", 86), .commandLine,
                     .forbidden(
-                        "only a finance person records outcome measurements; the operator acts for one")
+                        "only a finance person records outcome measurements; the operator has no partner")
                 ),
                 (
                     try Self.measurement("BED_DAYS", "FY2025", 86), try fixture.caller("finance-slam"),

@@ -299,7 +299,7 @@ import Testing
             board.tick()
             try await board.vote(.object, "slam", on: objected, reason: "Not \"yet\" \\ — é\nnext\u{1F}")
             let records = try await log.records(
-                in: alliance.id, page: try PageRequest(limit: 1000, order: .oldestFirst)
+                in: alliance.id, page: try PageRequest(limit: 1000, order: .oldestFirst), by: .commandLine
             ).items
             let kinds = records.map(\.kind)
             #expect(kinds.first == "alliance.created")
@@ -320,7 +320,7 @@ import Testing
             #expect(change.actor.kind == "decision" && change.details["amount"] == "1000")
             #expect(records.allSatisfy { $0.hash == $0.expectedHash })
 
-            let verified = try await log.verify(alliance.id)
+            let verified = try await log.verify(alliance.id, by: .commandLine)
             #expect(
                 verified.ok && verified.records == Int64(records.count)
                     && verified.headHash == records.last?.hash)
@@ -335,7 +335,7 @@ import Testing
                     WHERE kind = 'budget.changed'
                     """)
             }
-            let tampered = try await log.verify(alliance.id)
+            let tampered = try await log.verify(alliance.id, by: .commandLine)
             #expect(tampered.firstMismatch?.sequence == change.sequence)
         }
     }
@@ -459,7 +459,7 @@ import Testing
             }
             #expect(bo.roles == [.admin, .board] && bo.partner == "slam")
             let alliance = try await AllianceDirectory(pool: service).find(slug: "before")
-            #expect(try await GovernanceLog(pool: service).verify(alliance.id).ok)
+            #expect(try await GovernanceLog(pool: service).verify(alliance.id, by: .commandLine).ok)
             await service.close()
         }
     }

@@ -137,8 +137,10 @@ extension AllianceDirectory {
         let id = try await AllianceDirectory.insertPerson(
             try Appointee(name: request.name, email: request.email), partner: partner.id, in: alliance,
             by: .caller(caller), on: connection)
-        try await AllianceDirectory.grant(
-            request.roles, to: id, by: grantor, actor: .caller(caller), in: alliance, on: connection)
+        try await LedgerError.forbiddingRefusals {
+            try await AllianceDirectory.grant(
+                request.roles, to: id, by: grantor, actor: .caller(caller), in: alliance, on: connection)
+        }
         return try await person(id, in: alliance.id, on: connection)
     }
 
@@ -216,12 +218,16 @@ extension AllianceDirectory {
         let current = try await AllianceDirectory.lockPerson(id, in: alliance.id, on: connection)
         let grantor = try await Grantor.managing(
             current.partner, by: caller, in: alliance, doing: "change roles", on: connection)
-        try await AllianceDirectory.end(
-            current.roles.subtracting(roles), of: current, by: grantor, actor: .caller(caller), in: alliance,
-            on: connection)
-        try await AllianceDirectory.grant(
-            roles.subtracting(current.roles), to: id, by: grantor, actor: .caller(caller), in: alliance,
-            on: connection)
+        // Granting comes before ending, and `end` ends admin last: an admin who changes their
+        // own roles is still one while the database checks each change.
+        try await LedgerError.forbiddingRefusals {
+            try await AllianceDirectory.grant(
+                roles.subtracting(current.roles), to: id, by: grantor, actor: .caller(caller), in: alliance,
+                on: connection)
+            try await AllianceDirectory.end(
+                current.roles.subtracting(roles), of: current, by: grantor, actor: .caller(caller),
+                in: alliance, on: connection)
+        }
         return try await person(id, in: alliance.id, on: connection)
     }
 
@@ -240,17 +246,21 @@ extension AllianceDirectory {
         let current = try await AllianceDirectory.lockPerson(id, in: alliance.id, on: connection)
         let grantor = try await Grantor.managing(
             current.partner, by: caller, in: alliance, doing: "remove people", on: connection)
-        try await AllianceDirectory.end(
-            current.roles, of: current, by: grantor, actor: .caller(caller), in: alliance, on: connection)
-        for token in try await connection.query(
-            """
-            SELECT id FROM api_tokens
-            WHERE alliance_id = \(alliance.id.rawValue) AND person_id = \(id) AND revoked_at IS NULL ORDER BY id
-            """
-        ).map({ try $0.decode("id", as: Int64.self) }) {
-            try await TokenStore.markRevoked(
-                token, of: current, by: TokenStore.Revoker(grantor), actor: .caller(caller), in: alliance,
-                on: connection)
+        // Tokens first and the admin role last: an admin removing themselves is still one while
+        // the database checks each step.
+        try await LedgerError.forbiddingRefusals {
+            for token in try await connection.query(
+                """
+                SELECT id FROM api_tokens
+                WHERE alliance_id = \(alliance.id.rawValue) AND person_id = \(id) AND revoked_at IS NULL ORDER BY id
+                """
+            ).map({ try $0.decode("id", as: Int64.self) }) {
+                try await TokenStore.markRevoked(
+                    token, of: current, by: TokenStore.Revoker(grantor), actor: .caller(caller), in: alliance,
+                    on: connection)
+            }
+            try await AllianceDirectory.end(
+                current.roles, of: current, by: grantor, actor: .caller(caller), in: alliance, on: connection)
         }
         try await connection.execute(
             "UPDATE people SET removed_at = now() WHERE alliance_id = \(alliance.id.rawValue) AND id = \(id)")
@@ -282,7 +292,8 @@ extension AllianceDirectory {
         in alliance: Alliance,
         on connection: PostgresConnection
     ) async throws {
-        for role in roles.sorted() {
+        // Admin last, so that an admin ending their own roles is one until the end.
+        for role in roles.sorted(by: { ($0 == .admin ? 1 : 0, $0) < ($1 == .admin ? 1 : 0, $1) }) {
             try await connection.execute(
                 """
                 UPDATE role_grants SET ended_at = now(), ender = \(grantor.kind), ender_person_id = \(grantor.personID),

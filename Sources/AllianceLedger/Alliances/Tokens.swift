@@ -35,14 +35,24 @@ public struct Caller: Hashable, Sendable {
         switch identity {
         case .operator: return
         case .person(let person):
-            guard person.alliance == alliance else {
-                throw .forbidden("this token belongs to another alliance")
-            }
+            try requireMembership(of: alliance)
             guard !person.roles.isDisjoint(with: roles) else {
                 throw .forbidden(
                     "this needs the role \(roles.map(\.rawValue).sorted().joined(separator: " or "))")
             }
         }
+    }
+
+    /// Refuses a person of another alliance: a person's token works in its own alliance only;
+    /// the operator's in all.
+    public func requireMembership(of alliance: AllianceID) throws(LedgerError) {
+        if case .person(let person) = identity, person.alliance != alliance {
+            throw .forbidden("this token belongs to another alliance")
+        }
+    }
+
+    public func requireMembership(of alliance: Alliance) throws(LedgerError) {
+        try requireMembership(of: alliance.id)
     }
 
     /// Refuses unless the caller holds `role` in `alliance` for `partner` itself: finance leads
@@ -101,14 +111,16 @@ public struct TokenStore: Sendable {
     ) async throws -> (id: Int64, token: String) {
         let issuer = try await TokenStore.issuer(for: person, by: caller, in: alliance, on: connection)
         let token = TokenStore.newToken()
-        let id = try await connection.query(
-            """
-            INSERT INTO api_tokens (alliance_id, person_id, token_hash, issuer, issuer_person_id, issuer_token_id)
-            VALUES (\(person.alliance.rawValue), \(person.id), \(TokenStore.hash(token)), \(issuer.kind),
-                    \(issuer.personID), \(issuer.tokenID))
-            RETURNING id
-            """
-        ).single().decode("id", as: Int64.self)
+        let id = try await LedgerError.forbiddingRefusals {
+            try await connection.query(
+                """
+                INSERT INTO api_tokens (alliance_id, person_id, token_hash, issuer, issuer_person_id, issuer_token_id)
+                VALUES (\(person.alliance.rawValue), \(person.id), \(TokenStore.hash(token)), \(issuer.kind),
+                        \(issuer.personID), \(issuer.tokenID))
+                RETURNING id
+                """
+            ).single().decode("id", as: Int64.self)
+        }
         try await GovernanceLog.append(
             "token.issued", by: .caller(caller), details: ["person": String(person.id), "token": String(id)],
             in: alliance.id, on: connection)
@@ -141,6 +153,18 @@ public struct TokenStore: Sendable {
                 alliance, doing: "issue tokens (beyond the first of someone appointed by decision)")
         }
         return .operator(token: caller.tokenID)
+    }
+
+    /// The caller a token identifies in the alliance named `slug`, and that alliance: refused
+    /// when the alliance does not exist (for holders of a valid token only) and when a person's
+    /// token belongs to another alliance. What the HTTP service and the command line both ask.
+    public func authenticate(_ token: String, in slug: String) async throws -> (
+        caller: Caller, alliance: Alliance
+    ) {
+        let found = try await authenticate(token, alliance: slug)
+        guard let alliance = found.alliance else { throw LedgerError.allianceNotFound(slug) }
+        try found.caller.requireMembership(of: alliance)
+        return (found.caller, alliance)
     }
 
     /// The caller a token identifies; unauthenticated when it is unknown or revoked. Notes when
@@ -255,8 +279,10 @@ public struct TokenStore: Sendable {
                     try await Grantor.managing(
                         person.partner, by: caller, in: alliance, doing: "revoke tokens", on: connection))
             }
-        try await TokenStore.markRevoked(
-            tokenID, of: person, by: revoker, actor: .caller(caller), in: alliance, on: connection)
+        try await LedgerError.forbiddingRefusals {
+            try await TokenStore.markRevoked(
+                tokenID, of: person, by: revoker, actor: .caller(caller), in: alliance, on: connection)
+        }
         return try await TokenStore.record(tokenID, of: person, on: connection)
     }
 

@@ -160,7 +160,12 @@ extension DecisionAction: Codable {
             try partner.encode(request.name, forKey: .name)
             try partner.encode(request.kind, forKey: .kind)
             try container.encode(joinedOn, forKey: .joinedOn)
-            if let admin { try Self.encode(admin, in: &container, forKey: .admin) }
+            // Null only on decisions made before partners were admitted with their admin.
+            if let admin {
+                try Self.encode(admin, in: &container, forKey: .admin)
+            } else {
+                try container.encodeNil(forKey: .admin)
+            }
         case .partnerAppointAdmin(let partner, let person):
             var container = encoder.container(keyedBy: AppointAdminField.self)
             try container.encode(type, forKey: .type)

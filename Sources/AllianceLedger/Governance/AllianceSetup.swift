@@ -38,3 +38,19 @@ public enum AllianceSetup {
         )
     }
 }
+
+extension LedgerError {
+    /// The database's own refusal of a grant, a token or a vote (`insufficient_privilege`), as
+    /// the library's: what the library checked may be a couple of seconds stale (the HTTP service
+    /// trusts a token it has just read), and the database's answer is then the same refusal.
+    static func forbiddingRefusals<Value>(_ body: () async throws -> Value) async throws -> Value {
+        do {
+            return try await body()
+        } catch {
+            guard let refusal = error as? PostgresError, refusal.sqlState == .insufficientPrivilege else {
+                throw error
+            }
+            throw LedgerError.forbidden(refusal.message)
+        }
+    }
+}

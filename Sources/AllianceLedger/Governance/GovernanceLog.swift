@@ -158,9 +158,15 @@ public struct GovernanceLog: Sendable {
         ).single().decode("sequence", as: Int64.self)
     }
 
-    /// The records, oldest first by default, a page at a time.
-    public func records(in alliance: AllianceID, page: PageRequest) async throws -> ListPage<GovernanceRecord>
+    /// Who reads the log: it names people and partners, so those who oversee the alliance
+    /// rather than everyone — its auditors and every partner's admins (and the operator).
+    public static let readers: Set<Role> = [.auditor, .admin]
+
+    /// The records, in the page's order, a page at a time; for `readers` only.
+    public func records(in alliance: AllianceID, page: PageRequest, by caller: Caller) async throws
+        -> ListPage<GovernanceRecord>
     {
+        try caller.require(GovernanceLog.readers, in: alliance)
         let after = try page.position(listing: "governance")
         return try await pool.withConnection { connection in
             var query: PostgresQuery =
@@ -187,8 +193,9 @@ public struct GovernanceLog: Sendable {
 
     /// Recomputes every record's canonical JSON and hash here, independently of the database
     /// that wrote them, and checks each links to the one before and the head to the last.
-    public func verify(_ alliance: AllianceID) async throws -> GovernanceVerification {
-        try await pool.withTransaction(.repeatableRead) { connection in
+    public func verify(_ alliance: AllianceID, by caller: Caller) async throws -> GovernanceVerification {
+        try caller.require(GovernanceLog.readers, in: alliance)
+        return try await pool.withTransaction(.repeatableRead) { connection in
             try await connection.execute("SET TRANSACTION READ ONLY")
             let head = try await connection.query(
                 "SELECT sequence, hash FROM governance_heads WHERE alliance_id = \(alliance.rawValue)"

@@ -67,7 +67,7 @@ public struct OutcomeBook: Sendable {
         try caller.require([.finance], in: alliance.id)
         guard case .person(let person) = caller.identity else {
             throw LedgerError.forbidden(
-                "only a finance person records outcome measurements; the operator acts for one")
+                "only a finance person records outcome measurements; the operator has no partner")
         }
         let (period, year, _, terms) = try await LedgerError.reportingMissingTerms(as: "period") {
             try await OutcomeBook.paymentPeriod(request.period, in: alliance, on: connection)

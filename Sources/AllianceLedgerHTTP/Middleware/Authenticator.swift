@@ -21,9 +21,6 @@ struct Authenticator: RouterMiddleware {
         if let slug = context.parameters.get("alliance") {
             let (caller, alliance) = try await callerAndAlliance(token: token, slug: slug)
             context.record.caller = Self.name(caller)
-            if case .person(let person) = caller.identity, person.alliance != alliance.id {
-                throw LedgerError.forbidden("this token belongs to another alliance")
-            }
             context.alliance = alliance
             context.caller = caller
         } else {
@@ -44,13 +41,13 @@ struct Authenticator: RouterMiddleware {
     /// Both in one statement when neither is cached: the token is judged before the alliance.
     private func callerAndAlliance(token: String, slug: String) async throws -> (Caller, Alliance) {
         if let caller = credentials.caller(token: token), let alliance = credentials.alliance(slug: slug) {
+            try caller.requireMembership(of: alliance)
             return (caller, alliance)
         }
-        let found = try await tokens.authenticate(token, alliance: slug)
+        let found = try await tokens.authenticate(token, in: slug)
         credentials.remember(found.caller, token: token)
-        guard let alliance = found.alliance else { throw LedgerError.allianceNotFound(slug) }
-        credentials.remember(alliance)
-        return (found.caller, alliance)
+        credentials.remember(found.alliance)
+        return found
     }
 
     static func bearerToken(_ request: Request) throws -> String {

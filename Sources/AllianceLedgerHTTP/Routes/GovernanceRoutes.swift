@@ -9,23 +9,23 @@ import Postgres
 struct GovernanceRoutes {
     let services: APIServices
 
-    static let readers: Set<Role> = [.auditor, .admin]
-
     var routes: RouteCollection<AllianceRequestContext> {
         let routes = RouteCollection(context: AllianceRequestContext.self)
         let services = services
         // Oldest first, as the chain runs: a record's sequence is a stable cursor.
         routes.get("audit") { request, context in
-            try context.require(Self.readers)
+            try context.require(GovernanceLog.readers)
             let page = try Query(request, allowed: Query.paging).page(order: .oldestFirst)
-            return Answer(try await services.governance.records(in: context.alliance.id, page: page))
+            return Answer(
+                try await services.governance.records(in: context.alliance.id, page: page, by: context.caller)
+            )
         }
         // The chain recomputed here, as `GET …/verify` does the journal's, so an auditor can
         // check it without a connection to the database.
         routes.get("audit/verify") { request, context in
-            try context.require(Self.readers)
+            try context.require(GovernanceLog.readers)
             _ = try Query(request, allowed: [])
-            return Answer(try await services.governance.verify(context.alliance.id))
+            return Answer(try await services.governance.verify(context.alliance.id, by: context.caller))
         }
         return routes
     }

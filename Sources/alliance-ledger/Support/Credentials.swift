@@ -44,14 +44,14 @@ extension DatabaseSession {
     func authenticate(_ credential: Credential?, in slug: String) async throws -> (Alliance, Caller) {
         guard let credential else { return (try await alliance(slug), .commandLine) }
         let found = try await authenticating(credential) {
-            try await TokenStore(pool: pool).authenticate(credential.token, alliance: slug)
+            do {
+                return try await TokenStore(pool: pool).authenticate(credential.token, in: slug)
+            } catch LedgerError.forbidden {
+                throw CommandFailure(
+                    .failure, "\(credential.source): this token belongs to another alliance, not \(slug)")
+            }
         }
-        guard let alliance = found.alliance else { throw LedgerError.allianceNotFound(slug) }
-        if case .person(let person) = found.caller.identity, person.alliance != alliance.id {
-            throw CommandFailure(
-                .failure, "\(credential.source): this token belongs to another alliance, not \(slug)")
-        }
-        return (alliance, found.caller)
+        return (found.alliance, found.caller)
     }
 
     /// Who holds the token, for a command outside any alliance; the operator without one.
