@@ -403,7 +403,7 @@ import Testing
     @Test func theMigrationCarriesPeopleRolesVotesAndTokensForward() async throws {
         try await TestDatabase.with(migrated: false) { database in
             let all = try SchemaMigrator.allianceLedger()
-            _ = try await SchemaMigrator(migrations: all.migrations.filter { $0.version < 8 }).migrate(
+            _ = try await SchemaMigrator(migrations: all.migrations.filter { $0.version < 9 }).migrate(
                 database.pool)
             try await database.pool.withConnection { owner in
                 for statement: PostgresQuery in [

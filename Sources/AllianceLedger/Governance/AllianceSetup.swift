@@ -4,7 +4,7 @@ public import Postgres
 /// acts for it: creates its partners, budget lines and people, grants roles and issues tokens.
 /// Afterwards the operator only revokes tokens (an incident) and issues the first token of
 /// someone appointed by decision; everything else is done by the partners' own people, and
-/// alliance-wide structure changes only by carried decisions (SQL/0008, `alliance_in_setup`).
+/// alliance-wide structure changes only by carried decisions (SQL/0009, `alliance_in_setup`).
 public enum AllianceSetup {
     public static func isOpen(_ alliance: AllianceID, on connection: PostgresConnection) async throws -> Bool
     {

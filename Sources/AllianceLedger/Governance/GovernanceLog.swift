@@ -134,7 +134,7 @@ public struct GovernanceVerification: Hashable, Sendable {
 }
 
 /// The alliance's governance log: every governing act, appended in the same transaction as the
-/// act itself, hash-chained by the database (SQL/0008).
+/// act itself, hash-chained by the database (SQL/0009).
 public struct GovernanceLog: Sendable {
     public let pool: PostgresPool
 
