@@ -8,7 +8,7 @@ import Testing
 
 /// The operations the server registers are exactly the operations the OpenAPI document
 /// describes, and the document the server answers with is that document.
-@Suite struct RoutesMatchDocumentTests {
+@Suite(.timeLimit(.perTest)) struct RoutesMatchDocumentTests {
     @Test func everyRegisteredRouteIsDocumentedAndEveryDocumentedOneRegistered() async throws {
         let pool = try TestCluster.unreachablePool(maximumConnections: 1)
         let registered = Set(HTTPService.router(ledger: Ledger(pool: pool)).operations)

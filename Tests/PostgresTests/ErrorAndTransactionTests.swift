@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Server errors carry their fields; transactions commit, roll back and retry as promised.
-@Suite struct ErrorAndTransactionTests {
+@Suite(.timeLimit(.perTest)) struct ErrorAndTransactionTests {
     private func makeAccounts(_ connection: PostgresConnection) async throws {
         try await connection.execute(
             """

@@ -4,7 +4,7 @@ import Testing
 @testable import Postgres
 
 /// The pool's bookkeeping, driven without I/O. Connections are plain integers here.
-@Suite struct PoolStateMachineTests {
+@Suite(.timeLimit(.perTest)) struct PoolStateMachineTests {
     typealias Machine = PoolStateMachine<Int>
 
     @Test func firstCallersOpenConnectionsUpToTheMaximumThenWait() {
@@ -139,7 +139,7 @@ import Testing
 }
 
 /// Which failures a transaction may start over after.
-@Suite struct TransactionRetryRuleTests {
+@Suite(.timeLimit(.perTest)) struct TransactionRetryRuleTests {
     @Test func onlyConflictsAndDeadConnectionsBeforeTheBodyAreRetried() {
         let serialization = PostgresError(.server, "x", sqlState: .serializationFailure)
         let deadlock = PostgresError(.server, "x", sqlState: .deadlockDetected)

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// The pool against a real server: bounded, fair, and self-healing.
-@Suite struct PoolTests {
+@Suite(.timeLimit(.perTest)) struct PoolTests {
     /// Leases `count` connections and keeps them until `body` returns.
     private func whileHolding(
         _ count: Int, of pool: PostgresPool, _ body: () async throws -> Void

@@ -11,7 +11,7 @@ import Testing
 
 /// The built binary, run as a user runs it: help everywhere, exit codes, one clear line per
 /// failure, and the embedded cluster's whole life cycle.
-@Suite struct CommandLineTests {
+@Suite(.timeLimit(.perTest)) struct CommandLineTests {
     static let commands = [
         [], ["db"], ["db", "migrate"], ["db", "status"], ["db", "stop"], ["serve"], ["config"],
         ["config", "show"], ["alliance", "create"], ["alliance", "list"], ["alliance", "show"],
