@@ -63,6 +63,19 @@ import Testing
         #expect(machine.idle == [7])
     }
 
+    /// A waiter's timeout or cancellation that reaches the pool after the waiter was served
+    /// changes nothing: the waiter keeps its connection, and gives it back as usual.
+    @Test func aTimeoutOrCancellationAfterBeingServedChangesNothing() {
+        var machine = Machine(maximumConnections: 1, maximumWaiters: 10)
+        #expect(machine.acquire(1) == .waitAndOpenConnection)
+        #expect(machine.connectionOpened(7) == .lease(7, to: 1))
+        let abandoned = machine.abandon(1)
+        #expect(!abandoned)
+        #expect(machine.leased == 1 && machine.waiters.isEmpty)
+        #expect(machine.release(7, reusable: true) == .none)
+        #expect(machine.idle == [7] && machine.leased == 0)
+    }
+
     @Test func theWaiterLimitIsEnforced() {
         var machine = Machine(maximumConnections: 1, maximumWaiters: 2)
         #expect(machine.acquire(1) == .waitAndOpenConnection)

@@ -235,6 +235,32 @@ import Testing
         }
     }
 
+    /// A waiter cancelled just as a connection comes back either leaves the queue or gets the
+    /// connection and gives it back; either way nothing stays leased, whichever reaches the
+    /// pool first.
+    @Test func aWaiterCancelledAsItIsServedNeverKeepsTheConnection() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let pool = database.makePool(maximumConnections: 1)
+            for _ in 0..<40 {
+                var waiter: Task<Void, any Error>?
+                try await whileHolding(1, of: pool) {
+                    let queued = try await queuedWaiter(pool)
+                    waiter = queued
+                    // The holder gives its connection back as this returns.
+                    queued.cancel()
+                }
+                let outcome = await waiter?.result
+                if case .failure(let error) = outcome {
+                    #expect((error as? PostgresError)?.kind == .cancelled)
+                }
+                let statistics = await pool.statistics
+                #expect(statistics.leased == 0 && statistics.waiting == 0)
+            }
+            try await pool.withConnection { connection in try await connection.execute("SELECT 1") }
+            await pool.close()
+        }
+    }
+
     @Test func anUnreachableServerFailsEveryWaiterPromptly() async throws {
         let pool = try TestCluster.unreachablePool(maximumConnections: 2)
         let started = ContinuousClock.now
