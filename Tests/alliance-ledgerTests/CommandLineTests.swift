@@ -184,6 +184,20 @@ import Testing
         }
     }
 
+    /// A command that hangs must not hold up the run: cancelling its test, which is what a
+    /// time limit does, kills it.
+    @Test func aCommandStillRunningWhenItsTestIsCancelledIsKilled() async throws {
+        let started = ContinuousClock.now
+        let command = Task {
+            try await CommandRunner.run([], prefix: ["/bin/sh", "-c", "exec sleep 600", "sh"])
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        command.cancel()
+        let result = try await command.value
+        #expect(result.status != 0)
+        #expect(ContinuousClock.now - started < .seconds(60))
+    }
+
     @Test func serveAnswersHealthAndReadinessAndStopsOnSIGTERM() async throws {
         try await TestDatabase.with { database in
             let process = Process()
@@ -194,18 +208,27 @@ import Testing
             let errors = Pipe()
             process.standardError = errors
             process.standardOutput = FileHandle.nullDevice
+            let child = ChildProcess()
             try process.run()
+            child.started(process.processIdentifier)
             defer { if process.isRunning { process.terminate() } }
-            let port = try await listeningPort(errors.fileHandleForReading)
-            let health = try await HTTPProbe.request(port: port, path: "/healthz")
-            #expect(health.status == 200)
-            #expect(health.body.contains("\"status\":\"ok\""))
-            let ready = try await HTTPProbe.request(port: port, path: "/readyz")
-            #expect(ready.status == 200)
-            kill(process.processIdentifier, SIGTERM)
-            let status = try await runBlocking {
-                process.waitUntilExit()
-                return process.terminationStatus
+            // Reading its log and waiting for it to exit block; cancelling the test, as its time
+            // limit does, kills the server so that they end.
+            let status = try await withTaskCancellationHandler {
+                let port = try await listeningPort(errors.fileHandleForReading)
+                let health = try await HTTPProbe.request(port: port, path: "/healthz")
+                #expect(health.status == 200)
+                #expect(health.body.contains("\"status\":\"ok\""))
+                let ready = try await HTTPProbe.request(port: port, path: "/readyz")
+                #expect(ready.status == 200)
+                kill(process.processIdentifier, SIGTERM)
+                return try await runBlocking {
+                    process.waitUntilExit()
+                    child.ended()
+                    return process.terminationStatus
+                }
+            } onCancel: {
+                child.kill()
             }
             #expect(status == 0)
         }
