@@ -37,6 +37,8 @@ import Testing
             try await holding.arriveAndWait()
             try await body()
         } catch {
+            // Holders may still wait at either barrier, when this task was cancelled there.
+            await holding.fail(error)
             await release.fail(error)
             // A holder's own error says more than the broken barrier that passed it on.
             try await holders.value
