@@ -6,7 +6,7 @@ import Testing
 
 /// Alliances, partners, lines, people and tokens over HTTP: the operator and admins set up;
 /// everyone reads; tokens authenticate and roles bound what each may do.
-@Suite struct DirectoryRoutesTests {
+@Suite(.timeLimit(.perTest)) struct DirectoryRoutesTests {
     typealias SetUp = AllianceSetUp
 
     @Test func anAllianceIsSetUpAndReadBack() async throws {

@@ -5,7 +5,7 @@ import Testing
 @testable import AllianceLedger
 
 /// The planner alone, with no database: what each request of a batch gets.
-@Suite struct BatchPlannerTests {
+@Suite(.timeLimit(.perTest)) struct BatchPlannerTests {
     let alliance = AllianceID(7)
     let day = date(2025, 6, 1)
     let now = Timestamp(microsecondsSince1970: 1_748_736_000_123_456)
@@ -147,7 +147,7 @@ import Testing
 }
 
 /// The canonical encoding: fixed, documented, and sensitive to every field.
-@Suite struct EntryEncodingTests {
+@Suite(.timeLimit(.perTest)) struct EntryEncodingTests {
     static let content = EntryContent(
         alliance: AllianceID(1), sequence: 1, kind: .spend,
         effectiveOn: date(2025, 5, 14),

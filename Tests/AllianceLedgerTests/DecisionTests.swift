@@ -91,7 +91,7 @@ struct BoardFixture {
     }
 }
 
-@Suite struct DecisionTests {
+@Suite(.timeLimit(.perTest)) struct DecisionTests {
     @Test func aResolutionIsCarriedTheMomentTheLastPartnerApproves() async throws {
         try await BoardFixture.with { board in
             let proposed = try await board.propose()

@@ -7,7 +7,7 @@ import Testing
 
 /// The journal against a real PostgreSQL: balanced entries, balances, the chain, reversals,
 /// idempotency, listing and verification.
-@Suite struct LedgerTests {
+@Suite(.timeLimit(.perTest)) struct LedgerTests {
     static let accounts: [(String, AccountType, Int64?)] = [
         ("partner:slam:funding", .liability, nil),
         ("partner:slam:cost:STAFF", .expense, nil),

@@ -7,7 +7,7 @@ import Testing
 
 /// Outcome terms set by decision, measurements by finance people, and a period's payment posted
 /// only by a carried approval: worked example O1 through the books.
-@Suite struct OutcomeTests {
+@Suite(.timeLimit(.perTest)) struct OutcomeTests {
     static func measurement(
         _ code: String, _ period: String, _ value: Double, evidence: String = "Quarterly report"
     )

@@ -5,7 +5,7 @@ import Testing
 @testable import AllianceLedger
 
 /// The one reader of reporting periods: every form, every start-month edge, every refusal.
-@Suite struct PeriodTests {
+@Suite(.timeLimit(.perTest)) struct PeriodTests {
     static func day(_ text: String) throws -> CalendarDate {
         try #require(CalendarDate(iso8601: text))
     }

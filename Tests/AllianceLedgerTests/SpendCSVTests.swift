@@ -1,11 +1,12 @@
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 
 @testable import AllianceLedger
 
 /// The streaming spend import reader: the CSV tokenizer beneath it, then the rows and row errors.
-@Suite struct SpendCSVTests {
+@Suite(.timeLimit(.perTest)) struct SpendCSVTests {
     static let header = "date,partner,budget_line,amount,description,supplier,reference\n"
 
     static func day(_ text: String) throws -> CalendarDate {

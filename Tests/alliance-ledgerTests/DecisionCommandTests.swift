@@ -6,7 +6,7 @@ import Testing
 
 /// `decision propose|vote|withdraw|show|list`, run as the operator runs them on behalf of board
 /// members, with every refusal's exit code and the books left as they were.
-@Suite struct DecisionCommandTests {
+@Suite(.timeLimit(.perTest)) struct DecisionCommandTests {
     /// The three partners of the alliance `lambeth`, whose board members are
     /// `board@<partner>.example.org`.
     static let partners = ["certitude", "lambeth-council", "slam"]

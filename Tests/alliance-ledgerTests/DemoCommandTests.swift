@@ -7,7 +7,7 @@ import Testing
 /// `demo` loads a five-partner alliance whose books balance and verify, whose budget and outcome
 /// terms were set by carried decisions, which has a decision open and FY2025's outcomes measured
 /// but not paid, with tokens that work, and refuses to load it twice.
-@Suite struct DemoCommandTests {
+@Suite(.timeLimit(.perTest)) struct DemoCommandTests {
     @Test func theDemoAllianceLoadsOnceAndItsBooksVerify() async throws {
         try await TestDatabase.with { database in
             let environment: [String: String?] = ["DATABASE_URL": database.connectionString.rawValue]
