@@ -477,7 +477,8 @@ import Testing
                 #"{"type":"outcomePayments.approve","period":"FY2025","earned":1.5}"#,
                 .invalidText(
                     field: "earned",
-                    reason: "must be a whole number of minor units (e.g. 123456 for 1234.56) within 64 bits")
+                    reason: "must be a whole number of minor units (e.g. 123456 for 1234.56) within 64 bits, "
+                        + "written without a fraction or an exponent")
             ),
             (#"{"type":"riskShare.settle","year":"FY2025","amount":1}"#, .unknownField("amount")),
             (

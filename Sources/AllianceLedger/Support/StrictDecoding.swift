@@ -89,10 +89,12 @@ extension KeyedDecodingContainer {
     /// The path of `key` in the document, for naming it in an error.
     public func path(of key: Key) -> String { fieldPath(codingPath + [key]) }
 
-    /// Amounts: whole minor units that fit in 64 bits; anything else names the field.
+    /// Amounts: whole minor units, written without a fraction or an exponent, that fit in 64
+    /// bits; anything else names the field.
     public func decodeMinorUnits(forKey key: Key) throws -> Int64 {
+        let amount: Int64
         do {
-            return try decode(Int64.self, forKey: key)
+            amount = try decode(WholeNumber.self, forKey: key).value
         } catch DecodingError.keyNotFound(let missing, let context) {
             throw DecodingError.keyNotFound(missing, context)
         } catch DecodingError.valueNotFound(let type, let context) {
@@ -102,8 +104,10 @@ extension KeyedDecodingContainer {
             // with an error of its own, not a DecodingError).
             throw LedgerError.invalidText(
                 field: path(of: key),
-                reason: "must be a whole number of minor units (e.g. 123456 for 1234.56) within 64 bits")
+                reason: "must be a whole number of minor units (e.g. 123456 for 1234.56) within 64 bits, "
+                    + "written without a fraction or an exponent")
         }
+        return amount
     }
 
     public func decodeMinorUnitsIfPresent(forKey key: Key) throws -> Int64? {
