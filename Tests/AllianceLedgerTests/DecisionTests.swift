@@ -576,7 +576,8 @@ struct BoardFixture {
             ),
             (
                 #"{"type":"partner.remove","partner":"slam","leftOn":"30/09/2025"}"#,
-                .invalidText(field: "leftOn", reason: "must be a date written YYYY-MM-DD, not \"30/09/2025\"")
+                .invalidText(
+                    field: "leftOn", reason: "must be \(CalendarDate.iso8601Form), not \"30/09/2025\"")
             ),
             (
                 #"{"type":"riskShare.setTerms","year":"FY2025","gain":[{"partner":"slam","share":5000}],"pain":[{"partner":"slam","share":10000}]}"#,

@@ -451,10 +451,13 @@ import Testing
             ).count == 1)
         #expect(
             try await Self.reason(line(description: text(1001)))
-                == "description is longer than 1000 characters")
-        #expect(try await Self.reason(line(supplier: text(201))) == "supplier is longer than 200 characters")
+                == "description is longer than 1000 characters (counted as Unicode code points)")
         #expect(
-            try await Self.reason(line(reference: text(201))) == "reference is longer than 200 characters")
+            try await Self.reason(line(supplier: text(201)))
+                == "supplier is longer than 200 characters (counted as Unicode code points)")
+        #expect(
+            try await Self.reason(line(reference: text(201)))
+                == "reference is longer than 200 characters (counted as Unicode code points)")
         #expect(try await Self.reason(line(description: "a\u{0}b")) == "description contains a NUL character")
         #expect(try await Self.reason("2025-05-14,p\u{0},L,1.00,d,s,r") == "partner contains a NUL character")
     }
@@ -463,7 +466,8 @@ import Testing
         #expect(
             try await Self.reason("2025-02-30,,L,-1,d,\(String(repeating: "s", count: 201)),")
                 == "date 2025-02-30 does not exist; partner is empty; amount -1 is negative; it must be more than "
-                + "zero; supplier is longer than 200 characters; reference is empty")
+                + "zero; supplier is longer than 200 characters (counted as Unicode code points); reference is empty"
+        )
     }
 
     @Test func reportsSyntaxErrorsAsRowErrors() async throws {

@@ -136,7 +136,7 @@ public struct OutcomeMeasure: Hashable, Sendable {
         target: MeasureValue, weight: Int, rule: PaymentRule
     ) throws(LedgerError) {
         _ = try BudgetLineRequest(code: code, name: name)
-        try EntryRequest.checkText(unit, field: "unit", maximumLength: 40)
+        try Validate.text(unit, field: "unit", maximumLength: 40)
         try BasisPoints.check(weight, field: "weight")
         switch rule {
         case .threshold: break

@@ -126,7 +126,7 @@ extension KeyedDecodingContainer {
     private func parseDate(_ text: String, key: Key) throws -> CalendarDate {
         guard let date = CalendarDate(iso8601: text) else {
             throw LedgerError.invalidText(
-                field: path(of: key), reason: "must be a date written YYYY-MM-DD, not \"\(text)\"")
+                field: path(of: key), reason: "must be \(CalendarDate.iso8601Form), not \"\(text)\"")
         }
         return date
     }
