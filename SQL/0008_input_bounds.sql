@@ -62,3 +62,18 @@ ALTER TABLE journal_entries ADD CONSTRAINT journal_entries_effective_years
 ALTER TABLE decisions ADD CONSTRAINT decisions_closes_years
     CHECK (closes_at < '10000-01-01 00:00:00+00') NOT VALID;
 
+-- One amount is at most 10,000,000,000.00 in a currency of two decimals: 1e12 minor units, far
+-- above any real invoice or budget line, yet small enough that over nine thousand of them sum
+-- within 2^53 - 1, the largest integer a JSON reader holds exactly. The library refuses larger
+-- amounts first (Money.maximumAmount); here no posting, budget figure, pool, cap or fee can
+-- hold one either, whoever writes it. Like the date checks, NOT VALID leaves earlier rows alone.
+ALTER TABLE postings ADD CONSTRAINT postings_amount_bound
+    CHECK (amount BETWEEN -1000000000000 AND 1000000000000) NOT VALID;
+ALTER TABLE budgets ADD CONSTRAINT budgets_amount_bound CHECK (amount <= 1000000000000) NOT VALID;
+ALTER TABLE budget_changes ADD CONSTRAINT budget_changes_amount_bound
+    CHECK (amount <= 1000000000000) NOT VALID;
+ALTER TABLE outcome_terms ADD CONSTRAINT outcome_terms_pool_bound CHECK (pool <= 1000000000000) NOT VALID;
+ALTER TABLE risk_share_terms ADD CONSTRAINT risk_share_terms_caps_bound
+    CHECK (gain_cap <= 1000000000000 AND pain_cap <= 1000000000000) NOT VALID;
+ALTER TABLE risk_share_partner_sides ADD CONSTRAINT risk_share_partner_sides_amounts_bound
+    CHECK (gain_cap <= 1000000000000 AND pain_cap <= 1000000000000 AND fee <= 1000000000000) NOT VALID;

@@ -181,6 +181,52 @@ import Testing
         }
     }
 
+    /// One amount is at most 10,000,000,000.00 (1e12 minor units), on a spend, in a file and in
+    /// a decision's action: nobody's single figure can break the alliance's totals.
+    @Test func amountsAreBounded() async throws {
+        try await BoardSetUp.with { board in
+            let api = board.api
+            let finance = try board.setUp.token("finance-slam")
+            let slam = try board.token("slam")
+            let before = try await api.database.stateSnapshot()
+            for amount in ["1000000000001", "9223372036854775807"] {
+                try await api.post("\(SetUp.base)/spend", SetUp.spend(amount: amount), token: finance)
+                    .expectProblem(422, "/problems/invalid-field", field: "amount")
+            }
+            let actions = [
+                (
+                    #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1000000000001}]}"#,
+                    "action.lines[0].amount"
+                ),
+                (
+                    #"{"type":"riskShare.setTerms","year":"FY2025","gain":[{"partner":"slam","share":10000,"cap":1000000000001}],"#
+                        + #""pain":[{"partner":"slam","share":10000}]}"#, "action.gain[0].cap"
+                ),
+                (
+                    #"{"type":"riskShare.setTerms","year":"FY2025","gain":[{"partner":"slam","share":10000}],"#
+                        + #""pain":[{"partner":"slam","share":10000}],"partnerSide":{"fee":1000000000001}}"#,
+                    "action.partnerSide.fee"
+                ),
+            ]
+            for (action, field) in actions {
+                try await api.post(
+                    "\(SetUp.base)/decisions", #"{"title":"Big","action":\#(action)}"#, token: slam
+                )
+                .expectProblem(422, "/problems/invalid-field", field: field)
+            }
+            let file = ImportRoutesTests.header + "2025-05-14,slam,STAFF,10000000000.01,big,Acme,B-1\n"
+            let imported = try await ImportRoutesTests().importCSV(board.setUp, file, token: finance)
+            try imported.expectProblem(422, "/problems/import-rejected")
+            #expect(try await api.database.stateSnapshot() == before)
+
+            try await api.create(
+                "\(SetUp.base)/spend", SetUp.spend(amount: "1000000000000"), token: finance)
+            let balances = try await api.get(
+                "\(SetUp.base)/balances", token: try board.setUp.token("auditor"))
+            #expect(balances.status == 200, "\(balances.body)")
+        }
+    }
+
     /// An e-mail address may be up to 254 characters, and a person with one that long can do
     /// everything their roles allow, including recording spend under their address.
     @Test func theLongestEmailAddressCanRecordSpend() async throws {

@@ -545,8 +545,9 @@ struct BoardFixture {
                 #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1.5}]}"#,
                 .invalidText(
                     field: "lines[0].amount",
-                    reason: "must be a whole number of minor units (e.g. 123456 for 1234.56) within 64 bits, "
-                        + "written without a fraction or an exponent")
+                    reason:
+                        "must be a whole number of minor units (e.g. 123456 for 1234.56), written without "
+                        + "a fraction or an exponent, and \(Validate.amountBeyondBound)")
             ),
             (
                 #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","line":"STAFF","amount":1}]}"#,

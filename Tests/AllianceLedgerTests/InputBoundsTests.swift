@@ -86,4 +86,78 @@ import Testing
         #expect(Timestamp(iso8601: "9999-12-31T23:00:00-05:00") == nil, "year 10000 in UTC")
         #expect(Timestamp(iso8601: "2025-06-01T10:00:00+01:00") != nil)
     }
+
+    /// One amount is at most Money.maximumAmount either way, wherever the library takes one.
+    @Test func amountsAreBounded() throws {
+        let bound = Money.maximumAmount
+        #expect(bound == 1_000_000_000_000)
+        // 9,007 amounts at the bound still sum within 2^53 - 1, which JSON readers hold exactly.
+        #expect(9_007 * bound <= Money.maximumTotal && Money.maximumTotal == (1 << 53) - 1)
+        _ = try SpendRequest(
+            partner: "slam", budgetLine: "STAFF", amount: bound, incurredOn: date(2025, 5, 14),
+            description: "d")
+        #expect(throws: LedgerError.invalidText(field: "amount", reason: Validate.amountBeyondBound)) {
+            try SpendRequest(
+                partner: "slam", budgetLine: "STAFF", amount: bound + 1, incurredOn: date(2025, 5, 14),
+                description: "d")
+        }
+        #expect(throws: LedgerError.self) {
+            try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: bound + 1)
+        }
+        #expect(throws: LedgerError.self) { try RiskShare(partner: "slam", share: 10_000, cap: bound + 1) }
+        #expect(throws: LedgerError.self) { try RiskSharePartnerSide(fee: bound + 1) }
+    }
+
+    /// The database holds the same bounds, and its refusals name the field they guard.
+    @Test func theDatabaseHoldsTheSameBounds() async throws {
+        try await TestDatabase.with { database in
+            try await database.pool.withConnection { connection in
+                let cases: [(PostgresQuery, String)] = [
+                    (
+                        "INSERT INTO postings (alliance_id, entry_sequence, line, account_id, amount) VALUES (1, 1, 1, 1, \(Money.maximumAmount + 1))",
+                        "amount"
+                    ),
+                    (
+                        "INSERT INTO postings (alliance_id, entry_sequence, line, account_id, amount) VALUES (1, 1, 1, 1, \(-Money.maximumAmount - 1))",
+                        "amount"
+                    ),
+                    (
+                        "INSERT INTO alliances (slug, name, contract_start) VALUES ('x', 'X', '0001-12-31 BC')",
+                        "contractStart"
+                    ),
+                    (
+                        "INSERT INTO alliances (slug, name, contract_end) VALUES ('x', 'X', '10000-01-01')",
+                        "contractStart"
+                    ),
+                ]
+                for (statement, field) in cases {
+                    do {
+                        try await connection.execute(statement)
+                        Issue.record("the database took \(statement)")
+                    } catch {
+                        let refusal = try #require(LedgerError(violation: error), "\(error)")
+                        guard case .invalidText(let named, _) = refusal else {
+                            Issue.record("\(refusal)")
+                            continue
+                        }
+                        #expect(named == field)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A sum beyond 64 bits is the ledger's amount-overflow, not a failure to read a number.
+    @Test func totalsBeyond64BitsAreAmountOverflow() async throws {
+        try await TestDatabase.with { database in
+            try await database.pool.withConnection { connection in
+                let fits = try await connection.query("SELECT 9223372036854775807::numeric AS total").single()
+                #expect(try fits.decodeTotal("total") == .max)
+                let beyond = try await connection.query(
+                    "SELECT sum(amount) AS total FROM (VALUES (9223372036854775807::bigint), (1::bigint)) AS v (amount)"
+                ).single()
+                #expect(throws: LedgerError.amountOverflow) { try beyond.decodeTotal("total") }
+            }
+        }
+    }
 }

@@ -248,8 +248,15 @@ import Testing
             try await amount("007.10", "GBP") == (try Self.row(2, "2025-05-14", "p", "L", 710, "d", "s", "r"))
         )
         #expect(
+            try await amount("10000000000.00", "GBP")
+                == (try Self.row(2, "2025-05-14", "p", "L", Money.maximumAmount, "d", "s", "r")))
+        #expect(
+            try await amount("10000000000.01", "GBP")
+                == Self.failure(2, "amount 10000000000.01 is more than one amount may be, 10000000000.00"))
+        #expect(
             try await amount("92233720368547758.07", "GBP")
-                == (try Self.row(2, "2025-05-14", "p", "L", .max, "d", "s", "r")))
+                == Self.failure(
+                    2, "amount 92233720368547758.07 is more than one amount may be, 10000000000.00"))
         #expect(
             try await amount("1.5", "JPY") == Self.failure(2, "amount 1.5 has 1 decimal place, but JPY has 0")
         )

@@ -42,6 +42,7 @@ public struct EntryRequest: Hashable, Sendable {
         var total: Int64 = 0
         for (index, line) in postings.enumerated() {
             guard line.amount != 0 else { throw .zeroAmount(line: index + 1) }
+            try Validate.amount(line.amount, field: "postings[\(index)].amount")
             let (sum, overflow) = total.addingReportingOverflow(line.amount)
             guard !overflow else { throw .amountOverflow }
             total = sum

@@ -119,11 +119,15 @@ extension LedgerError {
         "journal_entries_recorded_by_length": "recordedBy",
         "journal_entries_idempotency_key_length": "Idempotency-Key",
         "journal_entries_effective_years": "effectiveOn",
+        "postings_amount_bound": "amount",
         "decisions_title_present": "title", "decisions_description_length": "description",
         "decisions_closes_years": "closesAt",
         "decision_votes_reason_length": "reason", "decision_votes_objection_reason": "reason",
         "outcome_measures_name_present": "action", "outcome_measures_unit_length": "action",
         "outcome_measurements_evidence_present": "evidence",
+        "budgets_amount_bound": "action", "budget_changes_amount_bound": "action",
+        "outcome_terms_pool_bound": "action", "risk_share_terms_caps_bound": "action",
+        "risk_share_partner_sides_amounts_bound": "action",
     ]
 
     /// A violation of one of the checks in ``fieldsByConstraint`` as the refusal of its field;

@@ -252,6 +252,7 @@ public struct OutcomeTerms: Hashable, Sendable {
     ) throws(LedgerError) {
         try DecisionAction.check(year: year)
         guard pool >= 0 else { throw .invalidText(field: "pool", reason: "cannot be negative (\(pool))") }
+        try Validate.amount(pool, field: "pool")
         guard (1...OutcomeTerms.maximumMeasures).contains(measures.count) else {
             throw .invalidText(
                 field: "measures",

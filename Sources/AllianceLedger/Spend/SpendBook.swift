@@ -26,6 +26,7 @@ public struct SpendRequest: Hashable, Sendable {
         guard amount > 0 else {
             throw .invalidText(field: "amount", reason: "must be more than zero minor units, not \(amount)")
         }
+        try Validate.amount(amount, field: "amount")
         try Validate.text(description, field: "description", maximumLength: SpendRequest.maximumDescription)
         try Validate.optionalText(supplier, field: "supplier", maximumLength: SpendRequest.maximumSupplier)
         try Validate.optionalText(reference, field: "reference", maximumLength: SpendRequest.maximumReference)

@@ -218,6 +218,12 @@ public struct SpendCSVParser: Sendable {
                 "amount \(text) is \(value == 0 ? "zero" : "negative"); it must be more than zero")
             return nil
         }
+        guard value <= Money.maximumAmount else {
+            problems.append(
+                "amount \(text) is more than one amount may be, \(Money.format(Money.maximumAmount, currency: currency))"
+            )
+            return nil
+        }
         return value
     }
 

@@ -89,8 +89,8 @@ extension KeyedDecodingContainer {
     /// The path of `key` in the document, for naming it in an error.
     public func path(of key: Key) -> String { fieldPath(codingPath + [key]) }
 
-    /// Amounts: whole minor units, written without a fraction or an exponent, that fit in 64
-    /// bits; anything else names the field.
+    /// Amounts: whole minor units, written without a fraction or an exponent, within
+    /// ``Money/maximumAmount``; anything else names the field.
     public func decodeMinorUnits(forKey key: Key) throws -> Int64 {
         let amount: Int64
         do {
@@ -104,9 +104,10 @@ extension KeyedDecodingContainer {
             // with an error of its own, not a DecodingError).
             throw LedgerError.invalidText(
                 field: path(of: key),
-                reason: "must be a whole number of minor units (e.g. 123456 for 1234.56) within 64 bits, "
-                    + "written without a fraction or an exponent")
+                reason: "must be a whole number of minor units (e.g. 123456 for 1234.56), written without "
+                    + "a fraction or an exponent, and \(Validate.amountBeyondBound)")
         }
+        try Validate.amount(amount, field: path(of: key))
         return amount
     }
 

@@ -52,6 +52,17 @@ enum Validate {
         text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
     }
 
+    /// An amount of minor units within ``Money/maximumAmount`` either way.
+    static func amount(_ amount: Int64, field: String) throws(LedgerError) {
+        guard amount.magnitude <= Money.maximumAmount.magnitude else {
+            throw .invalidText(field: field, reason: amountBeyondBound)
+        }
+    }
+
+    static let amountBeyondBound =
+        "must be at most \(Money.maximumAmount) minor units either way "
+        + "(\(Money.format(Money.maximumAmount, currency: "GBP")) in a currency of two decimals)"
+
     /// Lower-case letters, digits and inner hyphens: what URLs and account codes can carry.
     static func slug(_ text: String, field: String, maximumLength: Int) throws(LedgerError) {
         let bytes = Array(text.utf8)
