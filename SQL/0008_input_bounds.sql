@@ -51,12 +51,14 @@ $$;
 -- and writes. PostgreSQL itself would take 4713 BC to 5874897 AD, and a year 0 sent to it is 1
 -- BC. The checks are NOT VALID: history cannot be rewritten, so rows from before this migration
 -- are left as they are, and every new or changed row is checked.
-ALTER TABLE alliances ADD CONSTRAINT alliances_contract_years
-    CHECK (contract_start BETWEEN '0001-01-01' AND '9999-12-31'
-           AND contract_end BETWEEN '0001-01-01' AND '9999-12-31') NOT VALID;
-ALTER TABLE partners ADD CONSTRAINT partners_dates_years
-    CHECK (joined_on BETWEEN '0001-01-01' AND '9999-12-31'
-           AND left_on BETWEEN '0001-01-01' AND '9999-12-31') NOT VALID;
+ALTER TABLE alliances
+    ADD CONSTRAINT alliances_contract_start_years
+        CHECK (contract_start BETWEEN '0001-01-01' AND '9999-12-31') NOT VALID,
+    ADD CONSTRAINT alliances_contract_end_years
+        CHECK (contract_end BETWEEN '0001-01-01' AND '9999-12-31') NOT VALID;
+ALTER TABLE partners
+    ADD CONSTRAINT partners_joined_years CHECK (joined_on BETWEEN '0001-01-01' AND '9999-12-31') NOT VALID,
+    ADD CONSTRAINT partners_left_years CHECK (left_on BETWEEN '0001-01-01' AND '9999-12-31') NOT VALID;
 ALTER TABLE journal_entries ADD CONSTRAINT journal_entries_effective_years
     CHECK (effective_on BETWEEN '0001-01-01' AND '9999-12-31') NOT VALID;
 ALTER TABLE decisions ADD CONSTRAINT decisions_closes_years

@@ -127,7 +127,7 @@ import Testing
                     ),
                     (
                         "INSERT INTO alliances (slug, name, contract_end) VALUES ('x', 'X', '10000-01-01')",
-                        "contractStart"
+                        "contractEnd"
                     ),
                 ]
                 for (statement, field) in cases {

@@ -111,8 +111,9 @@ extension LedgerError {
     static let fieldsByConstraint: [String: String] = [
         "alliances_name_present": "name", "alliances_slug_format": "slug",
         "alliances_currency_format": "currency", "alliances_contract_dates": "contractEnd",
-        "alliances_contract_years": "contractStart",
-        "partners_name_present": "name", "partners_slug_format": "slug", "partners_dates_years": "joinedOn",
+        "alliances_contract_start_years": "contractStart", "alliances_contract_end_years": "contractEnd",
+        "partners_name_present": "name", "partners_slug_format": "slug", "partners_joined_years": "joinedOn",
+        "partners_left_years": "leftOn",
         "budget_lines_code_format": "code", "budget_lines_name_present": "name",
         "people_name_present": "name", "people_email_format": "email",
         "journal_entries_description_length": "description",
