@@ -43,12 +43,13 @@ public enum SpendCSVError: Error, Equatable, Sendable, CustomStringConvertible {
 ///
 /// The file is CSV (RFC 4180, UTF-8) with the header
 /// `date,partner,budget_line,amount,description,supplier,reference` and one spend per line:
-/// `date` is YYYY-MM-DD, `amount` a positive decimal with at most the currency's minor digits
-/// (`1234.56` in GBP), `partner`, `budget_line`, `description` and `reference` not empty (a spend
-/// entry needs its description, and an import finds what it already recorded by partner and
-/// reference), `description` at most 1000 characters and `supplier` and `reference` at most 200. Blank lines at the end are
-/// ignored; a run of blank lines before more data is one row error, since something may have
-/// been deleted there.
+/// `date` is YYYY-MM-DD in years 0001 to 9999, `amount` a positive decimal with at most the
+/// currency's minor digits (`1234.56` in GBP) and at most `Money.maximumAmount`, `partner`,
+/// `budget_line`, `description` and `reference` not empty (a spend entry needs its description,
+/// and an import finds what it already recorded by partner and reference), `description` at most
+/// 1000 characters and `supplier` and `reference` at most 200, counted as code points like every
+/// limit, and no field holding NUL. Blank lines at the end are ignored; a run of blank lines
+/// before more data is one row error, since something may have been deleted there.
 ///
 /// Memory is bounded by one chunk plus one record: rows come out as the chunk that completes
 /// them goes in.
