@@ -34,7 +34,7 @@ public struct PersonRequest: Hashable, Sendable {
     public let roles: Set<Role>
 
     public init(name: String, email: String, partner: String, roles: Set<Role>) throws(LedgerError) {
-        try Validate.text(name, field: "name", maximumLength: 200)
+        try EntryRequest.checkText(name, field: "name", maximumLength: 200)
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard Validate.length(of: email) <= Validate.maximumEmailLength, parts.count == 2, !parts[0].isEmpty,
             parts[1].contains("."),

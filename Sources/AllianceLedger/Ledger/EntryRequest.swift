@@ -63,6 +63,13 @@ public struct EntryRequest: Hashable, Sendable {
         self.idempotencyKey = idempotencyKey
     }
 
+    /// ``Validate/text(_:field:maximumLength:)`` under its former name, for the one caller left
+    /// (a person's name in People.swift, which is being rewritten elsewhere): remove it once
+    /// that caller says `Validate.text`.
+    static func checkText(_ text: String, field: String, maximumLength: Int) throws(LedgerError) {
+        try Validate.text(text, field: field, maximumLength: maximumLength)
+    }
+
     static func checkMetadata(_ metadata: [String: String]) throws(LedgerError) {
         guard metadata.count <= 50 else { throw .invalidMetadata("has more than 50 keys") }
         for (key, value) in metadata {
