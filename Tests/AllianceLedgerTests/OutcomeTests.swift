@@ -477,7 +477,9 @@ import Testing
                 #"{"type":"outcomePayments.approve","period":"FY2025","earned":1.5}"#,
                 .invalidText(
                     field: "earned",
-                    reason: "must be a whole number of minor units (e.g. 123456 for 1234.56) within 64 bits")
+                    reason:
+                        "must be a whole number of minor units (e.g. 123456 for 1234.56), written without "
+                        + "a fraction or an exponent, and \(Validate.amountBeyondBound)")
             ),
             (#"{"type":"riskShare.settle","year":"FY2025","amount":1}"#, .unknownField("amount")),
             (

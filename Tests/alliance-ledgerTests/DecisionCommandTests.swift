@@ -252,6 +252,18 @@ import Testing
                     #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1.5}]}"#,
                     5, "lines[0].amount must be a whole number of minor units"
                 ),
+                (
+                    #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1e2}]}"#,
+                    5, "lines[0].amount must be a whole number of minor units"
+                ),
+                (
+                    #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1,"amount":2}]}"#,
+                    5, "lines[0].amount is given more than once in its object"
+                ),
+                (
+                    #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1000000000001}]}"#,
+                    5, "lines[0].amount must be at most 1000000000000 minor units"
+                ),
                 (#"{"type":"budget.set","year":"2025","lines":[]}"#, 5, "year must name a financial year"),
                 (#"{"type":"budget.set","year":"FY2025"}"#, 5, "lines is required"),
                 (#"{"type":"budget.set","year":"FY2025","lines":"all"}"#, 5, "lines must be an array"),

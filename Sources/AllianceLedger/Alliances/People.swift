@@ -36,7 +36,8 @@ public struct PersonRequest: Hashable, Sendable {
     public init(name: String, email: String, partner: String, roles: Set<Role>) throws(LedgerError) {
         try EntryRequest.checkText(name, field: "name", maximumLength: 200)
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+        guard Validate.length(of: email) <= Validate.maximumEmailLength, parts.count == 2, !parts[0].isEmpty,
+            parts[1].contains("."),
             !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
             !email.contains(where: { $0.isWhitespace })
         else {
