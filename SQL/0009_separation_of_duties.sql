@@ -427,7 +427,7 @@ BEGIN
       AND (p.left_on IS NULL OR p.left_on >= v_day);
     IF NOT FOUND THEN
         RAISE EXCEPTION 'the alliance has no current partners to vote'
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'decisions_electorate_present';
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'decision_electorate_present';
     END IF;
     INSERT INTO decision_board (alliance_id, decision_id, partner_id, appointment_id)
     SELECT e.alliance_id, e.decision_id, e.partner_id, r.grant_id

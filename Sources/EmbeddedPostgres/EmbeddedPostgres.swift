@@ -395,7 +395,7 @@ public struct EmbeddedPostgres: Sendable {
     private func offload<Value: Sendable>(
         _ work: @escaping @Sendable () throws -> Value
     ) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withExactlyOnceThrowingContinuation("a wait for initdb or pg_ctl") { continuation in
             Thread { continuation.resume(with: Result { try work() }) }.start()
         }
     }

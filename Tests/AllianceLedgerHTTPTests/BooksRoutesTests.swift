@@ -7,7 +7,7 @@ import Testing
 
 /// Reading the books over HTTP: budgets, balances, the journal and its verification; and the
 /// idempotency of creating requests that are not journal entries.
-@Suite struct BooksRoutesTests {
+@Suite(.timeLimit(.perTest)) struct BooksRoutesTests {
     typealias SetUp = AllianceSetUp
 
     @Test func budgetsOfAFinancialYear() async throws {

@@ -54,7 +54,7 @@ struct BoardSetUp: Sendable {
 
 /// Decisions over HTTP: proposing, voting, carrying with the action applied once, withdrawing,
 /// listing, and every refusal leaving the books as they were.
-@Suite struct DecisionRoutesTests {
+@Suite(.timeLimit(.perTest)) struct DecisionRoutesTests {
     typealias SetUp = AllianceSetUp
 
     static let decisions = "\(SetUp.base)/decisions"

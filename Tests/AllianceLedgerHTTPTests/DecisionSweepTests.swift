@@ -9,7 +9,7 @@ import Testing
 
 /// The background sweep of `serve`: it closes decisions past their closing time, keeps going
 /// after a failure, and stops at once on shutdown.
-@Suite struct DecisionSweepTests {
+@Suite(.timeLimit(.perTest)) struct DecisionSweepTests {
     typealias SetUp = AllianceSetUp
 
     static func state(of id: Int, in database: TestDatabase) async throws -> String {

@@ -7,7 +7,7 @@ import Testing
 /// Alliances, partners, lines, people and tokens over HTTP: the operator sets up, admins manage
 /// their own partner's people; everyone reads; tokens authenticate and roles bound what each may
 /// do.
-@Suite struct DirectoryRoutesTests {
+@Suite(.timeLimit(.perTest)) struct DirectoryRoutesTests {
     typealias SetUp = AllianceSetUp
 
     @Test func anAllianceIsSetUpAndReadBack() async throws {

@@ -8,7 +8,7 @@ import Testing
 /// The governance log over HTTP: a whole walkthrough leaves one record per governing act, in
 /// order, each naming who did it (person and partner, the operator, a decision) and the request
 /// it was made in, chained so that both the service and the library verify it.
-@Suite(.timeLimit(.minutes(5))) struct GovernanceLogRoutesTests {
+@Suite(.timeLimit(.perTest)) struct GovernanceLogRoutesTests {
     static let base = "/v1/alliances/audited"
 
     /// What the walkthrough must leave in the log, act by act: the kind, who did it and for
@@ -119,8 +119,8 @@ import Testing
                 .init(kind: "budget.changed", actor: "decision", partner: nil, request: 15),
                 .init(kind: "decision.closed", actor: "person", partner: "b", request: 15),
                 .init(kind: "role.granted", actor: "person", partner: "a", request: 16),
-                .init(kind: "role.ended", actor: "person", partner: "b", request: 17),
                 .init(kind: "token.revoked", actor: "person", partner: "b", request: 17),
+                .init(kind: "role.ended", actor: "person", partner: "b", request: 17),
                 .init(kind: "person.removed", actor: "person", partner: "b", request: 17),
                 .init(kind: "token.revoked", actor: "operator", partner: nil, request: 18),
             ]

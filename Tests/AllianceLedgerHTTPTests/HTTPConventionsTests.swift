@@ -9,7 +9,7 @@ import Testing
 /// one access-log line per request that never holds a token, `Location` on what was created,
 /// tokens never cached, the caller judged before the query, and readiness that keeps the
 /// database's errors to the log.
-@Suite struct HTTPConventionsTests {
+@Suite(.timeLimit(.perTest)) struct HTTPConventionsTests {
     typealias SetUp = AllianceSetUp
 
     @Test func everyAnswerAndEveryProblemCarriesTheRequestID() async throws {

@@ -9,7 +9,7 @@ import Testing
 
 /// The service's own routes: health always, readiness only with a database, metrics, and
 /// errors as RFC 9457 problem documents even for routes that do not exist.
-@Suite struct HealthRoutesTests {
+@Suite(.timeLimit(.perTest)) struct HealthRoutesTests {
     @Test func healthAndReadinessWithADatabase() async throws {
         try await APIHarness.with { api in
             let health = try await api.get("/healthz", token: nil)

@@ -10,7 +10,7 @@ import Testing
 /// or quoted, each caller's own (a person, or one operator token), one answer however many
 /// retries race, answers pruned only after their retention, and stored answers carried
 /// forward by the migration that brought the mechanism in.
-@Suite struct IdempotencyTests {
+@Suite(.timeLimit(.perTest)) struct IdempotencyTests {
     typealias SetUp = AllianceSetUp
 
     @Test func aKeyIsReadBareOrAsAQuotedString() {

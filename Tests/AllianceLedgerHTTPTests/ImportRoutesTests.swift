@@ -9,7 +9,7 @@ import Testing
 
 /// Spend imports over HTTP: a CSV body streamed into one transaction, per-row errors with line
 /// numbers, both modes, no duplicates on re-import, and the same role rules as recording.
-@Suite struct ImportRoutesTests {
+@Suite(.timeLimit(.perTest)) struct ImportRoutesTests {
     typealias SetUp = AllianceSetUp
     static let header = "date,partner,budget_line,amount,description,supplier,reference\n"
     static let path = "\(SetUp.base)/spend/imports"

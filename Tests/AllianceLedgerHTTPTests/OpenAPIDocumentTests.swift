@@ -8,7 +8,7 @@ import Testing
 
 /// The OpenAPI document served at `/openapi.json`: well-formed, self-contained, complete in the
 /// ways clients rely on, and in step with what the encoders really write.
-@Suite struct OpenAPIDocumentTests {
+@Suite(.timeLimit(.perTest)) struct OpenAPIDocumentTests {
     static let methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
 
     /// The document, parsed afresh: `[String: Any]` is not `Sendable`, so it is not shared.

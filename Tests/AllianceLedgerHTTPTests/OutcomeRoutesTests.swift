@@ -9,7 +9,7 @@ import Testing
 /// corrected by finance, a period's payment previewed, approved and posted once; a year's
 /// gain/pain position read, settled and posted once; and every refusal leaving the books as
 /// they were.
-@Suite struct OutcomeRoutesTests {
+@Suite(.timeLimit(.perTest)) struct OutcomeRoutesTests {
     typealias SetUp = AllianceSetUp
 
     static let decisions = "\(SetUp.base)/decisions"

@@ -10,7 +10,7 @@ import Testing
 
 /// The operations the server registers are exactly the operations the OpenAPI document
 /// describes, and the document the server answers with is that document.
-@Suite struct RoutesMatchDocumentTests {
+@Suite(.timeLimit(.perTest)) struct RoutesMatchDocumentTests {
     @Test func everyRegisteredRouteIsDocumentedAndEveryDocumentedOneRegistered() async throws {
         let pool = try TestCluster.unreachablePool(maximumConnections: 1)
         // What Hummingbird itself registered, not a list kept beside it.

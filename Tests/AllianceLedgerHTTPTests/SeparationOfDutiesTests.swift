@@ -9,7 +9,7 @@ import Testing
 /// alliance up and then steps back, alliance-wide structure changes by decision, and a vote
 /// needs a board appointment that held when the decision opened and holds still. Every refusal
 /// is a problem document and leaves the database as it was.
-@Suite(.timeLimit(.minutes(10))) struct SeparationOfDutiesTests {
+@Suite(.timeLimit(.perTest)) struct SeparationOfDutiesTests {
     static let base = GovernedSetUp.base
     static let decisions = "\(base)/decisions"
 
@@ -485,23 +485,28 @@ import Testing
 }
 
 extension SeparationOfDutiesTests {
-    /// An admin is one of their partner's people: they may step down, or leave, themselves.
-    /// The library ends the admin role before the grants and revocations that need it, so the
-    /// database refuses both (500, nothing changed); reported with a fix, and marked known here
-    /// so that this test says so once it is fixed.
+    /// An admin is one of their partner's people: they may step down, or leave, themselves —
+    /// the library grants before it ends, revokes before it ends, and ends the admin role last,
+    /// so the database sees an admin at every step. After that, the partner has no admin until a
+    /// decision appoints one.
     @Test func anAdminStepsDownOrLeavesThemselves() async throws {
         try await GovernedSetUp.with { alliance in
             let api = alliance.api
             let slam = try alliance.admin("slam")
             let certitude = try alliance.admin("certitude")
-            await withKnownIssue("the library ends the admin role before the acts that need it") {
-                let swapped = try await api.request(
-                    "PATCH", "\(Self.base)/people/\(slam.id)", json: Self.roles(["board"]), token: slam.token)
-                #expect(swapped.status == 200, "\(swapped.body)")
-                let left = try await api.post(
-                    "\(Self.base)/people/\(certitude.id)/removal", "{}", token: certitude.token)
-                #expect(left.status == 200, "\(left.body)")
-            }
+            let swapped = try await api.request(
+                "PATCH", "\(Self.base)/people/\(slam.id)", json: Self.roles(["board"]), token: slam.token)
+            #expect(swapped.status == 200, "\(swapped.body)")
+            #expect(try swapped.json()["roles"] as? [String] == ["board"])
+            let left = try await api.post(
+                "\(Self.base)/people/\(certitude.id)/removal", "{}", token: certitude.token)
+            #expect(left.status == 200, "\(left.body)")
+            #expect(
+                try left.json()["removedAt"] is String
+                    && (try left.json()["roles"] as? [String])?.isEmpty == true)
+            // Their tokens no longer work.
+            try await api.get(Self.base, token: certitude.token).expectProblem(
+                401, "/problems/unauthenticated")
         }
     }
 }

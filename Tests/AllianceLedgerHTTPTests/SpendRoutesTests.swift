@@ -5,7 +5,7 @@ import Testing
 
 /// Spend over HTTP: finance leads record and reverse their own partner's spend; everyone in the
 /// alliance reads it; every bad request is a problem that changes nothing.
-@Suite struct SpendRoutesTests {
+@Suite(.timeLimit(.perTest)) struct SpendRoutesTests {
     typealias SetUp = AllianceSetUp
 
     @Test func recordReadListAndReverse() async throws {

@@ -5,7 +5,7 @@ import Testing
 @testable import AllianceLedger
 
 /// The planner alone, with no database: what each request of a batch gets.
-@Suite struct BatchPlannerTests {
+@Suite(.timeLimit(.perTest)) struct BatchPlannerTests {
     let alliance = AllianceID(7)
     let day = date(2025, 6, 1)
     let now = Timestamp(microsecondsSince1970: 1_748_736_000_123_456)
@@ -140,14 +140,23 @@ import Testing
     }
 
     @Test func balancesThatWouldOverflowAreRefused() throws {
-        var planner = try planner()
-        let plan = planner.plan([try post(.max, "cost", "funding"), try post(1, "cost", "funding")])
+        // One amount is bounded (Money.maximumAmount), so only a balance already near the end
+        // of 64 bits can overflow: the planner still refuses what would.
+        var planner = BatchPlanner(
+            alliance: alliance, headSequence: 41, headHash: Digest(Array(repeating: 9, count: 32)),
+            lastRecordedAt: Timestamp(microsecondsSince1970: 0), recordedAt: now,
+            accounts: Dictionary(uniqueKeysWithValues: [
+                try account(2, "funding", .liability, balance: .min + 10),
+                try account(3, "cost", .expense, balance: .max - 10),
+            ]),
+            recordedKeys: [:], targets: [:])
+        let plan = planner.plan([try post(10, "cost", "funding"), try post(1, "cost", "funding")])
         #expect(plan.outcomes == [.appended(0), .refused(.amountOverflow)])
     }
 }
 
 /// The canonical encoding: fixed, documented, and sensitive to every field.
-@Suite struct EntryEncodingTests {
+@Suite(.timeLimit(.perTest)) struct EntryEncodingTests {
     static let content = EntryContent(
         alliance: AllianceID(1), sequence: 1, kind: .spend,
         effectiveOn: date(2025, 5, 14),

@@ -91,7 +91,7 @@ struct BoardFixture {
     }
 }
 
-@Suite struct DecisionTests {
+@Suite(.timeLimit(.perTest)) struct DecisionTests {
     @Test func aResolutionIsCarriedTheMomentTheLastPartnerApproves() async throws {
         try await BoardFixture.with { board in
             let proposed = try await board.propose()
@@ -546,7 +546,9 @@ struct BoardFixture {
                 #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1.5}]}"#,
                 .invalidText(
                     field: "lines[0].amount",
-                    reason: "must be a whole number of minor units (e.g. 123456 for 1234.56) within 64 bits")
+                    reason:
+                        "must be a whole number of minor units (e.g. 123456 for 1234.56), written without "
+                        + "a fraction or an exponent, and \(Validate.amountBeyondBound)")
             ),
             (
                 #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","line":"STAFF","amount":1}]}"#,
@@ -576,7 +578,8 @@ struct BoardFixture {
             ),
             (
                 #"{"type":"partner.remove","partner":"slam","leftOn":"30/09/2025"}"#,
-                .invalidText(field: "leftOn", reason: "must be a date written YYYY-MM-DD, not \"30/09/2025\"")
+                .invalidText(
+                    field: "leftOn", reason: "must be \(CalendarDate.iso8601Form), not \"30/09/2025\"")
             ),
             (
                 #"{"type":"riskShare.setTerms","year":"FY2025","gain":[{"partner":"slam","share":5000}],"pain":[{"partner":"slam","share":10000}]}"#,

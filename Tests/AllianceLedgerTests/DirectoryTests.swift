@@ -86,7 +86,7 @@ struct DirectoryFixture {
     }
 }
 
-@Suite struct DirectoryTests {
+@Suite(.timeLimit(.perTest)) struct DirectoryTests {
     @Test func partnersAndLinesOpenEveryAccountWhicheverComesFirst() async throws {
         try await DirectoryFixture.with { fixture in
             let accounts = try await Ledger(pool: fixture.pool).accounts(in: fixture.alliance.id)

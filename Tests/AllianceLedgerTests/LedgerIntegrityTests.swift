@@ -7,7 +7,7 @@ import Testing
 
 /// The invariants under stress and attack: concurrent writers, a superuser editing rows behind
 /// the triggers, and writes that bypass the Swift checks to reach the database's own.
-@Suite struct LedgerIntegrityTests {
+@Suite(.timeLimit(.perTest)) struct LedgerIntegrityTests {
     /// Bank test: 16 tasks post random transfers among 20 accounts for a few seconds. At every
     /// sampled moment the balances sum to zero and no floor is crossed, the chain verifies, and
     /// in the end the journal holds exactly the acknowledged entries.

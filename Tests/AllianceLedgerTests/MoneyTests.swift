@@ -1,9 +1,10 @@
+import TestSupport
 import Testing
 
 @testable import AllianceLedger
 
 /// Minor units to decimal text and back, exactly, for every currency exponent.
-@Suite struct MoneyTests {
+@Suite(.timeLimit(.perTest)) struct MoneyTests {
     @Test func formatsMinorUnits() {
         #expect(Money.format(123_456, currency: "GBP") == "1234.56")
         #expect(Money.format(-5, currency: "GBP") == "-0.05")

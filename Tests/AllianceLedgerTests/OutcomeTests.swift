@@ -7,7 +7,7 @@ import Testing
 
 /// Outcome terms set by decision, measurements by finance people, and a period's payment posted
 /// only by a carried approval: worked example O1 through the books.
-@Suite struct OutcomeTests {
+@Suite(.timeLimit(.perTest)) struct OutcomeTests {
     static func measurement(
         _ code: String, _ period: String, _ value: Double, evidence: String = "Quarterly report"
     )
@@ -477,7 +477,9 @@ import Testing
                 #"{"type":"outcomePayments.approve","period":"FY2025","earned":1.5}"#,
                 .invalidText(
                     field: "earned",
-                    reason: "must be a whole number of minor units (e.g. 123456 for 1234.56) within 64 bits")
+                    reason:
+                        "must be a whole number of minor units (e.g. 123456 for 1234.56), written without "
+                        + "a fraction or an exponent, and \(Validate.amountBeyondBound)")
             ),
             (#"{"type":"riskShare.settle","year":"FY2025","amount":1}"#, .unknownField("amount")),
             (

@@ -5,9 +5,11 @@ import Testing
 @testable import AllianceLedger
 
 /// The one reader of reporting periods: every form, every start-month edge, every refusal.
-@Suite struct PeriodTests {
+@Suite(.timeLimit(.perTest)) struct PeriodTests {
+    /// A day as PostgreSQL writes it: periods reach into year 10000 (FY9999 ends 10000-03-31),
+    /// beyond the years that requests may name.
     static func day(_ text: String) throws -> CalendarDate {
-        try #require(CalendarDate(iso8601: text))
+        try #require(CalendarDate(postgresText: text))
     }
 
     static func expect(

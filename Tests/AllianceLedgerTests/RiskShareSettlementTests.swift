@@ -7,7 +7,7 @@ import Testing
 
 /// A year's gain or pain from its budgets and spend, settled to the ledger only by a carried
 /// decision: worked example R3 through the books.
-@Suite struct RiskShareSettlementTests {
+@Suite(.timeLimit(.perTest)) struct RiskShareSettlementTests {
     /// R3's providers: the trust 70%, the council 20%, two charities 6% and 4% with their pain
     /// capped at 1% of their own budgets; half of any difference to the owner side.
     static func r3() throws -> RiskShareTerms {

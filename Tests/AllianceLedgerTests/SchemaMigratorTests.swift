@@ -7,7 +7,7 @@ import Testing
 
 /// Migrations apply in order, once, atomically, under a lock, and an applied file that
 /// changed is refused.
-@Suite struct SchemaMigratorTests {
+@Suite(.timeLimit(.perTest)) struct SchemaMigratorTests {
     private func migration(_ version: Int, _ sql: String) throws -> Migration {
         try Migration(fileName: String(format: "%04d_test.sql", version), sql: sql)
     }
@@ -187,7 +187,7 @@ import Testing
 }
 
 /// The lexer that spots transaction control in migration files.
-@Suite struct TransactionControlScannerTests {
+@Suite(.timeLimit(.perTest)) struct TransactionControlScannerTests {
     private func find(_ sql: String) -> TransactionControlScanner.Finding? {
         TransactionControlScanner.firstTransactionControl(in: sql)
     }

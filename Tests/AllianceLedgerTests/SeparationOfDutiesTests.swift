@@ -9,7 +9,7 @@ import Testing
 /// operator steps back at the first carried decision, votes need a live board appointment, and
 /// every governing act is in the alliance's hash-chained governance log. The database holds
 /// each rule as well as the library.
-@Suite(.timeLimit(.minutes(5))) struct SeparationOfDutiesTests {
+@Suite(.timeLimit(.perTest)) struct SeparationOfDutiesTests {
     /// What a tester did as a sock puppet of every partner, step by step: each step is refused
     /// and changes nothing.
     @Test func anAdminOfOnePartnerCannotActForAnother() async throws {

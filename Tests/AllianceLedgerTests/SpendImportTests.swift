@@ -7,7 +7,7 @@ import Testing
 
 /// Bulk import of spend from CSV: every good row becomes the entry `SpendBook.record` posts,
 /// every bad one is reported by line, and nothing is half done.
-@Suite struct SpendImportTests {
+@Suite(.timeLimit(.perTest)) struct SpendImportTests {
     static let header = "date,partner,budget_line,amount,description,supplier,reference\n"
 
     static func csv(_ lines: String...) -> [UInt8] {

@@ -5,7 +5,7 @@ import Testing
 
 @testable import AllianceLedger
 
-@Suite struct SpendTests {
+@Suite(.timeLimit(.perTest)) struct SpendTests {
     static func request(
         _ amount: Int64, partner: String = "slam", line: String = "STAFF",
         on day: CalendarDate = date(2025, 5, 14),
@@ -169,7 +169,7 @@ import Testing
     }
 }
 
-@Suite struct TokenTests {
+@Suite(.timeLimit(.perTest)) struct TokenTests {
     @Test func aTokenIdentifiesItsPersonUntilRevokedAndIsKeptOnlyAsAHash() async throws {
         try await DirectoryFixture.with { fixture in
             let tokens = TokenStore(pool: fixture.pool)
@@ -223,7 +223,7 @@ import Testing
     }
 }
 
-@Suite struct BudgetTests {
+@Suite(.timeLimit(.perTest)) struct BudgetTests {
     @Test func settingFiguresKeepsTheRestAndRecordsEveryChange() async throws {
         try await DirectoryFixture.with { fixture in
             let budgets = Budgets(pool: fixture.pool)

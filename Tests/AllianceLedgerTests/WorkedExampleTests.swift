@@ -6,7 +6,7 @@ import Testing
 
 /// The worked examples of `../shared/examples/worked-examples.md`, to the penny. Amounts are in
 /// pence: £10,000,000 is 1_000_000_000.
-@Suite struct WorkedExampleTests {
+@Suite(.timeLimit(.perTest)) struct WorkedExampleTests {
     // MARK: A1 — allocation
 
     @Test func a1LargestRemainderTiesGoToTheEarlierPartner() {

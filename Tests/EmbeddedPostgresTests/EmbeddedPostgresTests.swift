@@ -11,7 +11,7 @@ import Testing
 
 /// The private cluster: created on first use, reused while running, stopped on request, and
 /// refused with one clear sentence when it cannot work.
-@Suite struct EmbeddedPostgresTests {
+@Suite(.timeLimit(.perTest)) struct EmbeddedPostgresTests {
     private func currentDatabase(_ connectionString: String) async throws -> String {
         let connection = try await PostgresConnection.connect(
             PostgresConnectionConfiguration(

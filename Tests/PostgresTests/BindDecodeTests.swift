@@ -6,7 +6,7 @@ import Testing
 /// Every supported Swift type goes to a real server as a parameter and comes back unchanged,
 /// including NULL and the extremes of each type. Each case inserts into a column of the
 /// matching PostgreSQL type, so the server parses and prints the value itself.
-@Suite struct BindDecodeTests {
+@Suite(.timeLimit(.perTest)) struct BindDecodeTests {
     /// Binds `value` into a column of `sqlType`, reads it back, and returns it.
     private func roundTrip<Value: PostgresCodable>(
         _ value: Value, as sqlType: StaticString, on connection: PostgresConnection

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Opening sessions from every form of connection string, failing clearly, and cancelling.
-@Suite struct ConnectionTests {
+@Suite(.timeLimit(.perTest)) struct ConnectionTests {
     private func connect(_ connectionString: String) async throws(PostgresError) -> PostgresConnection {
         try await PostgresConnection.connect(
             PostgresConnectionConfiguration(

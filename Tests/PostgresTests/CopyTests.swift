@@ -5,7 +5,7 @@ import Testing
 
 /// `COPY … FROM STDIN` loads rows in bulk, escapes every value, and loads nothing when the
 /// writer fails.
-@Suite struct CopyTests {
+@Suite(.timeLimit(.perTest)) struct CopyTests {
     private func makeTable(_ connection: PostgresConnection) async throws {
         try await connection.execute(
             """

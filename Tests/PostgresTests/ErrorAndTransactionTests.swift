@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Server errors carry their fields; transactions commit, roll back and retry as promised.
-@Suite struct ErrorAndTransactionTests {
+@Suite(.timeLimit(.perTest)) struct ErrorAndTransactionTests {
     private func makeAccounts(_ connection: PostgresConnection) async throws {
         try await connection.execute(
             """
@@ -154,7 +154,7 @@ import Testing
                             let total = try await connection.query(
                                 "SELECT coalesce(sum(amount), 0)::bigint AS total FROM ledger"
                             ).single().decode("total", as: Int64.self)
-                            if attempt <= 2 { await bothRead.arriveAndWait() }
+                            if attempt <= 2 { try await bothRead.arriveAndWait() }
                             try await connection.execute("INSERT INTO ledger VALUES (\(total + 1))")
                         }
                     }
@@ -185,26 +185,5 @@ import Testing
         condition == "deadlock_detected"
             ? "DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = 'deadlock_detected'; END $$"
             : "DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = 'serialization_failure'; END $$"
-    }
-}
-
-/// Lets a fixed number of tasks wait until all of them have arrived.
-actor Barrier {
-    private let parties: Int
-    private var arrived = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(parties: Int) {
-        self.parties = parties
-    }
-
-    func arriveAndWait() async {
-        arrived += 1
-        if arrived == parties {
-            for continuation in waiting { continuation.resume() }
-            waiting = []
-            return
-        }
-        await withCheckedContinuation { waiting.append($0) }
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// Several statements in one round trip: same results, same order, and an error stops the
 /// rest, as if they had been sent one by one in one implicit transaction.
-@Suite struct PipelineTests {
+@Suite(.timeLimit(.perTest)) struct PipelineTests {
     @Test func statementsRunInOrderAndReturnTheirRows() async throws {
         try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()

@@ -4,7 +4,7 @@ import Testing
 @testable import Postgres
 
 /// The pool's bookkeeping, driven without I/O. Connections are plain integers here.
-@Suite struct PoolStateMachineTests {
+@Suite(.timeLimit(.perTest)) struct PoolStateMachineTests {
     typealias Machine = PoolStateMachine<Int>
 
     @Test func firstCallersOpenConnectionsUpToTheMaximumThenWait() {
@@ -61,6 +61,19 @@ import Testing
         #expect(abandoned && !abandonedAgain)
         #expect(machine.connectionOpened(7) == .none)
         #expect(machine.idle == [7])
+    }
+
+    /// A waiter's timeout or cancellation that reaches the pool after the waiter was served
+    /// changes nothing: the waiter keeps its connection, and gives it back as usual.
+    @Test func aTimeoutOrCancellationAfterBeingServedChangesNothing() {
+        var machine = Machine(maximumConnections: 1, maximumWaiters: 10)
+        #expect(machine.acquire(1) == .waitAndOpenConnection)
+        #expect(machine.connectionOpened(7) == .lease(7, to: 1))
+        let abandoned = machine.abandon(1)
+        #expect(!abandoned)
+        #expect(machine.leased == 1 && machine.waiters.isEmpty)
+        #expect(machine.release(7, reusable: true) == .none)
+        #expect(machine.idle == [7] && machine.leased == 0)
     }
 
     @Test func theWaiterLimitIsEnforced() {
@@ -139,7 +152,7 @@ import Testing
 }
 
 /// Which failures a transaction may start over after.
-@Suite struct TransactionRetryRuleTests {
+@Suite(.timeLimit(.perTest)) struct TransactionRetryRuleTests {
     @Test func onlyConflictsAndDeadConnectionsBeforeTheBodyAreRetried() {
         let serialization = PostgresError(.server, "x", sqlState: .serializationFailure)
         let deadlock = PostgresError(.server, "x", sqlState: .deadlockDetected)

@@ -4,8 +4,11 @@ import TestSupport
 import Testing
 
 /// The pool against a real server: bounded, fair, and self-healing.
-@Suite struct PoolTests {
+@Suite(.timeLimit(.perTest)) struct PoolTests {
     /// Leases `count` connections and keeps them until `body` returns.
+    ///
+    /// A holder that cannot get its connection breaks both barriers, so that the other holders
+    /// and `body` stop waiting for it and its error is thrown here.
     private func whileHolding(
         _ count: Int, of pool: PostgresPool, _ body: () async throws -> Void
     ) async throws {
@@ -15,25 +18,60 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<count {
                     group.addTask {
-                        try await pool.withConnection { _ in
-                            await holding.arriveAndWait()
-                            await release.arriveAndWait()
+                        do {
+                            try await Self.leasePatiently(from: pool) {
+                                try await holding.arriveAndWait()
+                                try await release.arriveAndWait()
+                            }
+                        } catch {
+                            await holding.fail(error)
+                            await release.fail(error)
+                            throw error
                         }
                     }
                 }
                 try await group.waitForAll()
             }
         }
-        await holding.arriveAndWait()
         do {
+            try await holding.arriveAndWait()
             try await body()
         } catch {
-            await release.arriveAndWait()
+            // Holders may still wait at either barrier, when this task was cancelled there.
+            await holding.fail(error)
+            await release.fail(error)
+            // A holder's own error says more than the broken barrier that passed it on.
             try await holders.value
             throw error
         }
-        await release.arriveAndWait()
+        try await release.arriveAndWait()
         try await holders.value
+    }
+
+    /// Runs `body` on a connection of `pool`, asking again when the lease times out.
+    ///
+    /// A pool with a short acquire timeout, made for a test of timing out, gives up on a
+    /// connection that takes longer to open on a loaded machine; the connection still opens
+    /// and idles, and the next lease gets it. Only the lease is retried, never `body`.
+    private static func leasePatiently(
+        from pool: PostgresPool, within patience: Duration = .seconds(60),
+        _ body: () async throws -> Void
+    ) async throws {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            var leased = false
+            do {
+                try await pool.withConnection { _ in
+                    leased = true
+                    try await body()
+                }
+                return
+            } catch let error as PostgresError
+                where error.kind == .poolTimeout && !leased && ContinuousClock.now < deadline
+            {
+                continue
+            }
+        }
     }
 
     /// Starts a task that asks the pool for a connection, and returns once it waits in line.
@@ -58,6 +96,31 @@ import Testing
                 try await connection.query("SELECT 1 AS one")
             }
             #expect(rows.count == 1)
+            await pool.close()
+        }
+    }
+
+    /// A holder that cannot lease must fail `whileHolding` rather than leave the test waiting
+    /// for ever at the barrier it never reaches.
+    @Test func aHolderThatCannotLeaseFailsTheHoldInsteadOfHangingIt() async throws {
+        let pool = try TestCluster.unreachablePool(maximumConnections: 2)
+        let error = await #expect(throws: PostgresError.self) {
+            try await whileHolding(2, of: pool) { Issue.record("the body ran without its connections") }
+        }
+        #expect(error?.kind == .connection)
+        await pool.close()
+    }
+
+    /// Connections that open more slowly than the acquire timeout are still held: the holders'
+    /// first leases time out, the connections idle once open, and the second leases get them.
+    /// A CI run hung here when a loaded machine took longer than 300 ms to open a connection
+    /// for `exhaustionTimesOutAndRecovers`.
+    @Test func connectionsSlowerToOpenThanTheTimeoutAreStillHeld() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let pool = database.makePool(maximumConnections: 2, acquireTimeout: .milliseconds(1))
+            try await whileHolding(2, of: pool) {
+                #expect(await pool.statistics.leased == 2)
+            }
             await pool.close()
         }
     }
@@ -121,7 +184,10 @@ import Testing
     @Test func manyTasksShareAFewConnections() async throws {
         try await TestDatabase.with(migrated: false) { database in
             let application = "pool-share-\(UUID().uuidString.prefix(8))"
-            let pool = database.makePool(maximumConnections: 4, applicationName: application)
+            // The last of 200 tasks waits for about fifty rounds of the others' statements; on a
+            // loaded machine that took longer than the usual 30 seconds (once in eight runs).
+            let pool = database.makePool(
+                maximumConnections: 4, acquireTimeout: .seconds(180), applicationName: application)
             let peak = Counter()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for task in 0..<200 {
@@ -170,6 +236,32 @@ import Testing
                 #expect(error.kind == .cancelled)
                 #expect(await pool.statistics.waiting == 0)
             }
+            await pool.close()
+        }
+    }
+
+    /// A waiter cancelled just as a connection comes back either leaves the queue or gets the
+    /// connection and gives it back; either way nothing stays leased, whichever reaches the
+    /// pool first.
+    @Test func aWaiterCancelledAsItIsServedNeverKeepsTheConnection() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let pool = database.makePool(maximumConnections: 1)
+            for _ in 0..<40 {
+                var waiter: Task<Void, any Error>?
+                try await whileHolding(1, of: pool) {
+                    let queued = try await queuedWaiter(pool)
+                    waiter = queued
+                    // The holder gives its connection back as this returns.
+                    queued.cancel()
+                }
+                let outcome = await waiter?.result
+                if case .failure(let error) = outcome {
+                    #expect((error as? PostgresError)?.kind == .cancelled)
+                }
+                let statistics = await pool.statistics
+                #expect(statistics.leased == 0 && statistics.waiting == 0)
+            }
+            try await pool.withConnection { connection in try await connection.execute("SELECT 1") }
             await pool.close()
         }
     }

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Postgres
 
 /// Building statements and converting values, with no server: interpolation makes binds, the
 /// text formats parse what PostgreSQL prints, and calendar arithmetic is exact.
-@Suite struct QueryAndCodecTests {
+@Suite(.timeLimit(.perTest)) struct QueryAndCodecTests {
     @Test func interpolatedValuesBecomeNumberedParameters() {
         let slug = "south-london"
         let amount: Int64 = 1234

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 
 /// Runs blocking work (waiting for a process, a socket read) on a thread of its own.
 ///
@@ -7,7 +8,7 @@ import Foundation
 public func runBlocking<Value: Sendable>(
     _ work: @escaping @Sendable () throws -> Value
 ) async throws -> Value {
-    try await withCheckedThrowingContinuation { continuation in
+    try await withExactlyOnceThrowingContinuation("a test waiting for blocking work") { continuation in
         Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }

@@ -1,4 +1,9 @@
 public import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Runs the built `alliance-ledger` binary, as a user would, and collects what it printed.
 public enum CommandRunner {
@@ -24,19 +29,28 @@ public enum CommandRunner {
     /// Runs the binary with `arguments`; `environment` entries are added to (or, with a nil
     /// value, removed from) this process's environment. `prefix` runs it through another
     /// program, e.g. `runuser -u nobody --`.
+    ///
+    /// Cancelling the task, as a test's time limit does, kills the command: a command that
+    /// hangs then fails its test instead of holding up the whole run.
     public static func run(
         _ arguments: [String], environment: [String: String?] = [:], prefix: [String] = [],
         workingDirectory: String? = nil
     ) async throws -> Result {
-        try await runBlocking {
-            try runWaiting(
-                arguments, environment: environment, prefix: prefix, workingDirectory: workingDirectory)
+        let child = ChildProcess()
+        return try await withTaskCancellationHandler {
+            try await runBlocking {
+                try runWaiting(
+                    arguments, environment: environment, prefix: prefix,
+                    workingDirectory: workingDirectory, child: child)
+            }
+        } onCancel: {
+            child.kill()
         }
     }
 
     private static func runWaiting(
         _ arguments: [String], environment: [String: String?], prefix: [String],
-        workingDirectory: String?
+        workingDirectory: String?, child: ChildProcess
     ) throws -> Result {
         var variables = ProcessInfo.processInfo.environment
         for key in [
@@ -57,10 +71,45 @@ public enum CommandRunner {
         process.standardError = error.handle
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        child.started(process.processIdentifier)
         process.waitUntilExit()
+        child.ended()
         return Result(
             status: process.terminationStatus, standardOutput: output.contents(),
             standardError: error.contents())
+    }
+}
+
+/// The process a command runs in, for killing it from a cancellation handler, which may come
+/// before the process starts, while it runs, or after it ended.
+public final class ChildProcess: Sendable {
+    private struct State {
+        var processID: pid_t?
+        var killed = false
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func started(_ processID: pid_t) {
+        let killNow = state.withLock { state in
+            state.processID = processID
+            return state.killed
+        }
+        if killNow { _ = Glibc.kill(processID, SIGKILL) }
+    }
+
+    /// Once the process has been waited for, its ID may belong to another process.
+    public func ended() {
+        state.withLock { $0.processID = nil }
+    }
+
+    public func kill() {
+        state.withLock { state in
+            state.killed = true
+            if let processID = state.processID { _ = Glibc.kill(processID, SIGKILL) }
+        }
     }
 }
 

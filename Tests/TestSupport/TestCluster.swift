@@ -73,10 +73,13 @@ public actor TestCluster {
             cluster = embedded
         }
         let template = try await createMigratedTemplate(admin: admin)
+        // Every test of the run asks this pool to create its database at the start, so the last
+        // waits for about seventy-five clones before it; on a loaded machine that took longer
+        // than a minute. Five minutes is still well inside a test's time limit.
         let adminPool = PostgresPool(
             PostgresPoolConfiguration(
                 connection: PostgresConnectionConfiguration(connectionString: admin, logger: logger),
-                maximumConnections: 4, acquireTimeout: .seconds(60)))
+                maximumConnections: 4, acquireTimeout: .seconds(300)))
         return Server(
             adminConnectionString: admin, adminPool: adminPool, cluster: cluster,
             migratedTemplate: template)

@@ -6,7 +6,7 @@ import Testing
 @testable import AllianceLedger
 
 /// `budget show` and `budget history` read what carried decisions set.
-@Suite struct BudgetCommandTests {
+@Suite(.timeLimit(.perTest)) struct BudgetCommandTests {
     @Test func showAndHistoryOfAFinancialYear() async throws {
         try await TestDatabase.with { database in
             let pool = database.makeServicePool(maximumConnections: 2)

@@ -11,7 +11,7 @@ import Testing
 
 /// The built binary, run as a user runs it: help everywhere, exit codes, one clear line per
 /// failure, and the embedded cluster's whole life cycle.
-@Suite(.timeLimit(.minutes(5))) struct CommandLineTests {
+@Suite(.timeLimit(.perTest)) struct CommandLineTests {
     static let commands = [
         [], ["db"], ["db", "migrate"], ["db", "status"], ["db", "stop"], ["serve"], ["config"],
         ["config", "show"], ["alliance", "create"], ["alliance", "list"], ["alliance", "show"],
@@ -201,6 +201,20 @@ import Testing
                 ])
             #expect(try FileManager.default.contentsOfDirectory(atPath: path).isEmpty)
         }
+    }
+
+    /// A command that hangs must not hold up the run: cancelling its test, which is what a
+    /// time limit does, kills it.
+    @Test func aCommandStillRunningWhenItsTestIsCancelledIsKilled() async throws {
+        let started = ContinuousClock.now
+        let command = Task {
+            try await CommandRunner.run([], prefix: ["/bin/sh", "-c", "exec sleep 600", "sh"])
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        command.cancel()
+        let result = try await command.value
+        #expect(result.status != 0)
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 
     @Test func serveAnswersHealthAndReadinessAndStopsOnSIGTERM() async throws {

@@ -11,7 +11,7 @@ import Testing
 /// What a client sees when the service dies between committing what it asked for and
 /// answering: the same request retried with its `Idempotency-Key` gets the answer the first
 /// one would have had, and the books hold the thing once.
-@Suite(.timeLimit(.minutes(5))) struct CrashRecoveryTests {
+@Suite(.timeLimit(.perTest)) struct CrashRecoveryTests {
     @Test func aDecisionCommittedByAServiceKilledBeforeAnsweringIsStoredOnce() async throws {
         try await TestDatabase.with { database in
             let operatorToken = try await TokenStore(pool: database.pool).issueOperatorToken()

@@ -7,7 +7,7 @@ import Testing
 /// `decision propose|vote|withdraw|show|list`, run as the operator runs them on behalf of board
 /// members while the alliance is being set up, and as board members with their own tokens once
 /// its first decision has carried, with every refusal's exit code and the books left as they were.
-@Suite(.timeLimit(.minutes(5))) struct DecisionCommandTests {
+@Suite(.timeLimit(.perTest)) struct DecisionCommandTests {
     /// The three partners of the alliance `lambeth`, whose board members are
     /// `board@<partner>.example.org`.
     static let partners = ["certitude", "lambeth-council", "slam"]
@@ -260,6 +260,18 @@ import Testing
                 (
                     #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1.5}]}"#,
                     5, "lines[0].amount must be a whole number of minor units"
+                ),
+                (
+                    #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1e2}]}"#,
+                    5, "lines[0].amount must be a whole number of minor units"
+                ),
+                (
+                    #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1,"amount":2}]}"#,
+                    5, "lines[0].amount is given more than once in its object"
+                ),
+                (
+                    #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1000000000001}]}"#,
+                    5, "lines[0].amount must be at most 1000000000000 minor units"
                 ),
                 (#"{"type":"budget.set","year":"2025","lines":[]}"#, 5, "year must name a financial year"),
                 (#"{"type":"budget.set","year":"FY2025"}"#, 5, "lines is required"),

@@ -8,7 +8,7 @@ import Testing
 /// terms were set by carried decisions, which has a decision open and FY2025's outcomes measured
 /// but not paid, whose spend and measurements are each partner's own people's, with tokens that
 /// work, and refuses to load it twice.
-@Suite(.timeLimit(.minutes(5))) struct DemoCommandTests {
+@Suite(.timeLimit(.perTest)) struct DemoCommandTests {
     @Test func theDemoAllianceLoadsOnceAndItsBooksVerify() async throws {
         try await TestDatabase.with { database in
             let environment: [String: String?] = ["DATABASE_URL": database.connectionString.rawValue]

@@ -6,7 +6,7 @@ import Testing
 
 /// The operator's commands, run as the operator runs them: set up an alliance, record and
 /// correct spend, with every failure's exit code.
-@Suite struct DirectoryCommandTests {
+@Suite(.timeLimit(.perTest)) struct DirectoryCommandTests {
     @Test func anOperatorSetsUpAnAllianceAndRecordsSpend() async throws {
         try await TestDatabase.with { database in
             let environment: [String: String?] = ["DATABASE_URL": database.connectionString.rawValue]

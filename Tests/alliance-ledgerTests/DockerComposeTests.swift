@@ -1,10 +1,11 @@
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 import Yams
 
 /// docker-compose.yml parses, runs PostgreSQL 15, and points the service at it.
-@Suite struct DockerComposeTests {
+@Suite(.timeLimit(.perTest)) struct DockerComposeTests {
     private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 

@@ -7,7 +7,7 @@ import Testing
 /// The ledger's read commands, run as a user runs them against a journal the library wrote:
 /// every format, paging, as-of dates, verify's exit code on a tampered journal, and the exit
 /// codes of things that are not there.
-@Suite struct LedgerCommandTests {
+@Suite(.timeLimit(.perTest)) struct LedgerCommandTests {
     static let slug = "south-london"
 
     /// A journal of three spends and a reversal of the second, in a test's own database.

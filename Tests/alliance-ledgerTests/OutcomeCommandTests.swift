@@ -7,7 +7,7 @@ import Testing
 /// `outcome terms|measure record|measure list|payment` and `risk-share show`, on terms that a
 /// carried decision set, with measurements recorded through the command line by a finance
 /// person with their own token, every refusal's exit code, and the books left as they were.
-@Suite(.timeLimit(.minutes(5))) struct OutcomeCommandTests {
+@Suite(.timeLimit(.perTest)) struct OutcomeCommandTests {
     /// The three partners of the alliance `lambeth`, each with a board member
     /// `board@<partner>.example.org`; Femi of SLaM is its finance person.
     static let partners = ["certitude", "lambeth-council", "slam"]

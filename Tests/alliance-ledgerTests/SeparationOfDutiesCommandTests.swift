@@ -9,7 +9,7 @@ import Testing
 /// as a person only with that person's token, checked as the HTTP service checks it, and within
 /// that person's rights. People, roles and tokens are each partner's admins' business, and every
 /// governing act is in a governance log that `audit list` reads and `audit verify` checks.
-@Suite(.timeLimit(.minutes(10))) struct SeparationOfDutiesCommandTests {
+@Suite(.timeLimit(.perTest)) struct SeparationOfDutiesCommandTests {
     /// The command line on the test's database.
     private struct Tool: DatabaseTool {
         let environment: [String: String?]

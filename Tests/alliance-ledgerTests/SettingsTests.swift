@@ -1,11 +1,12 @@
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import alliance_ledger
 
 /// Configuration: flags over environment over file over defaults, strict about every value.
-@Suite struct SettingsTests {
+@Suite(.timeLimit(.perTest)) struct SettingsTests {
     private func resolve(
         flags: [SettingKey: String] = [:], environment: [String: String] = [:], file: String? = nil
     ) throws -> Settings {
@@ -129,7 +130,7 @@ import Testing
 }
 
 /// Tables and CSV as the commands print them.
-@Suite struct OutputTests {
+@Suite(.timeLimit(.perTest)) struct OutputTests {
     @Test func tablesAlignAndCSVQuotes() {
         let table = TextTable(
             columns: ["version", "name"], rows: [["1", "short"], ["10", "a, \"quoted\" name"]])

@@ -6,7 +6,7 @@ import Testing
 /// `spend import`, run as the operator runs it: a summary on standard output, per-line errors
 /// and plain progress lines on standard error, and exit code 5 when invalid lines stop an
 /// all-or-nothing import.
-@Suite struct SpendImportCommandTests {
+@Suite(.timeLimit(.perTest)) struct SpendImportCommandTests {
     static let header = "date,partner,budget_line,amount,description,supplier,reference\n"
 
     @Test func importsAFileAndReportsInvalidLines() async throws {

@@ -60,7 +60,7 @@ public struct AllianceRequest: Hashable, Sendable {
         contractStart: CalendarDate? = nil, contractEnd: CalendarDate? = nil, abstention: Abstention = .blocks
     ) throws(LedgerError) {
         try Validate.slug(slug, field: "slug", maximumLength: 64)
-        try EntryRequest.checkText(name, field: "name", maximumLength: 200)
+        try Validate.text(name, field: "name", maximumLength: 200)
         guard currency.count == 3, currency.utf8.allSatisfy({ (65...90).contains($0) }) else {
             throw .invalidText(
                 field: "currency", reason: "must be an ISO 4217 code such as GBP, not \"\(currency)\"")
@@ -182,28 +182,6 @@ public struct AllianceDirectory: Sendable {
             contractEnd: try row.decode("\(prefix)contract_end"),
             abstention: Abstention(rawValue: try row.decode("\(prefix)abstention")) ?? .blocks,
             createdAt: try row.decode("\(prefix)created_at"))
-    }
-}
-
-/// The field checks shared by the directory's requests.
-enum Validate {
-    /// Lower-case letters, digits and inner hyphens: what URLs and account codes can carry.
-    static func slug(_ text: String, field: String, maximumLength: Int) throws(LedgerError) {
-        let bytes = Array(text.utf8)
-        let allowed = bytes.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 45 }
-        guard !bytes.isEmpty, bytes.count <= maximumLength, allowed, bytes.first != 45, bytes.last != 45
-        else {
-            throw .invalidText(
-                field: field,
-                reason:
-                    "must be 1 to \(maximumLength) lower-case letters, digits and inner hyphens, not \"\(text)\""
-            )
-        }
-    }
-
-    /// Optional free text: may be empty, within a length, without NUL.
-    static func optionalText(_ text: String, field: String, maximumLength: Int) throws(LedgerError) {
-        if !text.isEmpty { try EntryRequest.checkText(text, field: field, maximumLength: maximumLength) }
     }
 }
 

@@ -48,7 +48,7 @@ public struct PartnerRequest: Hashable, Sendable {
         throws(LedgerError)
     {
         try Validate.slug(slug, field: "slug", maximumLength: 40)
-        try EntryRequest.checkText(name, field: "name", maximumLength: 200)
+        try Validate.text(name, field: "name", maximumLength: 200)
         self.slug = slug
         self.name = name
         self.kind = kind
@@ -78,7 +78,7 @@ public struct BudgetLineRequest: Hashable, Sendable {
                     "must be 1 to 32 upper-case letters, digits and underscores, starting with a letter, not \"\(code)\""
             )
         }
-        try EntryRequest.checkText(name, field: "name", maximumLength: 200)
+        try Validate.text(name, field: "name", maximumLength: 200)
         self.code = code
         self.name = name
     }

@@ -37,13 +37,10 @@ public struct Appointee: Hashable, Sendable {
     public let name: String
     public let email: String
 
-    /// The longest address a person may have: the one limit, here and in the database.
-    public static let maximumEmailLength = 254
-
     public init(name: String, email: String) throws(LedgerError) {
-        try EntryRequest.checkText(name, field: "name", maximumLength: 200)
+        try Validate.text(name, field: "name", maximumLength: 200)
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= Appointee.maximumEmailLength, parts.count == 2, !parts[0].isEmpty,
+        guard Validate.length(of: email) <= Validate.maximumEmailLength, parts.count == 2, !parts[0].isEmpty,
             parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
             !email.contains(where: { $0.isWhitespace })
         else {

@@ -44,6 +44,7 @@ public struct BudgetSetting: Hashable, Sendable {
         guard amount >= 0 else {
             throw .invalidText(field: "amount", reason: "cannot be negative (\(amount))")
         }
+        try Validate.amount(amount, field: "amount")
         self.partner = partner
         self.budgetLine = budgetLine
         self.amount = amount

@@ -39,7 +39,7 @@ public struct DecisionProposal: Hashable, Sendable {
     )
         throws(LedgerError)
     {
-        try EntryRequest.checkText(title, field: "title", maximumLength: 200)
+        try Validate.text(title, field: "title", maximumLength: 200)
         try Validate.optionalText(description, field: "description", maximumLength: 10_000)
         self.title = title
         self.description = description

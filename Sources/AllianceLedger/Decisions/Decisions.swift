@@ -63,8 +63,12 @@ public struct Decisions: Sendable {
                 """
             ).single().decode("id", as: Int64.self)
         } catch {
-            guard error.violates(constraint: "decisions_electorate_present") else { throw error }
-            throw LedgerError.invalidText(field: "alliance", reason: "has no current partners to vote")
+            // By the constraint's name: a title or description the database refuses is a fault
+            // of that field, not of the electorate.
+            if error.violates(constraint: "decision_electorate_present") {
+                throw LedgerError.invalidText(field: "alliance", reason: "has no current partners to vote")
+            }
+            throw LedgerError(violation: error) ?? error
         }
         let decision = try await Decisions.read(.id(id), in: alliance, on: connection)
         try await GovernanceLog.append(
@@ -395,7 +399,7 @@ public struct Decisions: Sendable {
 
     private static func reason(_ reason: String?, for choice: VoteChoice) throws(LedgerError) -> String? {
         let reason = reason.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
-        if let reason { try EntryRequest.checkText(reason, field: "reason", maximumLength: 2000) }
+        if let reason { try Validate.text(reason, field: "reason", maximumLength: 2000) }
         if choice == .object && reason == nil {
             throw .invalidText(
                 field: "reason", reason: "is required to object: say what would need to change")

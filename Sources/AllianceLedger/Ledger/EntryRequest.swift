@@ -42,15 +42,16 @@ public struct EntryRequest: Hashable, Sendable {
         var total: Int64 = 0
         for (index, line) in postings.enumerated() {
             guard line.amount != 0 else { throw .zeroAmount(line: index + 1) }
+            try Validate.amount(line.amount, field: "postings[\(index)].amount")
             let (sum, overflow) = total.addingReportingOverflow(line.amount)
             guard !overflow else { throw .amountOverflow }
             total = sum
         }
         guard total == 0 else { throw .unbalanced(total: total) }
-        try EntryRequest.checkText(description, field: "description", maximumLength: 1000)
-        try EntryRequest.checkText(recordedBy, field: "recordedBy", maximumLength: 200)
+        try Validate.text(description, field: "description", maximumLength: 1000)
+        try Validate.text(recordedBy, field: "recordedBy", maximumLength: Validate.maximumEmailLength)
         if let idempotencyKey {
-            try EntryRequest.checkText(idempotencyKey, field: "idempotency key", maximumLength: 200)
+            try Validate.text(idempotencyKey, field: "idempotency key", maximumLength: 200)
         }
         try EntryRequest.checkMetadata(metadata)
         self.kind = kind
@@ -62,22 +63,17 @@ public struct EntryRequest: Hashable, Sendable {
         self.idempotencyKey = idempotencyKey
     }
 
+    /// ``Validate/text(_:field:maximumLength:)`` under its former name, for the one caller left
+    /// (a person's name in People.swift, which is being rewritten elsewhere): remove it once
+    /// that caller says `Validate.text`.
     static func checkText(_ text: String, field: String, maximumLength: Int) throws(LedgerError) {
-        guard !text.trimmingWhitespace().isEmpty else {
-            throw .invalidText(field: field, reason: "cannot be empty")
-        }
-        guard text.count <= maximumLength else {
-            throw .invalidText(field: field, reason: "is longer than \(maximumLength) characters")
-        }
-        guard !text.utf8.contains(0) else {
-            throw .invalidText(field: field, reason: "cannot contain a NUL character")
-        }
+        try Validate.text(text, field: field, maximumLength: maximumLength)
     }
 
     static func checkMetadata(_ metadata: [String: String]) throws(LedgerError) {
         guard metadata.count <= 50 else { throw .invalidMetadata("has more than 50 keys") }
         for (key, value) in metadata {
-            guard !key.isEmpty, key.count <= 100, value.count <= 1000 else {
+            guard !key.isEmpty, Validate.length(of: key) <= 100, Validate.length(of: value) <= 1000 else {
                 throw .invalidMetadata("keys are 1 to 100 characters and values at most 1000")
             }
             guard !key.utf8.contains(0), !value.utf8.contains(0) else {
@@ -100,24 +96,15 @@ public struct ReversalRequest: Hashable, Sendable {
         idempotencyKey: String? = nil
     ) throws(LedgerError) {
         guard sequence > 0 else { throw .entryNotFound(sequence: sequence) }
-        try EntryRequest.checkText(reason, field: "reason", maximumLength: 1000)
-        try EntryRequest.checkText(recordedBy, field: "recordedBy", maximumLength: 200)
+        try Validate.text(reason, field: "reason", maximumLength: 1000)
+        try Validate.text(recordedBy, field: "recordedBy", maximumLength: Validate.maximumEmailLength)
         if let idempotencyKey {
-            try EntryRequest.checkText(idempotencyKey, field: "idempotency key", maximumLength: 200)
+            try Validate.text(idempotencyKey, field: "idempotency key", maximumLength: 200)
         }
         self.sequence = sequence
         self.reason = reason
         self.effectiveOn = effectiveOn
         self.recordedBy = recordedBy
         self.idempotencyKey = idempotencyKey
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> Substring {
-        var text = Substring(self)
-        while let first = text.first, first.isWhitespace { text = text.dropFirst() }
-        while let last = text.last, last.isWhitespace { text = text.dropLast() }
-        return text
     }
 }

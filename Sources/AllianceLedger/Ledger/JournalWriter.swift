@@ -34,7 +34,7 @@ actor JournalWriter {
     private struct Pending {
         let alliance: AllianceID
         let request: AppendRequest
-        let continuation: CheckedContinuation<PostedEntry, any Error>
+        let continuation: ExactlyOnceContinuation<PostedEntry, any Error>
         /// How often this request was put back because its alliance's head was busy.
         var deferrals = 0
     }
@@ -53,7 +53,8 @@ actor JournalWriter {
     }
 
     func submit(_ request: AppendRequest, to alliance: AllianceID) async throws -> PostedEntry {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withExactlyOnceThrowingContinuation("a journal append waiting for its batch") {
+            continuation in
             queue.append(Pending(alliance: alliance, request: request, continuation: continuation))
             if !isDraining {
                 isDraining = true
@@ -80,7 +81,6 @@ actor JournalWriter {
             // skipped for ever while others keep the writer busy.
             let wait = batch.contains { $0.deferrals > 0 }
             let written = await appender.carefully(requests, waitForBusyHeads: wait)
-            precondition(written.outcomes.count == batch.count, "every request of a batch gets an answer")
             learn(written)
             answer(batch, written.outcomes)
         }
@@ -93,6 +93,9 @@ actor JournalWriter {
     }
 
     private func answer(_ batch: [Pending], _ outcomes: [BatchAppender.Outcome]) {
+        // A request without an outcome would never be answered, and its caller would wait for
+        // ever: checked here, where both paths of `drain` answer.
+        precondition(outcomes.count == batch.count, "every request of a batch gets an answer")
         var deferred: [Pending] = []
         for (pending, outcome) in zip(batch, outcomes) {
             switch outcome {

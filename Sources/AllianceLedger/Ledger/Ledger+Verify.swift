@@ -66,11 +66,13 @@ extension Ledger {
             for row in recorded {
                 let stored: Int64 = try row.decode("balance")
                 let recomputed = walk.balances[try row.decode("account_id"), default: 0]
-                if stored != recomputed {
+                if Int128(stored) != recomputed {
+                    // A recomputed balance beyond 64 bits is shown at the nearest end: the drift
+                    // is reported either way.
                     drifts.append(
                         .init(
                             account: AccountCode(trusted: try row.decode("code")), recorded: stored,
-                            recomputed: recomputed))
+                            recomputed: Int64(clamping: recomputed)))
                 }
             }
             let headSequence: Int64 = try headRow.decode("sequence")
@@ -93,7 +95,9 @@ struct ChainWalk {
     private(set) var count: Int64 = 0
     private(set) var lastSequence: Int64 = 0
     private(set) var lastHash: Digest
-    private(set) var balances: [Int64: Int64] = [:]
+    /// Recomputed balances, in 128 bits so that no sum of 64-bit postings can wrap: a tampered
+    /// amount is reported, never hidden by overflow nor crashing the check.
+    private(set) var balances: [Int64: Int128] = [:]
     private(set) var firstMismatch: VerificationReport.Mismatch?
 
     init(alliance: AllianceID) {
@@ -107,8 +111,7 @@ struct ChainWalk {
             if firstMismatch == nil { firstMismatch = .init(sequence: entry.sequence, problem: problem) }
         }
         for posting in entry.postings {
-            // Wrapping is deliberate: a tampered amount must be reported, not crash the check.
-            balances[posting.accountID, default: 0] &+= posting.amount
+            balances[posting.accountID, default: 0] += Int128(posting.amount)
         }
         // Follow the recorded hash, so one tampered entry is reported once rather than
         // breaking every link after it.
@@ -129,7 +132,7 @@ struct ChainWalk {
         if entry.postings.count < 2 {
             return "entry \(entry.sequence) has \(entry.postings.count) posting(s)"
         }
-        let total = entry.postings.reduce(Int64(0)) { $0 &+ $1.amount }
+        let total = entry.postings.reduce(Int128(0)) { $0 + Int128($1.amount) }
         if total != 0 || entry.postings.contains(where: { $0.amount == 0 }) {
             return "entry \(entry.sequence)'s postings do not balance"
         }

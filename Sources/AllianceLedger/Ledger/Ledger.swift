@@ -132,7 +132,7 @@ public struct Ledger: Sendable {
             if let day {
                 rows = try await connection.query(
                     """
-                    SELECT a.id, a.code, a.type, a.floor, coalesce(sum(p.amount), 0)::bigint AS balance
+                    SELECT a.id, a.code, a.type, a.floor, coalesce(sum(p.amount), 0) AS balance
                     FROM accounts AS a
                     LEFT JOIN (postings AS p JOIN journal_entries AS e
                             ON e.alliance_id = p.alliance_id AND e.sequence = p.entry_sequence
@@ -152,7 +152,8 @@ public struct Ledger: Sendable {
             }
             return try rows.map { row in
                 AccountBalance(
-                    account: try Ledger.account(row, alliance: alliance), balance: try row.decode("balance"))
+                    account: try Ledger.account(row, alliance: alliance),
+                    balance: try row.decodeTotal("balance"))
             }
         }
     }

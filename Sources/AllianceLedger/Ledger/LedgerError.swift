@@ -1,3 +1,5 @@
+import Postgres
+
 /// Why the ledger refused a request. Every refusal leaves the books as they were.
 public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case allianceNotFound(String)
@@ -98,5 +100,43 @@ extension LedgerError {
         } catch LedgerError.termsNotFound(let text) {
             throw LedgerError.invalidText(field: field, reason: "names a year without terms: \(text)")
         }
+    }
+}
+
+extension LedgerError {
+    /// The request field that each of the schema's checks on what a request stores guards.
+    /// The library checks the same limits first, so one of these refusals means the two
+    /// disagree: a fault of ours, but the caller still hears which field, not that the service
+    /// failed.
+    static let fieldsByConstraint: [String: String] = [
+        "alliances_name_present": "name", "alliances_slug_format": "slug",
+        "alliances_currency_format": "currency", "alliances_contract_dates": "contractEnd",
+        "alliances_contract_start_years": "contractStart", "alliances_contract_end_years": "contractEnd",
+        "partners_name_present": "name", "partners_slug_format": "slug", "partners_joined_years": "joinedOn",
+        "partners_left_years": "leftOn",
+        "budget_lines_code_format": "code", "budget_lines_name_present": "name",
+        "people_name_present": "name", "people_email_format": "email",
+        "journal_entries_description_length": "description",
+        "journal_entries_recorded_by_length": "recordedBy",
+        "journal_entries_idempotency_key_length": "Idempotency-Key",
+        "journal_entries_effective_years": "effectiveOn",
+        "postings_amount_bound": "amount",
+        "decisions_title_present": "title", "decisions_description_length": "description",
+        "decisions_closes_years": "closesAt",
+        "decision_votes_reason_length": "reason", "decision_votes_objection_reason": "reason",
+        "outcome_measures_name_present": "action", "outcome_measures_unit_length": "action",
+        "outcome_measurements_evidence_present": "evidence",
+        "budgets_amount_bound": "action", "budget_changes_amount_bound": "action",
+        "outcome_terms_pool_bound": "action", "risk_share_terms_caps_bound": "action",
+        "risk_share_partner_sides_amounts_bound": "action",
+    ]
+
+    /// A violation of one of the checks in ``fieldsByConstraint`` as the refusal of its field;
+    /// nil for any other error.
+    public init?(violation error: any Error) {
+        guard let error = error as? PostgresError, error.sqlState?.errorClass == "23",
+            let constraint = error.constraint, let field = LedgerError.fieldsByConstraint[constraint]
+        else { return nil }
+        self = .invalidText(field: field, reason: "is outside what the database takes (\(constraint))")
     }
 }

@@ -1,6 +1,19 @@
+import Postgres
+
 /// Converts between integer minor units (how every amount is stored) and the decimal text
 /// people read and write, such as `1234.56` for 123456 pence. Never through floating point.
 public enum Money {
+    /// The most any one amount may be, in minor units, either way: 10,000,000,000.00 in a
+    /// currency of two decimals, far above any real invoice, budget line, pool, cap or fee. It
+    /// keeps every total within reach: 9,007 amounts this large still sum below 2^53 - 1, the
+    /// largest integer a JSON reader holds exactly, and 64-bit totals would need over nine
+    /// million. The database holds the same bound (SQL/0008_input_bounds.sql).
+    public static let maximumAmount: Int64 = 1_000_000_000_000
+
+    /// The largest year's total a risk-share position is computed from: 2^53 - 1, the largest
+    /// integer a JSON reader holds exactly, which also leaves the position's sums and
+    /// differences far within 64 bits. Over nine thousand amounts at ``maximumAmount`` make it.
+    public static let maximumTotal: Int64 = 9_007_199_254_740_991
     /// Digits after the decimal point for a currency: ISO 4217's minor unit exponent.
     public static func exponent(of currency: String) -> Int {
         switch currency {
@@ -51,5 +64,15 @@ public enum Money {
         }
         guard magnitude <= UInt64(Int64.max) else { return nil }
         return Int64(magnitude)
+    }
+}
+
+extension PostgresRow {
+    /// A sum PostgreSQL computed as `numeric`, which never overflows, read as minor units: a
+    /// total beyond 64 bits is ``LedgerError/amountOverflow``, a refusal that says so, rather
+    /// than an error of the database or of reading.
+    func decodeTotal(_ column: String) throws -> Int64 {
+        guard let total = Int64(try decode(column, as: String.self)) else { throw LedgerError.amountOverflow }
+        return total
     }
 }

@@ -11,7 +11,7 @@ public struct MeasurementRequest: Hashable, Sendable {
     public let evidence: String
 
     public init(measure: String, period: String, value: MeasureValue, evidence: String) throws(LedgerError) {
-        try EntryRequest.checkText(evidence, field: "evidence", maximumLength: 2000)
+        try Validate.text(evidence, field: "evidence", maximumLength: 2000)
         self.measure = measure
         self.period = period
         self.value = value

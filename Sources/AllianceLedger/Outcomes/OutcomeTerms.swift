@@ -136,7 +136,7 @@ public struct OutcomeMeasure: Hashable, Sendable {
         target: MeasureValue, weight: Int, rule: PaymentRule
     ) throws(LedgerError) {
         _ = try BudgetLineRequest(code: code, name: name)
-        try EntryRequest.checkText(unit, field: "unit", maximumLength: 40)
+        try Validate.text(unit, field: "unit", maximumLength: 40)
         try BasisPoints.check(weight, field: "weight")
         switch rule {
         case .threshold: break
@@ -252,6 +252,7 @@ public struct OutcomeTerms: Hashable, Sendable {
     ) throws(LedgerError) {
         try DecisionAction.check(year: year)
         guard pool >= 0 else { throw .invalidText(field: "pool", reason: "cannot be negative (\(pool))") }
+        try Validate.amount(pool, field: "pool")
         guard (1...OutcomeTerms.maximumMeasures).contains(measures.count) else {
             throw .invalidText(
                 field: "measures",

@@ -169,11 +169,11 @@ extension RiskShareBook {
         let period = try Period.financialYear(year, startMonth: alliance.financialYearStartMonth)
         let results = try await connection.pipeline([
             """
-            SELECT coalesce(sum(amount), 0)::bigint AS total FROM budgets
+            SELECT coalesce(sum(amount), 0) AS total FROM budgets
             WHERE alliance_id = \(alliance.id.rawValue) AND financial_year = \(Int32(year))
             """,
             """
-            SELECT coalesce(sum(p.amount), 0)::bigint AS total
+            SELECT coalesce(sum(p.amount), 0) AS total
             FROM journal_entries AS e
             JOIN postings AS p ON p.alliance_id = e.alliance_id AND p.entry_sequence = e.sequence
             JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
@@ -182,7 +182,15 @@ extension RiskShareBook {
               AND a.code LIKE 'partner:%:cost:%'
             """,
         ])
-        return (try results[0].single().decode("total"), try results[1].single().decode("total"))
+        let (target, actual) = (
+            try results[0].single().decodeTotal("total"), try results[1].single().decodeTotal("total")
+        )
+        // The position adds and subtracts these, its fee and its caps: within 2^53 - 1 they
+        // cannot overflow, and a statement can publish every figure exactly.
+        guard target.magnitude <= Money.maximumTotal.magnitude,
+            actual.magnitude <= Money.maximumTotal.magnitude
+        else { throw LedgerError.amountOverflow }
+        return (target, actual)
     }
 
     /// The year's settlement, if settled: the figures it settled on and where it is posted.

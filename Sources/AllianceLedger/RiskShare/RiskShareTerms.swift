@@ -10,6 +10,7 @@ public struct RiskShare: Hashable, Sendable {
     public init(partner: String, share: Int, cap: Int64? = nil) throws(LedgerError) {
         try BasisPoints.check(share, field: "share")
         if let cap, cap < 0 { throw .invalidText(field: "cap", reason: "cannot be negative (\(cap))") }
+        if let cap { try Validate.amount(cap, field: "cap") }
         self.partner = partner
         self.share = share
         self.cap = cap
@@ -83,6 +84,7 @@ public struct RiskSharePartnerSide: Hashable, Sendable {
             if let amount, amount < 0 {
                 throw .invalidText(field: field, reason: "cannot be negative (\(amount))")
             }
+            if let amount { try Validate.amount(amount, field: field) }
         }
         self.gainBands = gainBands
         self.painBands = painBands

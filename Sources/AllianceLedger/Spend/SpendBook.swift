@@ -13,6 +13,12 @@ public struct SpendRequest: Hashable, Sendable {
     /// partner already recorded.
     public let reference: String
 
+    /// The longest description, supplier and reference, in characters (code points); a spend
+    /// file's rows have the same limits.
+    public static let maximumDescription = 1000
+    public static let maximumSupplier = 200
+    public static let maximumReference = 200
+
     public init(
         partner: String, budgetLine: String, amount: Int64, incurredOn: CalendarDate, description: String,
         supplier: String = "", reference: String = ""
@@ -20,9 +26,10 @@ public struct SpendRequest: Hashable, Sendable {
         guard amount > 0 else {
             throw .invalidText(field: "amount", reason: "must be more than zero minor units, not \(amount)")
         }
-        try EntryRequest.checkText(description, field: "description", maximumLength: 1000)
-        try Validate.optionalText(supplier, field: "supplier", maximumLength: 200)
-        try Validate.optionalText(reference, field: "reference", maximumLength: 200)
+        try Validate.amount(amount, field: "amount")
+        try Validate.text(description, field: "description", maximumLength: SpendRequest.maximumDescription)
+        try Validate.optionalText(supplier, field: "supplier", maximumLength: SpendRequest.maximumSupplier)
+        try Validate.optionalText(reference, field: "reference", maximumLength: SpendRequest.maximumReference)
         self.partner = partner
         self.budgetLine = budgetLine
         self.amount = amount

@@ -43,12 +43,13 @@ public enum SpendCSVError: Error, Equatable, Sendable, CustomStringConvertible {
 ///
 /// The file is CSV (RFC 4180, UTF-8) with the header
 /// `date,partner,budget_line,amount,description,supplier,reference` and one spend per line:
-/// `date` is YYYY-MM-DD, `amount` a positive decimal with at most the currency's minor digits
-/// (`1234.56` in GBP), `partner`, `budget_line`, `description` and `reference` not empty (a spend
-/// entry needs its description, and an import finds what it already recorded by partner and
-/// reference), `description` at most 1000 characters and `supplier` and `reference` at most 200. Blank lines at the end are
-/// ignored; a run of blank lines before more data is one row error, since something may have
-/// been deleted there.
+/// `date` is YYYY-MM-DD in years 0001 to 9999, `amount` a positive decimal with at most the
+/// currency's minor digits (`1234.56` in GBP) and at most `Money.maximumAmount`, `partner`,
+/// `budget_line`, `description` and `reference` not empty (a spend entry needs its description,
+/// and an import finds what it already recorded by partner and reference), `description` at most
+/// 1000 characters and `supplier` and `reference` at most 200, counted as code points like every
+/// limit, and no field holding NUL. Blank lines at the end are ignored; a run of blank lines
+/// before more data is one row error, since something may have been deleted there.
 ///
 /// Memory is bounded by one chunk plus one record: rows come out as the chunk that completes
 /// them goes in.
@@ -59,10 +60,6 @@ public struct SpendCSVParser: Sendable {
         "date", "partner", "budget_line", "amount", "description", "supplier", "reference",
     ]
     static let header = columns.joined(separator: ",")
-
-    static let maximumDescription = 1000
-    static let maximumSupplier = 200
-    static let maximumReference = 200
 
     public let currency: String
     private var tokenizer: CSVTokenizer
@@ -150,9 +147,10 @@ public struct SpendCSVParser: Sendable {
         requireText(fields[1], "partner", maximumLength: nil, problems: &problems)
         requireText(fields[2], "budget_line", maximumLength: nil, problems: &problems)
         let amount = amount(fields[3], currency: currency, problems: &problems)
-        requireText(fields[4], "description", maximumLength: maximumDescription, problems: &problems)
-        checkText(fields[5], "supplier", maximumLength: maximumSupplier, problems: &problems)
-        requireText(fields[6], "reference", maximumLength: maximumReference, problems: &problems)
+        requireText(
+            fields[4], "description", maximumLength: SpendRequest.maximumDescription, problems: &problems)
+        checkText(fields[5], "supplier", maximumLength: SpendRequest.maximumSupplier, problems: &problems)
+        requireText(fields[6], "reference", maximumLength: SpendRequest.maximumReference, problems: &problems)
         guard problems.isEmpty, let date, let amount else {
             return .failure(SpendImportRowError(line: record.line, reason: problems.joined(separator: "; ")))
         }
@@ -168,8 +166,9 @@ public struct SpendCSVParser: Sendable {
             problems.append("date is empty")
             return nil
         }
-        // Read straight from the bytes: `CalendarDate(iso8601:)` splits and classifies
-        // characters, which costs more than everything else in a row put together.
+        // The shape first, so that the error says what is wrong; then the one parser of days,
+        // which refuses days that do not exist and years outside 0001 to 9999 (year 0 does not
+        // exist either: 1 BC is followed by 1 AD).
         let bytes = Array(text.utf8)
         let isYYYYMMDD =
             bytes.count == 10
@@ -180,10 +179,7 @@ public struct SpendCSVParser: Sendable {
             problems.append("date \(quoted(text)) is not written YYYY-MM-DD")
             return nil
         }
-        func number(_ range: Range<Int>) -> Int {
-            bytes[range].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-        }
-        guard let date = CalendarDate(year: number(0..<4), month: number(5..<7), day: number(8..<10)) else {
+        guard let date = CalendarDate(iso8601: text) else {
             problems.append("date \(text) does not exist")
             return nil
         }
@@ -223,13 +219,19 @@ public struct SpendCSVParser: Sendable {
                 "amount \(text) is \(value == 0 ? "zero" : "negative"); it must be more than zero")
             return nil
         }
+        guard value <= Money.maximumAmount else {
+            problems.append(
+                "amount \(text) is more than one amount may be, \(Money.format(Money.maximumAmount, currency: currency))"
+            )
+            return nil
+        }
         return value
     }
 
     private static func requireText(
         _ text: String, _ field: String, maximumLength: Int?, problems: inout [String]
     ) {
-        if text.allSatisfy(\.isWhitespace) {
+        if Validate.isBlank(text) {
             problems.append("\(field) is empty")
         } else {
             checkText(text, field, maximumLength: maximumLength, problems: &problems)
@@ -239,9 +241,8 @@ public struct SpendCSVParser: Sendable {
     private static func checkText(
         _ text: String, _ field: String, maximumLength: Int?, problems: inout [String]
     ) {
-        // A character is at least one byte, so only long texts need their characters counted.
-        if let maximumLength, text.utf8.count > maximumLength, text.count > maximumLength {
-            problems.append("\(field) is longer than \(maximumLength) characters")
+        if let maximumLength, let excess = Validate.excessLength(text, maximumLength: maximumLength) {
+            problems.append("\(field) \(excess)")
         }
         // PostgreSQL text cannot hold NUL.
         if text.utf8.contains(0) {

@@ -89,10 +89,12 @@ extension KeyedDecodingContainer {
     /// The path of `key` in the document, for naming it in an error.
     public func path(of key: Key) -> String { fieldPath(codingPath + [key]) }
 
-    /// Amounts: whole minor units that fit in 64 bits; anything else names the field.
+    /// Amounts: whole minor units, written without a fraction or an exponent, within
+    /// ``Money/maximumAmount``; anything else names the field.
     public func decodeMinorUnits(forKey key: Key) throws -> Int64 {
+        let amount: Int64
         do {
-            return try decode(Int64.self, forKey: key)
+            amount = try decode(WholeNumber.self, forKey: key).value
         } catch DecodingError.keyNotFound(let missing, let context) {
             throw DecodingError.keyNotFound(missing, context)
         } catch DecodingError.valueNotFound(let type, let context) {
@@ -102,8 +104,11 @@ extension KeyedDecodingContainer {
             // with an error of its own, not a DecodingError).
             throw LedgerError.invalidText(
                 field: path(of: key),
-                reason: "must be a whole number of minor units (e.g. 123456 for 1234.56) within 64 bits")
+                reason: "must be a whole number of minor units (e.g. 123456 for 1234.56), written without "
+                    + "a fraction or an exponent, and \(Validate.amountBeyondBound)")
         }
+        try Validate.amount(amount, field: path(of: key))
+        return amount
     }
 
     public func decodeMinorUnitsIfPresent(forKey key: Key) throws -> Int64? {
@@ -122,7 +127,7 @@ extension KeyedDecodingContainer {
     private func parseDate(_ text: String, key: Key) throws -> CalendarDate {
         guard let date = CalendarDate(iso8601: text) else {
             throw LedgerError.invalidText(
-                field: path(of: key), reason: "must be a date written YYYY-MM-DD, not \"\(text)\"")
+                field: path(of: key), reason: "must be \(CalendarDate.iso8601Form), not \"\(text)\"")
         }
         return date
     }

@@ -16,16 +16,35 @@ public struct StrictJSONDecoder: RequestDecoder, Sendable {
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         if !bytes.isEmpty {
             let mediaType = request.headers[.contentType]
-            guard let mediaType, MediaType(from: mediaType)?.isType(.applicationJson) == true else {
+            guard let mediaType, MediaType(from: mediaType)?.isType(.applicationJson) == true,
+                Self.isUTF8(mediaType)
+            else {
                 throw Problem.unsupportedMediaType(expected: "application/json", found: mediaType)
             }
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes.isEmpty ? Array("{}".utf8) : bytes))
+            return try StrictJSON.decode(T.self, from: Data(bytes.isEmpty ? Array("{}".utf8) : bytes))
         } catch let error as DecodingError {
             let fault = decodingFault(error, document: "the body")
             guard let field = fault.field else { throw Problem.malformedJSON(fault.message) }
             throw Problem.invalidField(field, fault.message)
+        }
+    }
+}
+
+extension StrictJSONDecoder {
+    /// JSON is UTF-8 (RFC 8259), so a `charset` parameter may say only that: a body declared
+    /// in another encoding would be read as something its sender did not write.
+    static func isUTF8(_ mediaType: String) -> Bool {
+        mediaType.split(separator: ";").dropFirst().allSatisfy { parameter in
+            let parts = parameter.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "charset"
+            else { return true }
+            let value = parts[1].trimmingCharacters(in: .whitespaces)
+            let unquoted =
+                value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"")
+                ? value.dropFirst().dropLast() : Substring(value)
+            return unquoted.lowercased() == "utf-8"
         }
     }
 }

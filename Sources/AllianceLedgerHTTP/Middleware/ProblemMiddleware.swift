@@ -37,17 +37,26 @@ final class RouteIndex: Sendable {
     }
 
     /// The methods some operation takes at `path`, sorted; empty when no template matches.
+    ///
+    /// Where templates differ, the router takes a literal segment over a parameter
+    /// (`…/spend/imports` over `…/spend/{id}`), so only the templates it would take count: a
+    /// GET of `…/spend/imports` is not a GET of a spend called "imports".
     func methods(at path: String) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         return templates.withLock { all in
-            Set(
-                all.filter { template in
-                    template.path.count == segments.count
-                        && zip(template.path, segments).allSatisfy { expected, found in
-                            expected.hasPrefix("{") ? !found.isEmpty : expected == found
-                        }
-                }.map(\.method)
-            ).sorted()
+            let matching = all.filter { template in
+                template.path.count == segments.count
+                    && zip(template.path, segments).allSatisfy { expected, found in
+                        expected.hasPrefix("{") ? !found.isEmpty : expected == found
+                    }
+            }
+            func literals(_ path: [Substring]) -> [Int] { path.map { $0.hasPrefix("{") ? 0 : 1 } }
+            guard
+                let taken = matching.map(\.path).max(by: {
+                    literals($0).lexicographicallyPrecedes(literals($1))
+                })
+            else { return [] }
+            return Set(matching.filter { $0.path == taken }.map(\.method)).sorted()
         }
     }
 }

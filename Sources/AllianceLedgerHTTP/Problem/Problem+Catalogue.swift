@@ -153,6 +153,13 @@ extension Problem {
     /// refusals by their kind, Hummingbird's own errors by status, and anything else as an
     /// internal failure, logged with its cause but not shown to the caller.
     static func answering(_ error: any Error, to request: Request, logger: Logger) -> Problem {
+        if let refusal = LedgerError(violation: error) {
+            // The database refused what the library's checks let through: the caller's field
+            // to correct all the same, and a disagreement of ours to fix.
+            logger.warning(
+                "the database refused a field the library allowed", metadata: ["error": "\(error)"])
+            return Problem(refusal)
+        }
         switch error {
         case let problem as Problem: return problem
         case let error as LedgerError: return Problem(error)

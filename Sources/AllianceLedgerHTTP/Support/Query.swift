@@ -20,6 +20,10 @@ struct Query {
             guard parameters[name] == nil else {
                 throw Problem.invalidQuery(name, "\(name) is given more than once")
             }
+            // PostgreSQL text cannot hold NUL, so no value with one names anything.
+            guard !value.utf8.contains(0) else {
+                throw Problem.invalidQuery(name, "\(name) cannot contain a NUL character")
+            }
             parameters[name] = String(value)
         }
         self.parameters = parameters
@@ -30,7 +34,8 @@ struct Query {
     func date(_ name: String) throws -> CalendarDate? {
         try parameters[name].map { text in
             guard let date = CalendarDate(iso8601: text) else {
-                throw Problem.invalidQuery(name, "\(name) must be a date written YYYY-MM-DD, not \"\(text)\"")
+                throw Problem.invalidQuery(
+                    name, "\(name) must be \(CalendarDate.iso8601Form), not \"\(text)\"")
             }
             return date
         }

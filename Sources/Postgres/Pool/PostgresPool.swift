@@ -49,8 +49,10 @@ public struct PostgresPoolStatistics: Sendable, Equatable {
 /// connection that comes back inside a transaction, mid-COPY or after a cancel request is
 /// closed rather than lent again.
 public actor PostgresPool {
+    private typealias Continuation = ExactlyOnceContinuation<PostgresConnection, any Error>
+
     private struct Waiter {
-        let continuation: CheckedContinuation<PostgresConnection, any Error>
+        let continuation: Continuation
         let timer: Task<Void, Never>
     }
 
@@ -177,7 +179,8 @@ public actor PostgresPool {
         let waiterID = nextWaiterID
         nextWaiterID += 1
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withExactlyOnceThrowingContinuation("a task waiting for a pooled connection") {
+                continuation in
                 enqueue(waiterID, continuation)
             }
         } onCancel: {
@@ -185,9 +188,7 @@ public actor PostgresPool {
         }
     }
 
-    private func enqueue(
-        _ waiterID: Int, _ continuation: CheckedContinuation<PostgresConnection, any Error>
-    ) {
+    private func enqueue(_ waiterID: Int, _ continuation: Continuation) {
         switch state.acquire(waiterID) {
         case .lease(let connection):
             continuation.resume(returning: connection)
@@ -201,9 +202,7 @@ public actor PostgresPool {
         }
     }
 
-    private func park(
-        _ waiterID: Int, _ continuation: CheckedContinuation<PostgresConnection, any Error>
-    ) {
+    private func park(_ waiterID: Int, _ continuation: Continuation) {
         let timeout = configuration.acquireTimeout
         let timer = Task {
             guard (try? await Task.sleep(for: timeout)) != nil else { return }

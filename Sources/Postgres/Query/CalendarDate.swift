@@ -32,14 +32,44 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
         year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
     }
 
-    /// Parses `YYYY-MM-DD` (ISO 8601, four or more year digits).
+    /// The years a day may be in wherever it is read from or written to a person or a program:
+    /// what `YYYY-MM-DD` can write. Year 0 would be stored by PostgreSQL as 1 BC, and a day in
+    /// year 10000 or later is a typing mistake, not a date anything here is about.
+    public static let years: ClosedRange<Int> = 1...9999
+
+    /// What ``init(iso8601:)`` takes, for messages that refuse anything else.
+    public static let iso8601Form = "a date from 0001-01-01 to 9999-12-31 written YYYY-MM-DD"
+
+    /// Parses `YYYY-MM-DD` (ISO 8601's calendar date), years 0001 to 9999 (``years``): the one
+    /// parser of days that people and programs send, whether in JSON, a query, a spend file or
+    /// a command's option.
     public init?(iso8601 text: some StringProtocol) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count >= 4, parts[1].count == 2, parts[2].count == 2,
-            parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        guard let fields = CalendarDate.fields(text.utf8, yearDigits: 4...4),
+            CalendarDate.years.contains(fields.year)
         else { return nil }
-        self.init(year: year, month: month, day: day)
+        self.init(year: fields.year, month: fields.month, day: fields.day)
+    }
+
+    /// The numbers of `YYYY-MM-DD` with a year of `yearDigits` digits, read straight from the
+    /// bytes (spend files read millions of them); nil for any other text. Whether the day
+    /// exists is for ``init(year:month:day:)`` to say.
+    static func fields(_ bytes: some Collection<UInt8>, yearDigits: ClosedRange<Int>) -> (
+        year: Int, month: Int, day: Int
+    )? {
+        let yearLength = bytes.count - 6
+        guard yearDigits.contains(yearLength) else { return nil }
+        var numbers = [0, 0, 0]
+        var field = 0
+        for (offset, byte) in bytes.enumerated() {
+            if offset == yearLength || offset == yearLength + 3 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                field += 1
+            } else {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                numbers[field] = numbers[field] * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+        }
+        return (numbers[0], numbers[1], numbers[2])
     }
 
     public var daysSince1970: Int {
@@ -97,13 +127,15 @@ extension CalendarDate: PostgresEncodable {
 }
 
 extension CalendarDate: PostgresDecodable {
+    /// PostgreSQL writes any day it holds, 4713 BC to 5874897 AD, which is wider than
+    /// ``years``: what the database holds is read as it is.
     public init?(postgresText text: String) {
-        if text.hasSuffix(" BC") {
-            guard let date = CalendarDate(iso8601: text.dropLast(3)) else { return nil }
-            self.init(year: 1 - date.year, month: date.month, day: date.day)
-        } else {
-            self.init(iso8601: text)
-        }
+        let isBC = text.hasSuffix(" BC")
+        guard
+            let fields = CalendarDate.fields(
+                (isBC ? text.dropLast(3) : Substring(text)).utf8, yearDigits: 4...7)
+        else { return nil }
+        self.init(year: isBC ? 1 - fields.year : fields.year, month: fields.month, day: fields.day)
     }
 }
 

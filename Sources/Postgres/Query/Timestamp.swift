@@ -80,15 +80,15 @@ extension Timestamp: Codable {
     }
 
     /// Parses `2025-05-14T10:00:00Z`, `2025-05-14T10:00:00.5+01:00` and the like; a time and a
-    /// zone are required.
+    /// zone are required, and the day, written and in UTC, is in ``CalendarDate/years``.
     public init?(iso8601 text: String) {
-        guard text.contains("T") else { return nil }
-        var body = text
-        if body.hasSuffix("Z") { body = String(body.dropLast()) + "+00" }
-        guard let afterT = body.split(separator: "T", maxSplits: 1).last,
-            afterT.contains(where: { $0 == "+" || $0 == "-" })
+        guard let t = text.firstIndex(of: "T"), CalendarDate(iso8601: text[..<t]) != nil else { return nil }
+        let inUTC = text.hasSuffix("Z")
+        guard inUTC || text[t...].contains(where: { $0 == "+" || $0 == "-" }),
+            let instant = Timestamp(postgresText: inUTC ? String(text.dropLast()) + "+00" : text),
+            CalendarDate.years.contains(instant.calendarDate.year)
         else { return nil }
-        self.init(postgresText: body)
+        self = instant
     }
 }
 
@@ -117,12 +117,10 @@ extension Timestamp: PostgresCodable {
         let isBC = body.hasSuffix(" BC")
         if isBC { body = body.dropLast(3) }
         let datePart = body.prefix { $0 != " " && $0 != "T" }
-        guard var day = CalendarDate(iso8601: datePart) else { return nil }
-        if isBC {
-            guard let astronomical = CalendarDate(year: 1 - day.year, month: day.month, day: day.day)
-            else { return nil }
-            day = astronomical
-        }
+        guard let fields = CalendarDate.fields(datePart.utf8, yearDigits: 4...6),
+            let day = CalendarDate(
+                year: isBC ? 1 - fields.year : fields.year, month: fields.month, day: fields.day)
+        else { return nil }
         var microseconds = Int64(day.daysSince1970) * Timestamp.microsecondsPerDay
         let timePart = body.dropFirst(datePart.count + 1)
         if !timePart.isEmpty {

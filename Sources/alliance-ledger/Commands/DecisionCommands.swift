@@ -246,7 +246,7 @@ enum ActionFile {
             }
         }
         do {
-            return try JSONDecoder().decode(DecisionAction.self, from: data)
+            return try StrictJSON.decode(DecisionAction.self, from: data)
         } catch let error as LedgerError {
             throw CommandFailure(.invalidInput, "--action-file \(source): \(error.description)")
         } catch let error as DecodingError {

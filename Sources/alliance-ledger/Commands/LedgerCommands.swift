@@ -84,7 +84,7 @@ where Value.RawValue == String {
 /// Reads `YYYY-MM-DD` from an option, or fails as a usage error naming the option.
 func calendarDate(_ text: String, option: String) throws -> CalendarDate {
     guard let date = CalendarDate(iso8601: text) else {
-        throw ValidationError("\(option) must be a date written YYYY-MM-DD, not \"\(text)\"")
+        throw ValidationError("\(option) must be \(CalendarDate.iso8601Form), not \"\(text)\"")
     }
     return date
 }

@@ -41,6 +41,11 @@ struct CommandFailure: Error, CustomStringConvertible {
 
     /// The one place where errors from the libraries become messages and exit codes.
     init(describing error: any Error) {
+        // A field the database refused although the library's checks let it through.
+        if let refusal = LedgerError(violation: error) {
+            self.init(CommandFailure.status(of: refusal), refusal.description)
+            return
+        }
         switch error {
         case let failure as CommandFailure:
             self = failure
