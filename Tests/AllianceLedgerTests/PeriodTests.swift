@@ -113,6 +113,16 @@ import Testing
 
     @Test func ranges() throws {
         try Self.expect("2025-04-01..2025-06-30", .range, "2025-04-01", "2025-06-30")
+        try Self.expect(
+            "2025-04..2025-09", .months(firstYear: 2025, firstMonth: 4, lastYear: 2025, lastMonth: 9),
+            "2025-04-01", "2025-09-30")
+        try Self.expect(
+            "2025-12..2026-02", .months(firstYear: 2025, firstMonth: 12, lastYear: 2026, lastMonth: 2),
+            "2025-12-01", "2026-02-28")
+        #expect(throws: PeriodError.monthOutOfRange("2025-04..2025-13", month: 13)) {
+            try Period(parsing: "2025-04..2025-13")
+        }
+        #expect(throws: PeriodError.self) { try Period(parsing: "2025-09..2025-04") }
         try Self.expect("2025-04-01..2025-04-01", .range, "2025-04-01", "2025-04-01")
         try Self.expect("2024-02-29..2024-03-01", .range, "2024-02-29", "2024-03-01")
         try Self.expect("1900-01-01..9999-12-31", .range, "1900-01-01", "9999-12-31")
@@ -120,7 +130,9 @@ import Testing
 
     @Test func descriptionRoundTripsForEveryStartMonth() throws {
         for startMonth in [1, 4, 7, 12] {
-            for text in ["2025-10", "FY2025-Q1", "FY2025-Q4", "FY2025", "2025-04-01..2025-06-30"] {
+            for text in [
+                "2025-10", "FY2025-Q1", "FY2025-Q4", "FY2025", "2025-04..2025-09", "2025-04-01..2025-06-30",
+            ] {
                 let period = try Period(parsing: text, financialYearStartMonth: startMonth)
                 #expect(period.description == text)
                 #expect(
@@ -182,7 +194,7 @@ import Testing
         }
     }
 
-    static let forms = "write 2025-10, FY2025-Q3, FY2025 or 2025-04-01..2025-06-30"
+    static let forms = "write 2025-10, FY2025-Q3, FY2025, 2025-04..2025-09 or 2025-04-01..2025-06-30"
 
     @Test func refusesMonthsOutOfRange() {
         #expect(throws: PeriodError.monthOutOfRange("2025-13", month: 13)) { try Period(parsing: "2025-13") }

@@ -439,7 +439,7 @@ public struct Decisions: Sendable {
         }
     }
 
-    private static func read(
+    static func read(
         _ reference: DecisionReference, in alliance: Alliance, on connection: PostgresConnection
     )
         async throws -> Decision

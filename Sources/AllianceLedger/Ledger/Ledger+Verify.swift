@@ -105,6 +105,13 @@ struct ChainWalk {
         lastHash = EntryEncoding.genesisHash(alliance)
     }
 
+    /// A walk that takes up after entry `sequence`, whose hash is `hash` (nil: the genesis).
+    init(alliance: AllianceID, after sequence: Int64, hash: Digest?) {
+        self.alliance = alliance
+        lastSequence = sequence
+        lastHash = hash ?? EntryEncoding.genesisHash(alliance)
+    }
+
     mutating func check(_ entry: JournalEntry) {
         count += 1
         if let problem = problem(with: entry) {

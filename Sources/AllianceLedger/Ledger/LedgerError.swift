@@ -30,6 +30,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case tokenNotFound(Int64)
     case decisionNotFound(String)
     case measurementNotFound(Int64)
+    case statementNotFound(String)
+    case keyNotFound(Int64)
     /// No carried decision has set the outcome or risk/reward terms a year needs; the text says
     /// which.
     case termsNotFound(String)
@@ -76,6 +78,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tokenNotFound(let id): "token \(id) does not exist in this alliance"
         case .decisionNotFound(let reference): "decision \(reference) does not exist in this alliance"
         case .measurementNotFound(let id): "measurement \(id) does not exist in this alliance"
+        case .statementNotFound(let number): "statement \(number) does not exist in this alliance"
+        case .keyNotFound(let id): "key \(id) is not a key of that partner"
         case .termsNotFound(let text): text
         case .decisionClosed(let reference, let state):
             "decision \(reference) is \(state): it takes no more votes"

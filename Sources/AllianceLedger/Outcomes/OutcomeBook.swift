@@ -117,7 +117,7 @@ public struct OutcomeBook: Sendable {
     /// Every measurement of a period, by measure, oldest first.
     public func measurements(of period: String, in alliance: Alliance) async throws -> [OutcomeMeasurement] {
         let period = try OutcomeBook.period(period, in: alliance)
-        guard period.kind != .range else {
+        guard period.kind != .range, !period.isMonthRange else {
             throw LedgerError.invalidText(
                 field: "period", reason: "must be a financial year, a quarter or a month, not a range of days"
             )
@@ -183,9 +183,11 @@ extension OutcomeBook {
         case .month:
             year = Period.financialYear(
                 containing: period.first, startMonth: alliance.financialYearStartMonth)
-        case .range:
+        case .range, .months:
             throw LedgerError.invalidText(
-                field: "period", reason: "must be a financial year, a quarter or a month, not a range of days"
+                field: "period",
+                reason:
+                    "must be a financial year, a quarter or a month, not a range of \(period.isMonthRange ? "months" : "days")"
             )
         }
         let inForce = try await termsInForce(year: year, in: alliance, on: connection)

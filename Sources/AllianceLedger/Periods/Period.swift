@@ -9,6 +9,7 @@ public import Postgres
 ///     2025-10                  a calendar month
 ///     FY2025-Q3                the third quarter of financial year FY2025
 ///     FY2025                   the financial year that starts in 2025
+///     2025-04..2025-09         a range of whole months, both ends included
 ///     2025-04-01..2025-06-30   a range of days, both ends included
 ///
 /// A financial year is named after the calendar year it starts in: with the UK public-sector
@@ -21,6 +22,8 @@ public struct Period: Hashable, Sendable, CustomStringConvertible {
         case month(year: Int, month: Int)
         case quarter(financialYear: Int, quarter: Int)
         case financialYear(Int)
+        /// Whole months, from the first month through the last.
+        case months(firstYear: Int, firstMonth: Int, lastYear: Int, lastMonth: Int)
         case range
     }
 
@@ -104,6 +107,11 @@ public struct Period: Hashable, Sendable, CustomStringConvertible {
         return year
     }
 
+    /// A run of whole months written `2025-04..2025-09`.
+    public var isMonthRange: Bool {
+        if case .months = kind { true } else { false }
+    }
+
     public func contains(_ date: CalendarDate) -> Bool {
         first <= date && date <= last
     }
@@ -115,6 +123,9 @@ public struct Period: Hashable, Sendable, CustomStringConvertible {
         case .month(let year, let month): CalendarDate.fourDigits(year) + "-" + CalendarDate.twoDigits(month)
         case .quarter(let year, let quarter): "FY" + CalendarDate.fourDigits(year) + "-Q\(quarter)"
         case .financialYear(let year): "FY" + CalendarDate.fourDigits(year)
+        case .months(let firstYear, let firstMonth, let lastYear, let lastMonth):
+            CalendarDate.fourDigits(firstYear) + "-" + CalendarDate.twoDigits(firstMonth) + ".."
+                + CalendarDate.fourDigits(lastYear) + "-" + CalendarDate.twoDigits(lastMonth)
         case .range: "\(first)..\(last)"
         }
     }
@@ -129,6 +140,12 @@ public struct Period: Hashable, Sendable, CustomStringConvertible {
     /// into a suggestion when one is near. Each factory names its period with the same text it
     /// was parsed from, so errors quote what the person wrote.
     private static func parseCanonical(_ text: String, startMonth: Int) throws(PeriodError) -> Period {
+        if let dots = text.firstRange(of: ".."),
+            let start = numbers(text[..<dots.lowerBound], lengths: [4, 2]),
+            let end = numbers(text[dots.upperBound...], lengths: [4, 2])
+        {
+            return try monthRange(start, end, in: text)
+        }
         if let dots = text.firstRange(of: "..") {
             guard let start = numbers(text[..<dots.lowerBound], lengths: [4, 2, 2]),
                 let end = numbers(text[dots.upperBound...], lengths: [4, 2, 2])
@@ -150,6 +167,22 @@ public struct Period: Hashable, Sendable, CustomStringConvertible {
         }
         guard let month = numbers(text[...], lengths: [4, 2]) else { throw .malformed(text) }
         return try Period.month(year: month[0], month: month[1])
+    }
+
+    /// `2025-04..2025-09`: from the first day of the first month to the last of the last.
+    private static func monthRange(_ start: [Int], _ end: [Int], in text: String) throws(PeriodError)
+        -> Period
+    {
+        for (year, month) in [(start[0], start[1]), (end[0], end[1])] {
+            try check(year: year, in: text)
+            guard (1...12).contains(month) else { throw .monthOutOfRange(text, month: month) }
+        }
+        let first = try date(start[0], start[1], 1, in: text)
+        let last = try date(end[0], end[1], CalendarDate.daysInMonth(year: end[0], month: end[1]), in: text)
+        guard first <= last else { throw .endBeforeStart(text, first: first, last: last) }
+        return Period(
+            kind: .months(firstYear: start[0], firstMonth: start[1], lastYear: end[0], lastMonth: end[1]),
+            first: first, last: last)
     }
 
     /// Checks year and month before the day, so `2025-13-01` is blamed on its month.
@@ -226,7 +259,7 @@ public enum PeriodError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A period of another kind where only a financial year will do.
     case notAFinancialYear(String)
 
-    static let forms = "write 2025-10, FY2025-Q3, FY2025 or 2025-04-01..2025-06-30"
+    static let forms = "write 2025-10, FY2025-Q3, FY2025, 2025-04..2025-09 or 2025-04-01..2025-06-30"
 
     public var description: String {
         switch self {

@@ -161,8 +161,9 @@ extension RiskShareBook {
         return (decision, try await fullTerms(setBy: decision, in: alliance, on: connection))
     }
 
-    /// The year's target (its budgets) and actual cost (net spend on the partners' cost
-    /// accounts, by the day each entry is effective).
+    /// The year's target (its budgets) and actual cost: net spend on the partners' cost
+    /// accounts in the year's months, a reversal counting in the month of the entry it reverses
+    /// (SQL/0010's month totals, so the cost does not grow with the journal).
     static func outturn(year: Int, in alliance: Alliance, on connection: PostgresConnection) async throws
         -> (target: Int64, actual: Int64)
     {
@@ -173,12 +174,10 @@ extension RiskShareBook {
             WHERE alliance_id = \(alliance.id.rawValue) AND financial_year = \(Int32(year))
             """,
             """
-            SELECT coalesce(sum(p.amount), 0) AS total
-            FROM journal_entries AS e
-            JOIN postings AS p ON p.alliance_id = e.alliance_id AND p.entry_sequence = e.sequence
-            JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
-            WHERE e.alliance_id = \(alliance.id.rawValue)
-              AND e.effective_on BETWEEN \(period.first) AND \(period.last)
+            SELECT coalesce(sum(t.net), 0) AS total
+            FROM account_month_totals AS t
+            JOIN accounts AS a ON a.alliance_id = t.alliance_id AND a.id = t.account_id
+            WHERE t.alliance_id = \(alliance.id.rawValue) AND t.month BETWEEN \(period.first) AND \(period.last)
               AND a.code LIKE 'partner:%:cost:%'
             """,
         ])

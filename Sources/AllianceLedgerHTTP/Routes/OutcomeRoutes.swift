@@ -71,7 +71,7 @@ struct OutcomeRoutes {
         } catch {
             throw Problem.invalidQuery("period", "\(error)")
         }
-        guard period.kind != .range else {
+        guard period.kind != .range, !period.isMonthRange else {
             throw Problem.invalidQuery(
                 "period", "period must be a financial year, a quarter or a month, not a range of days")
         }
