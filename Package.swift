@@ -195,7 +195,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AllianceLedgerTests",
-            dependencies: ["AllianceLedger", "Postgres", "TestSupport"],
+            dependencies: [
+                "AllianceLedger", "Postgres", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

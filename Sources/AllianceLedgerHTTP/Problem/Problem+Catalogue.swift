@@ -118,6 +118,8 @@ extension Problem {
         case .decisionNotFound: self = .notFound("decision-not-found", "There is no such decision", detail)
         case .measurementNotFound:
             self = .notFound("measurement-not-found", "There is no such measurement", detail)
+        case .statementNotFound: self = .notFound("statement-not-found", "There is no such statement", detail)
+        case .keyNotFound: self = .notFound("key-not-found", "There is no such key", detail)
         case .termsNotFound: self = .notFound("terms-not-found", "The year has no such terms", detail)
         case .decisionClosed: self = .conflict("decision-closed", "The decision is closed", detail)
         case .voteConflict:

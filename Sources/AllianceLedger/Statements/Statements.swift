@@ -1,0 +1,470 @@
+import Crypto
+import Foundation
+public import Postgres
+
+/// A published statement as its listing shows it: the frozen body's hash, the chain, and the
+/// co-signatures gathered since (which never change the body).
+public struct StatementListing: Hashable, Sendable {
+    public enum State: String, Sendable {
+        case published
+        case superseded
+    }
+
+    public struct Signature: Hashable, Sendable {
+        public let partner: String
+        public let key: Int64
+        public let at: Timestamp
+    }
+
+    public let number: String
+    public let period: String
+    public let state: State
+    public let hash: Digest
+    public let previousHash: Digest?
+    public let publishedAt: Timestamp
+    public let publishedBy: String
+    public let supersedes: String?
+    public let reason: String?
+    public let signatures: [Signature]
+    /// How many of the partners current at publication have signed, of how many.
+    public let signedBy: Int
+    public let partners: Int
+
+    /// Every partner current at publication has signed.
+    public var cosignedByAll: Bool { signedBy >= partners }
+}
+
+/// What a publication asks for: the period, and for a restatement the statement it supersedes
+/// and why.
+public struct PublicationRequest: Hashable, Sendable {
+    public let period: String
+    public let supersedes: String?
+    public let reason: String?
+
+    public init(period: String, supersedes: String? = nil, reason: String? = nil) throws(LedgerError) {
+        if let supersedes, Statement.number(supersedes) == nil {
+            throw .invalidText(
+                field: "supersedes", reason: "must name a statement such as S-0001, not \"\(supersedes)\"")
+        }
+        if let reason { try Validate.text(reason, field: "reason", maximumLength: 2000) }
+        guard (supersedes == nil) == (reason == nil) else {
+            throw .invalidText(
+                field: supersedes == nil ? "supersedes" : "reason",
+                reason:
+                    "a restatement names the statement it supersedes and gives a reason; give both or neither"
+            )
+        }
+        self.period = period
+        self.supersedes = supersedes
+        self.reason = reason
+    }
+}
+
+/// Open-book statements: previewed live, published as frozen canonical JSON chained per
+/// alliance, restated with a reason, and co-signed by every partner's board over a checkpoint.
+public struct Statements: Sendable {
+    public let pool: PostgresPool
+    public let clock: @Sendable () -> Timestamp
+
+    public init(pool: PostgresPool, clock: @escaping @Sendable () -> Timestamp) {
+        self.pool = pool
+        self.clock = clock
+    }
+
+    /// Statements on the system clock.
+    public init(pool: PostgresPool) {
+        self.init(pool: pool, clock: { Timestamp(Date()) })
+    }
+
+    // MARK: Periods
+
+    /// A statement's period: whole months within one financial year, through the one period
+    /// parser.
+    public static func period(_ text: String, of alliance: Alliance) throws(LedgerError) -> Period {
+        let period: Period
+        do {
+            period = try Period(parsing: text, financialYearStartMonth: alliance.financialYearStartMonth)
+        } catch {
+            throw .invalidText(field: "period", reason: error.description)
+        }
+        if case .range = period.kind {
+            throw .invalidText(
+                field: "period",
+                reason:
+                    "a statement covers whole months: write a month, a quarter, a financial year or months such as 2025-04..2025-09, not days"
+            )
+        }
+        let year = Period.financialYear(
+            containing: period.first, startMonth: alliance.financialYearStartMonth)
+        guard
+            year
+                == Period.financialYear(containing: period.last, startMonth: alliance.financialYearStartMonth)
+        else {
+            throw .invalidText(
+                field: "period",
+                reason: "\(period) runs over two financial years; a statement covers months of one")
+        }
+        return period
+    }
+
+    // MARK: Preview
+
+    /// The statement of `period` as it stands, for any person of the alliance.
+    public func preview(_ text: String, in alliance: Alliance, by caller: Caller) async throws -> Statement {
+        try caller.require(Set(Role.allCases), in: alliance.id)
+        let period = try Statements.period(text, of: alliance)
+        return try await pool.withTransaction(.repeatableRead) { connection in
+            try await connection.execute("SET TRANSACTION READ ONLY")
+            return try await StatementBuilder.build(period, in: alliance, on: connection)
+        }
+    }
+
+    // MARK: Publishing
+
+    /// Publishes a period that has ended: frozen as canonical JSON, numbered, chained to the
+    /// alliance's previous statement, after verifying the journal since the previous one. By a
+    /// finance lead or a board member. `origin` is the checkpoint's first line.
+    public func publish(
+        _ request: PublicationRequest, origin: String, in alliance: Alliance, by caller: Caller
+    ) async throws -> StatementListing {
+        try await pool.withTransaction(.repeatableRead) { connection in
+            try await publish(request, origin: origin, in: alliance, by: caller, on: connection)
+        }
+    }
+
+    public func publish(
+        _ request: PublicationRequest, origin: String, in alliance: Alliance, by caller: Caller,
+        on connection: PostgresConnection
+    ) async throws -> StatementListing {
+        try caller.require([.finance, .board], in: alliance.id)
+        guard case .person(let publisher) = caller.identity else {
+            throw LedgerError.forbidden(
+                "a statement is published by a finance lead or a board member, not the operator")
+        }
+        let period = try Statements.period(request.period, of: alliance)
+        let now = clock()
+        guard period.last < now.calendarDate else {
+            throw LedgerError.invalidText(
+                field: "period",
+                reason: "\(period) has not ended: it can be published from \(period.last.adding(days: 1))")
+        }
+        let current = try await Statements.current(
+            period: period.description, in: alliance.id, on: connection)
+        switch (current, request.supersedes) {
+        case (let current?, nil):
+            throw LedgerError.exists(
+                "\(period) has statement \(current.number): publish again with \"supersedes\": \"\(current.number)\" and a reason"
+            )
+        case (let current?, let supersedes?) where supersedes != current.number:
+            throw LedgerError.invalidText(
+                field: "supersedes",
+                reason: "\(period)'s current statement is \(current.number), not \(supersedes)")
+        case (nil, let supersedes?):
+            throw LedgerError.invalidText(
+                field: "supersedes", reason: "\(period) has no statement for \(supersedes) to supersede")
+        default: break
+        }
+        let last = try await Statements.last(in: alliance.id, on: connection)
+        var statement = try await StatementBuilder.build(period, in: alliance, on: connection)
+        guard statement.integrity.trialBalance == 0 else {
+            throw LedgerError.invalidText(
+                field: "period",
+                reason:
+                    "the trial balance is \(statement.integrity.trialBalance), not zero: nothing is published"
+            )
+        }
+        let verified = try await Statements.verifyJournal(
+            since: last, through: statement.integrity.headSequence, in: alliance.id, on: connection)
+        let number = (last.flatMap { Statement.number($0.number) } ?? 0) + 1
+        statement.number = Statement.reference(number)
+        statement.previousHash = last?.hash.description
+        statement.header.origin = origin
+        statement.header.publishedBy = .init(
+            name: publisher.name, email: publisher.email, partner: publisher.partner)
+        statement.header.publishedAt = now
+        statement.integrity.verifiedThrough = .init(sequence: verified, at: now)
+        if let current, let reason = request.reason {
+            statement.restates = Statement.Restatement(
+                supersedes: current.number, reason: reason,
+                changes: try await Statements.changes(
+                    since: current.headSequence, in: period, alliance: alliance.id, on: connection))
+        }
+        let body = try StatementJSON.canonical(statement)
+        let hash = Digest(Array(SHA256.hash(data: body)))
+        let governanceSize = statement.integrity.governanceTreeSize
+        try await connection.execute(
+            """
+            INSERT INTO statements (alliance_id, number, period, period_from, period_to, body, hash, previous_hash,
+                                    supersedes, reason, published_at, published_by, origin, partners,
+                                    journal_tree_size, journal_root, governance_tree_size, governance_root)
+            SELECT \(alliance.id.rawValue), \(Int32(number)), \(period.description), \(period.first), \(period.last),
+                   \(Data(body)), \(Data(hash.bytes)), \(last.map { Data($0.hash.bytes) }),
+                   \(current.flatMap { Statement.number($0.number) }.map(Int32.init)), \(request.reason), \(now),
+                   \(publisher.id), \(origin), array_agg(p.id ORDER BY p.id),
+                   \(statement.integrity.treeSize), \(Data(try Digest(hex: statement.integrity.treeRoot).bytes)),
+                   \(governanceSize), \(Data(try Digest(hex: statement.integrity.governanceTreeRoot).bytes))
+            FROM partners AS p
+            WHERE p.alliance_id = \(alliance.id.rawValue) AND p.joined_on <= \(now.calendarDate)
+              AND (p.left_on IS NULL OR p.left_on >= \(now.calendarDate))
+            """)
+        try await GovernanceLog.append(
+            "statement.published", by: .caller(caller),
+            details: [
+                "statement": Statement.reference(number), "period": period.description,
+                "hash": hash.description,
+                "supersedes": current?.number ?? "",
+            ], in: alliance.id, on: connection)
+        return try await Statements.listing(number, in: alliance.id, on: connection)
+    }
+
+    /// The journal verified entry by entry since the previous statement (all of it for the
+    /// first), and its stored tree checked against what the previous statement published: the
+    /// point verified through.
+    static func verifyJournal(
+        since last: Published?, through head: Int64, in alliance: AllianceID,
+        on connection: PostgresConnection
+    ) async throws -> Int64 {
+        let start = last?.treeSize ?? 0
+        if let last {
+            let root = try await TreeStore.journal.root(size: last.treeSize, in: alliance, on: connection)
+            guard root == last.treeRoot else {
+                throw LedgerError.invalidText(
+                    field: "period",
+                    reason:
+                        "the journal's tree at \(last.treeSize) entries no longer has the root \(last.number) published: nothing is published"
+                )
+            }
+        }
+        var walk = ChainWalk(alliance: alliance, after: start, hash: last?.headHash)
+        var from = start + 1
+        while from <= head {
+            let to = min(from + Ledger.verificationPageSize - 1, head)
+            let entries = try await LedgerStore.entries(alliance, in: from...to, on: connection)
+            let leaves = try await connection.query(
+                """
+                SELECT index, hash FROM journal_tree_nodes
+                WHERE alliance_id = \(alliance.rawValue) AND level = 0 AND index BETWEEN \(from - 1) AND \(to - 1)
+                """)
+            var stored: [Int64: Digest] = [:]
+            for row in leaves { stored[try row.decode("index")] = try row.decode("hash") }
+            for entry in entries {
+                walk.check(entry)
+                if stored[entry.sequence - 1] != TreeStore.leaf(entry.hash) {
+                    throw LedgerError.invalidText(
+                        field: "period",
+                        reason:
+                            "entry \(entry.sequence) is not the tree's leaf \(entry.sequence - 1): nothing is published"
+                    )
+                }
+            }
+            from = to + 1
+        }
+        if let mismatch = walk.firstMismatch {
+            throw LedgerError.invalidText(
+                field: "period", reason: "\(mismatch.problem): nothing is published")
+        }
+        return head
+    }
+
+    /// Entries recorded after `sequence` that count in the period, on the partners' cost
+    /// accounts: what a restatement lists as changed since the statement it supersedes.
+    static func changes(
+        since sequence: Int64, in period: Period, alliance: AllianceID, on connection: PostgresConnection
+    ) async throws -> [Statement.Change] {
+        try await connection.query(
+            """
+            SELECT e.sequence, e.kind, e.effective_on, a.code, p.amount, e.description
+            FROM journal_entries AS e
+            JOIN postings AS p ON p.alliance_id = e.alliance_id AND p.entry_sequence = e.sequence
+            JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
+            LEFT JOIN journal_entries AS r ON r.alliance_id = e.alliance_id AND r.sequence = e.reverses
+            WHERE e.alliance_id = \(alliance.rawValue) AND e.sequence > \(sequence)
+              AND coalesce(r.effective_on, e.effective_on) BETWEEN \(period.first) AND \(period.last)
+              AND a.code LIKE 'partner:%:cost:%'
+            ORDER BY e.sequence, p.line
+            """
+        ).map { row in
+            let code = try row.decode("code", as: String.self).split(separator: ":")
+            return Statement.Change(
+                sequence: try row.decode("sequence"), kind: try row.decode("kind"),
+                effectiveOn: try row.decode("effective_on"), partner: String(code[1]),
+                budgetLine: String(code[3]),
+                amount: try row.decode("amount"), description: try row.decode("description"))
+        }
+    }
+
+    // MARK: Reading
+
+    /// A published statement's exact bytes.
+    public func body(_ number: String, in alliance: AllianceID) async throws -> (bytes: [UInt8], hash: Digest)
+    {
+        guard let value = Statement.number(number) else { throw LedgerError.statementNotFound(number) }
+        let rows = try await pool.withConnection { connection in
+            try await connection.query(
+                "SELECT body, hash FROM statements WHERE alliance_id = \(alliance.rawValue) AND number = \(Int32(clamping: value))"
+            )
+        }
+        guard let row = rows.first else { throw LedgerError.statementNotFound(number) }
+        return (Array(try row.decode("body", as: Data.self)), try row.decode("hash"))
+    }
+
+    /// Every published statement, newest first.
+    public func list(in alliance: AllianceID) async throws -> [StatementListing] {
+        try await pool.withConnection { connection in
+            try await Statements.listings(nil, in: alliance, on: connection)
+        }
+    }
+
+    public func listing(_ number: String, in alliance: AllianceID) async throws -> StatementListing {
+        guard let value = Statement.number(number) else { throw LedgerError.statementNotFound(number) }
+        return try await pool.withConnection { connection in
+            try await Statements.listing(value, in: alliance, on: connection)
+        }
+    }
+
+    static func listing(_ number: Int, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws
+        -> StatementListing
+    {
+        guard let listing = try await listings(number, in: alliance, on: connection).first else {
+            throw LedgerError.statementNotFound(Statement.reference(number))
+        }
+        return listing
+    }
+
+    private static func listings(_ number: Int?, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws -> [StatementListing]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT s.number, s.period, s.hash, s.previous_hash, s.published_at, people.email, s.supersedes, s.reason,
+                   EXISTS (SELECT 1 FROM statements AS later
+                           WHERE later.alliance_id = s.alliance_id AND later.supersedes = s.number) AS superseded,
+                   cardinality(s.partners) AS expected,
+                   (SELECT count(DISTINCT g.partner_id) FROM statement_signatures AS g
+                    WHERE g.alliance_id = s.alliance_id AND g.statement_number = s.number
+                      AND g.partner_id = ANY(s.partners)) AS signed
+            FROM statements AS s
+            JOIN people ON people.alliance_id = s.alliance_id AND people.id = s.published_by
+            WHERE s.alliance_id = \(alliance.rawValue) AND (\(number.map(Int32.init))::integer IS NULL OR s.number = \(number.map(Int32.init)))
+            ORDER BY s.number DESC
+            """)
+        var signatures: [Int: [StatementListing.Signature]] = [:]
+        for row in try await connection.query(
+            """
+            SELECT g.statement_number, p.slug, g.key_id, g.signed_at FROM statement_signatures AS g
+            JOIN partners AS p ON p.alliance_id = g.alliance_id AND p.id = g.partner_id
+            WHERE g.alliance_id = \(alliance.rawValue) AND (\(number.map(Int32.init))::integer IS NULL OR g.statement_number = \(number.map(Int32.init)))
+            ORDER BY g.signed_at, g.key_id
+            """)
+        {
+            signatures[Int(try row.decode("statement_number", as: Int32.self)), default: []].append(
+                .init(
+                    partner: try row.decode("slug"), key: try row.decode("key_id"),
+                    at: try row.decode("signed_at")))
+        }
+        return try rows.map { row in
+            let number = Int(try row.decode("number", as: Int32.self))
+            let expected = Int(try row.decode("expected", as: Int32.self))
+            let signed = Int(try row.decode("signed", as: Int64.self))
+            return StatementListing(
+                number: Statement.reference(number), period: try row.decode("period"),
+                state: try row.decode("superseded", as: Bool.self) ? .superseded : .published,
+                hash: try row.decode("hash"), previousHash: try row.decode("previous_hash"),
+                publishedAt: try row.decode("published_at"), publishedBy: try row.decode("email"),
+                supersedes: try row.decode("supersedes", as: Int32?.self).map {
+                    Statement.reference(Int($0))
+                },
+                reason: try row.decode("reason"), signatures: signatures[number] ?? [], signedBy: signed,
+                partners: expected)
+        }
+    }
+
+    /// What the chain needs of a published statement.
+    struct Published {
+        let number: String
+        let hash: Digest
+        let treeSize: Int64
+        let treeRoot: Digest
+        let headHash: Digest?
+        let headSequence: Int64
+    }
+
+    static func last(in alliance: AllianceID, on connection: PostgresConnection) async throws -> Published? {
+        try await published(where: "TRUE", in: alliance, on: connection)
+    }
+
+    /// The statement of `period` that is not superseded.
+    static func current(period: String, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws
+        -> Published?
+    {
+        try await published(
+            where: """
+                s.period = \(period) AND NOT EXISTS (SELECT 1 FROM statements AS later
+                    WHERE later.alliance_id = s.alliance_id AND later.supersedes = s.number)
+                """, in: alliance, on: connection)
+    }
+
+    private static func published(
+        where condition: PostgresQuery, in alliance: AllianceID, on connection: PostgresConnection
+    )
+        async throws -> Published?
+    {
+        guard
+            let row = try await connection.query(
+                """
+                SELECT s.number, s.hash, s.journal_tree_size, s.journal_root, e.hash AS head_hash
+                FROM statements AS s
+                LEFT JOIN journal_entries AS e ON e.alliance_id = s.alliance_id AND e.sequence = s.journal_tree_size
+                WHERE s.alliance_id = \(alliance.rawValue) AND \(condition)
+                ORDER BY s.number DESC LIMIT 1
+                """
+            ).first
+        else { return nil }
+        let size: Int64 = try row.decode("journal_tree_size")
+        return Published(
+            number: Statement.reference(Int(try row.decode("number", as: Int32.self))),
+            hash: try row.decode("hash"),
+            treeSize: size, treeRoot: try row.decode("journal_root"), headHash: try row.decode("head_hash"),
+            headSequence: size)
+    }
+}
+
+extension TreeStore {
+    /// SHA-256(0x00 ‖ entry hash): an entry's leaf.
+    static func leaf(_ hash: Digest) -> Digest {
+        var hasher = SHA256()
+        hasher.update(data: [0x00])
+        hasher.update(data: hash.bytes)
+        return Digest(Array(hasher.finalize()))
+    }
+}
+
+extension Digest {
+    /// From 64 hexadecimal characters.
+    init(hex: String) throws(LedgerError) {
+        let digits = Array(hex.utf8)
+        guard digits.count == 64 else {
+            throw .invalidText(field: "hash", reason: "is not 64 hexadecimal characters")
+        }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: 64, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16)
+            else {
+                throw .invalidText(field: "hash", reason: "is not 64 hexadecimal characters")
+            }
+            bytes.append(byte)
+        }
+        self.init(bytes)
+    }
+}
+
+/// A statement as canonical JSON (RFC 8785): the bytes that are hashed, stored and signed.
+enum StatementJSON {
+    static func canonical(_ statement: Statement) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(statement))
+    }
+}
