@@ -205,6 +205,7 @@ let package = Package(
             name: "AllianceLedgerHTTPTests",
             dependencies: [
                 "AllianceLedgerHTTP", "AllianceLedger", "Postgres", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -44,7 +44,9 @@ public enum HTTPService {
     /// (which see every answer), problems for every error, then the routes; under `/v1` the
     /// authenticator resolves the caller, and under `/v1/alliances/{alliance}` the alliance.
     public static func router(
-        ledger: Ledger, metrics: ServiceMetrics = ServiceMetrics(), credentialLifetime: Duration = .seconds(2)
+        ledger: Ledger, metrics: ServiceMetrics = ServiceMetrics(),
+        credentialLifetime: Duration = .seconds(2),
+        publicBaseURL: String = "http://localhost"
     ) -> Router<LedgerRequestContext> {
         let router = Router(context: LedgerRequestContext.self)
         let index = RouteIndex()
@@ -69,6 +71,7 @@ public enum HTTPService {
             OutcomeRoutes(services: services).routes,
             RiskShareRoutes(services: services).routes,
             GovernanceRoutes(services: services).routes,
+            StatementRoutes(services: services, publicBaseURL: publicBaseURL).routes,
         ] {
             alliance.addRoutes(routes)
         }
@@ -83,7 +86,9 @@ public enum HTTPService {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(ledger: ledger, credentialLifetime: configuration.credentialLifetime),
+            router: router(
+                ledger: ledger, credentialLifetime: configuration.credentialLifetime,
+                publicBaseURL: configuration.publicBaseURL),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "alliance-ledger"),

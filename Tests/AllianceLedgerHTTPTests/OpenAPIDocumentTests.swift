@@ -142,7 +142,7 @@ import Testing
     @Test func everyOperationHasAUniqueIDASuccessAndItsSecurity() throws {
         let document = try Self.document()
         let operations = try Self.operations(document)
-        #expect(operations.count == 44)
+        #expect(operations.count == 55)
         var seen: Set<String> = []
         for (path, method, operation, _) in operations {
             let name = "\(method.uppercased()) \(path)"
@@ -209,7 +209,7 @@ import Testing
                 schema["additionalProperties"] as? Bool == false,
                 "\(method.uppercased()) \(path) accepts unknown fields")
         }
-        #expect(bodies == 14)
+        #expect(bodies == 18)
     }
 
     @Test func everyCreatingPostTakesAnIdempotencyKeyAndSaysWhenItReplays() throws {
@@ -305,7 +305,7 @@ import Testing
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             documented[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1]
         }
-        #expect(documented.count == 33)
+        #expect(documented.count == 35)
         #expect(documented["/problems/import-rejected"] == "422")
         var used: Set<String> = []
         for (path, method, operation, _) in try Self.operations(document) {

@@ -48,7 +48,8 @@ import Testing
             .invalidText(field: "f", reason: "r"), .invalidPage("p"), .forbidden("f"), .unauthenticated("u"),
             .decisionNotFound("D-0001"), .measurementNotFound(1), .tokenNotFound(1),
             .decisionClosed(reference: "D-0001", state: "carried"),
-            .voteConflict(reference: "D-0001", partner: "slam"),
+            .voteConflict(reference: "D-0001", partner: "slam"), .statementNotFound("S-0001"),
+            .keyNotFound(1),
         ]
         var types = Set(errors.map { Problem($0).type })
         types.formUnion([

@@ -25,31 +25,41 @@ extension Statements {
     )
         async throws -> PartnerKey
     {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await registerKey(publicKey, for: partner, in: alliance, by: caller, on: connection)
+        }
+    }
+
+    /// The same, in the caller's transaction.
+    public func registerKey(
+        _ publicKey: String, for partner: String, in alliance: Alliance, by caller: Caller,
+        on connection: PostgresConnection
+    )
+        async throws -> PartnerKey
+    {
         let raw = try Statements.decodeBase64(publicKey, bytes: 32, field: "publicKey")
         guard (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil else {
             throw LedgerError.invalidText(field: "publicKey", reason: "is not an Ed25519 public key")
         }
         let member = try Statements.boardMember(caller, of: partner, in: alliance, doing: "register its keys")
-        return try await pool.withTransaction(.readCommitted) { connection in
-            let partnerID = try await AllianceDirectory.partner(partner, in: alliance.id, on: connection).id
-            let id: Int64
-            do {
-                id = try await LedgerError.forbiddingRefusals {
-                    try await connection.query(
-                        """
-                        INSERT INTO partner_keys (alliance_id, partner_id, public_key, registered_by)
-                        VALUES (\(alliance.id.rawValue), \(partnerID), \(Data(raw)), \(member.id)) RETURNING id
-                        """
-                    ).single().decode("id", as: Int64.self)
-                }
-            } catch let error as PostgresError where error.violates(constraint: "partner_keys_unique") {
-                throw LedgerError.exists("this public key is registered already")
+        let partnerID = try await AllianceDirectory.partner(partner, in: alliance.id, on: connection).id
+        let id: Int64
+        do {
+            id = try await LedgerError.forbiddingRefusals {
+                try await connection.query(
+                    """
+                    INSERT INTO partner_keys (alliance_id, partner_id, public_key, registered_by)
+                    VALUES (\(alliance.id.rawValue), \(partnerID), \(Data(raw)), \(member.id)) RETURNING id
+                    """
+                ).single().decode("id", as: Int64.self)
             }
-            try await GovernanceLog.append(
-                "key.registered", by: .caller(caller), details: ["partner": partner, "key": String(id)],
-                in: alliance.id, on: connection)
-            return try await Statements.key(id, in: alliance.id, on: connection)
+        } catch let error as PostgresError where error.violates(constraint: "partner_keys_unique") {
+            throw LedgerError.exists("this public key is registered already")
         }
+        try await GovernanceLog.append(
+            "key.registered", by: .caller(caller), details: ["partner": partner, "key": String(id)],
+            in: alliance.id, on: connection)
+        return try await Statements.key(id, in: alliance.id, on: connection)
     }
 
     /// A partner's keys, revoked ones included: public, as anyone verifying a statement needs
@@ -74,23 +84,34 @@ extension Statements {
         async throws
         -> PartnerKey
     {
-        let member = try Statements.boardMember(caller, of: partner, in: alliance, doing: "revoke its keys")
-        return try await pool.withTransaction(.readCommitted) { connection in
-            let key = try await Statements.key(id, in: alliance.id, on: connection)
-            guard key.partner == partner else { throw LedgerError.keyNotFound(id) }
-            guard key.revokedAt == nil else { return key }
-            try await LedgerError.forbiddingRefusals {
-                try await connection.execute(
-                    """
-                    UPDATE partner_keys SET revoked_at = now(), revoked_by = \(member.id)
-                    WHERE alliance_id = \(alliance.id.rawValue) AND id = \(id)
-                    """)
-            }
-            try await GovernanceLog.append(
-                "key.revoked", by: .caller(caller), details: ["partner": partner, "key": String(id)],
-                in: alliance.id, on: connection)
-            return try await Statements.key(id, in: alliance.id, on: connection)
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await revokeKey(id, of: partner, in: alliance, by: caller, on: connection)
         }
+    }
+
+    /// The same, in the caller's transaction.
+    public func revokeKey(
+        _ id: Int64, of partner: String, in alliance: Alliance, by caller: Caller,
+        on connection: PostgresConnection
+    )
+        async throws
+        -> PartnerKey
+    {
+        let member = try Statements.boardMember(caller, of: partner, in: alliance, doing: "revoke its keys")
+        let key = try await Statements.key(id, in: alliance.id, on: connection)
+        guard key.partner == partner else { throw LedgerError.keyNotFound(id) }
+        guard key.revokedAt == nil else { return key }
+        try await LedgerError.forbiddingRefusals {
+            try await connection.execute(
+                """
+                UPDATE partner_keys SET revoked_at = now(), revoked_by = \(member.id)
+                WHERE alliance_id = \(alliance.id.rawValue) AND id = \(id)
+                """)
+        }
+        try await GovernanceLog.append(
+            "key.revoked", by: .caller(caller), details: ["partner": partner, "key": String(id)],
+            in: alliance.id, on: connection)
+        return try await Statements.key(id, in: alliance.id, on: connection)
     }
 
     static func key(_ id: Int64, in alliance: AllianceID, on connection: PostgresConnection) async throws
@@ -170,6 +191,17 @@ extension Statements {
     public func sign(
         _ number: String, key publicKey: String, signature: String, in alliance: Alliance, by caller: Caller
     ) async throws -> StatementListing {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await sign(
+                number, key: publicKey, signature: signature, in: alliance, by: caller, on: connection)
+        }
+    }
+
+    /// The same, in the caller's transaction.
+    public func sign(
+        _ number: String, key publicKey: String, signature: String, in alliance: Alliance, by caller: Caller,
+        on connection: PostgresConnection
+    ) async throws -> StatementListing {
         guard let value = Statement.number(number) else { throw LedgerError.statementNotFound(number) }
         let rawKey = try Statements.decodeBase64(publicKey, bytes: 32, field: "key")
         let rawSignature = try Statements.decodeBase64(signature, bytes: 64, field: "signature")
@@ -177,39 +209,37 @@ extension Statements {
         guard case .person(let member) = caller.identity, let partner = member.partner else {
             throw LedgerError.forbidden("a statement is signed by a board member of a partner")
         }
-        return try await pool.withTransaction(.readCommitted) { connection in
-            let checkpoint = try await Statements.checkpoint(value, in: alliance.id, on: connection)
-            let keys = try await Statements.keys(
-                where: "k.public_key = \(Data(rawKey)) AND k.revoked_at IS NULL", in: alliance.id,
-                on: connection)
-            guard let key = keys.first, key.partner == partner else {
-                throw LedgerError.forbidden("this key is not a current registered key of \(partner)")
-            }
-            guard
-                try Curve25519.Signing.PublicKey(rawRepresentation: rawKey).isValidSignature(
-                    rawSignature, for: Data(checkpoint.utf8))
-            else {
-                throw LedgerError.invalidText(
-                    field: "signature", reason: "does not verify over \(number)'s checkpoint with this key")
-            }
-            do {
-                try await LedgerError.forbiddingRefusals {
-                    try await connection.execute(
-                        """
-                        INSERT INTO statement_signatures (alliance_id, statement_number, key_id, partner_id, signature, signed_by)
-                        SELECT \(alliance.id.rawValue), \(Int32(value)), \(key.id), p.id, \(Data(rawSignature)), \(member.id)
-                        FROM partners AS p WHERE p.alliance_id = \(alliance.id.rawValue) AND p.slug = \(partner)
-                        """)
-                }
-            } catch let error as PostgresError where error.violates(constraint: "statement_signatures_pkey") {
-                throw LedgerError.exists("\(number) is signed with this key already")
-            }
-            try await GovernanceLog.append(
-                "statement.signed", by: .caller(caller),
-                details: ["statement": number, "partner": partner, "key": String(key.id)], in: alliance.id,
-                on: connection)
-            return try await Statements.listing(value, in: alliance.id, on: connection)
+        let checkpoint = try await Statements.checkpoint(value, in: alliance.id, on: connection)
+        let keys = try await Statements.keys(
+            where: "k.public_key = \(Data(rawKey)) AND k.revoked_at IS NULL", in: alliance.id,
+            on: connection)
+        guard let key = keys.first, key.partner == partner else {
+            throw LedgerError.forbidden("this key is not a current registered key of \(partner)")
         }
+        guard
+            try Curve25519.Signing.PublicKey(rawRepresentation: rawKey).isValidSignature(
+                rawSignature, for: Data(checkpoint.utf8))
+        else {
+            throw LedgerError.invalidText(
+                field: "signature", reason: "does not verify over \(number)'s checkpoint with this key")
+        }
+        do {
+            try await LedgerError.forbiddingRefusals {
+                try await connection.execute(
+                    """
+                    INSERT INTO statement_signatures (alliance_id, statement_number, key_id, partner_id, signature, signed_by)
+                    SELECT \(alliance.id.rawValue), \(Int32(value)), \(key.id), p.id, \(Data(rawSignature)), \(member.id)
+                    FROM partners AS p WHERE p.alliance_id = \(alliance.id.rawValue) AND p.slug = \(partner)
+                    """)
+            }
+        } catch let error as PostgresError where error.violates(constraint: "statement_signatures_pkey") {
+            throw LedgerError.exists("\(number) is signed with this key already")
+        }
+        try await GovernanceLog.append(
+            "statement.signed", by: .caller(caller),
+            details: ["statement": number, "partner": partner, "key": String(key.id)], in: alliance.id,
+            on: connection)
+        return try await Statements.listing(value, in: alliance.id, on: connection)
     }
 
     /// The signatures of a statement: for a verifier, with the keys' public halves.
@@ -245,6 +275,18 @@ extension Statements {
         _ text: String, on period: String, partner: String, budgetLine: String, in alliance: Alliance,
         by caller: Caller
     ) async throws -> Statement.Commentary {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await comment(
+                text, on: period, partner: partner, budgetLine: budgetLine, in: alliance, by: caller,
+                on: connection)
+        }
+    }
+
+    /// The same, in the caller's transaction.
+    public func comment(
+        _ text: String, on period: String, partner: String, budgetLine: String, in alliance: Alliance,
+        by caller: Caller, on connection: PostgresConnection
+    ) async throws -> Statement.Commentary {
         try Validate.text(text, field: "text", maximumLength: 2000)
         let period = try Statements.period(period, of: alliance)
         try caller.require(.finance, for: partner, in: alliance.id)
@@ -252,24 +294,22 @@ extension Statements {
             throw LedgerError.forbidden(
                 "commentary is a finance lead's, of their own partner; the operator has none")
         }
-        return try await pool.withTransaction(.readCommitted) { connection in
-            let partnerID = try await AllianceDirectory.partner(partner, in: alliance.id, on: connection).id
-            let line = try await connection.query(
-                "SELECT id FROM budget_lines WHERE alliance_id = \(alliance.id.rawValue) AND code = \(budgetLine)"
-            ).first?.decode("id", as: Int64.self)
-            guard let line else { throw LedgerError.budgetLineNotFound(budgetLine) }
-            let at: Timestamp = try await LedgerError.forbiddingRefusals {
-                try await connection.query(
-                    """
-                    INSERT INTO statement_commentary (alliance_id, period, partner_id, budget_line_id, text, recorded_by)
-                    VALUES (\(alliance.id.rawValue), \(period.description), \(partnerID), \(line), \(text), \(person.id))
-                    RETURNING recorded_at
-                    """
-                ).single().decode("recorded_at")
-            }
-            return Statement.Commentary(
-                partner: partner, budgetLine: budgetLine, text: text, by: person.email, at: at)
+        let partnerID = try await AllianceDirectory.partner(partner, in: alliance.id, on: connection).id
+        let line = try await connection.query(
+            "SELECT id FROM budget_lines WHERE alliance_id = \(alliance.id.rawValue) AND code = \(budgetLine)"
+        ).first?.decode("id", as: Int64.self)
+        guard let line else { throw LedgerError.budgetLineNotFound(budgetLine) }
+        let at: Timestamp = try await LedgerError.forbiddingRefusals {
+            try await connection.query(
+                """
+                INSERT INTO statement_commentary (alliance_id, period, partner_id, budget_line_id, text, recorded_by)
+                VALUES (\(alliance.id.rawValue), \(period.description), \(partnerID), \(line), \(text), \(person.id))
+                RETURNING recorded_at
+                """
+            ).single().decode("recorded_at")
         }
+        return Statement.Commentary(
+            partner: partner, budgetLine: budgetLine, text: text, by: person.email, at: at)
     }
 
     // MARK: Helpers

@@ -76,6 +76,16 @@ public struct Statements: Sendable {
         self.init(pool: pool, clock: { Timestamp(Date()) })
     }
 
+    /// A checkpoint's first line: the public base URL's host (and port and path) with the
+    /// alliance, e.g. `ledger.example.org/alliances/lambeth` — scheme and trailing slash
+    /// dropped, so the same service under http and https names one origin.
+    public static func origin(publicBaseURL: String, alliance slug: String) -> String {
+        var base = Substring(publicBaseURL)
+        if let scheme = base.range(of: "://") { base = base[scheme.upperBound...] }
+        while base.hasSuffix("/") { base = base.dropLast() }
+        return "\(base)/alliances/\(slug)"
+    }
+
     // MARK: Periods
 
     /// A statement's period: whole months within one financial year, through the one period

@@ -49,9 +49,10 @@ struct IdempotentCreations: Sendable {
     /// stream); others are started over on a serialization failure, key and all.
     func run(
         _ key: IdempotencyKey?, fingerprint: @escaping @Sendable () -> [UInt8], attempts: Int? = nil,
+        level: IsolationLevel = .readCommitted,
         _ operation: @escaping @Sendable (PostgresConnection) async throws -> Created
     ) async throws -> Outcome {
-        try await pool.withTransaction(.readCommitted, maximumAttempts: attempts) { connection in
+        try await pool.withTransaction(level, maximumAttempts: attempts) { connection in
             guard let key else { return .created(try await operation(connection)) }
             // A second request with the key while the first runs is told so at once, rather
             // than waiting on the first's row lock with a connection of the pool held.
@@ -121,7 +122,7 @@ struct IdempotentCreations: Sendable {
     func create<Body: Decodable & Sendable, Value: Encodable & Sendable>(
         _ request: Request, context: some LedgerContext, caller: Caller, body: Body.Type,
         status: HTTPResponse.Status = .created, kept: Bool = true, headers: HTTPFields = [:],
-        location: @escaping @Sendable (Value) -> String?,
+        level: IsolationLevel = .readCommitted, location: @escaping @Sendable (Value) -> String?,
         _ operation: @escaping @Sendable (Body, PostgresConnection) async throws -> Value
     ) async throws -> Response {
         var request = request
@@ -131,7 +132,7 @@ struct IdempotentCreations: Sendable {
         let key = try IdempotencyKey(request, caller: caller)
         let fingerprint = RequestFingerprint(request, body: bytes)
         let encoder = context.responseEncoder
-        let outcome = try await run(key, fingerprint: fingerprint.finalize) { connection in
+        let outcome = try await run(key, fingerprint: fingerprint.finalize, level: level) { connection in
             let value = try await operation(decoded, connection)
             return Created(
                 status: status, body: try encoder.data(value), location: location(value), kept: kept,

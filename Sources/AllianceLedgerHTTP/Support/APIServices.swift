@@ -16,6 +16,7 @@ struct APIServices: Sendable {
     let outcomes: OutcomeBook
     let riskShares: RiskShareBook
     let governance: GovernanceLog
+    let statements: Statements
     let creations: IdempotentCreations
 
     init(ledger: Ledger) {
@@ -29,6 +30,7 @@ struct APIServices: Sendable {
         outcomes = OutcomeBook(pool: ledger.pool)
         riskShares = RiskShareBook(pool: ledger.pool)
         governance = GovernanceLog(pool: ledger.pool)
+        statements = Statements(pool: ledger.pool)
         creations = IdempotentCreations(pool: ledger.pool)
     }
 }
