@@ -101,7 +101,7 @@ extension Statements {
         let key = try await Statements.key(id, in: alliance.id, on: connection)
         guard key.partner == partner else { throw LedgerError.keyNotFound(id) }
         guard key.revokedAt == nil else { return key }
-        try await LedgerError.forbiddingRefusals {
+        _ = try await LedgerError.forbiddingRefusals {
             try await connection.execute(
                 """
                 UPDATE partner_keys SET revoked_at = now(), revoked_by = \(member.id)
@@ -224,7 +224,7 @@ extension Statements {
                 field: "signature", reason: "does not verify over \(number)'s checkpoint with this key")
         }
         do {
-            try await LedgerError.forbiddingRefusals {
+            _ = try await LedgerError.forbiddingRefusals {
                 try await connection.execute(
                     """
                     INSERT INTO statement_signatures (alliance_id, statement_number, key_id, partner_id, signature, signed_by)
