@@ -179,7 +179,10 @@ let package = Package(
         // Test support: a private PostgreSQL cluster per test run, a database per test.
         .target(
             name: "TestSupport",
-            dependencies: ["EmbeddedPostgres", "Postgres", "AllianceLedger"],
+            dependencies: [
+                "EmbeddedPostgres", "Postgres", "AllianceLedger",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
