@@ -199,6 +199,10 @@ let package = Package(
         .testTarget(
             name: "AllianceLedgerTests",
             dependencies: ["AllianceLedger", "Postgres", "TestSupport"],
+            // Independent vectors, and the scripts that write and check them, read by the tests
+            // through Bundle.module: a copied folder keeps the generated JSON one file, not a
+            // Swift literal to regenerate beside it.
+            resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),
         .testTarget(
