@@ -306,6 +306,74 @@ import Testing
         }
     }
 
+    /// Beyond the exhaustive sizes: random tree sizes up to 5,000 leaves, random leaves and old
+    /// sizes in them (seeded, so a failure replays), each proof made from stored subtrees equal
+    /// to the reference's and verified, and the same proof with one random bit flipped refused.
+    @Test func randomProofsOfLargerTreesAreRFC9162Proofs() throws {
+        var random = SplitMix(seed: 5000)
+        let leaves: [[UInt8]] = (0..<5000).map { index in
+            (0..<Int(random.next() % 33)).map { _ in UInt8(truncatingIfNeeded: random.next()) } + [
+                UInt8(truncatingIfNeeded: index)
+            ]
+        }
+        var frontier = MerkleFrontier()
+        var stored: [MerkleSubtree: Digest] = [:]
+        for leaf in leaves {
+            for completed in frontier.append(leafHash: MerkleTree.leafHash(leaf)) {
+                stored[completed.subtree] = completed.hash
+            }
+        }
+        var reference = ReferenceMerkleTree(leaves: leaves)
+        var wrong: [String] = []
+        for _ in 0..<200 {
+            let size = 1 + Int(random.next() % UInt64(leaves.count))
+            let leaf = Int(random.next() % UInt64(size))
+            let old = 1 + Int(random.next() % UInt64(size))
+            let root = reference.root(treeSize: size)
+            let inclusionPath = try MerkleTree.inclusionPath(leafIndex: Int64(leaf), treeSize: Int64(size))
+            let inclusion = try inclusionPath.hashes(from: stored)
+            if inclusion != reference.inclusionProof(leafIndex: leaf, treeSize: size) {
+                wrong.append("leaf \(leaf) of \(size)")
+            }
+            try MerkleTree.verifyInclusion(
+                leafHash: MerkleTree.leafHash(leaves[leaf]), leafIndex: Int64(leaf), treeSize: Int64(size),
+                proof: inclusion, root: root)
+            let consistencyPath = try MerkleTree.consistencyPath(from: Int64(old), to: Int64(size))
+            let consistency = try consistencyPath.hashes(from: stored)
+            if consistency != reference.consistencyProof(from: old, to: size) {
+                wrong.append("\(old) to \(size)")
+            }
+            let oldRoot = reference.root(treeSize: old)
+            try MerkleTree.verifyConsistency(
+                oldSize: Int64(old), oldRoot: oldRoot, newSize: Int64(size), newRoot: root, proof: consistency
+            )
+            if !inclusion.isEmpty {
+                let index = Int(random.next() % UInt64(inclusion.count))
+                var altered = inclusion
+                altered[index] = Self.flip(altered[index], Int(random.next() % 256))
+                if (try? MerkleTree.verifyInclusion(
+                    leafHash: MerkleTree.leafHash(leaves[leaf]), leafIndex: Int64(leaf),
+                    treeSize: Int64(size), proof: altered, root: root)) != nil
+                {
+                    wrong.append("altered inclusion of \(leaf) in \(size) verified")
+                }
+            }
+            if !consistency.isEmpty {
+                let index = Int(random.next() % UInt64(consistency.count))
+                var altered = consistency
+                altered[index] = Self.flip(altered[index], Int(random.next() % 256))
+                if (try? MerkleTree.verifyConsistency(
+                    oldSize: Int64(old), oldRoot: oldRoot, newSize: Int64(size), newRoot: root, proof: altered
+                ))
+                    != nil
+                {
+                    wrong.append("altered consistency of \(old) to \(size) verified")
+                }
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+    }
+
     /// The plans need no hashing, so they hold for trees of any size `Int64` counts: a
     /// subtree's leaves and children, and proofs near the largest size.
     @Test func plansHoldForTheLargestTrees() throws {

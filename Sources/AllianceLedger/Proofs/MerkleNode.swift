@@ -52,3 +52,19 @@ public struct MerkleNode: Hashable, Sendable {
         }
     }
 }
+
+extension Array where Element == MerkleNode {
+    /// The complete subtrees whose hashes a store must read to hash these nodes: what to fetch
+    /// for a root, an inclusion proof or a consistency proof, O(log n) of them.
+    public var subtrees: Set<MerkleSubtree> { Set(flatMap(\.subtrees)) }
+
+    /// The nodes' hashes, in order, from stored hashes of complete subtrees: the proof itself.
+    ///
+    /// - Throws: ``MerkleProofError/missingSubtree(_:)`` naming a subtree `stored` lacks.
+    public func hashes(from stored: [MerkleSubtree: Digest]) throws(MerkleProofError) -> [Digest] {
+        var hashes: [Digest] = []
+        hashes.reserveCapacity(count)
+        for node in self { hashes.append(try node.hash(from: stored)) }
+        return hashes
+    }
+}

@@ -11,8 +11,8 @@ import Crypto
 ///
 /// ```swift
 /// let path = try MerkleTree.inclusionPath(leafIndex: 5, treeSize: 1000)
-/// let stored = try await fetch(Set(path.flatMap(\.subtrees)))  // [MerkleSubtree: Digest]
-/// let proof = try path.map { try $0.hash(from: stored) }
+/// let stored = try await fetch(path.subtrees)  // [MerkleSubtree: Digest], by (level, index)
+/// let proof = try path.hashes(from: stored)
 /// ```
 public enum MerkleTree {
     /// A leaf's hash: SHA-256(0x00 ‖ leaf).
