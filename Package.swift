@@ -179,7 +179,10 @@ let package = Package(
         // Test support: a private PostgreSQL cluster per test run, a database per test.
         .target(
             name: "TestSupport",
-            dependencies: ["EmbeddedPostgres", "Postgres", "AllianceLedger"],
+            dependencies: [
+                "EmbeddedPostgres", "Postgres", "AllianceLedger",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
@@ -199,6 +202,10 @@ let package = Package(
                 "AllianceLedger", "Postgres", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            // Independent vectors, and the scripts that write and check them, read by the tests
+            // through Bundle.module: a copied folder keeps the generated JSON one file, not a
+            // Swift literal to regenerate beside it.
+            resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),
         .testTarget(

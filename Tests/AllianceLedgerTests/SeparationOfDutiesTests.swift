@@ -464,6 +464,56 @@ import Testing
         }
     }
 
+    /// The database hashes a record over the canonical JSON that `governance_canonical` writes
+    /// (SQL/0009), the library over what ``CanonicalJSON`` writes: the two are the same bytes for
+    /// every text a record's details can hold, every control character included, so `audit
+    /// verify` finds every hash the database made.
+    @Test func theDatabaseAndTheLibraryWriteTheSameCanonicalJSON() async throws {
+        try await DirectoryFixture.with { fixture in
+            let alliance = fixture.alliance.id
+            let texts = [
+                String((1..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }), "\"\\/ '<>&",
+                "\u{7F}\u{80}\u{2028}\u{2029}\u{FEFF}", "\u{E9} e\u{301} \u{20AC} \u{FB33}",
+                "\u{1F600} \u{10000} \u{10FFFF}",
+                "", "line\r\nbreak\ttab",
+            ]
+            for (index, text) in texts.enumerated() {
+                let details = String(
+                    decoding: try JSONValue.object([
+                        (key: "text", value: .string(text)), (key: "index", value: .string(String(index))),
+                        (key: "aUpper", value: "Upper"),
+                    ]).canonicalBytes(), as: UTF8.self)
+                _ = try await fixture.database.pool.withConnection { connection in
+                    try await connection.query(
+                        """
+                        SELECT governance_append(\(alliance.rawValue), 'test.canonical', 'operator', NULL, NULL,
+                                                 \(details)::jsonb, \("req-\(index)"))
+                        """)
+                }
+            }
+            let rows = try await fixture.database.pool.withConnection { connection in
+                try await connection.query(
+                    """
+                    SELECT governance_canonical(\(alliance.rawValue), sequence, kind, actor, actor_person_id,
+                               actor_partner, actor_token_id, details, request_id, recorded_at, previous_hash)
+                               AS canonical,
+                           \(GovernanceLog.columns)
+                    FROM governance_log WHERE alliance_id = \(alliance.rawValue) AND kind = 'test.canonical'
+                    ORDER BY sequence
+                    """)
+            }
+            #expect(rows.count == texts.count)
+            for row in rows {
+                let record = try GovernanceLog.record(row, alliance: alliance)
+                let canonical = try row.decode("canonical", as: String.self)
+                #expect(Array(record.canonicalJSON.utf8) == Array(canonical.utf8))
+                #expect(record.expectedHash == record.hash)
+                #expect(CanonicalJSON.isCanonical(Array(canonical.utf8)))
+            }
+            #expect(try await GovernanceLog(pool: fixture.pool).verify(alliance, by: .commandLine).ok)
+        }
+    }
+
     @Test func canonicalJSONEscapesAsRFC8785AndSortsByCodeUnits() throws {
         let record = GovernanceRecord(
             alliance: AllianceID(3), sequence: 2, kind: "vote.cast",

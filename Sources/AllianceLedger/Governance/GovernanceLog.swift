@@ -67,21 +67,28 @@ public struct GovernanceRecord: Hashable, Sendable {
     public let hash: Digest
 
     /// The record's canonical JSON (RFC 8785), which its hash covers: every field but the hash,
-    /// keys sorted, no white space.
+    /// keys sorted, no white space. It must be byte for byte what the database writes
+    /// (`governance_canonical`, SQL/0009), which writes ids in full.
     public var canonicalJSON: String {
-        let actorText =
-            "{\"kind\":\(CanonicalJSON.string(actor.kind)),\"partner\":\(actor.partner.map(CanonicalJSON.string) ?? "null"),"
-            + "\"person\":\(actor.person.map(String.init) ?? "null"),\"token\":\(actor.token.map(String.init) ?? "null")}"
-        let detailsText =
-            "{"
-            + details.sorted { CanonicalJSON.precedes($0.key, $1.key) }
-            .map { "\(CanonicalJSON.string($0.key)):\(CanonicalJSON.string($0.value))" }.joined(
-                separator: ",") + "}"
-        return "{\"actor\":\(actorText),\"alliance\":\(alliance.rawValue),\"details\":\(detailsText),"
-            + "\"kind\":\(CanonicalJSON.string(kind)),"
-            + "\"previousHash\":\(previousHash.map { "\"\($0)\"" } ?? "null"),"
-            + "\"recordedAt\":\"\(recordedAt)\",\"requestId\":\(requestID.map(CanonicalJSON.string) ?? "null"),"
-            + "\"sequence\":\(sequence)}"
+        let record: JSONValue = [
+            "actor": [
+                "kind": .string(actor.kind), "partner": actor.partner.map(JSONValue.string) ?? .null,
+                "person": actor.person.map(JSONValue.integer) ?? .null,
+                "token": actor.token.map(JSONValue.integer) ?? .null,
+            ],
+            "alliance": .integer(alliance.rawValue),
+            "details": .object(details.map { (key: $0.key, value: .string($0.value)) }),
+            "kind": .string(kind),
+            "previousHash": previousHash.map { .string($0.description) } ?? .null,
+            "recordedAt": .string(recordedAt.description),
+            "requestId": requestID.map(JSONValue.string) ?? .null,
+            "sequence": .integer(sequence),
+        ]
+        do {
+            return String(decoding: try record.canonicalBytes(limitingIntegers: false), as: UTF8.self)
+        } catch {
+            preconditionFailure("a record's keys are distinct and it nests two deep, yet: \(error)")
+        }
     }
 
     /// The hash the record must carry: the RFC 9162 leaf hash of its canonical JSON,
@@ -92,34 +99,6 @@ public struct GovernanceRecord: Hashable, Sendable {
         hasher.update(data: [0x00])
         hasher.update(data: Data(canonicalJSON.utf8))
         return Digest(Array(hasher.finalize()))
-    }
-}
-
-/// JSON as RFC 8785 writes it, for the flat records of the governance log: strings escaped as
-/// ECMAScript's JSON.stringify does, keys sorted by their UTF-16 code units.
-enum CanonicalJSON {
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-
-    static func precedes(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf16.lexicographicallyPrecedes(rhs.utf16)
     }
 }
 
