@@ -1,5 +1,5 @@
 import Foundation
-public import Postgres
+import Postgres
 
 /// A statement's figures, read on one snapshot. What it reads grows with partners × lines ×
 /// months and the decisions of the year, never with the length of the journal: actuals come

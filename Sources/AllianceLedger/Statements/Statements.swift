@@ -441,16 +441,6 @@ public struct Statements: Sendable {
     }
 }
 
-extension TreeStore {
-    /// SHA-256(0x00 ‖ entry hash): an entry's leaf.
-    static func leaf(_ hash: Digest) -> Digest {
-        var hasher = SHA256()
-        hasher.update(data: [0x00])
-        hasher.update(data: hash.bytes)
-        return Digest(Array(hasher.finalize()))
-    }
-}
-
 extension Digest {
     /// From 64 hexadecimal characters.
     init(hex: String) throws(LedgerError) {
@@ -472,9 +462,14 @@ extension Digest {
 
 /// A statement as canonical JSON (RFC 8785): the bytes that are hashed, stored and signed.
 enum StatementJSON {
+    /// Every number must be an integer within ±(2^53 − 1), which JCS writes exactly: a figure
+    /// beyond it publishes nothing rather than a rounded number.
     static func canonical(_ statement: Statement) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(statement))
+        do {
+            return try CanonicalJSON.encode(statement)
+        } catch let error as CanonicalJSONError {
+            throw LedgerError.invalidText(
+                field: "period", reason: "cannot be published exactly: \(error.description)")
+        }
     }
 }

@@ -126,7 +126,36 @@ struct StatementRoutes {
                     id, of: partner, in: context.alliance, by: context.caller, on: connection)
             }
         }
+        // RFC 9162 proofs over the journal's tree, for anyone holding a statement's size and root.
+        routes.get("journal/{sequence}/inclusion") { request, context in
+            try context.require(.everyone)
+            let query = try Query(request, allowed: ["treeSize"])
+            let text = try context.parameters.require("sequence")
+            guard let sequence = Int64(text) else { throw LedgerError.entryNotFound(sequence: 0) }
+            return Answer(
+                try await services.statements.inclusionProof(
+                    sequence: sequence, treeSize: try Self.size(query, "treeSize"), in: context.alliance.id))
+        }
+        routes.get("journal/consistency") { request, context in
+            try context.require(.everyone)
+            let query = try Query(request, allowed: ["from", "to"])
+            guard let from = try Self.size(query, "from") else {
+                throw Problem.invalidQuery("from", "from is required: the smaller tree's size")
+            }
+            return Answer(
+                try await services.statements.consistencyProof(
+                    from: from, to: try Self.size(query, "to"), in: context.alliance.id))
+        }
         return routes
+    }
+
+    /// A tree size from the query: a positive whole number, or nil when absent.
+    static func size(_ query: Query, _ name: String) throws -> Int64? {
+        guard let text = query[name] else { return nil }
+        guard let value = Int64(text), value >= 1 else {
+            throw Problem.invalidQuery(name, "\(name) must be a whole number of entries from 1, not \"\(text)\"")
+        }
+        return value
     }
 
     /// Bytes that never change, with their hash as a strong ETag: a client holding them asks
