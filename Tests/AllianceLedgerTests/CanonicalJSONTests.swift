@@ -108,6 +108,7 @@ import Testing
         let vectors = try JSONDecoder().decode(Vectors.self, from: Data(contentsOf: url)).vectors
         #expect(vectors.count == 200)
         var wrong: [String] = []
+        var refusedByTheEncoder = 0
         for (index, vector) in vectors.enumerated() {
             let canonical = Array(vector.canonical.utf8)
             let written = try CanonicalJSON.canonicalize(Array(vector.text.utf8))
@@ -123,8 +124,18 @@ import Testing
             if try JSONValue(parsing: canonical) != value || (try? value.canonicalBytes()) != canonical {
                 wrong.append("vector \(index) does not read back")
             }
+            // Through `JSONEncoder` as an `Encodable`, the same bytes, unless the document has
+            // keys that differ only in Unicode normalisation, which that path refuses.
+            do {
+                if try CanonicalJSON.encode(value) != canonical {
+                    wrong.append("vector \(index) is written otherwise through JSONEncoder")
+                }
+            } catch is EncodingError {
+                refusedByTheEncoder += 1
+            }
         }
         #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+        #expect(refusedByTheEncoder < vectors.count / 4)
     }
 
     /// What the reader refuses, each with the error that says why.
@@ -237,6 +248,10 @@ import Testing
         #expect(throws: CanonicalJSONError.notAnInteger(path: "n")) { try CanonicalJSON.encode(["n": 0.5]) }
         #expect(throws: EncodingError.self) {
             try CanonicalJSON.encode(JSONValue.object([(key: "a", value: 1), (key: "a", value: 2)]))
+        }
+        #expect(throws: EncodingError.self) {
+            try CanonicalJSON.encode(
+                JSONValue.object([(key: "\u{E9}", value: 1), (key: "e\u{301}", value: 2)]))
         }
     }
 
