@@ -108,6 +108,7 @@ import Testing
         let vectors = try JSONDecoder().decode(Vectors.self, from: Data(contentsOf: url)).vectors
         #expect(vectors.count == 200)
         var wrong: [String] = []
+        var refusedByTheEncoder = 0
         for (index, vector) in vectors.enumerated() {
             let canonical = Array(vector.canonical.utf8)
             let written = try CanonicalJSON.canonicalize(Array(vector.text.utf8))
@@ -123,8 +124,18 @@ import Testing
             if try JSONValue(parsing: canonical) != value || (try? value.canonicalBytes()) != canonical {
                 wrong.append("vector \(index) does not read back")
             }
+            // Through `JSONEncoder` as an `Encodable`, the same bytes, unless the document has
+            // keys that differ only in Unicode normalisation, which that path refuses.
+            do {
+                if try CanonicalJSON.encode(value) != canonical {
+                    wrong.append("vector \(index) is written otherwise through JSONEncoder")
+                }
+            } catch is EncodingError {
+                refusedByTheEncoder += 1
+            }
         }
         #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+        #expect(refusedByTheEncoder < vectors.count / 4)
     }
 
     /// What the reader refuses, each with the error that says why.
@@ -183,8 +194,8 @@ import Testing
     /// Values compare as their canonical bytes do: members in any order are one object, and
     /// strings are equal only code unit for code unit.
     @Test func valuesAreEqualWhenTheirCanonicalBytesAre() throws {
-        let one: JSONValue = ["b": [1, "x", nil, true], "a": ["c": false]]
-        let other: JSONValue = ["a": ["c": false], "b": [1, "x", nil, true]]
+        let one: JSONValue = ["b": [1, "x", .null, true], "a": ["c": false]]
+        let other: JSONValue = ["a": ["c": false], "b": [1, "x", .null, true]]
         #expect(one == other)
         #expect(try one.canonicalBytes() == other.canonicalBytes())
         #expect(JSONValue.string("\u{E9}") != .string("e\u{301}"))
@@ -192,7 +203,24 @@ import Testing
         #expect(
             try JSONValue.object([(key: "\u{E9}", value: 1), (key: "e\u{301}", value: 2)]).canonicalText()
                 == "{\"e\u{301}\":2,\"\u{E9}\":1}")
-        #expect(one != ["a": ["c": false], "b": [1, "x", nil, false]])
+        #expect(one != ["a": ["c": false], "b": [1, "x", .null, false]])
+    }
+
+    /// A verifier reads a document back and looks its figures up by key and index.
+    @Test func aDocumentReadBackIsReadByKeyAndIndex() throws {
+        let document = try JSONValue(
+            parsing: Array(
+                #"{"budget":{"rows":[{"partner":"slam","actual":-5}],"closed":true,"note":null}}"#.utf8))
+        let row = try #require(document["budget"]?["rows"]?[0])
+        #expect(row["partner"]?.stringValue == "slam")
+        #expect(row["actual"]?.integerValue == -5)
+        #expect(row["actual"]?.stringValue == nil)
+        #expect(document["budget"]?["closed"]?.boolValue == true)
+        #expect(document["budget"]?["note"]?.isNull == true)
+        #expect(document["budget"]?["rows"]?.arrayValue?.count == 1)
+        #expect(document["budget"]?["rows"]?[1] == nil)
+        #expect(document["missing"] == nil && document[0] == nil)
+        #expect(document.objectMembers?.map(\.key) == ["budget"])
     }
 
     struct Statement: Encodable {
@@ -217,7 +245,7 @@ import Testing
                 .init(partner: "slam", budget: 120_000_00, note: "a/b \"c\"\n"),
                 .init(partner: "lambeth", budget: -5, note: nil),
             ],
-            totals: ["z": 1, "a": 2], extra: ["€": [nil, true], "1": "\u{2028}"])
+            totals: ["z": 1, "a": 2], extra: ["€": [.null, true], "1": "\u{2028}"])
         let expected =
             #"{"extra":{"1":"\#u{2028}","€":[null,true]},"format":"alliance-ledger-statement/1","#
             + #""rows":[{"budget":12000000,"note":"a/b \"c\"\n","partner":"slam"},{"budget":-5,"partner":"lambeth"}],"#
@@ -237,6 +265,10 @@ import Testing
         #expect(throws: CanonicalJSONError.notAnInteger(path: "n")) { try CanonicalJSON.encode(["n": 0.5]) }
         #expect(throws: EncodingError.self) {
             try CanonicalJSON.encode(JSONValue.object([(key: "a", value: 1), (key: "a", value: 2)]))
+        }
+        #expect(throws: EncodingError.self) {
+            try CanonicalJSON.encode(
+                JSONValue.object([(key: "\u{E9}", value: 1), (key: "e\u{301}", value: 2)]))
         }
     }
 

@@ -10,8 +10,8 @@ import Foundation
 public enum CanonicalJSON {
     /// The canonical JSON of `value` as `JSONEncoder` encodes it (so its `Encodable` conformance
     /// decides the keys), in UTF-8. Keys pass through Swift's `String`, which takes two keys
-    /// that differ only in Unicode normalisation for one: a document with such keys is built
-    /// as a ``JSONValue``, which keeps them apart.
+    /// that differ only in Unicode normalisation for one: a ``JSONValue`` with such keys is
+    /// refused here, and written with ``JSONValue/canonicalBytes()``, which keeps them apart.
     ///
     /// - Throws: `EncodingError` for what `JSONEncoder` refuses (a non-finite `Double`), and
     ///   ``CanonicalJSONError`` naming the path of a number that is not an integer within
@@ -60,15 +60,18 @@ extension JSONValue: Encodable {
             for element in elements { try container.encode(element) }
         case .object(let members):
             var container = encoder.container(keyedBy: JSONPathStep.self)
-            // An encoder keeps one value of a key given twice; canonical writing refuses it.
-            var keys: Set<[UInt16]> = []
+            // An encoder keeps one value of a key given twice, and takes keys for one as Swift's
+            // `String` does, regardless of Unicode normalisation: refused rather than lost.
+            var keys: Set<String> = []
             for member in members {
-                guard keys.insert(Array(member.key.utf16)).inserted else {
+                guard keys.insert(member.key).inserted else {
                     throw EncodingError.invalidValue(
                         self,
                         .init(
                             codingPath: container.codingPath + [JSONPathStep.key(member.key)],
-                            debugDescription: "the key is given more than once in its object"))
+                            debugDescription:
+                                "the key is given more than once in its object, or differs from another"
+                                + " only in Unicode normalisation"))
                 }
                 try container.encode(member.value, forKey: .key(member.key))
             }

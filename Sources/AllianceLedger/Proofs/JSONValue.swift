@@ -59,11 +59,8 @@ extension JSONValue: Equatable {
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
-    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
-    public init(nilLiteral: ()) {
-        self = .null
-    }
 
     public init(stringLiteral value: String) {
         self = .string(value)
@@ -84,5 +81,46 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     /// Members in the order written; a key written twice is refused when the value is written.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(elements.map { (key: $0.0, value: $0.1) })
+    }
+}
+
+/// Reading a document read back (``init(parsing:)``), as a verifier checks its figures.
+extension JSONValue {
+    /// The value of the member `key` of an object; nil for another kind of value or no such
+    /// member. Keys match code unit for code unit.
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.key.utf8.elementsEqual(key.utf8) }?.value
+    }
+
+    /// The element at `index` of an array; nil for another kind of value or an index outside it.
+    public subscript(index: Int) -> JSONValue? {
+        guard case .array(let elements) = self, elements.indices.contains(index) else { return nil }
+        return elements[index]
+    }
+
+    public var integerValue: Int64? {
+        if case .integer(let integer) = self { integer } else { nil }
+    }
+
+    public var stringValue: String? {
+        if case .string(let text) = self { text } else { nil }
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let truth) = self { truth } else { nil }
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { elements } else { nil }
+    }
+
+    /// An object's members, in the order written or read.
+    public var objectMembers: [(key: String, value: JSONValue)]? {
+        if case .object(let members) = self { members } else { nil }
+    }
+
+    public var isNull: Bool {
+        if case .null = self { true } else { false }
     }
 }
