@@ -171,6 +171,60 @@ import Testing
             }
         }
     }
+
+    @Test func proofsOfInclusionAndConsistencyCheckAgainstTheRFC() async throws {
+        try await GovernedSetUp.with { governed in
+            let api = governed.api
+            try await Self.books(governed)
+            let finance = try governed.setUp.token("finance-slam")
+            for index in 0..<5 {
+                try await api.create(
+                    "\(Self.base)/spend", AllianceSetUp.spend(amount: "100", reference: "P\(index)"),
+                    token: finance)
+            }
+            let auditor = try governed.setUp.token("auditor")
+            let journal = try await api.get("\(Self.base)/journal?limit=100", token: auditor)
+            let hashes = try journal.items().map { item in
+                try Digest(hex: try #require(item["hash"] as? String))
+            }
+            #expect(hashes.count == 7)
+            let leaves = hashes.map { MerkleTree.leafHash($0.bytes) }
+            for size in [1, 5, 7] {
+                for sequence in 1...size {
+                    let answer = try await api.get(
+                        "\(Self.base)/journal/\(sequence)/inclusion?treeSize=\(size)", token: auditor)
+                    #expect(answer.status == 200, "\(answer.body)")
+                    let proof = try answer.json()
+                    let path = try #require(proof["proof"] as? [String]).map { try Digest(hex: $0) }
+                    let answeredRoot = try Digest(hex: try #require(proof["root"] as? String))
+                    #expect(proof["leafHash"] as? String == leaves[sequence - 1].description)
+                    try MerkleTree.verifyInclusion(
+                        leafHash: leaves[sequence - 1], leafIndex: Int64(sequence - 1), treeSize: Int64(size),
+                        proof: path, root: answeredRoot)
+                }
+            }
+            let consistency = try await api.get(
+                "\(Self.base)/journal/consistency?from=3&to=7", token: auditor)
+            #expect(consistency.status == 200, "\(consistency.body)")
+            let proof = try consistency.json()
+            try MerkleTree.verifyConsistency(
+                oldSize: 3, oldRoot: try Digest(hex: try #require(proof["fromRoot"] as? String)), newSize: 7,
+                newRoot: try Digest(hex: try #require(proof["toRoot"] as? String)),
+                proof: try #require(proof["proof"] as? [String]).map { try Digest(hex: $0) })
+
+            // A tree larger than the journal, an entry outside the tree, a size that is no number.
+            try await api.get("\(Self.base)/journal/1/inclusion?treeSize=8", token: auditor).expectProblem(
+                422, "/problems/invalid-field", field: "treeSize")
+            try await api.get("\(Self.base)/journal/6/inclusion?treeSize=5", token: auditor).expectProblem(
+                422, "/problems/invalid-field", field: "sequence")
+            try await api.get("\(Self.base)/journal/1/inclusion?treeSize=x", token: auditor).expectProblem(
+                400, "/problems/invalid-query")
+            try await api.get("\(Self.base)/journal/consistency?from=3&to=9", token: auditor).expectProblem(
+                422, "/problems/invalid-field", field: "to")
+            try await api.get("\(Self.base)/journal/consistency", token: auditor).expectProblem(
+                400, "/problems/invalid-query")
+        }
+    }
 }
 
 extension [UInt8] {

@@ -29,10 +29,12 @@ extension Statements {
         -> InclusionProof
     {
         try await pool.withTransaction(.repeatableRead) { connection in
-            let size = try await Statements.treeSize(treeSize, field: "treeSize", in: alliance, on: connection)
+            let size = try await Statements.treeSize(
+                treeSize, field: "treeSize", in: alliance, on: connection)
             guard sequence >= 1, sequence <= size else {
                 throw LedgerError.invalidText(
-                    field: "sequence", reason: "must be an entry of the tree of \(size) entries, 1 to \(size)")
+                    field: "sequence", reason: "must be an entry of the tree of \(size) entries, 1 to \(size)"
+                )
             }
             let leaf = try await connection.query(
                 "SELECT hash FROM journal_tree_nodes WHERE alliance_id = \(alliance.rawValue) AND level = 0 AND index = \(sequence - 1)"
@@ -54,20 +56,25 @@ extension Statements {
         try await pool.withTransaction(.repeatableRead) { connection in
             let size = try await Statements.treeSize(to, field: "to", in: alliance, on: connection)
             guard from >= 1, from <= size else {
-                throw LedgerError.invalidText(field: "from", reason: "must be from 1 to \(size), the larger tree's size")
+                throw LedgerError.invalidText(
+                    field: "from", reason: "must be from 1 to \(size), the larger tree's size")
             }
             let proof = try await TreeStore.journal.consistencyProof(
                 from: from, to: size, in: alliance, on: connection)
             return ConsistencyProof(
                 from: from, to: size,
-                fromRoot: try await TreeStore.journal.root(size: from, in: alliance, on: connection).description,
-                toRoot: try await TreeStore.journal.root(size: size, in: alliance, on: connection).description,
+                fromRoot: try await TreeStore.journal.root(size: from, in: alliance, on: connection)
+                    .description,
+                toRoot: try await TreeStore.journal.root(size: size, in: alliance, on: connection)
+                    .description,
                 proof: proof.map(\.description))
         }
     }
 
     /// `requested`, which must not be larger than the journal, or the journal's size.
-    static func treeSize(_ requested: Int64?, field: String, in alliance: AllianceID, on connection: PostgresConnection)
+    static func treeSize(
+        _ requested: Int64?, field: String, in alliance: AllianceID, on connection: PostgresConnection
+    )
         async throws -> Int64
     {
         let size: Int64 = try await connection.query(

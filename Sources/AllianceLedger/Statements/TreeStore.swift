@@ -11,22 +11,28 @@ struct TreeStore: Sendable {
     static let governance = TreeStore(table: "governance_tree_nodes")
 
     /// The root of the first `size` leaves; of no leaves, SHA-256 of nothing (RFC 9162).
-    func root(size: Int64, in alliance: AllianceID, on connection: PostgresConnection) async throws -> Digest {
+    func root(size: Int64, in alliance: AllianceID, on connection: PostgresConnection) async throws -> Digest
+    {
         let node = try MerkleTree.rootNode(treeSize: size)
         let stored = try await subtrees([node].subtrees, size: size, in: alliance, on: connection)
         return size == 0 ? MerkleTree.emptyRoot : try node.hash(from: stored)
     }
 
     /// The inclusion proof of the leaf at `leafIndex` in the tree of `size` leaves.
-    func inclusionProof(leafIndex: Int64, size: Int64, in alliance: AllianceID, on connection: PostgresConnection)
+    func inclusionProof(
+        leafIndex: Int64, size: Int64, in alliance: AllianceID, on connection: PostgresConnection
+    )
         async throws -> [Digest]
     {
         let path = try MerkleTree.inclusionPath(leafIndex: leafIndex, treeSize: size)
-        return try path.hashes(from: try await subtrees(path.subtrees, size: size, in: alliance, on: connection))
+        return try path.hashes(
+            from: try await subtrees(path.subtrees, size: size, in: alliance, on: connection))
     }
 
     /// The consistency proof that the tree of `newSize` leaves extends the tree of `oldSize`.
-    func consistencyProof(from oldSize: Int64, to newSize: Int64, in alliance: AllianceID, on connection: PostgresConnection)
+    func consistencyProof(
+        from oldSize: Int64, to newSize: Int64, in alliance: AllianceID, on connection: PostgresConnection
+    )
         async throws -> [Digest]
     {
         let path = try MerkleTree.consistencyPath(from: oldSize, to: newSize)

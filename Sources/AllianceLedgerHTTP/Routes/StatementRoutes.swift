@@ -153,7 +153,8 @@ struct StatementRoutes {
     static func size(_ query: Query, _ name: String) throws -> Int64? {
         guard let text = query[name] else { return nil }
         guard let value = Int64(text), value >= 1 else {
-            throw Problem.invalidQuery(name, "\(name) must be a whole number of entries from 1, not \"\(text)\"")
+            throw Problem.invalidQuery(
+                name, "\(name) must be a whole number of entries from 1, not \"\(text)\"")
         }
         return value
     }
