@@ -17,7 +17,8 @@ struct RootCommand: AsyncParsableCommand {
         subcommands: [
             DbCommand.self, AllianceCommand.self, PartnerCommand.self, LineCommand.self, PersonCommand.self,
             TokenCommand.self, DecisionCommand.self, BudgetCommand.self, SpendCommand.self,
-            OutcomeCommand.self, RiskShareCommand.self, AuditCommand.self,
+            OutcomeCommand.self, RiskShareCommand.self, StatementCommand.self, KeyCommand.self,
+            AuditCommand.self,
             JournalCommand.self,
             BalanceCommand.self,
             TrialBalanceCommand.self, ServeCommand.self, DemoCommand.self, ConfigCommand.self,

@@ -1,0 +1,123 @@
+import AllianceLedger
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+/// The statements walkthrough as a new user runs it on the demo alliance: preview a year and a
+/// month, publish FY2025, restate it with a reason, generate keys, sign as every partner's board
+/// member, see it co-signed by all, then verify the downloaded statement with no database — and
+/// see one changed digit fail it.
+@Suite(.timeLimit(.perTest)) struct StatementCommandTests {
+    @Test func previewPublishRestateSignAndVerifyOffline() async throws {
+        try await TestDatabase.with { database in
+            let environment: [String: String?] = ["DATABASE_URL": database.connectionString.rawValue]
+            let loaded = try await CommandRunner.run(["demo", "--tokens"], environment: environment)
+            #expect(loaded.status == 0, "\(loaded.standardError)")
+            var tokens: [String: String] = [:]
+            for line in loaded.standardOutput.split(separator: "\n") {
+                let words = line.split(separator: " ").map(String.init)
+                if words.count == 2, words[1].hasPrefix("alt_") { tokens[words[0]] = words[1] }
+            }
+            let partners = ["sel-icb", "slam", "lambeth", "certitude", "thamesreach"]
+            let alliance = ["--alliance", "lambeth-living-well"]
+            func run(_ arguments: [String], as person: String? = nil) async throws -> CommandRunner.Result {
+                var environment = environment
+                if let person { environment["ALLIANCE_LEDGER_TOKEN"] = tokens[person] }
+                return try await CommandRunner.run(arguments, environment: environment)
+            }
+            func succeed(_ arguments: [String], as person: String? = nil) async throws -> String {
+                let result = try await run(arguments, as: person)
+                #expect(result.status == 0, "\(arguments): \(result.standardError)")
+                return result.standardOutput
+            }
+
+            let year = try await succeed(["statement", "preview", "--period", "FY2025"] + alliance)
+            #expect(year.contains("TOTAL") || year.contains("total"))
+            #expect(
+                try await succeed(["statement", "preview", "--period", "2025-10"] + alliance).contains("slam")
+            )
+            let bad = try await run(
+                ["statement", "preview", "--period", "2025-10-01..2025-10-15"] + alliance)
+            #expect(bad.status == 5, "\(bad.standardError)")
+
+            let finance = "finance@slam.example.org"
+            // The operator publishes nothing: a statement is a finance lead's or a board member's.
+            #expect(try await run(["statement", "publish", "--period", "FY2025"] + alliance).status != 0)
+            let published = try await succeed(
+                ["statement", "publish", "--period", "FY2025"] + alliance, as: finance)
+            #expect(published.contains("S-0001") && published.contains("awaiting co-signature (0 of 5)"))
+            let again = try await run(["statement", "publish", "--period", "FY2025"] + alliance, as: finance)
+            #expect(again.status == 4, "\(again.standardError)")
+            let restated = try await succeed(
+                [
+                    "statement", "publish", "--period", "FY2025", "--supersedes", "S-0001", "--reason",
+                    "Audit adjustment",
+                ]
+                    + alliance, as: finance)
+            #expect(restated.contains("S-0002") && restated.contains("restates S-0001"))
+
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "statements-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            for partner in partners {
+                let key = directory.appendingPathComponent("\(partner).pem").path
+                let board = "board@\(partner).example.org"
+                let publicKey = try await succeed(["key", "generate", "--output", key])
+                #expect(publicKey.trimmingCharacters(in: .whitespacesAndNewlines).count == 44)
+                let mode = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
+                #expect(mode == 0o600)
+                #expect(try await run(["key", "generate", "--output", key]).status == 4)
+                _ = try await succeed(
+                    ["key", "add", "--partner", partner, "--key", key] + alliance, as: board)
+                _ = try await succeed(["statement", "sign", "S-0002", "--key", key] + alliance, as: board)
+            }
+            let list = try await succeed(["statement", "list"] + alliance)
+            #expect(list.contains("by all partners") && list.contains("superseded"))
+
+            // Downloaded with its signatures and its predecessor, it verifies with no database.
+            let file = directory.appendingPathComponent("S-0002.json").path
+            let previous = directory.appendingPathComponent("S-0001.json").path
+            _ = try await succeed(["statement", "show", "S-0002", "--output", file] + alliance)
+            _ = try await succeed(["statement", "show", "S-0001", "--output", previous] + alliance)
+            _ = try await succeed(
+                [
+                    "statement", "show", "S-0002", "--signatures", "--output",
+                    directory.appendingPathComponent("S-0002.signatures.json").path,
+                ]
+                    + alliance)
+            let keys = directory.appendingPathComponent("keys.json").path
+            try Data(try await succeed(["key", "list", "--format", "json"] + alliance).utf8).write(
+                to: URL(fileURLWithPath: keys))
+            let offline = try await CommandRunner.run(
+                ["statement", "verify", file, "--trusted-keys", keys, "--require-signatures"],
+                environment: [:])
+            #expect(offline.status == 0, "\(offline.standardOutput)\(offline.standardError)")
+            #expect(!offline.standardOutput.contains("FAILED"))
+            #expect(
+                offline.standardOutput.contains("chain") && offline.standardOutput.contains("follows S-0001"))
+            #expect(offline.standardOutput.components(separatedBy: "(trusted)").count == 6)
+
+            // By number, against the ledger itself.
+            let online = try await run(["statement", "verify", "S-0002"] + alliance)
+            #expect(online.status == 0, "\(online.standardOutput)\(online.standardError)")
+            #expect(
+                online.standardOutput.contains("ledger figures")
+                    && online.standardOutput.contains("tree consistency"))
+
+            // One changed digit anywhere fails it, naming what.
+            let bytes = try #require(FileManager.default.contents(atPath: file))
+            var text = String(decoding: bytes, as: UTF8.self)
+            let actual = try #require(text.range(of: #""actual":"#))
+            let digit = try #require(
+                text[actual.upperBound...].firstIndex(where: { $0.isNumber && $0 != "9" }))
+            text.replaceSubrange(digit...digit, with: String(Int(String(text[digit]))! + 1))
+            try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+            let altered = try await CommandRunner.run(["statement", "verify", file], environment: [:])
+            #expect(altered.status == 1)
+            #expect(altered.standardOutput.contains("FAILED"))
+            #expect(altered.standardOutput.contains("signature of"))
+        }
+    }
+}
