@@ -219,6 +219,11 @@ extension Statement.BudgetSection {
                 #expect(json.keys.contains(key), "\(key)")
             }
 
+            // A preview reports the point the last publication verified the journal through.
+            let preview = try await fixture.preview("FY2025")
+            #expect(preview.integrity.verifiedThrough?.sequence == 5)
+            #expect(preview.integrity.verifiedThrough?.at == first.publishedAt)
+
             // A period with a statement needs a restatement, naming it, with a reason.
             await #expect(throws: LedgerError.self) { _ = try await fixture.publish("FY2025") }
             await #expect(throws: LedgerError.self) {

@@ -125,7 +125,13 @@ public struct Statements: Sendable {
         let period = try Statements.period(text, of: alliance)
         return try await pool.withTransaction(.repeatableRead) { connection in
             try await connection.execute("SET TRANSACTION READ ONLY")
-            return try await StatementBuilder.build(period, in: alliance, on: connection)
+            var statement = try await StatementBuilder.build(period, in: alliance, on: connection)
+            // A preview verifies nothing itself: it reports the point the last publication
+            // verified the journal through, which the next one continues from.
+            if let last = try await Statements.last(in: alliance.id, on: connection) {
+                statement.integrity.verifiedThrough = .init(sequence: last.treeSize, at: last.publishedAt)
+            }
+            return statement
         }
     }
 
@@ -398,6 +404,7 @@ public struct Statements: Sendable {
         let treeRoot: Digest
         let headHash: Digest?
         let headSequence: Int64
+        let publishedAt: Timestamp
     }
 
     static func last(in alliance: AllianceID, on connection: PostgresConnection) async throws -> Published? {
@@ -424,7 +431,7 @@ public struct Statements: Sendable {
         guard
             let row = try await connection.query(
                 """
-                SELECT s.number, s.hash, s.journal_tree_size, s.journal_root, e.hash AS head_hash
+                SELECT s.number, s.hash, s.journal_tree_size, s.journal_root, s.published_at, e.hash AS head_hash
                 FROM statements AS s
                 LEFT JOIN journal_entries AS e ON e.alliance_id = s.alliance_id AND e.sequence = s.journal_tree_size
                 WHERE s.alliance_id = \(alliance.rawValue) AND \(condition)
@@ -437,7 +444,7 @@ public struct Statements: Sendable {
             number: Statement.reference(Int(try row.decode("number", as: Int32.self))),
             hash: try row.decode("hash"),
             treeSize: size, treeRoot: try row.decode("journal_root"), headHash: try row.decode("head_hash"),
-            headSequence: size)
+            headSequence: size, publishedAt: try row.decode("published_at"))
     }
 }
 
