@@ -179,7 +179,8 @@ let package = Package(
         // Test support: a private PostgreSQL cluster per test run, a database per test.
         .target(
             name: "TestSupport",
-            dependencies: ["EmbeddedPostgres", "Postgres", "AllianceLedger"],
+            // BenchmarkSupport for its HTTP connection, the one raw HTTP client of tests and benchmarks.
+            dependencies: ["BenchmarkSupport", "EmbeddedPostgres", "Postgres", "AllianceLedger"],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings
         ),
@@ -201,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "AllianceLedgerHTTPTests",
             dependencies: [
-                "AllianceLedgerHTTP", "AllianceLedger", "Postgres", "TestSupport",
+                "AllianceLedgerHTTP", "AllianceLedger", "BenchmarkSupport", "Postgres", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

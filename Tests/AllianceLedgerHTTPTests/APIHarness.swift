@@ -98,14 +98,16 @@ struct APIHarness: Sendable {
         }
     }
 
+    /// `timeout`: how long the client waits for the server to say anything.
     func request(
         _ method: String, _ path: String, json: String? = nil, token: String? = nil,
-        headers: [String: String] = [:]
+        headers: [String: String] = [:], timeout: Duration = .seconds(60)
     ) async throws -> Answer {
         var headers = headers
         if let token { headers["Authorization"] = "Bearer \(token)" }
         if json != nil, headers["Content-Type"] == nil { headers["Content-Type"] = "application/json" }
-        let answer = try await HTTPProbe.request(method, port: port, path: path, body: json, headers: headers)
+        let answer = try await HTTPProbe.request(
+            method, port: port, path: path, body: json, headers: headers, timeout: timeout)
         return Answer(status: answer.status, headers: answer.headers, body: answer.body)
     }
 
