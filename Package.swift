@@ -31,6 +31,9 @@ let package = Package(
             traits: ["FullFoundation"]),
         // Hummingbird's own HTTP types, named directly for header names such as Idempotency-Key.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Hummingbird's event loops, named directly for the server's idle timeout, closing a
+        // connection after its answer, and the thread pool that spools uploads to disk.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         // Hummingbird's service lifecycle, named directly for the decision sweep that runs beside
         // the server.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -80,8 +83,11 @@ let package = Package(
                 "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // Embedded by the EmbedFiles plugin, not a resource read at run time.

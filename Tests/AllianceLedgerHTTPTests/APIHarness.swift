@@ -49,11 +49,14 @@ struct APIHarness: Sendable {
         }
     }
 
+    /// Changes to the service's default configuration, for tests of its limits.
+    typealias Tuning = @Sendable (inout HTTPServiceConfiguration) -> Void
+
     /// `credentialLifetime` zero makes a change to a caller's roles or tokens count on their
     /// very next request, for tests that act on such a change at once.
     static func with(
         decisionSweepInterval: Duration = .seconds(30), credentialLifetime: Duration = .seconds(2),
-        logger: Logger = TestCluster.logger,
+        logger: Logger = TestCluster.logger, tuning: @escaping Tuning = { _ in },
         _ body: @escaping @Sendable (APIHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.with { database in
@@ -63,7 +66,7 @@ struct APIHarness: Sendable {
                 try await serving(
                     pool, decisionSweepInterval: decisionSweepInterval,
                     credentialLifetime: credentialLifetime,
-                    logger: logger
+                    logger: logger, tuning: tuning
                 ) { port in
                     try await body(APIHarness(database: database, port: port, operatorToken: operatorToken))
                 }
@@ -79,14 +82,17 @@ struct APIHarness: Sendable {
     static func serving(
         _ pool: PostgresPool, decisionSweepInterval: Duration = .seconds(30),
         credentialLifetime: Duration = .seconds(2), logger: Logger = TestCluster.logger,
+        tuning: Tuning = { _ in },
         _ body: @escaping @Sendable (Int) async throws -> Void
     ) async throws {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var configuration = HTTPServiceConfiguration(
+            host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1",
+            credentialLifetime: credentialLifetime, decisionSweepInterval: decisionSweepInterval)
+        tuning(&configuration)
         let application = HTTPService.application(
             ledger: Ledger(pool: pool),
-            configuration: HTTPServiceConfiguration(
-                host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1",
-                credentialLifetime: credentialLifetime, decisionSweepInterval: decisionSweepInterval),
+            configuration: configuration,
             logger: logger,
             onServerRunning: { port in portContinuation.yield(port) })
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -165,10 +171,12 @@ struct AllianceSetUp: Sendable {
 
     static func with(
         decisionSweepInterval: Duration = .seconds(30), credentialLifetime: Duration = .seconds(2),
+        tuning: @escaping APIHarness.Tuning = { _ in },
         _ body: @escaping @Sendable (AllianceSetUp) async throws -> Void
     ) async throws {
         try await APIHarness.with(
-            decisionSweepInterval: decisionSweepInterval, credentialLifetime: credentialLifetime
+            decisionSweepInterval: decisionSweepInterval, credentialLifetime: credentialLifetime,
+            tuning: tuning
         ) { api in
             try await body(try await make(api))
         }
