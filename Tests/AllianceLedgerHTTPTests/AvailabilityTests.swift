@@ -85,6 +85,150 @@ import Testing
         }
     }
 
+    /// A caller with as many imports under way as one caller may is told 429 with `Retry-After`
+    /// for another, at once and without the body being read; another caller's import goes on.
+    @Test func importsBeyondACallersLimitAreRefusedWithRetryAfter() async throws {
+        let tuning: APIHarness.Tuning = {
+            $0.importsPerCaller = 1
+            $0.importsPerAlliance = 10
+        }
+        try await SetUp.with(tuning: tuning) { setUp in
+            let finance = try setUp.token("finance-slam")
+            let upload = Self.slowUpload(port: setUp.api.port, token: finance, reference: "SLOW-1")
+            defer { upload.stop() }
+            try await Task.sleep(for: .milliseconds(500))
+            let second = try await Self.importFile(setUp, token: finance, reference: "SLAM-2")
+            try second.expectProblem(429, "/problems/too-many-imports")
+            #expect(second.headers["retry-after"] == "10")
+            let other = try await Self.importFile(
+                setUp, token: try setUp.token("finance-lambeth"), partner: "lambeth", reference: "LAMBETH-1")
+            #expect(other.status == 200, "\(other.body)")
+        }
+    }
+
+    /// The same for an alliance: its callers together have as many imports under way as it may.
+    @Test func importsBeyondAnAlliancesLimitAreRefusedWithRetryAfter() async throws {
+        let tuning: APIHarness.Tuning = {
+            $0.importsPerCaller = 5
+            $0.importsPerAlliance = 1
+        }
+        try await SetUp.with(tuning: tuning) { setUp in
+            let upload = Self.slowUpload(
+                port: setUp.api.port, token: try setUp.token("finance-slam"), reference: "S")
+            defer { upload.stop() }
+            try await Task.sleep(for: .milliseconds(500))
+            let other = try await Self.importFile(
+                setUp, token: try setUp.token("finance-lambeth"), partner: "lambeth", reference: "LAMBETH-1")
+            try other.expectProblem(429, "/problems/too-many-imports")
+            #expect(other.headers["retry-after"] == "10")
+            // Once the upload has gone, its place is free again.
+            upload.stop()
+            try await Task.sleep(for: .milliseconds(500))
+            let later = try await Self.importFile(
+                setUp, token: try setUp.token("finance-lambeth"), partner: "lambeth", reference: "LAMBETH-1")
+            #expect(later.status == 200, "\(later.body)")
+        }
+    }
+
+    /// A 401 and a 413 end their connection, even while the client is still sending: it can
+    /// neither stream on into a refused request nor try token after token on one connection.
+    @Test func unauthenticatedAndTooLargeAnswersCloseTheConnection() async throws {
+        try await SetUp.with { setUp in
+            let port = setUp.api.port
+            let finance = try setUp.token("finance-slam")
+            for (token, status) in [("not-a-token", 401), (finance, 413)] {
+                let (answer, closed) = try await runBlocking {
+                    let connection = try HTTPConnection(port: port, timeout: .seconds(5))
+                    try connection.write(
+                        HTTPConnection.head(
+                            "POST", "\(SetUp.base)/spend", port: port,
+                            headers: [
+                                ("Authorization", "Bearer \(token)"), ("Content-Type", "application/json"),
+                            ],
+                            bodyLength: 200_000))
+                    try connection.write(#"{"description":""# + String(repeating: "x", count: 100_000))
+                    let answer = try connection.readAnswer()
+                    return (answer, connection.closesWithin(.seconds(3)))
+                }
+                #expect(answer.status == status, "\(answer.body)")
+                #expect(answer.headers["connection"] == "close")
+                #expect(closed, "the connection of a \(status) stays open")
+            }
+        }
+    }
+
+    /// A body still trickling in after the read timeout is answered 408 and its connection
+    /// closed; nothing of it is recorded.
+    @Test func aBodyThatTricklesPastTheReadTimeoutIsRefused() async throws {
+        let tuning: APIHarness.Tuning = { $0.readTimeout = .seconds(1) }
+        try await SetUp.with(tuning: tuning) { setUp in
+            let port = setUp.api.port
+            let finance = try setUp.token("finance-slam")
+            let (answer, after) = try await runBlocking {
+                let started = ContinuousClock.now
+                let connection = try HTTPConnection(port: port, timeout: .seconds(5))
+                try connection.write(
+                    HTTPConnection.head(
+                        "POST", "\(SetUp.base)/spend/imports", port: port,
+                        headers: [("Authorization", "Bearer \(finance)"), ("Content-Type", "text/csv")],
+                        bodyLength: 1_000_000) + Self.csvHeader)
+                while ContinuousClock.now - started < .seconds(6), !connection.hasEnded() {
+                    Thread.sleep(forTimeInterval: 0.1)
+                    do { try connection.write("2025-05-14,slam,STAFF,1.00,Slow,Acme,SLOW\n") } catch { break }
+                }
+                return (try connection.readAnswer(), ContinuousClock.now - started)
+            }
+            try APIHarness.Answer(status: answer.status, headers: answer.headers, body: answer.body)
+                .expectProblem(408, "/problems/request-timeout")
+            #expect(answer.headers["connection"] == "close")
+            #expect(after < .seconds(4), "the connection ended \(after) after the upload started")
+            let spend = try await setUp.api.get("\(SetUp.base)/spend", token: finance).items()
+            #expect(spend.isEmpty)
+        }
+    }
+
+    /// A connection that sends nothing, or stops in the middle of a request's head, is closed
+    /// after the idle timeout.
+    @Test func idleAndStalledConnectionsAreClosed() async throws {
+        let tuning: APIHarness.Tuning = { $0.idleTimeout = .seconds(1) }
+        try await APIHarness.with(tuning: tuning) { api in
+            let port = api.port
+            for opening in ["", "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "] {
+                let (closed, after) = try await runBlocking {
+                    let started = ContinuousClock.now
+                    let connection = try HTTPConnection(port: port, timeout: .seconds(5))
+                    if !opening.isEmpty { try connection.write(opening) }
+                    return (connection.closesWithin(.seconds(4)), ContinuousClock.now - started)
+                }
+                #expect(closed, "a connection opened with \(opening.debugDescription) stays open")
+                #expect(after < .seconds(3), "closed after \(after)")
+            }
+            // A connection in use is not: it answers, and answers again after a pause.
+            let healthy = try await runBlocking {
+                let connection = try HTTPConnection(port: port, timeout: .seconds(5))
+                let head = HTTPConnection.head("GET", "/healthz", port: port)
+                try connection.write(head)
+                let first = try connection.readAnswer()
+                Thread.sleep(forTimeInterval: 0.5)
+                try connection.write(head)
+                return [first.status, try connection.readAnswer().status]
+            }
+            #expect(healthy == [200, 200])
+        }
+    }
+
+    static let csvHeader = "date,partner,budget_line,amount,description,supplier,reference\n"
+
+    /// A one-row import answered whole.
+    static func importFile(
+        _ setUp: SetUp, token: String, partner: String = "slam", reference: String
+    ) async throws -> APIHarness.Answer {
+        try await setUp.api.request(
+            "POST", "\(SetUp.base)/spend/imports",
+            json: csvHeader + "2025-05-14,\(partner),STAFF,1.00,Fast,Acme,\(reference)\n", token: token,
+            headers: ["Content-Type": "text/csv"], timeout: .seconds(10))
+    }
+
     /// An import whose file never finishes arriving: its head and the CSV header at once, then a
     /// row every tenth of a second.
     static func slowUpload(port: Int, token: String, reference: String) -> SlowClient {
@@ -94,7 +238,7 @@ import Testing
             bodyLength: 10_000_000)
         return SlowClient(
             port: port,
-            opening: Array((head + "date,partner,budget_line,amount,description,supplier,reference\n").utf8),
+            opening: Array((head + csvHeader).utf8),
             drip: Array("2025-05-14,slam,STAFF,1.00,Slow,Acme,\(reference)\n".utf8),
             every: .milliseconds(100))
     }
