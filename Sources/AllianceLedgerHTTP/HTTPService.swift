@@ -4,6 +4,8 @@ import HummingbirdCore
 public import Logging
 import NIOCore
 import Postgres
+import ServiceLifecycle
+import UnixSignals
 
 /// Where the HTTP service listens and how it names itself in links.
 public struct HTTPServiceConfiguration: Sendable {
@@ -38,6 +40,9 @@ public struct HTTPServiceConfiguration: Sendable {
     /// `statement_timeout` for an import's transaction, which checks every row of a file in one
     /// query: longer than the session's. Nil keeps the session's.
     public var importStatementTimeout: Duration?
+    /// How long, after SIGTERM or SIGINT, requests under way may take to finish before they are
+    /// cancelled.
+    public var shutdownGracePeriod: Duration
 
     public init(
         host: String, port: Int, publicBaseURL: String, credentialLifetime: Duration = .seconds(2),
@@ -45,7 +50,7 @@ public struct HTTPServiceConfiguration: Sendable {
         idempotencyRetention: Duration = HTTPServiceConfiguration.defaultIdempotencyRetention,
         readTimeout: Duration = .seconds(300), idleTimeout: Duration = .seconds(60),
         importsPerCaller: Int = 2, importsPerAlliance: Int = 4, importsHoldingConnections: Int? = nil,
-        importStatementTimeout: Duration? = .seconds(3600)
+        importStatementTimeout: Duration? = .seconds(3600), shutdownGracePeriod: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
@@ -59,6 +64,7 @@ public struct HTTPServiceConfiguration: Sendable {
         self.importsPerAlliance = importsPerAlliance
         self.importsHoldingConnections = importsHoldingConnections
         self.importStatementTimeout = importStatementTimeout
+        self.shutdownGracePeriod = shutdownGracePeriod
     }
 
     /// The imports that may hold a database connection at once with a pool of `poolSize`.
@@ -168,5 +174,23 @@ public enum HTTPService {
                 await onServerRunning(channel.localAddress?.port ?? configuration.port)
             },
             logger: logger)
+    }
+
+    /// Runs the service until SIGTERM or SIGINT. Then it stops accepting connections, closes
+    /// idle ones, lets requests under way finish (each connection closed after its answer),
+    /// stops the sweep and `/readyz`'s connection, and returns; the caller closes the pool.
+    /// Requests still under way after `shutdownGracePeriod` are cancelled, and whatever still
+    /// runs ten seconds after that ends the process.
+    public static func run(
+        ledger: Ledger, configuration: HTTPServiceConfiguration, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let service = application(
+            ledger: ledger, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+        var group = ServiceGroupConfiguration(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
+        group.maximumCancellationDuration = .seconds(10)
+        try await ServiceGroup(configuration: group).run()
     }
 }

@@ -57,10 +57,11 @@ struct APIHarness: Sendable {
     static func with(
         decisionSweepInterval: Duration = .seconds(30), credentialLifetime: Duration = .seconds(2),
         logger: Logger = TestCluster.logger, tuning: @escaping Tuning = { _ in },
+        statementTimeoutMilliseconds: Int? = nil,
         _ body: @escaping @Sendable (APIHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.with { database in
-            let pool = database.makeServicePool()
+            let pool = database.makeServicePool(statementTimeoutMilliseconds: statementTimeoutMilliseconds)
             do {
                 let operatorToken = try await TokenStore(pool: pool).issueOperatorToken()
                 try await serving(
@@ -171,12 +172,12 @@ struct AllianceSetUp: Sendable {
 
     static func with(
         decisionSweepInterval: Duration = .seconds(30), credentialLifetime: Duration = .seconds(2),
-        tuning: @escaping APIHarness.Tuning = { _ in },
+        tuning: @escaping APIHarness.Tuning = { _ in }, statementTimeoutMilliseconds: Int? = nil,
         _ body: @escaping @Sendable (AllianceSetUp) async throws -> Void
     ) async throws {
         try await APIHarness.with(
             decisionSweepInterval: decisionSweepInterval, credentialLifetime: credentialLifetime,
-            tuning: tuning
+            tuning: tuning, statementTimeoutMilliseconds: statementTimeoutMilliseconds
         ) { api in
             try await body(try await make(api))
         }

@@ -217,6 +217,35 @@ import Testing
         }
     }
 
+    /// A request whose statement waits in the database past the service's `statement_timeout`
+    /// (here on a lock another session holds) is answered 503 when the timeout fires, rather
+    /// than holding its connection for as long as the lock is held; nothing is written.
+    @Test func aStatementPastTheStatementTimeoutIs503() async throws {
+        try await SetUp.with(statementTimeoutMilliseconds: 500) { setUp in
+            let before = try await setUp.api.database.stateSnapshot()
+            let owner = setUp.api.database.makePool(maximumConnections: 1)
+            let (locked, locking) = AsyncStream.makeStream(of: Void.self)
+            async let holding: Void = owner.withTransaction(.readCommitted) { connection in
+                try await connection.execute("LOCK TABLE journal_heads IN ACCESS EXCLUSIVE MODE")
+                locking.yield()
+                try await Task.sleep(for: .seconds(4))
+            }
+            var signals = locked.makeAsyncIterator()
+            await signals.next()
+            let write = await Self.timed {
+                try await setUp.api.request(
+                    "POST", "\(SetUp.base)/spend", json: SetUp.spend(reference: "BLOCKED"),
+                    token: try setUp.token("finance-slam"), timeout: .seconds(10))
+            }
+            #expect(write.status == 503, "\(write.outcome)")
+            #expect(write.outcome.contains("/problems/database-unavailable"), "\(write.outcome)")
+            #expect(write.seconds < 3, "the blocked write was answered after \(write.seconds) s")
+            try await holding
+            await owner.close()
+            #expect(try await setUp.api.database.stateSnapshot() == before)
+        }
+    }
+
     static let csvHeader = "date,partner,budget_line,amount,description,supplier,reference\n"
 
     /// A one-row import answered whole.
