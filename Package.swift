@@ -218,7 +218,8 @@ let package = Package(
         .testTarget(
             name: "alliance-ledgerTests",
             dependencies: [
-                "alliance-ledger", "TestSupport", "Postgres", "AllianceLedger", "EmbeddedPostgres",
+                "alliance-ledger", "BenchmarkSupport", "TestSupport", "Postgres", "AllianceLedger",
+                "EmbeddedPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -1,4 +1,5 @@
 import AllianceLedger
+import BenchmarkSupport
 import EmbeddedPostgres
 import Foundation
 import Postgres
