@@ -170,6 +170,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // README "Slow clients and graceful shutdown": checks against the built binary's serve.
+        .executableTarget(
+            name: "availability-check",
+            dependencies: [
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/AvailabilityCheck",
+            swiftSettings: strictSettings
+        ),
+
         // Build tooling: turns files of the package into Swift source, so the binary carries them:
         // SQL/*.sql for its schema, VERSION for --version, openapi.json for GET /openapi.json.
         .executableTarget(
