@@ -23,7 +23,7 @@ public struct HTTPServiceConfiguration: Sendable {
     /// How long the answer to a creating request is kept for a retry with its idempotency key;
     /// the database refuses less than an hour.
     public var idempotencyRetention: Duration
-    /// How long a request's body may take to arrive after its head; later, 408 and the
+    /// How long in all the service waits for a request's body to arrive; longer, 408 and the
     /// connection closed.
     public var readTimeout: Duration
     /// How long a connection may go without a whole request head, or a body without a new

@@ -157,8 +157,10 @@ import Testing
         }
     }
 
-    /// A body still trickling in after the read timeout is answered 408 and its connection
-    /// closed; nothing of it is recorded.
+    /// A body still trickling in after the service has waited the read timeout for it is
+    /// answered 408 and its connection closed; nothing of it is recorded. (The set-up's own
+    /// requests, whose bodies come with their heads, are never late, however long the service
+    /// takes before reading them.)
     @Test func aBodyThatTricklesPastTheReadTimeoutIsRefused() async throws {
         let tuning: APIHarness.Tuning = { $0.readTimeout = .seconds(1) }
         try await SetUp.with(tuning: tuning) { setUp in

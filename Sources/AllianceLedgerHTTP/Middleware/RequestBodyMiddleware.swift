@@ -4,9 +4,11 @@ import Synchronization
 
 /// What the service allows a request's body on the wire.
 ///
-/// A body must arrive whole within `readTimeout` of the request's head, or it is answered 408:
-/// a client trickling a byte now and then cannot hold a request open for ever. (A client that
-/// stops sending altogether is disconnected sooner, by the server's idle timeout.)
+/// The service waits at most `readTimeout` in all for a body's bytes, or it is answered 408: a
+/// client trickling a byte now and then cannot hold a request open for ever. Only the waiting
+/// counts, not the time the handler takes before it reads (the database may be busy), so a body
+/// that came with its head is never late. (A client that stops sending altogether is
+/// disconnected sooner, by the server's idle timeout.)
 ///
 /// An answer given before the body was read to its end, and every 401, 408 and 413, closes the
 /// connection (`Connection: close`): a client cannot keep streaming into a connection whose
@@ -26,8 +28,7 @@ struct RequestBodyMiddleware: RouterMiddleware {
         async throws -> Response
     {
         var request = request
-        let reading = BodyReading(
-            deadline: .now + readTimeout, seconds: Int(readTimeout.components.seconds), body: request.body)
+        let reading = BodyReading(limit: readTimeout, body: request.body)
         request.body = RequestBody(asyncSequence: reading)
         let response = try await next(request, context)
         let bodyLeftUnread = Self.declaresBody(request.head) && !reading.reachedEnd
@@ -57,19 +58,17 @@ struct RequestBodyMiddleware: RouterMiddleware {
     }
 }
 
-/// A request body that fails with 408 once its deadline has passed, and says whether it was
-/// read to its end.
+/// A request body that fails with 408 once the service has waited longer than `limit` in all
+/// for its bytes, and says whether it was read to its end.
 final class BodyReading: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
 
-    private let deadline: ContinuousClock.Instant
-    private let seconds: Int
+    private let limit: Duration
     private let body: RequestBody
     private let ended = Atomic(false)
 
-    init(deadline: ContinuousClock.Instant, seconds: Int, body: RequestBody) {
-        self.deadline = deadline
-        self.seconds = seconds
+    init(limit: Duration, body: RequestBody) {
+        self.limit = limit
         self.body = body
     }
 
@@ -83,19 +82,21 @@ final class BodyReading: AsyncSequence, Sendable {
     struct AsyncIterator: AsyncIteratorProtocol {
         let reading: BodyReading
         var chunks: RequestBody.AsyncIterator
+        /// How long this reader has waited for the client's bytes so far.
+        var waited = Duration.zero
 
         mutating func next() async throws -> ByteBuffer? {
-            guard ContinuousClock.now <= reading.deadline else {
-                throw Problem.requestTimeout(seconds: reading.seconds)
-            }
-            guard let chunk = try await chunks.next() else {
+            let asked = ContinuousClock.now
+            let chunk = try await chunks.next()
+            waited += ContinuousClock.now - asked
+            // A trickle is stopped at its first chunk past the limit; the end of a body that
+            // came in time is not late.
+            guard let chunk else {
                 reading.ended.store(true, ordering: .releasing)
                 return nil
             }
-            // A chunk that came after the deadline counts as late too: a trickle is stopped at
-            // its first byte past it.
-            guard ContinuousClock.now <= reading.deadline else {
-                throw Problem.requestTimeout(seconds: reading.seconds)
+            guard waited <= reading.limit else {
+                throw Problem.requestTimeout(seconds: Int(reading.limit.components.seconds))
             }
             return chunk
         }

@@ -92,7 +92,7 @@ extension Problem {
         Problem(
             status: .requestTimeout, type: "/problems/request-timeout",
             title: "The request took too long to arrive",
-            detail: "a request's body must arrive within \(seconds) seconds of its head; nothing was changed")
+            detail: "the service waits at most \(seconds) seconds for a request's body; nothing was changed")
     }
 
     /// The caller, or their alliance, has as many imports under way as it may.

@@ -3,9 +3,10 @@ import Logging
 import Postgres
 
 /// What operators and clients read about the service itself: `/healthz` says the process is
-/// up; `/readyz` says it can reach its database (on a connection of its own, so a busy pool
-/// cannot starve it), so that a load balancer sends traffic only to instances that can serve it; `/metrics` for Prometheus; `/openapi.json` describes the API.
-/// None needs a token.
+/// up; `/readyz` says it can reach its database (asking on a connection of its own, so that a
+/// busy pool cannot starve it), so that a load balancer sends traffic only to instances that
+/// can serve it; `/metrics` for Prometheus; `/openapi.json` describes the API. None needs a
+/// token.
 struct HealthRoutes {
     let pool: PostgresPool
     let readiness: ReadinessCheck

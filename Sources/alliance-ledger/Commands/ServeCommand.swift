@@ -58,7 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("read-timeout-seconds"),
         help: ArgumentHelp(
-            "How long a request's body may take to arrive after its head; later it is answered 408 and its connection closed (env ALLIANCE_LEDGER_HTTP_READ_TIMEOUT_SECONDS; default 300).",
+            "The most the service waits in all for a request's body; longer, it is answered 408 and its connection closed (env ALLIANCE_LEDGER_HTTP_READ_TIMEOUT_SECONDS; default 300).",
             valueName: "seconds"))
     var readTimeoutSeconds: String?
 

@@ -153,7 +153,7 @@ struct Settings: Equatable, Sendable {
     var decisionSweepSeconds: Int
     /// How long the service keeps the answer to a creating request for a retry with its key.
     var idempotencyRetentionSeconds: Int
-    /// How long a request's body may take to arrive after its head.
+    /// The most the service waits in all for a request's body.
     var readTimeoutSeconds: Int
     /// How long a connection may go without a whole request head, or a body without a part.
     var idleTimeoutSeconds: Int
