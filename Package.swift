@@ -221,6 +221,7 @@ let package = Package(
             name: "AllianceLedgerHTTPTests",
             dependencies: [
                 "AllianceLedgerHTTP", "AllianceLedger", "BenchmarkSupport", "Postgres", "TestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -6,10 +6,11 @@ import Synchronization
 /// database pool from every other request.
 ///
 /// An import counts against its caller and its alliance from the moment its upload starts
-/// until it is answered; it counts against the whole service only while it holds a database
-/// connection, after its body has arrived. Beyond a limit the import is refused at once, with
-/// `Retry-After`, rather than queued: a queue would hold the sockets and files of uploads that
-/// may never start.
+/// until it is answered: beyond either limit it is refused at once, with `Retry-After`, rather
+/// than queued, since a queue would hold the sockets and files of uploads that may never start.
+/// It counts against the whole service only while it holds a database connection, after its
+/// body has arrived; a whole file waits up to `placeWait` for a place (holding its spool, not a
+/// connection), so that imports finishing together are not refused after their upload.
 final class ImportAdmission: Sendable {
     struct Limits: Sendable, Equatable {
         /// Imports of one caller (a person, whichever of their tokens; or one operator token).
@@ -18,14 +19,17 @@ final class ImportAdmission: Sendable {
         var perAlliance: Int
         /// Imports holding a database connection, in the whole service.
         var holdingConnections: Int
+        /// How long an import whose file has arrived waits for one of those places.
+        var placeWait: Duration
 
-        init(perCaller: Int, perAlliance: Int, holdingConnections: Int) {
+        init(perCaller: Int, perAlliance: Int, holdingConnections: Int, placeWait: Duration = .seconds(60)) {
             precondition(
                 perCaller > 0 && perAlliance > 0 && holdingConnections > 0,
                 "every import limit must be positive")
             self.perCaller = perCaller
             self.perAlliance = perAlliance
             self.holdingConnections = holdingConnections
+            self.placeWait = placeWait
         }
     }
 
@@ -75,19 +79,32 @@ final class ImportAdmission: Sendable {
         return try await upload()
     }
 
+    /// How often a waiting import looks for a free place: imports take seconds, so a tenth of
+    /// one is soon enough, and polling leaves no continuation to resume on every path.
+    static let placePoll = Duration.milliseconds(100)
+
     /// Runs `work` holding one of the service's places for imports that use a database
-    /// connection, or refuses at once with 503 when all are taken.
+    /// connection, waiting up to `placeWait` for one; 503 when none came free.
     func withConnectionPlace<Value>(_ work: () async throws -> Value) async throws -> Value {
-        try counts.withLock { (counts) throws(Problem) in
-            guard counts.holdingConnections < limits.holdingConnections else {
+        let deadline = ContinuousClock.now + limits.placeWait
+        while !takePlace() {
+            guard ContinuousClock.now + Self.placePoll <= deadline else {
                 throw Problem.importsBusy(
-                    "the service is running \(limits.holdingConnections) import(s), as many as it runs at once; the file was not imported",
+                    "the service is running \(limits.holdingConnections) import(s), as many as it runs at once, and none finished within \(limits.placeWait.components.seconds) s; the file was not imported",
                     retryAfterSeconds: Self.retryAfterSeconds)
             }
-            counts.holdingConnections += 1
+            try await Task.sleep(for: Self.placePoll)
         }
         defer { counts.withLock { $0.holdingConnections -= 1 } }
         return try await work()
+    }
+
+    private func takePlace() -> Bool {
+        counts.withLock { counts in
+            guard counts.holdingConnections < limits.holdingConnections else { return false }
+            counts.holdingConnections += 1
+            return true
+        }
     }
 
     /// One fewer, and no entry at all for none, so that the counts hold only what is under way.
