@@ -31,6 +31,9 @@ let package = Package(
             traits: ["FullFoundation"]),
         // Hummingbird's own HTTP types, named directly for header names such as Idempotency-Key.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Hummingbird's event loops, named directly for the server's idle timeout, closing a
+        // connection after its answer, and the thread pool that spools uploads to disk.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         // Hummingbird's service lifecycle, named directly for the decision sweep that runs beside
         // the server.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -80,9 +83,13 @@ let package = Package(
                 "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             // Embedded by the EmbedFiles plugin, not a resource read at run time.
             exclude: ["OpenAPI/openapi.json"],
@@ -164,6 +171,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // README "Slow clients and graceful shutdown": checks against the built binary's serve.
+        .executableTarget(
+            name: "availability-check",
+            dependencies: [
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/AvailabilityCheck",
+            swiftSettings: strictSettings
+        ),
+
         // Build tooling: turns files of the package into Swift source, so the binary carries them:
         // SQL/*.sql for its schema, VERSION for --version, openapi.json for GET /openapi.json.
         .executableTarget(
@@ -180,8 +198,9 @@ let package = Package(
         // Test support: a private PostgreSQL cluster per test run, a database per test.
         .target(
             name: "TestSupport",
+            // BenchmarkSupport for its HTTP connection, the one raw HTTP client of tests and benchmarks.
             dependencies: [
-                "EmbeddedPostgres", "Postgres", "AllianceLedger",
+                "BenchmarkSupport", "EmbeddedPostgres", "Postgres", "AllianceLedger",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/TestSupport",
@@ -212,8 +231,9 @@ let package = Package(
         .testTarget(
             name: "AllianceLedgerHTTPTests",
             dependencies: [
-                "AllianceLedgerHTTP", "AllianceLedger", "Postgres", "TestSupport",
+                "AllianceLedgerHTTP", "AllianceLedger", "BenchmarkSupport", "Postgres", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -222,7 +242,8 @@ let package = Package(
         .testTarget(
             name: "alliance-ledgerTests",
             dependencies: [
-                "alliance-ledger", "TestSupport", "Postgres", "AllianceLedger", "EmbeddedPostgres",
+                "alliance-ledger", "BenchmarkSupport", "TestSupport", "Postgres", "AllianceLedger",
+                "EmbeddedPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

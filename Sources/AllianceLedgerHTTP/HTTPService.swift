@@ -1,7 +1,11 @@
 public import AllianceLedger
 public import Hummingbird
+import HummingbirdCore
 public import Logging
+import NIOCore
 import Postgres
+import ServiceLifecycle
+import UnixSignals
 
 /// Where the HTTP service listens and how it names itself in links.
 public struct HTTPServiceConfiguration: Sendable {
@@ -19,11 +23,34 @@ public struct HTTPServiceConfiguration: Sendable {
     /// How long the answer to a creating request is kept for a retry with its idempotency key;
     /// the database refuses less than an hour.
     public var idempotencyRetention: Duration
+    /// How long in all the service waits for a request's body to arrive; longer, 408 and the
+    /// connection closed.
+    public var readTimeout: Duration
+    /// How long a connection may go without a whole request head, or a body without a new
+    /// part, before it is closed: an idle keep-alive connection, a client that stopped sending
+    /// its headers (or trickles them), a body that stopped.
+    public var idleTimeout: Duration
+    /// Spend imports one caller may have under way at once, from upload to answer.
+    public var importsPerCaller: Int
+    /// Spend imports one alliance may have under way at once.
+    public var importsPerAlliance: Int
+    /// Spend imports that may hold a database connection at once in the whole service; nil for
+    /// a quarter of the pool (at least one), so imports never take the pool from the rest.
+    public var importsHoldingConnections: Int?
+    /// `statement_timeout` for an import's transaction, which checks every row of a file in one
+    /// query: longer than the session's. Nil keeps the session's.
+    public var importStatementTimeout: Duration?
+    /// How long, after SIGTERM or SIGINT, requests under way may take to finish before they are
+    /// cancelled.
+    public var shutdownGracePeriod: Duration
 
     public init(
         host: String, port: Int, publicBaseURL: String, credentialLifetime: Duration = .seconds(2),
         decisionSweepInterval: Duration = .seconds(30),
-        idempotencyRetention: Duration = HTTPServiceConfiguration.defaultIdempotencyRetention
+        idempotencyRetention: Duration = HTTPServiceConfiguration.defaultIdempotencyRetention,
+        readTimeout: Duration = .seconds(300), idleTimeout: Duration = .seconds(60),
+        importsPerCaller: Int = 2, importsPerAlliance: Int = 4, importsHoldingConnections: Int? = nil,
+        importStatementTimeout: Duration? = .seconds(3600), shutdownGracePeriod: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
@@ -31,6 +58,18 @@ public struct HTTPServiceConfiguration: Sendable {
         self.credentialLifetime = credentialLifetime
         self.sweepInterval = decisionSweepInterval
         self.idempotencyRetention = idempotencyRetention
+        self.readTimeout = readTimeout
+        self.idleTimeout = idleTimeout
+        self.importsPerCaller = importsPerCaller
+        self.importsPerAlliance = importsPerAlliance
+        self.importsHoldingConnections = importsHoldingConnections
+        self.importStatementTimeout = importStatementTimeout
+        self.shutdownGracePeriod = shutdownGracePeriod
+    }
+
+    /// The imports that may hold a database connection at once with a pool of `poolSize`.
+    func importsHoldingConnections(poolSize: Int) -> Int {
+        importsHoldingConnections ?? max(1, poolSize / 4)
     }
 
     public static let defaultIdempotencyRetention = Duration.seconds(7 * 24 * 3600)
@@ -41,37 +80,62 @@ public struct HTTPServiceConfiguration: Sendable {
 /// The JSON-over-HTTP service.
 public enum HTTPService {
     /// Every route of the service. Outside in: the request's id, the access log and metrics
-    /// (which see every answer), problems for every error, then the routes; under `/v1` the
-    /// authenticator resolves the caller, and under `/v1/alliances/{alliance}` the alliance.
+    /// (which see every answer), the rules for bodies on the wire, problems for every error,
+    /// then the routes; under `/v1` the authenticator resolves the caller, and under
+    /// `/v1/alliances/{alliance}` the alliance.
+    ///
+    /// With the default configuration, and `/readyz` asking on the ledger's own pool: for
+    /// listing the routes, or serving them without `application`.
     public static func router(
         ledger: Ledger, metrics: ServiceMetrics = ServiceMetrics(),
         credentialLifetime: Duration = .seconds(2),
         publicBaseURL: String = "http://localhost"
     ) -> Router<LedgerRequestContext> {
+        var configuration = HTTPServiceConfiguration(host: "", port: 0, publicBaseURL: publicBaseURL)
+        configuration.credentialLifetime = credentialLifetime
+        return router(
+            ledger: ledger, metrics: metrics, configuration: configuration,
+            readiness: ReadinessCheck(sharing: ledger.pool))
+    }
+
+    static func router(
+        ledger: Ledger, metrics: ServiceMetrics, configuration: HTTPServiceConfiguration,
+        readiness: ReadinessCheck
+    ) -> Router<LedgerRequestContext> {
         let router = Router(context: LedgerRequestContext.self)
         let index = RouteIndex()
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
+        router.add(middleware: RequestBodyMiddleware(readTimeout: configuration.readTimeout))
         router.add(middleware: ProblemMiddleware(routes: index))
         let services = APIServices(ledger: ledger)
-        router.addRoutes(HealthRoutes(pool: ledger.pool, metrics: metrics).routes)
+        router.addRoutes(HealthRoutes(pool: ledger.pool, readiness: readiness, metrics: metrics).routes)
 
         let v1 = router.group("v1").add(
             middleware: Authenticator(
-                tokens: services.tokens, credentials: CredentialCache(lifetime: credentialLifetime)))
+                tokens: services.tokens,
+                credentials: CredentialCache(lifetime: configuration.credentialLifetime)))
         let directory = DirectoryRoutes(services: services)
         v1.addRoutes(directory.operatorRoutes)
         let alliance = v1.group("alliances/{alliance}", context: AllianceRequestContext.self)
+        let imports = ImportRoutes(
+            services: services, importer: SpendImporter(ledger: ledger),
+            admission: ImportAdmission(
+                limits: ImportAdmission.Limits(
+                    perCaller: configuration.importsPerCaller, perAlliance: configuration.importsPerAlliance,
+                    holdingConnections: configuration.importsHoldingConnections(
+                        poolSize: ledger.pool.configuration.maximumConnections))),
+            statementTimeout: configuration.importStatementTimeout)
         for routes in [
             directory.allianceRoutes,
             SpendRoutes(services: services).routes,
-            ImportRoutes(services: services, importer: SpendImporter(ledger: ledger)).routes,
+            imports.routes,
             BooksRoutes(services: services).routes,
             DecisionRoutes(services: services).routes,
             OutcomeRoutes(services: services).routes,
             RiskShareRoutes(services: services).routes,
             GovernanceRoutes(services: services).routes,
-            StatementRoutes(services: services, publicBaseURL: publicBaseURL).routes,
+            StatementRoutes(services: services, publicBaseURL: configuration.publicBaseURL).routes,
         ] {
             alliance.addRoutes(routes)
         }
@@ -79,30 +143,57 @@ public enum HTTPService {
         return router
     }
 
-    /// The service: the routes, and the background sweep that closes due decisions and prunes
-    /// old idempotent answers.
+    /// The service: the routes; the background sweep that closes due decisions and prunes old
+    /// idempotent answers; `/readyz`'s connection of its own. Connections are closed after
+    /// `idleTimeout` without a request, or with a request whose head or body stopped coming.
     public static func application(
         ledger: Ledger, configuration: HTTPServiceConfiguration, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
+        let readiness = ReadinessCheck(connection: ledger.pool.configuration.connection)
+        let idleNanoseconds =
+            configuration.idleTimeout.components.seconds * 1_000_000_000
+            + configuration.idleTimeout.components.attoseconds / 1_000_000_000
+        return Application(
             router: router(
-                ledger: ledger, credentialLifetime: configuration.credentialLifetime,
-                publicBaseURL: configuration.publicBaseURL),
+                ledger: ledger, metrics: ServiceMetrics(), configuration: configuration, readiness: readiness),
+            server: .http1(
+                configuration: HTTP1Channel.Configuration(idleTimeout: .nanoseconds(idleNanoseconds))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "alliance-ledger"),
+            // Shut down last to first: the server finishes its requests before `/readyz`'s
+            // connection closes and the sweep stops.
             services: [
                 BackgroundSweep(
                     decisions: Decisions(pool: ledger.pool), interval: configuration.sweepInterval,
                     logger: logger,
                     idempotency: (
                         IdempotentCreations(pool: ledger.pool), retention: configuration.idempotencyRetention
-                    ))
+                    )),
+                readiness,
             ],
             onServerRunning: { channel in
                 await onServerRunning(channel.localAddress?.port ?? configuration.port)
             },
             logger: logger)
+    }
+
+    /// Runs the service until SIGTERM or SIGINT. Then it stops accepting connections, closes
+    /// idle ones, lets requests under way finish (each connection closed after its answer),
+    /// stops the sweep and `/readyz`'s connection, and returns; the caller closes the pool.
+    /// Requests still under way after `shutdownGracePeriod` are cancelled, and whatever still
+    /// runs ten seconds after that ends the process.
+    public static func run(
+        ledger: Ledger, configuration: HTTPServiceConfiguration, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let service = application(
+            ledger: ledger, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+        var group = ServiceGroupConfiguration(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
+        group.maximumCancellationDuration = .seconds(10)
+        try await ServiceGroup(configuration: group).run()
     }
 }

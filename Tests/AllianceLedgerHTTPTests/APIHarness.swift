@@ -49,21 +49,25 @@ struct APIHarness: Sendable {
         }
     }
 
+    /// Changes to the service's default configuration, for tests of its limits.
+    typealias Tuning = @Sendable (inout HTTPServiceConfiguration) -> Void
+
     /// `credentialLifetime` zero makes a change to a caller's roles or tokens count on their
     /// very next request, for tests that act on such a change at once.
     static func with(
         decisionSweepInterval: Duration = .seconds(30), credentialLifetime: Duration = .seconds(2),
-        logger: Logger = TestCluster.logger,
+        logger: Logger = TestCluster.logger, tuning: @escaping Tuning = { _ in },
+        statementTimeoutMilliseconds: Int? = nil,
         _ body: @escaping @Sendable (APIHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.with { database in
-            let pool = database.makeServicePool()
+            let pool = database.makeServicePool(statementTimeoutMilliseconds: statementTimeoutMilliseconds)
             do {
                 let operatorToken = try await TokenStore(pool: pool).issueOperatorToken()
                 try await serving(
                     pool, decisionSweepInterval: decisionSweepInterval,
                     credentialLifetime: credentialLifetime,
-                    logger: logger
+                    logger: logger, tuning: tuning
                 ) { port in
                     try await body(APIHarness(database: database, port: port, operatorToken: operatorToken))
                 }
@@ -79,14 +83,17 @@ struct APIHarness: Sendable {
     static func serving(
         _ pool: PostgresPool, decisionSweepInterval: Duration = .seconds(30),
         credentialLifetime: Duration = .seconds(2), logger: Logger = TestCluster.logger,
+        tuning: Tuning = { _ in },
         _ body: @escaping @Sendable (Int) async throws -> Void
     ) async throws {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var configuration = HTTPServiceConfiguration(
+            host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1",
+            credentialLifetime: credentialLifetime, decisionSweepInterval: decisionSweepInterval)
+        tuning(&configuration)
         let application = HTTPService.application(
             ledger: Ledger(pool: pool),
-            configuration: HTTPServiceConfiguration(
-                host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1",
-                credentialLifetime: credentialLifetime, decisionSweepInterval: decisionSweepInterval),
+            configuration: configuration,
             logger: logger,
             onServerRunning: { port in portContinuation.yield(port) })
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -98,14 +105,16 @@ struct APIHarness: Sendable {
         }
     }
 
+    /// `timeout`: how long the client waits for the server to say anything.
     func request(
         _ method: String, _ path: String, json: String? = nil, token: String? = nil,
-        headers: [String: String] = [:]
+        headers: [String: String] = [:], timeout: Duration = .seconds(60)
     ) async throws -> Answer {
         var headers = headers
         if let token { headers["Authorization"] = "Bearer \(token)" }
         if json != nil, headers["Content-Type"] == nil { headers["Content-Type"] = "application/json" }
-        let answer = try await HTTPProbe.request(method, port: port, path: path, body: json, headers: headers)
+        let answer = try await HTTPProbe.request(
+            method, port: port, path: path, body: json, headers: headers, timeout: timeout)
         return Answer(status: answer.status, headers: answer.headers, body: answer.body)
     }
 
@@ -163,10 +172,12 @@ struct AllianceSetUp: Sendable {
 
     static func with(
         decisionSweepInterval: Duration = .seconds(30), credentialLifetime: Duration = .seconds(2),
+        tuning: @escaping APIHarness.Tuning = { _ in }, statementTimeoutMilliseconds: Int? = nil,
         _ body: @escaping @Sendable (AllianceSetUp) async throws -> Void
     ) async throws {
         try await APIHarness.with(
-            decisionSweepInterval: decisionSweepInterval, credentialLifetime: credentialLifetime
+            decisionSweepInterval: decisionSweepInterval, credentialLifetime: credentialLifetime,
+            tuning: tuning, statementTimeoutMilliseconds: statementTimeoutMilliseconds
         ) { api in
             try await body(try await make(api))
         }

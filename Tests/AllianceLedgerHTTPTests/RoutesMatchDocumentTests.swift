@@ -56,7 +56,8 @@ import Testing
             "/problems/malformed-json", "/problems/unknown-field", "/problems/body-too-large",
             "/problems/unsupported-media-type", "/problems/request-in-progress", "/problems/token-shown-once",
             "/problems/database-unavailable", "/problems/internal", "/problems/not-found",
-            "/problems/method-not-allowed",
+            "/problems/method-not-allowed", "/problems/request-timeout", "/problems/too-many-imports",
+            "/problems/imports-busy",
         ])
         for type in types.sorted() {
             #expect(table.contains("`\(type)`"), "\(type) is not in the Problem schema's table")

@@ -1,3 +1,4 @@
+public import BenchmarkSupport
 public import Foundation
 import Synchronization
 
@@ -137,5 +138,12 @@ final class TemporaryFile {
     deinit {
         try? handle.close()
         try? FileManager.default.removeItem(at: url)
+    }
+}
+
+extension ServiceProcess {
+    /// This build's `alliance-ledger serve`.
+    public convenience init(_ arguments: [String]) async throws {
+        try await self.init(binary: CommandRunner.binary, arguments)
     }
 }

@@ -52,11 +52,15 @@ public struct TestDatabase: Sendable {
     }
 
     /// A pool whose sessions run as the service's restricted role, as the service's do.
-    public func makeServicePool(maximumConnections: Int = 8) -> PostgresPool {
-        PostgresPool(
+    /// `statementTimeoutMilliseconds` as the service sets it, for tests of that limit.
+    public func makeServicePool(maximumConnections: Int = 8, statementTimeoutMilliseconds: Int? = nil)
+        -> PostgresPool
+    {
+        var connection = configuration(role: Ledger.serviceRole)
+        connection.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+        return PostgresPool(
             PostgresPoolConfiguration(
-                connection: configuration(role: Ledger.serviceRole),
-                maximumConnections: maximumConnections, acquireTimeout: .seconds(30)))
+                connection: connection, maximumConnections: maximumConnections, acquireTimeout: .seconds(30)))
     }
 
     /// A pool of its own on this database, for tests of the pool itself.

@@ -1,4 +1,5 @@
 import AllianceLedger
+import BenchmarkSupport
 import EmbeddedPostgres
 import Foundation
 import Postgres
@@ -215,6 +216,47 @@ import Testing
         let result = try await command.value
         #expect(result.status != 0)
         #expect(ContinuousClock.now - started < .seconds(60))
+    }
+
+    /// SIGTERM while an import's file is still arriving: the service stops accepting
+    /// connections at once, takes the rest of the file, imports it, answers, and exits 0.
+    @Test func serveFinishesAnImportStillArrivingOnSIGTERM() async throws {
+        try await TestDatabase.with { database in
+            let url = database.connectionString.rawValue
+            let loaded = try await CommandRunner.run(
+                ["demo", "--tokens"], environment: ["DATABASE_URL": url])
+            #expect(loaded.status == 0, "\(loaded.standardError)")
+            let lines: [[Substring]] = loaded.standardOutput.split(separator: "\n").map {
+                $0.split(separator: " ")
+            }
+            let slam = lines.first { $0.count == 2 && $0[0] == "finance@slam.example.org" }
+            let token = String(try #require(slam?[1]))
+            let service = try await ServiceProcess(["--database-url", url, "--shutdown-grace-seconds", "20"])
+            let port = service.port
+            let rows = (0..<10).map { "2025-05-14,slam,STAFF,1.00,Late,Acme,TERM-\($0)\n" }
+            let body = "date,partner,budget_line,amount,description,supplier,reference\n" + rows.joined()
+            let connection = try HTTPConnection(port: port, timeout: .seconds(30))
+            try connection.write(
+                HTTPConnection.head(
+                    "POST", "/v1/alliances/lambeth-living-well/spend/imports", port: port,
+                    headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "text/csv")],
+                    bodyLength: body.utf8.count))
+            let half = body.utf8.count / 2
+            try connection.write(Array(body.utf8.prefix(half)))
+            try await Task.sleep(for: .milliseconds(300))
+            kill(service.processIdentifier, SIGTERM)
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(throws: HTTPConnection.Failure.self) {
+                try HTTPConnection(port: port, timeout: .seconds(2))
+            }
+            let answer = try await runBlocking {
+                try connection.write(Array(body.utf8.dropFirst(half)))
+                return try connection.readAnswer()
+            }
+            #expect(answer.status == 200, "\(answer.body)")
+            #expect(answer.body.contains("\"recorded\":10"), "\(answer.body)")
+            #expect(try await service.waitForExit() == 0, "\(service.log)")
+        }
     }
 
     @Test func serveAnswersHealthAndReadinessAndStopsOnSIGTERM() async throws {

@@ -1,4 +1,5 @@
 import AllianceLedger
+import BenchmarkSupport
 import Foundation
 import Postgres
 import TestSupport

@@ -109,6 +109,39 @@ import Testing
         #expect(tooShort?.description.contains("--idempotency-retention-seconds") == true)
     }
 
+    /// The service's limits on slow clients, imports, statements and shutdown: defaults, every
+    /// layer, and bounds.
+    @Test func theServiceLimitsComeFromEveryLayerWithinBounds() throws {
+        let defaults = try resolve()
+        #expect(defaults.readTimeoutSeconds == 300 && defaults.idleTimeoutSeconds == 60)
+        #expect(defaults.importsPerCaller == 2 && defaults.importsPerAlliance == 4)
+        #expect(defaults.shutdownGraceSeconds == 30)
+        #expect(defaults.statementTimeoutSeconds == 30 && defaults.importStatementTimeoutSeconds == 3600)
+        let fromFile = try resolve(
+            file: #"""
+                {"http": {"readTimeoutSeconds": 20, "idleTimeoutSeconds": 5, "importsPerCaller": 1,
+                          "importsPerAlliance": 3, "shutdownGraceSeconds": 12},
+                 "database": {"statementTimeoutSeconds": 10, "importStatementTimeoutSeconds": 600}}
+                """#)
+        #expect(fromFile.readTimeoutSeconds == 20 && fromFile.idleTimeoutSeconds == 5)
+        #expect(fromFile.importsPerCaller == 1 && fromFile.importsPerAlliance == 3)
+        #expect(fromFile.shutdownGraceSeconds == 12)
+        #expect(fromFile.statementTimeoutSeconds == 10 && fromFile.importStatementTimeoutSeconds == 600)
+        let fromEnvironment = try resolve(environment: [
+            "ALLIANCE_LEDGER_HTTP_READ_TIMEOUT_SECONDS": "30",
+            "ALLIANCE_LEDGER_STATEMENT_TIMEOUT_SECONDS": "5",
+        ])
+        #expect(fromEnvironment.readTimeoutSeconds == 30 && fromEnvironment.statementTimeoutSeconds == 5)
+        #expect(try resolve(flags: [.shutdownGraceSeconds: "3"]).shutdownGraceSeconds == 3)
+        for key in [
+            SettingKey.readTimeoutSeconds, .idleTimeoutSeconds, .importsPerCaller, .shutdownGraceSeconds,
+        ] {
+            let refused = #expect(throws: SettingsError.self) { try resolve(flags: [key: "0"]) }
+            #expect(refused?.description.contains(key.flag) == true)
+        }
+        #expect(throws: SettingsError.self) { try resolve(flags: [.statementTimeoutSeconds: "86401"]) }
+    }
+
     @Test func anExplicitConfigFileMustExist() {
         #expect(throws: SettingsError.unreadableFile(path: "/nonexistent.json", reason: "no such file")) {
             try Settings.resolve(flags: [:], environment: [:], configFile: "/nonexistent.json")

@@ -1,6 +1,7 @@
 public import AllianceLedger
 public import Hummingbird
 import Logging
+import NIOCore
 import Synchronization
 
 /// What every context of the service carries and how it reads and writes bodies: the request's
@@ -45,6 +46,8 @@ public struct LedgerRequestContext: LedgerContext {
 
     public var coreContext: CoreRequestContextStorage
     public let record = RequestRecord()
+    /// The connection the request came on, for closing it after an answer that ends it.
+    let channel: any Channel
     /// Who is asking, once the authenticator has read the bearer token.
     public internal(set) var caller: Caller?
     /// The alliance the path names, once the authenticator has read it.
@@ -52,6 +55,7 @@ public struct LedgerRequestContext: LedgerContext {
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 
     /// The caller, for an operation under `/v1` that names no alliance.

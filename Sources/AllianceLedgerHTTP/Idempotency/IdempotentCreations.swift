@@ -44,15 +44,14 @@ struct IdempotentCreations: Sendable {
     /// answer is stored already: then that is the outcome, and the caller compares
     /// fingerprints. Without a key the operation just runs, in a transaction of its own.
     ///
-    /// `fingerprint` is asked for once the operation has run, because a streamed body is only
-    /// known once read. `attempts` is 1 for an operation that cannot run twice (it reads a
-    /// stream); others are started over on a serialization failure, key and all.
+    /// `fingerprint` is the whole request's, body included, so a body is read whole (or
+    /// spooled) before its transaction begins. The operation is started over on a
+    /// serialization failure, key and all, so it must be able to run again.
     func run(
-        _ key: IdempotencyKey?, fingerprint: @escaping @Sendable () -> [UInt8], attempts: Int? = nil,
-        level: IsolationLevel = .readCommitted,
+        _ key: IdempotencyKey?, fingerprint: [UInt8], level: IsolationLevel = .readCommitted,
         _ operation: @escaping @Sendable (PostgresConnection) async throws -> Created
     ) async throws -> Outcome {
-        try await pool.withTransaction(level, maximumAttempts: attempts) { connection in
+        try await pool.withTransaction(level) { connection in
             guard let key else { return .created(try await operation(connection)) }
             // A second request with the key while the first runs is told so at once, rather
             // than waiting on the first's row lock with a connection of the pool held.
@@ -81,7 +80,7 @@ struct IdempotentCreations: Sendable {
                 """
                 INSERT INTO http_idempotency_keys (principal, key, request_hash, completed_at, status,
                                                    response_body, location)
-                VALUES (\(key.principal), \(key.key), \(Data(fingerprint())), now(), \(Int32(created.status.code)),
+                VALUES (\(key.principal), \(key.key), \(Data(fingerprint)), now(), \(Int32(created.status.code)),
                         \(created.kept ? Data(created.body) : nil), \(created.location))
                 """)
             return .created(created)
@@ -132,7 +131,7 @@ struct IdempotentCreations: Sendable {
         let key = try IdempotencyKey(request, caller: caller)
         let fingerprint = RequestFingerprint(request, body: bytes)
         let encoder = context.responseEncoder
-        let outcome = try await run(key, fingerprint: fingerprint.finalize, level: level) { connection in
+        let outcome = try await run(key, fingerprint: fingerprint.finalize(), level: level) { connection in
             let value = try await operation(decoded, connection)
             return Created(
                 status: status, body: try encoder.data(value), location: location(value), kept: kept,

@@ -87,6 +87,30 @@ extension Problem {
             detail: "this operation takes at most \(limit) bytes")
     }
 
+    /// A client that took longer than the service allows to send its request.
+    static func requestTimeout(seconds: Int) -> Problem {
+        Problem(
+            status: .requestTimeout, type: "/problems/request-timeout",
+            title: "The request took too long to arrive",
+            detail: "the service waits at most \(seconds) seconds for a request's body; nothing was changed")
+    }
+
+    /// The caller, or their alliance, has as many imports under way as it may.
+    static func tooManyImports(_ detail: String, retryAfterSeconds: Int) -> Problem {
+        Problem(
+            status: .tooManyRequests, type: "/problems/too-many-imports",
+            title: "Too many imports are under way",
+            detail: detail, headers: [.retryAfter: String(retryAfterSeconds)])
+    }
+
+    /// The whole service is running as many imports as it runs at once.
+    static func importsBusy(_ detail: String, retryAfterSeconds: Int) -> Problem {
+        Problem(
+            status: .serviceUnavailable, type: "/problems/imports-busy",
+            title: "The service is running as many imports as it can", detail: detail,
+            headers: [.retryAfter: String(retryAfterSeconds)])
+    }
+
     static func unsupportedMediaType(expected: String, found: String?) -> Problem {
         Problem(
             status: .unsupportedMediaType, type: "/problems/unsupported-media-type",
@@ -170,6 +194,12 @@ extension Problem {
             || error.isTransient:
             logger.error("database unavailable", metadata: ["error": "\(error)"])
             return .databaseUnavailable("the database could not be reached; retry shortly")
+        case let error as PostgresError where error.sqlState == .queryCanceled:
+            // The server's statement_timeout: the request asked more of the database than the
+            // service allows one statement. Its transaction rolled back.
+            logger.error("a statement ran past the statement timeout", metadata: ["error": "\(error)"])
+            return .databaseUnavailable(
+                "the database did not finish within the service's statement timeout; nothing was changed")
         case let error as any HTTPResponseError:
             switch error.status {
             case .notFound, .methodNotAllowed: return .routeNotFound(request.method, request.uri.path)

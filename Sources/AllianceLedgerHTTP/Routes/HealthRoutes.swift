@@ -3,11 +3,13 @@ import Logging
 import Postgres
 
 /// What operators and clients read about the service itself: `/healthz` says the process is
-/// up; `/readyz` says it can reach its database, so that a load balancer sends traffic only to
-/// instances that can serve it; `/metrics` for Prometheus; `/openapi.json` describes the API.
-/// None needs a token.
+/// up; `/readyz` says it can reach its database (asking on a connection of its own, so that a
+/// busy pool cannot starve it), so that a load balancer sends traffic only to instances that
+/// can serve it; `/metrics` for Prometheus; `/openapi.json` describes the API. None needs a
+/// token.
 struct HealthRoutes {
     let pool: PostgresPool
+    let readiness: ReadinessCheck
     let metrics: ServiceMetrics
 
     struct Status: Encodable {
@@ -17,15 +19,14 @@ struct HealthRoutes {
     var routes: RouteCollection<LedgerRequestContext> {
         let routes = RouteCollection(context: LedgerRequestContext.self)
         let pool = pool
+        let readiness = readiness
         let metrics = metrics
         routes.get("healthz") { _, _ in
             Answer(Status(status: "ok"))
         }
         routes.get("readyz") { _, context in
             do {
-                try await pool.withConnection { connection in
-                    try await connection.execute("SELECT 1")
-                }
+                try await readiness.check()
             } catch {
                 // Anyone may ask, so the answer says only that the database is out of reach;
                 // why is for the operator, in the log under the request's id.

@@ -3,19 +3,27 @@ import Foundation
 import Hummingbird
 import Postgres
 
-/// Bulk spend from CSV: the request body streams into the importer (COPY into a staging table,
-/// posted in one transaction), so a million-row file never sits in the server's memory.
+/// Bulk spend from CSV: the request body is spooled to a nameless temporary file as it arrives,
+/// and only once it is whole does the import open its transaction (COPY into a staging table,
+/// posted in one transaction). A million-row file never sits in the server's memory, and a
+/// client that sends slowly never holds a database connection while it does.
 struct ImportRoutes {
     let services: APIServices
     let importer: SpendImporter
+    let admission: ImportAdmission
+    /// `statement_timeout` for an import's transaction, longer than the service's own: a
+    /// million rows are checked by one query. Nil leaves the session's.
+    let statementTimeout: Duration?
 
-    /// Well above a million rows (about 80 MB); beyond it the upload is refused, not buffered.
+    /// Well above a million rows (about 80 MB); beyond it the upload is refused, not stored.
     static let bodyLimit = 512 * 1024 * 1024
 
     var routes: RouteCollection<AllianceRequestContext> {
         let routes = RouteCollection(context: AllianceRequestContext.self)
         let services = services
         let importer = importer
+        let admission = admission
+        let timeoutMilliseconds = statementTimeout.map(Self.milliseconds)
         routes.post("spend/imports") { request, context in
             try context.require(.finance)
             let mode = try Self.mode(try Query(request, allowed: ["mode"]))
@@ -24,32 +32,43 @@ struct ImportRoutes {
                 throw Problem.unsupportedMediaType(expected: "text/csv", found: mediaType)
             }
             let key = try IdempotencyKey(request, caller: context.caller)
-            // The fingerprint covers the body, known only once read: it is fed as the body
-            // streams into the import, or, when an answer is stored already, as it is drained.
-            let fingerprint = RequestFingerprint(request)
-            let body = LimitedBody(body: request.body, limit: Self.bodyLimit, fingerprint: fingerprint)
             let (alliance, caller) = (context.alliance, context.caller)
-            let outcome = try await services.creations.run(
-                key, fingerprint: fingerprint.finalize, attempts: 1
-            ) {
-                connection in
-                let report = try await Self.run(
-                    importer, body, alliance: alliance, caller: caller, mode: mode, on: connection)
-                return IdempotentCreations.Created(
-                    status: .ok, body: try context.responseEncoder.data(report), location: nil)
+            return try await admission.withUpload(by: Authenticator.name(caller), into: alliance.id) {
+                // The fingerprint covers the body, fed as the body arrives.
+                let fingerprint = RequestFingerprint(request)
+                let spool = try await SpooledBody.receive(
+                    LimitedBody(body: request.body, limit: Self.bodyLimit, fingerprint: fingerprint))
+                // The spool can be read again, so a deadlock starts the import over, as it does
+                // any other transaction.
+                let outcome = try await admission.withConnectionPlace {
+                    try await services.creations.run(key, fingerprint: fingerprint.finalize()) { connection in
+                        if let timeoutMilliseconds {
+                            try await connection.execute(
+                                "SELECT set_config('statement_timeout', \(String(timeoutMilliseconds)), true)"
+                            )
+                        }
+                        let report = try await Self.run(
+                            importer, spool.chunks, alliance: alliance, caller: caller, mode: mode,
+                            on: connection)
+                        return IdempotentCreations.Created(
+                            status: .ok, body: try context.responseEncoder.data(report), location: nil)
+                    }
+                }
+                return try IdempotentCreations.response(
+                    outcome, key: key, fingerprint: fingerprint.finalize())
             }
-            if case .stored = outcome {
-                for try await _ in body {}
-            }
-            return try IdempotentCreations.response(outcome, key: key, fingerprint: fingerprint.finalize())
         }
         return routes
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// Imports the body; a report that did not commit (all-or-nothing with bad rows) is the
     /// problem `import-rejected`, carrying the report, and the transaction rolls back.
     private static func run(
-        _ importer: SpendImporter, _ body: LimitedBody, alliance: Alliance, caller: Caller,
+        _ importer: SpendImporter, _ body: SpooledBody.Chunks, alliance: Alliance, caller: Caller,
         mode: SpendImportMode,
         on connection: PostgresConnection
     ) async throws -> SpendImportReport {
@@ -83,7 +102,7 @@ struct ImportRoutes {
     }
 }
 
-/// A request body as byte chunks for the importer, refused once it passes `limit` bytes.
+/// A request body as byte chunks, refused once it passes `limit` bytes.
 struct LimitedBody: AsyncSequence, Sendable {
     typealias Element = [UInt8]
 

@@ -58,6 +58,13 @@ struct ConfigShowCommand: AsyncParsableCommand {
         case .credentialSeconds: return String(settings.credentialSeconds)
         case .decisionSweepSeconds: return String(settings.decisionSweepSeconds)
         case .idempotencyRetentionSeconds: return String(settings.idempotencyRetentionSeconds)
+        case .readTimeoutSeconds: return String(settings.readTimeoutSeconds)
+        case .idleTimeoutSeconds: return String(settings.idleTimeoutSeconds)
+        case .importsPerCaller: return String(settings.importsPerCaller)
+        case .importsPerAlliance: return String(settings.importsPerAlliance)
+        case .shutdownGraceSeconds: return String(settings.shutdownGraceSeconds)
+        case .statementTimeoutSeconds: return String(settings.statementTimeoutSeconds)
+        case .importStatementTimeoutSeconds: return String(settings.importStatementTimeoutSeconds)
         case .logLevel: return settings.logLevel.rawValue
         }
     }

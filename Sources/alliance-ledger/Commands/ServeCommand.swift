@@ -55,6 +55,55 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "seconds"))
     var idempotencyRetentionSeconds: String?
 
+    @Option(
+        name: .customLong("read-timeout-seconds"),
+        help: ArgumentHelp(
+            "The most the service waits in all for a request's body; longer, it is answered 408 and its connection closed (env ALLIANCE_LEDGER_HTTP_READ_TIMEOUT_SECONDS; default 300).",
+            valueName: "seconds"))
+    var readTimeoutSeconds: String?
+
+    @Option(
+        name: .customLong("idle-timeout-seconds"),
+        help: ArgumentHelp(
+            "How long a connection may go without a whole request head, or a body without new bytes, before it is closed (env ALLIANCE_LEDGER_HTTP_IDLE_TIMEOUT_SECONDS; default 60).",
+            valueName: "seconds"))
+    var idleTimeoutSeconds: String?
+
+    @Option(
+        name: .customLong("imports-per-caller"),
+        help: ArgumentHelp(
+            "Spend imports one caller may have under way at once; more are answered 429 (env ALLIANCE_LEDGER_IMPORTS_PER_CALLER; default 2).",
+            valueName: "count"))
+    var importsPerCaller: String?
+
+    @Option(
+        name: .customLong("imports-per-alliance"),
+        help: ArgumentHelp(
+            "Spend imports one alliance may have under way at once; more are answered 429 (env ALLIANCE_LEDGER_IMPORTS_PER_ALLIANCE; default 4).",
+            valueName: "count"))
+    var importsPerAlliance: String?
+
+    @Option(
+        name: .customLong("shutdown-grace-seconds"),
+        help: ArgumentHelp(
+            "After SIGTERM or SIGINT, how long requests under way may take to finish before they are cancelled (env ALLIANCE_LEDGER_SHUTDOWN_GRACE_SECONDS; default 30).",
+            valueName: "seconds"))
+    var shutdownGraceSeconds: String?
+
+    @Option(
+        name: .customLong("statement-timeout-seconds"),
+        help: ArgumentHelp(
+            "PostgreSQL statement_timeout of the service's connections (env ALLIANCE_LEDGER_STATEMENT_TIMEOUT_SECONDS; default 30).",
+            valueName: "seconds"))
+    var statementTimeoutSeconds: String?
+
+    @Option(
+        name: .customLong("import-statement-timeout-seconds"),
+        help: ArgumentHelp(
+            "statement_timeout of a spend import's transaction, which checks a whole file at once (env ALLIANCE_LEDGER_IMPORT_STATEMENT_TIMEOUT_SECONDS; default 3600).",
+            valueName: "seconds"))
+    var importStatementTimeoutSeconds: String?
+
     @Flag(inversion: .prefixedNo, help: "Apply pending schema migrations before listening.")
     var migrate = true
 
@@ -66,9 +115,17 @@ struct ServeCommand: AsyncParsableCommand {
         flags[.credentialSeconds] = credentialSeconds
         flags[.decisionSweepSeconds] = decisionSweepSeconds
         flags[.idempotencyRetentionSeconds] = idempotencyRetentionSeconds
+        flags[.readTimeoutSeconds] = readTimeoutSeconds
+        flags[.idleTimeoutSeconds] = idleTimeoutSeconds
+        flags[.importsPerCaller] = importsPerCaller
+        flags[.importsPerAlliance] = importsPerAlliance
+        flags[.shutdownGraceSeconds] = shutdownGraceSeconds
+        flags[.statementTimeoutSeconds] = statementTimeoutSeconds
+        flags[.importStatementTimeoutSeconds] = importStatementTimeoutSeconds
         let settings = try global.settings(adding: flags)
         let logger = settings.logger()
-        let session = try await DatabaseSession.open(settings, logger: logger)
+        let session = try await DatabaseSession.open(
+            settings, logger: logger, serviceStatementTimeoutSeconds: settings.statementTimeoutSeconds)
         do {
             if migrate {
                 let applied = try await SchemaMigrator.allianceLedger().migrate(session.ownerPool)
@@ -78,22 +135,28 @@ struct ServeCommand: AsyncParsableCommand {
             } else {
                 try await session.requireCurrentSchema()
             }
-            let application = HTTPService.application(
+            try await HTTPService.run(
                 ledger: Ledger(pool: session.pool),
                 configuration: HTTPServiceConfiguration(
                     host: settings.httpHost, port: settings.httpPort,
                     publicBaseURL: settings.publicBaseURL,
                     credentialLifetime: .seconds(settings.credentialSeconds),
                     decisionSweepInterval: .seconds(settings.decisionSweepSeconds),
-                    idempotencyRetention: .seconds(settings.idempotencyRetentionSeconds)),
+                    idempotencyRetention: .seconds(settings.idempotencyRetentionSeconds),
+                    readTimeout: .seconds(settings.readTimeoutSeconds),
+                    idleTimeout: .seconds(settings.idleTimeoutSeconds),
+                    importsPerCaller: settings.importsPerCaller,
+                    importsPerAlliance: settings.importsPerAlliance,
+                    importStatementTimeout: .seconds(settings.importStatementTimeoutSeconds),
+                    shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds)),
                 logger: logger,
                 onServerRunning: { port in
                     logger.notice(
                         "listening",
                         metadata: ["http.address": "http://\(settings.httpHost):\(port)"])
                 })
-            try await application.runService()
             await session.close()
+            logger.notice("stopped")
         } catch {
             await session.close()
             throw error

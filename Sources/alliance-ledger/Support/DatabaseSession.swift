@@ -55,7 +55,11 @@ struct DatabaseSession {
         }
     }
 
-    static func open(_ settings: Settings, logger: Logger) async throws -> DatabaseSession {
+    /// `serviceStatementTimeoutSeconds`: the `statement_timeout` of the service role's
+    /// connections, for the HTTP service, where no one request may hold a connection for long.
+    static func open(
+        _ settings: Settings, logger: Logger, serviceStatementTimeoutSeconds: Int? = nil
+    ) async throws -> DatabaseSession {
         let connectionString: ConnectionString
         let target: Target
         switch settings.database {
@@ -73,6 +77,7 @@ struct DatabaseSession {
         let ownerPool = PostgresPool(PostgresPoolConfiguration(connection: owner, maximumConnections: 2))
         var service = owner
         service.role = Ledger.serviceRole
+        service.statementTimeoutMilliseconds = serviceStatementTimeoutSeconds.map { $0 * 1000 }
         let servicePool = PostgresPool(
             PostgresPoolConfiguration(connection: service, maximumConnections: settings.poolSize))
         do {

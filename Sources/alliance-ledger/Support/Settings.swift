@@ -13,6 +13,13 @@ enum SettingKey: String, CaseIterable, Sendable {
     case credentialSeconds
     case decisionSweepSeconds
     case idempotencyRetentionSeconds
+    case readTimeoutSeconds
+    case idleTimeoutSeconds
+    case importsPerCaller
+    case importsPerAlliance
+    case shutdownGraceSeconds
+    case statementTimeoutSeconds
+    case importStatementTimeoutSeconds
     case logLevel
 
     /// Section and name in the JSON configuration file.
@@ -28,6 +35,13 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .credentialSeconds: ("http", "credentialSeconds")
         case .decisionSweepSeconds: ("decisions", "sweepSeconds")
         case .idempotencyRetentionSeconds: ("http", "idempotencyRetentionSeconds")
+        case .readTimeoutSeconds: ("http", "readTimeoutSeconds")
+        case .idleTimeoutSeconds: ("http", "idleTimeoutSeconds")
+        case .importsPerCaller: ("http", "importsPerCaller")
+        case .importsPerAlliance: ("http", "importsPerAlliance")
+        case .shutdownGraceSeconds: ("http", "shutdownGraceSeconds")
+        case .statementTimeoutSeconds: ("database", "statementTimeoutSeconds")
+        case .importStatementTimeoutSeconds: ("database", "importStatementTimeoutSeconds")
         case .logLevel: ("log", "level")
         }
     }
@@ -44,6 +58,13 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .credentialSeconds: "ALLIANCE_LEDGER_CREDENTIAL_SECONDS"
         case .decisionSweepSeconds: "ALLIANCE_LEDGER_DECISION_SWEEP_SECONDS"
         case .idempotencyRetentionSeconds: "ALLIANCE_LEDGER_IDEMPOTENCY_RETENTION_SECONDS"
+        case .readTimeoutSeconds: "ALLIANCE_LEDGER_HTTP_READ_TIMEOUT_SECONDS"
+        case .idleTimeoutSeconds: "ALLIANCE_LEDGER_HTTP_IDLE_TIMEOUT_SECONDS"
+        case .importsPerCaller: "ALLIANCE_LEDGER_IMPORTS_PER_CALLER"
+        case .importsPerAlliance: "ALLIANCE_LEDGER_IMPORTS_PER_ALLIANCE"
+        case .shutdownGraceSeconds: "ALLIANCE_LEDGER_SHUTDOWN_GRACE_SECONDS"
+        case .statementTimeoutSeconds: "ALLIANCE_LEDGER_STATEMENT_TIMEOUT_SECONDS"
+        case .importStatementTimeoutSeconds: "ALLIANCE_LEDGER_IMPORT_STATEMENT_TIMEOUT_SECONDS"
         case .logLevel: "ALLIANCE_LEDGER_LOG_LEVEL"
         }
     }
@@ -60,6 +81,13 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .credentialSeconds: "--credential-seconds"
         case .decisionSweepSeconds: "--decision-sweep-seconds"
         case .idempotencyRetentionSeconds: "--idempotency-retention-seconds"
+        case .readTimeoutSeconds: "--read-timeout-seconds"
+        case .idleTimeoutSeconds: "--idle-timeout-seconds"
+        case .importsPerCaller: "--imports-per-caller"
+        case .importsPerAlliance: "--imports-per-alliance"
+        case .shutdownGraceSeconds: "--shutdown-grace-seconds"
+        case .statementTimeoutSeconds: "--statement-timeout-seconds"
+        case .importStatementTimeoutSeconds: "--import-statement-timeout-seconds"
         case .logLevel: "--log-level"
         }
     }
@@ -125,6 +153,18 @@ struct Settings: Equatable, Sendable {
     var decisionSweepSeconds: Int
     /// How long the service keeps the answer to a creating request for a retry with its key.
     var idempotencyRetentionSeconds: Int
+    /// The most the service waits in all for a request's body.
+    var readTimeoutSeconds: Int
+    /// How long a connection may go without a whole request head, or a body without a part.
+    var idleTimeoutSeconds: Int
+    /// Spend imports one caller, and one alliance, may have under way at once.
+    var importsPerCaller: Int
+    var importsPerAlliance: Int
+    /// How long, after SIGTERM or SIGINT, requests under way may take to finish.
+    var shutdownGraceSeconds: Int
+    /// The service's `statement_timeout`, and an import's (which checks a whole file at once).
+    var statementTimeoutSeconds: Int
+    var importStatementTimeoutSeconds: Int
     var logLevel: Logger.Level
     /// Where each value came from, for `config show`.
     var sources: [SettingKey: String]
@@ -175,6 +215,23 @@ struct Settings: Equatable, Sendable {
         let idempotencyRetentionSeconds = try parseInteger(
             lookup(.idempotencyRetentionSeconds, default: "604800"), in: 3600...315_360_000,
             expected: "seconds from 3600 (an hour) to 315360000")
+        let readTimeoutSeconds = try parseInteger(
+            lookup(.readTimeoutSeconds, default: "300"), in: 1...86_400, expected: "seconds from 1 to 86400")
+        let idleTimeoutSeconds = try parseInteger(
+            lookup(.idleTimeoutSeconds, default: "60"), in: 1...86_400, expected: "seconds from 1 to 86400")
+        let importsPerCaller = try parseInteger(
+            lookup(.importsPerCaller, default: "2"), in: 1...1000, expected: "a number from 1 to 1000")
+        let importsPerAlliance = try parseInteger(
+            lookup(.importsPerAlliance, default: "4"), in: 1...1000, expected: "a number from 1 to 1000")
+        let shutdownGraceSeconds = try parseInteger(
+            lookup(.shutdownGraceSeconds, default: "30"), in: 1...3600, expected: "seconds from 1 to 3600")
+        // PostgreSQL takes milliseconds up to 2^31 - 1: about 24 days.
+        let statementTimeoutSeconds = try parseInteger(
+            lookup(.statementTimeoutSeconds, default: "30"), in: 1...86_400,
+            expected: "seconds from 1 to 86400")
+        let importStatementTimeoutSeconds = try parseInteger(
+            lookup(.importStatementTimeoutSeconds, default: "3600"), in: 1...86_400,
+            expected: "seconds from 1 to 86400")
         let serverPrograms = layers.lazy.compactMap { $0[.serverPrograms] }.first
         for key in [SettingKey.databaseURL, .dataDir, .serverPrograms] {
             sources[key] = layers.lazy.compactMap { $0[key]?.source }.first
@@ -185,7 +242,12 @@ struct Settings: Equatable, Sendable {
             httpHost: host.text, httpPort: port,
             publicBaseURL: String(publicBaseURL.text.trimmingSuffix("/")),
             credentialSeconds: credentialSeconds, decisionSweepSeconds: decisionSweepSeconds,
-            idempotencyRetentionSeconds: idempotencyRetentionSeconds, logLevel: logLevel, sources: sources)
+            idempotencyRetentionSeconds: idempotencyRetentionSeconds, readTimeoutSeconds: readTimeoutSeconds,
+            idleTimeoutSeconds: idleTimeoutSeconds, importsPerCaller: importsPerCaller,
+            importsPerAlliance: importsPerAlliance, shutdownGraceSeconds: shutdownGraceSeconds,
+            statementTimeoutSeconds: statementTimeoutSeconds,
+            importStatementTimeoutSeconds: importStatementTimeoutSeconds, logLevel: logLevel, sources: sources
+        )
     }
 
     private static func chooseDatabase(
