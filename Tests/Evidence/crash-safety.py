@@ -34,210 +34,53 @@ import http.client
 import json
 import os
 import random
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-ALLIANCE = "lambeth-living-well"
-BASE = f"/v1/alliances/{ALLIANCE}"
-PARTNERS = ["sel-icb", "slam", "lambeth", "certitude", "thamesreach"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from evidence import (  # noqa: E402
+    ALLIANCE, BASE, PARTNERS, Installation, PsqlSession, SetUpError, finish, http_request, locate_binary, log, workspace)
+
 # Every text this run stores carries this mark, so the checks count exactly its own rows.
 MARK = "crash-safety"
-# How long a client waits for one answer before it counts the request unanswered and retries.
-ANSWER_TIMEOUT_SECONDS = 30
 # How long the clients may take, after the load stops, to have every request answered.
 SETTLE_SECONDS = 180
 
 
-class SetUpError(Exception):
-    """The run could not be set up: no verdict, exit 2."""
-
-
-def log(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-# --- The cluster, the tool and the service -------------------------------------------------
-
-
-class Installation:
-    """The built binary, its private cluster in a temporary directory, and the service on a
-    fixed port, so that clients find it again after a restart."""
-
-    def __init__(self, binary, work):
-        self.binary = binary
-        self.work = work
-        self.data_dir = os.path.join(work, "cluster")
-        self.port = free_port()
-        self.service = None
-        self.service_log = open(os.path.join(work, "service.log"), "ab")
-        self.starts = 0
-
-    def tool(self, *arguments, check=True):
-        result = subprocess.run(
-            [self.binary, *arguments, "--data-dir", self.data_dir, "--log-level", "warning"],
-            capture_output=True, text=True, timeout=600)
-        if check and result.returncode != 0:
-            raise SetUpError(f"alliance-ledger {' '.join(arguments)} exited {result.returncode}:\n"
-                             f"{result.stdout}{result.stderr}")
-        return result
-
-    def start_service(self):
-        self.starts += 1
-        self.service = subprocess.Popen(
-            [self.binary, "serve", "--data-dir", self.data_dir, "--port", str(self.port),
-             "--log-level", "notice",
-             # The sweep closes decisions past their time; none of this run's are, and it must
-             # not add writes of its own to what is counted.
-             "--decision-sweep-seconds", "86400"],
-            stdout=self.service_log, stderr=self.service_log, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.service.poll() is not None:
-                raise SetUpError(f"the service exited with {self.service.returncode}; "
-                                 f"see {self.service_log.name}")
-            try:
-                status, _, _ = http_request("GET", self.port, "/readyz", None, {}, timeout=5)
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise SetUpError("the service did not become ready within 120 s")
-
-    def kill_service(self):
-        self.service.send_signal(signal.SIGKILL)
-        self.service.wait()
-
-    def stop_service(self):
-        if self.service and self.service.poll() is None:
-            self.service.send_signal(signal.SIGTERM)
-            try:
-                self.service.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.kill_service()
-
-    def postmaster_pid(self):
-        with open(os.path.join(self.data_dir, "pgdata", "postmaster.pid")) as file:
-            return int(file.readline())
-
-    def kill_postmaster(self):
-        pid = self.postmaster_pid()
-        os.kill(pid, signal.SIGKILL)
-        while os.path.exists(f"/proc/{pid}"):
-            time.sleep(0.01)
-        return pid
-
-    def restart_postgres(self):
-        """Starts the cluster again the way the tool does (crash recovery replays the WAL).
-        Until the killed postmaster's backends have noticed and exited, their shared memory
-        keeps a new postmaster from starting, so this tries again for a while."""
-        deadline = time.monotonic() + 120
-        attempts = 0
-        while True:
-            attempts += 1
-            result = self.tool("db", "status", check=False)
-            if result.returncode == 0:
-                return attempts
-            if time.monotonic() > deadline:
-                raise SetUpError(f"PostgreSQL did not start again:\n{result.stderr}")
-            time.sleep(0.5)
-
-    def connection_string(self):
-        return f"host={self.data_dir} port=5432 user=postgres dbname=alliance_ledger"
-
-    def psql(self, sql):
-        """Rows of `sql` run by the cluster's owner, as lists of strings."""
-        result = subprocess.run(
-            [psql_program(), "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
-             self.connection_string(), "-c", sql], capture_output=True, text=True, timeout=300)
-        if result.returncode != 0:
-            raise SetUpError(f"psql failed: {result.stderr}")
-        return [line.split("\t") for line in result.stdout.splitlines() if line]
-
-    def wait_for_commit_in_flight(self, limit_seconds=10):
-        """Waits until the service has a write committing in the database, so that a kill falls
-        between the write reaching the database and its answer reaching the client: the moment
-        idempotency keys exist for. A commit is a COMMIT running, or `ledger_append`, which
-        commits the journal's batch in one statement. Answers how many of the service's
-        statements were running or transactions open then (after `limit_seconds` without a
-        commit, whatever they are). Polled through one psql session, so that a poll costs a
-        millisecond, not a process start."""
-        watcher = subprocess.Popen(
-            [psql_program(), "-X", "-q", "-A", "-t", "-F", " ", self.connection_string()],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
-        query = ("SELECT count(*) FILTER (WHERE state = 'active' AND (query ILIKE 'commit%' "
-                 "OR query LIKE '%ledger_append%')), count(*) FROM pg_stat_activity "
-                 "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                 "AND backend_type = 'client backend' AND state IN ('active', 'idle in transaction');\n")
-        try:
-            deadline = time.monotonic() + limit_seconds
-            while True:
-                watcher.stdin.write(query)
-                committing, busy = (int(field) for field in watcher.stdout.readline().split())
-                if committing or time.monotonic() > deadline:
-                    return committing, busy
-        finally:
-            watcher.stdin.close()
-            watcher.wait()
-
-    def close(self):
-        self.stop_service()
-        self.tool("db", "stop", check=False)
-        self.service_log.close()
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def psql_program():
-    found = shutil.which("psql")
-    if found:
-        return found
-    versions = sorted(os.listdir("/usr/lib/postgresql")) if os.path.isdir("/usr/lib/postgresql") else []
-    for version in reversed(versions):
-        candidate = f"/usr/lib/postgresql/{version}/bin/psql"
-        if os.path.exists(candidate):
-            return candidate
-    raise SetUpError("psql is needed for the owner's counts (Debian: apt-get install postgresql-client)")
-
-
-def http_request(method, port, path, body, headers, timeout=ANSWER_TIMEOUT_SECONDS):
-    """One request on a connection of its own; (status, headers, body). Raises OSError (or
-    http.client's errors, which are OSErrors too) when no answer came."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def wait_for_commit_in_flight(installation, limit_seconds=10):
+    """Waits until the service has a write committing in the database, so that a kill falls
+    between the write reaching the database and its answer reaching the client: the moment
+    idempotency keys exist for. A commit is a COMMIT running, or `ledger_append`, which commits
+    the journal's batch in one statement. Answers how many were committing and how many of the
+    service's statements were running or transactions open then (after `limit_seconds` without
+    a commit, whatever they are)."""
+    watcher = PsqlSession(installation.connection_string())
+    query = ("SELECT count(*) FILTER (WHERE state = 'active' AND (query ILIKE 'commit%' "
+             "OR query LIKE '%ledger_append%')), count(*) FROM pg_stat_activity "
+             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+             "AND backend_type = 'client backend' AND state IN ('active', 'idle in transaction')")
     try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        deadline = time.monotonic() + limit_seconds
+        while True:
+            committing, busy = (int(field) for field in watcher.row(query))
+            if committing or time.monotonic() > deadline:
+                return committing, busy
     finally:
-        connection.close()
+        watcher.close()
 
 
 # --- The demo alliance and its callers ------------------------------------------------------
 
 
-def load_demo(installation):
-    """The demo alliance with a token for every person: D-0001 has carried, so the operator may
-    no longer record spend, propose, vote or measure; each partner's own people do."""
-    output = installation.tool("demo", "--tokens").stdout
-    tokens = {}
-    for line in output.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].startswith("alt_"):
-            tokens[parts[0]] = parts[1]
+def callers(tokens):
+    """Each partner's finance lead's and board member's tokens: D-0001 has carried, so the
+    operator may no longer record spend, propose, vote or measure; each partner's people do."""
     finance = {partner: tokens.get(f"finance@{partner}.example.org") for partner in PARTNERS}
     board = {partner: tokens.get(f"board@{partner}.example.org") for partner in PARTNERS}
     if None in finance.values() or None in board.values():
-        raise SetUpError(f"demo --tokens printed no finance or board token for some partner:\n{output}")
+        raise SetUpError("demo --tokens printed no finance or board token for some partner")
     return finance, board
 
 
@@ -385,14 +228,14 @@ def run_load(installation, arguments, finance, board, ballots, figures):
     started = time.monotonic()
     for round_number in range(1, arguments.rounds + 1):
         time.sleep(arguments.load_seconds)
-        committing, busy = installation.wait_for_commit_in_flight()
+        committing, busy = wait_for_commit_in_flight(installation)
         installation.kill_service()
         log(f"round {round_number}: killed the service (SIGKILL) as {committing} of its writes committed, "
             f"with {busy} statements or transactions in the database, after {count_requests(figures)} requests")
         installation.start_service()
         faults.append("service")
         time.sleep(arguments.load_seconds)
-        committing, busy = installation.wait_for_commit_in_flight()
+        committing, busy = wait_for_commit_in_flight(installation)
         pid = installation.kill_postmaster()
         log(f"round {round_number}: killed the postmaster {pid} (SIGKILL) as {committing} of the service's "
             f"writes committed, with {busy} statements or transactions in the database, "
@@ -567,22 +410,21 @@ def main():
     parser.add_argument("--load-seconds", type=float, default=4, help="load before each kill and after the last")
     parser.add_argument("--keep", action="store_true", help="keep the cluster and logs for a look afterwards")
     arguments = parser.parse_args()
-    binary = arguments.binary or os.path.join(
-        subprocess.run(["swift", "build", "--show-bin-path"], capture_output=True, text=True,
-                       check=True).stdout.strip(), "alliance-ledger")
-    if not os.access(binary, os.X_OK):
-        print(f"no built alliance-ledger at {binary}: run swift build first", file=sys.stderr)
+    try:
+        binary = locate_binary(arguments.binary)
+    except SetUpError as error:
+        print(error, file=sys.stderr)
         return 2
-    work = tempfile.mkdtemp(prefix="alliance-ledger-crash-safety-")
-    # As root the cluster runs as `postgres`, which must reach the data directory inside.
-    os.chmod(work, 0o755)
-    installation = Installation(os.path.abspath(binary), work)
+    work = workspace("crash-safety")
+    # The sweep closes decisions past their time; none of this run's are, and it must not add
+    # writes of its own to what is counted.
+    installation = Installation(binary, work, ["--decision-sweep-seconds", "86400"])
     # A stop from outside (CI's stage budget) still stops the service and the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
     passed = False
     try:
         log(f"loading the demo into a private cluster in {work}")
-        finance, board = load_demo(installation)
+        finance, board = callers(installation.load_demo())
         installation.start_service()
         ballots = open_decisions(installation, board, count=8)
         log(f"service on port {installation.port}; {arguments.clients} clients, "
@@ -598,11 +440,7 @@ def main():
         print(f"FAIL: could not run: {error}", file=sys.stderr)
         return 2
     finally:
-        installation.close()
-        if arguments.keep or not passed:
-            print(f"the service's log and the cluster are kept in {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        finish(installation, work, passed, arguments.keep)
     return 0 if passed else 1
 
 
