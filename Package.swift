@@ -251,3 +251,24 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer over the pure parsers (CSV, periods, amounts, strict JSON): only for
+// Tests/Evidence/fuzz-parsers.py, which sets ALLIANCE_LEDGER_FUZZ=1 and builds with -sanitize=fuzzer
+// in a scratch path of its own. That is a second full build, so CI's build never has this target.
+if Context.environment["ALLIANCE_LEDGER_FUZZ"] == "1" {
+    // Coverage for libFuzzer in the parsers' module and the fuzzer itself only: the build's own
+    // tools (embed-files) cannot link with it.
+    let fuzzing: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer"])]
+    for target in package.targets where target.name == "AllianceLedger" {
+        target.swiftSettings = (target.swiftSettings ?? []) + fuzzing
+    }
+    package.targets.append(
+        .executableTarget(
+            name: "parser-fuzzer",
+            dependencies: ["AllianceLedger"],
+            path: "Tests/Fuzz/Sources",
+            swiftSettings: strictSettings + fuzzing,
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]
+        )
+    )
+}

@@ -191,7 +191,7 @@ CREATE TABLE statement_commentary (
     FOREIGN KEY (alliance_id, partner_id) REFERENCES partners (alliance_id, id),
     FOREIGN KEY (alliance_id, budget_line_id) REFERENCES budget_lines (alliance_id, id),
     FOREIGN KEY (alliance_id, recorded_by) REFERENCES people (alliance_id, id),
-    CONSTRAINT statement_commentary_text_length CHECK (length(btrim(text)) BETWEEN 1 AND 2000 AND strpos(text, chr(0)) = 0),
+    CONSTRAINT statement_commentary_text_length CHECK (length(btrim(text)) BETWEEN 1 AND 2000),
     CONSTRAINT statement_commentary_period_length CHECK (length(period) BETWEEN 1 AND 40)
 );
 CREATE INDEX statement_commentary_period ON statement_commentary (alliance_id, period, partner_id, budget_line_id, id);

@@ -33,21 +33,25 @@ import Testing
 
             let read = await Self.timed {
                 try await setUp.api.request(
-                    "GET", "\(SetUp.base)/spend", token: try setUp.token("auditor"), timeout: .seconds(5))
+                    "GET", "\(SetUp.base)/spend", token: try setUp.token("auditor"), timeout: .seconds(8))
             }
             let write = await Self.timed {
                 try await setUp.api.request(
                     "POST", "\(SetUp.base)/spend", json: SetUp.spend(partner: "lambeth", reference: "FAST-1"),
-                    token: try setUp.token("finance-lambeth"), timeout: .seconds(5))
+                    token: try setUp.token("finance-lambeth"), timeout: .seconds(8))
             }
             let ready = await Self.timed {
-                try await setUp.api.request("GET", "/readyz", timeout: .seconds(5))
+                try await setUp.api.request("GET", "/readyz", timeout: .seconds(8))
             }
             for (name, probe, status) in [
                 ("read", read, 200), ("write", write, 201), ("/readyz", ready, 200),
             ] {
+                // Starved, they waited out the pool's 10 s and answered 503. The 2 s bar
+                // is a timing, measured beside a baseline by `availability-check slow-clients`
+                // (README, "Slow clients"), not asserted here, where the whole suite shares two
+                // cores and a loaded machine took 4 s.
                 #expect(probe.status == status, "\(name): \(probe.outcome)")
-                #expect(probe.seconds < 2, "\(name) took \(probe.seconds) s")
+                #expect(probe.seconds < 8, "\(name) took \(probe.seconds) s")
             }
             #expect(uploads.allSatisfy { $0.endedByServerAfter == nil }, "the uploads are still open")
 
@@ -59,7 +63,7 @@ import Testing
     }
 
     /// `/readyz` asks on a connection of its own: with every connection of the pool taken by
-    /// work that lasts, it still answers at once.
+    /// work that lasts, it still answers before that work ends.
     @Test func readinessAnswersWhileThePoolIsBusy() async throws {
         try await TestDatabase.with { database in
             let pool = database.makeServicePool(maximumConnections: 1)
@@ -67,18 +71,19 @@ import Testing
                 let (held, holding) = AsyncStream.makeStream(of: Void.self)
                 async let busy: Void = pool.withConnection { connection in
                     holding.yield()
-                    _ = try await connection.execute("SELECT pg_sleep(3)")
+                    _ = try await connection.execute("SELECT pg_sleep(8)")
                 }
                 var signals = held.makeAsyncIterator()
                 await signals.next()
                 let ready = await Self.timed {
                     let answer = try await HTTPProbe.request(
-                        port: port, path: "/readyz", timeout: .seconds(5))
+                        port: port, path: "/readyz", timeout: .seconds(10))
                     return APIHarness.Answer(
                         status: answer.status, headers: answer.headers, body: answer.body)
                 }
                 #expect(ready.status == 200, "\(ready.outcome)")
-                #expect(ready.seconds < 1, "/readyz took \(ready.seconds) s with the pool busy")
+                // Starved, it would wait out the 8 s the pool's one connection is held.
+                #expect(ready.seconds < 6, "/readyz took \(ready.seconds) s with the pool busy")
                 try await busy
             }
             await pool.close()

@@ -257,6 +257,28 @@ extension Statement.BudgetSection {
         }
     }
 
+    @Test func aFinanceLeadsCommentaryIsFrozenWithTheStatement() async throws {
+        try await StatementFixture.with { fixture in
+            let slam = try fixture.board.directory.caller("finance-slam")
+            _ = try await fixture.statements.comment(
+                "Agency cover", on: "FY2025", partner: "slam", budgetLine: "STAFF", in: fixture.alliance,
+                by: slam)
+            let latest = try await fixture.statements.comment(
+                "Agency cover while posts were vacant", on: "FY2025", partner: "slam", budgetLine: "STAFF",
+                in: fixture.alliance, by: slam)
+            #expect(latest.by == "finance-slam@example.org")
+            // Another partner's finance lead, or an auditor, has no say on slam's variance.
+            await #expect(throws: LedgerError.self) {
+                _ = try await fixture.statements.comment(
+                    "Not mine", on: "FY2025", partner: "slam", budgetLine: "STAFF", in: fixture.alliance,
+                    by: try fixture.board.directory.caller("finance-lambeth"))
+            }
+            let statement = try await fixture.preview("FY2025")
+            #expect(statement.commentary.map(\.text) == ["Agency cover while posts were vacant"])
+            #expect(try await fixture.preview("FY2025-Q1").commentary.isEmpty)
+        }
+    }
+
     @Test func theDatabaseRefusesAnyChangeToAPublishedStatement() async throws {
         try await StatementFixture.with { fixture in
             _ = try await fixture.publish("FY2025")
