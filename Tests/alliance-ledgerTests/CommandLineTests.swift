@@ -203,6 +203,31 @@ import Testing
         }
     }
 
+    /// As an ordinary user, the embedded cluster's data directory and, for a path too long for
+    /// a socket, its socket directory are that user's alone; a stop removes the socket directory.
+    @Test(.enabled(if: geteuid() == 0, "needs root to act as another user"))
+    func anOrdinaryUsersClusterIsClosedToOthers() async throws {
+        try await withScratchDataDirectory(suffix: "-" + String(repeating: "deep", count: 20)) { path in
+            let nobody = try #require(getpwnam("nobody")).pointee.pw_uid
+            let asNobody = ["/usr/sbin/runuser", "-u", "nobody", "--"]
+            let status = try await CommandRunner.run(
+                ["db", "status", "--data-dir", path], prefix: asNobody, workingDirectory: "/tmp")
+            #expect(status.status == 0, "\(status.standardError)")
+            let pid = try String(contentsOfFile: path + "/pgdata/postmaster.pid", encoding: .utf8)
+            let socketDirectory = String(pid.split(separator: "\n", omittingEmptySubsequences: false)[4])
+            #expect(socketDirectory.hasPrefix("/tmp/alliance-ledger-socket-"))
+            for directory in [path, socketDirectory] {
+                let attributes = try FileManager.default.attributesOfItem(atPath: directory)
+                #expect((attributes[.ownerAccountID] as? NSNumber)?.uint32Value == nobody, "\(directory)")
+                #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700, "\(directory)")
+            }
+            let stop = try await CommandRunner.run(
+                ["db", "stop", "--data-dir", path], prefix: asNobody, workingDirectory: "/tmp")
+            #expect(stop.status == 0, "\(stop.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: socketDirectory))
+        }
+    }
+
     /// A command that hangs must not hold up the run: cancelling its test, which is what a
     /// time limit does, kills it.
     @Test func aCommandStillRunningWhenItsTestIsCancelledIsKilled() async throws {
