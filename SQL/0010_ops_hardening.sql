@@ -44,3 +44,10 @@ $$;
 
 -- Listing a person's or the operator's tokens.
 CREATE INDEX api_tokens_operator ON api_tokens (id) WHERE alliance_id IS NULL;
+
+-- Privileges ----------------------------------------------------------------------------------
+
+-- Before PostgreSQL 15 every role may create objects in the public schema, so a login meant to
+-- hold only the service's rights (or any other role of the cluster) could add tables or
+-- functions that the schema's own code might then find. Only the schema's owner creates here.
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;

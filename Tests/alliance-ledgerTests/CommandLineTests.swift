@@ -73,6 +73,22 @@ import Testing
             let again = try await CommandRunner.run(["db", "migrate", "--data-dir", path])
             #expect(again.messages.contains { $0.contains("applied 0 migrations") })
 
+            // The service logs in as a role of its own, never as the cluster's superuser.
+            let cluster = EmbeddedPostgres(dataDirectory: path, logger: TestCluster.logger)
+            let connection = try await PostgresConnection.connect(
+                PostgresConnectionConfiguration(
+                    connectionString: try ConnectionString(try cluster.connectionString()),
+                    logger: TestCluster.logger))
+            let login = try await connection.query(
+                """
+                SELECT r.rolsuper, r.rolcanlogin, pg_has_role(r.oid, 'alliance_ledger_service', 'MEMBER') AS member
+                FROM pg_roles AS r WHERE r.rolname = 'alliance_ledger_login'
+                """
+            ).single()
+            await connection.close()
+            #expect(try login.decode("rolsuper", as: Bool.self) == false)
+            #expect(try login.decode("rolcanlogin", as: Bool.self) && login.decode("member", as: Bool.self))
+
             let stop = try await CommandRunner.run(["db", "stop", "--data-dir", path])
             #expect(stop.status == 0)
             #expect(stop.messages.contains { $0.contains("stopped the PostgreSQL server") })
@@ -100,6 +116,32 @@ import Testing
                 ["db", "stop"], environment: ["DATABASE_URL": database.connectionString.rawValue])
             #expect(stop.status == 2)
             #expect(stop.messages.contains { $0.contains("stops only the embedded cluster") })
+        }
+    }
+
+    /// A server deployment: migrations as the schema's owner, the work as the service's login.
+    @Test(
+        .enabled(
+            if: ProcessInfo.processInfo.environment["DATABASE_URL"].map(\.isEmpty) ?? true,
+            "the login has no password: it needs the private test cluster, which trusts local connections"))
+    func theServiceLogsInAsItsOwnLoginAndMigratesAsTheOwner() async throws {
+        try await TestDatabase.with { database in
+            let admin = try await database.connect()
+            try await Ledger.createServiceLogin(on: admin)
+            await admin.close()
+            let environment: [String: String?] = [
+                "DATABASE_URL": try database.connectionString.setting("user", to: Ledger.serviceLogin)
+                    .rawValue,
+                "DATABASE_OWNER_URL": database.connectionString.rawValue,
+            ]
+            let migrate = try await CommandRunner.run(["db", "migrate"], environment: environment)
+            #expect(migrate.status == 0, "\(migrate.standardError)")
+            let created = try await CommandRunner.run(
+                ["alliance", "create", "--slug", "lambeth", "--name", "Lambeth"], environment: environment)
+            #expect(created.status == 0, "\(created.standardError)")
+            let shown = try await CommandRunner.run(["config", "show"], environment: environment)
+            #expect(shown.standardOutput.contains("database.ownerUrl"), "\(shown.standardOutput)")
+            #expect(shown.standardOutput.contains("DATABASE_OWNER_URL"))
         }
     }
 

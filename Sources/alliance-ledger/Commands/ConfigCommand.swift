@@ -47,6 +47,10 @@ struct ConfigShowCommand: AsyncParsableCommand {
             guard case .url(let url) = settings.database else { return "" }
             let parsed = try? ConnectionString(url)
             return parsed.map { "\($0) (password not shown)" } ?? "(malformed)"
+        case .databaseOwnerURL:
+            guard case .url = settings.database, let url = settings.databaseOwnerURL else { return "" }
+            let parsed = try? ConnectionString(url)
+            return parsed.map { "\($0) (password not shown)" } ?? "(malformed)"
         case .dataDir:
             guard case .embedded(let directory) = settings.database else { return "" }
             return directory

@@ -4,6 +4,7 @@ import Logging
 /// One configurable value: its key in the JSON file, its environment variable and its flag.
 enum SettingKey: String, CaseIterable, Sendable {
     case databaseURL
+    case databaseOwnerURL
     case dataDir
     case serverPrograms
     case poolSize
@@ -19,6 +20,7 @@ enum SettingKey: String, CaseIterable, Sendable {
     var fileKey: (section: String, name: String) {
         switch self {
         case .databaseURL: ("database", "url")
+        case .databaseOwnerURL: ("database", "ownerUrl")
         case .dataDir: ("database", "dataDir")
         case .serverPrograms: ("database", "serverPrograms")
         case .poolSize: ("database", "poolSize")
@@ -35,6 +37,7 @@ enum SettingKey: String, CaseIterable, Sendable {
     var environmentVariable: String {
         switch self {
         case .databaseURL: "DATABASE_URL"
+        case .databaseOwnerURL: "DATABASE_OWNER_URL"
         case .dataDir: "ALLIANCE_LEDGER_DATA_DIR"
         case .serverPrograms: "ALLIANCE_LEDGER_PG_BINDIR"
         case .poolSize: "ALLIANCE_LEDGER_POOL_SIZE"
@@ -51,6 +54,7 @@ enum SettingKey: String, CaseIterable, Sendable {
     var flag: String {
         switch self {
         case .databaseURL: "--database-url"
+        case .databaseOwnerURL: "--database-owner-url"
         case .dataDir: "--data-dir"
         case .serverPrograms: "--pg-bindir"
         case .poolSize: "--pool-size"
@@ -64,7 +68,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         }
     }
 
-    var isSecret: Bool { self == .databaseURL }
+    var isSecret: Bool { self == .databaseURL || self == .databaseOwnerURL }
 }
 
 /// A value as found, with where it was found, so that errors can name their source.
@@ -113,6 +117,10 @@ struct Settings: Equatable, Sendable {
     static let defaultDataDirectory = ".alliance-ledger"
 
     var database: Database
+    /// The login that owns the schema and runs migrations, with a database URL; nil for the
+    /// URL's own login (which then owns the schema, and the service runs as it with `SET ROLE`).
+    /// The embedded cluster's owner is its superuser.
+    var databaseOwnerURL: String?
     /// Where the embedded cluster's initdb and pg_ctl live; nil to search for them.
     var serverPrograms: String?
     var poolSize: Int
@@ -176,11 +184,12 @@ struct Settings: Equatable, Sendable {
             lookup(.idempotencyRetentionSeconds, default: "604800"), in: 3600...315_360_000,
             expected: "seconds from 3600 (an hour) to 315360000")
         let serverPrograms = layers.lazy.compactMap { $0[.serverPrograms] }.first
-        for key in [SettingKey.databaseURL, .dataDir, .serverPrograms] {
+        let ownerURL = layers.lazy.compactMap { $0[.databaseOwnerURL] }.first
+        for key in [SettingKey.databaseURL, .databaseOwnerURL, .dataDir, .serverPrograms] {
             sources[key] = layers.lazy.compactMap { $0[key]?.source }.first
         }
         return Settings(
-            database: database, serverPrograms: serverPrograms?.text,
+            database: database, databaseOwnerURL: ownerURL?.text, serverPrograms: serverPrograms?.text,
             poolSize: poolSize,
             httpHost: host.text, httpPort: port,
             publicBaseURL: String(publicBaseURL.text.trimmingSuffix("/")),
