@@ -14,6 +14,14 @@ public final class ServiceProcess: @unchecked Sendable {
     private let process: Process
     /// The port it listens on, read from its log.
     public let port: Int
+    private let logged: LogBuffer
+
+    /// Everything it has written to standard error, its log, so far.
+    public var log: String { logged.text.withLock { $0 } }
+
+    private final class LogBuffer: Sendable {
+        let text = Mutex("")
+    }
 
     /// Starts `alliance-ledger serve --port 0` with `arguments` added, and waits until it says
     /// where it listens.
@@ -28,16 +36,17 @@ public final class ServiceProcess: @unchecked Sendable {
         self.process = process
         // The log is read as it comes, on a thread of its own, so that the service never blocks
         // writing it and this never blocks reading it.
-        let log = Mutex("")
+        let log = LogBuffer()
+        logged = log
         let reading = errors.fileHandleForReading
         Thread {
             while case let chunk = reading.availableData, !chunk.isEmpty {
-                log.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
+                log.text.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
             }
         }.start()
         let deadline = ContinuousClock.now + .seconds(60)
         while true {
-            let text = log.withLock { $0 }
+            let text = log.text.withLock { $0 }
             if let port = ServiceProcess.listeningPort(in: text) {
                 self.port = port
                 return

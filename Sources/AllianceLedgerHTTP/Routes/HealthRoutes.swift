@@ -30,7 +30,8 @@ struct HealthRoutes {
                 // Anyone may ask, so the answer says only that the database is out of reach;
                 // why is for the operator, in the log under the request's id.
                 context.logger.error(
-                    "not ready: the database is out of reach", metadata: ["error": "\(error)"])
+                    "not ready: the database is out of reach",
+                    metadata: ["reason": .string(LoggedReason.of(error))])
                 throw Problem.databaseUnavailable(
                     "the service cannot reach its database; the reason is logged under request id \(context.requestID)"
                 )
