@@ -2,6 +2,7 @@ public import AllianceLedger
 public import Hummingbird
 public import Logging
 import Postgres
+import ServiceLifecycle
 
 /// Where the HTTP service listens and how it names itself in links.
 public struct HTTPServiceConfiguration: Sendable {
@@ -19,14 +20,20 @@ public struct HTTPServiceConfiguration: Sendable {
     /// How long the answer to a creating request is kept for a retry with its idempotency key;
     /// the database refuses less than an hour.
     public var idempotencyRetention: Duration
+    /// Where `GET /metrics` is served, on `host`: a listener of its own, so that the figures
+    /// (routes, statuses, pool use) reach only whoever can reach that port, such as a
+    /// Prometheus on the same network. Nil, the default, serves no metrics; 0 any free port.
+    public var metricsPort: Int?
 
     public init(
         host: String, port: Int, publicBaseURL: String, credentialLifetime: Duration = .seconds(2),
         decisionSweepInterval: Duration = .seconds(30),
-        idempotencyRetention: Duration = HTTPServiceConfiguration.defaultIdempotencyRetention
+        idempotencyRetention: Duration = HTTPServiceConfiguration.defaultIdempotencyRetention,
+        metricsPort: Int? = nil
     ) {
         self.host = host
         self.port = port
+        self.metricsPort = metricsPort
         self.publicBaseURL = publicBaseURL
         self.credentialLifetime = credentialLifetime
         self.sweepInterval = decisionSweepInterval
@@ -52,7 +59,7 @@ public enum HTTPService {
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware(routes: index))
         let services = APIServices(ledger: ledger)
-        router.addRoutes(HealthRoutes(pool: ledger.pool, metrics: metrics).routes)
+        router.addRoutes(HealthRoutes(pool: ledger.pool).routes)
 
         let v1 = router.group("v1").add(
             middleware: Authenticator(
@@ -76,25 +83,53 @@ public enum HTTPService {
         return router
     }
 
-    /// The service: the routes, and the background sweep that closes due decisions and prunes
-    /// old idempotent answers.
+    /// `GET /metrics` alone, Prometheus text, for the metrics listener.
+    static func metricsRouter(pool: PostgresPool, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("metrics") { _, _ in
+            let text = metrics.render(pool: await pool.statistics)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        return router
+    }
+
+    /// The service: the routes, the background sweep that closes due decisions and prunes old
+    /// idempotent answers, and, with a metrics port, the metrics listener.
     public static func application(
         ledger: Ledger, configuration: HTTPServiceConfiguration, logger: Logger,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
-            router: router(ledger: ledger, credentialLifetime: configuration.credentialLifetime),
+        let metrics = ServiceMetrics()
+        var services: [any Service] = [
+            BackgroundSweep(
+                decisions: Decisions(pool: ledger.pool), interval: configuration.sweepInterval,
+                logger: logger,
+                idempotency: (
+                    IdempotentCreations(pool: ledger.pool), retention: configuration.idempotencyRetention
+                ))
+        ]
+        if let metricsPort = configuration.metricsPort {
+            services.append(
+                Application(
+                    router: metricsRouter(pool: ledger.pool, metrics: metrics),
+                    configuration: ApplicationConfiguration(
+                        address: .hostname(configuration.host, port: metricsPort),
+                        serverName: "alliance-ledger-metrics"),
+                    onServerRunning: { channel in
+                        await onMetricsRunning(channel.localAddress?.port ?? metricsPort)
+                    },
+                    logger: logger))
+        }
+        return Application(
+            router: router(
+                ledger: ledger, metrics: metrics, credentialLifetime: configuration.credentialLifetime),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "alliance-ledger"),
-            services: [
-                BackgroundSweep(
-                    decisions: Decisions(pool: ledger.pool), interval: configuration.sweepInterval,
-                    logger: logger,
-                    idempotency: (
-                        IdempotentCreations(pool: ledger.pool), retention: configuration.idempotencyRetention
-                    ))
-            ],
+            services: services,
             onServerRunning: { channel in
                 await onServerRunning(channel.localAddress?.port ?? configuration.port)
             },

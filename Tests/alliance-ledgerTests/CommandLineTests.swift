@@ -286,12 +286,28 @@ import Testing
 
     @Test func serveAnswersHealthAndReadinessAndStopsOnSIGTERM() async throws {
         try await TestDatabase.with { database in
-            let service = try await ServiceProcess(["--database-url", database.connectionString.rawValue])
+            let service = try await ServiceProcess([
+                "--database-url", database.connectionString.rawValue, "--metrics-port", "0",
+            ])
             let health = try await HTTPProbe.request(port: service.port, path: "/healthz")
             #expect(health.status == 200)
             #expect(health.body.contains("\"status\":\"ok\""))
             let ready = try await HTTPProbe.request(port: service.port, path: "/readyz")
             #expect(ready.status == 200)
+            #expect(try await HTTPProbe.request(port: service.port, path: "/metrics").status == 404)
+            // The metrics listener says where it is once it listens.
+            var metricsPort: Int?
+            for _ in 0..<200 where metricsPort == nil {
+                if let range = service.log.range(
+                    of: #"metrics\.address=http://127\.0\.0\.1:\d+"#, options: .regularExpression)
+                {
+                    metricsPort = Int(service.log[range].split(separator: ":").last ?? "")
+                } else {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            let metrics = try await HTTPProbe.request(port: try #require(metricsPort), path: "/metrics")
+            #expect(metrics.status == 200 && metrics.body.contains("alliance_ledger_http_requests_total"))
             #expect(try await service.stop(with: SIGTERM) == 0)
         }
     }

@@ -4,11 +4,10 @@ import Postgres
 
 /// What operators and clients read about the service itself: `/healthz` says the process is
 /// up; `/readyz` says it can reach its database, so that a load balancer sends traffic only to
-/// instances that can serve it; `/metrics` for Prometheus; `/openapi.json` describes the API.
-/// None needs a token.
+/// instances that can serve it; `/openapi.json` describes the API. None needs a token.
+/// `/metrics` is not here: it has a listener of its own (`HTTPService.metricsRouter`).
 struct HealthRoutes {
     let pool: PostgresPool
-    let metrics: ServiceMetrics
 
     struct Status: Encodable {
         let status: String
@@ -17,7 +16,6 @@ struct HealthRoutes {
     var routes: RouteCollection<LedgerRequestContext> {
         let routes = RouteCollection(context: LedgerRequestContext.self)
         let pool = pool
-        let metrics = metrics
         routes.get("healthz") { _, _ in
             Answer(Status(status: "ok"))
         }
@@ -37,12 +35,6 @@ struct HealthRoutes {
                 )
             }
             return Answer(Status(status: "ready"))
-        }
-        routes.get("metrics") { _, _ in
-            let text = metrics.render(pool: await pool.statistics)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         routes.get("openapi.json") { _, _ in
             Response(

@@ -58,6 +58,7 @@ struct ConfigShowCommand: AsyncParsableCommand {
         case .poolSize: return String(settings.poolSize)
         case .httpHost: return settings.httpHost
         case .httpPort: return String(settings.httpPort)
+        case .metricsPort: return settings.metricsPort.map(String.init) ?? "(off)"
         case .publicBaseURL: return settings.publicBaseURL
         case .credentialSeconds: return String(settings.credentialSeconds)
         case .decisionSweepSeconds: return String(settings.decisionSweepSeconds)

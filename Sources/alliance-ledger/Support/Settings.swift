@@ -10,6 +10,7 @@ enum SettingKey: String, CaseIterable, Sendable {
     case poolSize
     case httpHost
     case httpPort
+    case metricsPort
     case publicBaseURL
     case credentialSeconds
     case decisionSweepSeconds
@@ -26,6 +27,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .poolSize: ("database", "poolSize")
         case .httpHost: ("http", "host")
         case .httpPort: ("http", "port")
+        case .metricsPort: ("http", "metricsPort")
         case .publicBaseURL: ("http", "publicBaseURL")
         case .credentialSeconds: ("http", "credentialSeconds")
         case .decisionSweepSeconds: ("decisions", "sweepSeconds")
@@ -43,6 +45,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .poolSize: "ALLIANCE_LEDGER_POOL_SIZE"
         case .httpHost: "ALLIANCE_LEDGER_HTTP_HOST"
         case .httpPort: "ALLIANCE_LEDGER_HTTP_PORT"
+        case .metricsPort: "ALLIANCE_LEDGER_METRICS_PORT"
         case .publicBaseURL: "ALLIANCE_LEDGER_PUBLIC_BASE_URL"
         case .credentialSeconds: "ALLIANCE_LEDGER_CREDENTIAL_SECONDS"
         case .decisionSweepSeconds: "ALLIANCE_LEDGER_DECISION_SWEEP_SECONDS"
@@ -60,6 +63,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .poolSize: "--pool-size"
         case .httpHost: "--host"
         case .httpPort: "--port"
+        case .metricsPort: "--metrics-port"
         case .publicBaseURL: "--public-base-url"
         case .credentialSeconds: "--credential-seconds"
         case .decisionSweepSeconds: "--decision-sweep-seconds"
@@ -126,6 +130,8 @@ struct Settings: Equatable, Sendable {
     var poolSize: Int
     var httpHost: String
     var httpPort: Int
+    /// Where `/metrics` is served, on its own listener; nil (the default) serves none.
+    var metricsPort: Int?
     var publicBaseURL: String
     /// How long the service trusts an authenticated token before reading it again.
     var credentialSeconds: Int
@@ -184,14 +190,18 @@ struct Settings: Equatable, Sendable {
             lookup(.idempotencyRetentionSeconds, default: "604800"), in: 3600...315_360_000,
             expected: "seconds from 3600 (an hour) to 315360000")
         let serverPrograms = layers.lazy.compactMap { $0[.serverPrograms] }.first
+        let metricsPort = try layers.lazy.compactMap { $0[.metricsPort] }.first.map {
+            value throws(SettingsError) in
+            try parseInteger(value, in: 0...65535, expected: "a port number")
+        }
         let ownerURL = layers.lazy.compactMap { $0[.databaseOwnerURL] }.first
-        for key in [SettingKey.databaseURL, .databaseOwnerURL, .dataDir, .serverPrograms] {
+        for key in [SettingKey.databaseURL, .databaseOwnerURL, .dataDir, .serverPrograms, .metricsPort] {
             sources[key] = layers.lazy.compactMap { $0[key]?.source }.first
         }
         return Settings(
             database: database, databaseOwnerURL: ownerURL?.text, serverPrograms: serverPrograms?.text,
             poolSize: poolSize,
-            httpHost: host.text, httpPort: port,
+            httpHost: host.text, httpPort: port, metricsPort: metricsPort,
             publicBaseURL: String(publicBaseURL.text.trimmingSuffix("/")),
             credentialSeconds: credentialSeconds, decisionSweepSeconds: decisionSweepSeconds,
             idempotencyRetentionSeconds: idempotencyRetentionSeconds, logLevel: logLevel, sources: sources)
