@@ -13,11 +13,13 @@ import Testing
 /// failure, and the embedded cluster's whole life cycle.
 @Suite(.timeLimit(.perTest)) struct CommandLineTests {
     static let commands = [
-        [], ["db"], ["db", "migrate"], ["db", "status"], ["db", "stop"], ["serve"], ["config"],
+        [], ["db"], ["db", "migrate"], ["db", "status"], ["db", "stop"], ["db", "backup"], ["db", "restore"],
+        ["serve"], ["config"],
         ["config", "show"], ["alliance", "create"], ["alliance", "list"], ["alliance", "show"],
         ["partner", "add"],
         ["partner", "list"], ["line", "add"], ["line", "list"], ["person", "add"], ["person", "list"],
-        ["person", "roles"], ["person", "remove"], ["token", "issue"], ["token", "revoke"],
+        ["person", "roles"], ["person", "remove"], ["token", "issue"], ["token", "list"],
+        ["token", "revoke"],
         ["spend", "record"], ["spend", "list"], ["spend", "show"],
         ["spend", "reverse"], ["budget", "show"], ["budget", "history"], ["decision"],
         ["decision", "propose"],

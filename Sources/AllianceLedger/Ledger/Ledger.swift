@@ -21,22 +21,34 @@ public struct Ledger: Sendable {
     public static func createServiceLogin(_ login: String = serviceLogin, on connection: PostgresConnection)
         async throws
     {
-        let roles: [(String, PostgresQuery)] = [(serviceRole, "NOLOGIN"), (login, "LOGIN NOINHERIT")]
-        for (role, options) in roles {
-            let exists = try await connection.query(
-                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = \(role)) AS exists"
-            ).single().decode("exists", as: Bool.self)
-            guard !exists else { continue }
-            do {
-                try await connection.execute(
-                    "CREATE ROLE \(identifier: role) \(options) NOSUPERUSER NOCREATEDB NOCREATEROLE")
-            } catch {
-                guard error.sqlState == .duplicateObject || error.sqlState == .uniqueViolation else {
-                    throw error
-                }
+        try await createServiceRole(on: connection)
+        try await createRole(login, "LOGIN NOINHERIT", on: connection)
+        try await connection.execute("GRANT \(identifier: serviceRole) TO \(identifier: login)")
+    }
+
+    /// Creates `serviceRole` unless it exists, as the first migration would: before restoring a
+    /// backup, whose grants name it, into a cluster that has never had it.
+    public static func createServiceRole(on connection: PostgresConnection) async throws {
+        try await createRole(serviceRole, "NOLOGIN", on: connection)
+    }
+
+    private static func createRole(
+        _ role: String, _ options: PostgresQuery, on connection: PostgresConnection
+    )
+        async throws
+    {
+        let exists = try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = \(role)) AS exists"
+        ).single().decode("exists", as: Bool.self)
+        guard !exists else { return }
+        do {
+            try await connection.execute(
+                "CREATE ROLE \(identifier: role) \(options) NOSUPERUSER NOCREATEDB NOCREATEROLE")
+        } catch {
+            guard error.sqlState == .duplicateObject || error.sqlState == .uniqueViolation else {
+                throw error
             }
         }
-        try await connection.execute("GRANT \(identifier: serviceRole) TO \(identifier: login)")
     }
 
     public let pool: PostgresPool

@@ -34,6 +34,8 @@ struct DatabaseSession {
 
     /// Connections as the login role that owns the schema: for migrations and their status.
     let ownerPool: PostgresPool
+    /// How to connect as that login, for PostgreSQL's own programs (`pg_dump`, `pg_restore`).
+    let ownerConnectionString: ConnectionString
     /// Connections as `Ledger.serviceRole`, which can only read and append: for everything else.
     /// They log in as the database URL's login, or on the embedded cluster as
     /// `Ledger.serviceLogin`, never as its superuser: a `RESET ROLE` reaches no more.
@@ -101,7 +103,8 @@ struct DatabaseSession {
                     .decode("server_version", as: String.self)
             }
             return DatabaseSession(
-                ownerPool: ownerPool, pool: servicePool, target: target, serverVersion: version)
+                ownerPool: ownerPool, ownerConnectionString: ownerString, pool: servicePool, target: target,
+                serverVersion: version)
         } catch {
             await ownerPool.close()
             await servicePool.close()
