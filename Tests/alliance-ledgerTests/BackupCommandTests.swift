@@ -79,4 +79,70 @@ import Testing
             await admin.close()
         }
     }
+
+    /// A backup taken while spend is being recorded restores to whole entries only: the
+    /// journal verifies, the trial balance balances, and every restored spend is one the
+    /// original recorded.
+    @Test func aBackupTakenUnderLoadRestoresWholeEntries() async throws {
+        try await TestDatabase.with { database in
+            let original = Tool(url: database.connectionString.rawValue)
+            let alliance = ["--alliance", "lambeth"]
+            _ = try await original.succeed([
+                "alliance", "create", "--slug", "lambeth", "--name", "Lambeth Living Well",
+                "--contract-start", "2025-04-01", "--contract-end", "2030-03-31",
+            ])
+            for slug in ["slam", "certitude"] {
+                _ = try await original.succeed(
+                    ["partner", "add"] + alliance + [
+                        "--slug", slug, "--name", slug, "--kind", "vcse", "--joined-on", "2025-04-01",
+                    ])
+            }
+            _ = try await original.succeed(
+                ["line", "add"] + alliance + ["--code", "STAFF", "--name", "Staff"])
+            let file = NSTemporaryDirectory() + "alliance-ledger-backup-\(UUID().uuidString).dump"
+            defer { try? FileManager.default.removeItem(atPath: file) }
+
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for partner in ["slam", "certitude"] {
+                    group.addTask {
+                        for number in 1...6 {
+                            _ = try await original.succeed(
+                                ["spend", "record"] + alliance + [
+                                    "--partner", partner, "--line", "STAFF", "--amount", "\(number).25",
+                                    "--incurred-on", "2025-05-14", "--description", "load",
+                                    "--reference", "\(partner)-\(number)",
+                                ])
+                        }
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(700))
+                    _ = try await original.succeed(["db", "backup", file])
+                }
+                try await group.waitForAll()
+            }
+            let recorded = Set(
+                try await original.succeed(["spend", "list"] + alliance + ["--format", "csv"])
+                    .split(separator: "\n").map(String.init))
+
+            let name = "restored_\(UInt32.random(in: 0...UInt32.max))"
+            let admin = try await database.connect()
+            try await admin.execute("CREATE DATABASE \(identifier: name)")
+            let restored = Tool(url: try database.connectionString.setting("dbname", to: name).rawValue)
+            do {
+                _ = try await restored.succeed(["db", "restore", file])
+                _ = try await restored.succeed(["journal", "verify"] + alliance)
+                _ = try await restored.succeed(["trial-balance"] + alliance)
+                let kept = try await restored.succeed(["spend", "list"] + alliance + ["--format", "csv"])
+                    .split(separator: "\n").map(String.init)
+                #expect(kept.allSatisfy(recorded.contains), "\(kept)")
+            } catch {
+                try await admin.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
+                await admin.close()
+                throw error
+            }
+            try await admin.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
+            await admin.close()
+        }
+    }
 }
