@@ -95,16 +95,28 @@ import Testing
             ) {
                 try await tokens.issueOperator(expiresAt: past)
             }
-            let soon = Timestamp(Date(timeIntervalSinceNow: 1.5))
+            let later = Timestamp(Date(timeIntervalSinceNow: 3600))
             let issued = try await fixture.pool.withTransaction { connection in
                 try await tokens.issue(
-                    for: person, in: fixture.alliance, by: .commandLine, expiresAt: soon, on: connection)
+                    for: person, in: fixture.alliance, by: .commandLine, expiresAt: later, on: connection)
             }
             #expect(try await tokens.authenticate(issued.token).tokenID == issued.id)
-            #expect(try await tokens.token(issued.id, of: person).expiresAt == soon)
-            try await Task.sleep(for: .seconds(2))
+            #expect(try await tokens.token(issued.id, of: person).expiresAt == later)
+            // One that expired an hour ago, written as only the schema's owner could (the
+            // service's role cannot date a token's creation, and no one can issue it expired).
+            let expiredToken = "alt_expired-\(UUID().uuidString)"
+            let expiredID = try await fixture.database.pool.withConnection { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO api_tokens (token_hash, issuer, created_at, expires_at)
+                    VALUES (sha256(convert_to(\(expiredToken), 'UTF8')), 'operator',
+                            now() - interval '2 hours', now() - interval '1 hour')
+                    RETURNING id
+                    """
+                ).single().decode("id", as: Int64.self)
+            }
             await #expect(throws: LedgerError.unauthenticated("the token has expired")) {
-                try await tokens.authenticate(issued.token)
+                try await tokens.authenticate(expiredToken)
             }
 
             try await fixture.expectDatabaseRefuses([
@@ -114,7 +126,7 @@ import Testing
                 VALUES (sha256('x'), 'operator', now() - interval '1 hour')
                 """,
                 // Used after its expiry.
-                "UPDATE api_tokens SET last_used_at = now() WHERE id = \(issued.id)",
+                "UPDATE api_tokens SET last_used_at = now() WHERE id = \(expiredID)",
                 // Given more time: an expiry is set once, at issue.
                 "UPDATE api_tokens SET expires_at = NULL WHERE id = \(issued.id)",
             ])
