@@ -51,14 +51,16 @@ public enum HTTPService {
     /// (which see every answer), problems for every error, then the routes; under `/v1` the
     /// authenticator resolves the caller, and under `/v1/alliances/{alliance}` the alliance.
     public static func router(
-        ledger: Ledger, metrics: ServiceMetrics = ServiceMetrics(), credentialLifetime: Duration = .seconds(2)
+        ledger: Ledger, metrics: ServiceMetrics = ServiceMetrics(),
+        credentialLifetime: Duration = .seconds(2),
+        tokenUsage: TokenUsage = TokenUsage()
     ) -> Router<LedgerRequestContext> {
         let router = Router(context: LedgerRequestContext.self)
         let index = RouteIndex()
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware(routes: index))
-        let services = APIServices(ledger: ledger)
+        let services = APIServices(ledger: ledger, tokenUsage: tokenUsage)
         router.addRoutes(HealthRoutes(pool: ledger.pool).routes)
 
         let v1 = router.group("v1").add(
@@ -103,13 +105,15 @@ public enum HTTPService {
         onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let metrics = ServiceMetrics()
+        let tokenUsage = TokenUsage()
         var services: [any Service] = [
             BackgroundSweep(
                 decisions: Decisions(pool: ledger.pool), interval: configuration.sweepInterval,
                 logger: logger,
                 idempotency: (
                     IdempotentCreations(pool: ledger.pool), retention: configuration.idempotencyRetention
-                ))
+                )),
+            TokenUsageWriter(tokens: TokenStore(pool: ledger.pool, usage: tokenUsage), logger: logger),
         ]
         if let metricsPort = configuration.metricsPort {
             services.append(
@@ -125,7 +129,8 @@ public enum HTTPService {
         }
         return Application(
             router: router(
-                ledger: ledger, metrics: metrics, credentialLifetime: configuration.credentialLifetime),
+                ledger: ledger, metrics: metrics, credentialLifetime: configuration.credentialLifetime,
+                tokenUsage: tokenUsage),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "alliance-ledger"),

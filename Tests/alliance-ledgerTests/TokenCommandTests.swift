@@ -3,6 +3,10 @@ import Postgres
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A leaked token, whoever's, is found by its id and revoked from the command line; ids, never
 /// secrets, are what the listings show.
 @Suite(.timeLimit(.perTest)) struct TokenCommandTests {
@@ -78,6 +82,33 @@ import Testing
                 #expect(result.status == status, "\(arguments): \(result.standardError)")
                 #expect(result.standardError.contains(message), "\(arguments): \(result.standardError)")
             }
+        }
+    }
+
+    /// The service notes uses in memory and writes them once a minute; a graceful stop writes
+    /// what is left.
+    @Test func theServiceWritesLastUsesAsItStops() async throws {
+        try await TestDatabase.with { database in
+            let url = database.connectionString.rawValue
+            let issued = try await CommandRunner.run(
+                ["token", "issue", "--operator", "--format", "json"], environment: ["DATABASE_URL": url])
+            let fields = try #require(
+                try JSONSerialization.jsonObject(with: Data(issued.standardOutput.utf8)) as? [String: Any])
+            let token = try #require(fields["token"] as? String)
+            let id = try #require(fields["id"] as? Int)
+            func lastUsed() async throws -> Date? {
+                try await database.pool.withConnection { connection in
+                    try await connection.query("SELECT last_used_at FROM api_tokens WHERE id = \(Int64(id))")
+                        .single().decode("last_used_at", as: Date?.self)
+                }
+            }
+            let service = try await ServiceProcess(["--database-url", url])
+            let listed = try await HTTPProbe.request(
+                port: service.port, path: "/v1/tokens", headers: ["Authorization": "Bearer \(token)"])
+            #expect(listed.status == 200)
+            #expect(try await lastUsed() == nil, "noted, not yet written")
+            #expect(try await service.stop(with: SIGTERM) == 0)
+            #expect(try await lastUsed() != nil, "written as the service stopped")
         }
     }
 }
