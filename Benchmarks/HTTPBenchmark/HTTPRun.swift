@@ -87,18 +87,21 @@ enum HTTPRun {
         let ledger = Ledger(pool: pool)
         let setUp = try await SpendAlliance.make(slug: "http-\(round)", pool: pool)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let (metricsPorts, metricsContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = HTTPService.application(
             ledger: ledger,
             configuration: HTTPServiceConfiguration(
-                host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1"),
+                host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1", metricsPort: 0),
             logger: bench.logger,
-            onServerRunning: { port in portContinuation.yield(port) })
+            onServerRunning: { port in portContinuation.yield(port) },
+            onMetricsRunning: { port in metricsContinuation.yield(port) })
         let leads = setUp.tokens.map { "\($0.partner)=\($0.token)" }
 
         let result = try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
             group.addTask { try await application.run() }
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
+            var metricsIterator = metricsPorts.makeAsyncIterator()
+            guard let port = await iterator.next(), let metricsPort = await metricsIterator.next() else {
                 throw BenchmarkFailure("the service did not start")
             }
             let url = "http://127.0.0.1:\(port)/v1/alliances/\(setUp.alliance.slug)/spend"
@@ -119,7 +122,7 @@ enum HTTPRun {
             let after = ProcessMemory.snapshot()
             // wrk stops at its deadline with requests still in flight; the server finishes
             // them, so wait until it is idle before counting what it answered and wrote.
-            let answers = try await quiescentSpendAnswers(port: port, curl: tools.curl, work: work)
+            let answers = try await quiescentSpendAnswers(port: metricsPort, curl: tools.curl, work: work)
             let (intact, entries) = try await setUp.check(ledger: ledger, on: bench)
             group.cancelAll()
             return Result(
@@ -132,6 +135,7 @@ enum HTTPRun {
 
     /// Spend answers by status from the service's /metrics, once two readings agree and no
     /// database connection is leased.
+    /// `port`: the metrics listener's.
     private static func quiescentSpendAnswers(port: Int, curl: String, work: String)
         async throws -> [Int: Int]
     {

@@ -77,7 +77,7 @@ public struct BackgroundSweep: Service {
             if !Task.isCancelled {
                 logger.error(
                     "\(what) failed; trying again at the next interval",
-                    metadata: ["error": "\(String(reflecting: error))"])
+                    metadata: ["reason": .string(LoggedReason.of(error))])
             }
             return nil
         }

@@ -43,6 +43,10 @@ public struct HTTPServiceConfiguration: Sendable {
     /// How long, after SIGTERM or SIGINT, requests under way may take to finish before they are
     /// cancelled.
     public var shutdownGracePeriod: Duration
+    /// Where `GET /metrics` is served, on `host`: a listener of its own, so that the figures
+    /// (routes, statuses, pool use) reach only whoever can reach that port, such as a
+    /// Prometheus on the same network. Nil, the default, serves no metrics; 0 any free port.
+    public var metricsPort: Int?
 
     public init(
         host: String, port: Int, publicBaseURL: String, credentialLifetime: Duration = .seconds(2),
@@ -50,7 +54,8 @@ public struct HTTPServiceConfiguration: Sendable {
         idempotencyRetention: Duration = HTTPServiceConfiguration.defaultIdempotencyRetention,
         readTimeout: Duration = .seconds(300), idleTimeout: Duration = .seconds(60),
         importsPerCaller: Int = 2, importsPerAlliance: Int = 4, importsHoldingConnections: Int? = nil,
-        importStatementTimeout: Duration? = .seconds(3600), shutdownGracePeriod: Duration = .seconds(30)
+        importStatementTimeout: Duration? = .seconds(3600), shutdownGracePeriod: Duration = .seconds(30),
+        metricsPort: Int? = nil
     ) {
         self.host = host
         self.port = port
@@ -65,6 +70,7 @@ public struct HTTPServiceConfiguration: Sendable {
         self.importsHoldingConnections = importsHoldingConnections
         self.importStatementTimeout = importStatementTimeout
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.metricsPort = metricsPort
     }
 
     /// The imports that may hold a database connection at once with a pool of `poolSize`.
@@ -89,18 +95,18 @@ public enum HTTPService {
     public static func router(
         ledger: Ledger, metrics: ServiceMetrics = ServiceMetrics(),
         credentialLifetime: Duration = .seconds(2),
-        publicBaseURL: String = "http://localhost"
+        publicBaseURL: String = "http://localhost", tokenUsage: TokenUsage = TokenUsage()
     ) -> Router<LedgerRequestContext> {
         var configuration = HTTPServiceConfiguration(host: "", port: 0, publicBaseURL: publicBaseURL)
         configuration.credentialLifetime = credentialLifetime
         return router(
             ledger: ledger, metrics: metrics, configuration: configuration,
-            readiness: ReadinessCheck(sharing: ledger.pool))
+            readiness: ReadinessCheck(sharing: ledger.pool), tokenUsage: tokenUsage)
     }
 
     static func router(
         ledger: Ledger, metrics: ServiceMetrics, configuration: HTTPServiceConfiguration,
-        readiness: ReadinessCheck
+        readiness: ReadinessCheck, tokenUsage: TokenUsage
     ) -> Router<LedgerRequestContext> {
         let router = Router(context: LedgerRequestContext.self)
         let index = RouteIndex()
@@ -108,8 +114,8 @@ public enum HTTPService {
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
         router.add(middleware: RequestBodyMiddleware(readTimeout: configuration.readTimeout))
         router.add(middleware: ProblemMiddleware(routes: index))
-        let services = APIServices(ledger: ledger)
-        router.addRoutes(HealthRoutes(pool: ledger.pool, readiness: readiness, metrics: metrics).routes)
+        let services = APIServices(ledger: ledger, tokenUsage: tokenUsage)
+        router.addRoutes(HealthRoutes(pool: ledger.pool, readiness: readiness).routes)
 
         let v1 = router.group("v1").add(
             middleware: Authenticator(
@@ -143,36 +149,67 @@ public enum HTTPService {
         return router
     }
 
+    /// `GET /metrics` alone, Prometheus text, for the metrics listener.
+    static func metricsRouter(pool: PostgresPool, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("metrics") { _, _ in
+            let text = metrics.render(pool: await pool.statistics)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        return router
+    }
+
     /// The service: the routes; the background sweep that closes due decisions and prunes old
-    /// idempotent answers; `/readyz`'s connection of its own. Connections are closed after
+    /// idempotent answers; the writer of tokens' last use; `/readyz`'s connection of its own;
+    /// and, with a metrics port, the metrics listener. Connections are closed after
     /// `idleTimeout` without a request, or with a request whose head or body stopped coming.
     public static func application(
         ledger: Ledger, configuration: HTTPServiceConfiguration, logger: Logger,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        let metrics = ServiceMetrics()
+        let tokenUsage = TokenUsage()
         let readiness = ReadinessCheck(connection: ledger.pool.configuration.connection)
+        // Shut down last to first: the server finishes its requests before `/readyz`'s
+        // connection closes, the last uses are written and the sweep stops.
+        var services: [any Service] = [
+            BackgroundSweep(
+                decisions: Decisions(pool: ledger.pool), interval: configuration.sweepInterval,
+                logger: logger,
+                idempotency: (
+                    IdempotentCreations(pool: ledger.pool), retention: configuration.idempotencyRetention
+                )),
+            TokenUsageWriter(tokens: TokenStore(pool: ledger.pool, usage: tokenUsage), logger: logger),
+            readiness,
+        ]
+        if let metricsPort = configuration.metricsPort {
+            services.append(
+                Application(
+                    router: metricsRouter(pool: ledger.pool, metrics: metrics),
+                    configuration: ApplicationConfiguration(
+                        address: .hostname(configuration.host, port: metricsPort),
+                        serverName: "alliance-ledger-metrics"),
+                    onServerRunning: { channel in
+                        await onMetricsRunning(channel.localAddress?.port ?? metricsPort)
+                    },
+                    logger: logger))
+        }
         let idleNanoseconds =
             configuration.idleTimeout.components.seconds * 1_000_000_000
             + configuration.idleTimeout.components.attoseconds / 1_000_000_000
         return Application(
             router: router(
-                ledger: ledger, metrics: ServiceMetrics(), configuration: configuration, readiness: readiness),
+                ledger: ledger, metrics: metrics, configuration: configuration, readiness: readiness,
+                tokenUsage: tokenUsage),
             server: .http1(
                 configuration: HTTP1Channel.Configuration(idleTimeout: .nanoseconds(idleNanoseconds))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "alliance-ledger"),
-            // Shut down last to first: the server finishes its requests before `/readyz`'s
-            // connection closes and the sweep stops.
-            services: [
-                BackgroundSweep(
-                    decisions: Decisions(pool: ledger.pool), interval: configuration.sweepInterval,
-                    logger: logger,
-                    idempotency: (
-                        IdempotentCreations(pool: ledger.pool), retention: configuration.idempotencyRetention
-                    )),
-                readiness,
-            ],
+            services: services,
             onServerRunning: { channel in
                 await onServerRunning(channel.localAddress?.port ?? configuration.port)
             },
@@ -186,10 +223,12 @@ public enum HTTPService {
     /// runs ten seconds after that ends the process.
     public static func run(
         ledger: Ledger, configuration: HTTPServiceConfiguration, logger: Logger,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let service = application(
-            ledger: ledger, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+            ledger: ledger, configuration: configuration, logger: logger, onServerRunning: onServerRunning,
+            onMetricsRunning: onMetricsRunning)
         var group = ServiceGroupConfiguration(
             services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod

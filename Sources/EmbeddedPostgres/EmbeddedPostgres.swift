@@ -20,7 +20,7 @@ import Postgres
 /// The directory is mode 0700 and authentication is `trust` on the socket only, so only the
 /// directory's owner (and root) can connect. PostgreSQL refuses to run as root; when the caller
 /// is root, the server runs as the directory's owner, or as the `postgres` system user for a
-/// new directory.
+/// new (or empty) directory. A directory that holds anything else is refused, never taken over.
 public struct EmbeddedPostgres: Sendable {
     public static let port = 5432
     public static let superuser = "postgres"
@@ -67,21 +67,38 @@ public struct EmbeddedPostgres: Sendable {
     var clusterDirectory: String { dataDirectory + "/pgdata" }
     var logFile: String { dataDirectory + "/postgresql.log" }
 
-    /// Where the socket lives: the data directory, unless its path is too long for a unix
-    /// socket address (107 bytes on Linux), then a private directory under /tmp named after it.
-    public var socketDirectory: String {
-        let socketName = "/.s.PGSQL.\(EmbeddedPostgres.port)"
-        guard dataDirectory.utf8.count + socketName.utf8.count > 100 else { return dataDirectory }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in dataDirectory.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return "/tmp/alliance-ledger-\(geteuid())-\(String(hash, radix: 16))"
+    /// Whether the socket can live in the data directory: not when the path is too long for a
+    /// unix socket address (107 bytes on Linux).
+    var socketInDataDirectory: Bool {
+        dataDirectory.utf8.count + "/.s.PGSQL.\(EmbeddedPostgres.port)".utf8.count <= 100
     }
 
-    public func connectionString(database: String? = nil) -> String {
-        "host=\(ConnectionString.quoted(socketDirectory)) port=\(EmbeddedPostgres.port) "
-            + "user=\(EmbeddedPostgres.superuser) "
+    /// The running server's socket directory, checked before anyone connects through it: the
+    /// data directory, or, when its path is too long for a socket, a directory under /tmp that
+    /// each start makes afresh with a random name (the server records it in `postmaster.pid`).
+    /// It must belong to the server's user and be closed to everyone else, or another user
+    /// could have put a socket of their own there.
+    public func socketDirectory() throws -> String {
+        let directory: String
+        if socketInDataDirectory {
+            directory = dataDirectory
+        } else {
+            guard let recorded = recordedSocketDirectory() else {
+                throw EmbeddedPostgresError.notRunning(directory: dataDirectory)
+            }
+            directory = recorded
+        }
+        try checkSocketDirectory(directory, ownerID: try serverUserID())
+        return directory
+    }
+
+    /// A libpq connection string for `database` (the cluster's own by default) over the running
+    /// server's socket, as `user` (the superuser by default).
+    public func connectionString(database: String? = nil, user: String = EmbeddedPostgres.superuser) throws
+        -> String
+    {
+        "host=\(ConnectionString.quoted(try socketDirectory())) port=\(EmbeddedPostgres.port) "
+            + "user=\(ConnectionString.quoted(user)) "
             + "dbname=\(ConnectionString.quoted(database ?? databaseName))"
     }
 
@@ -90,7 +107,7 @@ public struct EmbeddedPostgres: Sendable {
         let (initialised, reused) = try await offload { try startServer() }
         try await createDatabaseIfMissing()
         return Started(
-            connectionString: connectionString(), initialised: initialised, reused: reused)
+            connectionString: try connectionString(), initialised: initialised, reused: reused)
     }
 
     /// Stops the server with a fast shutdown; false when it was not running.
@@ -104,9 +121,11 @@ public struct EmbeddedPostgres: Sendable {
             return try withLock { () throws -> Bool in
                 let programs = try locatePrograms(matching: clusterVersion())
                 guard try isRunning(programs, as: user) else { return false }
+                let socketDirectory = socketInDataDirectory ? nil : recordedSocketDirectory()
                 try ProcessRunner.runChecked(
                     programs.pgCtl, ["stop", "-D", clusterDirectory, "-m", "fast", "-w", "-t", "60"],
                     as: user, in: dataDirectory)
+                removeSocketDirectory(socketDirectory)
                 logger.info("stopped PostgreSQL", metadata: ["data_dir": "\(dataDirectory)"])
                 return true
             }
@@ -120,9 +139,11 @@ public struct EmbeddedPostgres: Sendable {
             let programs = try? locatePrograms(matching: version),
             let user = try? serverUser()
         else { return }
+        let socketDirectory = socketInDataDirectory ? nil : recordedSocketDirectory()
         _ = try? ProcessRunner.run(
             programs.pgCtl, ["stop", "-D", clusterDirectory, "-m", "immediate", "-w", "-t", "30"],
             as: user, in: dataDirectory)
+        removeSocketDirectory(socketDirectory)
     }
 
     /// Runs one of the cluster's PostgreSQL programs (such as `pgbench` or `psql`) as the
@@ -158,14 +179,14 @@ public struct EmbeddedPostgres: Sendable {
             if try isRunning(programs, as: user) {
                 return (false, true)
             }
-            try prepareSocketDirectory(for: user)
             try launch(programs, as: user)
             return (existingVersion == nil, false)
         }
     }
 
-    /// Creates the data directory if needed, checks who may use it, and returns the user the
-    /// server must run as (nil: the current user).
+    /// Creates the data directory if needed, or checks that an existing one is empty or holds
+    /// a cluster of ours; makes it the server's user's alone (mode 0700); and returns the user
+    /// the server must run as (nil: the current user).
     private func prepareDirectory() throws -> String? {
         let fileManager = FileManager.default
         if !fileManager.fileExists(atPath: dataDirectory) {
@@ -186,10 +207,46 @@ public struct EmbeddedPostgres: Sendable {
             }
         }
         let user = try serverUser()
+        try refuseForeignContents()
+        try takeOver(for: user)
         if let user {
             try assertReachable(dataDirectory, by: user, needsWrite: true)
         }
         return user
+    }
+
+    /// What a data directory of ours holds; an existing directory with anything else in it is
+    /// someone else's (a home directory, /etc, another program's data) and is never taken over.
+    static let ownEntries: Set<String> = [
+        "pgdata", "postgresql.log", ".lock", ".s.PGSQL.\(port)", ".s.PGSQL.\(port).lock",
+    ]
+
+    private func refuseForeignContents() throws {
+        let entries: [String]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(atPath: dataDirectory)
+        } catch {
+            throw EmbeddedPostgresError.cannotCreateDirectory(
+                directory: dataDirectory, reason: describe(error))
+        }
+        guard entries.allSatisfy(EmbeddedPostgres.ownEntries.contains) else {
+            throw EmbeddedPostgresError.notADataDirectory(directory: dataDirectory)
+        }
+    }
+
+    /// Gives the directory to the server's user (as root, a directory root owns goes to
+    /// `postgres`) and closes it to everyone else, whoever created it and with whatever mode.
+    private func takeOver(for user: String?) throws {
+        if let user, let account = getpwnam(user) {
+            guard chown(dataDirectory, account.pointee.pw_uid, account.pointee.pw_gid) == 0 else {
+                throw EmbeddedPostgresError.cannotCreateDirectory(
+                    directory: dataDirectory, reason: String(cString: strerror(errno)))
+            }
+        }
+        guard chmod(dataDirectory, 0o700) == 0 else {
+            throw EmbeddedPostgresError.cannotCreateDirectory(
+                directory: dataDirectory, reason: String(cString: strerror(errno)))
+        }
     }
 
     private func nearestExistingAncestor(of path: String) -> String {
@@ -200,7 +257,9 @@ public struct EmbeddedPostgres: Sendable {
         return candidate.path
     }
 
-    /// The user the server runs as: nil for the current user unless that is root.
+    /// The user the server runs as: nil for the current user unless that is root; as root, the
+    /// directory's owner, or `postgres` for a directory root owns (which `prepareDirectory`
+    /// hands over). Changes nothing.
     private func serverUser() throws -> String? {
         var status = stat()
         guard stat(dataDirectory, &status) == 0 else {
@@ -217,14 +276,17 @@ public struct EmbeddedPostgres: Sendable {
             return nil
         }
         if status.st_uid != 0 { return userName(status.st_uid) }
-        guard let account = getpwnam(EmbeddedPostgres.superuser) else {
+        guard getpwnam(EmbeddedPostgres.superuser) != nil else {
             throw EmbeddedPostgresError.noServerUser(name: EmbeddedPostgres.superuser)
         }
-        guard chown(dataDirectory, account.pointee.pw_uid, account.pointee.pw_gid) == 0 else {
-            throw EmbeddedPostgresError.cannotCreateDirectory(
-                directory: dataDirectory, reason: String(cString: strerror(errno)))
-        }
         return EmbeddedPostgres.superuser
+    }
+
+    /// The numeric id of the server's user, which must own its socket directory.
+    private func serverUserID() throws -> uid_t {
+        guard let user = try serverUser() else { return geteuid() }
+        guard let account = getpwnam(user) else { throw EmbeddedPostgresError.noServerUser(name: user) }
+        return account.pointee.pw_uid
     }
 
     private func assertReachable(_ directory: String, by user: String, needsWrite: Bool) throws {
@@ -282,17 +344,65 @@ public struct EmbeddedPostgres: Sendable {
         try handle.write(contentsOf: Data(settings.utf8))
     }
 
-    private func prepareSocketDirectory(for user: String?) throws {
-        let directory = socketDirectory
-        guard directory != dataDirectory else { return }
-        if !FileManager.default.fileExists(atPath: directory) {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: false,
-                attributes: [.posixPermissions: 0o700])
+    /// A new socket directory under /tmp for this start: `mkdtemp` gives it a name nobody can
+    /// guess or make first, mode 0700; as root it is then handed to the server's user.
+    private func makeSocketDirectory(for user: String?) throws -> String {
+        var template = Array("/tmp/alliance-ledger-socket-XXXXXX".utf8CString)
+        guard let created = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap(mkdtemp) })
+        else {
+            throw EmbeddedPostgresError.cannotCreateDirectory(
+                directory: "/tmp/alliance-ledger-socket-XXXXXX", reason: String(cString: strerror(errno)))
         }
+        let directory = String(cString: created)
         if let user, let account = getpwnam(user) {
-            _ = chown(directory, account.pointee.pw_uid, account.pointee.pw_gid)
+            guard chown(directory, account.pointee.pw_uid, account.pointee.pw_gid) == 0 else {
+                let reason = String(cString: strerror(errno))
+                rmdir(directory)
+                throw EmbeddedPostgresError.cannotCreateDirectory(directory: directory, reason: reason)
+            }
         }
+        return directory
+    }
+
+    /// Refuses a socket directory that is not a real directory of the server's user closed to
+    /// everyone else: a socket there could be anyone's.
+    private func checkSocketDirectory(_ directory: String, ownerID: uid_t) throws {
+        var status = stat()
+        guard lstat(directory, &status) == 0 else {
+            throw EmbeddedPostgresError.unsafeSocketDirectory(
+                directory: directory, reason: String(cString: strerror(errno)))
+        }
+        guard status.st_mode & S_IFMT == S_IFDIR else {
+            throw EmbeddedPostgresError.unsafeSocketDirectory(
+                directory: directory, reason: "it is not a directory")
+        }
+        guard status.st_uid == ownerID else {
+            throw EmbeddedPostgresError.unsafeSocketDirectory(
+                directory: directory,
+                reason: "it belongs to user \(userName(status.st_uid)), not \(userName(ownerID))")
+        }
+        guard status.st_mode & 0o077 == 0 else {
+            throw EmbeddedPostgresError.unsafeSocketDirectory(
+                directory: directory,
+                reason: "its mode is \(String(status.st_mode & 0o777, radix: 8)), open to other users")
+        }
+    }
+
+    /// The socket directory the running server recorded in `postmaster.pid` (its fifth line);
+    /// nil when no server has recorded one.
+    private func recordedSocketDirectory() -> String? {
+        guard let text = try? String(contentsOfFile: clusterDirectory + "/postmaster.pid", encoding: .utf8)
+        else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= 5, !lines[4].isEmpty else { return nil }
+        return String(lines[4])
+    }
+
+    /// Removes a stopped server's socket directory under /tmp, once empty: the server removes its
+    /// socket and lock file as it stops.
+    private func removeSocketDirectory(_ directory: String?) {
+        guard let directory, directory.hasPrefix("/tmp/alliance-ledger-socket-") else { return }
+        rmdir(directory)
     }
 
     private func isRunning(_ programs: ServerPrograms, as user: String?) throws -> Bool {
@@ -307,15 +417,24 @@ public struct EmbeddedPostgres: Sendable {
     }
 
     private func launch(_ programs: ServerPrograms, as user: String?) throws {
+        let socketDirectory = socketInDataDirectory ? dataDirectory : try makeSocketDirectory(for: user)
         let serverOptions = "-k \(shellQuote(socketDirectory)) -c listen_addresses=''"
-        let output = try ProcessRunner.run(
-            programs.pgCtl,
-            [
-                "start", "-D", clusterDirectory, "-l", logFile, "-w", "-t", "60", "-s",
-                "-o", serverOptions,
-            ],
-            as: user, in: dataDirectory)
+        let output: ProcessRunner.Output
+        do {
+            try checkSocketDirectory(socketDirectory, ownerID: try serverUserID())
+            output = try ProcessRunner.run(
+                programs.pgCtl,
+                [
+                    "start", "-D", clusterDirectory, "-l", logFile, "-w", "-t", "60", "-s",
+                    "-o", serverOptions,
+                ],
+                as: user, in: dataDirectory)
+        } catch {
+            removeSocketDirectory(socketDirectory)
+            throw error
+        }
         guard output.status == 0 else {
+            removeSocketDirectory(socketDirectory)
             let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? output.text
             throw EmbeddedPostgresError.startFailed(
                 directory: dataDirectory, log: ProcessRunner.lastLines(log))
@@ -325,7 +444,7 @@ public struct EmbeddedPostgres: Sendable {
 
     private func createDatabaseIfMissing() async throws {
         let configuration = PostgresConnectionConfiguration(
-            connectionString: try ConnectionString(connectionString(database: "postgres")),
+            connectionString: try ConnectionString(try connectionString(database: "postgres")),
             logger: logger)
         let connection = try await PostgresConnection.connect(configuration)
         do {

@@ -8,6 +8,8 @@ public enum EmbeddedPostgresError: Error, Sendable, CustomStringConvertible, Equ
     case unreachableByServerUser(directory: String, user: String)
     case notADataDirectory(directory: String)
     case cannotCreateDirectory(directory: String, reason: String)
+    case unsafeSocketDirectory(directory: String, reason: String)
+    case notRunning(directory: String)
     case commandFailed(command: String, status: Int32, output: String)
     case startFailed(directory: String, log: String)
 
@@ -38,6 +40,12 @@ public enum EmbeddedPostgresError: Error, Sendable, CustomStringConvertible, Equ
                 + "another --data-dir, or empty it"
         case .cannotCreateDirectory(let directory, let reason):
             "cannot create the data directory \(directory): \(reason)"
+        case .unsafeSocketDirectory(let directory, let reason):
+            "the PostgreSQL server's socket directory \(directory) is not safe to use: \(reason); "
+                + "stop the server (`alliance-ledger db stop`) and start it again, which makes a new one"
+        case .notRunning(let directory):
+            "the PostgreSQL server in \(directory) is not running: start it with any command, such "
+                + "as `alliance-ledger db status`"
         case .commandFailed(let command, let status, let output):
             "`\(command)` failed with exit status \(status): \(output)"
         case .startFailed(let directory, let log):

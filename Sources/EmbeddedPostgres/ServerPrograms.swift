@@ -82,3 +82,21 @@ struct ServerPrograms: Equatable {
         return directories.filter { seen.insert($0).inserted }
     }
 }
+
+/// PostgreSQL's client programs, such as `pg_dump` and `pg_restore`, found where the server
+/// programs are looked for, for commands on the embedded cluster or any server.
+public enum ClientPrograms {
+    /// The path of `name`, in `directory` when given, else on PATH, `pg_config --bindir` or
+    /// `/usr/lib/postgresql/<major>/bin`, the newest major version first.
+    public static func locate(_ name: String, in directory: String? = nil) throws(EmbeddedPostgresError)
+        -> String
+    {
+        let candidates = directory.map { [$0] } ?? ServerPrograms.candidateDirectories()
+        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate + "/" + name)
+        {
+            return candidate + "/" + name
+        }
+        throw .serverProgramsNotFound(
+            searched: directory.map { [$0] } ?? ["PATH", "pg_config --bindir", "/usr/lib/postgresql/*/bin"])
+    }
+}

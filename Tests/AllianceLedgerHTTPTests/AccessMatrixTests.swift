@@ -1,5 +1,7 @@
+import AllianceLedger
 import Crypto
 import Foundation
+import Postgres
 import TestSupport
 import Testing
 
@@ -48,9 +50,10 @@ import Testing
         # operation                                       non mal unk rev ope ad+ ad- fi+ fi- bo+ bo- au+ au- Bad Bfi Bbo Bau
         GET /healthz                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         GET /readyz                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
-        GET /metrics                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         GET /openapi.json                                 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         POST /v1/alliances                                401 401 401 401 201 403 403 403 403 403 403 403 403 403 403 403 403
+        GET /v1/tokens                                    401 401 401 401 200 403 403 403 403 403 403 403 403 403 403 403 403
+        POST /v1/tokens/{token}/revocation                401 401 401 401 200 403 403 403 403 403 403 403 403 403 403 403 403
         GET …                                             401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
         POST …/partners                                   401 401 401 401 403 403 403 403 403 403 403 403 403 403 403 403 403
         GET …/partners                                    401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
@@ -133,7 +136,15 @@ import Testing
         func get(_ operation: String, _ path: String) {
             makers["GET \(operation)"] = { _, _ in Probe(method: "GET", path: path) }
         }
-        for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] { get(path, path) }
+        for path in ["/healthz", "/readyz", "/openapi.json"] { get(path, path) }
+        get("/v1/tokens", "/v1/tokens")
+        // A fresh operator token per cell, for the operator alone to revoke.
+        makers["POST /v1/tokens/{token}/revocation"] = { fixture, _ in
+            let pool = fixture.api.database.makeServicePool(maximumConnections: 1)
+            let issued = try await TokenStore(pool: pool).issueOperator()
+            await pool.close()
+            return Probe(method: "POST", path: "/v1/tokens/\(issued.id)/revocation", body: "{}")
+        }
         makers["POST /v1/alliances"] = { _, cell in
             Probe(method: "POST", path: "/v1/alliances", body: #"{"slug":"matrix-\#(cell)","name":"Matrix"}"#)
         }

@@ -142,7 +142,7 @@ import Testing
     @Test func everyOperationHasAUniqueIDASuccessAndItsSecurity() throws {
         let document = try Self.document()
         let operations = try Self.operations(document)
-        #expect(operations.count == 57)
+        #expect(operations.count == 58)
         var seen: Set<String> = []
         for (path, method, operation, _) in operations {
             let name = "\(method.uppercased()) \(path)"
@@ -209,7 +209,7 @@ import Testing
                 schema["additionalProperties"] as? Bool == false,
                 "\(method.uppercased()) \(path) accepts unknown fields")
         }
-        #expect(bodies == 18)
+        #expect(bodies == 19)
     }
 
     @Test func everyCreatingPostTakesAnIdempotencyKeyAndSaysWhenItReplays() throws {
@@ -267,7 +267,7 @@ import Testing
             }
             #expect(names.contains("limit") && names.contains("cursor"), "\(method.uppercased()) \(path)")
         }
-        #expect(lists == 8)
+        #expect(lists == 9)
         let limit = try #require(
             Self.resolve("#/components/parameters/Limit/schema", in: document) as? [String: Any])
         #expect(
@@ -592,9 +592,12 @@ import Testing
                 removedAt: removed)
             try Self.expect(try .encoding(person), conformsTo: "Person", in: document)
         }
-        for (used, revoked) in [(nil, nil), (Optional(Self.instant), Optional(Self.instant))] {
+        for (person, used, revoked) in [
+            (Optional(Int64(9)), nil, nil), (nil, Optional(Self.instant), Optional(Self.instant)),
+        ] {
             let token = TokenRecord(
-                id: 5, person: 9, createdAt: Self.instant, lastUsedAt: used, revokedAt: revoked)
+                id: 5, person: person, createdAt: Self.instant, expiresAt: used, lastUsedAt: used,
+                revokedAt: revoked)
             try Self.expect(try .encoding(token), conformsTo: "TokenRecord", in: document)
         }
         // A person with the token they used, and a decision and the migration, who have neither;

@@ -187,11 +187,16 @@ import Testing
                 try caller.require([.finance], in: AllianceID(fixture.alliance.id.rawValue + 1))
             }
 
-            let stored = try await fixture.database.pool.withConnection { connection in
-                try await connection.query("SELECT token_hash, last_used_at FROM api_tokens").single()
+            func stored() async throws -> PostgresRow {
+                try await fixture.database.pool.withConnection { connection in
+                    try await connection.query("SELECT token_hash, last_used_at FROM api_tokens").single()
+                }
             }
-            #expect(try stored.decode("token_hash", as: Data.self) == TokenStore.hash(token))
-            #expect(try stored.decode("last_used_at", as: Date?.self) != nil)
+            #expect(try await stored().decode("token_hash", as: Data.self) == TokenStore.hash(token))
+            // The use is noted in memory, and written with the next batch.
+            #expect(try await stored().decode("last_used_at", as: Date?.self) == nil)
+            try await tokens.flushUsage()
+            #expect(try await stored().decode("last_used_at", as: Date?.self) != nil)
 
             let id = try #require(caller.tokenID)
             _ = try await tokens.revoke(id, in: fixture.alliance, by: .commandLine)

@@ -65,12 +65,115 @@ import Testing
         let longSuffix = "-" + String(repeating: "deep", count: 20)
         try await withScratchDataDirectory(suffix: longSuffix) { path in
             let cluster = EmbeddedPostgres(dataDirectory: path, durable: false, logger: TestCluster.logger)
-            #expect(cluster.socketDirectory != cluster.dataDirectory)
-            #expect(cluster.socketDirectory.hasPrefix("/tmp/alliance-ledger-"))
             let started = try await cluster.start()
+            let socketDirectory = try cluster.socketDirectory()
+            #expect(socketDirectory != cluster.dataDirectory)
+            #expect(socketDirectory.hasPrefix("/tmp/alliance-ledger-"))
             #expect(try await currentDatabase(started.connectionString) == "alliance_ledger")
             try await cluster.stop()
-            try? FileManager.default.removeItem(atPath: cluster.socketDirectory)
+            #expect(!FileManager.default.fileExists(atPath: socketDirectory), "a stop removes it")
+        }
+    }
+
+    /// The fallback socket directory once had a name anyone could work out, and was used as it
+    /// stood when someone else had made it first, open to all: whoever made it could put their
+    /// own socket in the cluster's place. It is now made afresh at each start with a random name,
+    /// belongs to the server's user and is closed to everyone else.
+    @Test func theFallbackSocketDirectoryIsFreshAndPrivateAtEachStart() async throws {
+        let longSuffix = "-" + String(repeating: "deep", count: 20)
+        try await withScratchDataDirectory(suffix: longSuffix) { path in
+            let cluster = EmbeddedPostgres(dataDirectory: path, durable: false, logger: TestCluster.logger)
+            // The name the old rule gave this data directory, made first by someone else.
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in cluster.dataDirectory.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            let predictable = "/tmp/alliance-ledger-\(geteuid())-\(String(hash, radix: 16))"
+            try? FileManager.default.removeItem(atPath: predictable)
+            try FileManager.default.createDirectory(atPath: predictable, withIntermediateDirectories: false)
+            defer { try? FileManager.default.removeItem(atPath: predictable) }
+            #expect(chmod(predictable, 0o777) == 0)
+            if geteuid() == 0 {
+                let nobody = try #require(getpwnam("nobody"))
+                #expect(chown(predictable, nobody.pointee.pw_uid, nobody.pointee.pw_gid) == 0)
+            }
+
+            _ = try await cluster.start()
+            let first = try cluster.socketDirectory()
+            #expect(first != predictable)
+            let serverUID = geteuid() == 0 ? try #require(getpwnam("postgres")).pointee.pw_uid : geteuid()
+            var status = stat()
+            #expect(lstat(first, &status) == 0)
+            #expect(status.st_uid == serverUID)
+            #expect(status.st_mode & 0o777 == 0o700)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: predictable).isEmpty)
+
+            try await cluster.stop()
+            _ = try await cluster.start()
+            let second = try cluster.socketDirectory()
+            #expect(second != first, "each start makes a new one")
+            try await cluster.stop()
+        }
+    }
+
+    /// A socket directory someone else can write to is not used: another user could have put
+    /// their own server's socket there.
+    @Test func aSocketDirectoryOthersCanWriteIsRefused() async throws {
+        let longSuffix = "-" + String(repeating: "deep", count: 20)
+        try await withScratchDataDirectory(suffix: longSuffix) { path in
+            let cluster = EmbeddedPostgres(dataDirectory: path, durable: false, logger: TestCluster.logger)
+            _ = try await cluster.start()
+            let socketDirectory = try cluster.socketDirectory()
+            #expect(chmod(socketDirectory, 0o777) == 0)
+            let error = await #expect(throws: EmbeddedPostgresError.self) { try await cluster.start() }
+            #expect(error?.description.contains(socketDirectory) == true, "\(String(describing: error))")
+            #expect(chmod(socketDirectory, 0o700) == 0)
+            try await cluster.stop()
+        }
+    }
+
+    /// A data directory that exists is used only when it is empty or holds a cluster of ours, and
+    /// is then closed to other users: root once handed any existing directory to `postgres`,
+    /// open to all, whatever it held.
+    @Test func anExistingEmptyDirectoryIsClosedToOthers() async throws {
+        try await withScratchDataDirectory { path in
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            #expect(chmod(path, 0o755) == 0)
+            let cluster = EmbeddedPostgres(dataDirectory: path, durable: false, logger: TestCluster.logger)
+            _ = try await cluster.start()
+            var status = stat()
+            #expect(stat(path, &status) == 0)
+            #expect(status.st_mode & 0o777 == 0o700)
+            if geteuid() == 0 {
+                #expect(status.st_uid == (try #require(getpwnam("postgres"))).pointee.pw_uid)
+            }
+            try await cluster.stop()
+        }
+    }
+
+    @Test func aNewDataDirectoryIsClosedToOthers() async throws {
+        try await withScratchDataDirectory { path in
+            let cluster = EmbeddedPostgres(dataDirectory: path, durable: false, logger: TestCluster.logger)
+            _ = try await cluster.start()
+            var status = stat()
+            #expect(stat(path, &status) == 0)
+            #expect(status.st_mode & 0o777 == 0o700)
+            try await cluster.stop()
+        }
+    }
+
+    @Test func aDirectoryOfOtherThingsIsRefusedAndLeftAlone() async throws {
+        try await withScratchDataDirectory { path in
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            #expect(chmod(path, 0o755) == 0)
+            try Data("mine".utf8).write(to: URL(fileURLWithPath: path + "/notes.txt"))
+            var before = stat()
+            #expect(stat(path, &before) == 0)
+            let cluster = EmbeddedPostgres(dataDirectory: path, durable: false, logger: TestCluster.logger)
+            let error = await #expect(throws: EmbeddedPostgresError.self) { try await cluster.start() }
+            #expect(error == .notADataDirectory(directory: path))
+            var after = stat()
+            #expect(stat(path, &after) == 0)
+            #expect(after.st_uid == before.st_uid && after.st_mode == before.st_mode)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: path) == ["notes.txt"])
         }
     }
 

@@ -37,12 +37,23 @@ public enum CommandRunner {
         _ arguments: [String], environment: [String: String?] = [:], prefix: [String] = [],
         workingDirectory: String? = nil
     ) async throws -> Result {
+        try await runProgram(
+            (prefix + [binary])[0], Array((prefix + [binary] + arguments).dropFirst()),
+            environment: environment,
+            workingDirectory: workingDirectory)
+    }
+
+    /// Runs any program as ``run(_:environment:prefix:workingDirectory:)`` runs the binary.
+    public static func runProgram(
+        _ program: String, _ arguments: [String], environment: [String: String?] = [:],
+        workingDirectory: String? = nil
+    ) async throws -> Result {
         let child = ChildProcess()
         return try await withTaskCancellationHandler {
             try await runBlocking {
                 try runWaiting(
-                    arguments, environment: environment, prefix: prefix,
-                    workingDirectory: workingDirectory, child: child)
+                    [program] + arguments, environment: environment, workingDirectory: workingDirectory,
+                    child: child)
             }
         } onCancel: {
             child.kill()
@@ -50,8 +61,7 @@ public enum CommandRunner {
     }
 
     private static func runWaiting(
-        _ arguments: [String], environment: [String: String?], prefix: [String],
-        workingDirectory: String?, child: ChildProcess
+        _ command: [String], environment: [String: String?], workingDirectory: String?, child: ChildProcess
     ) throws -> Result {
         var variables = ProcessInfo.processInfo.environment
         for key in [
@@ -61,7 +71,6 @@ public enum CommandRunner {
         }
         for (key, value) in environment { variables[key] = value }
         let process = Process()
-        let command = prefix + [binary] + arguments
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.environment = variables

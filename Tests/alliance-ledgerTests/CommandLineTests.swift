@@ -14,11 +14,13 @@ import Testing
 /// failure, and the embedded cluster's whole life cycle.
 @Suite(.timeLimit(.perTest)) struct CommandLineTests {
     static let commands = [
-        [], ["db"], ["db", "migrate"], ["db", "status"], ["db", "stop"], ["serve"], ["config"],
+        [], ["db"], ["db", "migrate"], ["db", "status"], ["db", "stop"], ["db", "backup"], ["db", "restore"],
+        ["serve"], ["config"],
         ["config", "show"], ["alliance", "create"], ["alliance", "list"], ["alliance", "show"],
         ["partner", "add"],
         ["partner", "list"], ["line", "add"], ["line", "list"], ["person", "add"], ["person", "list"],
-        ["person", "roles"], ["person", "remove"], ["token", "issue"], ["token", "revoke"],
+        ["person", "roles"], ["person", "remove"], ["token", "issue"], ["token", "list"],
+        ["token", "revoke"],
         ["spend", "record"], ["spend", "list"], ["spend", "show"],
         ["spend", "reverse"], ["budget", "show"], ["budget", "history"], ["decision"],
         ["decision", "propose"],
@@ -74,6 +76,22 @@ import Testing
             let again = try await CommandRunner.run(["db", "migrate", "--data-dir", path])
             #expect(again.messages.contains { $0.contains("applied 0 migrations") })
 
+            // The service logs in as a role of its own, never as the cluster's superuser.
+            let cluster = EmbeddedPostgres(dataDirectory: path, logger: TestCluster.logger)
+            let connection = try await PostgresConnection.connect(
+                PostgresConnectionConfiguration(
+                    connectionString: try ConnectionString(try cluster.connectionString()),
+                    logger: TestCluster.logger))
+            let login = try await connection.query(
+                """
+                SELECT r.rolsuper, r.rolcanlogin, pg_has_role(r.oid, 'alliance_ledger_service', 'MEMBER') AS member
+                FROM pg_roles AS r WHERE r.rolname = 'alliance_ledger_login'
+                """
+            ).single()
+            await connection.close()
+            #expect(try login.decode("rolsuper", as: Bool.self) == false)
+            #expect(try login.decode("rolcanlogin", as: Bool.self) && login.decode("member", as: Bool.self))
+
             let stop = try await CommandRunner.run(["db", "stop", "--data-dir", path])
             #expect(stop.status == 0)
             #expect(stop.messages.contains { $0.contains("stopped the PostgreSQL server") })
@@ -101,6 +119,32 @@ import Testing
                 ["db", "stop"], environment: ["DATABASE_URL": database.connectionString.rawValue])
             #expect(stop.status == 2)
             #expect(stop.messages.contains { $0.contains("stops only the embedded cluster") })
+        }
+    }
+
+    /// A server deployment: migrations as the schema's owner, the work as the service's login.
+    @Test(
+        .enabled(
+            if: ProcessInfo.processInfo.environment["DATABASE_URL"].map(\.isEmpty) ?? true,
+            "the login has no password: it needs the private test cluster, which trusts local connections"))
+    func theServiceLogsInAsItsOwnLoginAndMigratesAsTheOwner() async throws {
+        try await TestDatabase.with { database in
+            let admin = try await database.connect()
+            try await Ledger.createServiceLogin(on: admin)
+            await admin.close()
+            let environment: [String: String?] = [
+                "DATABASE_URL": try database.connectionString.setting("user", to: Ledger.serviceLogin)
+                    .rawValue,
+                "DATABASE_OWNER_URL": database.connectionString.rawValue,
+            ]
+            let migrate = try await CommandRunner.run(["db", "migrate"], environment: environment)
+            #expect(migrate.status == 0, "\(migrate.standardError)")
+            let created = try await CommandRunner.run(
+                ["alliance", "create", "--slug", "lambeth", "--name", "Lambeth"], environment: environment)
+            #expect(created.status == 0, "\(created.standardError)")
+            let shown = try await CommandRunner.run(["config", "show"], environment: environment)
+            #expect(shown.standardOutput.contains("database.ownerUrl"), "\(shown.standardOutput)")
+            #expect(shown.standardOutput.contains("DATABASE_OWNER_URL"))
         }
     }
 
@@ -204,6 +248,31 @@ import Testing
         }
     }
 
+    /// As an ordinary user, the embedded cluster's data directory and, for a path too long for
+    /// a socket, its socket directory are that user's alone; a stop removes the socket directory.
+    @Test(.enabled(if: geteuid() == 0, "needs root to act as another user"))
+    func anOrdinaryUsersClusterIsClosedToOthers() async throws {
+        try await withScratchDataDirectory(suffix: "-" + String(repeating: "deep", count: 20)) { path in
+            let nobody = try #require(getpwnam("nobody")).pointee.pw_uid
+            let asNobody = ["/usr/sbin/runuser", "-u", "nobody", "--"]
+            let status = try await CommandRunner.run(
+                ["db", "status", "--data-dir", path], prefix: asNobody, workingDirectory: "/tmp")
+            #expect(status.status == 0, "\(status.standardError)")
+            let pid = try String(contentsOfFile: path + "/pgdata/postmaster.pid", encoding: .utf8)
+            let socketDirectory = String(pid.split(separator: "\n", omittingEmptySubsequences: false)[4])
+            #expect(socketDirectory.hasPrefix("/tmp/alliance-ledger-socket-"))
+            for directory in [path, socketDirectory] {
+                let attributes = try FileManager.default.attributesOfItem(atPath: directory)
+                #expect((attributes[.ownerAccountID] as? NSNumber)?.uint32Value == nobody, "\(directory)")
+                #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700, "\(directory)")
+            }
+            let stop = try await CommandRunner.run(
+                ["db", "stop", "--data-dir", path], prefix: asNobody, workingDirectory: "/tmp")
+            #expect(stop.status == 0, "\(stop.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: socketDirectory))
+        }
+    }
+
     /// A command that hangs must not hold up the run: cancelling its test, which is what a
     /// time limit does, kills it.
     @Test func aCommandStillRunningWhenItsTestIsCancelledIsKilled() async throws {
@@ -261,12 +330,28 @@ import Testing
 
     @Test func serveAnswersHealthAndReadinessAndStopsOnSIGTERM() async throws {
         try await TestDatabase.with { database in
-            let service = try await ServiceProcess(["--database-url", database.connectionString.rawValue])
+            let service = try await ServiceProcess([
+                "--database-url", database.connectionString.rawValue, "--metrics-port", "0",
+            ])
             let health = try await HTTPProbe.request(port: service.port, path: "/healthz")
             #expect(health.status == 200)
             #expect(health.body.contains("\"status\":\"ok\""))
             let ready = try await HTTPProbe.request(port: service.port, path: "/readyz")
             #expect(ready.status == 200)
+            #expect(try await HTTPProbe.request(port: service.port, path: "/metrics").status == 404)
+            // The metrics listener says where it is once it listens.
+            var metricsPort: Int?
+            for _ in 0..<200 where metricsPort == nil {
+                if let range = service.log.range(
+                    of: #"metrics\.address=http://127\.0\.0\.1:\d+"#, options: .regularExpression)
+                {
+                    metricsPort = Int(service.log[range].split(separator: ":").last ?? "")
+                } else {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            let metrics = try await HTTPProbe.request(port: try #require(metricsPort), path: "/metrics")
+            #expect(metrics.status == 200 && metrics.body.contains("alliance_ledger_http_requests_total"))
             #expect(try await service.stop(with: SIGTERM) == 0)
         }
     }

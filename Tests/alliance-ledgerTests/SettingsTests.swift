@@ -152,6 +152,26 @@ import Testing
         }
     }
 
+    /// Migrations run as the schema's owner, the service as its own login: two URLs.
+    @Test func theOwnersURLIsASettingOfItsOwn() throws {
+        let environment = [
+            "DATABASE_URL": "postgres://alliance_ledger_login:b@db/ledger",
+            "DATABASE_OWNER_URL": "postgres://owner:a@db/ledger",
+        ]
+        let settings = try Settings.resolve(flags: [:], environment: environment, configFile: nil)
+        #expect(settings.database == .url("postgres://alliance_ledger_login:b@db/ledger"))
+        #expect(settings.databaseOwnerURL == "postgres://owner:a@db/ledger")
+        #expect(settings.sources[.databaseOwnerURL] == "DATABASE_OWNER_URL")
+        #expect(SettingKey.databaseOwnerURL.isSecret)
+        let flagged = try Settings.resolve(
+            flags: [.databaseOwnerURL: "postgres://other:c@db/ledger"], environment: environment,
+            configFile: nil)
+        #expect(flagged.databaseOwnerURL == "postgres://other:c@db/ledger")
+        let without = try Settings.resolve(
+            flags: [:], environment: ["DATABASE_URL": "postgres://u:p@db/ledger"], configFile: nil)
+        #expect(without.databaseOwnerURL == nil)
+    }
+
     @Test func theShippedConfigurationFilesAreValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()

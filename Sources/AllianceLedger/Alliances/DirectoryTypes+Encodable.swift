@@ -118,13 +118,16 @@ extension Spend: Encodable {
 }
 
 extension TokenRecord: Encodable {
-    private enum CodingKeys: String, CodingKey { case id, person, createdAt, lastUsedAt, revokedAt }
+    private enum CodingKeys: String, CodingKey {
+        case id, person, createdAt, expiresAt, lastUsedAt, revokedAt
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(person, forKey: .person)
         try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(expiresAt, forKey: .expiresAt)
         try container.encode(lastUsedAt, forKey: .lastUsedAt)
         try container.encode(revokedAt, forKey: .revokedAt)
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 public import Postgres
+import Synchronization
 
 /// Who is asking: the operator (who runs the service and creates alliances) or a person of
 /// one alliance, as their API token says.
@@ -65,34 +66,108 @@ public struct Caller: Hashable, Sendable {
     }
 }
 
-/// A token as its holder's admins see it: when it was made, last used and revoked, and never
-/// the secret, which is kept only as a hash.
+/// A token as its holder's admins (or, for an operator token, the operator) see it: when it was
+/// made, when it expires, last used and revoked, and never the secret, which is kept only as a
+/// hash.
 public struct TokenRecord: Hashable, Sendable {
     public let id: Int64
-    /// The person it belongs to.
-    public let person: Int64
+    /// The person it belongs to; nil for an operator token.
+    public let person: Int64?
     public let createdAt: Timestamp
-    /// To within a minute: it is written at most once a minute, so that reads stay reads.
+    /// When it stops working; nil when it works until revoked.
+    public let expiresAt: Timestamp?
+    /// Up to a minute late: uses are noted in memory and written in batches (``TokenUsage``),
+    /// so that reads stay reads.
     public let lastUsedAt: Timestamp?
     public let revokedAt: Timestamp?
+}
+
+/// The tokens used since the last write, each with the database's time of its latest use,
+/// written in one statement at most once per `interval` instead of once per request: a busy
+/// service's reads would otherwise each update a row. A crash loses at most one interval of
+/// "last used", which is a hint for people cleaning up old tokens, not a record.
+public final class TokenUsage: Sendable {
+    public let interval: Duration
+    private let state: Mutex<(pending: [Int64: Timestamp], due: ContinuousClock.Instant)>
+
+    public init(interval: Duration = .seconds(60)) {
+        self.interval = interval
+        state = Mutex(([:], .now + interval))
+    }
+
+    /// Notes a use; answers the batch to write when it is due (the caller writes it).
+    func note(_ tokenID: Int64, at time: Timestamp) -> [Int64: Timestamp]? {
+        state.withLock { state in
+            if state.pending[tokenID].map({ $0 < time }) ?? true { state.pending[tokenID] = time }
+            guard ContinuousClock.now >= state.due else { return nil }
+            return Self.take(&state, interval: interval)
+        }
+    }
+
+    /// Everything noted and not yet written.
+    func takeAll() -> [Int64: Timestamp] {
+        state.withLock { Self.take(&$0, interval: interval) }
+    }
+
+    private static func take(
+        _ state: inout (pending: [Int64: Timestamp], due: ContinuousClock.Instant), interval: Duration
+    ) -> [Int64: Timestamp] {
+        let batch = state.pending
+        state.pending = [:]
+        state.due = .now + interval
+        return batch
+    }
 }
 
 /// API tokens: random, shown once, kept only as SHA-256 hashes, revocable.
 public struct TokenStore: Sendable {
     public let pool: PostgresPool
+    /// Uses noted and not yet written; shared by copies of this store.
+    public let usage: TokenUsage
 
-    public init(pool: PostgresPool) {
+    public init(pool: PostgresPool, usage: TokenUsage = TokenUsage()) {
         self.pool = pool
+        self.usage = usage
     }
 
     /// A token for the operator, who creates alliances and sets them up, issued on the server.
     public func issueOperatorToken() async throws -> String {
+        try await issueOperator().token
+    }
+
+    /// An operator token and its id, which names it later (to list or revoke it) without the
+    /// secret; it stops working at `expiresAt` when one is given.
+    public func issueOperator(expiresAt: Timestamp? = nil) async throws -> (id: Int64, token: String) {
         let token = TokenStore.newToken()
-        try await pool.withConnection { connection in
-            try await connection.execute(
-                "INSERT INTO api_tokens (token_hash, issuer) VALUES (\(TokenStore.hash(token)), 'operator')")
+        let id = try await pool.withConnection { connection in
+            try await TokenStore.refusingPastExpiry(expiresAt) {
+                try await connection.query(
+                    """
+                    INSERT INTO api_tokens (token_hash, issuer, expires_at)
+                    VALUES (\(TokenStore.hash(token)), 'operator', \(expiresAt))
+                    RETURNING id
+                    """
+                ).single().decode("id", as: Int64.self)
+            }
         }
-        return token
+        return (id, token)
+    }
+
+    /// An expiry that is not after the token's creation is bad input, named as such: checked
+    /// here, and by the database against its own clock.
+    static func refusingPastExpiry<Value>(
+        _ expiresAt: Timestamp?, _ body: () async throws -> Value
+    ) async throws -> Value {
+        let pastExpiry = LedgerError.invalidText(field: "expiresAt", reason: "must be in the future")
+        if let expiresAt, expiresAt <= Timestamp(Date()) { throw pastExpiry }
+        do {
+            return try await body()
+        } catch {
+            guard let refusal = error as? PostgresError,
+                refusal.constraint == "api_tokens_expires_after_creation"
+            else { throw error }
+            throw pastExpiry
+        }
     }
 
     /// Issues a token for the person: by an admin of their partner; by the operator while the
@@ -107,19 +182,23 @@ public struct TokenStore: Sendable {
     /// Issues the token inside the caller's transaction; its id names it later (to revoke it)
     /// without the secret.
     public func issue(
-        for person: Person, in alliance: Alliance, by caller: Caller, on connection: PostgresConnection
+        for person: Person, in alliance: Alliance, by caller: Caller, expiresAt: Timestamp? = nil,
+        on connection: PostgresConnection
     ) async throws -> (id: Int64, token: String) {
         let issuer = try await TokenStore.issuer(for: person, by: caller, in: alliance, on: connection)
         let token = TokenStore.newToken()
         let id = try await LedgerError.forbiddingRefusals {
-            try await connection.query(
-                """
-                INSERT INTO api_tokens (alliance_id, person_id, token_hash, issuer, issuer_person_id, issuer_token_id)
-                VALUES (\(person.alliance.rawValue), \(person.id), \(TokenStore.hash(token)), \(issuer.kind),
-                        \(issuer.personID), \(issuer.tokenID))
-                RETURNING id
-                """
-            ).single().decode("id", as: Int64.self)
+            try await TokenStore.refusingPastExpiry(expiresAt) {
+                try await connection.query(
+                    """
+                    INSERT INTO api_tokens (alliance_id, person_id, token_hash, issuer, issuer_person_id,
+                                            issuer_token_id, expires_at)
+                    VALUES (\(person.alliance.rawValue), \(person.id), \(TokenStore.hash(token)), \(issuer.kind),
+                            \(issuer.personID), \(issuer.tokenID), \(expiresAt))
+                    RETURNING id
+                    """
+                ).single().decode("id", as: Int64.self)
+            }
         }
         try await GovernanceLog.append(
             "token.issued", by: .caller(caller), details: ["person": String(person.id), "token": String(id)],
@@ -167,8 +246,8 @@ public struct TokenStore: Sendable {
         return (found.caller, alliance)
     }
 
-    /// The caller a token identifies; unauthenticated when it is unknown or revoked. Notes when
-    /// it was last used, at most once a minute per token so that reads stay reads.
+    /// The caller a token identifies; unauthenticated when it is unknown, revoked or expired.
+    /// Notes its use in ``usage``, written in batches so that reads stay reads.
     public func authenticate(_ token: String) async throws -> Caller {
         try await authenticate(token, alliance: nil).caller
     }
@@ -186,17 +265,13 @@ public struct TokenStore: Sendable {
         let row = try await pool.withConnection { connection in
             try await connection.query(
                 """
-                WITH used AS (
-                    UPDATE api_tokens SET last_used_at = now()
-                    WHERE token_hash = \(hash) AND revoked_at IS NULL
-                      AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-                ),
-                token AS (
-                    SELECT id, alliance_id, person_id FROM api_tokens
+                WITH token AS (
+                    SELECT id, alliance_id, person_id, expires_at <= now() AS expired FROM api_tokens
                     WHERE token_hash = \(hash) AND revoked_at IS NULL
                 )
                 SELECT token.id AS token_id, token.alliance_id AS token_alliance_id,
-                       token.person_id AS token_person_id,
+                       token.person_id AS token_person_id, token.expired AS token_expired,
+                       now() AS token_used_at,
                        p.id, p.name, p.email, pa.slug AS partner, p.created_at, p.removed_at,
                        \(AllianceDirectory.rolesColumn(person: "p")) AS roles,
                        a.id AS alliance_id, a.slug AS alliance_slug, a.name AS alliance_name,
@@ -215,17 +290,48 @@ public struct TokenStore: Sendable {
         guard let tokenID: Int64 = try row.decode("token_id") else {
             throw LedgerError.unauthenticated("the token is unknown or revoked")
         }
+        guard try row.decode("token_expired", as: Bool?.self) != true else {
+            throw LedgerError.unauthenticated("the token has expired")
+        }
         let alliance: Alliance? =
             try row.decode("alliance_slug", as: String?.self) == nil
             ? nil : try AllianceDirectory.alliance(row, prefix: "alliance_")
-        guard let allianceID: Int64 = try row.decode("token_alliance_id") else {
-            return (Caller(identity: .operator, tokenID: tokenID), alliance)
+        let caller: Caller
+        if let allianceID: Int64 = try row.decode("token_alliance_id") {
+            guard try row.decode("id", as: Int64?.self) != nil else {
+                throw LedgerError.unauthenticated("the token's person no longer exists")
+            }
+            let person = try AllianceDirectory.person(row, alliance: AllianceID(allianceID))
+            caller = Caller(identity: .person(person), tokenID: tokenID)
+        } else {
+            caller = Caller(identity: .operator, tokenID: tokenID)
         }
-        guard try row.decode("id", as: Int64?.self) != nil else {
-            throw LedgerError.unauthenticated("the token's person no longer exists")
+        if let batch = usage.note(tokenID, at: try row.decode("token_used_at")) {
+            try await writeUsage(batch)
         }
-        let person = try AllianceDirectory.person(row, alliance: AllianceID(allianceID))
-        return (Caller(identity: .person(person), tokenID: tokenID), alliance)
+        return (caller, alliance)
+    }
+
+    /// Writes every use noted and not yet written, in one statement: at the end of a command,
+    /// or as a service stops.
+    public func flushUsage() async throws {
+        try await writeUsage(usage.takeAll())
+    }
+
+    private func writeUsage(_ batch: [Int64: Timestamp]) async throws {
+        guard !batch.isEmpty else { return }
+        let entries = Array(batch)
+        let ids = entries.map(\.key)
+        let times = entries.map(\.value)
+        try await pool.withConnection { connection in
+            try await connection.execute(
+                """
+                UPDATE api_tokens AS t SET last_used_at = u.used_at
+                FROM unnest(\(ids)::bigint[], \(times)::timestamptz[]) AS u (id, used_at)
+                WHERE t.id = u.id AND t.revoked_at IS NULL
+                  AND (t.last_used_at IS NULL OR t.last_used_at < u.used_at)
+                """)
+        }
     }
 
     /// One of the person's tokens.
@@ -240,14 +346,93 @@ public struct TokenStore: Sendable {
     {
         let rows = try await connection.query(
             """
-            SELECT id, person_id, created_at, last_used_at, revoked_at FROM api_tokens
+            SELECT \(TokenStore.recordColumns) FROM api_tokens
             WHERE id = \(id) AND alliance_id = \(person.alliance.rawValue) AND person_id = \(person.id)
             """)
         guard let row = rows.first else { throw LedgerError.tokenNotFound(id) }
-        return TokenRecord(
+        return try TokenStore.record(row)
+    }
+
+    static let recordColumns: PostgresQuery =
+        "id, person_id, created_at, expires_at, last_used_at, revoked_at"
+
+    static func record(_ row: PostgresRow) throws -> TokenRecord {
+        TokenRecord(
             id: try row.decode("id"), person: try row.decode("person_id"),
-            createdAt: try row.decode("created_at"),
+            createdAt: try row.decode("created_at"), expiresAt: try row.decode("expires_at"),
             lastUsedAt: try row.decode("last_used_at"), revokedAt: try row.decode("revoked_at"))
+    }
+
+    /// The operator's tokens, oldest first: only the operator sees them.
+    public func operatorTokens(by caller: Caller) async throws -> [TokenRecord] {
+        guard caller.identity == .operator else {
+            throw LedgerError.forbidden("only the operator sees the operator's tokens")
+        }
+        return try await pool.withConnection { connection in
+            try await connection.query(
+                "SELECT \(TokenStore.recordColumns) FROM api_tokens WHERE alliance_id IS NULL ORDER BY id"
+            ).map(TokenStore.record)
+        }
+    }
+
+    /// The tokens of an alliance's people that the caller may see, oldest first: the operator
+    /// all, an admin those of their partner's people, anyone else their own.
+    public func tokens(in alliance: Alliance, by caller: Caller) async throws -> [TokenRecord] {
+        try caller.requireMembership(of: alliance)
+        let person: Person? = if case .person(let person) = caller.identity { person } else { nil }
+        let adminOf = person.flatMap { $0.roles.contains(.admin) ? $0.partner : nil }
+        return try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT \(TokenStore.recordColumns) FROM api_tokens AS t
+                WHERE t.alliance_id = \(alliance.id.rawValue)
+                  AND (\(person == nil) OR t.person_id = \(person?.id)
+                       OR EXISTS (SELECT 1 FROM people AS p JOIN partners AS pa
+                                    ON pa.alliance_id = p.alliance_id AND pa.id = p.partner_id
+                                  WHERE p.alliance_id = t.alliance_id AND p.id = t.person_id
+                                    AND pa.slug = \(adminOf)))
+                ORDER BY t.id
+                """
+            ).map(TokenStore.record)
+        }
+    }
+
+    /// Revokes any token by its id alone: an operator token by the operator; a person's token
+    /// as ``revoke(_:in:by:)`` says, in its own alliance. Revoking one already revoked changes
+    /// nothing. Answers the token as it now stands.
+    public func revoke(_ tokenID: Int64, by caller: Caller) async throws -> TokenRecord {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await revoke(tokenID, by: caller, on: connection)
+        }
+    }
+
+    public func revoke(_ tokenID: Int64, by caller: Caller, on connection: PostgresConnection) async throws
+        -> TokenRecord
+    {
+        let rows = try await connection.query(
+            "SELECT alliance_id FROM api_tokens WHERE id = \(tokenID) FOR UPDATE")
+        guard let row = rows.first else { throw LedgerError.tokenNotFound(tokenID) }
+        if let allianceID: Int64 = try row.decode("alliance_id") {
+            let alliance = try await AllianceDirectory.alliance(AllianceID(allianceID), on: connection)
+            // A person's token of another alliance is as unknown to them as a missing one.
+            guard (try? caller.requireMembership(of: alliance)) != nil else {
+                throw LedgerError.tokenNotFound(tokenID)
+            }
+            return try await revoke(tokenID, in: alliance, by: caller, on: connection)
+        }
+        guard caller.identity == .operator else { throw LedgerError.tokenNotFound(tokenID) }
+        _ = try await LedgerError.forbiddingRefusals {
+            try await connection.execute(
+                """
+                UPDATE api_tokens SET revoked_at = now(), revoker = 'operator',
+                                      revoker_token_id = \(caller.tokenID)
+                WHERE id = \(tokenID) AND alliance_id IS NULL AND revoked_at IS NULL
+                """)
+        }
+        return try TokenStore.record(
+            try await connection.query(
+                "SELECT \(TokenStore.recordColumns) FROM api_tokens WHERE id = \(tokenID)"
+            ).single())
     }
 
     /// Revokes a token of `alliance`: the operator any (an incident), a person their own, an

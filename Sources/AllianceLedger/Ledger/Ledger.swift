@@ -9,6 +9,48 @@ public struct Ledger: Sendable {
     /// The database role the service's sessions run as (see `SQL/0002_ledger.sql`).
     public static let serviceRole = "alliance_ledger_service"
 
+    /// The role the service logs in as on the embedded cluster, whose owner is the superuser:
+    /// it holds `serviceRole` and nothing else, so no `RESET ROLE` reaches more.
+    public static let serviceLogin = "alliance_ledger_login"
+
+    /// Creates `login` (unless it exists) as a role that can log in and has no privilege of its
+    /// own: not a superuser, no databases, no roles, and `NOINHERIT`, so that only `SET ROLE`
+    /// to `serviceRole`, which it is granted, gives it the service's rights. Creates
+    /// `serviceRole` first if need be, as the first migration would. Roles belong to the whole
+    /// cluster, so another process may be creating the same one: that counts as existing.
+    public static func createServiceLogin(_ login: String = serviceLogin, on connection: PostgresConnection)
+        async throws
+    {
+        try await createServiceRole(on: connection)
+        try await createRole(login, "LOGIN NOINHERIT", on: connection)
+        try await connection.execute("GRANT \(identifier: serviceRole) TO \(identifier: login)")
+    }
+
+    /// Creates `serviceRole` unless it exists, as the first migration would: before restoring a
+    /// backup, whose grants name it, into a cluster that has never had it.
+    public static func createServiceRole(on connection: PostgresConnection) async throws {
+        try await createRole(serviceRole, "NOLOGIN", on: connection)
+    }
+
+    private static func createRole(
+        _ role: String, _ options: PostgresQuery, on connection: PostgresConnection
+    )
+        async throws
+    {
+        let exists = try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = \(role)) AS exists"
+        ).single().decode("exists", as: Bool.self)
+        guard !exists else { return }
+        do {
+            try await connection.execute(
+                "CREATE ROLE \(identifier: role) \(options) NOSUPERUSER NOCREATEDB NOCREATEROLE")
+        } catch {
+            guard error.sqlState == .duplicateObject || error.sqlState == .uniqueViolation else {
+                throw error
+            }
+        }
+    }
+
     public let pool: PostgresPool
     private let writers: JournalLanes
 

@@ -183,7 +183,8 @@ extension Problem {
             // The database refused what the library's checks let through: the caller's field
             // to correct all the same, and a disagreement of ours to fix.
             logger.warning(
-                "the database refused a field the library allowed", metadata: ["error": "\(error)"])
+                "the database refused a field the library allowed",
+                metadata: ["reason": .string(LoggedReason.of(error))])
             return Problem(refusal)
         }
         switch error {
@@ -192,7 +193,7 @@ extension Problem {
         case let error as PostgresError
         where [.connection, .poolTimeout, .poolOverloaded, .poolClosed].contains(error.kind)
             || error.isTransient:
-            logger.error("database unavailable", metadata: ["error": "\(error)"])
+            logger.error("database unavailable", metadata: ["reason": .string(LoggedReason.of(error))])
             return .databaseUnavailable("the database could not be reached; retry shortly")
         case let error as PostgresError where error.sqlState == .queryCanceled:
             // The server's statement_timeout: the request asked more of the database than the
@@ -207,11 +208,11 @@ extension Problem {
             default:
                 // No route asks Hummingbird for anything else that can fail; if one does, it
                 // is a fault of ours to log and fix, not a new problem type for clients.
-                logger.error("unexpected HTTP error", metadata: ["error": "\(String(reflecting: error))"])
+                logger.error("unexpected HTTP error", metadata: ["reason": .string(LoggedReason.of(error))])
                 return .internalError
             }
         default:
-            logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            logger.error("request failed", metadata: ["reason": .string(LoggedReason.of(error))])
             return .internalError
         }
     }

@@ -25,6 +25,31 @@ struct DirectoryRoutes {
                 try await services.directory.create(body.request, by: caller, on: connection)
             }
         }
+        // The operator's own tokens, by id: so that a leaked one can be found and revoked.
+        routes.get("tokens") { request, context in
+            let caller = try context.authenticatedCaller()
+            let page = try Query(request, allowed: Query.paging).page(order: .oldestFirst)
+            return Answer(
+                try page.page(
+                    of: try await services.tokens.operatorTokens(by: caller), listing: "tokens", id: \.id))
+        }
+        routes.post("tokens/{token}/revocation") { request, context in
+            let caller = try context.authenticatedCaller()
+            guard caller.identity == .operator else {
+                throw Problem.forbidden("only the operator's token revokes operator tokens")
+            }
+            let id = try Self.tokenID(context.parameters)
+            // Only operator tokens here: a person's token is revoked under its alliance.
+            guard try await services.tokens.operatorTokens(by: caller).contains(where: { $0.id == id }) else {
+                throw LedgerError.tokenNotFound(id)
+            }
+            return try await services.creations.create(
+                request, context: context, caller: caller, body: EmptyBody.self, status: .ok,
+                location: { _ in nil }
+            ) { _, connection in
+                try await services.tokens.revoke(id, by: caller, on: connection)
+            }
+        }
         return routes
     }
 
@@ -144,12 +169,13 @@ struct DirectoryRoutes {
             let person = try await services.directory.person(id, in: context.alliance.id)
             // A token is shown once: never stored as an answer, never cached on the way.
             return try await services.creations.create(
-                request, context: context, caller: context.caller, body: EmptyBody.self, kept: false,
+                request, context: context, caller: context.caller, body: TokenBody.self, kept: false,
                 headers: [.cacheControl: "no-store"],
                 location: { (issued: IssuedToken) in "\(context.base)/people/\(id)/tokens/\(issued.id)" }
-            ) { _, connection in
+            ) { body, connection in
                 let issued = try await services.tokens.issue(
-                    for: person, in: context.alliance, by: context.caller, on: connection)
+                    for: person, in: context.alliance, by: context.caller, expiresAt: body.expiresAt,
+                    on: connection)
                 return IssuedToken(id: issued.id, token: issued.token)
             }
         }
@@ -188,12 +214,38 @@ struct DirectoryRoutes {
 
     /// `{token}`: a token's id, never the token itself; anything else names no token.
     private static func tokenID(_ context: AllianceRequestContext) throws -> Int64 {
-        let text = try context.parameters.require("token")
+        try tokenID(context.parameters)
+    }
+
+    private static func tokenID(_ parameters: Parameters) throws -> Int64 {
+        let text = try parameters.require("token")
         guard let id = Int64(text), id > 0 else {
             throw Problem.notFound(
                 "token-not-found", "There is no such token", "\"\(text)\" is not a token id")
         }
         return id
+    }
+}
+
+/// `{"expiresAt"?}`: when the new token stops working, in RFC 3339; absent, it works until
+/// revoked.
+struct TokenBody: JSONRequest {
+    enum Field: String, CodingKey, CaseIterable { case expiresAt }
+
+    let expiresAt: Timestamp?
+
+    init(from decoder: any Decoder) throws {
+        let fields = try decoder.strictContainer(Field.self)
+        expiresAt = try fields.decodeIfPresent(String.self, forKey: .expiresAt).map { text in
+            guard let instant = Timestamp(iso8601: text) else {
+                throw LedgerError.invalidText(
+                    field: fields.path(of: .expiresAt),
+                    reason:
+                        "must be an instant in RFC 3339 with its offset, e.g. 2027-01-01T00:00:00Z, not \"\(text)\""
+                )
+            }
+            return instant
+        }
     }
 }
 

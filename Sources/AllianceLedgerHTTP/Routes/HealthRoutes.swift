@@ -5,12 +5,11 @@ import Postgres
 /// What operators and clients read about the service itself: `/healthz` says the process is
 /// up; `/readyz` says it can reach its database (asking on a connection of its own, so that a
 /// busy pool cannot starve it), so that a load balancer sends traffic only to instances that
-/// can serve it; `/metrics` for Prometheus; `/openapi.json` describes the API. None needs a
-/// token.
+/// can serve it; `/openapi.json` describes the API. None needs a token. `/metrics` is not here:
+/// it has a listener of its own (`HTTPService.metricsRouter`).
 struct HealthRoutes {
     let pool: PostgresPool
     let readiness: ReadinessCheck
-    let metrics: ServiceMetrics
 
     struct Status: Encodable {
         let status: String
@@ -18,9 +17,7 @@ struct HealthRoutes {
 
     var routes: RouteCollection<LedgerRequestContext> {
         let routes = RouteCollection(context: LedgerRequestContext.self)
-        let pool = pool
         let readiness = readiness
-        let metrics = metrics
         routes.get("healthz") { _, _ in
             Answer(Status(status: "ok"))
         }
@@ -31,18 +28,13 @@ struct HealthRoutes {
                 // Anyone may ask, so the answer says only that the database is out of reach;
                 // why is for the operator, in the log under the request's id.
                 context.logger.error(
-                    "not ready: the database is out of reach", metadata: ["error": "\(error)"])
+                    "not ready: the database is out of reach",
+                    metadata: ["reason": .string(LoggedReason.of(error))])
                 throw Problem.databaseUnavailable(
                     "the service cannot reach its database; the reason is logged under request id \(context.requestID)"
                 )
             }
             return Answer(Status(status: "ready"))
-        }
-        routes.get("metrics") { _, _ in
-            let text = metrics.render(pool: await pool.statistics)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         routes.get("openapi.json") { _, _ in
             Response(

@@ -19,11 +19,11 @@ struct APIServices: Sendable {
     let statements: Statements
     let creations: IdempotentCreations
 
-    init(ledger: Ledger) {
+    init(ledger: Ledger, tokenUsage: TokenUsage = TokenUsage()) {
         pool = ledger.pool
         self.ledger = ledger
         directory = AllianceDirectory(pool: ledger.pool)
-        tokens = TokenStore(pool: ledger.pool)
+        tokens = TokenStore(pool: ledger.pool, usage: tokenUsage)
         budgets = Budgets(pool: ledger.pool)
         decisions = Decisions(pool: ledger.pool)
         spendBook = SpendBook(ledger: ledger)

@@ -2,9 +2,10 @@
 ///
 /// Server errors carry the fields PostgreSQL sends (SQLSTATE, constraint, table, detail, …) so
 /// that the domain can turn, say, a unique violation on a named constraint into a precise user
-/// error. `description` names the condition and the objects involved but never the statement's
-/// parameter values or the `detail` field, which often quotes row data; `debugDescription`
-/// adds the detail and hint for logs at debug level.
+/// error. Neither `description` nor `debugDescription` ever holds the statement's parameter
+/// values or the `detail` and `hint` fields, which quote row data ("Failing row contains (…)",
+/// "Key (email)=(…) already exists"): an error printed anywhere, nested in another or logged,
+/// carries no one's personal data. Read `detail` itself where a value is needed.
 public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     public enum Kind: String, Sendable {
         /// The server rejected a statement; `sqlState` says why.
@@ -95,11 +96,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         return text + ": " + message
     }
 
+    /// The description and where in the statement the error is, never the detail or hint.
     public var debugDescription: String {
-        var text = description
-        if let detail { text += " (detail: \(detail))" }
-        if let hint { text += " (hint: \(hint))" }
-        if let position { text += " (at character \(position))" }
-        return text
+        guard let position else { return description }
+        return description + " (at character \(position))"
     }
 }

@@ -47,6 +47,10 @@ struct ConfigShowCommand: AsyncParsableCommand {
             guard case .url(let url) = settings.database else { return "" }
             let parsed = try? ConnectionString(url)
             return parsed.map { "\($0) (password not shown)" } ?? "(malformed)"
+        case .databaseOwnerURL:
+            guard case .url = settings.database, let url = settings.databaseOwnerURL else { return "" }
+            let parsed = try? ConnectionString(url)
+            return parsed.map { "\($0) (password not shown)" } ?? "(malformed)"
         case .dataDir:
             guard case .embedded(let directory) = settings.database else { return "" }
             return directory
@@ -54,6 +58,7 @@ struct ConfigShowCommand: AsyncParsableCommand {
         case .poolSize: return String(settings.poolSize)
         case .httpHost: return settings.httpHost
         case .httpPort: return String(settings.httpPort)
+        case .metricsPort: return settings.metricsPort.map(String.init) ?? "(off)"
         case .publicBaseURL: return settings.publicBaseURL
         case .credentialSeconds: return String(settings.credentialSeconds)
         case .decisionSweepSeconds: return String(settings.decisionSweepSeconds)

@@ -7,8 +7,11 @@ import Postgres
 struct DbCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
-        abstract: "Manage the database: schema migrations and the embedded cluster.",
-        subcommands: [DbMigrateCommand.self, DbStatusCommand.self, DbStopCommand.self])
+        abstract: "Manage the database: schema migrations, backups and the embedded cluster.",
+        subcommands: [
+            DbMigrateCommand.self, DbStatusCommand.self, DbStopCommand.self, DbBackupCommand.self,
+            DbRestoreCommand.self,
+        ])
 }
 
 struct DbMigrateCommand: AsyncParsableCommand {

@@ -350,8 +350,28 @@ struct PersonRemoveCommand: AsyncParsableCommand {
 
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Issue and revoke API tokens.",
-        subcommands: [TokenIssueCommand.self, TokenRevokeCommand.self])
+        commandName: "token", abstract: "Issue, list and revoke API tokens.",
+        subcommands: [TokenIssueCommand.self, TokenListCommand.self, TokenRevokeCommand.self])
+}
+
+/// `--expires`: when a new token stops working.
+struct ExpiryOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "When the token stops working, an ISO 8601 instant such as 2027-01-01T00:00:00Z; without it, it works until revoked.",
+            valueName: "instant"))
+    var expires: String?
+
+    func instant() throws -> Timestamp? {
+        try expires.map { text in
+            guard let instant = Timestamp(iso8601: text) else {
+                throw CommandFailure(
+                    .usage,
+                    "--expires must be an ISO 8601 instant such as 2027-01-01T00:00:00Z, not \"\(text)\"")
+            }
+            return instant
+        }
+    }
 }
 
 struct TokenIssueCommand: AsyncParsableCommand {
@@ -363,7 +383,8 @@ struct TokenIssueCommand: AsyncParsableCommand {
             A partner's admin issues tokens for that partner's people, with their own --token. The \
             operator issues them for anyone while the alliance is being set up, and afterwards \
             only the first token of someone appointed by a carried decision. The token's id, which \
-            names it to `token revoke`, is printed on standard error.
+            names it to `token list` and `token revoke`, is printed on standard error (and, with \
+            --format json, as "id").
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -375,6 +396,7 @@ struct TokenIssueCommand: AsyncParsableCommand {
     var alliance: String?
     @Option(help: ArgumentHelp("The person's id (see `person list`).", valueName: "id"))
     var person: Int64?
+    @OptionGroup var expiry: ExpiryOption
     @OptionGroup var token: TokenOption
 
     func validate() throws {
@@ -387,9 +409,10 @@ struct TokenIssueCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let issued: String
+        let expiresAt = try expiry.instant()
+        let issued: (id: Int64, token: String)
         if let alliance, let person {
-            issued = try await issue(forPerson: person, in: alliance)
+            issued = try await issue(forPerson: person, in: alliance, expiresAt: expiresAt)
         } else {
             issued = try await global.withSession { session in
                 // The command line is the operator; a person's token makes it that person, who
@@ -397,48 +420,115 @@ struct TokenIssueCommand: AsyncParsableCommand {
                 guard try await session.authenticate(token.credential).identity == .operator else {
                     throw LedgerError.forbidden("only the operator issues operator tokens")
                 }
-                return try await TokenStore(pool: session.pool).issueOperatorToken()
+                return try await TokenStore(pool: session.pool).issueOperator(expiresAt: expiresAt)
             }
+            printError("issued operator token \(issued.id)")
         }
-        try output.emit(table: TextTable(columns: ["token"], rows: [[issued]]), json: ["token": issued])
+        try output.emit(
+            table: TextTable(columns: ["token"], rows: [[issued.token]]),
+            json: IssuedTokenOutput(id: issued.id, token: issued.token))
         printError("keep this token safe: it is not stored and cannot be shown again")
     }
 
-    private func issue(forPerson id: Int64, in slug: String) async throws -> String {
+    private func issue(forPerson id: Int64, in slug: String, expiresAt: Timestamp?) async throws -> (
+        id: Int64, token: String
+    ) {
         let (holder, issued) = try await global.withLedger(alliance: slug, token: token) { context in
             let holder = try await AllianceDirectory(pool: context.ledger.pool).person(
                 id, in: context.alliance.id)
             // The token's id comes only from issuing inside a transaction of our own.
             let issued = try await context.ledger.pool.withTransaction { connection in
                 try await TokenStore(pool: context.ledger.pool).issue(
-                    for: holder, in: context.alliance, by: context.caller, on: connection)
+                    for: holder, in: context.alliance, by: context.caller, expiresAt: expiresAt,
+                    on: connection)
             }
             return (holder, issued)
         }
         printError("issued token \(issued.id) for \(holder.email) (person \(holder.id))")
-        return issued.token
+        return issued
+    }
+}
+
+/// `token issue --format json`: the token and the id that names it later.
+struct IssuedTokenOutput: Encodable {
+    let id: Int64
+    let token: String
+}
+
+struct TokenListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List tokens by id, never their secrets.",
+        discussion: """
+            Without --alliance, the operator's tokens (for the operator only). With --alliance, the \
+            tokens of its people: the operator sees all of them; with --token, an admin those of \
+            their partner's people, anyone else their own. "last used" is noted up to a minute late.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: ArgumentHelp("List the tokens of this alliance's people.", valueName: "slug"))
+    var alliance: String?
+    @OptionGroup var token: TokenOption
+
+    static let columns = ["id", "owner", "created", "expires", "last used", "revoked"]
+
+    func run() async throws {
+        let (tokens, owners): ([TokenRecord], [Int64: String]) =
+            if let alliance {
+                try await global.withLedger(alliance: alliance, token: token) { context in
+                    let tokens = try await TokenStore(pool: context.ledger.pool).tokens(
+                        in: context.alliance, by: context.caller)
+                    let people = try await AllianceDirectory(pool: context.ledger.pool).people(
+                        in: context.alliance.id)
+                    return (
+                        tokens, Dictionary(people.map { ($0.id, $0.email) }, uniquingKeysWith: { a, _ in a })
+                    )
+                }
+            } else {
+                try await global.withSession { session in
+                    let caller = try await session.authenticate(token.credential)
+                    return (try await TokenStore(pool: session.pool).operatorTokens(by: caller), [:])
+                }
+            }
+        let rows = tokens.map { record in
+            [
+                String(record.id),
+                record.person.map { owners[$0] ?? "person \($0)" } ?? "operator",
+                record.createdAt.description, record.expiresAt?.description ?? "",
+                record.lastUsedAt?.description ?? "", record.revokedAt?.description ?? "",
+            ]
+        }
+        try output.emit(table: TextTable(columns: Self.columns, rows: rows), json: tokens)
     }
 }
 
 struct TokenRevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "revoke", abstract: "Revoke a token by its id.",
+        commandName: "revoke", abstract: "Revoke any token by its id (see `token list`).",
         discussion: """
-            The operator revokes any token (an incident); with --token, a person revokes their \
-            own, and an admin those of their partner's people. Revoking a revoked token changes \
-            nothing.
+            The operator revokes any token, the operator's own included (an incident); with \
+            --token, a person revokes their own, and an admin those of their partner's people. The \
+            id names the token, so no --alliance is needed; given, it must be the token's. Revoking \
+            a revoked token changes nothing.
             """)
 
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var alliance: AllianceOption
+    @Option(help: ArgumentHelp("The token's alliance, checked if given.", valueName: "slug"))
+    var alliance: String?
+    @OptionGroup var token: TokenOption
 
     @Argument(help: "The token's id.")
     var id: Int64
 
     func run() async throws {
-        try await global.withLedger(alliance) { context in
-            _ = try await TokenStore(pool: context.ledger.pool).revoke(
-                id, in: context.alliance, by: context.caller)
+        try await global.withSession { session in
+            let tokens = TokenStore(pool: session.pool)
+            if let alliance {
+                let (found, caller) = try await session.authenticate(token.credential, in: alliance)
+                _ = try await tokens.revoke(id, in: found, by: caller)
+            } else {
+                _ = try await tokens.revoke(id, by: try await session.authenticate(token.credential))
+            }
         }
         printError("revoked token \(id)")
     }

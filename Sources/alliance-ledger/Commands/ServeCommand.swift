@@ -12,7 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Applies pending schema migrations first (unless --no-migrate), then listens. \
             GET /healthz answers while the process runs; GET /readyz answers 200 only while \
-            the database is reachable.
+            the database is reachable. GET /metrics (Prometheus) is served only with \
+            --metrics-port, on a listener of its own.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -27,6 +28,13 @@ struct ServeCommand: AsyncParsableCommand {
             "Port to listen on, 0 for any free port (env ALLIANCE_LEDGER_HTTP_PORT; default 8080).",
             valueName: "port"))
     var port: String?
+
+    @Option(
+        name: .customLong("metrics-port"),
+        help: ArgumentHelp(
+            "Serve GET /metrics on this port of the same address, 0 for any free port (env ALLIANCE_LEDGER_METRICS_PORT; default: no metrics).",
+            valueName: "port"))
+    var metricsPort: String?
 
     @Option(
         name: .customLong("public-base-url"),
@@ -111,6 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
         var flags: [SettingKey: String] = [:]
         flags[.httpHost] = host
         flags[.httpPort] = port
+        flags[.metricsPort] = metricsPort
         flags[.publicBaseURL] = publicBaseURL
         flags[.credentialSeconds] = credentialSeconds
         flags[.decisionSweepSeconds] = decisionSweepSeconds
@@ -148,12 +157,18 @@ struct ServeCommand: AsyncParsableCommand {
                     importsPerCaller: settings.importsPerCaller,
                     importsPerAlliance: settings.importsPerAlliance,
                     importStatementTimeout: .seconds(settings.importStatementTimeoutSeconds),
-                    shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds)),
+                    shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds),
+                    metricsPort: settings.metricsPort),
                 logger: logger,
                 onServerRunning: { port in
                     logger.notice(
                         "listening",
                         metadata: ["http.address": "http://\(settings.httpHost):\(port)"])
+                },
+                onMetricsRunning: { port in
+                    logger.notice(
+                        "metrics listening",
+                        metadata: ["metrics.address": "http://\(settings.httpHost):\(port)/metrics"])
                 })
             await session.close()
             logger.notice("stopped")

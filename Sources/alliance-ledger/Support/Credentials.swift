@@ -43,9 +43,9 @@ extension DatabaseSession {
     /// alliance only; without a token, the operator.
     func authenticate(_ credential: Credential?, in slug: String) async throws -> (Alliance, Caller) {
         guard let credential else { return (try await alliance(slug), .commandLine) }
-        let found = try await authenticating(credential) {
+        let found = try await authenticating(credential) { tokens in
             do {
-                return try await TokenStore(pool: pool).authenticate(credential.token, in: slug)
+                return try await tokens.authenticate(credential.token, in: slug)
             } catch LedgerError.forbidden {
                 throw CommandFailure(
                     .failure, "\(credential.source): this token belongs to another alliance, not \(slug)")
@@ -57,17 +57,21 @@ extension DatabaseSession {
     /// Who holds the token, for a command outside any alliance; the operator without one.
     func authenticate(_ credential: Credential?) async throws -> Caller {
         guard let credential else { return .commandLine }
-        return try await authenticating(credential) {
-            try await TokenStore(pool: pool).authenticate(credential.token)
+        return try await authenticating(credential) { tokens in
+            try await tokens.authenticate(credential.token)
         }
     }
 
-    /// An unknown or revoked token is refused with a message that names where it came from.
-    private func authenticating<Value>(_ credential: Credential, _ body: () async throws -> Value)
-        async throws -> Value
-    {
+    /// An unknown, revoked or expired token is refused with a message that names where it came
+    /// from. A command is one use of its token, noted at once: the process ends soon after.
+    private func authenticating<Value>(
+        _ credential: Credential, _ body: (TokenStore) async throws -> Value
+    ) async throws -> Value {
+        let tokens = TokenStore(pool: pool)
         do {
-            return try await body()
+            let value = try await body(tokens)
+            try await tokens.flushUsage()
+            return value
         } catch LedgerError.unauthenticated(let reason) {
             throw CommandFailure(.failure, "\(credential.source): \(reason)")
         }

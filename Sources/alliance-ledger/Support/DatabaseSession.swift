@@ -32,9 +32,13 @@ struct DatabaseSession {
         }
     }
 
-    /// Connections as the login role, which owns the schema: for migrations and their status.
+    /// Connections as the login role that owns the schema: for migrations and their status.
     let ownerPool: PostgresPool
+    /// How to connect as that login, for PostgreSQL's own programs (`pg_dump`, `pg_restore`).
+    let ownerConnectionString: ConnectionString
     /// Connections as `Ledger.serviceRole`, which can only read and append: for everything else.
+    /// They log in as the database URL's login, or on the embedded cluster as
+    /// `Ledger.serviceLogin`, never as its superuser: a `RESET ROLE` reaches no more.
     let pool: PostgresPool
     let target: Target
     /// e.g. "15.18 (Debian 15.18-0+deb12u1)".
@@ -60,22 +64,38 @@ struct DatabaseSession {
     static func open(
         _ settings: Settings, logger: Logger, serviceStatementTimeoutSeconds: Int? = nil
     ) async throws -> DatabaseSession {
-        let connectionString: ConnectionString
+        let ownerString: ConnectionString
+        let serviceString: ConnectionString
         let target: Target
+        var embeddedOwner: PostgresConnectionConfiguration?
         switch settings.database {
         case .url(let url):
-            connectionString = try ConnectionString(url)
-            target = .server(description: connectionString.description)
+            serviceString = try ConnectionString(url)
+            ownerString = try settings.databaseOwnerURL.map { try ConnectionString($0) } ?? serviceString
+            target = .server(description: serviceString.description)
         case .embedded(let directory):
             let cluster = EmbeddedPostgres(
                 dataDirectory: directory, serverProgramsDirectory: settings.serverPrograms, logger: logger)
             let started = try await cluster.start()
-            connectionString = try ConnectionString(started.connectionString)
+            ownerString = try ConnectionString(started.connectionString)
+            serviceString = try ConnectionString(try cluster.connectionString(user: Ledger.serviceLogin))
             target = .embedded(dataDirectory: cluster.dataDirectory)
+            embeddedOwner = PostgresConnectionConfiguration(connectionString: ownerString, logger: logger)
         }
-        let owner = PostgresConnectionConfiguration(connectionString: connectionString, logger: logger)
+        if let embeddedOwner {
+            // The service's login must exist before its first connection.
+            let connection = try await PostgresConnection.connect(embeddedOwner)
+            do {
+                try await Ledger.createServiceLogin(on: connection)
+                await connection.close()
+            } catch {
+                await connection.close()
+                throw error
+            }
+        }
+        let owner = PostgresConnectionConfiguration(connectionString: ownerString, logger: logger)
         let ownerPool = PostgresPool(PostgresPoolConfiguration(connection: owner, maximumConnections: 2))
-        var service = owner
+        var service = PostgresConnectionConfiguration(connectionString: serviceString, logger: logger)
         service.role = Ledger.serviceRole
         service.statementTimeoutMilliseconds = serviceStatementTimeoutSeconds.map { $0 * 1000 }
         let servicePool = PostgresPool(
@@ -88,7 +108,8 @@ struct DatabaseSession {
                     .decode("server_version", as: String.self)
             }
             return DatabaseSession(
-                ownerPool: ownerPool, pool: servicePool, target: target, serverVersion: version)
+                ownerPool: ownerPool, ownerConnectionString: ownerString, pool: servicePool, target: target,
+                serverVersion: version)
         } catch {
             await ownerPool.close()
             await servicePool.close()

@@ -18,6 +18,13 @@ struct GlobalOptions: ParsableArguments {
     var databaseURL: String?
 
     @Option(
+        name: .customLong("database-owner-url"),
+        help: ArgumentHelp(
+            "With a database URL, the connection of the login that owns the schema, for migrations (env DATABASE_OWNER_URL); the service logs in with the database URL. Default: the database URL's own login.",
+            valueName: "url"))
+    var databaseOwnerURL: String?
+
+    @Option(
         name: .customLong("data-dir"),
         help: ArgumentHelp(
             "Directory of the embedded PostgreSQL cluster (env ALLIANCE_LEDGER_DATA_DIR; default .alliance-ledger).",
@@ -49,6 +56,7 @@ struct GlobalOptions: ParsableArguments {
     func settings(adding commandFlags: [SettingKey: String] = [:]) throws -> Settings {
         var flags = commandFlags
         flags[.databaseURL] = databaseURL
+        flags[.databaseOwnerURL] = databaseOwnerURL
         flags[.dataDir] = dataDirectory
         flags[.serverPrograms] = serverPrograms
         flags[.poolSize] = poolSize

@@ -4,11 +4,13 @@ import Logging
 /// One configurable value: its key in the JSON file, its environment variable and its flag.
 enum SettingKey: String, CaseIterable, Sendable {
     case databaseURL
+    case databaseOwnerURL
     case dataDir
     case serverPrograms
     case poolSize
     case httpHost
     case httpPort
+    case metricsPort
     case publicBaseURL
     case credentialSeconds
     case decisionSweepSeconds
@@ -26,11 +28,13 @@ enum SettingKey: String, CaseIterable, Sendable {
     var fileKey: (section: String, name: String) {
         switch self {
         case .databaseURL: ("database", "url")
+        case .databaseOwnerURL: ("database", "ownerUrl")
         case .dataDir: ("database", "dataDir")
         case .serverPrograms: ("database", "serverPrograms")
         case .poolSize: ("database", "poolSize")
         case .httpHost: ("http", "host")
         case .httpPort: ("http", "port")
+        case .metricsPort: ("http", "metricsPort")
         case .publicBaseURL: ("http", "publicBaseURL")
         case .credentialSeconds: ("http", "credentialSeconds")
         case .decisionSweepSeconds: ("decisions", "sweepSeconds")
@@ -49,11 +53,13 @@ enum SettingKey: String, CaseIterable, Sendable {
     var environmentVariable: String {
         switch self {
         case .databaseURL: "DATABASE_URL"
+        case .databaseOwnerURL: "DATABASE_OWNER_URL"
         case .dataDir: "ALLIANCE_LEDGER_DATA_DIR"
         case .serverPrograms: "ALLIANCE_LEDGER_PG_BINDIR"
         case .poolSize: "ALLIANCE_LEDGER_POOL_SIZE"
         case .httpHost: "ALLIANCE_LEDGER_HTTP_HOST"
         case .httpPort: "ALLIANCE_LEDGER_HTTP_PORT"
+        case .metricsPort: "ALLIANCE_LEDGER_METRICS_PORT"
         case .publicBaseURL: "ALLIANCE_LEDGER_PUBLIC_BASE_URL"
         case .credentialSeconds: "ALLIANCE_LEDGER_CREDENTIAL_SECONDS"
         case .decisionSweepSeconds: "ALLIANCE_LEDGER_DECISION_SWEEP_SECONDS"
@@ -72,11 +78,13 @@ enum SettingKey: String, CaseIterable, Sendable {
     var flag: String {
         switch self {
         case .databaseURL: "--database-url"
+        case .databaseOwnerURL: "--database-owner-url"
         case .dataDir: "--data-dir"
         case .serverPrograms: "--pg-bindir"
         case .poolSize: "--pool-size"
         case .httpHost: "--host"
         case .httpPort: "--port"
+        case .metricsPort: "--metrics-port"
         case .publicBaseURL: "--public-base-url"
         case .credentialSeconds: "--credential-seconds"
         case .decisionSweepSeconds: "--decision-sweep-seconds"
@@ -92,7 +100,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         }
     }
 
-    var isSecret: Bool { self == .databaseURL }
+    var isSecret: Bool { self == .databaseURL || self == .databaseOwnerURL }
 }
 
 /// A value as found, with where it was found, so that errors can name their source.
@@ -141,11 +149,17 @@ struct Settings: Equatable, Sendable {
     static let defaultDataDirectory = ".alliance-ledger"
 
     var database: Database
+    /// The login that owns the schema and runs migrations, with a database URL; nil for the
+    /// URL's own login (which then owns the schema, and the service runs as it with `SET ROLE`).
+    /// The embedded cluster's owner is its superuser.
+    var databaseOwnerURL: String?
     /// Where the embedded cluster's initdb and pg_ctl live; nil to search for them.
     var serverPrograms: String?
     var poolSize: Int
     var httpHost: String
     var httpPort: Int
+    /// Where `/metrics` is served, on its own listener; nil (the default) serves none.
+    var metricsPort: Int?
     var publicBaseURL: String
     /// How long the service trusts an authenticated token before reading it again.
     var credentialSeconds: Int
@@ -233,13 +247,18 @@ struct Settings: Equatable, Sendable {
             lookup(.importStatementTimeoutSeconds, default: "3600"), in: 1...86_400,
             expected: "seconds from 1 to 86400")
         let serverPrograms = layers.lazy.compactMap { $0[.serverPrograms] }.first
-        for key in [SettingKey.databaseURL, .dataDir, .serverPrograms] {
+        let metricsPort = try layers.lazy.compactMap { $0[.metricsPort] }.first.map {
+            value throws(SettingsError) in
+            try parseInteger(value, in: 0...65535, expected: "a port number")
+        }
+        let ownerURL = layers.lazy.compactMap { $0[.databaseOwnerURL] }.first
+        for key in [SettingKey.databaseURL, .databaseOwnerURL, .dataDir, .serverPrograms, .metricsPort] {
             sources[key] = layers.lazy.compactMap { $0[key]?.source }.first
         }
         return Settings(
-            database: database, serverPrograms: serverPrograms?.text,
+            database: database, databaseOwnerURL: ownerURL?.text, serverPrograms: serverPrograms?.text,
             poolSize: poolSize,
-            httpHost: host.text, httpPort: port,
+            httpHost: host.text, httpPort: port, metricsPort: metricsPort,
             publicBaseURL: String(publicBaseURL.text.trimmingSuffix("/")),
             credentialSeconds: credentialSeconds, decisionSweepSeconds: decisionSweepSeconds,
             idempotencyRetentionSeconds: idempotencyRetentionSeconds, readTimeoutSeconds: readTimeoutSeconds,
