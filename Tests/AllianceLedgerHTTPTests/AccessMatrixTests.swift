@@ -20,13 +20,13 @@ import Testing
     static let other = "lambeth"
     static let otherAlliance = "matrix-other-alliance"
 
-    /// The matrix's columns: who asks. Tokens that expire come with token expiry, not on main
-    /// yet; its column ("expired") joins the table then.
+    /// The matrix's columns: who asks.
     enum CallerKind: String, CaseIterable, Sendable {
         case none
         case malformed
         case unknown
         case revoked
+        case expired
         case `operator`
         case adminOwn = "admin own"
         case adminOther = "admin other"
@@ -47,65 +47,65 @@ import Testing
     /// partner, - another, B another alliance). 200/201 done, 401 unauthenticated, 403 refused to
     /// this caller, 422 refused with the row or field named.
     static let table = """
-        # operation                                       non mal unk rev ope ad+ ad- fi+ fi- bo+ bo- au+ au- Bad Bfi Bbo Bau
-        GET /healthz                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
-        GET /readyz                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
-        GET /openapi.json                                 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
-        POST /v1/alliances                                401 401 401 401 201 403 403 403 403 403 403 403 403 403 403 403 403
-        GET /v1/tokens                                    401 401 401 401 200 403 403 403 403 403 403 403 403 403 403 403 403
-        POST /v1/tokens/{token}/revocation                401 401 401 401 200 403 403 403 403 403 403 403 403 403 403 403 403
-        GET …                                             401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        POST …/partners                                   401 401 401 401 403 403 403 403 403 403 403 403 403 403 403 403 403
-        GET …/partners                                    401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/partners/{partner}                          401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        POST …/budget-lines                               401 401 401 401 403 403 403 403 403 403 403 403 403 403 403 403 403
-        GET …/budget-lines                                401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/budget-lines/{code}                         401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        POST …/people                                     401 401 401 401 403 201 403 403 403 403 403 403 403 403 403 403 403
-        GET …/people                                      401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
-        GET …/people/{person}                             401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
-        PATCH …/people/{person}                           401 401 401 401 403 200 403 403 403 403 403 403 403 403 403 403 403
-        POST …/people/{person}/removal                    401 401 401 401 403 200 403 403 403 403 403 403 403 403 403 403 403
-        POST …/people/{person}/tokens                     401 401 401 401 403 201 403 403 403 403 403 403 403 403 403 403 403
-        GET …/people/{person}/tokens/{token}              401 401 401 401 200 200 200 403 403 403 403 403 403 403 403 403 403
-        POST …/people/{person}/tokens/{token}/revocation  401 401 401 401 200 200 403 403 403 403 403 403 403 403 403 403 403
-        GET …/budgets                                     401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/budgets/history                             401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        POST …/decisions                                  401 401 401 401 403 403 403 403 403 201 201 403 403 403 403 403 403
-        GET …/decisions                                   401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/decisions/{id}                              401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        POST …/decisions/{id}/votes                       401 401 401 401 403 403 403 403 403 201 201 403 403 403 403 403 403
-        POST …/decisions/{id}/withdrawal                  401 401 401 401 403 403 403 403 403 200 403 403 403 403 403 403 403
-        POST …/spend                                      401 401 401 401 403 403 403 201 403 403 403 403 403 403 403 403 403
-        GET …/spend                                       401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/spend/{id}                                  401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        POST …/spend/{id}/reversal                        401 401 401 401 403 403 403 201 403 403 403 403 403 403 403 403 403
-        POST …/spend/imports                              401 401 401 401 403 403 403 200 422 403 403 403 403 403 403 403 403
-        GET …/balances                                    401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
-        GET …/journal                                     401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
-        GET …/journal/{sequence}                          401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
-        GET …/verify                                      401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
-        GET …/audit                                       401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
-        GET …/audit/verify                                401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
-        GET …/outcomes/terms                              401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        POST …/outcomes/measurements                      401 401 401 401 403 403 403 201 201 403 403 403 403 403 403 403 403
-        GET …/outcomes/measurements                       401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/outcomes/measurements/{id}                  401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/outcomes/payments/{period}                  401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/risk-share/{year}                           401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/statements                                  401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/statements/preview                          401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        POST …/statements                                 401 401 401 401 403 403 403 201 201 201 201 403 403 403 403 403 403
-        GET …/statements/{number}                         401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/statements/{number}/checkpoint              401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/statements/{number}/signatures              401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        POST …/statements/{number}/signatures             401 401 401 401 403 403 403 403 403 201 403 403 403 403 403 403 403
-        POST …/statements/commentary                      401 401 401 401 403 403 403 201 403 403 403 403 403 403 403 403 403
-        GET …/partners/{partner}/keys                     401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        POST …/partners/{partner}/keys                    401 401 401 401 403 403 403 403 403 201 403 403 403 403 403 403 403
-        POST …/partners/{partner}/keys/{id}/revocation    401 401 401 401 403 403 403 403 403 200 403 403 403 403 403 403 403
-        GET …/journal/{sequence}/inclusion                401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        GET …/journal/consistency                         401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        # operation                                       non mal unk rev exp ope ad+ ad- fi+ fi- bo+ bo- au+ au- Bad Bfi Bbo Bau
+        GET /healthz                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /readyz                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /openapi.json                                 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        POST /v1/alliances                                401 401 401 401 401 201 403 403 403 403 403 403 403 403 403 403 403 403
+        GET /v1/tokens                                    401 401 401 401 401 200 403 403 403 403 403 403 403 403 403 403 403 403
+        POST /v1/tokens/{token}/revocation                401 401 401 401 401 200 403 403 403 403 403 403 403 403 403 403 403 403
+        GET …                                             401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        POST …/partners                                   401 401 401 401 401 403 403 403 403 403 403 403 403 403 403 403 403 403
+        GET …/partners                                    401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/partners/{partner}                          401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        POST …/budget-lines                               401 401 401 401 401 403 403 403 403 403 403 403 403 403 403 403 403 403
+        GET …/budget-lines                                401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/budget-lines/{code}                         401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        POST …/people                                     401 401 401 401 401 403 201 403 403 403 403 403 403 403 403 403 403 403
+        GET …/people                                      401 401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
+        GET …/people/{person}                             401 401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
+        PATCH …/people/{person}                           401 401 401 401 401 403 200 403 403 403 403 403 403 403 403 403 403 403
+        POST …/people/{person}/removal                    401 401 401 401 401 403 200 403 403 403 403 403 403 403 403 403 403 403
+        POST …/people/{person}/tokens                     401 401 401 401 401 403 201 403 403 403 403 403 403 403 403 403 403 403
+        GET …/people/{person}/tokens/{token}              401 401 401 401 401 200 200 200 403 403 403 403 403 403 403 403 403 403
+        POST …/people/{person}/tokens/{token}/revocation  401 401 401 401 401 200 200 403 403 403 403 403 403 403 403 403 403 403
+        GET …/budgets                                     401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/budgets/history                             401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        POST …/decisions                                  401 401 401 401 401 403 403 403 403 403 201 201 403 403 403 403 403 403
+        GET …/decisions                                   401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/decisions/{id}                              401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        POST …/decisions/{id}/votes                       401 401 401 401 401 403 403 403 403 403 201 201 403 403 403 403 403 403
+        POST …/decisions/{id}/withdrawal                  401 401 401 401 401 403 403 403 403 403 200 403 403 403 403 403 403 403
+        POST …/spend                                      401 401 401 401 401 403 403 403 201 403 403 403 403 403 403 403 403 403
+        GET …/spend                                       401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/spend/{id}                                  401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        POST …/spend/{id}/reversal                        401 401 401 401 401 403 403 403 201 403 403 403 403 403 403 403 403 403
+        POST …/spend/imports                              401 401 401 401 401 403 403 403 200 422 403 403 403 403 403 403 403 403
+        GET …/balances                                    401 401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
+        GET …/journal                                     401 401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
+        GET …/journal/{sequence}                          401 401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
+        GET …/verify                                      401 401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
+        GET …/audit                                       401 401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
+        GET …/audit/verify                                401 401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
+        GET …/outcomes/terms                              401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        POST …/outcomes/measurements                      401 401 401 401 401 403 403 403 201 201 403 403 403 403 403 403 403 403
+        GET …/outcomes/measurements                       401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/outcomes/measurements/{id}                  401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/outcomes/payments/{period}                  401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/risk-share/{year}                           401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/statements                                  401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/statements/preview                          401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        POST …/statements                                 401 401 401 401 401 403 403 403 201 201 201 201 403 403 403 403 403 403
+        GET …/statements/{number}                         401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/statements/{number}/checkpoint              401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/statements/{number}/signatures              401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        POST …/statements/{number}/signatures             401 401 401 401 401 403 403 403 403 403 201 403 403 403 403 403 403 403
+        POST …/statements/commentary                      401 401 401 401 401 403 403 403 201 403 403 403 403 403 403 403 403 403
+        GET …/partners/{partner}/keys                     401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        POST …/partners/{partner}/keys                    401 401 401 401 401 403 403 403 403 403 201 403 403 403 403 403 403 403
+        POST …/partners/{partner}/keys/{id}/revocation    401 401 401 401 401 403 403 403 403 403 200 403 403 403 403 403 403 403
+        GET …/journal/{sequence}/inclusion                401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        GET …/journal/consistency                         401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
         """
 
     static let allianceRoutes = "/v1/alliances/{alliance}"
@@ -296,6 +296,8 @@ import Testing
         let revoked: String
         let spend: Int
         let measurement: Int
+        /// An operator token that expired an hour ago.
+        static let expired = "alt_expired-matrix"
         /// A signature of S-0001's checkpoint by a registered key of slam's.
         let signature: String
 
@@ -312,6 +314,7 @@ import Testing
             case .malformed: "Basic b3BlcmF0b3I6c2VjcmV0"
             case .unknown: "Bearer alt_\(String(repeating: "0", count: 43))"
             case .revoked: "Bearer \(revoked)"
+            case .expired: "Bearer \(Fixture.expired)"
             case .operator: "Bearer \(api.operatorToken)"
             default: "Bearer \(try member(kind).token)"
             }
@@ -402,6 +405,16 @@ import Testing
             let measurement = try await api.create(
                 "\(base)/outcomes/measurements", OutcomeRoutesTests.measurement("BED_DAYS", "12"),
                 token: try #require(members[.financeOwn]).token)
+            // A token that has expired, written as only the schema's owner could (the database
+            // refuses to issue one already expired).
+            try await api.database.pool.withConnection { connection in
+                _ = try await connection.execute(
+                    """
+                    INSERT INTO api_tokens (token_hash, issuer, created_at, expires_at)
+                    VALUES (sha256(convert_to(\(Fixture.expired), 'UTF8')), 'operator',
+                            now() - interval '2 hours', now() - interval '1 hour')
+                    """)
+            }
             // FY2025's statement, and a key of slam's registered by its board member to sign it.
             try await api.create(
                 "\(base)/statements", #"{"period":"FY2025"}"#, token: try #require(members[.financeOwn]).token
