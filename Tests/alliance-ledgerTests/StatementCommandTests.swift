@@ -1,4 +1,5 @@
 import AllianceLedger
+import BenchmarkSupport
 import Foundation
 import Postgres
 import TestSupport
@@ -105,6 +106,17 @@ import Testing
             #expect(
                 online.standardOutput.contains("ledger figures")
                     && online.standardOutput.contains("tree consistency"))
+
+            // From the service, by URL (Foundation's URL loading), with a reader's token.
+            let service = try await ServiceProcess(["--database-url", database.connectionString.rawValue])
+            let address = "http://127.0.0.1:\(service.port)/v1/alliances/lambeth-living-well/statements/S-0002"
+            let byURL = try await run(
+                ["statement", "verify", address, "--previous", previous, "--require-signatures"],
+                as: "auditor@sel-icb.example.org")
+            _ = try await service.stop(with: SIGTERM)
+            #expect(byURL.status == 0, "\(byURL.standardOutput)\(byURL.standardError)")
+            #expect(byURL.standardOutput.contains("follows S-0001"))
+            #expect(byURL.standardOutput.components(separatedBy: "signature of").count == 6)
 
             // One changed digit anywhere fails it, naming what.
             let bytes = try #require(FileManager.default.contents(atPath: file))
