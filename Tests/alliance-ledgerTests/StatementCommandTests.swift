@@ -109,7 +109,8 @@ import Testing
 
             // From the service, by URL (Foundation's URL loading), with a reader's token.
             let service = try await ServiceProcess(["--database-url", database.connectionString.rawValue])
-            let address = "http://127.0.0.1:\(service.port)/v1/alliances/lambeth-living-well/statements/S-0002"
+            let address =
+                "http://127.0.0.1:\(service.port)/v1/alliances/lambeth-living-well/statements/S-0002"
             let byURL = try await run(
                 ["statement", "verify", address, "--previous", previous, "--require-signatures"],
                 as: "auditor@sel-icb.example.org")
