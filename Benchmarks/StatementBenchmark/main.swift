@@ -192,6 +192,10 @@ func runPeer(_ name: String, executable: String? = nil, _ arguments: [String]) t
     return PeerResult(name: name, command: command, seconds: seconds, peakMB: peak, skipped: nil)
 }
 
+func milliseconds(_ seconds: [Double]) -> String {
+    seconds.isEmpty ? "skipped" : format(median(seconds) * 1000, 1)
+}
+
 struct SizeResult {
     let entries: Int
     let loadSeconds: Double
@@ -210,6 +214,15 @@ print(
 let cliPath = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     .appendingPathComponent("alliance-ledger").path
 var results: [SizeResult] = []
+// A small alliance first, then ANALYZE, as a database in use has statistics: on a fresh
+// cluster the planner sees an empty journal, and one all-or-nothing import of 100,000 entries
+// then slowed to about 100 entries/s (one run, stopped after six minutes), where it took 37 s
+// after a small import and ANALYZE (see Benchmarks/README.md).
+let (seed, _) = try await makeAlliance("statements-seed")
+try SpendFile.write(rows: 2000, partners: partners, lines: lines, lineStride: 12, to: csvPath)
+_ = try await SpendImporter(ledger: Ledger(pool: pool)).importSpend(
+    from: FileByteChunks(path: csvPath), into: seed, by: .commandLine, mode: .allOrNothing)
+try await bench.ownerPool.withConnection { connection in try await connection.execute("ANALYZE") }
 for size in options.entries {
     // The spend comes in through the importer (the ledger's bulk path for spend): every entry
     // chained, checked by the database's triggers, counted in the month totals.
@@ -276,6 +289,9 @@ for size in options.entries {
     for peer in peers + [previewCLI] {
         if let skipped = peer.skipped { print(skipped) }
     }
+    print(
+        "\(size): preview \(milliseconds(preview)) ms, raw GROUP BY \(milliseconds(groupBy)) ms, ledger \(milliseconds(peers[0].seconds)) ms (\(format(peers[0].peakMB, 1)) MB), hledger \(milliseconds(peers[1].seconds)) ms (\(format(peers[1].peakMB, 1)) MB), preview CLI \(milliseconds(previewCLI.seconds)) ms (\(format(previewCLI.peakMB, 1)) MB); load \(loadAverage())"
+    )
     results.append(
         SizeResult(
             entries: size, loadSeconds: loadSeconds, preview: preview, previewCLI: previewCLI,
@@ -285,9 +301,6 @@ for size in options.entries {
 
 // MARK: Report
 
-func milliseconds(_ seconds: [Double]) -> String {
-    seconds.isEmpty ? "skipped" : format(median(seconds) * 1000, 1)
-}
 func all(_ seconds: [Double]) -> String {
     seconds.map { format($0 * 1000, 1) }.joined(separator: ", ")
 }
