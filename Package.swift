@@ -160,6 +160,16 @@ let package = Package(
             path: "Benchmarks/SettlementBenchmark",
             swiftSettings: strictSettings
         ),
+        // Benchmarks/README.md: a statement preview next to a raw GROUP BY, ledger and hledger.
+        .executableTarget(
+            name: "statement-benchmark",
+            dependencies: [
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/StatementBenchmark",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "http-benchmark",
             dependencies: [

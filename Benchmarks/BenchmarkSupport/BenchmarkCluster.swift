@@ -10,6 +10,8 @@ public struct BenchmarkCluster: Sendable {
     public let cluster: EmbeddedPostgres
     public let directory: String
     public let connectionString: ConnectionString
+    /// The same as text, for programs run beside the benchmark (the CLI's `--database-url`).
+    public let connectionText: String
     public let ownerPool: PostgresPool
     public let logger: Logger
 
@@ -32,7 +34,8 @@ public struct BenchmarkCluster: Sendable {
                 maximumConnections: 2))
         try await SchemaMigrator.allianceLedger().migrate(ownerPool)
         return BenchmarkCluster(
-            cluster: cluster, directory: directory, connectionString: connectionString, ownerPool: ownerPool,
+            cluster: cluster, directory: directory, connectionString: connectionString,
+            connectionText: started.connectionString, ownerPool: ownerPool,
             logger: logger)
     }
 
