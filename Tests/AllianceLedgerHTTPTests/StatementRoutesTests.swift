@@ -73,7 +73,7 @@ import Testing
             let body = try await api.get(location, token: auditor)
             #expect(body.status == 200)
             #expect(body.headers["etag"] == "\"\(hash)\"")
-            #expect(Array(SHA256.hash(data: Data(body.body.utf8))).hex == hash)
+            #expect(Digest(Array(SHA256.hash(data: Data(body.body.utf8)))).description == hash)
             let statement = try body.json()
             #expect(statement["format"] as? String == "alliance-ledger-statement/1")
             let unchanged = try await api.request(
@@ -225,8 +225,4 @@ import Testing
                 400, "/problems/invalid-query")
         }
     }
-}
-
-extension [UInt8] {
-    fileprivate var hex: String { map { String(format: "%02x", $0) }.joined() }
 }

@@ -190,10 +190,9 @@ extension Statement.BudgetSection {
                 in: fixture.alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst)
             ).items
             #expect(integrity.headHash == entries.last?.hash.description)
-            // The root, computed here independently of the stored subtrees.
-            #expect(
-                integrity.treeRoot
-                    == ReferenceTree.root(entries.map { ReferenceTree.leaf($0.hash.bytes) }).hex)
+            // The root, computed by RFC 9162's own recursion, independently of the stored subtrees.
+            var reference = ReferenceMerkleTree(leaves: entries.map(\.hash.bytes))
+            #expect(integrity.treeRoot == reference.root(treeSize: entries.count).description)
             #expect(integrity.governanceTreeSize > 0)
             #expect(quarter.header.basis.contains("recorded up to entry 5"))
             #expect(quarter.header.basis.contains("Accruals and commitments are not included"))
@@ -400,26 +399,4 @@ private struct Restated: Decodable {
     }
     let budget: Budget
     let restates: Restates?
-}
-
-/// RFC 9162's Merkle tree hash, written from the RFC's recursive definition: an independent
-/// check of the stored subtrees.
-enum ReferenceTree {
-    static func leaf(_ data: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: [0] + data)) }
-
-    static func root(_ leaves: [[UInt8]]) -> [UInt8] {
-        switch leaves.count {
-        case 0: return Array(SHA256.hash(data: [UInt8]()))
-        case 1: return leaves[0]
-        default:
-            var split = 1
-            while split * 2 < leaves.count { split *= 2 }
-            return Array(
-                SHA256.hash(data: [1] + root(Array(leaves[..<split])) + root(Array(leaves[split...]))))
-        }
-    }
-}
-
-extension [UInt8] {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
 }
