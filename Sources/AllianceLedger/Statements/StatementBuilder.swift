@@ -223,18 +223,29 @@ enum StatementBuilder {
         year: Int, after entry: Int64, in alliance: Alliance, on connection: PostgresConnection
     ) async throws -> Int64 {
         let fiscal = try Period.financialYear(year, startMonth: alliance.financialYearStartMonth)
-        return try await connection.query(
-            """
-            SELECT coalesce(sum(p.amount), 0)::bigint AS total
-            FROM journal_entries AS e
-            JOIN postings AS p ON p.alliance_id = e.alliance_id AND p.entry_sequence = e.sequence
-            JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
-            LEFT JOIN journal_entries AS r ON r.alliance_id = e.alliance_id AND r.sequence = e.reverses
-            WHERE e.alliance_id = \(alliance.id.rawValue) AND e.sequence > \(entry)
-              AND coalesce(r.effective_on, e.effective_on) BETWEEN \(fiscal.first) AND \(fiscal.last)
-              AND a.code LIKE 'partner:%:cost:%'
-            """
-        ).single().decode("total", as: Int64.self)
+        let postings = costPostings(
+            in: alliance.id, after: entry, countingFrom: fiscal.first, to: fiscal.last)
+        return try await connection.query("SELECT coalesce(sum(p.amount), 0)::bigint AS total \(postings)")
+            .single().decode("total", as: Int64.self)
+    }
+
+    /// `FROM … WHERE …` of the partners' cost postings (`p`, with entry `e` and account `a`) of
+    /// entries recorded after `after` and up to `through`, that count from `from` to `to`: a
+    /// reversal on the day of the entry it reverses, as the month totals count it (SQL/0010).
+    /// What reads postings afresh, rather than the month totals, reads them through this.
+    static func costPostings(
+        in alliance: AllianceID, after: Int64 = 0, through: Int64 = .max, countingFrom from: CalendarDate,
+        to: CalendarDate
+    ) -> PostgresQuery {
+        """
+        FROM journal_entries AS e
+        JOIN postings AS p ON p.alliance_id = e.alliance_id AND p.entry_sequence = e.sequence
+        JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
+        LEFT JOIN journal_entries AS r ON r.alliance_id = e.alliance_id AND r.sequence = e.reverses
+        WHERE e.alliance_id = \(alliance.rawValue) AND e.sequence > \(after) AND e.sequence <= \(through)
+          AND coalesce(r.effective_on, e.effective_on) BETWEEN \(from) AND \(to)
+          AND a.code LIKE 'partner:%:cost:%'
+        """
     }
 
     // MARK: Decisions and commentary

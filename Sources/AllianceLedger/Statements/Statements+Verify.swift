@@ -44,18 +44,9 @@ extension Statements {
             let head = document["integrity"]?["headSequence"]?.integerValue
         else { return .init("ledger figures", .failed, "the statement names no period or head") }
         var ledger: [String: Int64] = [:]
+        let postings = StatementBuilder.costPostings(in: alliance, through: head, countingFrom: from, to: to)
         for row in try await connection.query(
-            """
-            SELECT a.code, sum(p.amount)::bigint AS actual
-            FROM journal_entries AS e
-            JOIN postings AS p ON p.alliance_id = e.alliance_id AND p.entry_sequence = e.sequence
-            JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
-            LEFT JOIN journal_entries AS r ON r.alliance_id = e.alliance_id AND r.sequence = e.reverses
-            WHERE e.alliance_id = \(alliance.rawValue) AND e.sequence <= \(head)
-              AND coalesce(r.effective_on, e.effective_on) BETWEEN \(from) AND \(to)
-              AND a.code LIKE 'partner:%:cost:%'
-            GROUP BY a.code
-            """)
+            "SELECT a.code, sum(p.amount)::bigint AS actual \(postings) GROUP BY a.code")
         {
             let parts = try row.decode("code", as: String.self).split(separator: ":")
             ledger["\(parts[1])/\(parts[3])"] = try row.decode("actual")

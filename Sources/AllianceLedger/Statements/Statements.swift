@@ -287,16 +287,11 @@ public struct Statements: Sendable {
     static func changes(
         since sequence: Int64, in period: Period, alliance: AllianceID, on connection: PostgresConnection
     ) async throws -> [Statement.Change] {
-        try await connection.query(
+        let postings = StatementBuilder.costPostings(
+            in: alliance, after: sequence, countingFrom: period.first, to: period.last)
+        return try await connection.query(
             """
-            SELECT e.sequence, e.kind, e.effective_on, a.code, p.amount, e.description
-            FROM journal_entries AS e
-            JOIN postings AS p ON p.alliance_id = e.alliance_id AND p.entry_sequence = e.sequence
-            JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
-            LEFT JOIN journal_entries AS r ON r.alliance_id = e.alliance_id AND r.sequence = e.reverses
-            WHERE e.alliance_id = \(alliance.rawValue) AND e.sequence > \(sequence)
-              AND coalesce(r.effective_on, e.effective_on) BETWEEN \(period.first) AND \(period.last)
-              AND a.code LIKE 'partner:%:cost:%'
+            SELECT e.sequence, e.kind, e.effective_on, a.code, p.amount, e.description \(postings)
             ORDER BY e.sequence, p.line
             """
         ).map { row in
