@@ -36,15 +36,18 @@ import Testing
         let admission = ImportAdmission(
             limits: .init(perCaller: 5, perAlliance: 5, holdingConnections: 1, placeWait: .milliseconds(600)))
         let (held, holding) = AsyncStream.makeStream(of: Void.self)
+        // Counted when the first gives its place back: the second, which starts while the first
+        // holds it, must see that count. (A wall-clock bound raced the scheduler under load.)
+        let firstFinished = Counter()
         async let first: Void = admission.withConnectionPlace {
             holding.yield()
             try await Task.sleep(for: .milliseconds(300))
+            firstFinished.increment()
         }
         var signals = held.makeAsyncIterator()
         await signals.next()
-        let started = ContinuousClock.now
-        try await admission.withConnectionPlace {}
-        #expect(ContinuousClock.now - started >= .milliseconds(200), "the second did not wait for the first")
+        let finishedBeforeSecond = try await admission.withConnectionPlace { firstFinished.current }
+        #expect(finishedBeforeSecond == 1, "the second did not wait for the first")
         try await first
 
         async let long: Void = admission.withConnectionPlace { try await Task.sleep(for: .seconds(2)) }
