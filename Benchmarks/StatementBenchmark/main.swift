@@ -198,7 +198,10 @@ func milliseconds(_ seconds: [Double]) -> String {
 
 struct SizeResult {
     let entries: Int
+    let alliance: Alliance
+    let reader: Caller
     let loadSeconds: Double
+    let afterImport: [Double]
     let preview: [Double]
     let previewCLI: PeerResult
     let groupBy: [Double]
@@ -243,7 +246,9 @@ for size in options.entries {
     try await carryBudget(in: alliance, board: board)
 
     // The preview must show what was spent: every entry, every pence, every partner and line.
+    let firstStarted = clock.now
     let statement = try await statements.preview("FY2025", in: alliance, by: board[0])
+    let afterImport = [(clock.now - firstStarted).seconds]
     let spent = (1...size).reduce(Int64(0)) { $0 + SpendFile.pence($1) }
     guard statement.budget.total.actual == spent, statement.spend.total.entries == Int64(size),
         statement.budget.rows.count == partners.count * lines.count
@@ -253,6 +258,16 @@ for size in options.entries {
         )
     }
 
+    // That first preview ran straight after the import, while the tables hold what the load left
+    // for vacuum to clear (the versions of the balances and heads it updated batch after batch,
+    // hint bits unset) and autovacuum works on the new postings. Reported; then VACUUM does at
+    // once what autovacuum does in the next minutes, and the timed runs measure the books as they
+    // stand in use.
+    let vacuumStarted = clock.now
+    try await bench.ownerPool.withConnection { connection in try await connection.execute("VACUUM ANALYZE") }
+    print(
+        "preview straight after the import: \(milliseconds(afterImport)) ms; VACUUM ANALYZE \(format((clock.now - vacuumStarted).seconds, 1)) s; load \(loadAverage())"
+    )
     let preview = try await timed { _ = try await statements.preview("FY2025", in: alliance, by: board[0]) }
     var groupRows = 0
     let groupBy = try await timed {
@@ -294,9 +309,31 @@ for size in options.entries {
     )
     results.append(
         SizeResult(
-            entries: size, loadSeconds: loadSeconds, preview: preview, previewCLI: previewCLI,
+            entries: size, alliance: alliance, reader: board[0], loadSeconds: loadSeconds,
+            afterImport: afterImport, preview: preview,
+            previewCLI: previewCLI,
             groupBy: groupBy,
             peers: peers, load: loadAverage()))
+}
+
+// MARK: The smallest and the largest size, interleaved
+
+// Growth is judged on previews of the smallest and the largest alliance taken in turn, pair by
+// pair, after every load: measured one size after the other, minutes apart, they met different
+// loads on this shared machine (the same build's 100,000-entry preview took 20.7 ms in one run
+// and 47.5 ms in the next).
+var interleaved: (smallest: [Double], largest: [Double])? = nil
+if let smallest = results.first, let largest = results.last, results.count > 1 {
+    var pairs: (smallest: [Double], largest: [Double]) = ([], [])
+    for _ in 0..<(options.runs * 5) {
+        for (result, isLargest) in [(smallest, false), (largest, true)] {
+            let started = clock.now
+            _ = try await statements.preview("FY2025", in: result.alliance, by: result.reader)
+            let seconds = (clock.now - started).seconds
+            if isLargest { pairs.largest.append(seconds) } else { pairs.smallest.append(seconds) }
+        }
+    }
+    interleaved = pairs
 }
 
 // MARK: Report
@@ -309,13 +346,15 @@ let ownPeak = ProcessMemory.snapshot().peakMB
 print("")
 print(
     [
-        "entries", "preview ms", "raw GROUP BY ms", "ledger ms", "hledger ms", "preview CLI ms",
+        "entries", "preview ms", "preview after import ms", "raw GROUP BY ms", "ledger ms", "hledger ms",
+        "preview CLI ms",
         "preview CLI peak MB", "ledger peak MB", "hledger peak MB", "load",
     ].joined(separator: " | "))
 for result in results {
     print(
         [
-            String(result.entries), milliseconds(result.preview), milliseconds(result.groupBy),
+            String(result.entries), milliseconds(result.preview), milliseconds(result.afterImport),
+            milliseconds(result.groupBy),
             milliseconds(result.peers[0].seconds), milliseconds(result.peers[1].seconds),
             milliseconds(result.previewCLI.seconds), format(result.previewCLI.peakMB, 1),
             format(result.peers[0].peakMB, 1), format(result.peers[1].peakMB, 1), result.load,
@@ -347,15 +386,22 @@ for result in results {
     let preview = median(result.preview)
     let ledger = result.peers[0].seconds.isEmpty ? nil : median(result.peers[0].seconds)
     let hledger = result.peers[1].seconds.isEmpty ? nil : median(result.peers[1].seconds)
-    ratioGoal("\(result.entries): ledger ÷ preview (goal ≥ 100×)", ledger.map { $0 / preview }, atLeast: 100)
+    // The goal is set at the largest size (about 15 s of ledger at 1,000,000 entries here).
+    let largest = result.entries == results.last?.entries
+    ratioGoal(
+        "\(result.entries): ledger ÷ preview (goal ≥ 100×\(largest ? "" : " at the largest size; here for reference"))",
+        ledger.map { $0 / preview }, atLeast: largest ? 100 : nil)
     ratioGoal("\(result.entries): hledger ÷ preview (no goal)", hledger.map { $0 / preview }, atLeast: nil)
     ratioGoal(
         "\(result.entries): raw GROUP BY ÷ preview (goal ≥ 5×)", median(result.groupBy) / preview, atLeast: 5)
 }
-if let smallest = results.first, let largest = results.last, results.count > 1 {
-    let change = median(largest.preview) / median(smallest.preview) - 1
+if let smallest = results.first, let largest = results.last, let interleaved {
+    let change = median(interleaved.largest) / median(interleaved.smallest) - 1
     print(
-        "preview at \(largest.entries) against \(smallest.entries) (goal: within 20%): "
+        "interleaved previews, ms: \(smallest.entries): \(all(interleaved.smallest)); \(largest.entries): \(all(interleaved.largest))"
+    )
+    print(
+        "preview at \(largest.entries) against \(smallest.entries), interleaved medians \(milliseconds(interleaved.largest)) and \(milliseconds(interleaved.smallest)) ms (goal: within 20%): "
             + "\(change >= 0 ? "+" : "")\(format(change * 100, 1))% \(abs(change) <= 0.2 ? "PASS" : "FAIL")")
 }
 print("load \(loadAverage())")
