@@ -82,6 +82,12 @@ import Testing
             let previous = directory.appendingPathComponent("S-0001.json").path
             _ = try await succeed(["statement", "show", "S-0002", "--output", file] + alliance)
             _ = try await succeed(["statement", "show", "S-0001", "--output", previous] + alliance)
+            // Its SHA256SUMS beside it: the checkpoint's files line, which the signatures cover.
+            _ = try await succeed(
+                [
+                    "statement", "show", "S-0002", "--file", "SHA256SUMS", "--output",
+                    directory.appendingPathComponent("SHA256SUMS").path,
+                ] + alliance)
             _ = try await succeed(
                 [
                     "statement", "show", "S-0002", "--signatures", "--output",
