@@ -40,7 +40,7 @@ struct DataTable: Sendable {
         func line(_ fields: [String]) {
             for (index, field) in fields.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                out += Array(CSVField.escape(field).utf8)
+                out.append(contentsOf: CSVField.escape(field).utf8)
             }
             out += [0x0D, 0x0A]
         }
@@ -102,6 +102,16 @@ struct DataTable: Sendable {
 extension DataTable.Column {
     static func text(_ name: String, _ description: String, required: Bool = false) -> Self {
         .init(name: name, type: "string", description: description, required: required)
+    }
+
+    /// A text column with its Fiscal Data Package `columnType`.
+    static func classified(
+        _ name: String, _ description: String, _ columnType: String, required: Bool = false
+    )
+        -> Self
+    {
+        .init(
+            name: name, type: "string", description: description, columnType: columnType, required: required)
     }
 
     static func code(_ name: String, _ description: String, _ values: [String], required: Bool = true) -> Self

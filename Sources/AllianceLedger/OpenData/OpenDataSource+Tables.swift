@@ -34,9 +34,9 @@ extension OpenDataSource {
                     name: "partner_id", type: "string",
                     description: "The partner's identifier in the alliance",
                     columnType: "administrative-classification:generic:level1:code", required: true),
-                Column(
-                    name: "partner_name", type: "string", description: "The partner's name",
-                    columnType: "administrative-classification:generic:level1:label", required: true),
+                .classified(
+                    "partner_name", "The partner's name",
+                    "administrative-classification:generic:level1:label", required: true),
                 .code(
                     "partner_kind", "What kind of organisation it is", PartnerKind.allCases.map(\.rawValue)),
                 .text(
@@ -68,15 +68,15 @@ extension OpenDataSource {
                         name: "fiscal_year", type: "integer",
                         description: "The financial year, by the year it starts in",
                         columnType: "date:fiscal-year", required: true),
-                    Column(
-                        name: "partner_id", type: "string", description: "The partner that holds the budget",
-                        columnType: "administrative-classification:generic:level1:code", required: true),
-                    Column(
-                        name: "budget_line_id", type: "string", description: "The budget line's code",
-                        columnType: "functional-classification:generic:level1:code", required: true),
-                    Column(
-                        name: "budget_line_name", type: "string", description: "The budget line's name",
-                        columnType: "functional-classification:generic:level1:label", required: true),
+                    .classified(
+                        "partner_id", "The partner that holds the budget",
+                        "administrative-classification:generic:level1:code", required: true),
+                    .classified(
+                        "budget_line_id", "The budget line's code",
+                        "functional-classification:generic:level1:code", required: true),
+                    .classified(
+                        "budget_line_name", "The budget line's name",
+                        "functional-classification:generic:level1:label", required: true),
                     Column(
                         name: "phase", type: "string",
                         description: "approved (as first set) or adjusted (as it stands)",
@@ -119,12 +119,12 @@ extension OpenDataSource {
                         "basis", "period (the statement's period) or year-to-date",
                         ["period", "year-to-date"]),
                     .date("from", "The first day counted"), .date("to", "The last day counted"),
-                    Column(
-                        name: "partner_id", type: "string", description: "The partner",
-                        columnType: "administrative-classification:generic:level1:code", required: true),
-                    Column(
-                        name: "budget_line_id", type: "string", description: "The budget line's code",
-                        columnType: "functional-classification:generic:level1:code", required: true),
+                    .classified(
+                        "partner_id", "The partner", "administrative-classification:generic:level1:code",
+                        required: true),
+                    .classified(
+                        "budget_line_id", "The budget line's code",
+                        "functional-classification:generic:level1:code", required: true),
                 ], Column.amount("budget", "The budget for the days counted", columnType: "value"),
                 Column.amount("actual", "Net spend counted in the days", columnType: "value"),
                 Column.amount("variance", "Budget − actual"),
@@ -165,12 +165,11 @@ extension OpenDataSource {
                         description: "The day the spend was incurred (for a reversal, recorded as effective)",
                         columnType: "date:generic", required: true),
                     .instant("recorded_at", "When the entry was recorded"),
-                    Column(
-                        name: "partner_id", type: "string", description: "The partner that spent",
-                        columnType: "administrator:generic:id", required: true),
-                    Column(
-                        name: "budget_line_id", type: "string", description: "The budget line charged",
-                        columnType: "transaction-id:budget-code", required: true),
+                    .classified(
+                        "partner_id", "The partner that spent", "administrator:generic:id", required: true),
+                    .classified(
+                        "budget_line_id", "The budget line charged", "transaction-id:budget-code",
+                        required: true),
                     Column(
                         name: "supplier", type: "string",
                         description: "Who was paid; Redacted personal data for an individual",
@@ -278,9 +277,7 @@ extension OpenDataSource {
             columns: Self.columns(
                 [
                     .text("outcome_period", "The outcome period", required: true),
-                    Column(
-                        name: "partner_id", type: "string", description: "The partner paid",
-                        columnType: "recipient:generic:id", required: true),
+                    .classified("partner_id", "The partner paid", "recipient:generic:id", required: true),
                     .integer("share", "Its share, basis points"),
                 ], Column.amount("amount", "Its payment", columnType: "value"),
                 Column.amount("cap", "Its cap, if any", required: false),
@@ -312,9 +309,7 @@ extension OpenDataSource {
             columns: Self.columns(
                 [
                     .text("year", "The financial year", required: true),
-                    Column(
-                        name: "partner_id", type: "string", description: "The partner",
-                        columnType: "recipient:generic:id", required: true),
+                    .classified("partner_id", "The partner", "recipient:generic:id", required: true),
                     .integer("share", "Its share, basis points"),
                 ],
                 Column.amount(

@@ -86,29 +86,33 @@ struct OpenDataSource {
         let spend = try await connection.query(
             """
             SELECT e.sequence, e.kind, e.reverses, e.effective_on, e.recorded_at, e.description, e.hash,
-                   a.code, p.amount, coalesce(r.metadata, e.metadata)::text AS spend_metadata
+                   a.code, p.amount, coalesce(r.metadata, e.metadata) ->> 'supplier' AS supplier,
+                   coalesce(r.metadata, e.metadata) ->> 'reference' AS reference, coalesce(r.metadata, e.metadata) ->> 'expenseType' AS expense_type,
+                   coalesce(r.metadata, e.metadata) ->> 'expenseTypeLabel' AS expense_type_label,
+                   coalesce(r.metadata, e.metadata) ->> 'supplierType' AS supplier_type, coalesce(r.metadata, e.metadata) ->> 'supplierId' AS supplier_id,
+                   coalesce(r.metadata, e.metadata) ->> 'irrecoverableVat' AS irrecoverable_vat
             \(postings)
               AND (e.kind = 'spend' OR r.kind = 'spend')
             ORDER BY e.sequence
             """
         ).map { row in
             let code = try row.decode("code", as: String.self).split(separator: ":")
-            // A reversal is read with the fields of the spend it reverses.
-            let metadata = try LedgerStore.metadata(fromJSON: try row.decode("spend_metadata"))
-            let vat = metadata[SpendBook.MetadataKey.irrecoverableVAT].flatMap { Int64($0) }
+            // A reversal is read with the fields of the spend it reverses (the query's
+            // coalesce), each a column: no JSON to parse per row.
+            let vat = try row.decode("irrecoverable_vat", as: String?.self).flatMap { Int64($0) }
             let isReversal = try row.decode("kind", as: String.self) == "reversal"
             return SpendLine(
                 sequence: try row.decode("sequence"), isReversal: isReversal,
                 reverses: try row.decode("reverses"),
                 date: try row.decode("effective_on"), recordedAt: try row.decode("recorded_at"),
                 partner: String(code[1]), budgetLine: String(code[3]), amount: try row.decode("amount"),
-                description: try row.decode("description"), supplier: metadata["supplier"] ?? "",
-                reference: metadata["reference"] ?? "",
-                expenseCode: metadata[SpendBook.MetadataKey.expenseType] ?? "",
-                expenseLabel: metadata[SpendBook.MetadataKey.expenseTypeLabel] ?? "",
-                supplierType: metadata[SpendBook.MetadataKey.supplierType].flatMap(
+                description: try row.decode("description"), supplier: try row.decode("supplier") ?? "",
+                reference: try row.decode("reference") ?? "",
+                expenseCode: try row.decode("expense_type") ?? "",
+                expenseLabel: try row.decode("expense_type_label") ?? "",
+                supplierType: try row.decode("supplier_type", as: String?.self).flatMap(
                     SupplierType.init(rawValue:)),
-                supplierID: metadata[SpendBook.MetadataKey.supplierID] ?? "",
+                supplierID: try row.decode("supplier_id") ?? "",
                 irrecoverableVAT: vat.map { isReversal ? -$0 : $0 }, hash: try row.decode("hash"))
         }
         let keys = try await connection.query(
