@@ -147,6 +147,35 @@ import Testing
         }
     }
 
+    /// The thresholds are alliance settings: a carried alliance.setSettings changes the rows
+    /// of the statements published after it, and the database stores them.
+    @Test func aDecisionSetsTheTransparencyThresholds() async throws {
+        try await StatementFixture.with { fixture in
+            try await fixture.carry(
+                .allianceSetSettings(
+                    try AllianceSettings(
+                        abstention: nil, localTransparencyThreshold: 2_500_00,
+                        centralTransparencyThreshold: 5_000_00)))
+            _ = try await fixture.publish("FY2025")
+            let local = try #require(
+                try await fixture.statements.file("spend-over-500.csv", of: "S-0001", in: fixture.alliance.id)
+            )
+            let central = try #require(
+                try await fixture.statements.file(
+                    "spend-over-25000.csv", of: "S-0001", in: fixture.alliance.id))
+            // A £5,000.00, B £3,000.00 and its reversal, C £2,500.00 at £2,500; only A at £5,000.
+            #expect(Self.lines(local.bytes).count == 1 + 4)
+            #expect(Self.lines(central.bytes).count == 1 + 1)
+            #expect(throws: LedgerError.self) {
+                try AllianceSettings(abstention: nil, localTransparencyThreshold: -1)
+            }
+            #expect(throws: LedgerError.self) { try AllianceSettings(abstention: nil) }
+            try await fixture.board.directory.expectDatabaseRefuses([
+                "UPDATE alliances SET local_transparency_threshold = 1 WHERE id = \(fixture.alliance.id.rawValue)"
+            ])
+        }
+    }
+
     @Test func theDatabaseKeepsTheFilesAsPublished() async throws {
         try await Self.published { fixture, _ in
             let alliance = fixture.alliance.id.rawValue
