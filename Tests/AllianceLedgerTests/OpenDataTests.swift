@@ -176,6 +176,38 @@ import Testing
         }
     }
 
+    /// A statement published before files existed (files_hash NULL, as SQL/0012 leaves every
+    /// earlier one) keeps its checkpoint's bytes exactly, and a signature over them verifies.
+    @Test func aStatementPublishedBeforeFilesKeepsItsCheckpoint() async throws {
+        try await StatementFixture.with { fixture in
+            _ = try await fixture.publish("FY2025")
+            let alliance = fixture.alliance.id
+            let withFiles = try await fixture.statements.checkpoint("S-0001", in: alliance)
+            // As the owner, with triggers off: the row as an earlier version published it.
+            try await fixture.board.directory.database.pool.withConnection { connection in
+                try await connection.execute("SET session_replication_role = replica")
+                try await connection.execute(
+                    "UPDATE statements SET files_hash = NULL WHERE alliance_id = \(alliance.rawValue)")
+                try await connection.execute("RESET session_replication_role")
+            }
+            let before = try await fixture.statements.checkpoint("S-0001", in: alliance)
+            let lines = withFiles.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(before == lines.prefix(5).joined(separator: "\n") + "\n")
+            #expect(StatementFiles.filesHash(inCheckpoint: before) == nil)
+            let key = Curve25519.Signing.PrivateKey()
+            let body = try await fixture.statements.body("S-0001", in: alliance).bytes
+            let signature = try key.signature(for: Data(before.utf8))
+            let checks = StatementVerifier.verify(
+                body,
+                signatures: [
+                    SuppliedSignature(
+                        partner: "slam", publicKey: Array(key.publicKey.rawRepresentation),
+                        signature: Array(signature))
+                ])
+            #expect(checks.contains { $0.name == "signature of slam" && $0.outcome == .passed }, "\(checks)")
+        }
+    }
+
     @Test func theDatabaseKeepsTheFilesAsPublished() async throws {
         try await Self.published { fixture, _ in
             let alliance = fixture.alliance.id.rawValue
