@@ -8,6 +8,13 @@
 --   Spend recorded before has none of them and is unchanged. The checks are NOT VALID, as in
 --   0008: history is never rewritten, so rows recorded before are left as they are (none of them
 --   has these keys), and every new row is checked.
+-- - The UK transparency views' thresholds, alliance settings changed by alliance.setSettings.
+-- - The files of a published statement (statement_files), written in the transaction that
+--   publishes it and never changed, and the hash of its SHA256SUMS (statements.files_hash),
+--   the checkpoint's files line.
+--
+-- Numbered 0012 on this branch because the migrator refuses a gap; it is 0013 once the
+-- month-totals migration (0012) lands first.
 
 ALTER TABLE journal_entries
     ADD CONSTRAINT journal_entries_spend_expense_type CHECK (
