@@ -8,7 +8,9 @@ import Postgres
 // Statement benchmark: a preview of FY2025 as the journal grows, next to (a) the raw month ×
 // account GROUP BY over the postings for the same figures and (b) `ledger balance` and `hledger
 // balance` over the same entries written as a ledger journal, all on the same data in the same
-// run, with each one's peak memory. See Benchmarks/README.md.
+// run, with each one's peak memory; then the publication of FY2025 with its files (the first,
+// which verifies the whole journal, and restatements), against the preview of the same run.
+// See Benchmarks/README.md.
 //
 //   swift run -c release statement-benchmark [--entries 100000,1000000] [--runs 3]
 
@@ -192,6 +194,10 @@ func runPeer(_ name: String, executable: String? = nil, _ arguments: [String]) t
     return PeerResult(name: name, command: command, seconds: seconds, peakMB: peak, skipped: nil)
 }
 
+func all(_ seconds: [Double]) -> String {
+    seconds.map { format($0 * 1000, 1) }.joined(separator: ", ")
+}
+
 func milliseconds(_ seconds: [Double]) -> String {
     seconds.isEmpty ? "skipped" : format(median(seconds) * 1000, 1)
 }
@@ -203,6 +209,11 @@ struct SizeResult {
     let loadSeconds: Double
     let afterImport: [Double]
     let preview: [Double]
+    /// The first publication (journal verified from the start, files written), then each
+    /// restatement's (journal verified since the last, files written again).
+    let publishFirst: Double
+    let restate: [Double]
+    let filesMB: Double
     let previewCLI: PeerResult
     let groupBy: [Double]
     let peers: [PeerResult]
@@ -293,6 +304,38 @@ for size in options.entries {
             "--database-url", bench.connectionText,
         ])
 
+    // Publication with its files, in one transaction: the first, then restatements.
+    var publication: [Double] = []
+    var previous: String?
+    for _ in 0...options.runs {
+        let request = try PublicationRequest(
+            period: "FY2025", supersedes: previous, reason: previous.map { _ in "benchmark restatement" })
+        let started = clock.now
+        let listing = try await statements.publish(
+            request, origin: "bench.example/alliances/\(alliance.slug)", in: alliance, by: board[0])
+        publication.append((clock.now - started).seconds)
+        previous = listing.number
+    }
+    let filesMB =
+        Double(
+            try await bench.ownerPool.withConnection { connection in
+                try await connection.query(
+                    """
+                    SELECT coalesce(sum(length(f.bytes)), 0)::bigint AS bytes FROM statement_files AS f
+                    WHERE f.alliance_id = \(alliance.id.rawValue) AND f.statement_number = 1
+                    """
+                ).single().decode("bytes", as: Int64.self)
+            }) / 1e6
+    let spendRows = try await statements.file("spend.csv", of: "S-0001", in: alliance.id).map {
+        $0.bytes.count { $0 == 0x0A } - 1
+    }
+    guard spendRows == size else {
+        throw BenchmarkFailure("spend.csv has \(spendRows ?? -1) rows, not \(size)")
+    }
+    print(
+        "\(size): publish \(format(publication[0], 1)) s (first), restatements \(all(Array(publication.dropFirst()))) ms, files \(format(filesMB, 1)) MB; load \(loadAverage())"
+    )
+
     try await writeLedgerJournal(of: alliance)
     let journalMB =
         Double((try FileManager.default.attributesOfItem(atPath: journalPath)[.size] as? Int64) ?? 0) / 1e6
@@ -311,6 +354,7 @@ for size in options.entries {
         SizeResult(
             entries: size, alliance: alliance, reader: board[0], loadSeconds: loadSeconds,
             afterImport: afterImport, preview: preview,
+            publishFirst: publication[0], restate: Array(publication.dropFirst()), filesMB: filesMB,
             previewCLI: previewCLI,
             groupBy: groupBy,
             peers: peers, load: loadAverage()))
@@ -338,9 +382,6 @@ if let smallest = results.first, let largest = results.last, results.count > 1 {
 
 // MARK: Report
 
-func all(_ seconds: [Double]) -> String {
-    seconds.map { format($0 * 1000, 1) }.joined(separator: ", ")
-}
 let ownPeak = ProcessMemory.snapshot().peakMB
 
 print("")
@@ -403,6 +444,12 @@ if let smallest = results.first, let largest = results.last, let interleaved {
     print(
         "preview at \(largest.entries) against \(smallest.entries), interleaved medians \(milliseconds(interleaved.largest)) and \(milliseconds(interleaved.smallest)) ms (goal: within 20%): "
             + "\(change >= 0 ? "+" : "")\(format(change * 100, 1))% \(abs(change) <= 0.2 ? "PASS" : "FAIL")")
+}
+for result in results {
+    let preview = median(result.preview)
+    print(
+        "\(result.entries): publication with files \(format(result.publishFirst, 1)) s first, \(milliseconds(result.restate)) ms restated (median), \(format(result.filesMB, 1)) MB of files; restatement ÷ preview \(format(median(result.restate) / preview, 1))× (no goal; the request time limit is the question)"
+    )
 }
 print("load \(loadAverage())")
 await pool.close()

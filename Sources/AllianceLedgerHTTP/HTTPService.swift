@@ -116,6 +116,7 @@ public enum HTTPService {
         router.add(middleware: ProblemMiddleware(routes: index))
         let services = APIServices(ledger: ledger, tokenUsage: tokenUsage)
         router.addRoutes(HealthRoutes(pool: ledger.pool, readiness: readiness).routes)
+        router.addRoutes(OpenDataRoutes(services: services).routes)
 
         let v1 = router.group("v1").add(
             middleware: Authenticator(

@@ -51,6 +51,8 @@ import Testing
         GET /healthz                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         GET /readyz                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         GET /openapi.json                                 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /public/alliances/{alliance}/statements/{number}/{file} 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /public/alliances/{alliance}/statements/{number}.zip 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         POST /v1/alliances                                401 401 401 401 401 201 403 403 403 403 403 403 403 403 403 403 403 403
         GET /v1/tokens                                    401 401 401 401 401 200 403 403 403 403 403 403 403 403 403 403 403 403
         POST /v1/tokens/{token}/revocation                401 401 401 401 401 200 403 403 403 403 403 403 403 403 403 403 403 403
@@ -137,6 +139,10 @@ import Testing
             makers["GET \(operation)"] = { _, _ in Probe(method: "GET", path: path) }
         }
         for path in ["/healthz", "/readyz", "/openapi.json"] { get(path, path) }
+        // A published statement's files are public: a token, good or bad, changes nothing.
+        let published = "/public/alliances/\(AllianceSetUp.slug)/statements/S-0001"
+        get("/public/alliances/{alliance}/statements/{number}/{file}", "\(published)/spend.csv")
+        get("/public/alliances/{alliance}/statements/{number}.zip", "\(published).zip")
         get("/v1/tokens", "/v1/tokens")
         // A fresh operator token per cell, for the operator alone to revoke.
         makers["POST /v1/tokens/{token}/revocation"] = { fixture, _ in

@@ -96,6 +96,58 @@ import Testing
         }
     }
 
+    /// The optional fields of the transparency files, over HTTP: recorded and read back, or
+    /// refused naming the field; and imported as optional columns.
+    @Test func theTransparencyFieldsAreRecordedImportedAndChecked() async throws {
+        try await SetUp.with { setUp in
+            let api = setUp.api
+            let finance = try setUp.token("finance-slam")
+            let body =
+                #"{"partner":"slam","budgetLine":"STAFF","amount":3000000,"incurredOn":"2025-07-01","#
+                + #""description":"Agency staff","supplier":"Acme Staffing Ltd","reference":"E","#
+                + #""expenseType":{"code":"5201","label":"Agency staff"},"supplierType":"company","#
+                + #""supplierId":"01234567","irrecoverableVat":600000}"#
+            let recorded = try await api.create("\(SetUp.base)/spend", body, token: finance)
+            #expect(
+                recorded["expenseType"] as? [String: String] == ["code": "5201", "label": "Agency staff"])
+            #expect(recorded["supplierType"] as? String == "company")
+            #expect(recorded["supplierId"] as? String == "01234567")
+            #expect(recorded["irrecoverableVat"] as? Int == 600_000)
+            let plain = try await api.create(
+                "\(SetUp.base)/spend", SetUp.spend(reference: "P"), token: finance)
+            #expect(plain["expenseType"] is NSNull && plain["supplierType"] is NSNull)
+            #expect(plain["irrecoverableVat"] is NSNull && plain["supplierId"] as? String == "")
+
+            for (json, field) in [
+                (#""supplierType":"person""#, "supplierType"),
+                (#""supplierType":"individual","supplierId":"01234567""#, "supplierId"),
+                (#""supplierId":"01234567""#, "supplierId"),
+                (#""irrecoverableVat":-1"#, "irrecoverableVat"),
+                (#""irrecoverableVat":1.5"#, "irrecoverableVat"),
+                (#""expenseType":{"label":"x"}"#, "expenseType.code"),
+                (#""expenseType":{"code":"5201","colour":"red"}"#, "expenseType.colour"),
+            ] {
+                let bad =
+                    #"{"partner":"slam","budgetLine":"STAFF","amount":100,"incurredOn":"2025-07-01","#
+                    + #""description":"x","reference":"BAD","# + json + "}"
+                let answer = try await api.post("\(SetUp.base)/spend", bad, token: finance)
+                #expect(answer.status == 422, "\(json): \(answer.body)")
+                #expect(try answer.json()["field"] as? String == field, "\(json): \(answer.body)")
+            }
+
+            let csv =
+                "date,partner,budget_line,amount,description,supplier,reference,supplier_type,irrecoverable_vat\n"
+                + "2025-07-02,slam,STAFF,600,Peer support,Jo Bloggs,F,individual,0\n"
+            let imported = try await api.request(
+                "POST", "\(SetUp.base)/spend/imports", json: csv, token: finance,
+                headers: ["Content-Type": "text/csv"])
+            #expect(imported.status == 200, "\(imported.body)")
+            let sequence = try #require(try imported.json()["lastSequence"] as? Int)
+            let read = try await api.get("\(SetUp.base)/spend/\(sequence)", token: finance).json()
+            #expect(read["supplierType"] as? String == "individual" && read["irrecoverableVat"] as? Int == 0)
+        }
+    }
+
     @Test func onlyFinanceLeadsRecordAndOnlyForTheirOwnPartner() async throws {
         try await SetUp.with { setUp in
             let api = setUp.api

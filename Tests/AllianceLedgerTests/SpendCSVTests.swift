@@ -327,7 +327,10 @@ import Testing
             ),
             (
                 "date,partner,budget_line,amount,description,supplier,reference,notes\n",
-                .badHeader(reason: "it has 8 columns, not 7")
+                .badHeader(
+                    reason:
+                        "column 8 is \"notes\", not one of the optional columns expense_type, expense_type_label, supplier_type, supplier_id, irrecoverable_vat"
+                )
             ),
             (
                 "date,partner,budget_line,amount,description,supplier,reference \n",

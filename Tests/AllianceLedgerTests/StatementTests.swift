@@ -318,11 +318,15 @@ extension Statement.BudgetSection {
             let checkpoint = try await fixture.statements.checkpoint("S-0001", in: fixture.alliance.id)
             let body = try await fixture.statements.body("S-0001", in: fixture.alliance.id)
             let lines = checkpoint.split(separator: "\n", omittingEmptySubsequences: false)
-            #expect(lines.count == 6 && lines[5].isEmpty)
+            #expect(lines.count == 7 && lines[6].isEmpty)
             #expect(lines[0] == "ledger.example.org/alliances/\(fixture.alliance.slug)")
             #expect(lines[1] == "5")
             #expect(lines[3] == "statement S-0001 sha256:\(body.hash)")
             #expect(lines[4].hasPrefix("governance "))
+            // The files line: the hash of the statement's SHA256SUMS, so a signature covers them.
+            let sums = try #require(
+                try await fixture.statements.file("SHA256SUMS", of: "S-0001", in: fixture.alliance.id))
+            #expect(lines[5] == "files sha256:\(sums.hash)")
 
             var keys: [String: Curve25519.Signing.PrivateKey] = [:]
             for partner in BoardFixture.partners {

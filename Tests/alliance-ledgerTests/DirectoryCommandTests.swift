@@ -74,6 +74,20 @@ import Testing
             #expect(try await succeed(["alliance", "list", "--format", "json"]).contains("\"lambeth\""))
 
             let failures: [([String], Int32)] = [
+                (
+                    ["spend", "record"] + alliance + [
+                        "--partner", "slam", "--line", "STAFF", "--amount", "1", "--incurred-on",
+                        "2025-05-14",
+                        "--description", "x", "--supplier-type", "person",
+                    ], 5
+                ),
+                (
+                    ["spend", "record"] + alliance + [
+                        "--partner", "slam", "--line", "STAFF", "--amount", "1", "--incurred-on",
+                        "2025-05-14",
+                        "--description", "x", "--expense-type-label", "Agency staff",
+                    ], 5
+                ),
                 (["alliance", "create", "--slug", "lambeth", "--name", "Again"], 4),
                 (["alliance", "create", "--slug", "Bad Slug", "--name", "x"], 5),
                 (["partner", "add"] + alliance + ["--slug", "x", "--name", "x", "--kind", "charity"], 2),
@@ -121,6 +135,26 @@ import Testing
             }
             let journal = try await succeed(["journal", "verify"] + alliance + ["--format", "json"])
             #expect(journal.contains(#""entries" : 2"#))
+            // The optional fields of the transparency files.
+            let classified =
+                try JSONSerialization.jsonObject(
+                    with: Data(
+                        try await succeed(
+                            ["spend", "record"] + alliance + [
+                                "--partner", "slam", "--line", "STAFF", "--amount", "600", "--incurred-on",
+                                "2025-05-15", "--description", "peer support", "--supplier", "Jo Bloggs",
+                                "--reference", "INV-2", "--expense-type", "5201", "--expense-type-label",
+                                "Agency staff", "--supplier-type", "individual", "--irrecoverable-vat",
+                                "12.34",
+                                "--format", "json",
+                            ]
+                        ).utf8)) as? [String: Any]
+            #expect(classified?["supplierType"] as? String == "individual")
+            #expect(
+                classified?["irrecoverableVat"] as? Int64 == 1234
+                    && classified?["supplierId"] as? String == "")
+            #expect(
+                classified?["expenseType"] as? [String: String] == ["code": "5201", "label": "Agency staff"])
         }
     }
 }

@@ -5,6 +5,10 @@ import Postgres
 import TestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// The statements walkthrough as a new user runs it on the demo alliance: preview a year and a
 /// month, publish FY2025, restate it with a reason, generate keys, sign as every partner's board
 /// member, see it co-signed by all, then verify the downloaded statement with no database — and
@@ -82,6 +86,12 @@ import Testing
             let previous = directory.appendingPathComponent("S-0001.json").path
             _ = try await succeed(["statement", "show", "S-0002", "--output", file] + alliance)
             _ = try await succeed(["statement", "show", "S-0001", "--output", previous] + alliance)
+            // Its SHA256SUMS beside it: the checkpoint's files line, which the signatures cover.
+            _ = try await succeed(
+                [
+                    "statement", "show", "S-0002", "--file", "SHA256SUMS", "--output",
+                    directory.appendingPathComponent("SHA256SUMS").path,
+                ] + alliance)
             _ = try await succeed(
                 [
                     "statement", "show", "S-0002", "--signatures", "--output",
@@ -114,7 +124,36 @@ import Testing
             let byURL = try await run(
                 ["statement", "verify", address, "--previous", previous, "--require-signatures"],
                 as: "auditor@sel-icb.example.org")
+            // The public zip, unzipped by Python's zipfile: the folder verifies, signatures and
+            // all, and one changed digit in spend.csv fails it.
+            let zipURL = try #require(
+                URL(
+                    string:
+                        "http://127.0.0.1:\(service.port)/public/alliances/lambeth-living-well/statements/S-0002.zip"
+                ))
+            let (zip, _) = try await URLSession.shared.data(from: zipURL)
             _ = try await service.stop(with: SIGTERM)
+            let zipPath = directory.appendingPathComponent("S-0002.zip").path
+            let folder = directory.appendingPathComponent("S-0002").path
+            try zip.write(to: URL(fileURLWithPath: zipPath))
+            let unzip = Process()
+            unzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            unzip.arguments = ["python3", "-m", "zipfile", "-e", zipPath, folder]
+            try unzip.run()
+            unzip.waitUntilExit()
+            #expect(unzip.terminationStatus == 0)
+            let unzipped = try await CommandRunner.run(
+                ["statement", "verify", folder, "--trusted-keys", keys, "--require-signatures"],
+                environment: [:])
+            #expect(unzipped.status == 0, "\(unzipped.standardOutput)\(unzipped.standardError)")
+            #expect(unzipped.standardOutput.components(separatedBy: "(trusted)").count == 6)
+            let spendCSV = folder + "/spend.csv"
+            var spendBytes = Array(try #require(FileManager.default.contents(atPath: spendCSV)))
+            let digitIndex = try #require(spendBytes.lastIndex { (0x30...0x38).contains($0) })
+            spendBytes[digitIndex] += 1
+            try Data(spendBytes).write(to: URL(fileURLWithPath: spendCSV))
+            let changed = try await CommandRunner.run(["statement", "verify", folder], environment: [:])
+            #expect(changed.status == 1 && changed.standardOutput.contains("spend.csv hashes to"))
             #expect(byURL.status == 0, "\(byURL.standardOutput)\(byURL.standardError)")
             #expect(byURL.standardOutput.contains("follows S-0001"))
             #expect(byURL.standardOutput.components(separatedBy: "signature of").count == 6)

@@ -96,7 +96,7 @@ extension BudgetChange: Encodable {
 extension Spend: Encodable {
     private enum CodingKeys: String, CodingKey {
         case id, partner, budgetLine, amount, incurredOn, description, supplier, reference, recordedBy
-        case recordedAt, sequence, hash, reversedBy
+        case recordedAt, sequence, hash, reversedBy, expenseType, supplierType, supplierId, irrecoverableVat
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -109,6 +109,10 @@ extension Spend: Encodable {
         try container.encode(description, forKey: .description)
         try container.encode(supplier, forKey: .supplier)
         try container.encode(reference, forKey: .reference)
+        try container.encode(expenseType, forKey: .expenseType)
+        try container.encode(supplierType, forKey: .supplierType)
+        try container.encode(supplierID, forKey: .supplierId)
+        try container.encode(irrecoverableVAT, forKey: .irrecoverableVat)
         try container.encode(recordedBy, forKey: .recordedBy)
         try container.encode(recordedAt, forKey: .recordedAt)
         try container.encode(sequence, forKey: .sequence)

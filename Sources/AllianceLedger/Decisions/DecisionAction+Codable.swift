@@ -12,7 +12,9 @@ extension DecisionAction: Codable {
     private enum AppointAdminField: String, CodingKey, CaseIterable { case type, partner, person }
     private enum AppointAuditorField: String, CodingKey, CaseIterable { case type, person }
     private enum AddLineField: String, CodingKey, CaseIterable { case type, code, name }
-    private enum SettingsField: String, CodingKey, CaseIterable { case type, abstention }
+    private enum SettingsField: String, CodingKey, CaseIterable {
+        case type, abstention, localTransparencyThreshold, centralTransparencyThreshold
+    }
     private enum NewPartnerField: String, CodingKey, CaseIterable { case slug, name, kind }
     private enum RemoveField: String, CodingKey, CaseIterable { case type, partner, leftOn }
     fileprivate enum TermsField: String, CodingKey, CaseIterable { case type, year, gain, pain, partnerSide }
@@ -127,7 +129,11 @@ extension DecisionAction: Codable {
             self = .allianceSetSettings(
                 try Self.naming(container) {
                     try AllianceSettings(
-                        abstention: container.decodeChoiceIfPresent(Abstention.self, forKey: .abstention))
+                        abstention: container.decodeChoiceIfPresent(Abstention.self, forKey: .abstention),
+                        localTransparencyThreshold: container.decodeMinorUnitsIfPresent(
+                            forKey: .localTransparencyThreshold),
+                        centralTransparencyThreshold: container.decodeMinorUnitsIfPresent(
+                            forKey: .centralTransparencyThreshold))
                 })
         default:
             let container = try decoder.container(keyedBy: TypeField.self)
@@ -183,7 +189,10 @@ extension DecisionAction: Codable {
         case .allianceSetSettings(let settings):
             var container = encoder.container(keyedBy: SettingsField.self)
             try container.encode(type, forKey: .type)
-            try container.encodeIfPresent(settings.abstention, forKey: .abstention)
+            // Every setting, null for one the decision leaves as it is.
+            try container.encode(settings.abstention, forKey: .abstention)
+            try container.encode(settings.localTransparencyThreshold, forKey: .localTransparencyThreshold)
+            try container.encode(settings.centralTransparencyThreshold, forKey: .centralTransparencyThreshold)
         case .partnerRemove(let partner, let leftOn):
             var container = encoder.container(keyedBy: RemoveField.self)
             try container.encode(type, forKey: .type)

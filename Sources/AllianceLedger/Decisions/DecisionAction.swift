@@ -60,12 +60,36 @@ public enum DecisionAction: Hashable, Sendable {
 public struct AllianceSettings: Hashable, Sendable {
     /// Whether an abstention blocks a decision or stands aside.
     public let abstention: Abstention?
+    /// The net amounts, minor units, from which spend appears in a published statement's
+    /// `spend-over-500.csv` and `spend-over-25000.csv`.
+    public let localTransparencyThreshold: Int64?
+    public let centralTransparencyThreshold: Int64?
 
-    public init(abstention: Abstention?) throws(LedgerError) {
-        guard abstention != nil else {
-            throw .invalidText(field: "abstention", reason: "is the one setting so far; name it to change it")
+    public init(
+        abstention: Abstention?, localTransparencyThreshold: Int64? = nil,
+        centralTransparencyThreshold: Int64? = nil
+    ) throws(LedgerError) {
+        guard abstention != nil || localTransparencyThreshold != nil || centralTransparencyThreshold != nil
+        else {
+            throw .invalidText(
+                field: "abstention",
+                reason:
+                    "or localTransparencyThreshold or centralTransparencyThreshold: name at least one setting to change"
+            )
+        }
+        for (field, threshold) in [
+            ("localTransparencyThreshold", localTransparencyThreshold),
+            ("centralTransparencyThreshold", centralTransparencyThreshold),
+        ] {
+            guard let threshold else { continue }
+            guard threshold >= 0 else {
+                throw .invalidText(field: field, reason: "must be zero or more minor units, not \(threshold)")
+            }
+            try Validate.amount(threshold, field: field)
         }
         self.abstention = abstention
+        self.localTransparencyThreshold = localTransparencyThreshold
+        self.centralTransparencyThreshold = centralTransparencyThreshold
     }
 }
 
@@ -205,10 +229,13 @@ extension DecisionAction {
         case .allianceSetSettings(let settings):
             try await connection.execute(
                 """
-                SELECT alliances_apply_settings(\(alliance.id.rawValue), \(decision), \(settings.abstention?.rawValue))
+                SELECT alliances_apply_settings(\(alliance.id.rawValue), \(decision), \(settings.abstention?.rawValue),
+                                                \(settings.localTransparencyThreshold), \(settings.centralTransparencyThreshold))
                 """)
             var details = ["decision": reference]
             if let abstention = settings.abstention { details["abstention"] = abstention.rawValue }
+            details["localTransparencyThreshold"] = settings.localTransparencyThreshold.map { String($0) }
+            details["centralTransparencyThreshold"] = settings.centralTransparencyThreshold.map { String($0) }
             try await GovernanceLog.append(
                 "settings.changed", by: .decision, details: details, in: alliance.id, on: connection)
         }

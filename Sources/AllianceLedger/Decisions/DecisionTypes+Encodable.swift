@@ -58,7 +58,7 @@ extension DecisionTally: Encodable {
 extension DecisionEffect: Encodable {
     private enum CodingKeys: String, CodingKey {
         case type, year, budgetChanges, partner, terms, payment, settlement, entry, person, budgetLine,
-            abstention
+            abstention, localTransparencyThreshold, centralTransparencyThreshold
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -100,6 +100,8 @@ extension DecisionEffect: Encodable {
         case .settingsChanged(let settings):
             try container.encode("alliance.setSettings", forKey: .type)
             try container.encode(settings.abstention, forKey: .abstention)
+            try container.encode(settings.localTransparencyThreshold, forKey: .localTransparencyThreshold)
+            try container.encode(settings.centralTransparencyThreshold, forKey: .centralTransparencyThreshold)
         }
     }
 }

@@ -1,5 +1,47 @@
 public import Postgres
 
+/// Who was paid, as the UK transparency files classify suppliers. An individual's name and the
+/// purpose of what they were paid are personal data: published files redact them.
+public enum SupplierType: String, Hashable, Sendable, CaseIterable, Encodable {
+    case company
+    case charity
+    case publicBody = "public-body"
+    case individual
+
+    /// From its written form, naming the field that held it.
+    public init(parsing text: String, field: String) throws(LedgerError) {
+        guard let type = SupplierType(rawValue: text) else {
+            throw .invalidText(
+                field: field,
+                reason:
+                    "must be one of \(SupplierType.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text.prefix(40))\""
+            )
+        }
+        self = type
+    }
+}
+
+/// What kind of cost a spend is, in the partner's chart of accounts (e.g. a CIPFA or NHS
+/// subjective code) and in words: the transparency files' "Expense Type".
+public struct ExpenseType: Hashable, Sendable, Encodable {
+    public let code: String
+    public let label: String
+
+    public static let maximumCode = 50
+    public static let maximumLabel = 200
+
+    /// `fields` name the code and label where a refusal reports them.
+    public init(
+        code: String, label: String = "",
+        fields: (code: String, label: String) = ("expenseType.code", "expenseType.label")
+    ) throws(LedgerError) {
+        try Validate.text(code, field: fields.code, maximumLength: ExpenseType.maximumCode)
+        try Validate.optionalText(label, field: fields.label, maximumLength: ExpenseType.maximumLabel)
+        self.code = code
+        self.label = label
+    }
+}
+
 /// What a finance lead records: money a partner spent on a budget line.
 public struct SpendRequest: Hashable, Sendable {
     public let partner: String
@@ -12,16 +54,26 @@ public struct SpendRequest: Hashable, Sendable {
     /// The partner's own reference, e.g. an invoice number; imports skip a reference the
     /// partner already recorded.
     public let reference: String
+    /// Optional classification for the published transparency files.
+    public let expenseType: ExpenseType?
+    public let supplierType: SupplierType?
+    /// The supplier's Companies House or charity number: a company's, charity's or public
+    /// body's, never an individual's.
+    public let supplierID: String
+    /// VAT that cannot be recovered, minor units, beside the net `amount`.
+    public let irrecoverableVAT: Int64?
 
     /// The longest description, supplier and reference, in characters (code points); a spend
     /// file's rows have the same limits.
     public static let maximumDescription = 1000
     public static let maximumSupplier = 200
     public static let maximumReference = 200
+    public static let maximumSupplierID = 50
 
     public init(
         partner: String, budgetLine: String, amount: Int64, incurredOn: CalendarDate, description: String,
-        supplier: String = "", reference: String = ""
+        supplier: String = "", reference: String = "", expenseType: ExpenseType? = nil,
+        supplierType: SupplierType? = nil, supplierID: String = "", irrecoverableVAT: Int64? = nil
     ) throws(LedgerError) {
         guard amount > 0 else {
             throw .invalidText(field: "amount", reason: "must be more than zero minor units, not \(amount)")
@@ -30,6 +82,17 @@ public struct SpendRequest: Hashable, Sendable {
         try Validate.text(description, field: "description", maximumLength: SpendRequest.maximumDescription)
         try Validate.optionalText(supplier, field: "supplier", maximumLength: SpendRequest.maximumSupplier)
         try Validate.optionalText(reference, field: "reference", maximumLength: SpendRequest.maximumReference)
+        if let reason = SpendRequest.supplierIDProblem(supplierID, type: supplierType) {
+            throw .invalidText(field: "supplierId", reason: reason)
+        }
+        if let irrecoverableVAT {
+            guard irrecoverableVAT >= 0 else {
+                throw .invalidText(
+                    field: "irrecoverableVat",
+                    reason: "must be zero or more minor units, not \(irrecoverableVAT)")
+            }
+            try Validate.amount(irrecoverableVAT, field: "irrecoverableVat")
+        }
         self.partner = partner
         self.budgetLine = budgetLine
         self.amount = amount
@@ -37,6 +100,35 @@ public struct SpendRequest: Hashable, Sendable {
         self.description = description
         self.supplier = supplier
         self.reference = reference
+        self.expenseType = expenseType
+        self.supplierType = supplierType
+        self.supplierID = supplierID
+        self.irrecoverableVAT = irrecoverableVAT
+    }
+
+    /// Why a supplier id cannot be recorded, or nil: letters, digits and inner hyphens as
+    /// registers write them (`SC012345`, `1123456-1`), read by the supplier's type, and never an
+    /// individual's, which would be personal data.
+    static func supplierIDProblem(_ id: String, type: SupplierType?) -> String? {
+        guard !id.isEmpty else { return nil }
+        guard let type else { return "needs the supplier's type (company, charity or public-body)" }
+        guard type != .individual else {
+            return "is not recorded for an individual: it would be personal data"
+        }
+        let bytes = Array(id.utf8)
+        let isAlphanumeric = { (byte: UInt8) in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+        }
+        guard bytes.count <= maximumSupplierID, let first = bytes.first, let last = bytes.last,
+            isAlphanumeric(first), isAlphanumeric(last),
+            bytes.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: "-") })
+        else {
+            return
+                "must be letters, digits and inner hyphens, at most \(maximumSupplierID), such as SC012345 or 1123456-1"
+        }
+        return nil
     }
 }
 
@@ -51,6 +143,10 @@ public struct Spend: Hashable, Sendable {
     public let description: String
     public let supplier: String
     public let reference: String
+    public let expenseType: ExpenseType?
+    public let supplierType: SupplierType?
+    public let supplierID: String
+    public let irrecoverableVAT: Int64?
     public let recordedBy: String
     public let recordedAt: Timestamp
     public let hash: Digest
@@ -170,11 +266,30 @@ public struct SpendBook: Sendable {
         return reversedBy
     }
 
+    /// The entry's metadata. The optional fields are written only when given, so spend recorded
+    /// without them has the same metadata, and hash, as before they existed.
     static func metadata(_ request: SpendRequest) -> [String: String] {
-        [
+        var metadata = [
             "partner": request.partner, "budgetLine": request.budgetLine, "supplier": request.supplier,
             "reference": request.reference,
         ]
+        if let type = request.expenseType {
+            metadata[MetadataKey.expenseType] = type.code
+            if !type.label.isEmpty { metadata[MetadataKey.expenseTypeLabel] = type.label }
+        }
+        metadata[MetadataKey.supplierType] = request.supplierType?.rawValue
+        if !request.supplierID.isEmpty { metadata[MetadataKey.supplierID] = request.supplierID }
+        metadata[MetadataKey.irrecoverableVAT] = request.irrecoverableVAT.map { String($0) }
+        return metadata
+    }
+
+    /// The metadata keys of the optional fields, as SQL/0013 checks them.
+    enum MetadataKey {
+        static let expenseType = "expenseType"
+        static let expenseTypeLabel = "expenseTypeLabel"
+        static let supplierType = "supplierType"
+        static let supplierID = "supplierId"
+        static let irrecoverableVAT = "irrecoverableVat"
     }
 
     static func spend(_ entry: JournalEntry, reversedBy: Int64?, replayed: Bool) throws -> Spend {
@@ -187,6 +302,14 @@ public struct SpendBook: Sendable {
             id: entry.sequence, partner: partner, budgetLine: line, amount: cost.amount,
             incurredOn: entry.effectiveOn, description: entry.description,
             supplier: entry.metadata["supplier"] ?? "", reference: entry.metadata["reference"] ?? "",
+            expenseType: try entry.metadata[MetadataKey.expenseType].map {
+                try ExpenseType(code: $0, label: entry.metadata[MetadataKey.expenseTypeLabel] ?? "")
+            },
+            supplierType: try entry.metadata[MetadataKey.supplierType].map {
+                try SupplierType(parsing: $0, field: "supplierType")
+            },
+            supplierID: entry.metadata[MetadataKey.supplierID] ?? "",
+            irrecoverableVAT: entry.metadata[MetadataKey.irrecoverableVAT].flatMap { Int64($0) },
             recordedBy: entry.recordedBy, recordedAt: entry.recordedAt, hash: entry.hash,
             reversedBy: reversedBy,
             replayed: replayed)

@@ -11,6 +11,10 @@ public struct SpendImportRow: Hashable, Sendable {
     public let description: String
     public let supplier: String
     public let reference: String
+    public var expenseType: ExpenseType? = nil
+    public var supplierType: SupplierType? = nil
+    public var supplierID: String = ""
+    public var irrecoverableVAT: Int64? = nil
 }
 
 /// A data line that cannot be imported, and every reason why, naming the fields.
@@ -48,7 +52,13 @@ public enum SpendCSVError: Error, Equatable, Sendable, CustomStringConvertible {
 /// `budget_line`, `description` and `reference` not empty (a spend entry needs its description,
 /// and an import finds what it already recorded by partner and reference), `description` at most
 /// 1000 characters and `supplier` and `reference` at most 200, counted as code points like every
-/// limit, and no field holding NUL. Blank lines at the end are ignored; a run of blank lines
+/// limit, and no field holding NUL.
+///
+/// After those seven, the header may name any of the optional columns, each once and in any
+/// order: `expense_type` and `expense_type_label` (a code and its words), `supplier_type`
+/// (`company`, `charity`, `public-body` or `individual`), `supplier_id` (a Companies House or
+/// charity number) and `irrecoverable_vat` (a decimal like `amount`, zero allowed). An empty
+/// optional field is a value not given. Blank lines at the end are ignored; a run of blank lines
 /// before more data is one row error, since something may have been deleted there.
 ///
 /// Memory is bounded by one chunk plus one record: rows come out as the chunk that completes
@@ -61,7 +71,15 @@ public struct SpendCSVParser: Sendable {
     ]
     static let header = columns.joined(separator: ",")
 
+    /// The columns a header may add after ``columns``, each once, in any order.
+    public static let optionalColumns = [
+        "expense_type", "expense_type_label", "supplier_type", "supplier_id", "irrecoverable_vat",
+    ]
+
     public let currency: String
+    /// The position of each optional column the header named.
+    private var optional: [String: Int] = [:]
+    private var fieldCount = columns.count
     private var tokenizer: CSVTokenizer
     private var records: [CSVTokenizer.Output] = []
     private var sawHeader = false
@@ -92,7 +110,8 @@ public struct SpendCSVParser: Sendable {
         for record in records {
             guard sawHeader else {
                 sawHeader = true
-                try SpendCSVParser.checkHeader(record)
+                optional = try SpendCSVParser.checkHeader(record)
+                fieldCount = SpendCSVParser.columns.count + optional.count
                 continue
             }
             if case .success(let record) = record, SpendCSVParser.isBlank(record) {
@@ -106,7 +125,10 @@ public struct SpendCSVParser: Sendable {
                 blankRun = nil
             }
             switch record {
-            case .success(let record): rows.append(SpendCSVParser.row(from: record, currency: currency))
+            case .success(let record):
+                rows.append(
+                    SpendCSVParser.row(
+                        from: record, currency: currency, optional: optional, fieldCount: fieldCount))
             case .failure(let error):
                 rows.append(.failure(SpendImportRowError(line: error.line, reason: error.reason)))
             }
@@ -118,7 +140,8 @@ public struct SpendCSVParser: Sendable {
         record.fields.isEmpty || (record.fields.count == 1 && record.fields[0].allSatisfy(\.isWhitespace))
     }
 
-    private static func checkHeader(_ record: CSVTokenizer.Output) throws(SpendCSVError) {
+    /// Checks the header and answers where each optional column it names is.
+    private static func checkHeader(_ record: CSVTokenizer.Output) throws(SpendCSVError) -> [String: Int] {
         let fields: [String]
         switch record {
         case .failure(let error): throw .badHeader(reason: "it is not valid CSV: \(error.reason)")
@@ -128,37 +151,102 @@ public struct SpendCSVParser: Sendable {
         for (index, (found, expected)) in zip(fields, columns).enumerated() where found != expected {
             throw .badHeader(reason: "column \(index + 1) is \(quoted(found)), not \(expected)")
         }
-        guard fields.count == columns.count else {
+        guard fields.count >= columns.count else {
             throw .badHeader(reason: "it has \(counted(fields.count, "column")), not \(columns.count)")
         }
+        var optional: [String: Int] = [:]
+        for (index, name) in fields.enumerated().dropFirst(columns.count) {
+            guard optionalColumns.contains(name) else {
+                throw .badHeader(
+                    reason:
+                        "column \(index + 1) is \(quoted(name)), not one of the optional columns \(optionalColumns.joined(separator: ", "))"
+                )
+            }
+            guard optional[name] == nil else {
+                throw .badHeader(reason: "column \(index + 1) repeats \(name)")
+            }
+            optional[name] = index
+        }
+        return optional
     }
 
-    static func row(from record: CSVRecord, currency: String) -> Row {
+    static func row(
+        from record: CSVRecord, currency: String, optional: [String: Int] = [:],
+        fieldCount: Int = columns.count
+    ) -> Row {
         let fields = record.fields
-        guard fields.count == columns.count else {
+        guard fields.count == fieldCount else {
             let hint = fields.count == 1 && fields[0].contains(";") ? " (separate fields with commas)" : ""
             return .failure(
                 SpendImportRowError(
                     line: record.line,
-                    reason: "the line has \(counted(fields.count, "field")), not \(columns.count)\(hint)"))
+                    reason: "the line has \(counted(fields.count, "field")), not \(fieldCount)\(hint)"))
         }
         var problems: [String] = []
         let date = incurredOn(fields[0], problems: &problems)
         requireText(fields[1], "partner", maximumLength: nil, problems: &problems)
         requireText(fields[2], "budget_line", maximumLength: nil, problems: &problems)
-        let amount = amount(fields[3], currency: currency, problems: &problems)
+        let amount = amount(
+            fields[3], currency: currency, field: "amount", allowZero: false, problems: &problems)
         requireText(
             fields[4], "description", maximumLength: SpendRequest.maximumDescription, problems: &problems)
         checkText(fields[5], "supplier", maximumLength: SpendRequest.maximumSupplier, problems: &problems)
         requireText(fields[6], "reference", maximumLength: SpendRequest.maximumReference, problems: &problems)
+        let details = details(fields, optional: optional, currency: currency, problems: &problems)
         guard problems.isEmpty, let date, let amount else {
             return .failure(SpendImportRowError(line: record.line, reason: problems.joined(separator: "; ")))
         }
-        return .success(
-            SpendImportRow(
-                line: record.line, incurredOn: date, partner: fields[1], budgetLine: fields[2],
-                amount: amount,
-                description: fields[4], supplier: fields[5], reference: fields[6]))
+        var row = SpendImportRow(
+            line: record.line, incurredOn: date, partner: fields[1], budgetLine: fields[2],
+            amount: amount,
+            description: fields[4], supplier: fields[5], reference: fields[6])
+        row.expenseType = details.expenseType
+        row.supplierType = details.supplierType
+        row.supplierID = details.supplierID
+        row.irrecoverableVAT = details.irrecoverableVAT
+        return .success(row)
+    }
+
+    /// The optional columns' values, each checked as ``SpendRequest`` checks it.
+    private static func details(
+        _ fields: [String], optional: [String: Int], currency: String, problems: inout [String]
+    ) -> (
+        expenseType: ExpenseType?, supplierType: SupplierType?, supplierID: String, irrecoverableVAT: Int64?
+    ) {
+        func field(_ name: String) -> String { optional[name].map { fields[$0] } ?? "" }
+        var expenseType: ExpenseType?
+        let code = field("expense_type")
+        let label = field("expense_type_label")
+        if !code.isEmpty {
+            do {
+                expenseType = try ExpenseType(
+                    code: code, label: label, fields: ("expense_type", "expense_type_label"))
+            } catch {
+                problems.append(error.description)
+            }
+        } else if !label.isEmpty {
+            problems.append("expense_type_label needs an expense_type code")
+        }
+        var supplierType: SupplierType?
+        let typeText = field("supplier_type")
+        if !typeText.isEmpty {
+            do {
+                supplierType = try SupplierType(parsing: typeText, field: "supplier_type")
+            } catch {
+                problems.append(error.description)
+            }
+        }
+        let supplierID = field("supplier_id")
+        if let problem = SpendRequest.supplierIDProblem(supplierID, type: supplierType) {
+            problems.append("supplier_id \(quoted(supplierID)) \(problem)")
+        }
+        var vat: Int64?
+        let vatText = field("irrecoverable_vat")
+        if !vatText.isEmpty {
+            vat = amount(
+                vatText, currency: currency, field: "irrecoverable_vat", allowZero: true, problems: &problems)
+        }
+        return (expenseType, supplierType, supplierID, vat)
     }
 
     private static func incurredOn(_ text: String, problems: inout [String]) -> CalendarDate? {
@@ -186,9 +274,11 @@ public struct SpendCSVParser: Sendable {
         return date
     }
 
-    private static func amount(_ text: String, currency: String, problems: inout [String]) -> Int64? {
+    private static func amount(
+        _ text: String, currency: String, field: String, allowZero: Bool, problems: inout [String]
+    ) -> Int64? {
         guard !text.isEmpty else {
-            problems.append("amount is empty")
+            problems.append("\(field) is empty")
             return nil
         }
         // Money.parse says only yes or no; the checks before it say what is wrong.
@@ -200,28 +290,30 @@ public struct SpendCSVParser: Sendable {
         guard !whole.isEmpty, whole.allSatisfy(isDigit), dot == nil || !fraction.isEmpty,
             fraction.allSatisfy(isDigit)
         else {
-            problems.append("amount \(quoted(text)) is not a decimal number such as 1234.56")
+            problems.append("\(field) \(quoted(text)) is not a decimal number such as 1234.56")
             return nil
         }
         let exponent = Money.exponent(of: currency)
         guard fraction.count <= exponent else {
             problems.append(
-                "amount \(text) has \(counted(fraction.count, "decimal place")), but \(currency) has \(exponent)"
+                "\(field) \(text) has \(counted(fraction.count, "decimal place")), but \(currency) has \(exponent)"
             )
             return nil
         }
         guard let value = Money.parse(text, currency: currency) else {
-            problems.append("amount \(text) is too large")
+            problems.append("\(field) \(text) is too large")
             return nil
         }
-        guard value > 0 else {
+        guard value > 0 || (allowZero && value == 0) else {
             problems.append(
-                "amount \(text) is \(value == 0 ? "zero" : "negative"); it must be more than zero")
+                allowZero
+                    ? "\(field) \(text) is negative; it must be zero or more"
+                    : "\(field) \(text) is \(value == 0 ? "zero" : "negative"); it must be more than zero")
             return nil
         }
         guard value <= Money.maximumAmount else {
             problems.append(
-                "amount \(text) is more than one amount may be, \(Money.format(Money.maximumAmount, currency: currency))"
+                "\(field) \(text) is more than one amount may be, \(Money.format(Money.maximumAmount, currency: currency))"
             )
             return nil
         }

@@ -178,6 +178,7 @@ private struct ImportRun {
 
     static let stagingColumns = [
         "line", "incurred_on", "partner", "budget_line", "amount", "description", "supplier", "reference",
+        "expense_type", "expense_type_label", "supplier_type", "supplier_id", "irrecoverable_vat",
     ]
 
     /// Parses the chunks and copies every row the parser accepts into `spend_import_rows`, a
@@ -191,7 +192,9 @@ private struct ImportRun {
             CREATE TEMPORARY TABLE spend_import_rows (
                 line integer NOT NULL, incurred_on date NOT NULL, partner text NOT NULL,
                 budget_line text NOT NULL, amount bigint NOT NULL, description text NOT NULL,
-                supplier text NOT NULL, reference text NOT NULL
+                supplier text NOT NULL, reference text NOT NULL, expense_type text NOT NULL,
+                expense_type_label text NOT NULL, supplier_type text NOT NULL, supplier_id text NOT NULL,
+                irrecoverable_vat bigint
             ) ON COMMIT DROP
             """)
         var staged = Staged()
@@ -363,13 +366,27 @@ private struct ImportRun {
             let request = try SpendRequest(
                 partner: partner, budgetLine: line, amount: amount, incurredOn: try row.decode("incurred_on"),
                 description: try row.decode("description"), supplier: try row.decode("supplier"),
-                reference: try row.decode("reference"))
+                reference: try row.decode("reference"),
+                expenseType: try ImportRun.expenseType(
+                    code: try row.decode("expense_type"), label: try row.decode("expense_type_label")),
+                supplierType: try ImportRun.supplierType(try row.decode("supplier_type")),
+                supplierID: try row.decode("supplier_id"),
+                irrecoverableVAT: try row.decode("irrecoverable_vat"))
             return try EntryRequest(
                 kind: .spend, effectiveOn: request.incurredOn, description: request.description,
                 metadata: SpendBook.metadata(request),
                 postings: [.init(cost, amount), .init(codes.funding, -amount)],
                 recordedBy: recordedBy)
         }
+    }
+
+    /// A staged row's expense type: an empty code is none.
+    static func expenseType(code: String, label: String) throws -> ExpenseType? {
+        code.isEmpty ? nil : try ExpenseType(code: code, label: label)
+    }
+
+    static func supplierType(_ text: String) throws -> SupplierType? {
+        text.isEmpty ? nil : try SupplierType(parsing: text, field: "supplier_type")
     }
 
     /// Every staged row in line order, with why it cannot be recorded (NULL when it can) and
@@ -386,7 +403,8 @@ private struct ImportRun {
             }
         return """
             SELECT s.line, s.incurred_on, s.partner, s.budget_line, s.amount, s.description, s.supplier,
-                   s.reference, forbidden.reason IS NULL AND recorded.found AS duplicate,
+                   s.reference, s.expense_type, s.expense_type_label, s.supplier_type, s.supplier_id,
+                   s.irrecoverable_vat, forbidden.reason IS NULL AND recorded.found AS duplicate,
                    CASE
                        WHEN forbidden.reason IS NOT NULL THEN forbidden.reason
                        WHEN recorded.found THEN NULL
@@ -454,6 +472,20 @@ private struct CopyTextEncoder {
         text(row.supplier)
         tab()
         text(row.reference)
+        tab()
+        text(row.expenseType?.code ?? "")
+        tab()
+        text(row.expenseType?.label ?? "")
+        tab()
+        text(row.supplierType?.rawValue ?? "")
+        tab()
+        text(row.supplierID)
+        tab()
+        if let vat = row.irrecoverableVAT {
+            integer(vat)
+        } else {
+            bytes.append(contentsOf: [0x5C, UInt8(ascii: "N")])
+        }
         bytes.append(0x0A)
     }
 

@@ -41,9 +41,12 @@ public enum StatementVerifier {
     /// The formats a verifier reads: every published version.
     public static let formats: Set<String> = [Statement.format]
 
+    /// `filesHash` is the hash of the statement's `SHA256SUMS`, for a statement published with
+    /// files: its checkpoint, which the signatures cover, ends with the files line.
     public static func verify(
         _ bytes: [UInt8], expectedHash: String? = nil, previous: [UInt8]? = nil,
-        signatures: [SuppliedSignature]? = nil, trustedKeys: [String: Set<[UInt8]>]? = nil
+        signatures: [SuppliedSignature]? = nil, trustedKeys: [String: Set<[UInt8]>]? = nil,
+        filesHash: Digest? = nil
     ) -> [VerificationCheck] {
         var checks: [VerificationCheck] = []
         let hash = Digest(Array(SHA256.hash(data: bytes))).description
@@ -76,7 +79,7 @@ public enum StatementVerifier {
         checks.append(chain(document, previous: previous))
         checks.append(
             contentsOf: signatureChecks(
-                document, hash: hash, signatures: signatures, trustedKeys: trustedKeys))
+                document, hash: hash, filesHash: filesHash, signatures: signatures, trustedKeys: trustedKeys))
         checks.append(contentsOf: arithmetic(document))
         return checks
     }
@@ -111,8 +114,9 @@ public enum StatementVerifier {
 
     // MARK: Signatures
 
-    /// The checkpoint a statement's own figures name: what its co-signatures cover.
-    public static func checkpoint(of document: JSONValue, hash: String) -> String? {
+    /// The checkpoint a statement's own figures name, with the files line when its
+    /// `SHA256SUMS`'s hash is given: what its co-signatures cover.
+    public static func checkpoint(of document: JSONValue, hash: String, filesHash: Digest? = nil) -> String? {
         guard let origin = document["header"]?["origin"]?.stringValue,
             let number = document["number"]?.stringValue,
             let integrity = document["integrity"],
@@ -125,16 +129,17 @@ public enum StatementVerifier {
         return "\(origin)\n\(treeSize)\n\(Data(treeRoot.bytes).base64EncodedString())\n"
             + "statement \(number) sha256:\(hash)\n"
             + "governance \(governanceSize) \(Data(governanceRoot.bytes).base64EncodedString())\n"
+            + (filesHash.map(StatementFiles.filesLine) ?? "")
     }
 
     static func signatureChecks(
-        _ document: JSONValue, hash: String, signatures: [SuppliedSignature]?,
+        _ document: JSONValue, hash: String, filesHash: Digest?, signatures: [SuppliedSignature]?,
         trustedKeys: [String: Set<[UInt8]>]?
     ) -> [VerificationCheck] {
         guard let signatures, !signatures.isEmpty else {
             return [.init("signatures", .notChecked, "no signatures given")]
         }
-        guard let checkpoint = checkpoint(of: document, hash: hash) else {
+        guard let checkpoint = checkpoint(of: document, hash: hash, filesHash: filesHash) else {
             return [.init("signatures", .failed, "the statement does not name a complete checkpoint")]
         }
         var checks: [VerificationCheck] = []

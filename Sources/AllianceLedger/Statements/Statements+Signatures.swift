@@ -151,8 +151,8 @@ extension Statements {
     // MARK: Checkpoints and signatures
 
     /// What a co-signature covers, exactly these bytes (C2SP tlog-checkpoint's shape): the
-    /// origin, the journal tree's size and root, the statement's hash, and the governance log's
-    /// tree.
+    /// origin, the journal tree's size and root, the statement's hash, the governance log's
+    /// tree, and for a statement published with files, the hash of its `SHA256SUMS`.
     public func checkpoint(_ number: String, in alliance: AllianceID) async throws -> String {
         guard let value = Statement.number(number) else { throw LedgerError.statementNotFound(number) }
         return try await pool.withConnection { connection in
@@ -167,7 +167,8 @@ extension Statements {
         guard
             let row = try await connection.query(
                 """
-                SELECT origin, journal_tree_size, journal_root, hash, governance_tree_size, governance_root
+                SELECT origin, journal_tree_size, journal_root, hash, governance_tree_size, governance_root,
+                       files_hash
                 FROM statements WHERE alliance_id = \(alliance.rawValue) AND number = \(Int32(clamping: number))
                 """
             ).first
@@ -175,6 +176,9 @@ extension Statements {
         let journalRoot: Data = try row.decode("journal_root")
         let governanceRoot: Data = try row.decode("governance_root")
         let hash: Digest = try row.decode("hash")
+        // A statement published before files existed has no files line: its checkpoint, and
+        // every signature over it, stay exactly as they were.
+        let files: Digest? = try row.decode("files_hash")
         return """
             \(try row.decode("origin", as: String.self))
             \(try row.decode("journal_tree_size", as: Int64.self))
@@ -182,7 +186,7 @@ extension Statements {
             statement \(Statement.reference(number)) sha256:\(hash)
             governance \(try row.decode("governance_tree_size", as: Int64.self)) \(governanceRoot.base64EncodedString())
 
-            """
+            """ + (files.map(StatementFiles.filesLine) ?? "")
     }
 
     /// Adds a board member's Ed25519 signature over the statement's checkpoint, made with one

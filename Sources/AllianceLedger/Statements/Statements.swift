@@ -208,21 +208,30 @@ public struct Statements: Sendable {
         let body = try StatementJSON.canonical(statement)
         let hash = Digest(Array(SHA256.hash(data: body)))
         let governanceSize = statement.integrity.governanceTreeSize
+        // The files are written from the same snapshot, in the same transaction; their
+        // SHA256SUMS's hash goes into the checkpoint.
+        let files = try await StatementFiles.write(
+            statement, body: body, alliance: alliance,
+            thresholds: try await TransparencyThresholds.of(alliance.id, on: connection), on: connection)
+        let sums = files.sumsHash
         try await connection.execute(
             """
             INSERT INTO statements (alliance_id, number, period, period_from, period_to, body, hash, previous_hash,
                                     supersedes, reason, published_at, published_by, origin, partners,
-                                    journal_tree_size, journal_root, governance_tree_size, governance_root)
+                                    journal_tree_size, journal_root, governance_tree_size, governance_root,
+                                    files_hash)
             SELECT \(alliance.id.rawValue), \(Int32(number)), \(period.description), \(period.first), \(period.last),
                    \(Data(body)), \(Data(hash.bytes)), \(last.map { Data($0.hash.bytes) }),
                    \(current.flatMap { Statement.number($0.number) }.map(Int32.init)), \(request.reason), \(now),
                    \(publisher.id), \(origin), array_agg(p.id ORDER BY p.id),
                    \(statement.integrity.treeSize), \(Data(try Digest(hex: statement.integrity.treeRoot).bytes)),
-                   \(governanceSize), \(Data(try Digest(hex: statement.integrity.governanceTreeRoot).bytes))
+                   \(governanceSize), \(Data(try Digest(hex: statement.integrity.governanceTreeRoot).bytes)),
+                   \(Data(sums.bytes))
             FROM partners AS p
             WHERE p.alliance_id = \(alliance.id.rawValue) AND p.joined_on <= \(now.calendarDate)
               AND (p.left_on IS NULL OR p.left_on >= \(now.calendarDate))
             """)
+        try await StatementFiles.store(files, number: number, in: alliance.id, on: connection)
         try await GovernanceLog.append(
             "statement.published", by: .caller(caller),
             details: [

@@ -88,6 +88,7 @@ struct SpendRoutes {
 struct SpendBody: JSONRequest {
     enum Field: String, CodingKey, CaseIterable {
         case partner, budgetLine, amount, incurredOn, description, supplier, reference
+        case expenseType, supplierType, supplierId, irrecoverableVat
     }
 
     let request: SpendRequest
@@ -101,7 +102,26 @@ struct SpendBody: JSONRequest {
             incurredOn: try fields.decodeDate(forKey: .incurredOn),
             description: try fields.decode(String.self, forKey: .description),
             supplier: try fields.decodeIfPresent(String.self, forKey: .supplier) ?? "",
-            reference: try fields.decodeIfPresent(String.self, forKey: .reference) ?? "")
+            reference: try fields.decodeIfPresent(String.self, forKey: .reference) ?? "",
+            expenseType: try fields.decodeIfPresent(ExpenseTypeBody.self, forKey: .expenseType)?.type,
+            supplierType: try fields.decodeChoiceIfPresent(SupplierType.self, forKey: .supplierType),
+            supplierID: try fields.decodeIfPresent(String.self, forKey: .supplierId) ?? "",
+            irrecoverableVAT: try fields.decodeMinorUnitsIfPresent(forKey: .irrecoverableVat))
+    }
+
+}
+
+/// A spend's expense type: `{"code": "5201", "label": "Agency staff"}`, the label optional.
+struct ExpenseTypeBody: Decodable {
+    enum Field: String, CodingKey, CaseIterable { case code, label }
+
+    let type: ExpenseType
+
+    init(from decoder: any Decoder) throws {
+        let fields = try decoder.strictContainer(Field.self)
+        type = try ExpenseType(
+            code: try fields.decode(String.self, forKey: .code),
+            label: try fields.decodeIfPresent(String.self, forKey: .label) ?? "")
     }
 }
 

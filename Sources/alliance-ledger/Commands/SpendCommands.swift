@@ -56,12 +56,34 @@ struct SpendRecordCommand: AsyncParsableCommand {
     @Option(help: "The partner's own reference, e.g. an invoice number.")
     var reference = ""
     @Option(
+        name: .customLong("expense-type"),
+        help:
+            "The expense type's code in the partner's chart of accounts, e.g. a CIPFA or NHS subjective code."
+    )
+    var expenseType: String?
+    @Option(name: .customLong("expense-type-label"), help: "The expense type in words.")
+    var expenseTypeLabel = ""
+    @Option(
+        name: .customLong("supplier-type"),
+        help: "company, charity, public-body or individual (published redacted).")
+    var supplierType: String?
+    @Option(name: .customLong("supplier-id"), help: "The supplier's Companies House or charity number.")
+    var supplierID = ""
+    @Option(
+        name: .customLong("irrecoverable-vat"),
+        help: "VAT that cannot be recovered, in the alliance's currency, e.g. 246.91.")
+    var irrecoverableVAT: String?
+    @Option(
         name: .customLong("idempotency-key"),
         help: "Recording again with the same key answers the first record instead of a second.")
     var idempotencyKey: String?
 
     func run() async throws {
         let day = try calendarDate(incurredOn, option: "--incurred-on")
+        if expenseType == nil, !expenseTypeLabel.isEmpty {
+            throw CommandFailure(
+                .invalidInput, "--expense-type-label needs --expense-type, the code it labels")
+        }
         try await global.withLedger(alliance) { context in
             guard let minor = Money.parse(amount, currency: context.alliance.currency) else {
                 throw CommandFailure(
@@ -69,10 +91,27 @@ struct SpendRecordCommand: AsyncParsableCommand {
                     "--amount must be a positive amount of \(context.alliance.currency) such as 1234.56, not \"\(amount)\""
                 )
             }
+            let vat = try irrecoverableVAT.map { text in
+                guard let minor = Money.parse(text, currency: context.alliance.currency), minor >= 0 else {
+                    throw CommandFailure(
+                        .invalidInput,
+                        "--irrecoverable-vat must be zero or a positive amount of \(context.alliance.currency) such as 246.91, not \"\(text)\""
+                    )
+                }
+                return minor
+            }
             let request = try SpendRequest(
                 partner: partner, budgetLine: budgetLine, amount: minor, incurredOn: day,
                 description: description,
-                supplier: supplier, reference: reference)
+                supplier: supplier, reference: reference,
+                expenseType: try expenseType.map {
+                    try ExpenseType(
+                        code: $0, label: expenseTypeLabel, fields: ("--expense-type", "--expense-type-label"))
+                },
+                supplierType: try supplierType.map {
+                    try SupplierType(parsing: $0, field: "--supplier-type")
+                },
+                supplierID: supplierID, irrecoverableVAT: vat)
             let spend = try await SpendBook(ledger: context.ledger).record(
                 request, in: context.alliance, by: context.caller, idempotencyKey: idempotencyKey)
             try output.emit(table: TextTable(columns: Spend.columns, rows: [spend.row(context)]), json: spend)

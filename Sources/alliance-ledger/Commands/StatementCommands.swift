@@ -180,12 +180,22 @@ struct StatementShowCommand: AsyncParsableCommand {
     var checkpoint = false
     @Flag(help: "Write its signatures as JSON instead.")
     var signatures = false
+    @Option(
+        name: .customLong("file"),
+        help: ArgumentHelp(
+            "Write one of its published files instead, e.g. SHA256SUMS or spend.csv.", valueName: "name"))
+    var named: String?
     @OptionGroup var file: OutputFileOption
 
     func run() async throws {
         try await global.withLedger(alliance) { context in
             let statements = Statements(pool: context.ledger.pool)
-            if checkpoint {
+            if let named {
+                guard let found = try await statements.file(named, of: number, in: context.alliance.id) else {
+                    throw CommandFailure(.notFound, "\(number) has no file \(named)")
+                }
+                try file.write(found.bytes)
+            } else if checkpoint {
                 try file.write(Array(try await statements.checkpoint(number, in: context.alliance.id).utf8))
             } else if signatures {
                 let found = try await statements.signatures(number, in: context.alliance.id)
@@ -281,8 +291,12 @@ struct StatementCommentCommand: AsyncParsableCommand {
 struct StatementVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify a statement from a file, a URL or, with the database, its number.",
+        abstract:
+            "Verify a statement from a file, a folder of its files, a URL or, with the database, its number.",
         discussion: """
+            A folder is a statement's unzipped files: every file is checked against SHA256SUMS \
+            and datapackage.json, and checkpoint.txt and signatures.json against the checkpoint \
+            the statement and SHA256SUMS name. \
             Checks the bytes' hash and canonical form, the chain to the previous statement \
             (--previous, or S-000N-1.json beside the file), every signature over the checkpoint \
             (--signatures, or <file>.signatures.json beside it; --trusted-keys pins the keys), \
@@ -298,7 +312,9 @@ struct StatementVerifyCommand: AsyncParsableCommand {
     var alliance: String?
     @OptionGroup var token: TokenOption
     @Argument(
-        help: ArgumentHelp("A file, an http(s) URL, or a number such as S-0001.", valueName: "statement"))
+        help: ArgumentHelp(
+            "A file, a folder of its files, an http(s) URL, or a number such as S-0001.",
+            valueName: "statement"))
     var statement: String
     @Option(help: ArgumentHelp("The previous statement's file.", valueName: "file"))
     var previous: String?
@@ -311,6 +327,11 @@ struct StatementVerifyCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Pin the keys: a JSON list of {partner, publicKey} (key list --format json).", valueName: "file"))
     var trustedKeys: String?
+    @Option(
+        help: ArgumentHelp(
+            "The statement's SHA256SUMS (default: SHA256SUMS beside the file), whose hash its checkpoint names.",
+            valueName: "file"))
+    var sums: String?
     @Flag(name: .customLong("require-signatures"), help: "Fail when no signature could be checked.")
     var requireSignatures = false
 
@@ -331,9 +352,11 @@ struct StatementVerifyCommand: AsyncParsableCommand {
                         .bytes : nil
                 let signed = try await statements.signatures(statement, in: context.alliance.id).map(
                     SignatureFile.init)
+                let filesHash = StatementFiles.filesHash(
+                    inCheckpoint: try await statements.checkpoint(statement, in: context.alliance.id))
                 var checks = StatementVerifier.verify(
                     bytes, previous: previousBytes, signatures: try signed.map { try $0.supplied },
-                    trustedKeys: trusted)
+                    trustedKeys: trusted, filesHash: filesHash)
                 checks += try await statements.verifyAgainstLedger(
                     bytes, number: statement, in: context.alliance)
                 return checks
@@ -342,9 +365,17 @@ struct StatementVerifyCommand: AsyncParsableCommand {
             let bytes = try await fetch(statement)
             let signed = try? JSONDecoder().decode(
                 [SignatureFile].self, from: Data(try await fetch(statement + "/signatures")))
+            // The files line, which the signatures cover, as the service states it.
+            let checkpoint = try? await fetch(statement + "/checkpoint")
             checks = StatementVerifier.verify(
                 bytes, previous: try previous.map(Self.read), signatures: try signed?.map { try $0.supplied },
-                trustedKeys: trusted)
+                trustedKeys: trusted,
+                filesHash: checkpoint.flatMap {
+                    StatementFiles.filesHash(inCheckpoint: String(decoding: $0, as: UTF8.self))
+                })
+        } else if Self.isDirectory(statement) {
+            checks = StatementVerifier.verifyFiles(
+                try Self.readFolder(statement), previous: try previous.map(Self.read), trustedKeys: trusted)
         } else {
             let bytes = try Self.read(statement)
             let base = statement.hasSuffix(".json") ? String(statement.dropLast(5)) : statement
@@ -355,10 +386,20 @@ struct StatementVerifyCommand: AsyncParsableCommand {
             let signed = try signaturesFile.map {
                 try JSONDecoder().decode([SignatureFile].self, from: Data(try Self.read($0)))
             }
+            // A statement published with files: its SHA256SUMS, named or beside it, gives the
+            // checkpoint's files line.
+            let sumsFile =
+                sums
+                ?? URL(fileURLWithPath: statement).deletingLastPathComponent().appendingPathComponent(
+                    StatementFiles.sums
+                ).path
+            let filesHash =
+                FileManager.default.fileExists(atPath: sumsFile)
+                ? AllianceLedger.Digest(Array(SHA256.hash(data: try Self.read(sumsFile)))) : nil
             checks = StatementVerifier.verify(
                 bytes,
                 previous: try (previous ?? Self.sibling(before: statement, bytes: bytes)).map(Self.read),
-                signatures: try signed?.map { try $0.supplied }, trustedKeys: trusted)
+                signatures: try signed?.map { try $0.supplied }, trustedKeys: trusted, filesHash: filesHash)
         }
         if requireSignatures {
             checks = checks.map { check in
@@ -386,6 +427,21 @@ struct StatementVerifyCommand: AsyncParsableCommand {
             Statement.reference(number - 1) + ".json"
         ).path
         return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+    }
+
+    /// The files of an unzipped statement: each regular file of the folder by name.
+    static func readFolder(_ path: String) throws -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: path) {
+            let full = URL(fileURLWithPath: path).appendingPathComponent(name).path
+            if !isDirectory(full) { files[name] = try read(full) }
+        }
+        return files
     }
 
     static func read(_ path: String) throws -> [UInt8] {
