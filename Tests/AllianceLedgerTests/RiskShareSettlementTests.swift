@@ -112,6 +112,56 @@ import Testing
         }
     }
 
+    /// R3 in a statement: provisional until the decision settles the year, then the settled
+    /// figures, with spend dated in the year but recorded after settlement beside them, never
+    /// in them.
+    @Test func theStatementShowsR3ProvisionalThenSettledWithLaterAdjustmentsApart() async throws {
+        try await BoardFixture.with { board in
+            let statements = Statements(pool: board.pool)
+            let auditor = try board.directory.caller("auditor")
+            try await Self.setBudget(board)
+            let terms = try await Board.carry(
+                .riskShareSetTerms(Self.r3()), in: board.alliance, pool: board.pool)
+            try await Self.spend(50_000_000_00, on: date(2025, 9, 30), board, reference: "A")
+            try await Self.spend(1_500_000_00, on: date(2026, 3, 31), board, reference: "B")
+
+            let provisional = try #require(
+                try await statements.preview("FY2025", in: board.alliance, by: auditor).riskShare)
+            #expect(provisional.terms == terms.reference)
+            #expect(provisional.provisional && provisional.settled == nil)
+            #expect(provisional.target == 50_000_000_00 && provisional.actual == 51_500_000_00)
+            // £1,500,000 over: half is the partners' pain, certitude and thamesreach capped at
+            // 1% of their own budgets, the rest shared by the trust and the council 70:20.
+            #expect(provisional.difference == -1_500_000_00)
+            #expect(provisional.partnerSide == -750_000_00 && provisional.ownerSide == -750_000_00)
+            #expect(
+                provisional.allocations.map { "\($0.partner) \($0.amount)" } == [
+                    "certitude -3000000", "lambeth -15555556", "slam -54444444", "thamesreach -2000000",
+                ])
+            #expect(provisional.allocations.reduce(0) { $0 + $1.amount } == provisional.partnerSide)
+            #expect(provisional.postSettlementAdjustments == 0)
+
+            let settle = try await Board.carry(
+                .riskShareSettle(year: 2025, partnerSide: nil), in: board.alliance, pool: board.pool)
+            guard case .riskShareSettlement(_, let entry?) = settle.effect else {
+                Issue.record("no settlement entry: \(String(describing: settle.effect))")
+                return
+            }
+            // £1,000.00 dated in March 2026, recorded after the settlement, and £7.00 of the next
+            // year, which is no adjustment of this one.
+            try await Self.spend(1_000_00, on: date(2026, 3, 1), board, reference: "D")
+            try await Self.spend(7_00, on: date(2026, 4, 1), board, reference: "E")
+
+            let settled = try #require(
+                try await statements.preview("FY2025", in: board.alliance, by: auditor).riskShare)
+            #expect(!settled.provisional)
+            #expect(settled.settled?.decision == settle.reference && settled.settled?.entry == entry.sequence)
+            #expect(settled.actual == 51_500_000_00 && settled.partnerSide == -750_000_00)
+            #expect(settled.allocations == provisional.allocations)
+            #expect(settled.postSettlementAdjustments == 1_000_00)
+        }
+    }
+
     @Test func aGainIsPaidToThePartnersAndNoDifferenceMovesNothing() async throws {
         try await BoardFixture.with { board in
             try await Self.setBudget(board)
