@@ -51,6 +51,10 @@ import Testing
         GET /healthz                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         GET /readyz                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         GET /openapi.json                                 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /                                             200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /public/alliances/{alliance}                  200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /public/alliances/{alliance}/statements/{number} 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /public/alliances/{alliance}/statements/{number}.json 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         POST /v1/alliances                                401 401 401 401 401 201 403 403 403 403 403 403 403 403 403 403 403 403
         GET /v1/tokens                                    401 401 401 401 401 200 403 403 403 403 403 403 403 403 403 403 403 403
         POST /v1/tokens/{token}/revocation                401 401 401 401 401 200 403 403 403 403 403 403 403 403 403 403 403 403
@@ -137,6 +141,12 @@ import Testing
             makers["GET \(operation)"] = { _, _ in Probe(method: "GET", path: path) }
         }
         for path in ["/healthz", "/readyz", "/openapi.json"] { get(path, path) }
+        // The public pages need no token: every caller reads them alike.
+        let publicBase = "/public/alliances/\(AllianceSetUp.slug)"
+        get("/", "/")
+        get("/public/alliances/{alliance}", publicBase)
+        get("/public/alliances/{alliance}/statements/{number}", "\(publicBase)/statements/S-0001")
+        get("/public/alliances/{alliance}/statements/{number}.json", "\(publicBase)/statements/S-0001.json")
         get("/v1/tokens", "/v1/tokens")
         // A fresh operator token per cell, for the operator alone to revoke.
         makers["POST /v1/tokens/{token}/revocation"] = { fixture, _ in
