@@ -48,7 +48,7 @@ enum Charts {
         _ page: inout HTMLWriter, id: String, title: String, summary: String, bars: [Bar],
         money: (Int64) -> String
     ) {
-        let rowHeight = 50.0
+        let rowHeight = 70.0
         let top = 34.0
         let scale = max(1, bars.map { max($0.budget, $0.actual) }.max() ?? 1)
         let sorted = bars.sorted { $0.budget > $1.budget }
@@ -59,7 +59,8 @@ enum Charts {
             legend(&page, [("outline", "Budget"), ("fill", "Actual")])
             for (index, bar) in sorted.enumerated() {
                 let y = top + rowHeight * Double(index)
-                label(&page, x: 0, y: y + 14, "\(bar.label): \(money(bar.actual)) of \(money(bar.budget))")
+                label(&page, x: 0, y: y + 14, bar.label)
+                label(&page, x: 0, y: y + 60, "Actual \(money(bar.actual)) of \(money(bar.budget))", size: 13)
                 let budgetWidth = length(bar.budget, of: scale, across: width - 4)
                 let actualWidth = length(bar.actual, of: scale, across: width - 4)
                 page.empty(
@@ -84,7 +85,7 @@ enum Charts {
         _ page: inout HTMLWriter, id: String, title: String, summary: String,
         rows: [(label: String, variance: Int64, budget: Int64)], money: (Int64) -> String
     ) {
-        let rowHeight = 46.0
+        let rowHeight = 62.0
         let middle = width / 2
         let scale = max(1, rows.map { $0.variance.magnitude }.max().map { Int64(clamping: $0) } ?? 1)
         figure(&page, id: id, title: title, summary: summary, height: rowHeight * Double(rows.count) + 24) {
@@ -99,7 +100,8 @@ enum Charts {
                     row.variance >= 0
                     ? "\(money(row.variance)) under budget (\(share))"
                     : "\(money(-row.variance)) over budget (\(share.replacingOccurrences(of: "-", with: "")))"
-                label(&page, x: 0, y: y + 14, "\(row.label): \(words)")
+                label(&page, x: 0, y: y + 14, row.label)
+                label(&page, x: 0, y: y + 50, words, size: 13)
                 let barWidth = length(Int64(clamping: row.variance.magnitude), of: scale, across: middle - 2)
                 page.empty(
                     "rect",
@@ -175,7 +177,7 @@ enum Charts {
         _ page: inout HTMLWriter, id: String, title: String, summary: String,
         rows: [(label: String, basisPoints: Int)]
     ) {
-        let rowHeight = 42.0
+        let rowHeight = 58.0
         let top = 24.0
         figure(
             &page, id: id, title: title, summary: summary, height: top + rowHeight * Double(rows.count) + 4
@@ -184,9 +186,11 @@ enum Charts {
             label(&page, x: width - 2, y: 14, "Full payment (100%)", size: 13, anchor: "end")
             for (index, row) in rows.enumerated() {
                 let y = top + rowHeight * Double(index)
+                label(&page, x: 0, y: y + 14, row.label, size: 13)
                 label(
-                    &page, x: 0, y: y + 14,
-                    "\(row.label): \(PublicFormat.percent(basisPoints: row.basisPoints))")
+                    &page, x: 0, y: y + 50,
+                    "\(PublicFormat.percent(basisPoints: row.basisPoints)) of the payment earned",
+                    size: 13)
                 page.empty(
                     "rect",
                     [
@@ -218,7 +222,7 @@ enum Charts {
         _ page: inout HTMLWriter, id: String, title: String, summary: String,
         steps: [(label: String, amount: Int64)], money: (Int64) -> String
     ) {
-        let rowHeight = 42.0
+        let rowHeight = 58.0
         let total = steps.first?.amount ?? 0
         let scale = max(1, Int64(clamping: total.magnitude))
         figure(&page, id: id, title: title, summary: summary, height: rowHeight * Double(steps.count) + 8) {
@@ -228,7 +232,8 @@ enum Charts {
                 let y = rowHeight * Double(index)
                 let (from, to) = index == 0 ? (Int64(0), step.amount) : (remaining - step.amount, remaining)
                 if index > 0 { remaining -= step.amount }
-                label(&page, x: 0, y: y + 14, "\(step.label): \(money(step.amount))")
+                label(&page, x: 0, y: y + 14, step.label)
+                label(&page, x: 0, y: y + 50, money(step.amount), size: 13)
                 let start = length(Int64(clamping: min(from, to).magnitude), of: scale, across: width - 4)
                 let end = length(Int64(clamping: max(from, to).magnitude), of: scale, across: width - 4)
                 page.empty(

@@ -164,11 +164,10 @@ extension HTMLWriter {
         }
     }
 
-    /// A row of a GOV.UK summary list (`dl class="summary"`).
+    /// A row of a GOV.UK summary list (`dl class="summary"`): its term and its description,
+    /// children of the list itself, which lays them out in two columns (one on a phone).
     mutating func summaryRow(_ key: String, _ value: (inout HTMLWriter) -> Void) {
-        element("div", ["class": "summary__row"]) { page in
-            page.element("dt", key)
-            page.element("dd", value)
-        }
+        element("dt", key)
+        element("dd", value)
     }
 }

@@ -7,8 +7,9 @@ import Postgres
 /// it is made, and whom to ask.
 ///
 /// Every figure taken from the statement's JSON carries `data-figure`, its path in that JSON
-/// (`budget.total.actual`, `budget.byPartner.2.variance`), so that a reader, or the browser test,
-/// can check the page against the published bytes.
+/// (`budget.total.actual`, `budget.byPartner.2.variance`; `*` for the sum over a list), and
+/// `data-statement` when it is another statement's, so that a reader, or the browser test, can
+/// check the page against the published bytes.
 struct StatementPage {
     let statement: PublishedStatement
     let listing: StatementListing
@@ -119,7 +120,9 @@ struct StatementPage {
                 note: total.variance >= 0 ? "under budget" : "over budget")
             page.element("li") { page in
                 page.element("span", ["class": "headline__label"], "Outcome payments earned")
-                page.element("span", ["class": "headline__figure", "data-figure": "outcomes.earned"]) {
+                page.element(
+                    "span", ["class": "headline__figure", "data-figure": "outcomes.periods.*.earned"]
+                ) {
                     page in
                     page.text(headline(statement.outcomeEarnings))
                 }
@@ -420,7 +423,8 @@ struct StatementPage {
                 "Part of the contract is paid only as outcomes are achieved, on the terms of \(terms). Of ")
             page.text(money(pool))
             page.text(" available in this period, ")
-            page.element("span", ["data-figure": "outcomes.earned"], money(statement.outcomeEarnings))
+            page.element(
+                "span", ["data-figure": "outcomes.periods.*.earned"], money(statement.outcomeEarnings))
             page.text(" was earned.")
         }
         var bars: [(label: String, basisPoints: Int)] = []
