@@ -19,6 +19,19 @@ struct PublicRoutes {
     let publicBaseURL: String
     /// Whether the service shows the demo's invented data: every page then says so.
     let exampleData: Bool
+    let cache = PublicCache()
+
+    /// A published statement's bytes: from memory once read, since they never change.
+    func body(_ number: String, of slug: String, in alliance: Alliance?) async throws -> (
+        bytes: [UInt8], hash: AllianceLedger.Digest
+    ) {
+        if let cached = cache.statement(number, of: slug) { return cached }
+        let id: AllianceID
+        if let alliance { id = alliance.id } else { id = try await services.directory.find(slug: slug).id }
+        let body = try await services.statements.body(number, in: id)
+        cache.store(body, number: number, of: slug)
+        return body
+    }
 
     var routes: RouteCollection<LedgerRequestContext> {
         let routes = RouteCollection(context: LedgerRequestContext.self)
@@ -32,9 +45,9 @@ struct PublicRoutes {
         // Registered before `{number}`, so that the router, which takes the first sibling that
         // matches, reads `S-0001.json` as the JSON and not as a statement called "S-0001.json".
         routes.get("public/alliances/{alliance}/statements/{number}.json") { request, context in
-            let alliance = try await services.directory.find(slug: try context.parameters.require("alliance"))
-            let (bytes, hash) = try await pages.services.statements.body(
-                try context.parameters.require("number"), in: alliance.id)
+            let slug = try context.parameters.require("alliance")
+            let number = try context.parameters.require("number")
+            let (bytes, hash) = try await pages.body(number, of: slug, in: nil)
             return Self.answer(
                 bytes, etag: hash.description, contentType: "application/json",
                 cacheControl: "public, max-age=31536000, immutable", request: request)
@@ -69,24 +82,33 @@ struct PublicRoutes {
 
     func statement(_ number: String, of slug: String, _ request: Request) async throws -> Response {
         let alliance = try await services.directory.find(slug: slug)
-        let (bytes, _) = try await services.statements.body(number, in: alliance.id)
-        let statement = try PublishedStatement.decode(bytes)
         let listings = try await services.statements.list(in: alliance.id)
         guard let listing = listings.first(where: { $0.number == number }) else {
             throw LedgerError.statementNotFound(number)
         }
+        let inputs = PublicCache.PageInputs(
+            listings: listings, partners: try await services.directory.partners(in: alliance.id),
+            lines: try await services.directory.budgetLines(in: alliance.id),
+            keys: try await services.statements.keys(in: alliance.id))
+        if let page = cache.page(number, of: slug, from: inputs) {
+            return Self.answer(
+                page.html, etag: page.hash, contentType: Self.html, cacheControl: Self.pageCaching,
+                request: request)
+        }
+        let statement = try PublishedStatement.decode(try await body(number, of: slug, in: alliance).bytes)
         let page = StatementPage(
             statement: statement, listing: listing,
             months: try await months(of: statement, among: listings, in: alliance),
             partnerNames: Dictionary(
-                try await services.directory.partners(in: alliance.id).map { ($0.slug, $0.name) },
-                uniquingKeysWith: { first, _ in first }),
+                inputs.partners.map { ($0.slug, $0.name) }, uniquingKeysWith: { first, _ in first }),
             lineNames: Dictionary(
-                try await services.directory.budgetLines(in: alliance.id).map { ($0.code, $0.name) },
-                uniquingKeysWith: { first, _ in first }),
-            keys: try await services.statements.keys(in: alliance.id), exampleData: exampleData,
-            publicBaseURL: publicBaseURL)
-        return Self.page(page.render(), request: request)
+                inputs.lines.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }),
+            keys: inputs.keys, exampleData: exampleData, publicBaseURL: publicBaseURL)
+        let html = Array(page.render().utf8)
+        let hash = AllianceLedger.Digest(Array(SHA256.hash(data: html))).description
+        cache.store(PublicCache.Page(inputs: inputs, html: html, hash: hash), number: number, of: slug)
+        return Self.answer(
+            html, etag: hash, contentType: Self.html, cacheControl: Self.pageCaching, request: request)
     }
 
     /// The published, current month statements inside `statement`'s period, oldest first.
@@ -99,18 +121,22 @@ struct PublicRoutes {
                 case .month = period.kind,
                 period.first >= statement.period.from, period.last <= statement.period.to
             else { continue }
-            let (bytes, _) = try await services.statements.body(listing.number, in: alliance.id)
+            let (bytes, _) = try await body(listing.number, of: alliance.slug, in: alliance)
             months.append((listing.number, try PublishedStatement.decode(bytes)))
         }
         return months.sorted { $0.statement.period.from < $1.statement.period.from }
     }
+
+    static let html = "text/html; charset=utf-8"
+    /// Pages show signatures, supersession and keys, which change: a cache asks each time.
+    static let pageCaching = "public, no-cache"
 
     /// A page: its ETag is its hash.
     static func page(_ html: String, request: Request) -> Response {
         let bytes = Array(html.utf8)
         return answer(
             bytes, etag: AllianceLedger.Digest(Array(SHA256.hash(data: bytes))).description,
-            contentType: "text/html; charset=utf-8", cacheControl: "public, no-cache", request: request)
+            contentType: Self.html, cacheControl: pageCaching, request: request)
     }
 
     /// The headers every public answer carries: any origin may read it, nothing may frame it,
