@@ -164,7 +164,7 @@ def make_request(client, number, finance, board, ballots):
         choices = ["object", "abstain"] if partner == "open-door" else ["approve", "object", "abstain"]
         body = {"vote": choices[number % len(choices)], "reason": mark}
         return Request(kind, key, f"{BASE}/decisions/{ballot}/votes", body, board[partner], mark)
-    body = {"measure": "CARE_PLANS", "period": f"FY2025-Q{number % 4 + 1}",
+    body = {"measure": "CARE_PLANS", "period": "FY2025-Q4",
             "value": 80 + (number % 100) / 10, "evidence": mark}
     return Request(kind, key, f"{BASE}/outcomes/measurements", body, finance[partner], mark)
 

@@ -31,9 +31,9 @@ struct DemoCommand: AsyncParsableCommand {
             finance lead and a board member per partner, and an auditor); FY2025's budget set \
             by D-0001, which one partner objected to before approving; gain and pain shares \
             (D-0002) and outcome terms (D-0003); the four quarters measured and their outcome \
-            payments approved (D-0004 to D-0007); FY2025's spend, thousands of invoices imported \
+            payments approved for the first three (D-0004 to D-0006; the fourth is left to try); FY2025's spend, thousands of invoices imported \
             by each partner's finance lead, three duplicates reversed; the year's gain settled \
-            (D-0008); and a statement for each month and for FY2025, published and co-signed by \
+            (D-0007); and a statement for each month and for FY2025, published and co-signed by \
             every partner's board with keys made for the demo. With --tokens it prints a token \
             for every person and the operator (shown once). With --serve it then runs the \
             service, every page marked as example data, and prints the public statement's \
@@ -334,8 +334,9 @@ struct DemoLoader {
                 by: try caller(.finance, of: partner))
         }
 
-        // The year is over: the board approves each quarter's outcome payment and settles the gain.
-        for quarter in 1...4 {
+        // The year is over: the board approves the first three quarters' outcome payments (the
+        // fourth is left to approve) and settles the gain.
+        for quarter in 1...3 {
             _ = try await carry(
                 "Pay FY2025-Q\(quarter)'s outcome payment",
                 "As the quarter's measurements earn it.",
@@ -378,8 +379,9 @@ struct DemoLoader {
                 + "imported for FY2025 and 3 duplicates reversed.")
         say(
             "Decisions: \(budget.reference) set the FY2025 budget (harbour-lights objected, then approved); "
-                + "D-0002 and D-0003 set the gain/pain shares and outcome terms; D-0004 to D-0007 paid the four "
-                + "quarters' outcomes; D-0008 settled the year's gain and pain.")
+                + "D-0002 and D-0003 set the gain/pain shares and outcome terms; D-0004 to D-0006 paid the first "
+                + "three quarters' outcomes (FY2025-Q4's is left to approve); D-0007 settled the year's gain and pain."
+        )
         say(
             "Statements: S-0001 to S-0012 for each month of FY2025 and S-0013 for the year, each co-signed by all "
                 + "\(DemoData.partners.count) partners.")
