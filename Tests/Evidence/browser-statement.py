@@ -242,6 +242,9 @@ def main():
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
+        # demo --serve leaves its embedded cluster running, as every command does.
+        subprocess.run([binary, "db", "stop", "--data-dir", os.path.join(work, "cluster")],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     passed = not failures
     for failure in failures:
         print(f"  {failure}")
