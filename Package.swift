@@ -92,7 +92,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             // Embedded by the EmbedFiles plugin, not a resource read at run time.
-            exclude: ["OpenAPI/openapi.json"],
+            exclude: ["OpenAPI/openapi.json", "Public/site.css"],
             swiftSettings: strictSettings,
             plugins: ["EmbedFiles"]
         ),

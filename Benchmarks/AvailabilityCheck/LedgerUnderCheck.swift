@@ -9,7 +9,7 @@ import Synchronization
 /// A private cluster loaded with the demo alliance and its tokens, and the built binary's
 /// `serve` on it: the service as an operator runs it, for the checks to load and to signal.
 struct LedgerUnderCheck {
-    static let alliance = "lambeth-living-well"
+    static let alliance = "kestrelford-mental-health"
     static let base = "/v1/alliances/\(alliance)"
 
     let bench: BenchmarkCluster

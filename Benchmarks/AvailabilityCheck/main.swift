@@ -68,7 +68,7 @@ func milliseconds(_ duration: Duration) -> String { format(duration.microseconds
 
 /// The demo's finance leads, who may write spend for their own partner.
 func writers(_ ledger: LedgerUnderCheck) throws -> [(partner: String, token: String)] {
-    try ["slam", "lambeth", "certitude", "thamesreach", "sel-icb"].map {
+    try ["kestrelford-trust", "kestrelford-council", "harbour-lights", "open-door", "kestrelford-icb"].map {
         ($0, try ledger.token("finance@\($0).example.org"))
     }
 }

@@ -115,8 +115,9 @@ public final class HTTPConnection: @unchecked Sendable {
     }
 
     /// Reads one answer: its head, then a body delimited by `Content-Length`, by chunks, or by
-    /// the end of the connection.
-    public func readAnswer() throws -> Answer {
+    /// the end of the connection. The answer to a HEAD request (`toHead`) has no body, whatever
+    /// its `Content-Length` says.
+    public func readAnswer(toHead: Bool = false) throws -> Answer {
         let head = String(decoding: try bytes(upTo: [13, 10, 13, 10]), as: UTF8.self)
             .components(separatedBy: "\r\n")
         let statusParts = head[0].split(separator: " ")
@@ -129,7 +130,9 @@ public final class HTTPConnection: @unchecked Sendable {
                 .trimmingCharacters(in: .whitespaces)
         }
         let body: [UInt8]
-        if let length = headers["content-length"].flatMap({ Int($0) }) {
+        if toHead {
+            body = []
+        } else if let length = headers["content-length"].flatMap({ Int($0) }) {
             body = try take(length)
         } else if headers["transfer-encoding"]?.lowercased() == "chunked" {
             body = try chunkedBody()

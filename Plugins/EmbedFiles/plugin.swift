@@ -9,6 +9,7 @@ import PackagePlugin
 ///   package's `VERSION`, as `AllianceLedgerVersion.embedded`.
 /// - `AllianceLedgerHTTP`: `OpenAPI/openapi.json`, as `OpenAPIDocument.embeddedJSON`. The build
 ///   fails when the document's `info.version` is not `VERSION`'s, so the two cannot drift apart.
+///   And `Public/site.css`, the public pages' style sheet, as `PublicPage.embeddedStyle`.
 @main
 struct EmbedFiles: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
@@ -40,10 +41,12 @@ struct EmbedFiles: BuildToolPlugin {
             ]
         case "AllianceLedgerHTTP":
             let document = target.directoryURL.appending(path: "OpenAPI/openapi.json")
+            let style = target.directoryURL.appending(path: "Public/site.css")
             return [
                 command(
                     "Embedding the OpenAPI document", "openapi", [document, versionFile],
-                    into: "EmbeddedOpenAPIDocument.swift")
+                    into: "EmbeddedOpenAPIDocument.swift"),
+                command("Embedding the public pages' style", "style", [style], into: "EmbeddedStyle.swift"),
             ]
         default:
             throw UnknownTarget(name: target.name)

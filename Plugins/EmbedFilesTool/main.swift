@@ -3,6 +3,7 @@ import Foundation
 // Usage: embed-files migrations OUTPUT.swift FILE.sql...
 //        embed-files version OUTPUT.swift VERSION
 //        embed-files openapi OUTPUT.swift openapi.json VERSION
+//        embed-files style OUTPUT.swift site.css
 //
 // Writes a Swift source file holding files' exact text as string literals, for the EmbedFiles
 // build plugin. Every character that is not printable ASCII is written as a \u{…} escape, so a
@@ -14,6 +15,7 @@ let usage = """
     usage: embed-files migrations OUTPUT.swift FILE.sql...
            embed-files version OUTPUT.swift VERSION
            embed-files openapi OUTPUT.swift openapi.json VERSION
+           embed-files style OUTPUT.swift site.css
 
     """
 
@@ -120,6 +122,18 @@ func openAPIDocument(_ path: String, versionFile: String) -> String {
         """
 }
 
+/// `PublicPage.embeddedStyle`: the public pages' style sheet, sent inline with each page.
+func styleSource(_ path: String) -> String {
+    """
+    // Generated from site.css by the EmbedFiles build plugin. Do not edit.
+
+    extension PublicPage {
+        static let embeddedStyle = \(swiftLiteral(text(ofFile: path)))
+    }
+
+    """
+}
+
 /// The line of `"version"` in the `info` object, for an error message that leads to it; the
 /// first line when the document does not have one.
 func lineOfInfoVersion(in text: String) -> Int {
@@ -139,6 +153,7 @@ switch arguments[0] {
 case "migrations": source = migrations(inputs)
 case "version" where inputs.count == 1: source = versionSource(inputs[0])
 case "openapi" where inputs.count == 2: source = openAPIDocument(inputs[0], versionFile: inputs[1])
+case "style" where inputs.count == 1: source = styleSource(inputs[0])
 default: fail(usage, status: 2)
 }
 do {

@@ -47,6 +47,9 @@ public struct HTTPServiceConfiguration: Sendable {
     /// (routes, statuses, pool use) reach only whoever can reach that port, such as a
     /// Prometheus on the same network. Nil, the default, serves no metrics; 0 any free port.
     public var metricsPort: Int?
+    /// Whether the service shows the demo's invented data (`demo --serve`): every public page
+    /// then carries an "example data" banner.
+    public var exampleData = false
 
     public init(
         host: String, port: Int, publicBaseURL: String, credentialLifetime: Duration = .seconds(2),
@@ -86,9 +89,10 @@ public struct HTTPServiceConfiguration: Sendable {
 /// The JSON-over-HTTP service.
 public enum HTTPService {
     /// Every route of the service. Outside in: the request's id, the access log and metrics
-    /// (which see every answer), the rules for bodies on the wire, problems for every error,
-    /// then the routes; under `/v1` the authenticator resolves the caller, and under
-    /// `/v1/alliances/{alliance}` the alliance.
+    /// (which see every answer), the rules for bodies on the wire, a page instead of a problem
+    /// for a browser's 404 or 405, problems for every error, then the routes: the public pages
+    /// and statements need no token; under `/v1` the authenticator resolves the caller, and
+    /// under `/v1/alliances/{alliance}` the alliance.
     ///
     /// With the default configuration, and `/readyz` asking on the ledger's own pool: for
     /// listing the routes, or serving them without `application`.
@@ -108,15 +112,23 @@ public enum HTTPService {
         ledger: Ledger, metrics: ServiceMetrics, configuration: HTTPServiceConfiguration,
         readiness: ReadinessCheck, tokenUsage: TokenUsage
     ) -> Router<LedgerRequestContext> {
-        let router = Router(context: LedgerRequestContext.self)
+        // HEAD answers as GET does, without the body, for every GET route: a cache or a link
+        // checker asks so of the public pages.
+        let router = Router(context: LedgerRequestContext.self, options: .autoGenerateHeadEndpoints)
         let index = RouteIndex()
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
         router.add(middleware: RequestBodyMiddleware(readTimeout: configuration.readTimeout))
+        router.add(middleware: BrowserPageMiddleware(exampleData: configuration.exampleData))
         router.add(middleware: ProblemMiddleware(routes: index))
         let services = APIServices(ledger: ledger, tokenUsage: tokenUsage)
         router.addRoutes(HealthRoutes(pool: ledger.pool, readiness: readiness).routes)
         router.addRoutes(OpenDataRoutes(services: services).routes)
+        router.addRoutes(
+            PublicRoutes(
+                services: services, publicBaseURL: configuration.publicBaseURL,
+                exampleData: configuration.exampleData
+            ).routes)
 
         let v1 = router.group("v1").add(
             middleware: Authenticator(

@@ -51,6 +51,10 @@ import Testing
         GET /healthz                                      200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         GET /readyz                                       200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         GET /openapi.json                                 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /                                             200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /public/alliances/{alliance}                  200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /public/alliances/{alliance}/statements/{number} 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
+        GET /public/alliances/{alliance}/statements/{number}.json 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         GET /public/alliances/{alliance}/statements/{number}/{file} 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         GET /public/alliances/{alliance}/statements/{number}.zip 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200
         POST /v1/alliances                                401 401 401 401 401 201 403 403 403 403 403 403 403 403 403 403 403 403
@@ -139,6 +143,12 @@ import Testing
             makers["GET \(operation)"] = { _, _ in Probe(method: "GET", path: path) }
         }
         for path in ["/healthz", "/readyz", "/openapi.json"] { get(path, path) }
+        // The public pages need no token: every caller reads them alike.
+        let publicBase = "/public/alliances/\(AllianceSetUp.slug)"
+        get("/", "/")
+        get("/public/alliances/{alliance}", publicBase)
+        get("/public/alliances/{alliance}/statements/{number}", "\(publicBase)/statements/S-0001")
+        get("/public/alliances/{alliance}/statements/{number}.json", "\(publicBase)/statements/S-0001.json")
         // A published statement's files are public: a token, good or bad, changes nothing.
         let published = "/public/alliances/\(AllianceSetUp.slug)/statements/S-0001"
         get("/public/alliances/{alliance}/statements/{number}/{file}", "\(published)/spend.csv")

@@ -85,7 +85,7 @@ def callers(tokens):
 
 
 def open_decisions(installation, board, count):
-    """Decisions the voters vote on, proposed before the load and never carried: thamesreach
+    """Decisions the voters vote on, proposed before the load and never carried: open-door
     never approves, so each stays open however the others vote."""
     numbers = []
     for index in range(count):
@@ -159,12 +159,12 @@ def make_request(client, number, finance, board, ballots):
         return Request(kind, key, f"{BASE}/decisions", body, board[partner], mark)
     if kind == "vote":
         # Each client votes on a ballot of its own for its partner, so that no two votes of one
-        # partner on one ballot race for the same instant; thamesreach never approves.
+        # partner on one ballot race for the same instant; open-door never approves.
         ballot = ballots[client % len(ballots)]
-        choices = ["object", "abstain"] if partner == "thamesreach" else ["approve", "object", "abstain"]
+        choices = ["object", "abstain"] if partner == "open-door" else ["approve", "object", "abstain"]
         body = {"vote": choices[number % len(choices)], "reason": mark}
         return Request(kind, key, f"{BASE}/decisions/{ballot}/votes", body, board[partner], mark)
-    body = {"measure": "CPA_REVIEW", "period": f"FY2025-Q{number % 4 + 1}",
+    body = {"measure": "CARE_PLANS", "period": "FY2025-Q4",
             "value": 80 + (number % 100) / 10, "evidence": mark}
     return Request(kind, key, f"{BASE}/outcomes/measurements", body, finance[partner], mark)
 

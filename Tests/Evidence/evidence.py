@@ -11,9 +11,9 @@ import sys
 import tempfile
 import time
 
-ALLIANCE = "lambeth-living-well"
+ALLIANCE = "kestrelford-mental-health"
 BASE = f"/v1/alliances/{ALLIANCE}"
-PARTNERS = ["sel-icb", "slam", "lambeth", "certitude", "thamesreach"]
+PARTNERS = ["kestrelford-icb", "kestrelford-trust", "kestrelford-council", "harbour-lights", "open-door"]
 
 
 class SetUpError(Exception):
@@ -66,7 +66,7 @@ class Installation:
 
     def load_demo(self):
         """`demo --tokens`: the demo alliance, past its set-up (D-0001 has carried), and every
-        token it printed, by holder (`operator`, `finance@slam.example.org`, …)."""
+        token it printed, by holder (`operator`, `finance@kestrelford-trust.example.org`, …)."""
         output = self.tool("demo", "--tokens").stdout
         tokens = {}
         for line in output.splitlines():

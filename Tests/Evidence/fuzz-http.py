@@ -49,7 +49,9 @@ OTHER_ALLIANCE = "other-alliance"
 
 
 def ensure_schemathesis():
-    if importlib.util.find_spec("schemathesis") is None:
+    # Ask for the CLI, not the package: this script's own folder holds a `schemathesis/` folder
+    # (config and hooks), which Python finds as a namespace package when the real one is missing.
+    if importlib.util.find_spec("schemathesis.cli") is None:
         log(f"installing {SCHEMATHESIS} with pip")
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                         SCHEMATHESIS], check=True)

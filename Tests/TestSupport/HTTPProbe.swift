@@ -24,7 +24,7 @@ public enum HTTPProbe {
             try connection.write(
                 HTTPConnection.head(method, path, port: port, headers: fields, bodyLength: body?.utf8.count)
                     + (body ?? ""))
-            let answer = try connection.readAnswer()
+            let answer = try connection.readAnswer(toHead: method == "HEAD")
             return Response(status: answer.status, headers: answer.headers, body: answer.body)
         }
     }

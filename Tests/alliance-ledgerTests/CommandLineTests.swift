@@ -298,16 +298,16 @@ import Testing
             let lines: [[Substring]] = loaded.standardOutput.split(separator: "\n").map {
                 $0.split(separator: " ")
             }
-            let slam = lines.first { $0.count == 2 && $0[0] == "finance@slam.example.org" }
-            let token = String(try #require(slam?[1]))
+            let trust = lines.first { $0.count == 2 && $0[0] == "finance@kestrelford-trust.example.org" }
+            let token = String(try #require(trust?[1]))
             let service = try await ServiceProcess(["--database-url", url, "--shutdown-grace-seconds", "20"])
             let port = service.port
-            let rows = (0..<10).map { "2025-05-14,slam,STAFF,1.00,Late,Acme,TERM-\($0)\n" }
+            let rows = (0..<10).map { "2025-05-14,kestrelford-trust,STAFF,1.00,Late,Acme,TERM-\($0)\n" }
             let body = "date,partner,budget_line,amount,description,supplier,reference\n" + rows.joined()
             let connection = try HTTPConnection(port: port, timeout: .seconds(30))
             try connection.write(
                 HTTPConnection.head(
-                    "POST", "/v1/alliances/lambeth-living-well/spend/imports", port: port,
+                    "POST", "/v1/alliances/kestrelford-mental-health/spend/imports", port: port,
                     headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "text/csv")],
                     bodyLength: body.utf8.count))
             let half = body.utf8.count / 2

@@ -9,8 +9,9 @@ import Testing
     import FoundationNetworking
 #endif
 
-/// The statements walkthrough as a new user runs it on the demo alliance: preview a year and a
-/// month, publish FY2025, restate it with a reason, generate keys, sign as every partner's board
+/// The statements walkthrough as a new user runs it on the demo alliance (whose FY2025 is
+/// published already, S-0001 to S-0013): preview a year and a
+/// month, publish FY2026-Q1, restate it with a reason, generate keys, sign as every partner's board
 /// member, see it co-signed by all, then verify the downloaded statement with no database — and
 /// see one changed digit fail it.
 @Suite(.timeLimit(.perTest)) struct StatementCommandTests {
@@ -24,8 +25,10 @@ import Testing
                 let words = line.split(separator: " ").map(String.init)
                 if words.count == 2, words[1].hasPrefix("alt_") { tokens[words[0]] = words[1] }
             }
-            let partners = ["sel-icb", "slam", "lambeth", "certitude", "thamesreach"]
-            let alliance = ["--alliance", "lambeth-living-well"]
+            let partners = [
+                "kestrelford-icb", "kestrelford-trust", "kestrelford-council", "harbour-lights", "open-door",
+            ]
+            let alliance = ["--alliance", "kestrelford-mental-health"]
             func run(_ arguments: [String], as person: String? = nil) async throws -> CommandRunner.Result {
                 var environment = environment
                 if let person { environment["ALLIANCE_LEDGER_TOKEN"] = tokens[person] }
@@ -40,27 +43,29 @@ import Testing
             let year = try await succeed(["statement", "preview", "--period", "FY2025"] + alliance)
             #expect(year.contains("TOTAL") || year.contains("total"))
             #expect(
-                try await succeed(["statement", "preview", "--period", "2025-10"] + alliance).contains("slam")
+                try await succeed(["statement", "preview", "--period", "2025-10"] + alliance).contains(
+                    "kestrelford-trust")
             )
             let bad = try await run(
                 ["statement", "preview", "--period", "2025-10-01..2025-10-15"] + alliance)
             #expect(bad.status == 5, "\(bad.standardError)")
 
-            let finance = "finance@slam.example.org"
+            let finance = "finance@kestrelford-trust.example.org"
             // The operator publishes nothing: a statement is a finance lead's or a board member's.
-            #expect(try await run(["statement", "publish", "--period", "FY2025"] + alliance).status != 0)
+            #expect(try await run(["statement", "publish", "--period", "FY2026-Q1"] + alliance).status != 0)
             let published = try await succeed(
-                ["statement", "publish", "--period", "FY2025"] + alliance, as: finance)
-            #expect(published.contains("S-0001") && published.contains("awaiting co-signature (0 of 5)"))
-            let again = try await run(["statement", "publish", "--period", "FY2025"] + alliance, as: finance)
+                ["statement", "publish", "--period", "FY2026-Q1"] + alliance, as: finance)
+            #expect(published.contains("S-0014") && published.contains("awaiting co-signature (0 of 5)"))
+            let again = try await run(
+                ["statement", "publish", "--period", "FY2026-Q1"] + alliance, as: finance)
             #expect(again.status == 4, "\(again.standardError)")
             let restated = try await succeed(
                 [
-                    "statement", "publish", "--period", "FY2025", "--supersedes", "S-0001", "--reason",
+                    "statement", "publish", "--period", "FY2026-Q1", "--supersedes", "S-0014", "--reason",
                     "Audit adjustment",
                 ]
                     + alliance, as: finance)
-            #expect(restated.contains("S-0002") && restated.contains("restates S-0001"))
+            #expect(restated.contains("S-0015") && restated.contains("restates S-0014"))
 
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "statements-\(UUID().uuidString)")
@@ -76,26 +81,26 @@ import Testing
                 #expect(try await run(["key", "generate", "--output", key]).status == 4)
                 _ = try await succeed(
                     ["key", "add", "--partner", partner, "--key", key] + alliance, as: board)
-                _ = try await succeed(["statement", "sign", "S-0002", "--key", key] + alliance, as: board)
+                _ = try await succeed(["statement", "sign", "S-0015", "--key", key] + alliance, as: board)
             }
             let list = try await succeed(["statement", "list"] + alliance)
             #expect(list.contains("by all partners") && list.contains("superseded"))
 
             // Downloaded with its signatures and its predecessor, it verifies with no database.
-            let file = directory.appendingPathComponent("S-0002.json").path
-            let previous = directory.appendingPathComponent("S-0001.json").path
-            _ = try await succeed(["statement", "show", "S-0002", "--output", file] + alliance)
-            _ = try await succeed(["statement", "show", "S-0001", "--output", previous] + alliance)
+            let file = directory.appendingPathComponent("S-0015.json").path
+            let previous = directory.appendingPathComponent("S-0014.json").path
+            _ = try await succeed(["statement", "show", "S-0015", "--output", file] + alliance)
+            _ = try await succeed(["statement", "show", "S-0014", "--output", previous] + alliance)
             // Its SHA256SUMS beside it: the checkpoint's files line, which the signatures cover.
             _ = try await succeed(
                 [
-                    "statement", "show", "S-0002", "--file", "SHA256SUMS", "--output",
+                    "statement", "show", "S-0015", "--file", "SHA256SUMS", "--output",
                     directory.appendingPathComponent("SHA256SUMS").path,
                 ] + alliance)
             _ = try await succeed(
                 [
-                    "statement", "show", "S-0002", "--signatures", "--output",
-                    directory.appendingPathComponent("S-0002.signatures.json").path,
+                    "statement", "show", "S-0015", "--signatures", "--output",
+                    directory.appendingPathComponent("S-0015.signatures.json").path,
                 ]
                     + alliance)
             let keys = directory.appendingPathComponent("keys.json").path
@@ -107,11 +112,11 @@ import Testing
             #expect(offline.status == 0, "\(offline.standardOutput)\(offline.standardError)")
             #expect(!offline.standardOutput.contains("FAILED"))
             #expect(
-                offline.standardOutput.contains("chain") && offline.standardOutput.contains("follows S-0001"))
+                offline.standardOutput.contains("chain") && offline.standardOutput.contains("follows S-0014"))
             #expect(offline.standardOutput.components(separatedBy: "(trusted)").count == 6)
 
             // By number, against the ledger itself.
-            let online = try await run(["statement", "verify", "S-0002"] + alliance)
+            let online = try await run(["statement", "verify", "S-0015"] + alliance)
             #expect(online.status == 0, "\(online.standardOutput)\(online.standardError)")
             #expect(
                 online.standardOutput.contains("ledger figures")
@@ -120,21 +125,21 @@ import Testing
             // From the service, by URL (Foundation's URL loading), with a reader's token.
             let service = try await ServiceProcess(["--database-url", database.connectionString.rawValue])
             let address =
-                "http://127.0.0.1:\(service.port)/v1/alliances/lambeth-living-well/statements/S-0002"
+                "http://127.0.0.1:\(service.port)/v1/alliances/kestrelford-mental-health/statements/S-0015"
             let byURL = try await run(
                 ["statement", "verify", address, "--previous", previous, "--require-signatures"],
-                as: "auditor@sel-icb.example.org")
+                as: "auditor@kestrelford-icb.example.org")
             // The public zip, unzipped by Python's zipfile: the folder verifies, signatures and
-            // all, and one changed digit in spend.csv fails it.
+            // all, and one changed digit in partners.csv fails it.
             let zipURL = try #require(
                 URL(
                     string:
-                        "http://127.0.0.1:\(service.port)/public/alliances/lambeth-living-well/statements/S-0002.zip"
+                        "http://127.0.0.1:\(service.port)/public/alliances/kestrelford-mental-health/statements/S-0015.zip"
                 ))
             let (zip, _) = try await URLSession.shared.data(from: zipURL)
             _ = try await service.stop(with: SIGTERM)
-            let zipPath = directory.appendingPathComponent("S-0002.zip").path
-            let folder = directory.appendingPathComponent("S-0002").path
+            let zipPath = directory.appendingPathComponent("S-0015.zip").path
+            let folder = directory.appendingPathComponent("S-0015").path
             try zip.write(to: URL(fileURLWithPath: zipPath))
             let unzip = Process()
             unzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -147,15 +152,16 @@ import Testing
                 environment: [:])
             #expect(unzipped.status == 0, "\(unzipped.standardOutput)\(unzipped.standardError)")
             #expect(unzipped.standardOutput.components(separatedBy: "(trusted)").count == 6)
-            let spendCSV = folder + "/spend.csv"
-            var spendBytes = Array(try #require(FileManager.default.contents(atPath: spendCSV)))
-            let digitIndex = try #require(spendBytes.lastIndex { (0x30...0x38).contains($0) })
-            spendBytes[digitIndex] += 1
-            try Data(spendBytes).write(to: URL(fileURLWithPath: spendCSV))
+            // FY2026-Q1 has no spend yet; the partners' file always has figures (joining dates).
+            let partnersCSV = folder + "/partners.csv"
+            var partnersBytes = Array(try #require(FileManager.default.contents(atPath: partnersCSV)))
+            let digitIndex = try #require(partnersBytes.lastIndex { (0x30...0x38).contains($0) })
+            partnersBytes[digitIndex] += 1
+            try Data(partnersBytes).write(to: URL(fileURLWithPath: partnersCSV))
             let changed = try await CommandRunner.run(["statement", "verify", folder], environment: [:])
-            #expect(changed.status == 1 && changed.standardOutput.contains("spend.csv hashes to"))
+            #expect(changed.status == 1 && changed.standardOutput.contains("partners.csv hashes to"))
             #expect(byURL.status == 0, "\(byURL.standardOutput)\(byURL.standardError)")
-            #expect(byURL.standardOutput.contains("follows S-0001"))
+            #expect(byURL.standardOutput.contains("follows S-0014"))
             #expect(byURL.standardOutput.components(separatedBy: "signature of").count == 6)
 
             // One changed digit anywhere fails it, naming what.

@@ -1,13 +1,17 @@
 import AllianceLedger
+import AllianceLedgerHTTP
 import ArgumentParser
+import Crypto
+import EmbeddedPostgres
 import Foundation
+import Logging
 import Postgres
 
-/// Loads a realistic example alliance, so that a new user has something to read, serve and
-/// query straight away: five partners of a mental-health alliance, two budget lines, an admin, a
-/// finance lead and a board member per partner and an auditor, the year's budget set by a
-/// unanimous decision of the board, a second decision still open, the year's outcome terms set by
-/// a third and its four quarters measured, and a year of spend with a correction.
+/// Loads an invented example alliance, so that a new user has something to read, serve and
+/// query straight away, and with `--serve` shows it: five partners of a community mental-health
+/// alliance, a year of spend through the bulk import, its budget agreed by a decision one
+/// partner first objected to, outcome payments approved, the year's gain shared, and monthly and
+/// yearly statements published and co-signed by every partner.
 ///
 /// It does what the rules ask of a real alliance: the operator sets the alliance up and creates
 /// each partner's first admin, who adds their partner's people; once the first decision has
@@ -16,326 +20,387 @@ import Postgres
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Load a realistic example alliance (applies pending migrations first).",
+        abstract: "Load an invented example alliance, and with --serve show it in the browser.",
         discussion: """
-            Creates the alliance (default lambeth-living-well) with five partners — a \
-            commissioner, an NHS trust, a council and two voluntary organisations — budget lines \
-            STAFF and PREMISES, people with roles (an admin, a finance lead and a board member \
-            per partner, and an auditor), FY2025's budget set by decision D-0001 (carried: \
-            every partner's board member approved), decision D-0002 on FY2025's gain and pain shares (open, three of \
-            five partners approving), decision D-0003 setting FY2025's outcome terms (carried: \
-            three mental-health measures, a pool of 3% of the year's budget paid quarterly to the \
-            four providers), the finance leads' measurements of FY2025's four quarters (one \
-            corrected), and FY2025's monthly spend of every partner, one entry reversed. No \
-            outcome payment is approved and nothing is settled: that is left to try. Once D-0001 \
-            has carried only a partner's admin issues its people's tokens, so with --tokens it \
-            issues one for every person (by their partner's admin) and one for the operator, and \
-            prints them: they are shown once. Refuses an alliance that exists already.
+            Loads the alliance (default \(DemoData.defaultSlug)) unless it is loaded already, \
+            then returns; re-running reuses it, and --reset starts the database over (the \
+            embedded cluster only, and only when it holds nothing but the demo). Every name in \
+            it is invented. Five partners — a commissioner, an NHS trust, a council and two \
+            voluntary organisations — with budget lines for staff, premises, commissioned \
+            services, peer support and a crisis safe space; people with roles (an admin, a \
+            finance lead and a board member per partner, and an auditor); FY2025's budget set \
+            by D-0001, which one partner objected to before approving; gain and pain shares \
+            (D-0002) and outcome terms (D-0003); the four quarters measured and their outcome \
+            payments approved for the first three (D-0004 to D-0006; the fourth is left to try); FY2025's spend, thousands of invoices imported \
+            by each partner's finance lead, three duplicates reversed; the year's gain settled \
+            (D-0007); and a statement for each month and for FY2025, published and co-signed by \
+            every partner's board with keys made for the demo. With --tokens it prints a token \
+            for every person and the operator (shown once). With --serve it then runs the \
+            service, every page marked as example data, and prints the public statement's \
+            address, its JSON, a curl that records spend with a finance lead's token, and the \
+            command that verifies the statement.
             """)
 
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "The example alliance's slug.")
-    var alliance = "lambeth-living-well"
+    var alliance = DemoData.defaultSlug
 
     @Flag(help: "Issue and print an API token for every person and for the operator.")
     var tokens = false
 
-    /// Monthly spend in whole pounds: about £18.6 million a year across the alliance.
-    static let partners: [(slug: String, name: String, kind: PartnerKind, staff: Int64, premises: Int64)] = [
-        ("sel-icb", "South East London ICB", .commissioner, 185_000, 21_000),
-        ("slam", "South London and Maudsley NHS Foundation Trust", .nhsProvider, 642_000, 90_500),
-        ("lambeth", "Lambeth Council", .localAuthority, 311_500, 46_000),
-        ("certitude", "Certitude", .vcse, 129_000, 18_500),
-        ("thamesreach", "Thames Reach", .vcse, 97_500, 14_250),
-    ]
+    @Flag(help: "Start the database over first: the embedded cluster only, holding only the demo.")
+    var reset = false
+
+    @Flag(help: "Then run the service and print where to look.")
+    var serve = false
+
+    @Option(
+        help: ArgumentHelp(
+            "With --serve, the port to listen on, 0 for any free port (env ALLIANCE_LEDGER_HTTP_PORT; default 8080).",
+            valueName: "port"))
+    var port: String?
 
     func run() async throws {
-        let settings = try global.settings()
-        try await DatabaseSession.with(settings, logger: settings.logger()) { session in
+        var flags: [SettingKey: String] = [:]
+        flags[.httpPort] = port
+        let settings = try global.settings(adding: flags)
+        let logger = settings.logger()
+        if reset { try await Self.reset(settings, keeping: alliance, logger: logger) }
+        let session = try await DatabaseSession.open(
+            settings, logger: logger,
+            serviceStatementTimeoutSeconds: serve ? settings.statementTimeoutSeconds : nil)
+        do {
             _ = try await SchemaMigrator.allianceLedger().migrate(session.ownerPool)
-            let directory = AllianceDirectory(pool: session.pool)
-            let created = try await directory.create(
-                try AllianceRequest(
-                    slug: alliance, name: "Lambeth Living Well Network Alliance",
-                    contractStart: CalendarDate(year: 2025, month: 4, day: 1),
-                    contractEnd: CalendarDate(year: 2030, month: 3, day: 31)))
-            for code in ["STAFF", "PREMISES"] {
-                try await directory.addBudgetLine(
-                    try BudgetLineRequest(code: code, name: code == "STAFF" ? "Staff" : "Premises"),
-                    to: created)
+            let origin = Statements.origin(publicBaseURL: settings.publicBaseURL, alliance: alliance)
+            let loaded: Alliance
+            do {
+                loaded = try await AllianceDirectory(pool: session.pool).find(slug: alliance)
+                say("The demo alliance \(alliance) is loaded already: reusing it (--reset starts over).")
+            } catch LedgerError.allianceNotFound {
+                loaded = try await DemoLoader(pool: session.pool, slug: alliance, origin: origin).load()
             }
-            // The operator creates each partner's first admin; the admin adds the partner's people.
-            var people: [(key: String, person: Person)] = []
-            @discardableResult
-            func add(_ key: String, _ name: String, partner: String, _ roles: Set<Role>, by caller: Caller)
-                async throws -> Person
-            {
-                let person = try await directory.addPerson(
-                    try PersonRequest(
-                        name: name, email: "\(key)@\(partner).example.org", partner: partner, roles: roles),
-                    to: created, by: caller)
-                people.append((key, person))
-                return person
+            let people = try await AllianceDirectory(pool: session.pool).people(in: loaded.id)
+            if tokens { try await Self.printTokens(people, pool: session.pool) }
+            if serve {
+                try await Self.serve(
+                    loaded, people: people, session: session, settings: settings, logger: logger)
             }
-            for partner in Self.partners {
-                try await directory.addPartner(
-                    try PartnerRequest(slug: partner.slug, name: partner.name, kind: partner.kind),
-                    to: created)
-                let admin = Self.acting(
-                    as: try await add(
-                        "admin", "Admin, \(partner.name)", partner: partner.slug, [.admin], by: .commandLine))
-                try await add(
-                    "finance", "Finance lead, \(partner.name)", partner: partner.slug, [.finance], by: admin)
-                try await add(
-                    "board", "Board member, \(partner.name)", partner: partner.slug, [.board], by: admin)
-                if partner.slug == "sel-icb" {
-                    try await add("auditor", "Internal auditor", partner: partner.slug, [.auditor], by: admin)
-                }
-            }
-            /// The partner's person with this key (admin, finance, board), as a caller.
-            func caller(_ key: String, of partner: String) throws -> Caller {
-                guard let found = people.first(where: { $0.key == key && $0.person.partner == partner })
-                else {
-                    throw CommandFailure(.failure, "no \(key) person for \(partner)")
-                }
-                return Self.acting(as: found.person)
-            }
-
-            // The board: budgets change only by a carried decision.
-            let board = try Self.partners.map { try caller("board", of: $0.slug) }
-            let decisions = Decisions(pool: session.pool)
-            let budget = try await decisions.propose(
-                try DecisionProposal(
-                    title: "Set the FY2025 budget",
-                    description:
-                        "Each partner's staff and premises budget for FY2025, as the board agreed it.",
-                    action: .budgetSet(year: 2025, lines: try Self.budget())),
-                in: created, by: board[0])
-            for member in board {
-                _ = try await decisions.vote(.approve, on: .id(budget.id), in: created, by: member)
-            }
-            let shares = try await decisions.propose(
-                try DecisionProposal(
-                    title: "Share FY2025's gain and pain",
-                    description:
-                        "An underspend is shared by the partners' weight in the contract; an overspend likewise, "
-                        + "with the voluntary organisations' part capped at £50,000 each.",
-                    closesAt: Timestamp(
-                        microsecondsSince1970: Timestamp(Date()).microsecondsSince1970 + 30 * 86_400_000_000),
-                    action: .riskShareSetTerms(try Self.riskShareTerms())),
-                in: created, by: board[1])
-            for member in board.prefix(3) {
-                _ = try await decisions.vote(.approve, on: .id(shares.id), in: created, by: member)
-            }
-            let outcomeTerms = try Self.outcomeTerms()
-            let outcomes = try await decisions.propose(
-                try DecisionProposal(
-                    title: "Agree FY2025's outcome measures",
-                    description:
-                        "3% of the contract is paid only as outcomes are achieved: care plans reviewed, fewer "
-                        + "out-of-area bed-days and better outcome scores, measured and paid each quarter.",
-                    action: .outcomesSetTerms(outcomeTerms)),
-                in: created, by: board[0])
-            for member in board {
-                _ = try await decisions.vote(.approve, on: .id(outcomes.id), in: created, by: member)
-            }
-
-            // The finance leads measure each quarter: the trust its clinical records, the
-            // commissioner its placements.
-            let outcomeBook = OutcomeBook(pool: session.pool)
-            var measured = 0
-            for measurement in try Self.measurements() {
-                _ = try await outcomeBook.record(
-                    measurement.request, in: created, by: try caller("finance", of: measurement.partner))
-                measured += 1
-            }
-
-            // Each partner's finance lead records its spend, and corrects it.
-            let book = SpendBook(ledger: Ledger(pool: session.pool))
-            var recorded = 0
-            var first: Spend?
-            for month in 0..<12 {
-                let incurredOn = try Self.payday(monthsAfterApril2025: month)
-                for partner in Self.partners {
-                    for (line, monthly) in [("STAFF", partner.staff), ("PREMISES", partner.premises)] {
-                        // A little month-to-month variation, the same on every run.
-                        let amount =
-                            monthly * 100 + Int64((month * 7 + partner.slug.count * 13) % 19) * 1_250_00
-                        let spend = try await book.record(
-                            try SpendRequest(
-                                partner: partner.slug, budgetLine: line, amount: amount,
-                                incurredOn: incurredOn,
-                                description:
-                                    "\(line == "STAFF" ? "Payroll" : "Rent and service charge"), \(incurredOn.description.prefix(7))",
-                                supplier: line == "STAFF" ? "Payroll" : "Landlord",
-                                reference:
-                                    "\(partner.slug.uppercased())-\(line)-\(incurredOn.description.prefix(7))"
-                            ),
-                            in: created, by: try caller("finance", of: partner.slug))
-                        first = first ?? spend
-                        recorded += 1
-                    }
-                }
-            }
-            if let first {
-                _ = try await book.reverse(
-                    first.id, reason: "Payroll posted twice in the finance system; corrected", in: created,
-                    by: try caller("finance", of: first.partner))
-            }
-            print(
-                "Loaded \(created.slug): \(Self.partners.count) partners, 2 budget lines, \(people.count) people, "
-                    + "\(recorded) spend entries for FY2025 and 1 reversal.")
-            print(
-                "Decisions: \(budget.reference) set the FY2025 budget (carried, every partner approving); "
-                    + "\(shares.reference) on FY2025's gain and pain shares is open, 3 of 5 partners approving; "
-                    + "\(outcomes.reference) set FY2025's outcome terms (carried): \(outcomeTerms.measures.count) measures, "
-                    + "a pool of \(Money.format(outcomeTerms.pool, currency: created.currency)) paid quarterly."
-            )
-            print(
-                "Outcomes: \(measured) measurements of FY2025's four quarters, one corrected; no payment approved yet. "
-                    + "Try: alliance-ledger outcome payment --alliance \(created.slug) --period FY2025-Q3"
-            )
-            guard tokens else {
-                print(
-                    "Tokens: none issued. Now that the board has decided, only each partner's admin issues its "
-                        + "people's tokens: load the demo with --tokens to have every person's printed."
-                )
-                return
-            }
-            let store = TokenStore(pool: session.pool)
-            print("API tokens (shown once):")
-            print("  operator  \(try await store.issueOperatorToken())")
-            for (_, person) in people {
-                guard let partner = person.partner else { continue }
-                let issued = try await store.issue(for: person, by: try caller("admin", of: partner))
-                print("  \(person.email)  \(issued)")
-            }
+            await session.close()
+        } catch {
+            await session.close()
+            throw error
         }
     }
+
+    /// Every person's token, issued by their partner's admin, and the operator's.
+    static func printTokens(_ people: [Person], pool: PostgresPool) async throws {
+        let store = TokenStore(pool: pool)
+        say("API tokens (shown once):")
+        say("  operator  \(try await store.issueOperatorToken())")
+        for person in people {
+            guard let partner = person.partner else { continue }
+            let issued = try await store.issue(for: person, by: try admin(of: partner, among: people))
+            say("  \(person.email)  \(issued)")
+        }
+    }
+
+    static func admin(of partner: String, among people: [Person]) throws -> Caller {
+        guard let admin = people.first(where: { $0.partner == partner && $0.roles.contains(.admin) }) else {
+            throw CommandFailure(.failure, "the demo alliance has no admin for \(partner)")
+        }
+        return DemoLoader.acting(as: admin)
+    }
+
+    /// Runs the service over the demo, every page marked as example data, and says where to look.
+    static func serve(
+        _ alliance: Alliance, people: [Person], session: DatabaseSession, settings: Settings, logger: Logger
+    ) async throws {
+        let publisher = "kestrelford-trust"
+        guard let finance = people.first(where: { $0.partner == publisher && $0.roles.contains(.finance) })
+        else {
+            throw CommandFailure(.failure, "the demo alliance has no finance lead for \(publisher)")
+        }
+        let token = try await TokenStore(pool: session.pool).issue(
+            for: finance, by: try admin(of: publisher, among: people))
+        let statements = try await Statements(pool: session.pool).list(in: alliance.id)
+        let year = statements.first { $0.period == "FY2025" && $0.state == .published }
+        var configuration = HTTPServiceConfiguration(
+            host: settings.httpHost, port: settings.httpPort, publicBaseURL: settings.publicBaseURL,
+            credentialLifetime: .seconds(settings.credentialSeconds),
+            decisionSweepInterval: .seconds(settings.decisionSweepSeconds),
+            shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds))
+        configuration.exampleData = true
+        try await HTTPService.run(
+            ledger: Ledger(pool: session.pool), configuration: configuration, logger: logger,
+            onServerRunning: { port in
+                let base = "http://\(settings.httpHost):\(port)"
+                let number = year?.number ?? "S-0001"
+                let page = "\(base)/public/alliances/\(alliance.slug)/statements/\(number)"
+                say(
+                    """
+
+                    The demo is served at \(base)/ (invented example data; Ctrl-C stops it).
+
+                    FY2025's statement, co-signed by all five partners:
+                      \(page)
+                    The same statement as JSON, the exact bytes that were signed:
+                      \(page).json
+
+                    Record spend as the Trust's finance lead (\(finance.email)):
+                      curl -X POST \(base)/v1/alliances/\(alliance.slug)/spend \\
+                        -H 'Authorization: Bearer \(token)' -H 'Content-Type: application/json' \\
+                        -H 'Idempotency-Key: demo-spend-1' \\
+                        -d '{"partner":"\(publisher)","budgetLine":"STAFF","amount":125000,"incurredOn":"2026-04-14","description":"Agency cover, April"}'
+
+                    Verify the statement with no database:
+                      curl -sO \(page).json && swift run alliance-ledger statement verify \(number).json
+
+                    """)
+            })
+    }
+
+    /// Drops the embedded cluster's database, so the demo loads afresh; refused for a database
+    /// given by URL, and for one that holds any alliance but the demo's.
+    static func reset(_ settings: Settings, keeping slug: String, logger: Logger) async throws {
+        guard case .embedded(let directory) = settings.database else {
+            throw CommandFailure(
+                .invalidInput,
+                "--reset starts over only the embedded cluster; drop a database given by URL yourself")
+        }
+        let others = try await DatabaseSession.with(settings, logger: logger) { session in
+            _ = try await SchemaMigrator.allianceLedger().migrate(session.ownerPool)
+            return try await AllianceDirectory(pool: session.pool).alliances().map(\.slug).filter {
+                $0 != slug
+            }
+        }
+        guard others.isEmpty else {
+            throw CommandFailure(
+                .conflict,
+                "--reset would delete the alliances \(others.joined(separator: ", ")) too: it starts over only a database that holds nothing but the demo"
+            )
+        }
+        let cluster = EmbeddedPostgres(
+            dataDirectory: directory, serverProgramsDirectory: settings.serverPrograms, logger: logger)
+        _ = try await cluster.start()
+        let connection = try await PostgresConnection.connect(
+            PostgresConnectionConfiguration(
+                connectionString: try ConnectionString(try cluster.connectionString(database: "postgres")),
+                logger: logger))
+        do {
+            try await connection.execute(
+                "DROP DATABASE IF EXISTS \(identifier: cluster.databaseName) WITH (FORCE)")
+            await connection.close()
+        } catch {
+            await connection.close()
+            throw error
+        }
+        say("Reset: the database of \(directory) starts over.")
+    }
+}
+
+/// Loads the demo alliance, step by step as its people would.
+struct DemoLoader {
+    let pool: PostgresPool
+    let slug: String
+    /// The checkpoints' origin, for the statements it publishes.
+    let origin: String
 
     /// A person of the demo as a caller without a token: the demo is trusted set-up code, which
     /// acts as the partners' own people would with theirs.
     static func acting(as person: Person) -> Caller { Caller(identity: .person(person), tokenID: nil) }
 
-    /// FY2025's budget: each line's monthly spend for twelve months and £120,000 besides, so
-    /// that some partners end the year under budget and some over.
-    static func budget() throws -> [BudgetSetting] {
-        try partners.flatMap { partner in
-            try [("STAFF", partner.staff), ("PREMISES", partner.premises)].map { line, monthly in
-                try BudgetSetting(
-                    partner: partner.slug, budgetLine: line, amount: (monthly * 12 + 120_000) * 100)
+    func load() async throws -> Alliance {
+        let directory = AllianceDirectory(pool: pool)
+        let created = try await directory.create(
+            try AllianceRequest(
+                slug: slug, name: DemoData.allianceName,
+                contractStart: CalendarDate(year: 2025, month: 4, day: 1),
+                contractEnd: CalendarDate(year: 2030, month: 3, day: 31)))
+        for line in DemoData.lines {
+            try await directory.addBudgetLine(
+                try BudgetLineRequest(code: line.code, name: line.name), to: created)
+        }
+        // The operator creates each partner's first admin; the admin adds the partner's people.
+        var people: [Person] = []
+        func add(_ key: String, _ name: String, partner: String, _ roles: Set<Role>, by caller: Caller)
+            async throws -> Person
+        {
+            let person = try await directory.addPerson(
+                try PersonRequest(
+                    name: name, email: "\(key)@\(partner).example.org", partner: partner, roles: roles),
+                to: created, by: caller)
+            people.append(person)
+            return person
+        }
+        for partner in DemoData.partners {
+            try await directory.addPartner(
+                try PartnerRequest(slug: partner.slug, name: partner.name, kind: partner.kind), to: created)
+            let admin = Self.acting(
+                as: try await add(
+                    "admin", partner.people.admin, partner: partner.slug, [.admin], by: .commandLine))
+            _ = try await add(
+                "finance", partner.people.finance, partner: partner.slug, [.finance], by: admin)
+            _ = try await add(
+                "board", partner.people.board, partner: partner.slug, [.board], by: admin)
+            if partner.kind == .commissioner {
+                _ = try await add(
+                    "auditor", "Farah Whitlock-Ng", partner: partner.slug, [.auditor], by: admin)
             }
         }
-    }
-
-    /// Gain shared by weight in the contract; pain likewise, with the voluntary organisations'
-    /// part capped at £50,000 each.
-    static func riskShareTerms() throws -> RiskShareTerms {
-        let weights: [(partner: String, share: Int)] = [
-            ("sel-icb", 2500), ("slam", 3500), ("lambeth", 2000), ("certitude", 1000), ("thamesreach", 1000),
-        ]
-        return try RiskShareTerms(
-            year: 2025,
-            gain: try weights.map { try RiskShare(partner: $0.partner, share: $0.share) },
-            pain: try weights.map {
-                try RiskShare(partner: $0.partner, share: $0.share, cap: $0.share == 1000 ? 5_000_000 : nil)
-            })
-    }
-
-    /// FY2025's outcome terms, in the manner of the worked example O1: 3% of the contract (the
-    /// year's budget) at stake, paid quarterly on three measures, to the four providers by their
-    /// weight in the contract; the commissioner pays, so has no share.
-    static func outcomeTerms() throws -> OutcomeTerms {
-        let contract = try budget().reduce(Int64(0)) { $0 + $1.amount }
-        func value(_ number: Int64) throws -> MeasureValue {
-            try MeasureValue(tenThousandths: number * MeasureValue.scale)
+        func caller(_ role: Role, of partner: String) throws -> Caller {
+            guard let found = people.first(where: { $0.partner == partner && $0.roles.contains(role) }) else {
+                throw CommandFailure(.failure, "no \(role) person for \(partner)")
+            }
+            return Self.acting(as: found)
         }
-        return try OutcomeTerms(
-            year: 2025, frequency: .quarter, pool: contract * 300 / 10_000,
-            measures: [
-                try OutcomeMeasure(
-                    code: "CPA_REVIEW", name: "Care plans reviewed within 12 months", unit: "%",
-                    direction: .higher,
-                    baseline: try value(78), target: try value(90), weight: 4000,
-                    rule: .linear(floor: try value(80), cap: nil)),
-                try OutcomeMeasure(
-                    code: "OOA_BED_DAYS", name: "Reduction in out-of-area bed-days", unit: "%",
-                    direction: .higher, baseline: try value(0), target: try value(20), weight: 3500,
-                    rule: .linear(floor: try value(5), cap: nil)),
-                try OutcomeMeasure(
-                    code: "IMPROVED_OUTCOMES", name: "People with improved DIALOG outcome scores", unit: "%",
-                    direction: .higher, baseline: try value(42), target: try value(60), weight: 2500,
-                    rule: .bands([
-                        try PaymentBand(from: try value(45), factor: 5000),
-                        try PaymentBand(from: try value(52), factor: 7500),
-                        try PaymentBand(from: try value(60), factor: 10_000),
-                    ])),
-            ],
-            shares: [
-                try OutcomeShare(partner: "slam", share: 5000),
-                try OutcomeShare(partner: "lambeth", share: 2500),
-                try OutcomeShare(partner: "certitude", share: 1250),
-                try OutcomeShare(partner: "thamesreach", share: 1250),
-            ])
+        let board = try DemoData.partners.map { try caller(.board, of: $0.slug) }
+        let decisions = Decisions(pool: pool)
+        func carry(_ title: String, _ description: String, _ action: DecisionAction) async throws -> Decision
+        {
+            let decision = try await decisions.propose(
+                try DecisionProposal(title: title, description: description, action: action), in: created,
+                by: board[0])
+            for member in board {
+                _ = try await decisions.vote(.approve, on: .id(decision.id), in: created, by: member)
+            }
+            return decision
+        }
+
+        // The budget: Harbour Lights objects, the others approve, and Harbour Lights, reassured,
+        // changes its vote; every vote is kept.
+        let budget = try await decisions.propose(
+            try DecisionProposal(
+                title: "Set the FY2025 budget",
+                description:
+                    "Each partner's budget by line for FY2025, as the board agreed it in March 2025.",
+                action: .budgetSet(year: 2025, lines: try DemoData.budget())),
+            in: created, by: board[0])
+        let harbour = try caller(.board, of: "harbour-lights")
+        _ = try await decisions.vote(
+            .object, reason: "Peer support is funded for 40 people a month; the waiting list is 65.",
+            on: .id(budget.id), in: created, by: harbour)
+        for member in board where member != harbour {
+            _ = try await decisions.vote(.approve, on: .id(budget.id), in: created, by: member)
+        }
+        _ = try await decisions.vote(
+            .approve, reason: "The board has agreed to review peer support capacity at the half year.",
+            on: .id(budget.id), in: created, by: harbour)
+        _ = try await carry(
+            "Share FY2025's gain and pain",
+            "An underspend is shared by the partners' weight in the contract; an overspend likewise, with the "
+                + "voluntary organisations' part capped at £50,000 each.",
+            .riskShareSetTerms(try DemoData.riskShareTerms()))
+        _ = try await carry(
+            "Agree FY2025's outcome measures",
+            "3% of the contract is paid only as outcomes are achieved: care plans reviewed, fewer out-of-area "
+                + "bed-days and better wellbeing scores, measured and paid each quarter.",
+            .outcomesSetTerms(try DemoData.outcomeTerms()))
+
+        // The finance leads measure each quarter.
+        let outcomeBook = OutcomeBook(pool: pool)
+        for measurement in try DemoData.measurements() {
+            _ = try await outcomeBook.record(
+                measurement.request, in: created, by: try caller(.finance, of: measurement.partner))
+        }
+
+        // Each partner's finance lead imports its year of invoices; three duplicates are
+        // recorded by hand, then reversed.
+        let importer = SpendImporter(ledger: Ledger(pool: pool))
+        var imported = 0
+        for partner in DemoData.partners {
+            let file = DemoData.spendFile(of: partner)
+            let report = try await importer.importSpend(
+                from: MemoryByteChunks(Array(file.csv.utf8)), into: created,
+                by: try caller(.finance, of: partner.slug),
+                mode: .allOrNothing)
+            guard report.committed, report.recorded == file.rows else {
+                throw CommandFailure(
+                    .failure, "the demo's spend for \(partner.slug) did not import: \(report)")
+            }
+            imported += report.recorded
+        }
+        let book = SpendBook(ledger: Ledger(pool: pool))
+        for (partner, month) in [("kestrelford-council", 6), ("open-door", 9), ("kestrelford-trust", 11)] {
+            let day = try Self.day(monthsAfterApril2025: month, day: 14)
+            let duplicate = try await book.record(
+                try SpendRequest(
+                    partner: partner, budgetLine: "PREMISES", amount: 312_480, incurredOn: day,
+                    description: "Cleaning contract, \(day.description.prefix(7))",
+                    supplier: "Kestrelford Facilities Co-op", reference: "DUP-\(day.description.prefix(7))"),
+                in: created, by: try caller(.finance, of: partner))
+            _ = try await book.reverse(
+                duplicate.id, reason: "Duplicate of the month's facilities invoice; paid once", in: created,
+                by: try caller(.finance, of: partner))
+        }
+
+        // The year is over: the board approves the first three quarters' outcome payments (the
+        // fourth is left to approve) and settles the gain.
+        for quarter in 1...3 {
+            _ = try await carry(
+                "Pay FY2025-Q\(quarter)'s outcome payment",
+                "As the quarter's measurements earn it.",
+                .outcomePaymentsApprove(period: "FY2025-Q\(quarter)", earned: nil))
+        }
+        _ = try await carry(
+            "Settle FY2025's gain and pain", "As the year's accounts close.",
+            .riskShareSettle(year: 2025, partnerSide: nil))
+
+        // A statement for each month and for the year, each co-signed by every partner's board.
+        let statements = Statements(pool: pool)
+        var keys: [String: Curve25519.Signing.PrivateKey] = [:]
+        for partner in DemoData.partners {
+            let key = Curve25519.Signing.PrivateKey()
+            keys[partner.slug] = key
+            _ = try await statements.registerKey(
+                key.publicKey.rawRepresentation.base64EncodedString(), for: partner.slug, in: created,
+                by: try caller(.board, of: partner.slug))
+        }
+        let publisher = try caller(.finance, of: "kestrelford-trust")
+        let periods =
+            try (0..<12).map { try Self.day(monthsAfterApril2025: $0, day: 1).description.prefix(7) }
+            .map(String.init) + ["FY2025"]
+        for period in periods {
+            let listing = try await statements.publish(
+                try PublicationRequest(period: period), origin: origin, in: created, by: publisher)
+            let checkpoint = try await statements.checkpoint(listing.number, in: created.id)
+            for partner in DemoData.partners {
+                guard let key = keys[partner.slug] else { continue }
+                _ = try await statements.sign(
+                    listing.number, key: key.publicKey.rawRepresentation.base64EncodedString(),
+                    signature: try key.signature(for: Data(checkpoint.utf8)).base64EncodedString(),
+                    in: created,
+                    by: try caller(.board, of: partner.slug))
+            }
+        }
+        say(
+            "Loaded \(created.slug), \(DemoData.allianceName) (invented): \(DemoData.partners.count) partners, "
+                + "\(DemoData.lines.count) budget lines, \(people.count) people, \(imported) spend entries "
+                + "imported for FY2025 and 3 duplicates reversed.")
+        say(
+            "Decisions: \(budget.reference) set the FY2025 budget (harbour-lights objected, then approved); "
+                + "D-0002 and D-0003 set the gain/pain shares and outcome terms; D-0004 to D-0006 paid the first "
+                + "three quarters' outcomes (FY2025-Q4's is left to approve); D-0007 settled the year's gain and pain."
+        )
+        say(
+            "Statements: S-0001 to S-0012 for each month of FY2025 and S-0013 for the year, each co-signed by all "
+                + "\(DemoData.partners.count) partners.")
+        return created
     }
 
-    /// FY2025's measurements, in the order they were recorded, with the partner whose finance
-    /// lead recorded each; the third quarter's care-plan figure is corrected by a later one.
-    static func measurements() throws -> [(partner: String, request: MeasurementRequest)] {
-        // Values in tenths of a percent, per quarter.
-        let quarters: [(cpa: Int64, beds: Int64, outcomes: Int64, extracted: String)] = [
-            (824, 65, 440, "2025-07-09"), (840, 110, 485, "2025-10-08"), (859, 155, 530, "2026-01-12"),
-            (881, 200, 612, "2026-04-09"),
-        ]
-        func value(_ tenths: Int64) throws -> MeasureValue {
-            try MeasureValue(tenThousandths: tenths * MeasureValue.scale / 10)
-        }
-        var list: [(partner: String, request: MeasurementRequest)] = []
-        for (index, quarter) in quarters.enumerated() {
-            let period = "FY2025-Q\(index + 1)"
-            list += [
-                (
-                    "slam",
-                    try MeasurementRequest(
-                        measure: "CPA_REVIEW", period: period, value: try value(quarter.cpa),
-                        evidence: "SLaM care-plan review report, extract of \(quarter.extracted)")
-                ),
-                (
-                    "sel-icb",
-                    try MeasurementRequest(
-                        measure: "OOA_BED_DAYS", period: period, value: try value(quarter.beds),
-                        evidence: "ICB out-of-area placements return against the FY2024 baseline, \(period)")
-                ),
-                (
-                    "slam",
-                    try MeasurementRequest(
-                        measure: "IMPROVED_OUTCOMES", period: period, value: try value(quarter.outcomes),
-                        evidence:
-                            "DIALOG scores at review, SLaM and VCSE partners, extract of \(quarter.extracted)"
-                    )
-                ),
-            ]
-        }
-        list.append(
-            (
-                "slam",
-                try MeasurementRequest(
-                    measure: "CPA_REVIEW", period: "FY2025-Q3", value: try value(865),
-                    evidence:
-                        "SLaM care-plan review report re-run on 2026-01-26: reviews entered late in December now counted"
-                )
-            ))
-        return list
-    }
-
-    /// The 28th of each month from April 2025: a payroll day every month has.
-    static func payday(monthsAfterApril2025 offset: Int) throws -> CalendarDate {
+    /// The given day of the month `offset` months after April 2025.
+    static func day(monthsAfterApril2025 offset: Int, day: Int) throws -> CalendarDate {
         let monthsSinceJanuary2025 = 3 + offset
         guard
-            let day = CalendarDate(
-                year: 2025 + monthsSinceJanuary2025 / 12, month: monthsSinceJanuary2025 % 12 + 1, day: 28)
-        else { throw CommandFailure(.failure, "no 28th in month \(offset) of FY2025") }
-        return day
+            let date = CalendarDate(
+                year: 2025 + monthsSinceJanuary2025 / 12, month: monthsSinceJanuary2025 % 12 + 1, day: day)
+        else { throw CommandFailure(.failure, "no day \(day) in month \(offset) of FY2025") }
+        return date
     }
+}
+
+/// A line to standard output, written at once: it may be a pipe, whose buffer would hold the
+/// demo's lines back while `--serve` runs.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
