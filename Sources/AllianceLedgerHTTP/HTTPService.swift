@@ -50,6 +50,11 @@ public struct HTTPServiceConfiguration: Sendable {
     /// Whether the service shows the demo's invented data (`demo --serve`): every public page
     /// then carries an "example data" banner.
     public var exampleData = false
+    /// How long a public statement page is served as rendered without reading again what it
+    /// shows besides the frozen statement (signatures, supersession, partners, keys): a new
+    /// co-signature appears on the page within this long. Zero reads them on every request,
+    /// about six queries.
+    public var publicPageLifetime: Duration = .seconds(1)
 
     public init(
         host: String, port: Int, publicBaseURL: String, credentialLifetime: Duration = .seconds(2),
@@ -127,7 +132,7 @@ public enum HTTPService {
         router.addRoutes(
             PublicRoutes(
                 services: services, publicBaseURL: configuration.publicBaseURL,
-                exampleData: configuration.exampleData
+                exampleData: configuration.exampleData, pageLifetime: configuration.publicPageLifetime
             ).routes)
 
         let v1 = router.group("v1").add(

@@ -90,6 +90,8 @@ struct APIHarness: Sendable {
         var configuration = HTTPServiceConfiguration(
             host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1",
             credentialLifetime: credentialLifetime, decisionSweepInterval: decisionSweepInterval)
+        // Tests read a public page right after changing what it shows.
+        configuration.publicPageLifetime = .zero
         tuning(&configuration)
         let application = HTTPService.application(
             ledger: Ledger(pool: pool),
@@ -259,8 +261,11 @@ struct GovernedSetUp: Sendable {
         try #require(board[partner], "no board member of \(partner)")
     }
 
-    static func with(_ body: @escaping @Sendable (GovernedSetUp) async throws -> Void) async throws {
-        try await AllianceSetUp.with(credentialLifetime: .zero) { setUp in
+    static func with(
+        tuning: @escaping APIHarness.Tuning = { _ in },
+        _ body: @escaping @Sendable (GovernedSetUp) async throws -> Void
+    ) async throws {
+        try await AllianceSetUp.with(credentialLifetime: .zero, tuning: tuning) { setUp in
             try await body(try await make(setUp))
         }
     }

@@ -1,3 +1,4 @@
+import AllianceLedgerHTTP
 import Crypto
 import Foundation
 import Postgres
@@ -105,6 +106,40 @@ import Testing
             let home = try await api.get("/", token: nil)
             #expect(home.status == 200)
             #expect(home.body.contains(#"<a href="/public/alliances/lambeth-living-well">"#))
+        }
+    }
+
+    /// A page is served as rendered for `publicPageLifetime` without reading again what it
+    /// shows: a co-signature within that time is not on it yet (the bound the README states),
+    /// and the frozen JSON is unaffected.
+    @Test func aPageIsServedAsRenderedForItsLifetime() async throws {
+        let longLife: APIHarness.Tuning = { $0.publicPageLifetime = .seconds(600) }
+        try await GovernedSetUp.with(tuning: longLife) { governed in
+            let api = governed.api
+            try await StatementRoutesTests.books(governed)
+            try await api.create(
+                "\(Self.base)/statements", #"{"period":"FY2025"}"#,
+                token: try governed.setUp.token("finance-slam"))
+            let page = try await api.get(Self.statementPage, token: nil)
+            #expect(page.body.contains("Awaiting co-signature: 0 of 5 partners have signed"))
+            let checkpoint = try await api.get(
+                "\(Self.base)/statements/S-0001/checkpoint", token: try governed.setUp.token("auditor"))
+            let key = Curve25519.Signing.PrivateKey()
+            let board = try governed.boardMember("slam").token
+            try await api.create(
+                "\(Self.base)/partners/slam/keys",
+                #"{"publicKey":"\#(key.publicKey.rawRepresentation.base64EncodedString())"}"#, token: board)
+            try await api.create(
+                "\(Self.base)/statements/S-0001/signatures",
+                #"{"key":"\#(key.publicKey.rawRepresentation.base64EncodedString())","#
+                    + #""signature":"\#(try key.signature(for: Data(checkpoint.body.utf8)).base64EncodedString())"}"#,
+                token: board)
+            let again = try await api.get(Self.statementPage, token: nil)
+            #expect(again.status == 200 && again.headers["etag"] == page.headers["etag"])
+            #expect(again.body == page.body)
+            // An unknown statement is still looked up, never served from what is kept.
+            try await api.get("/public/alliances/\(Self.slug)/statements/S-0002", token: nil).expectProblem(
+                404, "/problems/statement-not-found")
         }
     }
 

@@ -5,8 +5,9 @@ import Synchronization
 /// statement's bytes, which never change (statements are append-only), and each page as last
 /// rendered together with everything it was rendered from besides those bytes (the alliance's
 /// statement listings with their signatures, partners, budget lines and keys), so a page is
-/// rendered again exactly when one of those has changed. Each store holds at most `limit`
-/// entries and starts afresh when full.
+/// rendered again exactly when one of those has changed — checked at most once per page lifetime
+/// (`HTTPServiceConfiguration.publicPageLifetime`). Each store holds at most `limit` entries and
+/// starts afresh when full.
 final class PublicCache: Sendable {
     static let limit = 256
 
@@ -14,6 +15,8 @@ final class PublicCache: Sendable {
         let inputs: PageInputs
         let html: [UInt8]
         let hash: String
+        /// When the page was last found to match what it shows.
+        var checkedAt: ContinuousClock.Instant = .now
     }
 
     /// What a statement page shows besides the statement's own bytes.
@@ -38,9 +41,23 @@ final class PublicCache: Sendable {
         }
     }
 
-    /// The page as last rendered, if it was rendered from `inputs`.
+    /// The page as last rendered, if it was found to match what it shows less than `lifetime`
+    /// ago: served without asking the database again.
+    func page(_ number: String, of slug: String, checkedWithin lifetime: Duration) -> Page? {
+        guard lifetime > .zero else { return nil }
+        return pages.withLock { $0["\(slug)/\(number)"] }.flatMap {
+            ContinuousClock.now - $0.checkedAt < lifetime ? $0 : nil
+        }
+    }
+
+    /// The page as last rendered, if it was rendered from `inputs`; it counts as checked now.
     func page(_ number: String, of slug: String, from inputs: PageInputs) -> Page? {
-        pages.withLock { $0["\(slug)/\(number)"] }.flatMap { $0.inputs == inputs ? $0 : nil }
+        pages.withLock { stored in
+            guard var page = stored["\(slug)/\(number)"], page.inputs == inputs else { return nil }
+            page.checkedAt = .now
+            stored["\(slug)/\(number)"] = page
+            return page
+        }
     }
 
     func store(_ page: Page, number: String, of slug: String) {

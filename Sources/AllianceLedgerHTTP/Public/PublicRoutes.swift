@@ -19,6 +19,9 @@ struct PublicRoutes {
     let publicBaseURL: String
     /// Whether the service shows the demo's invented data: every page then says so.
     let exampleData: Bool
+    /// How long a statement page is served as rendered before what it shows (listings and
+    /// signatures, partners, budget lines, keys) is read again.
+    let pageLifetime: Duration
     let cache = PublicCache()
 
     /// A published statement's bytes: from memory once read, since they never change.
@@ -81,6 +84,11 @@ struct PublicRoutes {
     }
 
     func statement(_ number: String, of slug: String, _ request: Request) async throws -> Response {
+        if let page = cache.page(number, of: slug, checkedWithin: pageLifetime) {
+            return Self.answer(
+                page.html, etag: page.hash, contentType: Self.html, cacheControl: Self.pageCaching,
+                request: request)
+        }
         let alliance = try await services.directory.find(slug: slug)
         let listings = try await services.statements.list(in: alliance.id)
         guard let listing = listings.first(where: { $0.number == number }) else {
