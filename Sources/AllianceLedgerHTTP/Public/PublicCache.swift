@@ -42,11 +42,18 @@ final class PublicCache: Sendable {
     }
 
     /// The page as last rendered, if it was found to match what it shows less than `lifetime`
-    /// ago: served without asking the database again.
+    /// ago: served without asking the database again. When its lifetime is up, the first
+    /// caller is answered nil and checks it, while the others are served the page until that
+    /// check is done: one check per lifetime, never one per waiting request.
     func page(_ number: String, of slug: String, checkedWithin lifetime: Duration) -> Page? {
         guard lifetime > .zero else { return nil }
-        return pages.withLock { $0["\(slug)/\(number)"] }.flatMap {
-            ContinuousClock.now - $0.checkedAt < lifetime ? $0 : nil
+        return pages.withLock { stored in
+            guard var page = stored["\(slug)/\(number)"] else { return nil }
+            let now = ContinuousClock.now
+            if now - page.checkedAt < lifetime { return page }
+            page.checkedAt = now
+            stored["\(slug)/\(number)"] = page
+            return nil
         }
     }
 
