@@ -669,10 +669,10 @@ struct BoardSetUp: Sendable {
             // Two close shortly: one with an objection (rejected), one in silence (lapsed). Each
             // closing time is taken just before its proposal, with room for a loaded machine:
             // a shared one could pass before the second proposal reached the service.
-            let five = try await propose("Five", closesAt: Self.instant(in: 6))
+            let five = try await propose("Five", closesAt: Self.instant(in: 10))
             try await api.create(
                 "\(Self.decisions)/\(five)/votes", #"{"vote":"object","reason":"Not yet"}"#, token: slam)
-            let closing = Self.instant(in: 6)
+            let closing = Self.instant(in: 10)
             _ = try await propose("Six", closesAt: closing)
             let closesAt = try #require(Timestamp(iso8601: closing)).date
             try await Task.sleep(for: .seconds(max(0, closesAt.timeIntervalSinceNow) + 0.2))

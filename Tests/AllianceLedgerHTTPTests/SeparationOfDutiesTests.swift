@@ -289,7 +289,9 @@ import Testing
             // vote on it.
             let decision = try await api.create(
                 Self.decisions,
-                #"{"title":"Closes soon","closesAt":"\#(DecisionRoutesTests.instant(in: 15))"}"#,
+                // Long enough for the dozen requests before the three votes on a loaded machine
+                // (15 s was not, once, in CI: the decision lapsed before they were cast).
+                #"{"title":"Closes soon","closesAt":"\#(DecisionRoutesTests.instant(in: 45))"}"#,
                 token: try alliance.boardMember("certitude").token)
             let id = try #require(decision["id"] as? Int)
             let votes = "\(Self.decisions)/\(id)/votes"
@@ -334,7 +336,7 @@ import Testing
             // Slam and lambeth can no longer vote: at its closing time nobody objected and not
             // everyone approved, so it lapses.
             var state = ""
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + .seconds(90)
             while state != "lapsed", ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(500))
                 state =
