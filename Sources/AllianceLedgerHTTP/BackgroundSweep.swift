@@ -4,7 +4,8 @@ public import ServiceLifecycle
 
 /// The service's housekeeping, once at start and then every `interval`: closes the decisions
 /// whose closing time has passed, in every alliance (rejected when a partner objects, else
-/// lapsed), and removes idempotent answers older than their retention.
+/// lapsed), removes idempotent answers older than their retention, and wakes the publisher for
+/// publications left pending (by an instance that stopped while carrying one out).
 ///
 /// Only for timeliness: reading a decision settles it if due, so no answer depends on when the
 /// sweep last ran. A failed sweep is logged and tried again at the next interval; a graceful
@@ -14,20 +15,23 @@ public struct BackgroundSweep: Service {
     public let interval: Duration
     private let logger: Logger
     private let idempotency: (answers: IdempotentCreations, retention: Duration)?
+    private let publisher: StatementPublisher?
 
     public init(decisions: Decisions, interval: Duration, logger: Logger) {
-        self.init(decisions: decisions, interval: interval, logger: logger, idempotency: nil)
+        self.init(decisions: decisions, interval: interval, logger: logger, idempotency: nil, publisher: nil)
     }
 
     init(
         decisions: Decisions, interval: Duration, logger: Logger,
-        idempotency: (answers: IdempotentCreations, retention: Duration)?
+        idempotency: (answers: IdempotentCreations, retention: Duration)?,
+        publisher: StatementPublisher? = nil
     ) {
         precondition(interval > .zero, "the background sweep needs a positive interval")
         self.decisions = decisions
         self.interval = interval
         self.logger = logger
         self.idempotency = idempotency
+        self.publisher = publisher
     }
 
     public func run() async throws {
@@ -66,6 +70,8 @@ public struct BackgroundSweep: Service {
                 return removed
             }
         }
+        // In the background: a publication may take minutes, and decisions must not wait.
+        publisher?.wake()
         return settled
     }
 

@@ -102,6 +102,7 @@ import Testing
         GET …/statements                                  401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
         GET …/statements/preview                          401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
         POST …/statements                                 401 401 401 401 401 403 403 403 201 201 201 201 403 403 403 403 403 403
+        GET …/statements/publications/{id}                401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
         GET …/statements/{number}                         401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
         GET …/statements/{number}/checkpoint              401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
         GET …/statements/{number}/signatures              401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
@@ -272,6 +273,9 @@ import Testing
                 method: "POST", path: "\(base)/statements",
                 body: #"{"period":"\#(month >= 4 ? 2025 : 2026)-\#(month < 10 ? "0" : "")\#(month)"}"#)
         }
+        makers["GET \(alliance)/statements/publications/{id}"] = { fixture, _ in
+            Probe(method: "GET", path: "\(base)/statements/publications/\(fixture.publication)")
+        }
         get("\(alliance)/statements/{number}", "\(base)/statements/S-0001")
         get("\(alliance)/statements/{number}/checkpoint", "\(base)/statements/S-0001/checkpoint")
         get("\(alliance)/statements/{number}/signatures", "\(base)/statements/S-0001/signatures")
@@ -312,6 +316,8 @@ import Testing
         let revoked: String
         let spend: Int
         let measurement: Int
+        /// FY2025-Q1's publication, carried out in the background.
+        let publication: Int
         /// An operator token that expired an hour ago.
         static let expired = "alt_expired-matrix"
         /// A signature of S-0001's checkpoint by a registered key of slam's.
@@ -436,6 +442,13 @@ import Testing
                 "\(base)/statements", #"{"period":"FY2025"}"#, token: try #require(members[.financeOwn]).token
             )
             let checkpoint = try await api.get("\(base)/statements/S-0001/checkpoint", token: root).body
+            let accepted = try await api.post(
+                "\(base)/statements", #"{"period":"FY2025-Q1"}"#,
+                token: try #require(members[.financeOwn]).token,
+                headers: ["Prefer": "respond-async"])
+            let publication = try #require(try accepted.json()["id"] as? Int, "\(accepted.body)")
+            _ = try await StatementRoutesTests.follow(
+                try #require(accepted.headers["location"]), token: root, on: api)
             let key = Curve25519.Signing.PrivateKey()
             let publicKey = key.publicKey.rawRepresentation.base64EncodedString()
             try await api.create(
@@ -445,7 +458,7 @@ import Testing
             return Fixture(
                 governed: governed, members: members, revoked: revokedHolder.token,
                 spend: try #require(spend["id"] as? Int),
-                measurement: try #require(measurement["id"] as? Int),
+                measurement: try #require(measurement["id"] as? Int), publication: publication,
                 signature: #"{"key":"\#(publicKey)","signature":"\#(signature)"}"#)
         }
     }

@@ -5,6 +5,7 @@ import TestSupport
 import Testing
 
 @testable import AllianceLedger
+@testable import AllianceLedgerHTTP
 
 /// Statements over HTTP, as a new user would go: preview, publish, read the exact bytes with
 /// their ETag, restate with a reason, register keys and co-sign as every partner's board.
@@ -224,5 +225,100 @@ import Testing
             try await api.get("\(Self.base)/journal/consistency", token: auditor).expectProblem(
                 400, "/problems/invalid-query")
         }
+    }
+
+    /// A publication too large for its request, or asked for with `Prefer: respond-async`, is
+    /// accepted (202) and followed through its status to the statement it published; a failed
+    /// one says why, as the request would have been answered.
+    @Test func aPublicationInTheBackgroundIsFollowedToItsStatement() async throws {
+        // FY2025 holds the two invoices; 2025-05 only the first.
+        let oneEntryAtOnce: APIHarness.Tuning = { $0.synchronousPublicationLimit = 1 }
+        try await GovernedSetUp.with(tuning: oneEntryAtOnce) { governed in
+            let api = governed.api
+            try await Self.books(governed)
+            let finance = try governed.setUp.token("finance-slam")
+            let auditor = try governed.setUp.token("auditor")
+
+            let small = try await api.post(
+                "\(Self.base)/statements", #"{"period":"2025-05"}"#, token: finance)
+            #expect(small.status == 201, "\(small.body)")
+
+            let key = ["Idempotency-Key": "publish-fy2025-in-the-background"]
+            let accepted = try await api.post(
+                "\(Self.base)/statements", #"{"period":"FY2025"}"#, token: finance, headers: key)
+            #expect(accepted.status == 202, "\(accepted.body)")
+            #expect(accepted.headers["preference-applied"] == nil && accepted.headers["retry-after"] == "5")
+            let location = try #require(accepted.headers["location"])
+            #expect(location.hasPrefix("\(Self.base)/statements/publications/"))
+            #expect(try accepted.json()["state"] as? String == "pending")
+            #expect(try accepted.json()["period"] as? String == "FY2025")
+            let published = try await Self.follow(location, token: auditor, on: api)
+            #expect(published.json["state"] as? String == "published", "\(published.json)")
+            #expect(published.json["statement"] as? String == "S-0002")
+            #expect(published.headers["content-location"] == "\(Self.base)/statements/S-0002")
+            #expect(published.headers["retry-after"] == nil)
+            #expect(try await api.get("\(Self.base)/statements/S-0002", token: auditor).status == 200)
+            let replay = try await api.post(
+                "\(Self.base)/statements", #"{"period":"FY2025"}"#, token: finance, headers: key)
+            #expect(replay.status == 202 && replay.body == accepted.body)
+
+            // Asked for in the background whatever its size, and checked at once all the same.
+            let async = ["Prefer": "wait=10, respond-async"]
+            try await api.post(
+                "\(Self.base)/statements", #"{"period":"FY2025"}"#, token: finance, headers: async
+            )
+            .expectProblem(409, "/problems/exists")
+            let june = try await api.post(
+                "\(Self.base)/statements", #"{"period":"2025-06"}"#, token: finance, headers: async)
+            #expect(june.status == 202 && june.headers["preference-applied"] == "respond-async")
+            let junePublished = try await Self.follow(
+                try #require(june.headers["location"]), token: finance, on: api)
+            #expect(junePublished.json["statement"] as? String == "S-0003", "\(junePublished.json)")
+
+            // What is refused when asked is refused at once, as publishing now would be.
+            try await api.post(
+                "\(Self.base)/statements", #"{"period":"FY2099"}"#, token: finance, headers: async
+            )
+            .expectProblem(422, "/problems/invalid-field", field: "period")
+            try await api.post(
+                "\(Self.base)/statements", #"{"period":"2025-06"}"#, token: auditor, headers: async
+            )
+            .expectProblem(403, "/problems/forbidden")
+            try await api.get("\(Self.base)/statements/publications/999", token: auditor).expectProblem(
+                404, "/problems/publication-not-found")
+            try await api.get("\(Self.base)/statements/publications/x1", token: auditor).expectProblem(
+                404, "/problems/publication-not-found")
+            try await api.get(location, token: nil).expectProblem(401, "/problems/unauthenticated")
+        }
+    }
+
+    /// Reads a publication's status until it is no longer pending (at most a minute).
+    static func follow(_ location: String, token: String, on api: APIHarness) async throws
+        -> (json: [String: Any], headers: [String: String])
+    {
+        for _ in 0..<600 {
+            let answer = try await api.get(location, token: token)
+            #expect(answer.status == 200, "\(answer.body)")
+            if try answer.json()["state"] as? String != "pending" {
+                return (try answer.json(), answer.headers)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("\(location) stayed pending for a minute")
+        return ([:], [:])
+    }
+
+    /// A refusal met in the background is kept as the problem a request would have answered;
+    /// anything else (the database lost, the service stopping) leaves the publication pending.
+    @Test func aRefusalInTheBackgroundIsKeptAsItsProblem() {
+        let exists = StatementPublisher.failure(LedgerError.exists("2025-06 has statement S-0003"))
+        #expect(
+            exists?.status == 409 && exists?.type == "/problems/exists"
+                && exists?.title == "It exists already")
+        #expect(exists?.detail == "2025-06 has statement S-0003")
+        let forbidden = StatementPublisher.failure(LedgerError.forbidden("not a finance lead"))
+        #expect(forbidden?.status == 403 && forbidden?.type == "/problems/forbidden")
+        #expect(StatementPublisher.failure(CancellationError()) == nil)
+        #expect(StatementPublisher.failure(Problem.databaseUnavailable("gone")) == nil)
     }
 }

@@ -31,6 +31,7 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case decisionNotFound(String)
     case measurementNotFound(Int64)
     case statementNotFound(String)
+    case publicationNotFound(Int64)
     case keyNotFound(Int64)
     /// No carried decision has set the outcome or risk/reward terms a year needs; the text says
     /// which.
@@ -79,6 +80,7 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .decisionNotFound(let reference): "decision \(reference) does not exist in this alliance"
         case .measurementNotFound(let id): "measurement \(id) does not exist in this alliance"
         case .statementNotFound(let number): "statement \(number) does not exist in this alliance"
+        case .publicationNotFound(let id): "publication \(id) does not exist in this alliance"
         case .keyNotFound(let id): "key \(id) is not a key of that partner"
         case .termsNotFound(let text): text
         case .decisionClosed(let reference, let state):

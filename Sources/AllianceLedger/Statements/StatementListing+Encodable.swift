@@ -53,3 +53,23 @@ extension PartnerKey: Encodable {
         try container.encode(revokedAt, forKey: .revokedAt)
     }
 }
+
+extension Publication: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case id, period, supersedes, reason, state, requestedBy, requestedAt, finishedAt, statement, failure
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(period, forKey: .period)
+        try container.encode(supersedes, forKey: .supersedes)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(state.rawValue, forKey: .state)
+        try container.encode(requestedBy, forKey: .requestedBy)
+        try container.encode(requestedAt, forKey: .requestedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(statement, forKey: .statement)
+        try container.encode(failure, forKey: .failure)
+    }
+}

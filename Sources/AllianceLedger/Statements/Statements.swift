@@ -152,34 +152,9 @@ public struct Statements: Sendable {
         _ request: PublicationRequest, origin: String, in alliance: Alliance, by caller: Caller,
         on connection: PostgresConnection
     ) async throws -> StatementListing {
-        try caller.require([.finance, .board], in: alliance.id)
-        guard case .person(let publisher) = caller.identity else {
-            throw LedgerError.forbidden(
-                "a statement is published by a finance lead or a board member, not the operator")
-        }
-        let period = try Statements.period(request.period, of: alliance)
         let now = clock()
-        guard period.last < now.calendarDate else {
-            throw LedgerError.invalidText(
-                field: "period",
-                reason: "\(period) has not ended: it can be published from \(period.last.adding(days: 1))")
-        }
-        let current = try await Statements.current(
-            period: period.description, in: alliance.id, on: connection)
-        switch (current, request.supersedes) {
-        case (let current?, nil):
-            throw LedgerError.exists(
-                "\(period) has statement \(current.number): publish again with \"supersedes\": \"\(current.number)\" and a reason"
-            )
-        case (let current?, let supersedes?) where supersedes != current.number:
-            throw LedgerError.invalidText(
-                field: "supersedes",
-                reason: "\(period)'s current statement is \(current.number), not \(supersedes)")
-        case (nil, let supersedes?):
-            throw LedgerError.invalidText(
-                field: "supersedes", reason: "\(period) has no statement for \(supersedes) to supersede")
-        default: break
-        }
+        let (period, current, publisher) = try await Statements.admit(
+            request, in: alliance, by: caller, now: now, on: connection)
         let last = try await Statements.last(in: alliance.id, on: connection)
         var statement = try await StatementBuilder.build(period, in: alliance, on: connection)
         guard statement.integrity.trialBalance == 0 else {
@@ -240,6 +215,43 @@ public struct Statements: Sendable {
                 "supersedes": current?.number ?? "",
             ], in: alliance.id, on: connection)
         return try await Statements.listing(number, in: alliance.id, on: connection)
+    }
+
+    /// What a publication must pass before anything is built, whether it runs now or is asked
+    /// for in the background: a finance lead or board member as publisher, a period that has
+    /// ended, and either no statement of it yet or its current one superseded by name.
+    static func admit(
+        _ request: PublicationRequest, in alliance: Alliance, by caller: Caller, now: Timestamp,
+        on connection: PostgresConnection
+    ) async throws -> (period: Period, current: Published?, publisher: Person) {
+        try caller.require([.finance, .board], in: alliance.id)
+        guard case .person(let publisher) = caller.identity else {
+            throw LedgerError.forbidden(
+                "a statement is published by a finance lead or a board member, not the operator")
+        }
+        let period = try Statements.period(request.period, of: alliance)
+        guard period.last < now.calendarDate else {
+            throw LedgerError.invalidText(
+                field: "period",
+                reason: "\(period) has not ended: it can be published from \(period.last.adding(days: 1))")
+        }
+        let current = try await Statements.current(
+            period: period.description, in: alliance.id, on: connection)
+        switch (current, request.supersedes) {
+        case (let current?, nil):
+            throw LedgerError.exists(
+                "\(period) has statement \(current.number): publish again with \"supersedes\": \"\(current.number)\" and a reason"
+            )
+        case (let current?, let supersedes?) where supersedes != current.number:
+            throw LedgerError.invalidText(
+                field: "supersedes",
+                reason: "\(period)'s current statement is \(current.number), not \(supersedes)")
+        case (nil, let supersedes?):
+            throw LedgerError.invalidText(
+                field: "supersedes", reason: "\(period) has no statement for \(supersedes) to supersede")
+        default: break
+        }
+        return (period, current, publisher)
     }
 
     /// The journal verified entry by entry since the previous statement (all of it for the

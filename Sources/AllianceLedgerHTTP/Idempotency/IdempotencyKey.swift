@@ -10,6 +10,9 @@ extension HTTPField.Name {
     /// On an answer given again for a retried idempotency key.
     static let idempotentReplayed = known("Idempotent-Replayed")
     static let requestID = known("X-Request-ID")
+    /// RFC 7240: a client's preferences (`respond-async`), and those an answer applied.
+    static let prefer = known("Prefer")
+    static let preferenceApplied = known("Preference-Applied")
 
     /// A header name written in this source, so valid by construction.
     private static func known(_ name: String) -> HTTPField.Name {

@@ -143,6 +143,8 @@ extension Problem {
         case .measurementNotFound:
             self = .notFound("measurement-not-found", "There is no such measurement", detail)
         case .statementNotFound: self = .notFound("statement-not-found", "There is no such statement", detail)
+        case .publicationNotFound:
+            self = .notFound("publication-not-found", "There is no such publication", detail)
         case .keyNotFound: self = .notFound("key-not-found", "There is no such key", detail)
         case .termsNotFound: self = .notFound("terms-not-found", "The year has no such terms", detail)
         case .decisionClosed: self = .conflict("decision-closed", "The decision is closed", detail)

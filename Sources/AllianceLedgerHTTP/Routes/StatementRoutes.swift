@@ -12,11 +12,15 @@ struct StatementRoutes {
     let services: APIServices
     /// Where the service is published: the host of it names the checkpoints' origin.
     let publicBaseURL: String
+    /// The most journal entries a statement's period may hold to be published within its
+    /// request (see ``HTTPServiceConfiguration/synchronousPublicationLimit``).
+    var synchronousPublicationLimit = 20_000
 
     var routes: RouteCollection<AllianceRequestContext> {
         let routes = RouteCollection(context: AllianceRequestContext.self)
         let services = services
         let publicBaseURL = publicBaseURL
+        let synchronousPublicationLimit = synchronousPublicationLimit
         routes.get("statements") { request, context in
             try context.require(.everyone)
             _ = try Query(request, allowed: [])
@@ -35,6 +39,32 @@ struct StatementRoutes {
         routes.post("statements") { request, context in
             try context.require([.finance, .board])
             let origin = Statements.origin(publicBaseURL: publicBaseURL, alliance: context.alliance.slug)
+            // In the background when the client prefers it (RFC 7240) or the period is too large
+            // to publish within a request: 202, and the publication's status to follow.
+            var request = request
+            _ = try await request.collectBody(upTo: context.maxUploadSize)
+            let asked = StatementRoutes.prefersRespondAsync(request.headers)
+            let period = try await request.decode(as: PublicationBody.self, context: context).request.period
+            let background =
+                try await asked
+                ? true
+                : services.statements.journal(
+                    of: period, in: context.alliance, exceeds: synchronousPublicationLimit)
+            if background {
+                var headers: HTTPFields = [.retryAfter: "5"]
+                if asked { headers[.preferenceApplied] = "respond-async" }
+                let response = try await services.creations.create(
+                    request, context: context, caller: context.caller, body: PublicationBody.self,
+                    status: .accepted, headers: headers,
+                    location: { "\(context.base)/statements/publications/\($0.id)" }
+                ) { body, connection in
+                    try await services.statements.requestPublication(
+                        body.request, origin: origin, in: context.alliance, by: context.caller, on: connection
+                    )
+                }
+                services.publisher.wake()
+                return response
+            }
             // One snapshot for every figure: the statement is read whole, as of one instant.
             return try await services.creations.create(
                 request, context: context, caller: context.caller, body: PublicationBody.self,
@@ -43,6 +73,25 @@ struct StatementRoutes {
                 try await services.statements.publish(
                     body.request, origin: origin, in: context.alliance, by: context.caller, on: connection)
             }
+        }
+        // A publication asked for in the background: pending (come back after Retry-After),
+        // published (naming the statement) or failed (with the problem it met).
+        routes.get("statements/publications/{id}") { request, context in
+            try context.require(.everyone)
+            _ = try Query(request, allowed: [])
+            let text = try context.parameters.require("id")
+            guard let id = Int64(text), id > 0, String(id) == text else {
+                throw Problem.notFound(
+                    "publication-not-found", "There is no such publication",
+                    "publication \(text) does not exist in this alliance")
+            }
+            let publication = try await services.statements.publication(id, in: context.alliance.id)
+            var headers: HTTPFields = [:]
+            if publication.state == .pending { headers[.retryAfter] = "5" }
+            if let statement = publication.statement {
+                headers[.contentLocation] = "\(context.base)/statements/\(statement)"
+            }
+            return Answer(publication, headers: headers)
         }
         // The exact published bytes: their hash is the ETag, and they never change.
         routes.get("statements/{number}") { request, context in
@@ -181,6 +230,19 @@ struct StatementRoutes {
 }
 
 /// `{"period","supersedes"?,"reason"?}`.
+extension StatementRoutes {
+    /// Whether `Prefer` asks for `respond-async` (RFC 7240: comma-separated preferences, each
+    /// a token with optional parameters after `;`).
+    static func prefersRespondAsync(_ headers: HTTPFields) -> Bool {
+        headers[values: .prefer].contains { value in
+            value.split(separator: ",").contains { preference in
+                preference.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+                    == "respond-async"
+            }
+        }
+    }
+}
+
 struct PublicationBody: JSONRequest {
     enum Field: String, CodingKey, CaseIterable { case period, supersedes, reason }
 

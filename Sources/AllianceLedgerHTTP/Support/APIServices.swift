@@ -1,6 +1,7 @@
 import AllianceLedger
 import Foundation
 import Hummingbird
+import Logging
 import Postgres
 
 /// What every route works with: the library's services over one pool, and the one way
@@ -18,8 +19,10 @@ struct APIServices: Sendable {
     let governance: GovernanceLog
     let statements: Statements
     let creations: IdempotentCreations
+    /// Carries out the publications asked for in the background.
+    let publisher: StatementPublisher
 
-    init(ledger: Ledger, tokenUsage: TokenUsage = TokenUsage()) {
+    init(ledger: Ledger, tokenUsage: TokenUsage = TokenUsage(), publisher: StatementPublisher? = nil) {
         pool = ledger.pool
         self.ledger = ledger
         directory = AllianceDirectory(pool: ledger.pool)
@@ -32,5 +35,9 @@ struct APIServices: Sendable {
         governance = GovernanceLog(pool: ledger.pool)
         statements = Statements(pool: ledger.pool)
         creations = IdempotentCreations(pool: ledger.pool)
+        self.publisher =
+            publisher
+            ?? StatementPublisher(
+                statements: statements, logger: Logger(label: "alliance-ledger.publications"))
     }
 }

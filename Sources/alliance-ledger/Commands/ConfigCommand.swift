@@ -67,6 +67,7 @@ struct ConfigShowCommand: AsyncParsableCommand {
         case .idleTimeoutSeconds: return String(settings.idleTimeoutSeconds)
         case .importsPerCaller: return String(settings.importsPerCaller)
         case .importsPerAlliance: return String(settings.importsPerAlliance)
+        case .synchronousPublicationLimit: return String(settings.synchronousPublicationLimit)
         case .shutdownGraceSeconds: return String(settings.shutdownGraceSeconds)
         case .statementTimeoutSeconds: return String(settings.statementTimeoutSeconds)
         case .importStatementTimeoutSeconds: return String(settings.importStatementTimeoutSeconds)

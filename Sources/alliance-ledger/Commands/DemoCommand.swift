@@ -129,7 +129,8 @@ struct DemoCommand: AsyncParsableCommand {
             host: settings.httpHost, port: settings.httpPort, publicBaseURL: settings.publicBaseURL,
             credentialLifetime: .seconds(settings.credentialSeconds),
             decisionSweepInterval: .seconds(settings.decisionSweepSeconds),
-            shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds))
+            shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds),
+            synchronousPublicationLimit: settings.synchronousPublicationLimit)
         configuration.exampleData = true
         try await HTTPService.run(
             ledger: Ledger(pool: session.pool), configuration: configuration, logger: logger,

@@ -92,6 +92,13 @@ struct ServeCommand: AsyncParsableCommand {
     var importsPerAlliance: String?
 
     @Option(
+        name: .customLong("synchronous-publication-limit"),
+        help: ArgumentHelp(
+            "The most journal entries a statement's period may hold to be published within its request; a larger one is published in the background, answered 202 (env ALLIANCE_LEDGER_SYNCHRONOUS_PUBLICATION_LIMIT; default 20000).",
+            valueName: "entries"))
+    var synchronousPublicationLimit: String?
+
+    @Option(
         name: .customLong("shutdown-grace-seconds"),
         help: ArgumentHelp(
             "After SIGTERM or SIGINT, how long requests under way may take to finish before they are cancelled (env ALLIANCE_LEDGER_SHUTDOWN_GRACE_SECONDS; default 30).",
@@ -128,6 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags[.idleTimeoutSeconds] = idleTimeoutSeconds
         flags[.importsPerCaller] = importsPerCaller
         flags[.importsPerAlliance] = importsPerAlliance
+        flags[.synchronousPublicationLimit] = synchronousPublicationLimit
         flags[.shutdownGraceSeconds] = shutdownGraceSeconds
         flags[.statementTimeoutSeconds] = statementTimeoutSeconds
         flags[.importStatementTimeoutSeconds] = importStatementTimeoutSeconds
@@ -158,7 +166,8 @@ struct ServeCommand: AsyncParsableCommand {
                     importsPerAlliance: settings.importsPerAlliance,
                     importStatementTimeout: .seconds(settings.importStatementTimeoutSeconds),
                     shutdownGracePeriod: .seconds(settings.shutdownGraceSeconds),
-                    metricsPort: settings.metricsPort),
+                    metricsPort: settings.metricsPort,
+                    synchronousPublicationLimit: settings.synchronousPublicationLimit),
                 logger: logger,
                 onServerRunning: { port in
                     logger.notice(

@@ -73,7 +73,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         switch error {
         case .allianceNotFound, .accountNotFound, .entryNotFound, .partnerNotFound, .budgetLineNotFound,
             .personNotFound, .spendNotFound, .tokenNotFound, .decisionNotFound, .measurementNotFound,
-            .statementNotFound, .keyNotFound,
+            .statementNotFound, .publicationNotFound, .keyNotFound,
             .termsNotFound:
             .notFound
         case .accountExists, .idempotencyConflict, .alreadyReversed, .exists, .decisionClosed, .voteConflict:

@@ -19,6 +19,7 @@ enum SettingKey: String, CaseIterable, Sendable {
     case idleTimeoutSeconds
     case importsPerCaller
     case importsPerAlliance
+    case synchronousPublicationLimit
     case shutdownGraceSeconds
     case statementTimeoutSeconds
     case importStatementTimeoutSeconds
@@ -43,6 +44,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .idleTimeoutSeconds: ("http", "idleTimeoutSeconds")
         case .importsPerCaller: ("http", "importsPerCaller")
         case .importsPerAlliance: ("http", "importsPerAlliance")
+        case .synchronousPublicationLimit: ("http", "synchronousPublicationLimit")
         case .shutdownGraceSeconds: ("http", "shutdownGraceSeconds")
         case .statementTimeoutSeconds: ("database", "statementTimeoutSeconds")
         case .importStatementTimeoutSeconds: ("database", "importStatementTimeoutSeconds")
@@ -68,6 +70,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .idleTimeoutSeconds: "ALLIANCE_LEDGER_HTTP_IDLE_TIMEOUT_SECONDS"
         case .importsPerCaller: "ALLIANCE_LEDGER_IMPORTS_PER_CALLER"
         case .importsPerAlliance: "ALLIANCE_LEDGER_IMPORTS_PER_ALLIANCE"
+        case .synchronousPublicationLimit: "ALLIANCE_LEDGER_SYNCHRONOUS_PUBLICATION_LIMIT"
         case .shutdownGraceSeconds: "ALLIANCE_LEDGER_SHUTDOWN_GRACE_SECONDS"
         case .statementTimeoutSeconds: "ALLIANCE_LEDGER_STATEMENT_TIMEOUT_SECONDS"
         case .importStatementTimeoutSeconds: "ALLIANCE_LEDGER_IMPORT_STATEMENT_TIMEOUT_SECONDS"
@@ -93,6 +96,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         case .idleTimeoutSeconds: "--idle-timeout-seconds"
         case .importsPerCaller: "--imports-per-caller"
         case .importsPerAlliance: "--imports-per-alliance"
+        case .synchronousPublicationLimit: "--synchronous-publication-limit"
         case .shutdownGraceSeconds: "--shutdown-grace-seconds"
         case .statementTimeoutSeconds: "--statement-timeout-seconds"
         case .importStatementTimeoutSeconds: "--import-statement-timeout-seconds"
@@ -174,6 +178,9 @@ struct Settings: Equatable, Sendable {
     /// Spend imports one caller, and one alliance, may have under way at once.
     var importsPerCaller: Int
     var importsPerAlliance: Int
+    /// The most journal entries a statement's period may hold to be published within its
+    /// request; a larger one is published in the background.
+    var synchronousPublicationLimit: Int
     /// How long, after SIGTERM or SIGINT, requests under way may take to finish.
     var shutdownGraceSeconds: Int
     /// The service's `statement_timeout`, and an import's (which checks a whole file at once).
@@ -237,6 +244,9 @@ struct Settings: Equatable, Sendable {
             lookup(.importsPerCaller, default: "2"), in: 1...1000, expected: "a number from 1 to 1000")
         let importsPerAlliance = try parseInteger(
             lookup(.importsPerAlliance, default: "4"), in: 1...1000, expected: "a number from 1 to 1000")
+        let synchronousPublicationLimit = try parseInteger(
+            lookup(.synchronousPublicationLimit, default: "20000"), in: 0...100_000_000,
+            expected: "a number of entries from 0 to 100000000")
         let shutdownGraceSeconds = try parseInteger(
             lookup(.shutdownGraceSeconds, default: "30"), in: 1...3600, expected: "seconds from 1 to 3600")
         // PostgreSQL takes milliseconds up to 2^31 - 1: about 24 days.
@@ -263,7 +273,8 @@ struct Settings: Equatable, Sendable {
             credentialSeconds: credentialSeconds, decisionSweepSeconds: decisionSweepSeconds,
             idempotencyRetentionSeconds: idempotencyRetentionSeconds, readTimeoutSeconds: readTimeoutSeconds,
             idleTimeoutSeconds: idleTimeoutSeconds, importsPerCaller: importsPerCaller,
-            importsPerAlliance: importsPerAlliance, shutdownGraceSeconds: shutdownGraceSeconds,
+            importsPerAlliance: importsPerAlliance, synchronousPublicationLimit: synchronousPublicationLimit,
+            shutdownGraceSeconds: shutdownGraceSeconds,
             statementTimeoutSeconds: statementTimeoutSeconds,
             importStatementTimeoutSeconds: importStatementTimeoutSeconds, logLevel: logLevel, sources: sources
         )
