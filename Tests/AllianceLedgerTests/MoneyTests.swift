@@ -15,6 +15,15 @@ import Testing
         #expect(Money.format(.max, currency: "GBP") == "92233720368547758.07")
     }
 
+    @Test func writesAmountsForPeopleWithEveryMinorUnit() {
+        #expect(Money.written(69_471_000, currency: "GBP") == "£694,710.00")
+        #expect(Money.written(-5, currency: "GBP") == "-£0.05")
+        #expect(Money.written(0, currency: "EUR") == "€0.00")
+        #expect(Money.written(1_234_567, currency: "JPY") == "JPY 1,234,567")
+        #expect(Money.written(1_000, currency: "KWD") == "KWD 1.000")
+        #expect(Money.written(.min, currency: "GBP") == "-£92,233,720,368,547,758.08")
+    }
+
     @Test func parsesDecimalsExactly() {
         #expect(Money.parse("1234.56", currency: "GBP") == 123_456)
         #expect(Money.parse("1234.5", currency: "GBP") == 123_450)

@@ -159,6 +159,11 @@ import Testing
             #expect(settled.actual == 51_500_000_00 && settled.partnerSide == -750_000_00)
             #expect(settled.allocations == provisional.allocations)
             #expect(settled.postSettlementAdjustments == 1_000_00)
+            // The decision's effect reads as money, not minor units.
+            let decisions = try await statements.preview("FY2025", in: board.alliance, by: auditor).decisions
+            #expect(
+                decisions.compactMap(\.effect).contains("settled FY2025: the partner side -£750,000.00"),
+                "\(decisions.compactMap(\.effect))")
         }
     }
 

@@ -35,6 +35,34 @@ public enum Money {
         return sign + padded.dropLast(exponent) + "." + padded.suffix(exponent)
     }
 
+    /// For people to read, every minor unit shown: "£1,234.56", "-£0.05", "USD 1,234.56".
+    public static func written(_ amount: Int64, currency: String) -> String {
+        let decimal = format(amount, currency: currency)
+        let unsigned = decimal.hasPrefix("-") ? String(decimal.dropFirst()) : decimal
+        let parts = unsigned.split(separator: ".", omittingEmptySubsequences: false)
+        return (amount < 0 ? "-" : "") + symbol(of: currency) + grouped(String(parts[0]))
+            + (parts.count == 2 ? "." + parts[1] : "")
+    }
+
+    /// What is written before an amount: "£" for GBP, "€" for EUR, else the code and a space.
+    public static func symbol(of currency: String) -> String {
+        switch currency {
+        case "GBP": "£"
+        case "EUR": "€"
+        default: currency + " "
+        }
+    }
+
+    /// Digits with a comma before every three from the right: "1234567" is "1,234,567".
+    public static func grouped(_ digits: String) -> String {
+        var result = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
+            result.append(character)
+        }
+        return result
+    }
+
     /// Reads `1234.56`, `1234.5`, `1234`, `-0.05` or `+7` into minor units. Refuses more decimal
     /// places than the currency has, thousands separators, exponents and anything beyond 64 bits.
     public static func parse(_ text: String, currency: String) -> Int64? {

@@ -282,7 +282,9 @@ enum StatementBuilder {
                             partner: $0.partner, person: $0.person, vote: $0.vote.rawValue, reason: $0.reason,
                             castAt: $0.castAt, current: $0.current)
                     },
-                    effect: decision.state == .failed ? decision.failure : decision.effect.map(effectSummary),
+                    effect: decision.state == .failed
+                        ? decision.failure
+                        : decision.effect.map { effectSummary($0, currency: alliance.currency) },
                     entry: decision.effect.flatMap(postedEntry)))
         }
         return records
@@ -299,8 +301,10 @@ enum StatementBuilder {
         return names
     }
 
-    private static func effectSummary(_ effect: DecisionEffect) -> String {
-        switch effect {
+    /// One sentence a person reads, amounts written as money ("£694,710.00").
+    private static func effectSummary(_ effect: DecisionEffect, currency: String) -> String {
+        func money(_ amount: Int64) -> String { Money.written(amount, currency: currency) }
+        return switch effect {
         case .budgetChanges(let year, let changes):
             "set \(changes.count) budget figure\(changes.count == 1 ? "" : "s") of \(DecisionAction.yearName(year))"
         case .partnerAdmitted(let partner): "admitted \(partner.slug) from \(partner.joinedOn)"
@@ -308,11 +312,11 @@ enum StatementBuilder {
         case .riskShareTerms(let year, let terms):
             "set the gain and pain shares of \(terms.count) partners for \(DecisionAction.yearName(year))"
         case .outcomeTerms(let terms):
-            "set \(DecisionAction.yearName(terms.year))'s outcome terms: \(terms.measures.count) measures, a pool of \(terms.pool)"
+            "set \(DecisionAction.yearName(terms.year))'s outcome terms: \(terms.measures.count) measures, a pool of \(money(terms.pool))"
         case .outcomePayment(let payment, _):
-            "paid \(payment.earned) of \(payment.pool) for \(payment.period)"
+            "paid \(money(payment.earned)) of \(money(payment.pool)) for \(payment.period)"
         case .riskShareSettlement(let statement, _):
-            "settled \(DecisionAction.yearName(statement.position.year)): the partner side \(statement.position.partnerSide)"
+            "settled \(DecisionAction.yearName(statement.position.year)): the partner side \(money(statement.position.partnerSide))"
         case .personAppointed(let type, let person): "\(type): appointed person \(person.id)"
         case .budgetLineAdded(let line): "added the budget line \(line.code)"
         case .settingsChanged(let settings): "abstention now \(settings.abstention?.rawValue ?? "unchanged")"

@@ -56,7 +56,11 @@ final class RouteIndex: Sendable {
                     literals($0).lexicographicallyPrecedes(literals($1))
                 })
             else { return [] }
-            return Set(matching.filter { $0.path == taken }.map(\.method)).sorted()
+            var methods = Set(matching.filter { $0.path == taken }.map(\.method))
+            // The router answers HEAD wherever it answers GET (autoGenerateHeadEndpoints), though
+            // its route list names only the GET.
+            if methods.contains("GET") { methods.insert("HEAD") }
+            return methods.sorted()
         }
     }
 }

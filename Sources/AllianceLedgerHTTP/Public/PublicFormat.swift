@@ -26,22 +26,14 @@ enum PublicFormat {
         "\(months[day.month - 1]) \(day.year)"
     }
 
-    static func symbol(_ currency: String) -> String {
-        switch currency {
-        case "GBP": "£"
-        case "EUR": "€"
-        default: currency + " "
-        }
-    }
-
     /// Exact: "£1,234.56", "£1,234" when there are no pence, "-£0.05".
     static func money(_ amount: Int64, currency: String) -> String {
         let decimal = Money.format(amount, currency: currency)
         let unsigned = decimal.hasPrefix("-") ? String(decimal.dropFirst()) : decimal
         let parts = unsigned.split(separator: ".", omittingEmptySubsequences: false)
-        var text = grouped(String(parts[0]))
+        var text = Money.grouped(String(parts[0]))
         if parts.count == 2, parts[1].contains(where: { $0 != "0" }) { text += "." + parts[1] }
-        return (amount < 0 ? "-" : "") + symbol(currency) + text
+        return (amount < 0 ? "-" : "") + Money.symbol(of: currency) + text
     }
 
     /// For headlines: "£18.6 million" from a million up, one decimal place, and exact below.
@@ -51,7 +43,7 @@ enum PublicFormat {
         let tenthsOfMillions = (amount.magnitude + unit * 50_000) / (unit * 100_000)
         let whole = tenthsOfMillions / 10
         let tenth = tenthsOfMillions % 10
-        return (amount < 0 ? "-" : "") + symbol(currency) + grouped(String(whole))
+        return (amount < 0 ? "-" : "") + Money.symbol(of: currency) + Money.grouped(String(whole))
             + (tenth == 0 ? "" : ".\(tenth)") + " million"
     }
 
@@ -70,15 +62,8 @@ enum PublicFormat {
         return Int(scaled.rounded())
     }
 
-    static func count(_ number: Int64) -> String { grouped(String(number.magnitude)).withSign(number < 0) }
-
-    private static func grouped(_ digits: String) -> String {
-        var result = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
-            result.append(character)
-        }
-        return result
+    static func count(_ number: Int64) -> String {
+        Money.grouped(String(number.magnitude)).withSign(number < 0)
     }
 
     private static func pow10(_ exponent: Int) -> Int {
