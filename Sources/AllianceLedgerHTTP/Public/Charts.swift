@@ -6,9 +6,10 @@ import Foundation
 /// labelled in words, and over- and underspends point opposite ways. Every mark has at least
 /// 3:1 contrast on white.
 enum Charts {
-    /// The drawing's width in SVG units: it scales to the page, and at 320 px its 15-unit text
-    /// is still about 11 px.
-    static let width = 400.0
+    /// The drawing's width in SVG units. It scales to the page: at 320 px (about 290 px of
+    /// drawing) its 12- to 14-unit text is 11 to 13 px, and at the widest (site.css's 28rem)
+    /// 17 to 20 px, beside the page's 16 px text.
+    static let width = 320.0
     static let ink = "#0b0c0c"
     static let blue = "#1d70b8"
     static let red = "#d4351c"
@@ -48,18 +49,15 @@ enum Charts {
         _ page: inout HTMLWriter, id: String, title: String, summary: String, bars: [Bar],
         money: (Int64) -> String
     ) {
-        let rowHeight = 70.0
-        let top = 34.0
         let scale = max(1, bars.map { max($0.budget, $0.actual) }.max() ?? 1)
         let sorted = bars.sorted { $0.budget > $1.budget }
-        figure(
-            &page, id: id, title: title, summary: summary, height: top + rowHeight * Double(sorted.count) + 4
-        ) {
-            page in
+        let rows = Rows(sorted.map(\.label), top: 34, height: 70)
+        figure(&page, id: id, title: title, summary: summary, height: rows.end + 4) { page in
             legend(&page, [("outline", "Budget"), ("fill", "Actual")])
             for (index, bar) in sorted.enumerated() {
-                let y = top + rowHeight * Double(index)
-                label(&page, x: 0, y: y + 14, bar.label)
+                let (top, lines) = rows[index]
+                label(&page, x: 0, y: top + 14, lines)
+                let y = top + Rows.extra(lines)
                 label(&page, x: 0, y: y + 60, "Actual \(money(bar.actual)) of \(money(bar.budget))", size: 13)
                 let budgetWidth = length(bar.budget, of: scale, across: width - 4)
                 let actualWidth = length(bar.actual, of: scale, across: width - 4)
@@ -85,22 +83,22 @@ enum Charts {
         _ page: inout HTMLWriter, id: String, title: String, summary: String,
         rows: [(label: String, variance: Int64, budget: Int64)], money: (Int64) -> String
     ) {
-        let rowHeight = 62.0
         let middle = width / 2
         let scale = max(1, rows.map { $0.variance.magnitude }.max().map { Int64(clamping: $0) } ?? 1)
-        figure(&page, id: id, title: title, summary: summary, height: rowHeight * Double(rows.count) + 24) {
-            page in
+        let layout = Rows(rows.map(\.label), top: 24, height: 62)
+        figure(&page, id: id, title: title, summary: summary, height: layout.end) { page in
             label(&page, x: 0, y: 14, "◀ Over budget", size: 13)
             label(&page, x: width, y: 14, "Under budget ▶", size: 13, anchor: "end")
             for (index, row) in rows.enumerated() {
-                let y = 24 + rowHeight * Double(index)
+                let (top, lines) = layout[index]
+                let y = top + Rows.extra(lines)
                 let share = PublicFormat.percent(
                     basisPoints: PublicFormat.basisPoints(row.variance, of: row.budget))
                 let words =
                     row.variance >= 0
                     ? "\(money(row.variance)) under budget (\(share))"
                     : "\(money(-row.variance)) over budget (\(share.replacingOccurrences(of: "-", with: "")))"
-                label(&page, x: 0, y: y + 14, row.label)
+                label(&page, x: 0, y: top + 14, lines)
                 label(&page, x: 0, y: y + 50, words, size: 13)
                 let barWidth = length(Int64(clamping: row.variance.magnitude), of: scale, across: middle - 2)
                 page.empty(
@@ -110,13 +108,15 @@ enum Charts {
                         "width": number(max(barWidth, 1)), "height": "14",
                         "fill": row.variance >= 0 ? blue : red,
                     ])
+                // Zero, beside each bar only: a line down the whole drawing would cross the words.
+                page.empty(
+                    "line",
+                    [
+                        "x1": number(middle), "x2": number(middle), "y1": number(y + 16),
+                        "y2": number(y + 38),
+                        "stroke": ink, "stroke-width": "2",
+                    ])
             }
-            page.empty(
-                "line",
-                [
-                    "x1": number(middle), "x2": number(middle), "y1": "20",
-                    "y2": number(24 + rowHeight * Double(rows.count)), "stroke": ink, "stroke-width": "2",
-                ])
         }
     }
 
@@ -166,7 +166,11 @@ enum Charts {
                 page.empty(
                     "circle",
                     ["cx": number(x(index)), "cy": number(y(months[index].actual)), "r": "3.5", "fill": blue])
-                label(&page, x: x(index), y: height - 10, months[index].label, size: 12, anchor: "middle")
+                // Every other month named when there are more than six: twelve names do not fit
+                // side by side at 320 px; the table beside names them all.
+                if months.count <= 6 || index % 2 == 0 {
+                    label(&page, x: x(index), y: height - 10, months[index].label, size: 12, anchor: "middle")
+                }
             }
         }
     }
@@ -177,16 +181,13 @@ enum Charts {
         _ page: inout HTMLWriter, id: String, title: String, summary: String,
         rows: [(label: String, basisPoints: Int)]
     ) {
-        let rowHeight = 58.0
-        let top = 24.0
-        figure(
-            &page, id: id, title: title, summary: summary, height: top + rowHeight * Double(rows.count) + 4
-        ) {
-            page in
+        let layout = Rows(rows.map(\.label), top: 24, height: 58, size: 13)
+        figure(&page, id: id, title: title, summary: summary, height: layout.end + 4) { page in
             label(&page, x: width - 2, y: 14, "Full payment (100%)", size: 13, anchor: "end")
             for (index, row) in rows.enumerated() {
-                let y = top + rowHeight * Double(index)
-                label(&page, x: 0, y: y + 14, row.label, size: 13)
+                let (top, lines) = layout[index]
+                label(&page, x: 0, y: top + 14, lines, size: 13)
+                let y = top + Rows.extra(lines)
                 label(
                     &page, x: 0, y: y + 50,
                     "\(PublicFormat.percent(basisPoints: row.basisPoints)) of the payment earned",
@@ -211,7 +212,7 @@ enum Charts {
                 "line",
                 [
                     "x1": number(width - 3), "x2": number(width - 3), "y1": "18",
-                    "y2": number(top + rowHeight * Double(rows.count)), "stroke": ink, "stroke-width": "2",
+                    "y2": number(layout.end), "stroke": ink, "stroke-width": "2",
                 ])
         }
     }
@@ -222,17 +223,17 @@ enum Charts {
         _ page: inout HTMLWriter, id: String, title: String, summary: String,
         steps: [(label: String, amount: Int64)], money: (Int64) -> String
     ) {
-        let rowHeight = 58.0
         let total = steps.first?.amount ?? 0
         let scale = max(1, Int64(clamping: total.magnitude))
-        figure(&page, id: id, title: title, summary: summary, height: rowHeight * Double(steps.count) + 8) {
-            page in
+        let layout = Rows(steps.map(\.label), top: 0, height: 58)
+        figure(&page, id: id, title: title, summary: summary, height: layout.end + 8) { page in
             var remaining = total
             for (index, step) in steps.enumerated() {
-                let y = rowHeight * Double(index)
+                let (top, lines) = layout[index]
+                let y = top + Rows.extra(lines)
                 let (from, to) = index == 0 ? (Int64(0), step.amount) : (remaining - step.amount, remaining)
                 if index > 0 { remaining -= step.amount }
-                label(&page, x: 0, y: y + 14, step.label)
+                label(&page, x: 0, y: top + 14, lines)
                 label(&page, x: 0, y: y + 50, money(step.amount), size: 13)
                 let start = length(Int64(clamping: min(from, to).magnitude), of: scale, across: width - 4)
                 let end = length(Int64(clamping: max(from, to).magnitude), of: scale, across: width - 4)
@@ -278,6 +279,72 @@ enum Charts {
             }
             label(&page, x: x + 30, y: 16, key.text, size: 13)
             x += 40 + Double(key.text.count) * 7.5
+        }
+    }
+
+    /// Rows of a chart, each as tall as `height` plus a line for every line its label needs
+    /// after the first: a long name (a partner's, a measure's) wraps at spaces rather than
+    /// running off the drawing's right edge, which at 320 px is near.
+    struct Rows {
+        static let lineHeight = 17.0
+        /// Where each row starts, and its label's lines.
+        private let rows: [(top: Double, lines: [String])]
+        /// Where the last row ends.
+        let end: Double
+
+        init(_ labels: [String], top: Double, height: Double, size: Int = 14) {
+            var rows: [(top: Double, lines: [String])] = []
+            var y = top
+            for label in labels {
+                let lines = Charts.lines(label, size: size)
+                rows.append((y, lines))
+                y += height + Rows.extra(lines)
+            }
+            self.rows = rows
+            end = y
+        }
+
+        subscript(index: Int) -> (top: Double, lines: [String]) { rows[index] }
+
+        /// How much lower than a one-line row's the rest of a row with these lines is drawn.
+        static func extra(_ lines: [String]) -> Double { lineHeight * Double(max(lines.count - 1, 0)) }
+    }
+
+    /// `text` broken at spaces into lines that fit the drawing's width at `size`, taking a
+    /// glyph as 0.6 of the size (generous for a sans-serif); a word longer than a line stays
+    /// whole.
+    static func lines(_ text: String, size: Int) -> [String] {
+        let fit = max(1, Int(width / (Double(size) * 0.6)))
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if line.isEmpty {
+                line = String(word)
+            } else if line.count + 1 + word.count <= fit {
+                line += " " + word
+            } else {
+                lines.append(line)
+                line = String(word)
+            }
+        }
+        if !line.isEmpty || lines.isEmpty { lines.append(line) }
+        return lines
+    }
+
+    /// A label of several lines: one `text`, a `tspan` a line, so that it reads as one.
+    private static func label(
+        _ page: inout HTMLWriter, x: Double, y: Double, _ lines: [String], size: Int = 14
+    ) {
+        guard lines.count > 1 else {
+            label(&page, x: x, y: y, lines.first ?? "", size: size)
+            return
+        }
+        page.element("text", ["x": number(x), "y": number(y), "font-size": "\(size)", "fill": ink]) { page in
+            for (index, line) in lines.enumerated() {
+                page.element(
+                    "tspan", ["x": number(x), "dy": index == 0 ? "0" : number(Rows.lineHeight)],
+                    index == lines.count - 1 ? line : line + " ")
+            }
         }
     }
 
