@@ -24,11 +24,16 @@ struct PublicRoutes {
     let pageLifetime: Duration
     let cache = PublicCache()
 
-    /// A published statement's bytes: from memory once read, since they never change.
-    func body(_ number: String, of slug: String, in alliance: Alliance?) async throws -> (
-        bytes: [UInt8], hash: AllianceLedger.Digest
-    ) {
-        if let cached = cache.statement(number, of: slug) { return cached }
+    /// A published statement's bytes: from memory once read, since they never change — unless
+    /// the listing just read names other bytes (`expecting`): the alliance was made again under
+    /// the same slug, as `demo --reset` does beside a running service.
+    func body(
+        _ number: String, of slug: String, in alliance: Alliance?,
+        expecting hash: AllianceLedger.Digest? = nil
+    ) async throws -> (bytes: [UInt8], hash: AllianceLedger.Digest) {
+        if let cached = cache.statement(number, of: slug), hash == nil || cached.hash == hash {
+            return cached
+        }
         let id: AllianceID
         if let alliance { id = alliance.id } else { id = try await services.directory.find(slug: slug).id }
         let body = try await services.statements.body(number, in: id)
@@ -103,7 +108,8 @@ struct PublicRoutes {
                 page.html, etag: page.hash, contentType: Self.html, cacheControl: Self.pageCaching,
                 request: request)
         }
-        let statement = try PublishedStatement.decode(try await body(number, of: slug, in: alliance).bytes)
+        let statement = try PublishedStatement.decode(
+            try await body(number, of: slug, in: alliance, expecting: listing.hash).bytes)
         let page = StatementPage(
             statement: statement, listing: listing,
             months: try await months(of: statement, among: listings, in: alliance),
@@ -129,7 +135,8 @@ struct PublicRoutes {
                 case .month = period.kind,
                 period.first >= statement.period.from, period.last <= statement.period.to
             else { continue }
-            let (bytes, _) = try await body(listing.number, of: alliance.slug, in: alliance)
+            let (bytes, _) = try await body(
+                listing.number, of: alliance.slug, in: alliance, expecting: listing.hash)
             months.append((listing.number, try PublishedStatement.decode(bytes)))
         }
         return months.sorted { $0.statement.period.from < $1.statement.period.from }
