@@ -1,4 +1,5 @@
 import AllianceLedger
+import NIOCore
 import Synchronization
 
 /// What the public routes keep in memory so that a popular statement costs little: a published
@@ -13,7 +14,9 @@ final class PublicCache: Sendable {
 
     struct Page: Sendable {
         let inputs: PageInputs
-        let html: [UInt8]
+        /// The page's bytes, answered as they are: a buffer shares its storage with every
+        /// answer instead of copying the page into each.
+        let html: ByteBuffer
         let hash: String
         /// When the page was last found to match what it shows.
         var checkedAt: ContinuousClock.Instant = .now
@@ -27,14 +30,27 @@ final class PublicCache: Sendable {
         let keys: [PartnerKey]
     }
 
-    private let statements = Mutex<[String: (bytes: [UInt8], hash: Digest)]>([:])
+    /// A published statement's bytes, its hash, and the same bytes as a buffer to answer with.
+    struct Frozen: Sendable {
+        let bytes: [UInt8]
+        let hash: Digest
+        let buffer: ByteBuffer
+
+        init(bytes: [UInt8], hash: Digest) {
+            self.bytes = bytes
+            self.hash = hash
+            buffer = ByteBuffer(bytes: bytes)
+        }
+    }
+
+    private let statements = Mutex<[String: Frozen]>([:])
     private let pages = Mutex<[String: Page]>([:])
 
-    func statement(_ number: String, of slug: String) -> (bytes: [UInt8], hash: Digest)? {
+    func statement(_ number: String, of slug: String) -> Frozen? {
         statements.withLock { $0["\(slug)/\(number)"] }
     }
 
-    func store(_ statement: (bytes: [UInt8], hash: Digest), number: String, of slug: String) {
+    func store(_ statement: Frozen, number: String, of slug: String) {
         statements.withLock { stored in
             if stored.count >= Self.limit { stored.removeAll() }
             stored["\(slug)/\(number)"] = statement

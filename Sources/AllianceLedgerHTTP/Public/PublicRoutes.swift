@@ -30,13 +30,14 @@ struct PublicRoutes {
     func body(
         _ number: String, of slug: String, in alliance: Alliance?,
         expecting hash: AllianceLedger.Digest? = nil
-    ) async throws -> (bytes: [UInt8], hash: AllianceLedger.Digest) {
+    ) async throws -> PublicCache.Frozen {
         if let cached = cache.statement(number, of: slug), hash == nil || cached.hash == hash {
             return cached
         }
         let id: AllianceID
         if let alliance { id = alliance.id } else { id = try await services.directory.find(slug: slug).id }
-        let body = try await services.statements.body(number, in: id)
+        let (bytes, hash) = try await services.statements.body(number, in: id)
+        let body = PublicCache.Frozen(bytes: bytes, hash: hash)
         cache.store(body, number: number, of: slug)
         return body
     }
@@ -55,9 +56,9 @@ struct PublicRoutes {
         routes.get("public/alliances/{alliance}/statements/{number}.json") { request, context in
             let slug = try context.parameters.require("alliance")
             let number = try context.parameters.require("number")
-            let (bytes, hash) = try await pages.body(number, of: slug, in: nil)
+            let body = try await pages.body(number, of: slug, in: nil)
             return Self.answer(
-                bytes, etag: hash.description, contentType: "application/json",
+                body.buffer, etag: body.hash.description, contentType: "application/json",
                 cacheControl: "public, max-age=31536000, immutable", request: request)
         }
         routes.get("public/alliances/{alliance}/statements/{number}") { request, context in
@@ -118,8 +119,9 @@ struct PublicRoutes {
             lineNames: Dictionary(
                 inputs.lines.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }),
             keys: inputs.keys, exampleData: exampleData, publicBaseURL: publicBaseURL)
-        let html = Array(page.render().utf8)
-        let hash = AllianceLedger.Digest(Array(SHA256.hash(data: html))).description
+        let rendered = Array(page.render().utf8)
+        let hash = AllianceLedger.Digest(Array(SHA256.hash(data: rendered))).description
+        let html = ByteBuffer(bytes: rendered)
         cache.store(PublicCache.Page(inputs: inputs, html: html, hash: hash), number: number, of: slug)
         return Self.answer(
             html, etag: hash, contentType: Self.html, cacheControl: Self.pageCaching, request: request)
@@ -135,9 +137,9 @@ struct PublicRoutes {
                 case .month = period.kind,
                 period.first >= statement.period.from, period.last <= statement.period.to
             else { continue }
-            let (bytes, _) = try await body(
+            let body = try await body(
                 listing.number, of: alliance.slug, in: alliance, expecting: listing.hash)
-            months.append((listing.number, try PublishedStatement.decode(bytes)))
+            months.append((listing.number, try PublishedStatement.decode(body.bytes)))
         }
         return months.sorted { $0.statement.period.from < $1.statement.period.from }
     }
@@ -150,7 +152,8 @@ struct PublicRoutes {
     static func page(_ html: String, request: Request) -> Response {
         let bytes = Array(html.utf8)
         return answer(
-            bytes, etag: AllianceLedger.Digest(Array(SHA256.hash(data: bytes))).description,
+            ByteBuffer(bytes: bytes),
+            etag: AllianceLedger.Digest(Array(SHA256.hash(data: bytes))).description,
             contentType: Self.html, cacheControl: pageCaching, request: request)
     }
 
@@ -168,7 +171,7 @@ struct PublicRoutes {
     }
 
     static func answer(
-        _ bytes: [UInt8], etag hash: String, contentType: String, cacheControl: String, request: Request
+        _ body: ByteBuffer, etag hash: String, contentType: String, cacheControl: String, request: Request
     ) -> Response {
         let etag = "\"\(hash)\""
         var headers = headers(contentType: contentType)
@@ -185,7 +188,7 @@ struct PublicRoutes {
             return Response(status: .notModified, headers: headers)
         }
         return Response(
-            status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 }
 
