@@ -159,6 +159,43 @@ import Testing
         }
     }
 
+    /// A statement shows each measure's latest measurement with its state, the partner that
+    /// reported it and who reviewed it; only validated figures earn.
+    @Test func statementsShowEachMeasurementsStateReporterAndReviewer() async throws {
+        try await BoardFixture.with { board in
+            let outcomes = OutcomeBook(pool: board.pool)
+            try await Board.carry(
+                .outcomesSetTerms(try WorkedExampleTests.o1Terms()), in: board.alliance, pool: board.pool)
+            let carePlans = try await outcomes.record(
+                try Self.measurement("CARE_PLANS", "FY2025", 86), in: board.alliance,
+                by: try board.directory.caller("finance-slam"))
+            _ = try await outcomes.validate(
+                carePlans.id, in: board.alliance, by: try board.directory.caller("finance-lambeth"))
+            try await OutcomeTests.recordValidated("OUT_OF_AREA", "FY2025", 20, board: board)
+            let scores = try await outcomes.record(
+                try Self.measurement("OUTCOME_SCORES", "FY2025", 50), in: board.alliance,
+                by: try board.directory.caller("finance-lambeth"))
+            _ = try await outcomes.reject(
+                scores.id, reason: "Wrong cohort", in: board.alliance,
+                by: try board.directory.caller("auditor"))
+            let statement = try await Statements(pool: board.pool).preview(
+                "FY2025", in: board.alliance, by: try board.directory.caller("auditor"))
+            let lines = try #require(statement.outcomes.periods.first).measures
+            #expect(lines.map(\.state) == ["validated", "validated", "rejected"])
+            #expect(lines.map(\.reporter) == ["slam", "lambeth", "lambeth"])
+            #expect(
+                lines.map(\.reviewer) == [
+                    Statement.Reviewer(kind: "finance", partner: "lambeth"),
+                    Statement.Reviewer(kind: "auditor", partner: "sel-icb"),
+                    Statement.Reviewer(kind: "auditor", partner: "sel-icb"),
+                ])
+            #expect(lines.map(\.measurement) == ["86", "20", "50"])
+            #expect(lines.map(\.earned) == [288_000_00, 420_000_00, 0])
+            let json = String(decoding: try JSONEncoder().encode(lines[0]), as: UTF8.self)
+            #expect(json.contains(#""reviewer":{"kind":"finance","partner":"lambeth"}"#), "\(json)")
+        }
+    }
+
     /// An auditor appointed by decision belongs to no partner, and validates any partner's figure.
     @Test func anAuditorAppointedByDecisionValidates() async throws {
         try await BoardFixture.with { board in
@@ -356,6 +393,94 @@ import Testing
                 pool: board.pool)
             #expect(approval.action == .outcomePaymentsApprove(period: "FY2025-Q2", earned: 195_000_00))
             #expect(approval.state == .carried)
+        }
+    }
+
+    /// A database from before: terms whose measures name no reporter keep working (any
+    /// partner's finance person records them), and the measurements already recorded count as
+    /// validated by the migration, which the governance log records.
+    @Test func theMigrationCarriesTermsAndMeasurementsForward() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let all = try SchemaMigrator.allianceLedger()
+            _ = try await SchemaMigrator(migrations: all.migrations.filter { $0.version < 15 }).migrate(
+                database.pool)
+            try await database.pool.withConnection { owner in
+                for statement: PostgresQuery in [
+                    "INSERT INTO alliances (slug, name, contract_start, contract_end) VALUES ('before', 'Before', '2025-04-01', '2030-03-31')",
+                    """
+                    INSERT INTO partners (alliance_id, slug, name, kind, joined_on)
+                    SELECT id, p.slug, p.slug, 'other', '2025-04-01' FROM alliances, unnest(ARRAY['slam', 'lambeth']) AS p (slug)
+                    """,
+                    """
+                    INSERT INTO people (alliance_id, name, email, partner_id)
+                    SELECT alliance_id, slug, slug || '@example.org', id FROM partners
+                    """,
+                    """
+                    INSERT INTO role_grants (alliance_id, person_id, role, grantor)
+                    SELECT alliance_id, id, 'finance', 'operator' FROM people
+                    """,
+                    """
+                    INSERT INTO decisions (alliance_id, number, title, description, action, proposer_id, proposed_at,
+                                           closes_at, abstention, state, closed_at)
+                    SELECT alliance_id, 1, 'Terms', '', '{"type":"outcomes.setTerms"}', id, now() - interval '1 day',
+                           now() + interval '1 day', 'blocks', 'carried', now()
+                    FROM people WHERE email = 'slam@example.org'
+                    """,
+                    """
+                    SELECT outcome_set_terms(d.alliance_id, d.id, 2025, 'year', 100000,
+                        '[{"code":"CARE_PLANS","position":0,"name":"Care plans","unit":"%","direction":"higher","target":900000,"weight":10000,"rule":"threshold"}]'::jsonb,
+                        ARRAY[p.id], ARRAY[10000])
+                    FROM decisions AS d JOIN partners AS p ON p.alliance_id = d.alliance_id AND p.slug = 'slam'
+                    """,
+                    """
+                    INSERT INTO outcome_measurements (alliance_id, financial_year, period, measure, value, evidence, recorded_by)
+                    SELECT alliance_id, 2025, 'FY2025', 'CARE_PLANS', 920000, 'Report', id FROM people
+                    WHERE email = 'slam@example.org'
+                    """,
+                ] {
+                    try await owner.execute(statement)
+                }
+            }
+            _ = try await all.migrate(database.pool)
+            let service = database.makeServicePool(maximumConnections: 2)
+            do {
+                let alliance = try await AllianceDirectory(pool: service).find(slug: "before")
+                let outcomes = OutcomeBook(pool: service)
+                let terms = try await outcomes.terms(year: 2025, in: alliance)
+                #expect(terms.terms.measures.map(\.reporter) == [nil])
+                let before = try await outcomes.measurements(of: "FY2025", in: alliance)
+                #expect(before.map(\.state) == [.validated])
+                #expect(before.first?.review?.reviewedBy == nil && before.first?.review?.role == nil)
+                let payment = try await outcomes.payment(for: "FY2025", in: alliance)
+                #expect(payment.validated && payment.earned == 100_000)
+                let log = try await service.withConnection { connection in
+                    try await connection.query(
+                        """
+                        SELECT kind || ':' || actor || ':' || (details ->> 'measurement') AS line FROM governance_log
+                        WHERE alliance_id = \(alliance.id.rawValue) AND kind LIKE 'measurement.%'
+                        """
+                    ).map { try $0.decode("line", as: String.self) }
+                }
+                #expect(log == ["measurement.validated:migration:\(before[0].id)"])
+                #expect(try await GovernanceLog(pool: service).verify(alliance.id, by: .commandLine).ok)
+                // A measure of the old terms names no reporter: lambeth's finance person records
+                // it too, and slam's validates lambeth's figure.
+                let people = try await AllianceDirectory(pool: service).people(in: alliance.id)
+                func caller(_ partner: String) throws -> Caller {
+                    Caller(
+                        identity: .person(try #require(people.first { $0.partner == partner })), tokenID: nil)
+                }
+                let correction = try await outcomes.record(
+                    try Self.measurement("CARE_PLANS", "FY2025", 88), in: alliance, by: try caller("lambeth"))
+                #expect(correction.state == .provisional && correction.reporter == "lambeth")
+                let validated = try await outcomes.validate(
+                    correction.id, in: alliance, by: try caller("slam"))
+                #expect(validated.state == .validated && validated.review?.partner == "slam")
+            } catch {
+                await service.close()
+                throw error
+            }
+            await service.close()
         }
     }
 }
