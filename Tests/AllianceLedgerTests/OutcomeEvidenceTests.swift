@@ -191,7 +191,9 @@ import Testing
                 ])
             #expect(lines.map(\.measurement) == ["86", "20", "50"])
             #expect(lines.map(\.earned) == [288_000_00, 420_000_00, 0])
-            let json = String(decoding: try JSONEncoder().encode(lines[0]), as: UTF8.self)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let json = String(decoding: try encoder.encode(lines[0]), as: UTF8.self)
             #expect(json.contains(#""reviewer":{"kind":"finance","partner":"lambeth"}"#), "\(json)")
         }
     }
@@ -394,6 +396,56 @@ import Testing
             #expect(approval.action == .outcomePaymentsApprove(period: "FY2025-Q2", earned: 195_000_00))
             #expect(approval.state == .carried)
         }
+    }
+
+    /// A measure's `reporter` and `periods` are read strictly, each period under the measure's
+    /// own rule, and written back the same.
+    @Test func reportersAndPeriodsAreReadStrictlyAndWrittenBackTheSame() throws {
+        func decode(_ json: String) throws -> DecisionAction {
+            try JSONDecoder().decode(DecisionAction.self, from: Data(json.utf8))
+        }
+        func terms(_ periods: String, rule: String = #"{"type":"linear","floor":80}"#) -> String {
+            #"{"type":"outcomes.setTerms","year":"FY2025","frequency":"quarter","pool":400,"measures":[{"code":"CARE_PLANS","name":"Care plans","unit":"%","direction":"higher","target":90,"weight":10000,"rule":\#(rule),"reporter":"slam","periods":\#(periods)}],"shares":[{"partner":"slam","share":10000}]}"#
+        }
+        let quarters = (1...4).map { #"{"period":"FY2025-Q\#($0)","target":\#(84 + 2 * $0),"floor":80}"# }
+        let action = try decode(terms("[" + quarters.joined(separator: ",") + "]"))
+        guard case .outcomesSetTerms(let read) = action else {
+            Issue.record("not terms: \(action)")
+            return
+        }
+        let measure = try #require(read.measures.first)
+        #expect(measure.reporter == "slam")
+        #expect(measure.periods.map(\.period) == ["FY2025-Q1", "FY2025-Q2", "FY2025-Q3", "FY2025-Q4"])
+        #expect(measure.figures(for: "FY2025-Q2").target == (try MeasureValue(88)))
+        #expect(measure.figures(for: "FY2025-Q2").attainment(of: try MeasureValue(84)) == 5000)
+        #expect(try decode(String(decoding: try JSONEncoder().encode(action), as: UTF8.self)) == action)
+        let refusals: [(String, LedgerError)] = [
+            (
+                terms(#"[{"period":"FY2025-Q1","target":86,"floor":80,"bands":[]}]"#),
+                .invalidText(field: "measures[0].periods[0].bands", reason: "is not part of a linear rule")
+            ),
+            (
+                terms(#"[{"period":"FY2025-Q1","target":86,"floor":90}]"#),
+                .invalidText(
+                    field: "measures[0].periods[0].floor",
+                    reason: "must be worse than the target 86 for a measure where higher is better, not 90")
+            ),
+            (
+                terms(#"[{"period":"FY2025-Q1","target":86,"floor":80,"note":1}]"#),
+                .unknownField("measures[0].periods[0].note")
+            ),
+            (
+                terms(#"[{"period":"Q1","target":86,"floor":80}]"#),
+                .invalidText(
+                    field: "measures[0].periods[0].period",
+                    reason: "must name an outcome period such as FY2025-Q1 or 2025-04, not \"Q1\"")
+            ),
+        ]
+        for (json, expected) in refusals {
+            #expect(throws: expected, "\(json)") { try decode(json) }
+        }
+        // A linear rule's period needs its floor, as the rule itself does.
+        #expect(throws: DecodingError.self) { try decode(terms(#"[{"period":"FY2025-Q1","target":86}]"#)) }
     }
 
     /// A database from before: terms whose measures name no reporter keep working (any
