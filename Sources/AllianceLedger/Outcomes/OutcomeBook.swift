@@ -70,7 +70,8 @@ public struct OutcomeTermsInForce: Hashable, Sendable {
 }
 
 /// Outcome measures, measurements and payments. Terms are set, and payments posted, only by
-/// carried decisions (see ``Decisions``); this records measurements and computes payments.
+/// carried decisions (see ``Decisions``); this records and reviews measurements and computes
+/// payments.
 public struct OutcomeBook: Sendable {
     public let pool: PostgresPool
 
@@ -78,8 +79,10 @@ public struct OutcomeBook: Sendable {
         self.pool = pool
     }
 
-    /// Records a measurement: by a finance person, for a measure of the terms in force, for one
-    /// of the year's payment periods, while that period is not yet paid.
+    /// Records a measurement, provisional until reviewed: by a finance person of the partner
+    /// that reports the measure (any partner's, for terms that name no reporter), for a measure
+    /// of the terms in force, for one of the year's payment periods, while that period is not
+    /// yet paid.
     public func record(_ request: MeasurementRequest, in alliance: Alliance, by caller: Caller) async throws
         -> OutcomeMeasurement
     {

@@ -12,14 +12,16 @@ import Postgres
 struct OutcomeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outcome",
-        abstract: "Read a year's outcome terms and payments, and record outcome measurements.",
+        abstract: "Read a year's outcome terms and payments, and record and review outcome measurements.",
         discussion: """
             A financial year's outcome terms (the pool at stake, how often it is paid, the \
             measures with their targets, weights and payment rules, and the partners' shares) are \
-            set by a carried outcomes.setTerms decision. Finance people record each measure's value \
-            for each payment period, with its evidence; the latest measurement counts. A period's \
-            payment is computed on demand, and posted to the ledger only when an \
-            outcomePayments.approve decision for the period is carried.
+            set by a carried outcomes.setTerms decision; each measure names the partner that \
+            reports it. That partner's finance people record each measure's value for each payment \
+            period, with its evidence; another partner's finance person or an auditor validates or \
+            rejects it; the latest measurement counts once validated. A period's payment is \
+            computed on demand, and posted to the ledger only when an outcomePayments.approve \
+            decision for the period is carried, which needs every latest measurement validated.
             """,
         subcommands: [OutcomeTermsCommand.self, OutcomeMeasureCommand.self, OutcomePaymentCommand.self])
 }
@@ -79,7 +81,7 @@ struct OutcomeTermsCommand: AsyncParsableCommand {
 struct OutcomeMeasureCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "measure",
-        abstract: "Record and list the measurements of outcome measures.",
+        abstract: "Record, list, validate and reject the measurements of outcome measures.",
         subcommands: [
             OutcomeMeasureRecordCommand.self, OutcomeMeasureListCommand.self,
             OutcomeMeasureValidateCommand.self,
@@ -192,9 +194,10 @@ struct OutcomeMeasureRecordCommand: AsyncParsableCommand {
         abstract: "Record a measure's value for a payment period, with its evidence.",
         discussion: """
             A measurement is never changed: to correct one, record the measure again, and the \
-            latest counts (`outcome measure list` keeps every one). Refused for a measure that is \
-            not in the year's terms, a period that is not one of the year's payment periods, and a \
-            period already paid.
+            latest counts once validated (`outcome measure list` keeps every one); every new one is \
+            provisional. Refused for a measure that is not in the year's terms or that another \
+            partner reports, a period that is not one of the year's payment periods, and a period \
+            already paid.
             """)
 
     @OptionGroup var global: GlobalOptions
