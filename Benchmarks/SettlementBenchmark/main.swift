@@ -76,6 +76,15 @@ let finance = Caller(
             try PersonRequest(
                 name: "Finance", email: "finance@slam.example", partner: "slam", roles: [.finance]),
             to: alliance)), tokenID: nil)
+// Another partner's auditor validates SLaM's figures: only validated figures are paid on.
+let auditor = Caller(
+    identity: .person(
+        try await directory.addPerson(
+            try PersonRequest(
+                name: "Auditor", email: "auditor@other.example",
+                partner: partners.first { $0 != "slam" } ?? "",
+                roles: [.auditor]),
+            to: alliance)), tokenID: nil)
 let decisions = Decisions(pool: pool)
 
 /// Proposes `action` and has every partner approve it; returns the final vote's time.
@@ -135,7 +144,7 @@ _ = try await carry(
 let measures = try [("CARE_PLANS", 4000), ("BED_DAYS", 3500), ("SCORES", 2500)].map { code, weight in
     try OutcomeMeasure(
         code: code, name: code, unit: "%", direction: .higher, target: MeasureValue(90), weight: weight,
-        rule: .linear(floor: MeasureValue(80), cap: nil))
+        rule: .linear(floor: MeasureValue(80), cap: nil), reporter: "slam")
 }
 _ = try await carry(
     .outcomesSetTerms(
@@ -145,11 +154,12 @@ _ = try await carry(
 let outcomes = OutcomeBook(pool: pool)
 for month in ["2025-04", "2025-05", "2025-06"] {
     for (index, measure) in measures.enumerated() {
-        _ = try await outcomes.record(
+        let recorded = try await outcomes.record(
             try MeasurementRequest(
                 measure: measure.code, period: month, value: MeasureValue(Double(82 + 3 * index)),
                 evidence: "Report"),
             in: alliance, by: finance)
+        _ = try await outcomes.validate(recorded.id, in: alliance, by: auditor)
     }
 }
 let riskShare = RiskShareBook(pool: pool)

@@ -94,9 +94,11 @@ import Testing
         GET …/audit                                       401 401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
         GET …/audit/verify                                401 401 401 401 401 200 200 200 403 403 403 403 200 200 403 403 403 403
         GET …/outcomes/terms                              401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
-        POST …/outcomes/measurements                      401 401 401 401 401 403 403 403 201 201 403 403 403 403 403 403 403 403
+        POST …/outcomes/measurements                      401 401 401 401 401 403 403 403 201 403 403 403 403 403 403 403 403 403
         GET …/outcomes/measurements                       401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
         GET …/outcomes/measurements/{id}                  401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
+        POST …/outcomes/measurements/{id}/validation      401 401 401 401 401 403 403 403 403 201 403 403 403 201 403 403 403 403
+        POST …/outcomes/measurements/{id}/rejection       401 401 401 401 401 403 403 403 403 201 403 403 403 201 403 403 403 403
         GET …/outcomes/payments/{period}                  401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
         GET …/risk-share/{year}                           401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
         GET …/statements                                  401 401 401 401 401 200 200 200 200 200 200 200 200 200 403 403 403 403
@@ -261,6 +263,19 @@ import Testing
         get("\(alliance)/outcomes/measurements", "\(base)/outcomes/measurements?period=FY2025")
         makers["GET \(alliance)/outcomes/measurements/{id}"] = { fixture, _ in
             Probe(method: "GET", path: "\(base)/outcomes/measurements/\(fixture.measurement)")
+        }
+        // A fresh measurement of slam's per cell, the latest of its measure when probed: own
+        // partners and their auditors may not review it, another partner's finance and auditor may.
+        for review in ["validation", "rejection"] {
+            makers["POST \(alliance)/outcomes/measurements/{id}/\(review)"] = { fixture, _ in
+                let recorded = try await fixture.api.create(
+                    "\(base)/outcomes/measurements", OutcomeRoutesTests.measurement("BED_DAYS", "12"),
+                    token: try fixture.member(.financeOwn).token)
+                let id = try #require(recorded["id"] as? Int)
+                return Probe(
+                    method: "POST", path: "\(base)/outcomes/measurements/\(id)/\(review)",
+                    body: review == "validation" ? #"{"note":"Checked"}"# : #"{"reason":"Wrong extract"}"#)
+            }
         }
         get("\(alliance)/outcomes/payments/{period}", "\(base)/outcomes/payments/FY2025")
         get("\(alliance)/risk-share/{year}", "\(base)/risk-share/FY2025")

@@ -142,7 +142,7 @@ import Testing
     @Test func everyOperationHasAUniqueIDASuccessAndItsSecurity() throws {
         let document = try Self.document()
         let operations = try Self.operations(document)
-        #expect(operations.count == 65)
+        #expect(operations.count == 67)
         var seen: Set<String> = []
         for (path, method, operation, _) in operations {
             let name = "\(method.uppercased()) \(path)"
@@ -209,7 +209,7 @@ import Testing
                 schema["additionalProperties"] as? Bool == false,
                 "\(method.uppercased()) \(path) accepts unknown fields")
         }
-        #expect(bodies == 19)
+        #expect(bodies == 21)
     }
 
     @Test func everyCreatingPostTakesAnIdempotencyKeyAndSaysWhenItReplays() throws {
@@ -831,7 +831,8 @@ import Testing
                 try OutcomeMeasure(
                     code: "CARE_PLANS", name: "Care plans reviewed within 12 months", unit: "%",
                     direction: .higher, baseline: try MeasureValue(72.25), target: try MeasureValue(90),
-                    weight: 4000, rule: .linear(floor: try MeasureValue(80), cap: try MeasureValue(95))),
+                    weight: 4000, rule: .linear(floor: try MeasureValue(80), cap: try MeasureValue(95)),
+                    reporter: "slam"),
                 try OutcomeMeasure(
                     code: "BED_DAYS", name: "Reduction in out-of-area bed-days", unit: "%",
                     direction: .higher,
@@ -840,7 +841,13 @@ import Testing
                 try OutcomeMeasure(
                     code: "WAIT", name: "Days from referral to first contact", unit: "days",
                     direction: .lower,
-                    target: try MeasureValue(14), weight: 1500, rule: .threshold),
+                    target: try MeasureValue(14), weight: 1500, rule: .threshold, reporter: "lambeth",
+                    periods: try frequency.periods(of: 2025, startMonth: 4).enumerated().map {
+                        index, period in
+                        PeriodFigures(
+                            period: period.description, target: try MeasureValue(Double(20 - index)),
+                            rule: .threshold)
+                    }),
                 try OutcomeMeasure(
                     code: "SCORES", name: "People with improved outcome scores", unit: "%",
                     direction: .higher,
@@ -880,6 +887,20 @@ import Testing
                 id: 2, measure: "BED_DAYS", period: "FY2025-Q1", value: try MeasureValue(-0.0125),
                 evidence: "BI report",
                 recordedBy: "finance-slam@example.org", recordedAt: Self.instant, current: true),
+            OutcomeMeasurement(
+                id: 5, measure: "BED_DAYS", period: "FY2025-Q1", value: try MeasureValue(12),
+                evidence: "BI report", recordedBy: "finance-slam@example.org", reporter: "slam",
+                recordedAt: Self.instant, current: true,
+                review: MeasurementReview(
+                    verdict: .validated, note: "Checked", reviewedBy: "auditor@example.org", partner: nil,
+                    role: .auditor, reviewedAt: Self.instant)),
+            OutcomeMeasurement(
+                id: 6, measure: "WAIT", period: "FY2025-Q1", value: try MeasureValue(12),
+                evidence: "BI report", recordedBy: "finance-slam@example.org", reporter: "slam",
+                recordedAt: Self.instant, current: true,
+                review: MeasurementReview(
+                    verdict: .rejected, note: "Wrong extract", reviewedBy: "finance-lambeth@example.org",
+                    partner: "lambeth", role: .finance, reviewedAt: Self.instant)),
         ]
         for measurement in measurements {
             try Self.expect(try .encoding(measurement), conformsTo: "OutcomeMeasurement", in: document)
@@ -905,6 +926,11 @@ import Testing
                 period: "FY2025", year: 2025, termsDecision: "D-0003", pool: 120_000_000, terms: terms,
                 actuals: [:],
                 posted: SettlementPosting(decision: "D-0004", entry: nil, postedAt: Self.instant)),
+            // Measured, partly validated: a provisional and a rejected figure are flagged.
+            OutcomePayment(
+                period: "FY2025", year: 2025, termsDecision: "D-0003", pool: 120_000_000, terms: terms,
+                latest: Dictionary(
+                    measurements.filter(\.current).map { ($0.measure, $0) }, uniquingKeysWith: { $1 })),
         ]
         #expect(
             payments[0].results.map(\.actual) == [

@@ -16,15 +16,15 @@ import Testing
     static let measurements = "\(SetUp.base)/outcomes/measurements"
 
     /// Worked example O1 for FY2025 (1 Apr 2025 to 31 Mar 2026, ended): a pool of £1,200,000 and
-    /// three linear measures.
+    /// three linear measures, slam reporting two and lambeth one.
     static let outcomeTerms =
         #"{"title":"Outcome terms FY2025","action":{"type":"outcomes.setTerms","year":"FY2025","pool":120000000,"#
         + #""measures":[{"code":"CARE_PLANS","name":"Care plans reviewed within 12 months","unit":"%","#
-        + #""direction":"higher","target":90,"weight":4000,"rule":{"type":"linear","floor":80}},"#
+        + #""direction":"higher","target":90,"weight":4000,"rule":{"type":"linear","floor":80},"reporter":"slam"},"#
         + #"{"code":"BED_DAYS","name":"Reduction in out-of-area bed-days","unit":"%","direction":"higher","#
-        + #""target":20,"weight":3500,"rule":{"type":"linear","floor":5}},"#
+        + #""target":20,"weight":3500,"rule":{"type":"linear","floor":5},"reporter":"slam"},"#
         + #"{"code":"SCORES","name":"People with improved outcome scores","unit":"%","direction":"higher","#
-        + #""target":60,"weight":2500,"rule":{"type":"linear","floor":45}}],"#
+        + #""target":60,"weight":2500,"rule":{"type":"linear","floor":45},"reporter":"lambeth"}],"#
         + #""shares":[{"partner":"slam","share":5000},{"partner":"lambeth","share":3000},"#
         + #"{"partner":"certitude","share":2000}]}}"#
 
@@ -123,12 +123,72 @@ import Testing
             let corrected = try await api.create(
                 Self.measurements, Self.measurement("CARE_PLANS", "86"), token: finance)
             #expect(Self.number(corrected["value"]) == 86 && corrected["current"] as? Bool == true)
-            try await api.create(Self.measurements, Self.measurement("BED_DAYS", "20"), token: finance)
+            #expect(corrected["state"] as? String == "provisional" && corrected["review"] is NSNull)
+            #expect(corrected["reporter"] as? String == "slam")
+            let bedDays = try await api.create(
+                Self.measurements, Self.measurement("BED_DAYS", "20"), token: finance)
+            // Provisional figures earn nothing, and are flagged.
+            let pending = try await api.get("\(SetUp.base)/outcomes/payments/FY2025", token: auditor).json()
+            #expect(pending["measured"] as? Bool == false && pending["validated"] as? Bool == false)
+            #expect(pending["earned"] as? Int == 0)
+            let flagged = try #require(pending["measures"] as? [[String: Any]])
+            #expect(flagged.map { $0["state"] as? String } == ["provisional", "provisional", nil])
+            #expect(flagged.map { Self.number($0["reported"]) } == [86, 20, nil])
+            #expect(flagged.map { $0["reporter"] as? String } == ["slam", "slam", "lambeth"])
+            #expect(
+                (flagged[0]["flag"] as? String)?.hasSuffix("is provisional: it counts once validated") == true
+            )
+
+            // Four eyes: never slam's own people, nor a board member; a superseded figure is not
+            // reviewed; a rejection needs its reason.
+            let correctedID = try #require(corrected["id"] as? Int)
+            let firstID = try #require(recorded["id"] as? Int)
+            let reviewState = try await api.database.stateSnapshot()
+            try await api.post(
+                "\(Self.measurements)/\(correctedID)/validation", #"{"note":"Mine"}"#, token: finance
+            ).expectProblem(403, "/problems/forbidden")
+            try await api.post(
+                "\(Self.measurements)/\(correctedID)/validation", "{}",
+                token: try board.setUp.token("board-slam")
+            ).expectProblem(403, "/problems/forbidden")
+            try await api.post(
+                "\(Self.measurements)/\(firstID)/rejection", #"{"reason":"Stale"}"#, token: auditor
+            ).expectProblem(409, "/problems/exists")
+            try await api.post(
+                "\(Self.measurements)/\(correctedID)/rejection", #"{"reason":" "}"#, token: auditor
+            ).expectProblem(422, "/problems/invalid-field", field: "reason")
+            try await api.post(
+                "\(Self.measurements)/\(correctedID)/validation", #"{"note":"x","extra":1}"#, token: auditor
+            ).expectProblem(422, "/problems/unknown-field", field: "extra")
+            try await api.post("\(Self.measurements)/999999/validation", "{}", token: auditor)
+                .expectProblem(404, "/problems/measurement-not-found")
+            #expect(try await api.database.stateSnapshot() == reviewState)
+
+            let validated = try await api.post(
+                "\(Self.measurements)/\(correctedID)/validation", #"{"note":"Matches the audit"}"#,
+                token: try board.setUp.token("finance-lambeth"))
+            #expect(validated.status == 201, "\(validated.body)")
+            #expect(validated.headers["location"] == "\(Self.measurements)/\(correctedID)")
+            let review = try #require(try validated.json()["review"] as? [String: Any])
+            #expect(review["verdict"] as? String == "validated" && review["partner"] as? String == "lambeth")
+            #expect(
+                review["role"] as? String == "finance" && review["note"] as? String == "Matches the audit")
+            try await api.create(
+                "\(Self.measurements)/\(try #require(bedDays["id"] as? Int))/validation", "{}", token: auditor
+            )
             let partial = try await api.get("\(SetUp.base)/outcomes/payments/FY2025", token: auditor).json()
             #expect(partial["measured"] as? Bool == false && partial["earned"] as? Int == 70_800_000)
-            try await api.create(
+            let scores = try await api.create(
                 Self.measurements, Self.measurement("SCORES", "40"),
                 token: try board.setUp.token("finance-lambeth"))
+            try await api.post(
+                Self.decisions,
+                #"{"title":"Pay FY2025","action":{"type":"outcomePayments.approve","period":"FY2025"}}"#,
+                token: try board.token("slam")
+            ).expectProblem(422, "/problems/invalid-field", field: "action.period")
+            try await api.create(
+                "\(Self.measurements)/\(try #require(scores["id"] as? Int))/validation",
+                #"{"note":"Sampled"}"#, token: finance)
 
             let listed = try await api.get("\(Self.measurements)?period=FY2025", token: auditor)
             #expect(listed.status == 200, "\(listed.body)")
@@ -208,8 +268,14 @@ import Testing
 
             // A paid period's measurements cannot change, and it cannot be paid twice.
             let state = try await api.database.stateSnapshot()
-            try await api.post(Self.measurements, Self.measurement("SCORES", "60"), token: finance)
-                .expectProblem(409, "/problems/exists")
+            try await api.post(
+                Self.measurements, Self.measurement("SCORES", "60"),
+                token: try board.setUp.token("finance-lambeth")
+            ).expectProblem(409, "/problems/exists")
+            try await api.post(
+                "\(Self.measurements)/\(try #require(scores["id"] as? Int))/rejection", #"{"reason":"Late"}"#,
+                token: auditor
+            ).expectProblem(409, "/problems/exists")
             try await api.post(
                 Self.decisions,
                 #"{"title":"Pay again","action":{"type":"outcomePayments.approve","period":"FY2025"}}"#,
@@ -367,7 +433,7 @@ import Testing
                             try OutcomeMeasure(
                                 code: "CARE_PLANS", name: "Care plans", unit: "%", direction: .higher,
                                 target: try MeasureValue(90), weight: 10_000,
-                                rule: .linear(floor: try MeasureValue(80), cap: nil))
+                                rule: .linear(floor: try MeasureValue(80), cap: nil), reporter: "slam")
                         ], shares: [try OutcomeShare(partner: "slam", share: 10_000)])),
                 in: alliance, pool: pool)
             await pool.close()
@@ -405,7 +471,8 @@ import Testing
                 "POST", Self.measurements, json: Self.measurement("CARE_PLANS", "86"), token: finance,
                 headers: ["Content-Type": "text/plain"]
             ).expectProblem(415, "/problems/unsupported-media-type")
-            for person in ["board-slam", "auditor", "admin"] {
+            // Only the reporting partner's finance people record a measure.
+            for person in ["board-slam", "auditor", "admin", "finance-lambeth"] {
                 try await measure(Self.measurement("CARE_PLANS", "86"), token: try setUp.token(person))
                     .expectProblem(403, "/problems/forbidden")
             }
@@ -478,8 +545,10 @@ import Testing
                 .items()
                 #expect(items.map { Self.number($0["value"]) } == [86.5])
             }
+            // Provisional until validated: measured, but earning nothing yet.
             let payment = try await api.get("\(base)/outcomes/payments/FY2025", token: finance).json()
-            #expect(payment["earned"] as? Int == 78_000_000 && payment["measured"] as? Bool == true)
+            #expect(payment["earned"] as? Int == 0 && payment["measured"] as? Bool == true)
+            #expect(payment["validated"] as? Bool == false)
         }
     }
 }

@@ -16,6 +16,26 @@ import Testing
         try MeasurementRequest(measure: code, period: period, value: MeasureValue(value), evidence: evidence)
     }
 
+    /// Who reports each of O1's measures (``WorkedExampleTests/o1Terms(year:shares:)``).
+    static let reporters = [
+        "CARE_PLANS": "finance-slam", "OUT_OF_AREA": "finance-lambeth", "OUTCOME_SCORES": "finance-lambeth",
+    ]
+
+    /// Records a measurement by the measure's reporting partner, and has the auditor (of sel-icb,
+    /// another partner) validate it.
+    @discardableResult
+    static func recordValidated(_ code: String, _ period: String, _ value: Double, board: BoardFixture)
+        async throws -> OutcomeMeasurement
+    {
+        let outcomes = OutcomeBook(pool: board.pool)
+        let recorded = try await outcomes.record(
+            try measurement(code, period, value), in: board.alliance,
+            by: try board.directory.caller(try #require(reporters[code])))
+        return try await outcomes.validate(
+            recorded.id, note: "Checked against the source report", in: board.alliance,
+            by: try board.directory.caller("auditor"))
+    }
+
     @Test func aPeriodsPaymentIsPostedOnceByACarriedApproval() async throws {
         try await BoardFixture.with { board in
             let fixture = board.directory
@@ -54,8 +74,47 @@ import Testing
                     "OUT_OF_AREA 20 true finance-lambeth@example.org",
                 ])
 
+            #expect(measured.allSatisfy { $0.state == .provisional && $0.review == nil })
+            #expect(measured.map(\.reporter) == ["slam", "slam", "lambeth", "lambeth"])
+
+            // Provisional figures earn nothing yet, are flagged, and cannot be approved.
+            let provisional = try await outcomes.payment(for: "FY2025", in: board.alliance)
+            #expect(provisional.earned == 0 && provisional.measured && !provisional.validated)
+            #expect(
+                provisional.results.map { $0.latest?.state } == [.provisional, .provisional, .provisional])
+            #expect(
+                provisional.results[0].flag
+                    == "the latest measurement (\(measured[1].id)) is provisional: it counts once validated")
+            await #expect(
+                throws: LedgerError.invalidText(
+                    field: "action.period",
+                    reason:
+                        "FY2025's latest measurement of CARE_PLANS (\(measured[1].id)) is provisional: it must be validated before the payment is approved"
+                )
+            ) {
+                try await Board.carry(
+                    .outcomePaymentsApprove(period: "FY2025", earned: nil), in: board.alliance,
+                    pool: board.pool)
+            }
+
+            // Four eyes: lambeth's finance lead validates slam's figure, the auditor lambeth's.
+            _ = try await outcomes.validate(
+                measured[1].id, note: "Matches the audited report", in: board.alliance,
+                by: try fixture.caller("finance-lambeth"))
+            for measurement in measured[2...] {
+                _ = try await outcomes.validate(
+                    measurement.id, in: board.alliance, by: try fixture.caller("auditor"))
+            }
+            let reviewed = try await outcomes.measurements(of: "FY2025", in: board.alliance)
+            #expect(reviewed.map(\.state) == [.provisional, .validated, .validated, .validated])
+            #expect(reviewed[1].review?.partner == "lambeth" && reviewed[1].review?.role == .finance)
+            #expect(
+                reviewed[2].review?.reviewedBy == "auditor@example.org"
+                    && reviewed[2].review?.role == .auditor)
+
             let preview = try await outcomes.payment(for: "FY2025", in: board.alliance)
             #expect(preview.earned == 708_000_00 && preview.unearned == 492_000_00 && preview.posted == nil)
+            #expect(preview.validated && preview.results.allSatisfy { $0.flag == nil })
             #expect(preview.termsDecision == set.reference)
 
             // The approval carries the figure it was proposed with, and posts it.
@@ -119,14 +178,14 @@ import Testing
                             try PaymentBand(from: MeasureValue(20), factor: 2500),
                             try PaymentBand(from: MeasureValue(14.5), factor: 5000),
                             try PaymentBand(from: MeasureValue(10), factor: 10_000),
-                        ])),
+                        ]), reporter: "slam"),
                     try OutcomeMeasure(
                         code: "PLANS", name: "Care plans in place", unit: "%", direction: .higher,
-                        target: MeasureValue(95), weight: 3000, rule: .threshold),
+                        target: MeasureValue(95), weight: 3000, rule: .threshold, reporter: "lambeth"),
                     try OutcomeMeasure(
                         code: "EMPLOYMENT", name: "People in work", unit: "people", direction: .higher,
                         baseline: MeasureValue(0), target: MeasureValue(40), weight: 2000,
-                        rule: .linear(floor: MeasureValue(10), cap: MeasureValue(60))),
+                        rule: .linear(floor: MeasureValue(10), cap: MeasureValue(60)), reporter: "certitude"),
                 ],
                 shares: [
                     try OutcomeShare(partner: "slam", share: 6667),
@@ -157,16 +216,12 @@ import Testing
             )
             try await Board.carry(.outcomesSetTerms(terms), in: board.alliance, pool: board.pool)
             for (code, value) in [("CARE_PLANS", 86.0), ("OUT_OF_AREA", 20.0), ("OUTCOME_SCORES", 40.0)] {
-                _ = try await outcomes.record(
-                    try Self.measurement(code, "FY2025-Q1", value), in: board.alliance,
-                    by: try board.directory.caller("finance-slam"))
+                try await Self.recordValidated(code, "FY2025-Q1", value, board: board)
             }
             let proposed = try await board.propose(.outcomePaymentsApprove(period: "FY2025-Q1", earned: nil))
             // A quarter's pool is a quarter of the year's: 300,000 of which 177,000 earned.
             #expect(proposed.action == .outcomePaymentsApprove(period: "FY2025-Q1", earned: 177_000_00))
-            _ = try await outcomes.record(
-                try Self.measurement("CARE_PLANS", "FY2025-Q1", 88), in: board.alliance,
-                by: try board.directory.caller("finance-slam"))
+            try await Self.recordValidated("CARE_PLANS", "FY2025-Q1", 88, board: board)
             var decision = proposed
             for partner in BoardFixture.partners {
                 board.tick()
@@ -212,9 +267,7 @@ import Testing
             for quarter in 1...4 {
                 let period = "FY2025-Q\(quarter)"
                 for (code, value) in [("CARE_PLANS", 86.0), ("OUT_OF_AREA", 20.0), ("OUTCOME_SCORES", 40.0)] {
-                    _ = try await outcomes.record(
-                        try Self.measurement(code, period, value), in: board.alliance,
-                        by: try board.directory.caller("finance-slam"))
+                    try await Self.recordValidated(code, period, value, board: board)
                 }
                 let proposed = try await board.propose(.outcomePaymentsApprove(period: period, earned: nil))
                 board.tick()
@@ -242,7 +295,6 @@ import Testing
 
     @Test func paymentsWaitForThePeriodToEndAndForTheRightFigure() async throws {
         try await BoardFixture.with { board in
-            let outcomes = OutcomeBook(pool: board.pool)
             await #expect(
                 throws: LedgerError.invalidText(
                     field: "action.period",
@@ -259,9 +311,7 @@ import Testing
                         year: 2025, frequency: .quarter, pool: base.pool, measures: base.measures,
                         shares: base.shares)), in: board.alliance, pool: board.pool)
             for (code, value) in [("CARE_PLANS", 86.0), ("OUT_OF_AREA", 20.0), ("OUTCOME_SCORES", 40.0)] {
-                _ = try await outcomes.record(
-                    try Self.measurement(code, "FY2025-Q1", value), in: board.alliance,
-                    by: try board.directory.caller("finance-slam"))
+                try await Self.recordValidated(code, "FY2025-Q1", value, board: board)
             }
             // The board's clock stands on 1 May 2025, in the first quarter.
             await #expect(
@@ -317,6 +367,11 @@ import Testing
                     try Self.measurement("CARE_PLANS", "FY2025", 86), .commandLine,
                     .forbidden(
                         "only a finance person records outcome measurements; the operator has no partner")
+                ),
+                (
+                    try Self.measurement("OUT_OF_AREA", "FY2025", 20), try fixture.caller("finance-slam"),
+                    .forbidden(
+                        "OUT_OF_AREA is reported by lambeth: only its finance people record it, not slam")
                 ),
                 (
                     try Self.measurement("BED_DAYS", "FY2025", 86), try fixture.caller("finance-slam"),

@@ -194,6 +194,7 @@ import Testing
 
     // MARK: O1 — outcome withhold, linear rule
 
+    /// Each measure names its reporting partner: slam reports care plans, lambeth the rest.
     static func o1Terms(year: Int = 2025, shares: [OutcomeShare]? = nil) throws -> OutcomeTerms {
         func value(_ number: Double) throws -> MeasureValue { try MeasureValue(number) }
         return try OutcomeTerms(
@@ -202,15 +203,16 @@ import Testing
                 try OutcomeMeasure(
                     code: "CARE_PLANS", name: "Care plans reviewed within 12 months", unit: "%",
                     direction: .higher, target: value(90), weight: 4000,
-                    rule: .linear(floor: value(80), cap: nil)),
+                    rule: .linear(floor: value(80), cap: nil), reporter: "slam"),
                 try OutcomeMeasure(
                     code: "OUT_OF_AREA", name: "Reduction in out-of-area bed-days", unit: "%",
                     direction: .higher,
-                    target: value(20), weight: 3500, rule: .linear(floor: value(5), cap: nil)),
+                    target: value(20), weight: 3500, rule: .linear(floor: value(5), cap: nil),
+                    reporter: "lambeth"),
                 try OutcomeMeasure(
                     code: "OUTCOME_SCORES", name: "People with improved outcome scores", unit: "%",
                     direction: .higher, target: value(60), weight: 2500,
-                    rule: .linear(floor: value(45), cap: nil)),
+                    rule: .linear(floor: value(45), cap: nil), reporter: "lambeth"),
             ],
             shares: shares ?? [
                 try OutcomeShare(partner: "slam", share: 5000),

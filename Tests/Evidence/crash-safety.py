@@ -166,7 +166,8 @@ def make_request(client, number, finance, board, ballots):
         return Request(kind, key, f"{BASE}/decisions/{ballot}/votes", body, board[partner], mark)
     body = {"measure": "CARE_PLANS", "period": "FY2025-Q4",
             "value": 80 + (number % 100) / 10, "evidence": mark}
-    return Request(kind, key, f"{BASE}/outcomes/measurements", body, finance[partner], mark)
+    # The Trust reports CARE_PLANS in the demo's terms: only its finance lead records it.
+    return Request(kind, key, f"{BASE}/outcomes/measurements", body, finance["kestrelford-trust"], mark)
 
 
 def run_client(client, installation, figures, stop, finance, board, ballots):

@@ -70,9 +70,31 @@ import Testing
             #expect(harbour.compactMap { $0["vote"] as? String } == ["object", "approve"])
             for quarter in 1...4 {
                 let payment = try await json(["outcome", "payment", "--period", "FY2025-Q\(quarter)"])
-                // The first three quarters paid; the fourth left to approve.
+                // The first three quarters paid; the fourth left to approve, its figures validated.
                 #expect((payment["posted"] is NSNull) == (quarter == 4), "FY2025-Q\(quarter)")
+                #expect(payment["validated"] as? Bool == true, "FY2025-Q\(quarter)")
             }
+            // Every measure names its reporter; every figure was reviewed by another partner or
+            // the auditor, and FY2025-Q3's first care-plan figure was rejected, then corrected.
+            let terms = try #require(
+                try await json(["outcome", "terms", "--year", "FY2025"])["terms"] as? [String: Any])
+            #expect(
+                (terms["measures"] as? [[String: Any]])?.compactMap { $0["reporter"] as? String } == [
+                    "kestrelford-trust", "kestrelford-icb", "kestrelford-trust",
+                ])
+            let third = try #require(
+                try await json(["outcome", "measure", "list", "--period", "FY2025-Q3"])["items"]
+                    as? [[String: Any]])
+            #expect(
+                third.compactMap { "\($0["measure"] ?? "") \($0["state"] ?? "")" } == [
+                    "CARE_PLANS rejected", "CARE_PLANS validated", "OUT_OF_AREA validated",
+                    "WELLBEING validated",
+                ])
+            let reviewers = third.compactMap { ($0["review"] as? [String: Any])?["partner"] as? String }
+            #expect(
+                reviewers == [
+                    "kestrelford-council", "kestrelford-icb", "kestrelford-trust", "kestrelford-council",
+                ])
             let riskShare = try await json(["risk-share", "show", "--year", "FY2025"])
             #expect(riskShare["settled"] != nil && !(riskShare["settled"] is NSNull), "\(riskShare)")
 

@@ -4,7 +4,8 @@ import Postgres
 import TestSupport
 import Testing
 
-/// `outcome terms|measure record|measure list|payment` and `risk-share show`, on terms that a
+/// `outcome terms|measure record|measure list|measure validate|measure reject|payment` and
+/// `risk-share show`, on terms that a
 /// carried decision set, with measurements recorded through the command line by a finance
 /// person with their own token, every refusal's exit code, and the books left as they were.
 @Suite(.timeLimit(.perTest)) struct OutcomeCommandTests {
@@ -44,12 +45,19 @@ import Testing
                 try PersonRequest(
                     name: "Femi", email: "femi@slam.example.org", partner: "slam", roles: [.finance]),
                 to: alliance)
+            // Ada, the Council's finance lead, reviews SLaM's figures.
+            let ada = try await directory.addPerson(
+                try PersonRequest(
+                    name: "Ada", email: "ada@lambeth-council.example.org", partner: "lambeth-council",
+                    roles: [.finance]),
+                to: alliance)
             let tokens = TokenStore(pool: pool)
             let board = try #require(try await Board.boardMembers(in: alliance, pool: pool)["slam"])
             return Setting(
                 alliance: alliance,
                 tokens: [
                     "femi": try await tokens.issue(for: femi), "board": try await tokens.issue(for: board),
+                    "ada": try await tokens.issue(for: ada),
                 ])
         }
     }
@@ -74,7 +82,8 @@ import Testing
         try MeasureValue(tenThousandths: units * MeasureValue.scale)
     }
 
-    /// The worked example O1: a pool of £1,200,000 paid for the year on three linear measures.
+    /// The worked example O1: a pool of £1,200,000 paid for the year on three linear measures,
+    /// each reported by SLaM.
     static func workedExampleO1() throws -> OutcomeTerms {
         func linear(_ code: String, _ name: String, weight: Int, floor: Int64, target: Int64) throws
             -> OutcomeMeasure
@@ -82,7 +91,7 @@ import Testing
             try OutcomeMeasure(
                 code: code, name: name, unit: "%", direction: .higher, target: try value(target),
                 weight: weight,
-                rule: .linear(floor: try value(floor), cap: nil))
+                rule: .linear(floor: try value(floor), cap: nil), reporter: "slam")
         }
         return try OutcomeTerms(
             year: 2025, frequency: .year, pool: 120_000_000,
@@ -108,10 +117,13 @@ import Testing
         let environment: [String: String?]
         /// Femi's token, as `--token`.
         let finance: [String]
+        /// Ada's token.
+        let reviewer: String
 
         init(_ database: TestDatabase, _ setting: Setting) {
             environment = ["DATABASE_URL": database.connectionString.rawValue]
             finance = ["--token", setting.tokens["femi"] ?? ""]
+            reviewer = setting.tokens["ada"] ?? ""
         }
 
         func run(_ arguments: [String]) async throws -> CommandRunner.Result {
@@ -138,6 +150,11 @@ import Testing
             try #require(
                 try await json(["outcome", "measure", "list", "--period", period])["items"]
                     as? [[String: Any]])
+        }
+
+        /// `outcome measure validate|reject <id>` with Ada's token.
+        func review(_ verdict: String, _ id: Int, _ options: [String] = []) -> [String] {
+            ["outcome", "measure", verdict, String(id), "--token", reviewer] + options
         }
 
         func record(
@@ -197,14 +214,15 @@ import Testing
             // Nothing measured yet: nothing earned.
             let unmeasured = try await tool.succeed(["outcome", "payment", "--period", "FY2025"])
             #expect(
-                unmeasured.contains("measured  not yet: CARE_PLANS, BED_DAYS, OUTCOME_SCORES"),
+                unmeasured.contains("measured   not yet: CARE_PLANS, BED_DAYS, OUTCOME_SCORES"),
                 "\(unmeasured)")
-            #expect(unmeasured.contains("earned    0.00"))
+            #expect(unmeasured.contains("earned     0.00"))
             let empty = try await tool.run(["outcome", "measure", "list", "--period", "FY2025"])
             #expect(empty.status == 0)
             #expect(
                 empty.standardOutput
-                    == "ID  MEASURE  PERIOD  VALUE  EVIDENCE  RECORDED BY  RECORDED AT  CURRENT\n")
+                    == "ID  MEASURE  PERIOD  VALUE  EVIDENCE  RECORDED BY  RECORDED AT  CURRENT  STATE  REVIEWED BY\n"
+            )
             #expect(empty.messages.contains("no measurements of FY2025 yet"))
 
             // Femi records the year's results; a first care-plan figure is corrected by a later one.
@@ -213,6 +231,22 @@ import Testing
             #expect(first["value"] as? Int == 84)
             #expect(first["current"] as? Bool == true)
             #expect(first["recordedBy"] as? String == "femi@slam.example.org")
+            #expect(first["state"] as? String == "provisional")
+            // Ada of the Council rejects it; Femi cannot review SLaM's own figure.
+            let firstID = try #require(first["id"] as? Int)
+            try await tool.refuse(
+                ["outcome", "measure", "validate", String(firstID)] + tool.finance, status: 1,
+                "measurement \(firstID) of CARE_PLANS is slam's own figure")
+            try await tool.refuse(
+                tool.review("reject", firstID, ["--reason", " "]), status: 5, "--reason: cannot be empty")
+            let rejected = try await tool.run(
+                tool.review("reject", firstID, ["--reason", "Excludes reviews entered late"]))
+            #expect(rejected.status == 0, "\(rejected.standardError)")
+            #expect(rejected.standardOutput.contains("rejected  ada@lambeth-council.example.org"))
+            #expect(rejected.messages.contains("rejected measurement \(firstID): CARE_PLANS for FY2025, 84"))
+            try await tool.refuse(
+                tool.review("validate", firstID), status: 4,
+                "measurement \(firstID) was already rejected by lambeth-council")
             let corrected = try await tool.run(
                 tool.record("CARE_PLANS", "86", evidence: "Year-end extract, reviews entered late included"))
             #expect(corrected.status == 0, "\(corrected.standardError)")
@@ -225,6 +259,20 @@ import Testing
             _ = try await tool.succeed(tool.record("BED_DAYS", "20"))
             _ = try await tool.succeed(tool.record("OUTCOME_SCORES", "40", evidence: "DIALOG, 412 reviews"))
 
+            // Provisional figures earn nothing until Ada validates them.
+            let pending = try await tool.succeed(["outcome", "payment", "--period", "FY2025"])
+            #expect(pending.contains("earned     0.00"), "\(pending)")
+            #expect(
+                pending.contains(
+                    "validated  not yet: CARE_PLANS (provisional), BED_DAYS (provisional), OUTCOME_SCORES (provisional)"
+                ), "\(pending)")
+            for item in try await tool.measurements("FY2025") where item["current"] as? Bool == true {
+                let validated = try await tool.json(
+                    tool.review("validate", try #require(item["id"] as? Int), ["--note", "Checked"]))
+                #expect(validated["state"] as? String == "validated")
+                #expect((validated["review"] as? [String: Any])?["partner"] as? String == "lambeth-council")
+            }
+
             let listed = try await tool.measurements("FY2025")
             #expect(
                 listed.compactMap { $0["measure"] as? String } == [
@@ -236,24 +284,29 @@ import Testing
             let rows = listTable.split(separator: "\n").map(String.init)
             #expect(rows.count == 5)
             #expect(
-                rows[2].contains("CARE_PLANS") && rows[2].contains("Q4 extract") && rows[2].hasSuffix("no"))
-            #expect(rows[3].contains("CARE_PLANS") && rows[3].hasSuffix("yes"))
+                rows[2].contains("CARE_PLANS") && rows[2].contains("Q4 extract")
+                    && rows[2].hasSuffix("no       rejected   ada@lambeth-council.example.org"))
+            #expect(
+                rows[3].contains("CARE_PLANS")
+                    && rows[3].hasSuffix("yes      validated  ada@lambeth-council.example.org"))
             let listCSV = try await tool.succeed([
                 "outcome", "measure", "list", "--period", "FY2025", "--format", "csv",
             ])
-            #expect(listCSV.hasPrefix("id,measure,period,value,evidence,recorded by,recorded at,current\n"))
+            #expect(
+                listCSV.hasPrefix(
+                    "id,measure,period,value,evidence,recorded by,recorded at,current,state,reviewed by\n"))
             #expect(
                 listCSV.contains(#",OUTCOME_SCORES,FY2025,40,"DIALOG, 412 reviews",femi@slam.example.org,"#))
 
             // O1: attainment 60%, 100% and 0%; earned 708,000 and unearned 492,000 of 1,200,000.
             let payment = try await tool.succeed(["outcome", "payment", "--period", "FY2025"])
             for expected in [
-                "period    FY2025", "terms     D-0001", "pool      1200000.00", "earned    708000.00",
-                "unearned  492000.00", "measured  every measure", "posted    no",
-                "MEASURE         UNIT  WEIGHT  TARGET  ACTUAL  ATTAINMENT  EARNED",
-                "CARE_PLANS      %     40%     90      86      60%         288000.00",
-                "BED_DAYS        %     35%     20      20      100%        420000.00",
-                "OUTCOME_SCORES  %     25%     60      40      0%          0.00",
+                "period     FY2025", "terms      D-0001", "pool       1200000.00", "earned     708000.00",
+                "unearned   492000.00", "measured   every measure", "validated  every measurement",
+                "posted     no", "MEASURE         UNIT  WEIGHT  TARGET  ACTUAL  ATTAINMENT  EARNED     STATE",
+                "CARE_PLANS      %     40%     90      86      60%         288000.00  validated",
+                "BED_DAYS        %     35%     20      20      100%        420000.00  validated",
+                "OUTCOME_SCORES  %     25%     60      40      0%          0.00       validated",
                 "PARTNER          SHARE  AMOUNT", "slam             50%    354000.00",
                 "lambeth-council  30%    212400.00", "certitude        20%    141600.00",
             ] {
@@ -284,10 +337,10 @@ import Testing
             ])
             #expect(
                 paymentCSV == """
-                    measure,unit,weight,target,actual,attainment,earned
-                    CARE_PLANS,%,40%,90,86,60%,288000.00
-                    BED_DAYS,%,35%,20,20,100%,420000.00
-                    OUTCOME_SCORES,%,25%,60,40,0%,0.00
+                    measure,unit,weight,target,actual,attainment,earned,state
+                    CARE_PLANS,%,40%,90,86,60%,288000.00,validated
+                    BED_DAYS,%,35%,20,20,100%,420000.00,validated
+                    OUTCOME_SCORES,%,25%,60,40,0%,0.00,validated
 
                     """)
 
@@ -303,7 +356,7 @@ import Testing
             #expect(posting["decision"] as? String == "D-0002")
             let entry = try #require(posting["entry"] as? Int64)
             let postedTable = try await tool.succeed(["outcome", "payment", "--period", "FY2025"])
-            #expect(postedTable.contains("posted    yes: D-0002 at "))
+            #expect(postedTable.contains("posted     yes: D-0002 at "))
             #expect(postedTable.contains(", entry \(entry)\n"))
             let shown = try await tool.succeed(["decision", "show", "D-0002"])
             #expect(

@@ -6,11 +6,13 @@ public enum Role: String, CaseIterable, Sendable, Codable, Comparable {
     /// Adds, changes and removes the people of their own partner, and issues and revokes their
     /// tokens.
     case admin
-    /// Records spend for their own partner, and outcome measurements.
+    /// Records spend for their own partner, and the outcome measurements of measures it reports;
+    /// validates or rejects other partners' measurements.
     case finance
     /// Proposes decisions and votes for their own partner.
     case board
-    /// Reads everything, including unpublished figures.
+    /// Reads everything, including unpublished figures; validates or rejects measurements of
+    /// partners other than their own.
     case auditor
 
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -27,7 +27,10 @@ extension DecisionAction: Codable {
         case type, year, frequency, pool, measures, shares
     }
     private enum MeasureField: String, CodingKey, CaseIterable {
-        case code, name, unit, direction, baseline, target, weight, rule
+        case code, name, unit, direction, baseline, target, weight, rule, reporter, periods
+    }
+    private enum PeriodFiguresField: String, CodingKey, CaseIterable {
+        case period, target, floor, cap, bands
     }
     private enum RuleField: String, CodingKey, CaseIterable { case type, floor, cap, bands }
     private enum PaymentBandField: String, CodingKey, CaseIterable { case from, factor }
@@ -292,6 +295,13 @@ extension DecisionAction: Codable {
         while !list.isAtEnd {
             let item = try list.superDecoder().strictContainer(MeasureField.self)
             let rule = try decodeRule(item.superDecoder(forKey: .rule))
+            var periods: [PeriodFigures] = []
+            if try item.contains(.periods) && !item.decodeNil(forKey: .periods) {
+                var periodList = try item.nestedUnkeyedContainer(forKey: .periods)
+                while !periodList.isAtEnd {
+                    periods.append(try decodePeriodFigures(periodList.superDecoder(), ruleType: rule.type))
+                }
+            }
             measures.append(
                 try naming(item) {
                     try OutcomeMeasure(
@@ -302,7 +312,8 @@ extension DecisionAction: Codable {
                         baseline: item.decodeMeasureValueIfPresent(forKey: .baseline),
                         target: item.decodeMeasureValue(forKey: .target),
                         weight: item.decode(Int.self, forKey: .weight),
-                        rule: rule)
+                        rule: rule, reporter: item.decodeIfPresent(String.self, forKey: .reporter),
+                        periods: periods)
                 })
         }
         var shares: [OutcomeShare] = []
@@ -323,6 +334,44 @@ extension DecisionAction: Codable {
                     ?? .year,
                 pool: container.decodeMinorUnits(forKey: .pool), measures: measures, shares: shares)
         }
+    }
+
+    /// `{"period","target"}` with the floor and cap of a linear rule, or the bands of a bands
+    /// rule: a period's own figures, under the measure's rule.
+    private static func decodePeriodFigures(_ decoder: any Decoder, ruleType: String) throws -> PeriodFigures
+    {
+        let container = try decoder.strictContainer(PeriodFiguresField.self)
+        let allowed: [PeriodFiguresField] =
+            ruleType == "linear" ? [.floor, .cap] : ruleType == "bands" ? [.bands] : []
+        for key in [PeriodFiguresField.floor, .cap, .bands]
+        where container.contains(key) && !allowed.contains(key) {
+            throw LedgerError.invalidText(
+                field: container.path(of: key), reason: "is not part of a \(ruleType) rule")
+        }
+        let period = try container.decode(String.self, forKey: .period)
+        let target = try container.decodeMeasureValue(forKey: .target)
+        let rule: PaymentRule
+        switch ruleType {
+        case "linear":
+            rule = .linear(
+                floor: try container.decodeMeasureValue(forKey: .floor),
+                cap: try container.decodeMeasureValueIfPresent(forKey: .cap))
+        case "bands":
+            var bands: [PaymentBand] = []
+            var list = try container.nestedUnkeyedContainer(forKey: .bands)
+            while !list.isAtEnd {
+                let item = try list.superDecoder().strictContainer(PaymentBandField.self)
+                let from = try item.decodeMeasureValue(forKey: .from)
+                bands.append(
+                    try naming(item) {
+                        try PaymentBand(from: from, factor: item.decode(Int.self, forKey: .factor))
+                    })
+            }
+            rule = .bands(bands)
+        default:
+            rule = .threshold
+        }
+        return PeriodFigures(period: period, target: target, rule: rule)
     }
 
     private static func decodeRule(_ decoder: any Decoder) throws -> PaymentRule {

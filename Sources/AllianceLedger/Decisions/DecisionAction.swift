@@ -131,7 +131,7 @@ extension DecisionAction {
         case .riskShareSetTerms(let terms):
             _ = try await RiskShareBook.resolve(terms, in: alliance, on: connection)
         case .outcomesSetTerms(let terms):
-            _ = try await OutcomeBook.checkTerms(terms, in: alliance, on: connection)
+            _ = try await OutcomeBook.checkTerms(terms, requireReporters: true, in: alliance, on: connection)
         case .outcomePaymentsApprove(let period, let earned):
             let payment = try await LedgerError.reportingMissingTerms(as: "period") {
                 try await OutcomeBook.approvable(period, in: alliance, today: today, on: connection).payment

@@ -19,8 +19,31 @@ public struct MeasurementRequest: Hashable, Sendable {
     }
 }
 
+/// Where a measurement stands: provisional when recorded, then validated or rejected by a
+/// finance person of another partner or an auditor.
+public enum MeasurementState: String, CaseIterable, Sendable, Codable {
+    case provisional
+    case validated
+    case rejected
+}
+
+/// The review of a measurement: who validated or rejected it, and why.
+public struct MeasurementReview: Hashable, Sendable {
+    /// `validated` or `rejected`.
+    public let verdict: MeasurementState
+    /// A validation's note (perhaps empty) or a rejection's reason.
+    public let note: String
+    /// The reviewer's email; nil for a figure the migration to reviewed measurements validated.
+    public let reviewedBy: String?
+    /// The reviewer's partner; nil for an auditor of no partner, and for the migration.
+    public let partner: String?
+    /// `finance` or `auditor`; nil for the migration.
+    public let role: Role?
+    public let reviewedAt: Timestamp
+}
+
 /// A recorded measurement. Measurements are never changed: a correction is a later one, and the
-/// latest of a measure and period counts.
+/// latest of a measure and period counts once it is validated.
 public struct OutcomeMeasurement: Hashable, Sendable {
     public let id: Int64
     public let measure: String
@@ -29,9 +52,15 @@ public struct OutcomeMeasurement: Hashable, Sendable {
     public let evidence: String
     /// The email of the finance person who recorded it.
     public let recordedBy: String
+    /// The partner that reported it: the recorder's.
+    public internal(set) var reporter: String? = nil
     public let recordedAt: Timestamp
     /// Whether it is the latest of its measure and period, the one that counts.
     public let current: Bool
+    /// Its review, once it is validated or rejected.
+    public internal(set) var review: MeasurementReview? = nil
+
+    public var state: MeasurementState { review?.verdict ?? .provisional }
 }
 
 /// Outcome terms in force for a year, and the carried decision that set them.
@@ -41,7 +70,8 @@ public struct OutcomeTermsInForce: Hashable, Sendable {
 }
 
 /// Outcome measures, measurements and payments. Terms are set, and payments posted, only by
-/// carried decisions (see ``Decisions``); this records measurements and computes payments.
+/// carried decisions (see ``Decisions``); this records and reviews measurements and computes
+/// payments.
 public struct OutcomeBook: Sendable {
     public let pool: PostgresPool
 
@@ -49,8 +79,10 @@ public struct OutcomeBook: Sendable {
         self.pool = pool
     }
 
-    /// Records a measurement: by a finance person, for a measure of the terms in force, for one
-    /// of the year's payment periods, while that period is not yet paid.
+    /// Records a measurement, provisional until reviewed: by a finance person of the partner
+    /// that reports the measure (any partner's, for terms that name no reporter), for a measure
+    /// of the terms in force, for one of the year's payment periods, while that period is not
+    /// yet paid.
     public func record(_ request: MeasurementRequest, in alliance: Alliance, by caller: Caller) async throws
         -> OutcomeMeasurement
     {
@@ -77,11 +109,16 @@ public struct OutcomeBook: Sendable {
                 field: "period",
                 reason: "\(period) has not begun: it can be measured from \(period.first)")
         }
-        guard terms.terms.measures.contains(where: { $0.code == request.measure }) else {
+        guard let measure = terms.terms.measures.first(where: { $0.code == request.measure }) else {
             throw LedgerError.invalidText(
                 field: "measure",
                 reason:
                     "\(request.measure) is not a measure of \(DecisionAction.yearName(year))'s outcome terms (\(terms.terms.measures.map(\.code).joined(separator: ", ")))"
+            )
+        }
+        if let reporter = measure.reporter, reporter != person.partner {
+            throw LedgerError.forbidden(
+                "\(measure.code) is reported by \(reporter): only its finance people record it, not \(person.partner ?? "a person of no partner")"
             )
         }
         if let paid = try await OutcomeBook.posting(
@@ -143,6 +180,100 @@ public struct OutcomeBook: Sendable {
             else { throw LedgerError.measurementNotFound(id) }
             return measurement
         }
+    }
+
+    /// Validates a measurement: by a finance person of another partner than the one that
+    /// reported it, or by an auditor of no partner or another; only the latest of its measure and
+    /// period, once, while the period is not paid.
+    public func validate(_ id: Int64, note: String = "", in alliance: Alliance, by caller: Caller)
+        async throws -> OutcomeMeasurement
+    {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await review(id, as: .validated, note: note, in: alliance, by: caller, on: connection)
+        }
+    }
+
+    /// Rejects a measurement, with a reason, on the same conditions as a validation. The
+    /// reporting partner corrects it by recording a later measurement, provisional again.
+    public func reject(_ id: Int64, reason: String, in alliance: Alliance, by caller: Caller) async throws
+        -> OutcomeMeasurement
+    {
+        try await pool.withTransaction(.readCommitted) { connection in
+            try await review(id, as: .rejected, note: reason, in: alliance, by: caller, on: connection)
+        }
+    }
+
+    /// Validates or rejects the measurement inside the caller's transaction.
+    public func review(
+        _ id: Int64, as verdict: MeasurementState, note: String, in alliance: Alliance, by caller: Caller,
+        on connection: PostgresConnection
+    ) async throws -> OutcomeMeasurement {
+        precondition(verdict != .provisional, "a review validates or rejects")
+        let field = verdict == .validated ? "note" : "reason"
+        if verdict == .rejected {
+            try Validate.text(note, field: field, maximumLength: 2000)
+        } else {
+            try Validate.optionalText(note, field: field, maximumLength: 2000)
+        }
+        try caller.require([.finance, .auditor], in: alliance.id)
+        guard case .person(let person) = caller.identity else {
+            throw LedgerError.forbidden(
+                "only a finance person of another partner or an auditor reviews a measurement; the operator does not"
+            )
+        }
+        let found = try await connection.query(
+            """
+            SELECT period FROM outcome_measurements WHERE alliance_id = \(alliance.id.rawValue) AND id = \(id)
+            """
+        ).first?.decode("period", as: String.self)
+        guard let period = found,
+            let measurement = try await OutcomeBook.measurements(of: period, in: alliance.id, on: connection)
+                .first(where: { $0.id == id })
+        else { throw LedgerError.measurementNotFound(id) }
+        let verb = verdict == .validated ? "validate" : "reject"
+        if let review = measurement.review {
+            throw LedgerError.exists(
+                "measurement \(id) was already \(review.verdict.rawValue)\(review.partner.map { " by \($0)" } ?? ""): a correction is a new measurement"
+            )
+        }
+        if person.partner != nil, person.partner == measurement.reporter {
+            throw LedgerError.forbidden(
+                "measurement \(id) of \(measurement.measure) is \(measurement.reporter ?? "")'s own figure: a finance person of another partner or an auditor must \(verb) it"
+            )
+        }
+        let role: Role = person.roles.contains(.finance) && person.partner != nil ? .finance : .auditor
+        guard person.roles.contains(role) else {
+            throw LedgerError.forbidden("this needs the role auditor or finance")
+        }
+        guard measurement.current else {
+            throw LedgerError.exists(
+                "measurement \(id) of \(measurement.measure) for \(period) is superseded by a later correction: \(verb) the latest"
+            )
+        }
+        if let paid = try await OutcomeBook.posting(of: period, in: alliance.id, on: connection) {
+            throw LedgerError.exists(
+                "outcomes for \(period) were paid by \(paid.decision): their measurements can no longer change"
+            )
+        }
+        try await connection.execute(
+            """
+            INSERT INTO outcome_measurement_reviews (alliance_id, measurement_id, verdict, note, reviewer,
+                                                     reviewed_by, reviewer_role)
+            VALUES (\(alliance.id.rawValue), \(id), \(verdict.rawValue), \(note), 'person', \(person.id),
+                    \(role.rawValue))
+            """)
+        try await GovernanceLog.append(
+            "measurement.\(verdict.rawValue)", by: .caller(caller),
+            details: [
+                "measurement": String(id), "measure": measurement.measure, "period": period,
+                "value": measurement.value.description, "reporter": measurement.reporter ?? "",
+                verdict == .validated ? "note" : "reason": note,
+            ], in: alliance.id, on: connection)
+        guard
+            let reviewed = try await OutcomeBook.measurements(of: period, in: alliance.id, on: connection)
+                .first(where: { $0.id == id })
+        else { throw LedgerError.measurementNotFound(id) }
+        return reviewed
     }
 
     /// The outcome terms in force for a financial year.
@@ -228,9 +359,12 @@ extension OutcomeBook {
             WHERE t.alliance_id = \(alliance.rawValue) AND t.decision_id = \(decision)
             """,
             """
-            SELECT code, name, unit, direction, baseline, target, weight, rule, floor, cap, band_starts, band_factors
-            FROM outcome_measures WHERE alliance_id = \(alliance.rawValue) AND decision_id = \(decision)
-            ORDER BY position
+            SELECT m.code, m.name, m.unit, m.direction, m.baseline, m.target, m.weight, m.rule, m.floor, m.cap,
+                   m.band_starts, m.band_factors, p.slug AS reporter
+            FROM outcome_measures AS m
+            LEFT JOIN partners AS p ON p.alliance_id = m.alliance_id AND p.id = m.reporter_id
+            WHERE m.alliance_id = \(alliance.rawValue) AND m.decision_id = \(decision)
+            ORDER BY m.position
             """,
             """
             SELECT p.slug, s.share FROM outcome_shares AS s
@@ -238,24 +372,41 @@ extension OutcomeBook {
             WHERE s.alliance_id = \(alliance.rawValue) AND s.decision_id = \(decision)
             ORDER BY p.slug
             """,
+            """
+            SELECT code, period, target, floor, cap, band_starts, band_factors FROM outcome_measure_periods
+            WHERE alliance_id = \(alliance.rawValue) AND decision_id = \(decision)
+            ORDER BY code, period
+            """,
         ])
         let row = try results[0].single()
-        let measures = try results[1].map { row in
-            let direction = MeasureDirection(rawValue: try row.decode("direction")) ?? .higher
-            let rule: PaymentRule
-            switch try row.decode("rule", as: String.self) {
+        func rule(_ type: String, _ row: PostgresRow) throws -> PaymentRule {
+            switch type {
             case "linear":
-                rule = .linear(
+                return .linear(
                     floor: try MeasureValue(tenThousandths: try row.decode("floor")),
                     cap: try (try row.decode("cap", as: Int64?.self)).map(MeasureValue.init(tenThousandths:)))
             case "bands":
                 let starts: [Int64] = try row.decode("band_starts")
                 let factors: [Int32] = try row.decode("band_factors")
-                rule = .bands(
+                return .bands(
                     try zip(starts, factors).map { start, factor in
                         try PaymentBand(from: MeasureValue(tenThousandths: start), factor: Int(factor))
                     })
-            default: rule = .threshold
+            default: return .threshold
+            }
+        }
+        var periodRows: [String: [PostgresRow]] = [:]
+        for row in results[3] { periodRows[try row.decode("code"), default: []].append(row) }
+        let measures = try results[1].map { row in
+            let direction = MeasureDirection(rawValue: try row.decode("direction")) ?? .higher
+            let code: String = try row.decode("code")
+            let type: String = try row.decode("rule")
+            // Period names sort in time order within a year (FY2025-Q1…Q4, 2025-04…2026-03).
+            let periods = try (periodRows[code] ?? []).map { row in
+                PeriodFigures(
+                    period: try row.decode("period"),
+                    target: try MeasureValue(tenThousandths: try row.decode("target")),
+                    rule: try rule(type, row))
             }
             return try OutcomeMeasure(
                 code: try row.decode("code"), name: try row.decode("name"), unit: try row.decode("unit"),
@@ -263,7 +414,8 @@ extension OutcomeBook {
                 baseline: try (try row.decode("baseline", as: Int64?.self)).map(
                     MeasureValue.init(tenThousandths:)),
                 target: try MeasureValue(tenThousandths: try row.decode("target")),
-                weight: Int(try row.decode("weight", as: Int32.self)), rule: rule)
+                weight: Int(try row.decode("weight", as: Int32.self)), rule: try rule(type, row),
+                reporter: try row.decode("reporter"), periods: periods)
         }
         let shares = try results[2].map { row in
             try OutcomeShare(
@@ -282,20 +434,37 @@ extension OutcomeBook {
     {
         try await connection.query(
             """
-            SELECT m.id, m.measure, m.period, m.value, m.evidence, p.email, m.recorded_at,
-                   m.id = max(m.id) OVER (PARTITION BY m.measure) AS current
+            SELECT m.id, m.measure, m.period, m.value, m.evidence, p.email, rp.slug AS reporter, m.recorded_at,
+                   m.id = max(m.id) OVER (PARTITION BY m.measure) AS current,
+                   r.verdict, r.note, v.email AS reviewer_email, vp.slug AS reviewer_partner,
+                   r.reviewer_role, r.reviewed_at
             FROM outcome_measurements AS m
             JOIN people AS p ON p.alliance_id = m.alliance_id AND p.id = m.recorded_by
+            LEFT JOIN partners AS rp ON rp.alliance_id = p.alliance_id AND rp.id = p.partner_id
+            LEFT JOIN outcome_measurement_reviews AS r ON r.alliance_id = m.alliance_id AND r.measurement_id = m.id
+            LEFT JOIN people AS v ON v.alliance_id = r.alliance_id AND v.id = r.reviewed_by
+            LEFT JOIN partners AS vp ON vp.alliance_id = v.alliance_id AND vp.id = v.partner_id
             WHERE m.alliance_id = \(alliance.rawValue) AND m.period = \(period)
             ORDER BY m.measure, m.id
             """
         ).map { row in
-            OutcomeMeasurement(
+            let verdict = try row.decode("verdict", as: String?.self).flatMap(
+                MeasurementState.init(rawValue:))
+            let review = try verdict.map { verdict in
+                MeasurementReview(
+                    verdict: verdict, note: try row.decode("note"),
+                    reviewedBy: try row.decode("reviewer_email"),
+                    partner: try row.decode("reviewer_partner"),
+                    role: try row.decode("reviewer_role", as: String?.self).flatMap(Role.init(rawValue:)),
+                    reviewedAt: try row.decode("reviewed_at"))
+            }
+            return OutcomeMeasurement(
                 id: try row.decode("id"), measure: try row.decode("measure"),
                 period: try row.decode("period"),
                 value: try MeasureValue(tenThousandths: try row.decode("value")),
                 evidence: try row.decode("evidence"), recordedBy: try row.decode("email"),
-                recordedAt: try row.decode("recorded_at"), current: try row.decode("current"))
+                reporter: try row.decode("reporter"),
+                recordedAt: try row.decode("recorded_at"), current: try row.decode("current"), review: review)
         }
     }
 
@@ -323,13 +492,13 @@ extension OutcomeBook {
     {
         let (period, year, index, inForce) = try await paymentPeriod(text, in: alliance, on: connection)
         let measurements = try await measurements(of: period.description, in: alliance.id, on: connection)
-        var actuals: [String: MeasureValue] = [:]
+        var latest: [String: OutcomeMeasurement] = [:]
         for measurement in measurements where measurement.current {
-            actuals[measurement.measure] = measurement.value
+            latest[measurement.measure] = measurement
         }
         return OutcomePayment(
             period: period.description, year: year, termsDecision: inForce.decision,
-            pool: inForce.terms.periodPools[index], terms: inForce.terms, actuals: actuals,
+            pool: inForce.terms.periodPools[index], terms: inForce.terms, latest: latest,
             posted: try await posting(of: period.description, in: alliance.id, on: connection))
     }
 }
@@ -339,10 +508,33 @@ extension OutcomeBook {
 extension OutcomeBook {
     /// Outcome terms can be set while none of the year's periods is paid, for partners of the
     /// alliance.
-    static func checkTerms(_ terms: OutcomeTerms, in alliance: Alliance, on connection: PostgresConnection)
-        async throws -> [Int64]
-    {
+    /// Terms proposed from now on (`requireReporters`) name the partner that reports each
+    /// measure; terms carried before then may not.
+    static func checkTerms(
+        _ terms: OutcomeTerms, requireReporters: Bool = false, in alliance: Alliance,
+        on connection: PostgresConnection
+    ) async throws -> (shares: [Int64], reporters: [String: Int64]) {
         try alliance.checkContractCovers(year: terms.year)
+        if requireReporters, let unnamed = terms.measures.first(where: { $0.reporter == nil }) {
+            throw LedgerError.invalidText(
+                field: "measures",
+                reason:
+                    "\(unnamed.code) names no reporter: each measure names the partner whose finance people record it"
+            )
+        }
+        let periods = try terms.frequency.periods(
+            of: terms.year, startMonth: alliance.financialYearStartMonth
+        )
+        .map(\.description)
+        for measure in terms.measures where !measure.periods.isEmpty {
+            guard Set(measure.periods.map(\.period)) == Set(periods) else {
+                throw LedgerError.invalidText(
+                    field: "measures",
+                    reason:
+                        "\(measure.code) must set its figures for every period of \(DecisionAction.yearName(terms.year)), once each: \(periods.joined(separator: ", "))"
+                )
+            }
+        }
         let alliance = alliance.id
         let paid = try await connection.query(
             """
@@ -354,25 +546,33 @@ extension OutcomeBook {
                 "outcomes for \(period) are paid: \(DecisionAction.yearName(terms.year))'s outcome terms can no longer change"
             )
         }
+        let reporters = terms.measures.compactMap(\.reporter)
         let ids = try Budgets.keyedIDs(
             try await connection.query(
                 """
                 SELECT slug AS key, id FROM partners
-                WHERE alliance_id = \(alliance.rawValue) AND slug = ANY(\(terms.shares.map(\.partner))::text[])
+                WHERE alliance_id = \(alliance.rawValue)
+                  AND slug = ANY(\(terms.shares.map(\.partner) + reporters)::text[])
                 """))
-        return try terms.shares.map { share in
+        let shares = try terms.shares.map { share in
             guard let id = ids[share.partner] else { throw LedgerError.partnerNotFound(share.partner) }
             return id
         }
+        var reporterIDs: [String: Int64] = [:]
+        for reporter in reporters {
+            guard let id = ids[reporter] else { throw LedgerError.partnerNotFound(reporter) }
+            reporterIDs[reporter] = id
+        }
+        return (shares, reporterIDs)
     }
 
     static func setTerms(
         _ terms: OutcomeTerms, decision: Int64, in alliance: Alliance, on connection: PostgresConnection
     ) async throws {
-        let partners = try await checkTerms(terms, in: alliance, on: connection)
+        let (partners, reporters) = try await checkTerms(terms, in: alliance, on: connection)
         let alliance = alliance.id
         let measures = terms.measures.enumerated().map { position, measure in
-            MeasureRow(measure, position: position)
+            MeasureRow(measure, position: position, reporter: measure.reporter.flatMap { reporters[$0] })
         }
         let json = String(decoding: try JSONEncoder().encode(measures), as: UTF8.self)
         try await connection.execute(
@@ -398,16 +598,21 @@ extension OutcomeBook {
         let cap: Int64?
         let bandStarts: [Int64]?
         let bandFactors: [Int]?
+        let reporterID: Int64?
+        let periods: [PeriodRow]
 
         private enum CodingKeys: String, CodingKey {
-            case code, position, name, unit, direction, baseline, target, weight, rule, floor, cap
+            case code, position, name, unit, direction, baseline, target, weight, rule, floor, cap, periods
             case bandStarts = "band_starts"
             case bandFactors = "band_factors"
+            case reporterID = "reporter_id"
         }
 
-        init(_ measure: OutcomeMeasure, position: Int) {
+        init(_ measure: OutcomeMeasure, position: Int, reporter: Int64?) {
             code = measure.code
             self.position = position
+            reporterID = reporter
+            periods = measure.periods.map(PeriodRow.init)
             name = measure.name
             unit = measure.unit
             direction = measure.direction.rawValue
@@ -418,6 +623,38 @@ extension OutcomeBook {
             switch measure.rule {
             case .threshold:
                 (floor, cap, bandStarts, bandFactors) = (nil, nil, nil, nil)
+            case .linear(let floor, let cap):
+                (self.floor, self.cap, bandStarts, bandFactors) = (
+                    floor.tenThousandths, cap?.tenThousandths, nil, nil
+                )
+            case .bands(let bands):
+                (floor, cap) = (nil, nil)
+                bandStarts = bands.map(\.from.tenThousandths)
+                bandFactors = bands.map(\.factor)
+            }
+        }
+    }
+
+    /// A period's figures as `outcome_set_terms` reads them.
+    private struct PeriodRow: Encodable {
+        let period: String
+        let target: Int64
+        let floor: Int64?
+        let cap: Int64?
+        let bandStarts: [Int64]?
+        let bandFactors: [Int]?
+
+        private enum CodingKeys: String, CodingKey {
+            case period, target, floor, cap
+            case bandStarts = "band_starts"
+            case bandFactors = "band_factors"
+        }
+
+        init(_ figures: PeriodFigures) {
+            period = figures.period
+            target = figures.target.tenThousandths
+            switch figures.rule {
+            case .threshold: (floor, cap, bandStarts, bandFactors) = (nil, nil, nil, nil)
             case .linear(let floor, let cap):
                 (self.floor, self.cap, bandStarts, bandFactors) = (
                     floor.tenThousandths, cap?.tenThousandths, nil, nil
@@ -446,9 +683,18 @@ extension OutcomeBook {
                 field: "period",
                 reason: "\(payment.period) has not ended: it can be paid from the day after \(last)")
         }
-        if let missing = payment.results.first(where: { $0.actual == nil }) {
+        if let missing = payment.results.first(where: { $0.latest == nil && $0.actual == nil }) {
             throw LedgerError.invalidText(
                 field: "period", reason: "\(payment.period) has no measurement of \(missing.measure.code) yet"
+            )
+        }
+        // Four eyes before money moves: every figure paid on was validated by someone of
+        // another partner, or by an auditor.
+        if let pending = payment.results.first(where: { $0.actual == nil }), let latest = pending.latest {
+            throw LedgerError.invalidText(
+                field: "period",
+                reason:
+                    "\(payment.period)'s latest measurement of \(pending.measure.code) (\(latest.id)) is \(latest.state.rawValue): \(latest.state == .rejected ? "the reporting partner must record a correction, and it be validated," : "it must be validated") before the payment is approved"
             )
         }
         return (payment, period)

@@ -116,8 +116,24 @@ public enum PaymentRule: Hashable, Sendable {
     public static let types = ["threshold", "linear", "bands"]
 }
 
+/// A measure's figures for one outcome period, when its terms set them per period: the
+/// period's target and the rule's floor, cap or bands (the rule's type is the measure's own).
+public struct PeriodFigures: Hashable, Sendable {
+    /// `FY2025`, `FY2025-Q1` or `2025-04`.
+    public let period: String
+    public let target: MeasureValue
+    public let rule: PaymentRule
+
+    public init(period: String, target: MeasureValue, rule: PaymentRule) {
+        self.period = period
+        self.target = target
+        self.rule = rule
+    }
+}
+
 /// An outcome the alliance is paid on: its target for each period, the share of the outcome
-/// pool it carries, and the rule that turns a result into a payment.
+/// pool it carries, the rule that turns a result into a payment, and the partner that reports
+/// it.
 public struct OutcomeMeasure: Hashable, Sendable {
     public let code: String
     public let name: String
@@ -125,49 +141,49 @@ public struct OutcomeMeasure: Hashable, Sendable {
     public let unit: String
     public let direction: MeasureDirection
     public let baseline: MeasureValue?
-    /// The target for each period.
+    /// The target for each period, unless ``periods`` sets one per period.
     public let target: MeasureValue
     /// Basis points of the outcome pool.
     public let weight: Int
     public let rule: PaymentRule
+    /// The slug of the partner whose finance people record this measure; nil only on terms set
+    /// before measures named one, whose measures any finance person records.
+    public let reporter: String?
+    /// The target and rule figures for every period of the year, in order; empty when
+    /// ``target`` and ``rule`` serve every period.
+    public let periods: [PeriodFigures]
 
     public init(
         code: String, name: String, unit: String, direction: MeasureDirection, baseline: MeasureValue? = nil,
-        target: MeasureValue, weight: Int, rule: PaymentRule
+        target: MeasureValue, weight: Int, rule: PaymentRule, reporter: String? = nil,
+        periods: [PeriodFigures] = []
     ) throws(LedgerError) {
         _ = try BudgetLineRequest(code: code, name: name)
         try Validate.text(unit, field: "unit", maximumLength: 40)
         try BasisPoints.check(weight, field: "weight")
-        switch rule {
-        case .threshold: break
-        case .linear(let floor, let cap):
-            guard !direction.reaches(floor, target) else {
+        try Self.check(rule, target: target, direction: direction, field: "rule")
+        var named: Set<String> = []
+        for (index, figures) in periods.enumerated() {
+            guard figures.rule.type == rule.type else {
                 throw .invalidText(
-                    field: "rule.floor",
-                    reason:
-                        "must be worse than the target \(target) for a measure where \(direction) is better, not \(floor)"
-                )
+                    field: "periods[\(index)]",
+                    reason: "must follow the measure's \(rule.type) rule, not a \(figures.rule.type) one")
             }
-            if let cap, direction.reaches(target, cap) {
+            guard let parsed = try? Period(parsing: figures.period), parsed.kind != .range,
+                !parsed.isMonthRange
+            else {
                 throw .invalidText(
-                    field: "rule.cap",
+                    field: "periods[\(index)].period",
                     reason:
-                        "must be better than the target \(target) for a measure where \(direction) is better, not \(cap)"
-                )
+                        "must name an outcome period such as FY2025-Q1 or 2025-04, not \"\(figures.period)\"")
             }
-        case .bands(let bands):
-            guard !bands.isEmpty else {
-                throw .invalidText(field: "rule.bands", reason: "must list at least one band")
+            guard named.insert(figures.period).inserted else {
+                throw .invalidText(field: "periods", reason: "lists \(figures.period) more than once")
             }
-            for (earlier, later) in zip(bands, bands.dropFirst())
-            where direction.reaches(earlier.from, later.from) {
-                throw .invalidText(
-                    field: "rule.bands",
-                    reason:
-                        "must list bands from worst to best for a measure where \(direction) is better: \(later.from) does not improve on \(earlier.from)"
-                )
-            }
+            try Self.check(
+                figures.rule, target: figures.target, direction: direction, field: "periods[\(index)]")
         }
+        if let reporter { try Validate.slug(reporter, field: "reporter", maximumLength: 40) }
         self.code = code
         self.name = name
         self.unit = unit
@@ -176,10 +192,70 @@ public struct OutcomeMeasure: Hashable, Sendable {
         self.target = target
         self.weight = weight
         self.rule = rule
+        self.reporter = reporter
+        self.periods = periods
+    }
+
+    private init(_ measure: OutcomeMeasure, figures: PeriodFigures) {
+        code = measure.code
+        name = measure.name
+        unit = measure.unit
+        direction = measure.direction
+        baseline = measure.baseline
+        target = figures.target
+        weight = measure.weight
+        rule = figures.rule
+        reporter = measure.reporter
+        periods = []
+    }
+
+    /// The measure as it stands for one period: that period's target and rule figures when the
+    /// terms set them per period, itself otherwise.
+    public func figures(for period: String) -> OutcomeMeasure {
+        guard let figures = periods.first(where: { $0.period == period }) else { return self }
+        return OutcomeMeasure(self, figures: figures)
+    }
+
+    /// Refuses a rule whose floor, cap or bands do not fit the target and direction.
+    private static func check(
+        _ rule: PaymentRule, target: MeasureValue, direction: MeasureDirection, field: String
+    ) throws(LedgerError) {
+        switch rule {
+        case .threshold: break
+        case .linear(let floor, let cap):
+            guard !direction.reaches(floor, target) else {
+                throw .invalidText(
+                    field: field == "rule" ? "rule.floor" : field + ".floor",
+                    reason:
+                        "must be worse than the target \(target) for a measure where \(direction) is better, not \(floor)"
+                )
+            }
+            if let cap, direction.reaches(target, cap) {
+                throw .invalidText(
+                    field: field == "rule" ? "rule.cap" : field + ".cap",
+                    reason:
+                        "must be better than the target \(target) for a measure where \(direction) is better, not \(cap)"
+                )
+            }
+        case .bands(let bands):
+            let bandsField = field == "rule" ? "rule.bands" : field + ".bands"
+            guard !bands.isEmpty else {
+                throw .invalidText(field: bandsField, reason: "must list at least one band")
+            }
+            for (earlier, later) in zip(bands, bands.dropFirst())
+            where direction.reaches(earlier.from, later.from) {
+                throw .invalidText(
+                    field: bandsField,
+                    reason:
+                        "must list bands from worst to best for a measure where \(direction) is better: \(later.from) does not improve on \(earlier.from)"
+                )
+            }
+        }
     }
 
     /// The attainment factor of a result, in basis points, rounded down: a rounding never pays
     /// for performance that was not achieved. Above 10000 only for a linear rule with a cap.
+    /// Per-period figures apply through ``figures(for:)``.
     public func attainment(of actual: MeasureValue) -> Int {
         switch rule {
         case .threshold:
@@ -202,6 +278,9 @@ public enum OutcomeFrequency: String, CaseIterable, Sendable, Codable {
     case year
     case quarter
     case month
+
+    /// How many payment periods a year has.
+    public var periodCount: Int { self == .year ? 1 : self == .quarter ? 4 : 12 }
 
     /// The year's payment periods, in order.
     public func periods(of year: Int, startMonth: Int) throws(PeriodError) -> [Period] {
@@ -262,6 +341,14 @@ public struct OutcomeTerms: Hashable, Sendable {
         for measure in measures where !codes.insert(measure.code).inserted {
             throw .invalidText(field: "measures", reason: "lists \(measure.code) more than once")
         }
+        let periodCount = frequency.periodCount
+        for measure in measures where !measure.periods.isEmpty && measure.periods.count != periodCount {
+            throw .invalidText(
+                field: "measures",
+                reason:
+                    "\(measure.code) sets figures for \(measure.periods.count) periods: a year paid by \(frequency.rawValue) has \(periodCount), and a measure sets all of them or none"
+            )
+        }
         let weights = measures.reduce(0) { $0 + $1.weight }
         guard weights == 10_000 else {
             throw .invalidText(
@@ -284,7 +371,9 @@ public struct OutcomeTerms: Hashable, Sendable {
 
     /// Each period's part of the pool, in the order of ``OutcomeFrequency/periods(of:startMonth:)``.
     public var periodPools: [Int64] {
-        let count = frequency == .year ? 1 : frequency == .quarter ? 4 : 12
-        return Money.allocate(pool, proportionalTo: Array(repeating: 1, count: count))
+        Money.allocate(pool, proportionalTo: Array(repeating: 1, count: frequency.periodCount))
     }
+
+    /// Whether every measure names the partner that reports it, as terms set from now on must.
+    public var namesEveryReporter: Bool { measures.allSatisfy { $0.reporter != nil } }
 }

@@ -31,10 +31,11 @@ extension OutcomeTerms: Encodable {
 
 extension OutcomeMeasure: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case code, name, unit, direction, baseline, target, weight, rule
+        case code, name, unit, direction, baseline, target, weight, rule, reporter, periods
     }
     private enum RuleKeys: String, CodingKey { case type, floor, cap, bands }
     private enum BandKeys: String, CodingKey { case from, factor }
+    private enum PeriodKeys: String, CodingKey { case period, target, floor, cap, bands }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -47,13 +48,30 @@ extension OutcomeMeasure: Encodable {
         try container.encode(weight, forKey: .weight)
         var rule = container.nestedContainer(keyedBy: RuleKeys.self, forKey: .rule)
         try rule.encode(self.rule.type, forKey: .type)
-        switch self.rule {
+        try Self.encodeFigures(of: self.rule, in: &rule, floor: .floor, cap: .cap, bands: .bands)
+        try container.encode(reporter, forKey: .reporter)
+        var periods = container.nestedUnkeyedContainer(forKey: .periods)
+        for figures in self.periods {
+            var item = periods.nestedContainer(keyedBy: PeriodKeys.self)
+            try item.encode(figures.period, forKey: .period)
+            try item.encode(figures.target, forKey: .target)
+            try Self.encodeFigures(of: figures.rule, in: &item, floor: .floor, cap: .cap, bands: .bands)
+        }
+    }
+
+    /// A rule's floor and cap, or its bands: what a period may set apart from its target.
+    private static func encodeFigures<Key: CodingKey>(
+        of rule: PaymentRule, in container: inout KeyedEncodingContainer<Key>, floor floorKey: Key,
+        cap capKey: Key,
+        bands bandsKey: Key
+    ) throws {
+        switch rule {
         case .threshold: break
         case .linear(let floor, let cap):
-            try rule.encode(floor, forKey: .floor)
-            try rule.encode(cap, forKey: .cap)
+            try container.encode(floor, forKey: floorKey)
+            try container.encode(cap, forKey: capKey)
         case .bands(let bands):
-            var list = rule.nestedUnkeyedContainer(forKey: .bands)
+            var list = container.nestedUnkeyedContainer(forKey: bandsKey)
             for band in bands {
                 var item = list.nestedContainer(keyedBy: BandKeys.self)
                 try item.encode(band.from, forKey: .from)
@@ -73,9 +91,23 @@ extension OutcomeTermsInForce: Encodable {
     }
 }
 
+extension MeasurementReview: Encodable {
+    private enum CodingKeys: String, CodingKey { case verdict, note, reviewedBy, partner, role, reviewedAt }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(verdict, forKey: .verdict)
+        try container.encode(note, forKey: .note)
+        try container.encode(reviewedBy, forKey: .reviewedBy)
+        try container.encode(partner, forKey: .partner)
+        try container.encode(role, forKey: .role)
+        try container.encode(reviewedAt, forKey: .reviewedAt)
+    }
+}
+
 extension OutcomeMeasurement: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case id, measure, period, value, evidence, recordedBy, recordedAt, current
+        case id, measure, period, value, evidence, recordedBy, recordedAt, current, reporter, state, review
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -88,6 +120,9 @@ extension OutcomeMeasurement: Encodable {
         try container.encode(recordedBy, forKey: .recordedBy)
         try container.encode(recordedAt, forKey: .recordedAt)
         try container.encode(current, forKey: .current)
+        try container.encode(reporter, forKey: .reporter)
+        try container.encode(state, forKey: .state)
+        try container.encode(review, forKey: .review)
     }
 }
 
@@ -104,10 +139,12 @@ extension SettlementPosting: Encodable {
 
 extension OutcomePayment: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case period, year, termsDecision, pool, earned, unearned, measured, measures, allocations, posted
+        case period, year, termsDecision, pool, earned, unearned, measured, validated, measures, allocations,
+            posted
     }
     private enum ResultKeys: String, CodingKey {
-        case code, name, unit, direction, weight, target, actual, attainment, earned
+        case code, name, unit, direction, weight, target, actual, attainment, earned, measurement, reported,
+            state, reporter, flag
     }
     private enum AllocationKeys: String, CodingKey { case partner, share, amount }
 
@@ -120,6 +157,7 @@ extension OutcomePayment: Encodable {
         try container.encode(earned, forKey: .earned)
         try container.encode(unearned, forKey: .unearned)
         try container.encode(measured, forKey: .measured)
+        try container.encode(validated, forKey: .validated)
         var list = container.nestedUnkeyedContainer(forKey: .measures)
         for result in results {
             var item = list.nestedContainer(keyedBy: ResultKeys.self)
@@ -132,6 +170,11 @@ extension OutcomePayment: Encodable {
             try item.encode(result.actual, forKey: .actual)
             try item.encode(result.attainment, forKey: .attainment)
             try item.encode(result.earned, forKey: .earned)
+            try item.encode(result.latest?.id, forKey: .measurement)
+            try item.encode(result.latest?.value, forKey: .reported)
+            try item.encode(result.latest?.state, forKey: .state)
+            try item.encode(result.measure.reporter, forKey: .reporter)
+            try item.encode(result.flag, forKey: .flag)
         }
         var allocations = container.nestedUnkeyedContainer(forKey: .allocations)
         for allocation in self.allocations {

@@ -164,8 +164,9 @@ extension Statement.OutcomePeriod: Encodable {
 extension Statement.MeasureLine: Encodable {
     private enum CodingKeys: String, CodingKey {
         case code, name, unit, direction, rule, weight, target, measurement, attainment, available, earned,
-            unearned
+            unearned, state, reporter, reviewer
     }
+    private enum ReviewerKeys: String, CodingKey { case kind, partner }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -181,6 +182,15 @@ extension Statement.MeasureLine: Encodable {
         try container.encode(available, forKey: .available)
         try container.encode(earned, forKey: .earned)
         try container.encode(unearned, forKey: .unearned)
+        try container.encode(state, forKey: .state)
+        try container.encode(reporter, forKey: .reporter)
+        if let reviewer {
+            var item = container.nestedContainer(keyedBy: ReviewerKeys.self, forKey: .reviewer)
+            try item.encode(reviewer.kind, forKey: .kind)
+            try item.encode(reviewer.partner, forKey: .partner)
+        } else {
+            try container.encodeNil(forKey: .reviewer)
+        }
     }
 }
 

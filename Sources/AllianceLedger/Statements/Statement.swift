@@ -149,12 +149,25 @@ public struct Statement: Hashable, Sendable {
         public let target: String
         /// The latest measurement, as an exact decimal; nil while unmeasured.
         public let measurement: String?
-        /// Basis points.
+        /// Basis points, from the latest measurement once validated.
         public let attainment: Int
         /// The measure's part of the pool: pool × weight.
         public let available: Int64
         public let earned: Int64
         public var unearned: Int64 { available - earned }
+        /// The latest measurement's state, the partner that reported it and who reviewed it;
+        /// nil while unmeasured, and in statements made before measurements were reviewed.
+        public var state: String? = nil
+        public var reporter: String? = nil
+        public var reviewer: Reviewer? = nil
+    }
+
+    /// Who validated or rejected a measurement: a finance person of another partner, an
+    /// auditor (of a partner or of none), or the migration that validated earlier figures.
+    public struct Reviewer: Hashable, Sendable {
+        /// `finance`, `auditor` or `migration`.
+        public let kind: String
+        public let partner: String?
     }
 
     public struct Allocation: Hashable, Sendable {

@@ -169,13 +169,20 @@ enum StatementBuilder {
                 Statement.OutcomePeriod(
                     period: payment.period, pool: payment.pool,
                     measures: payment.results.map { result in
-                        Statement.MeasureLine(
+                        let review = result.latest?.review
+                        return Statement.MeasureLine(
                             code: result.measure.code, name: result.measure.name, unit: result.measure.unit,
                             direction: result.measure.direction.rawValue, rule: result.measure.rule.type,
                             weight: result.measure.weight, target: result.measure.target.description,
-                            measurement: result.actual?.description, attainment: result.attainment,
+                            measurement: (result.latest?.value ?? result.actual)?.description,
+                            attainment: result.attainment,
                             available: Int64(Int128(payment.pool) * Int128(result.measure.weight) / 10_000),
-                            earned: result.earned)
+                            earned: result.earned, state: result.latest?.state.rawValue,
+                            reporter: result.latest?.reporter,
+                            reviewer: review.map {
+                                Statement.Reviewer(
+                                    kind: $0.role?.rawValue ?? "migration", partner: $0.partner)
+                            })
                     },
                     earned: payment.earned,
                     allocations: payment.allocations.map {

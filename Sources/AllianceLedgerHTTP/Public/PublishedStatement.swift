@@ -117,6 +117,17 @@ struct PublishedStatement: Decodable, Sendable {
         let attainment: Int
         let available: Int64
         let earned: Int64
+        /// The latest measurement's state and who reported and reviewed it: absent from
+        /// statements published before measurements were reviewed.
+        let state: String?
+        let reporter: String?
+        let reviewer: Reviewer?
+    }
+
+    struct Reviewer: Decodable, Sendable {
+        /// `finance`, `auditor` or `migration`.
+        let kind: String
+        let partner: String?
     }
 
     struct Allocation: Decodable, Sendable {

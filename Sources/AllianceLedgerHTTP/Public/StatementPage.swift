@@ -453,7 +453,11 @@ struct StatementPage {
                         page.element("td", period.period)
                         page.element(
                             "td", ["class": "numeric"],
-                            measure.measurement.map { "\($0)\(measure.unit)" } ?? "not measured")
+                            measure.measurement.map {
+                                // A figure nobody has validated yet earns nothing: the reader is told so.
+                                let state = measure.state.map { $0 == "validated" ? "" : " (\($0))" } ?? ""
+                                return "\($0)\(measure.unit)\(state)"
+                            } ?? "not measured")
                         page.element("td", ["class": "numeric"], "\(measure.target)\(measure.unit)")
                         page.element(
                             "td", ["class": "numeric"], PublicFormat.percent(basisPoints: measure.attainment))

@@ -41,13 +41,34 @@ struct OutcomeRoutes {
         routes.get("outcomes/measurements/{id}") { request, context in
             try context.require(.everyone)
             _ = try Query(request, allowed: [])
-            let text = try context.parameters.require("id")
-            guard let id = Int64(text), id > 0 else {
-                throw Problem.notFound(
-                    "measurement-not-found", "There is no such measurement",
-                    "\"\(text)\" is not a measurement id: ids are whole numbers from 1")
+            return Answer(
+                try await services.outcomes.measurement(try Self.measurementID(context), in: context.alliance)
+            )
+        }
+        // A review's answer is the measurement as the review left it, and that is where it is read.
+        routes.post("outcomes/measurements/{id}/validation") { request, context in
+            try context.require([.finance, .auditor])
+            let id = try Self.measurementID(context)
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: ValidationBody.self,
+                location: { "\(context.base)/outcomes/measurements/\($0.id)" }
+            ) { body, connection in
+                try await services.outcomes.review(
+                    id, as: .validated, note: body.note, in: context.alliance, by: context.caller,
+                    on: connection)
             }
-            return Answer(try await services.outcomes.measurement(id, in: context.alliance))
+        }
+        routes.post("outcomes/measurements/{id}/rejection") { request, context in
+            try context.require([.finance, .auditor])
+            let id = try Self.measurementID(context)
+            return try await services.creations.create(
+                request, context: context, caller: context.caller, body: RejectionBody.self,
+                location: { "\(context.base)/outcomes/measurements/\($0.id)" }
+            ) { body, connection in
+                try await services.outcomes.review(
+                    id, as: .rejected, note: body.reason, in: context.alliance, by: context.caller,
+                    on: connection)
+            }
         }
         routes.get("outcomes/payments/{period}") { request, context in
             try context.require(.everyone)
@@ -56,6 +77,17 @@ struct OutcomeRoutes {
             return Answer(try await services.outcomes.payment(for: period, in: context.alliance))
         }
         return routes
+    }
+
+    /// `{id}`: a measurement's id; anything else names no measurement.
+    private static func measurementID(_ context: AllianceRequestContext) throws -> Int64 {
+        let text = try context.parameters.require("id")
+        guard let id = Int64(text), id > 0 else {
+            throw Problem.notFound(
+                "measurement-not-found", "There is no such measurement",
+                "\"\(text)\" is not a measurement id: ids are whole numbers from 1")
+        }
+        return id
     }
 
     /// The required `period` query parameter: a financial year, a quarter or a month, the
@@ -92,5 +124,29 @@ struct MeasurementBody: JSONRequest {
             period: try fields.decode(String.self, forKey: .period),
             value: try fields.decodeMeasureValue(forKey: .value),
             evidence: try fields.decode(String.self, forKey: .evidence))
+    }
+}
+
+/// `{"note"}`: what the validator checked the figure against; optional.
+struct ValidationBody: JSONRequest {
+    enum Field: String, CodingKey, CaseIterable { case note }
+
+    let note: String
+
+    init(from decoder: any Decoder) throws {
+        let fields = try decoder.strictContainer(Field.self)
+        note = try fields.decodeIfPresent(String.self, forKey: .note) ?? ""
+    }
+}
+
+/// `{"reason"}`: why the figure cannot stand; required.
+struct RejectionBody: JSONRequest {
+    enum Field: String, CodingKey, CaseIterable { case reason }
+
+    let reason: String
+
+    init(from decoder: any Decoder) throws {
+        let fields = try decoder.strictContainer(Field.self)
+        reason = try fields.decode(String.self, forKey: .reason)
     }
 }

@@ -30,8 +30,9 @@ struct DemoCommand: AsyncParsableCommand {
             services, peer support and a crisis safe space; people with roles (an admin, a \
             finance lead and a board member per partner, and an auditor); FY2025's budget set \
             by D-0001, which one partner objected to before approving; gain and pain shares \
-            (D-0002) and outcome terms (D-0003); the four quarters measured and their outcome \
-            payments approved for the first three (D-0004 to D-0006; the fourth is left to try); FY2025's spend, thousands of invoices imported \
+            (D-0002) and outcome terms (D-0003), each measure with its reporting partner; the four \
+            quarters measured, every figure validated by another partner's finance lead or the \
+            auditor (one rejected, then corrected), and their outcome payments approved for the first three (D-0004 to D-0006; the fourth is left to try); FY2025's spend, thousands of invoices imported \
             by each partner's finance lead, three duplicates reversed; the year's gain settled \
             (D-0007); and a statement for each month and for FY2025, published and co-signed by \
             every partner's board with keys made for the demo. With --tokens it prints a token \
@@ -298,11 +299,35 @@ struct DemoLoader {
                 + "bed-days and better wellbeing scores, measured and paid each quarter.",
             .outcomesSetTerms(try DemoData.outcomeTerms()))
 
-        // The finance leads measure each quarter.
+        // The reporting partners' finance leads measure each quarter, and each figure is
+        // reviewed by another partner's finance lead: the Council checks the Trust's, the Trust
+        // the ICB's. The Council rejects the Trust's first figure for the third quarter's care
+        // plans, which missed reviews entered late; the corrected figure is validated by the
+        // auditor.
         let outcomeBook = OutcomeBook(pool: pool)
-        for measurement in try DemoData.measurements() {
-            _ = try await outcomeBook.record(
+        let measurements = try DemoData.measurements()
+        for (index, measurement) in measurements.enumerated() {
+            let recorded = try await outcomeBook.record(
                 measurement.request, in: created, by: try caller(.finance, of: measurement.partner))
+            let reviewer = try caller(
+                .finance,
+                of: measurement.partner == "kestrelford-trust" ? "kestrelford-council" : "kestrelford-trust")
+            let corrected = measurements[(index + 1)...].contains {
+                $0.request.measure == recorded.measure && $0.request.period == recorded.period
+            }
+            if corrected {
+                _ = try await outcomeBook.reject(
+                    recorded.id,
+                    reason: "The review report was extracted before December's late reviews were entered",
+                    in: created, by: reviewer)
+            } else if index == measurements.count - 1 {
+                _ = try await outcomeBook.validate(
+                    recorded.id, note: "Re-run report checked against the case records",
+                    in: created, by: try caller(.auditor, of: "kestrelford-icb"))
+            } else {
+                _ = try await outcomeBook.validate(
+                    recorded.id, note: "Checked against the source extract", in: created, by: reviewer)
+            }
         }
 
         // Each partner's finance lead imports its year of invoices; three duplicates are
@@ -380,7 +405,9 @@ struct DemoLoader {
                 + "imported for FY2025 and 3 duplicates reversed.")
         say(
             "Decisions: \(budget.reference) set the FY2025 budget (harbour-lights objected, then approved); "
-                + "D-0002 and D-0003 set the gain/pain shares and outcome terms; D-0004 to D-0006 paid the first "
+                + "D-0002 and D-0003 set the gain/pain shares and outcome terms (every measurement validated by "
+                + "another partner or the auditor; FY2025-Q3's first care-plan figure rejected and corrected); "
+                + "D-0004 to D-0006 paid the first "
                 + "three quarters' outcomes (FY2025-Q4's is left to approve); D-0007 settled the year's gain and pain."
         )
         say(

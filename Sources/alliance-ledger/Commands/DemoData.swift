@@ -152,7 +152,8 @@ enum DemoData {
 
     /// FY2025's outcome terms: 3% of the contract (the year's budget) at stake, paid quarterly
     /// on three measures to the four providers by their weight in the contract; the commissioner
-    /// pays, so has no share.
+    /// pays, so has no share. Each measure names the partner that reports it: the Trust its
+    /// care-plan reviews and wellbeing scores, the ICB the out-of-area placements it commissions.
     static func outcomeTerms() throws -> OutcomeTerms {
         let contract = try budget().reduce(Int64(0)) { $0 + $1.amount }
         func value(_ number: Int64) throws -> MeasureValue {
@@ -164,11 +165,11 @@ enum DemoData {
                 try OutcomeMeasure(
                     code: "CARE_PLANS", name: "Care plans reviewed within 12 months", unit: "%",
                     direction: .higher, baseline: try value(78), target: try value(90), weight: 4000,
-                    rule: .linear(floor: try value(80), cap: nil)),
+                    rule: .linear(floor: try value(80), cap: nil), reporter: "kestrelford-trust"),
                 try OutcomeMeasure(
                     code: "OUT_OF_AREA", name: "Reduction in out-of-area bed-days", unit: "%",
                     direction: .higher, baseline: try value(0), target: try value(20), weight: 3500,
-                    rule: .linear(floor: try value(5), cap: nil)),
+                    rule: .linear(floor: try value(5), cap: nil), reporter: "kestrelford-icb"),
                 try OutcomeMeasure(
                     code: "WELLBEING", name: "People reporting improved wellbeing scores", unit: "%",
                     direction: .higher, baseline: try value(42), target: try value(60), weight: 2500,
@@ -176,7 +177,7 @@ enum DemoData {
                         try PaymentBand(from: try value(45), factor: 5000),
                         try PaymentBand(from: try value(52), factor: 7500),
                         try PaymentBand(from: try value(60), factor: 10_000),
-                    ])),
+                    ]), reporter: "kestrelford-trust"),
             ],
             shares: [
                 try OutcomeShare(partner: "kestrelford-trust", share: 5000),
@@ -187,7 +188,8 @@ enum DemoData {
     }
 
     /// FY2025's measurements, in the order recorded, with the partner whose finance lead
-    /// recorded each; the third quarter's care-plan figure is corrected by a later one.
+    /// recorded each; the third quarter's care-plan figure is rejected on review and corrected by
+    /// a later one.
     static func measurements() throws -> [(partner: String, request: MeasurementRequest)] {
         // Values in tenths of a percent, per quarter.
         let quarters: [(plans: Int64, beds: Int64, wellbeing: Int64, extracted: String)] = [

@@ -12,14 +12,16 @@ import Postgres
 struct OutcomeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outcome",
-        abstract: "Read a year's outcome terms and payments, and record outcome measurements.",
+        abstract: "Read a year's outcome terms and payments, and record and review outcome measurements.",
         discussion: """
             A financial year's outcome terms (the pool at stake, how often it is paid, the \
             measures with their targets, weights and payment rules, and the partners' shares) are \
-            set by a carried outcomes.setTerms decision. Finance people record each measure's value \
-            for each payment period, with its evidence; the latest measurement counts. A period's \
-            payment is computed on demand, and posted to the ledger only when an \
-            outcomePayments.approve decision for the period is carried.
+            set by a carried outcomes.setTerms decision; each measure names the partner that \
+            reports it. That partner's finance people record each measure's value for each payment \
+            period, with its evidence; another partner's finance person or an auditor validates or \
+            rejects it; the latest measurement counts once validated. A period's payment is \
+            computed on demand, and posted to the ledger only when an outcomePayments.approve \
+            decision for the period is carried, which needs every latest measurement validated.
             """,
         subcommands: [OutcomeTermsCommand.self, OutcomeMeasureCommand.self, OutcomePaymentCommand.self])
 }
@@ -79,20 +81,110 @@ struct OutcomeTermsCommand: AsyncParsableCommand {
 struct OutcomeMeasureCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "measure",
-        abstract: "Record and list the measurements of outcome measures.",
-        subcommands: [OutcomeMeasureRecordCommand.self, OutcomeMeasureListCommand.self])
+        abstract: "Record, list, validate and reject the measurements of outcome measures.",
+        subcommands: [
+            OutcomeMeasureRecordCommand.self, OutcomeMeasureListCommand.self,
+            OutcomeMeasureValidateCommand.self,
+            OutcomeMeasureRejectCommand.self,
+        ])
 }
 
 extension OutcomeMeasurement {
     static let columns = [
-        "id", "measure", "period", "value", "evidence", "recorded by", "recorded at", "current",
+        "id", "measure", "period", "value", "evidence", "recorded by", "recorded at", "current", "state",
+        "reviewed by",
     ]
 
     var row: [String] {
         [
             String(id), measure, period, value.description, evidence, recordedBy, recordedAt.description,
-            current ? "yes" : "no",
+            current ? "yes" : "no", state.rawValue, review.map { $0.reviewedBy ?? "migration" } ?? "",
         ]
+    }
+}
+
+/// `outcome measure validate` and `reject`: a finance person of another partner than the one
+/// that reported the figure, or an auditor, reviews it with their own token.
+struct MeasurementReviewOptions: ParsableArguments {
+    @Argument(help: "The measurement's id, as `outcome measure list` shows it.")
+    var id: Int64
+
+    func review(
+        _ verdict: MeasurementState, note: String, global: GlobalOptions, alliance: AllianceOption,
+        person: ActAsOption, output: OutputOptions
+    ) async throws {
+        try await global.withLedger(alliance) { context in
+            let caller = try await person.caller(
+                in: context, who: "a finance person of another partner or an auditor")
+            let book = OutcomeBook(pool: context.ledger.pool)
+            let measurement: OutcomeMeasurement
+            do {
+                measurement = try await namingOptions {
+                    try await book.pool.withTransaction(.readCommitted) { connection in
+                        try await book.review(
+                            id, as: verdict, note: note, in: context.alliance, by: caller, on: connection)
+                    }
+                }
+            } catch LedgerError.forbidden(let reason) {
+                throw CommandFailure(
+                    .failure, "\(person.email.map { "--as \($0)" } ?? caller.name): \(reason)")
+            }
+            try output.emit(
+                table: TextTable(columns: OutcomeMeasurement.columns, rows: [measurement.row]),
+                json: measurement)
+            printError(
+                "\(verdict.rawValue) measurement \(measurement.id): \(measurement.measure) for \(measurement.period), \(measurement.value)"
+            )
+        }
+    }
+}
+
+struct OutcomeMeasureValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Validate a measurement: another partner's finance person or an auditor vouches for it.",
+        discussion: """
+            A measurement is provisional when recorded and counts towards a payment only once \
+            validated. Nobody validates a figure of their own partner; an auditor (also one \
+            appointed by decision, of no partner) may validate any other. Only the latest \
+            measurement of its measure and period is reviewed, once, while the period is not paid.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var person: ActAsOption
+    @OptionGroup var measurement: MeasurementReviewOptions
+    @Option(help: "What the figure was checked against; optional.")
+    var note: String = ""
+
+    func run() async throws {
+        try await measurement.review(
+            .validated, note: note, global: global, alliance: alliance, person: person, output: output)
+    }
+}
+
+struct OutcomeMeasureRejectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reject",
+        abstract: "Reject a measurement, with a reason: the reporting partner must record a correction.",
+        discussion: """
+            On the same conditions as `outcome measure validate`. A rejected figure earns nothing \
+            and blocks the period's payment until the reporting partner records a correction and \
+            it is validated.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var alliance: AllianceOption
+    @OptionGroup var person: ActAsOption
+    @OptionGroup var measurement: MeasurementReviewOptions
+    @Option(help: "Why the figure cannot stand.")
+    var reason: String
+
+    func run() async throws {
+        try await measurement.review(
+            .rejected, note: reason, global: global, alliance: alliance, person: person, output: output)
     }
 }
 
@@ -102,9 +194,10 @@ struct OutcomeMeasureRecordCommand: AsyncParsableCommand {
         abstract: "Record a measure's value for a payment period, with its evidence.",
         discussion: """
             A measurement is never changed: to correct one, record the measure again, and the \
-            latest counts (`outcome measure list` keeps every one). Refused for a measure that is \
-            not in the year's terms, a period that is not one of the year's payment periods, and a \
-            period already paid.
+            latest counts once validated (`outcome measure list` keeps every one); every new one is \
+            provisional. Refused for a measure that is not in the year's terms or that another \
+            partner reports, a period that is not one of the year's payment periods, and a period \
+            already paid.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -210,19 +303,28 @@ struct OutcomePaymentCommand: AsyncParsableCommand {
             particulars.add("pool", context.money(payment.pool))
             particulars.add("earned", context.money(payment.earned))
             particulars.add("unearned", context.money(payment.unearned))
-            let unmeasured = payment.results.filter { $0.actual == nil }.map(\.measure.code)
+            let unmeasured = payment.results.filter { $0.actual == nil && $0.latest == nil }.map(
+                \.measure.code)
             particulars.add(
                 "measured",
                 unmeasured.isEmpty ? "every measure" : "not yet: \(unmeasured.joined(separator: ", "))")
+            let pending = payment.results.compactMap { result in
+                result.latest.flatMap {
+                    $0.state == .validated ? nil : "\(result.measure.code) (\($0.state.rawValue))"
+                }
+            }
+            particulars.add(
+                "validated",
+                pending.isEmpty ? "every measurement" : "not yet: \(pending.joined(separator: ", "))")
             particulars.add("posted", payment.posted.map { $0.summary } ?? "no")
             let measures = TextTable(
-                columns: ["measure", "unit", "weight", "target", "actual", "attainment", "earned"],
+                columns: ["measure", "unit", "weight", "target", "actual", "attainment", "earned", "state"],
                 rows: payment.results.map {
                     [
                         $0.measure.code, $0.measure.unit, percent($0.measure.weight),
                         $0.measure.target.description,
                         $0.actual?.description ?? "", $0.actual == nil ? "" : percent($0.attainment),
-                        context.money($0.earned),
+                        context.money($0.earned), $0.latest?.state.rawValue ?? "",
                     ]
                 })
             let allocations = TextTable(
@@ -304,7 +406,7 @@ func namingOptions<Value>(_ body: () async throws -> Value) async throws -> Valu
     do {
         return try await body()
     } catch LedgerError.invalidText(let field, let reason)
-        where ["period", "measure", "evidence"].contains(field)
+        where ["period", "measure", "evidence", "note", "reason"].contains(field)
     {
         throw CommandFailure(.invalidInput, "--\(field): \(reason)")
     }
