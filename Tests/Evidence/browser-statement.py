@@ -13,7 +13,9 @@ It checks that:
   (`data-statement`) against that statement's JSON;
 - axe-core (axe-selenium-python) finds no serious or critical violation of WCAG 2.2 AA;
 - at 320 px wide nothing is wider than the screen;
-- every page carries the "example data" banner.
+- every page carries the "example data" banner;
+- the table of who reported and checked each outcome figure has a row per measure line of the
+  JSON, with its state and who checked it.
 
 It saves screenshots at desktop width and at 320 px (and with --readme, the desktop one's top for
 the README). Prints PASS or FAIL with its figures; exit 0 on PASS, 1 on FAIL, 2 when it could
@@ -180,6 +182,23 @@ def main():
         log(f"{checked} figures checked against the JSON ({len(others)} other statements)")
         if checked < 100:
             failures.append(f"only {checked} figures on the page")
+
+        # Who stands behind each outcome figure: one row per measure line of the JSON, each
+        # with the reporting partner, the figure's state and who checked it.
+        lines = [(period["period"], measure) for period in statement["outcomes"]["periods"]
+                 for measure in period["measures"]]
+        reviews = [table for table in driver.find_elements(By.TAG_NAME, "table")
+                   if "Who reported each measurement" in table.find_element(By.TAG_NAME, "caption").text]
+        if not reviews:
+            failures.append("the page has no table of who reported and checked each measurement")
+        else:
+            rows = reviews[0].find_elements(By.CSS_SELECTOR, "tbody tr")
+            if len(rows) != len(lines):
+                failures.append(f"the review table has {len(rows)} rows for {len(lines)} measure lines")
+            for row, (period, measure) in zip(rows, lines):
+                cells = [cell.get_attribute("textContent") for cell in row.find_elements(By.CSS_SELECTOR, "th, td")]
+                if cells[1] != period or cells[3].lower() != (measure.get("state") or "").lower() or not cells[4]:
+                    failures.append(f"review row {cells} does not say {period}, {measure.get('state')} and who checked it")
 
         banners = driver.find_elements(By.CSS_SELECTOR, ".banner")
         if not banners or "invented" not in banners[0].text:

@@ -467,6 +467,28 @@ struct StatementPage {
                 }
             }
         }
+        // Who stands behind each figure: the partner that reported it and whoever checked it
+        // (another partner's finance lead, or an auditor). Statements published before reviews
+        // began do not say, and show no such table.
+        if outcomes.periods.contains(where: { $0.measures.contains { $0.state != nil } }) {
+            page.table(
+                caption: "Who reported each measurement and who checked it",
+                columns: ["Measure", "Period", "Reported by", "State", "Checked by"], numericFrom: 5
+            ) { page in
+                for period in outcomes.periods {
+                    for measure in period.measures {
+                        page.element("tr") { page in
+                            page.element("th", ["scope": "row"], measure.name)
+                            page.element("td", period.period)
+                            page.element("td", measure.reporter.map { partner($0) } ?? "Any partner")
+                            page.element(
+                                "td", measure.state.map { $0.prefix(1).uppercased() + $0.dropFirst() } ?? "")
+                            page.element("td", checker(measure))
+                        }
+                    }
+                }
+            }
+        }
         page.table(
             caption: "Outcome payments by period", columns: ["Period", "Pool", "Earned", "Unearned", "Paid"],
             numericFrom: 1
@@ -482,6 +504,21 @@ struct StatementPage {
                         period.paid.map { "Paid by \($0.decision)" } ?? "Not yet approved")
                 }
             }
+        }
+    }
+
+    /// Who checked a measure's latest figure, in words.
+    private func checker(_ measure: PublishedStatement.Measure) -> String {
+        guard let reviewer = measure.reviewer else {
+            return measure.measurement == nil ? "" : "Not checked yet"
+        }
+        switch reviewer.kind {
+        case "finance": return "A finance lead of \(partner(reviewer.partner))"
+        case "auditor":
+            return reviewer.partner.map { "An auditor of \(partner($0))" }
+                ?? "An auditor appointed by the alliance"
+        case "migration": return "Recorded before reviews began, counted as checked"
+        default: return reviewer.kind
         }
     }
 
