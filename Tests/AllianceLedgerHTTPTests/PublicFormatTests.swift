@@ -14,6 +14,15 @@ import Testing
         #expect(PublicFormat.headlineMoney(999_999_99, currency: "GBP") == "£999,999.99")
     }
 
+    @Test func theAccessLogWritesMillisecondsToOneDecimalPlace() {
+        typealias Log = AccessLogMiddleware<LedgerRequestContext>
+        #expect(Log.milliseconds(0) == "0.0")
+        #expect(Log.milliseconds(0.000_42) == "0.4")
+        #expect(Log.milliseconds(0.000_05) == "0.1")
+        #expect(Log.milliseconds(1.234_56) == "1234.6")
+        #expect(Log.milliseconds(61.3) == "61300.0")
+    }
+
     @Test func aLongLabelWrapsAtSpacesWithinTheDrawing() {
         let fit = Int(Charts.width / (14 * 0.6))
         let lines = Charts.lines("Kestrelford and Wyvern Mental Health NHS Trust", size: 14)
