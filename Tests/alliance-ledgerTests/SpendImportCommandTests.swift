@@ -9,6 +9,50 @@ import Testing
 @Suite(.timeLimit(.perTest)) struct SpendImportCommandTests {
     static let header = "date,partner,budget_line,amount,description,supplier,reference\n"
 
+    /// `spend import -` reads standard input to its end: a CSV piped in is imported as a file
+    /// would be, and importing the same bytes again records nothing twice.
+    @Test func importsFromStandardInput() async throws {
+        try await TestDatabase.with { database in
+            let environment: [String: String?] = ["DATABASE_URL": database.connectionString.rawValue]
+            let alliance = ["--alliance", "riverside"]
+            for arguments in [
+                [
+                    "alliance", "create", "--slug", "riverside", "--name", "Riverside Living Well",
+                    "--contract-start", "2025-04-01", "--contract-end", "2030-03-31",
+                ],
+                ["partner", "add"] + alliance + [
+                    "--slug", "trust", "--name", "The Trust", "--kind", "nhs-provider",
+                ],
+                ["line", "add"] + alliance + ["--code", "STAFF", "--name", "Staff"],
+            ] {
+                let result = try await CommandRunner.run(arguments, environment: environment)
+                #expect(result.status == 0, "\(arguments): \(result.standardError)")
+            }
+            let csv =
+                Self.header + "2025-05-14,trust,STAFF,1234.56,Agency nurses,Acme,INV-1\n"
+                + "2025-05-15,trust,STAFF,10,Training,,INV-2\n"
+            // Through a shell, as a user pipes it: printf's output is the command's standard input.
+            func piped() async throws -> CommandRunner.Result {
+                try await CommandRunner.runProgram(
+                    "/bin/sh",
+                    [
+                        "-c", "printf '%s' \"$1\" | \"$0\" spend import - --alliance riverside --format json",
+                        CommandRunner.binary, csv,
+                    ], environment: environment)
+            }
+            let first = try await piped()
+            #expect(first.status == 0, "\(first.standardError)")
+            let report = try #require(
+                try JSONSerialization.jsonObject(with: Data(first.standardOutput.utf8)) as? [String: Any])
+            #expect(report["recorded"] as? Int == 2 && report["committed"] as? Bool == true)
+            let again = try await piped()
+            #expect(again.status == 0, "\(again.standardError)")
+            let repeated = try #require(
+                try JSONSerialization.jsonObject(with: Data(again.standardOutput.utf8)) as? [String: Any])
+            #expect(repeated["recorded"] as? Int == 0 && repeated["duplicates"] as? Int == 2)
+        }
+    }
+
     @Test func importsAFileAndReportsInvalidLines() async throws {
         try await TestDatabase.with { database in
             let environment: [String: String?] = ["DATABASE_URL": database.connectionString.rawValue]

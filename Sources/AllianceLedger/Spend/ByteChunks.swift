@@ -17,26 +17,44 @@ public struct FileByteChunks: AsyncSequence, Sendable {
 
     public let path: String
     public let chunkSize: Int
+    /// Whether the bytes are the process's standard input (`spend import -`) rather than the
+    /// file at `path`.
+    public let readsStandardInput: Bool
 
     public init(path: String, chunkSize: Int = FileByteChunks.defaultChunkSize) {
         self.path = path
         self.chunkSize = Swift.max(1, chunkSize)
+        readsStandardInput = false
+    }
+
+    private init(standardInputChunkSize chunkSize: Int) {
+        path = "standard input"
+        self.chunkSize = Swift.max(1, chunkSize)
+        readsStandardInput = true
+    }
+
+    /// The process's standard input, read to its end: a pipe (`… | alliance-ledger spend import
+    /// -`) as well as a redirected file.
+    public static func standardInput(chunkSize: Int = FileByteChunks.defaultChunkSize) -> FileByteChunks {
+        FileByteChunks(standardInputChunkSize: chunkSize)
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(path: path, chunkSize: chunkSize)
+        AsyncIterator(path: path, chunkSize: chunkSize, readsStandardInput: readsStandardInput)
     }
 
     /// A class, so that its deinit closes the file when a reader stops early.
     public final class AsyncIterator: AsyncIteratorProtocol {
         private let path: String
         private let chunkSize: Int
+        private let readsStandardInput: Bool
         private var descriptor: Int32?
         private var ended = false
 
-        init(path: String, chunkSize: Int) {
+        init(path: String, chunkSize: Int, readsStandardInput: Bool) {
             self.path = path
             self.chunkSize = chunkSize
+            self.readsStandardInput = readsStandardInput
         }
 
         deinit {
@@ -65,8 +83,14 @@ public struct FileByteChunks: AsyncSequence, Sendable {
 
         private func openFile() throws(SpendCSVError) -> Int32 {
             if let descriptor { return descriptor }
-            var opened = open(path, O_RDONLY | O_CLOEXEC)
-            while opened == -1 && errno == EINTR { opened = open(path, O_RDONLY | O_CLOEXEC) }
+            // Standard input is read through a copy of its descriptor, which the end closes
+            // while the process's own stays open.
+            func openOnce() -> Int32 {
+                readsStandardInput
+                    ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC)
+            }
+            var opened = openOnce()
+            while opened == -1 && errno == EINTR { opened = openOnce() }
             guard opened != -1 else { throw failure(errno) }
             descriptor = opened
             return opened

@@ -43,18 +43,22 @@ struct SpendImportCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
-    @Argument(help: ArgumentHelp("The CSV file.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The CSV file, or - for standard input.", valueName: "file"))
     var file: String
     @Flag var mode: ImportModeFlag = .allOrNothing
 
     func run() async throws {
-        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? nil
+        let chunks = file == "-" ? FileByteChunks.standardInput() : FileByteChunks(path: file)
+        // A pipe has no size to show progress against; a file named `-` is read as `./-`.
+        let size =
+            chunks.readsStandardInput
+            ? nil : (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? nil
         let progress = ImportProgressPrinter(
             fileSize: size, style: isatty(STDERR_FILENO) == 1 ? .bar : .lines)
         let report = try await global.withLedger(alliance) { context in
             defer { progress.finish() }
             return try await SpendImporter(ledger: context.ledger).importSpend(
-                from: FileByteChunks(path: file), into: context.alliance, by: context.caller, mode: mode.mode,
+                from: chunks, into: context.alliance, by: context.caller, mode: mode.mode,
                 progress: progress.show)
         }
         try output.emit(table: report.table, json: report)
