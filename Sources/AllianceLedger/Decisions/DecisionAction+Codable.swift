@@ -357,21 +357,28 @@ extension DecisionAction: Codable {
                 floor: try container.decodeMeasureValue(forKey: .floor),
                 cap: try container.decodeMeasureValueIfPresent(forKey: .cap))
         case "bands":
-            var bands: [PaymentBand] = []
-            var list = try container.nestedUnkeyedContainer(forKey: .bands)
-            while !list.isAtEnd {
-                let item = try list.superDecoder().strictContainer(PaymentBandField.self)
-                let from = try item.decodeMeasureValue(forKey: .from)
-                bands.append(
-                    try naming(item) {
-                        try PaymentBand(from: from, factor: item.decode(Int.self, forKey: .factor))
-                    })
-            }
-            rule = .bands(bands)
+            rule = .bands(try decodeBands(container, forKey: .bands))
         default:
             rule = .threshold
         }
         return PeriodFigures(period: period, target: target, rule: rule)
+    }
+
+    /// A rule's bands, `{"from","factor"}` each, for the year's rule and a period's alike.
+    private static func decodeBands<Key: CodingKey>(_ container: KeyedDecodingContainer<Key>, forKey key: Key)
+        throws -> [PaymentBand]
+    {
+        var bands: [PaymentBand] = []
+        var list = try container.nestedUnkeyedContainer(forKey: key)
+        while !list.isAtEnd {
+            let item = try list.superDecoder().strictContainer(PaymentBandField.self)
+            let from = try item.decodeMeasureValue(forKey: .from)
+            bands.append(
+                try naming(item) {
+                    try PaymentBand(from: from, factor: item.decode(Int.self, forKey: .factor))
+                })
+        }
+        return bands
     }
 
     private static func decodeRule(_ decoder: any Decoder) throws -> PaymentRule {
@@ -397,17 +404,7 @@ extension DecisionAction: Codable {
                 throw LedgerError.invalidText(
                     field: container.path(of: key), reason: "is not part of a bands rule")
             }
-            var bands: [PaymentBand] = []
-            var list = try container.nestedUnkeyedContainer(forKey: .bands)
-            while !list.isAtEnd {
-                let item = try list.superDecoder().strictContainer(PaymentBandField.self)
-                let from = try item.decodeMeasureValue(forKey: .from)
-                bands.append(
-                    try naming(item) {
-                        try PaymentBand(from: from, factor: item.decode(Int.self, forKey: .factor))
-                    })
-            }
-            return .bands(bands)
+            return .bands(try decodeBands(container, forKey: .bands))
         default:
             throw LedgerError.invalidText(
                 field: container.path(of: .type),

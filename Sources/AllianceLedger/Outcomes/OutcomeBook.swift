@@ -620,18 +620,7 @@ extension OutcomeBook {
             target = measure.target.tenThousandths
             weight = measure.weight
             rule = measure.rule.type
-            switch measure.rule {
-            case .threshold:
-                (floor, cap, bandStarts, bandFactors) = (nil, nil, nil, nil)
-            case .linear(let floor, let cap):
-                (self.floor, self.cap, bandStarts, bandFactors) = (
-                    floor.tenThousandths, cap?.tenThousandths, nil, nil
-                )
-            case .bands(let bands):
-                (floor, cap) = (nil, nil)
-                bandStarts = bands.map(\.from.tenThousandths)
-                bandFactors = bands.map(\.factor)
-            }
+            (floor, cap, bandStarts, bandFactors) = measure.rule.columns
         }
     }
 
@@ -653,17 +642,7 @@ extension OutcomeBook {
         init(_ figures: PeriodFigures) {
             period = figures.period
             target = figures.target.tenThousandths
-            switch figures.rule {
-            case .threshold: (floor, cap, bandStarts, bandFactors) = (nil, nil, nil, nil)
-            case .linear(let floor, let cap):
-                (self.floor, self.cap, bandStarts, bandFactors) = (
-                    floor.tenThousandths, cap?.tenThousandths, nil, nil
-                )
-            case .bands(let bands):
-                (floor, cap) = (nil, nil)
-                bandStarts = bands.map(\.from.tenThousandths)
-                bandFactors = bands.map(\.factor)
-            }
+            (floor, cap, bandStarts, bandFactors) = figures.rule.columns
         }
     }
 
@@ -739,5 +718,17 @@ extension OutcomeBook {
                 \(alliance.id.rawValue), \(decision), \(Int32(payment.year)), \(payment.period),
                 \(payment.pool), \(payment.earned), \(entry))
             """)
+    }
+}
+
+extension PaymentRule {
+    /// The rule as `outcome_set_terms` stores it, for the year's rule and a period's alike: a
+    /// linear rule's floor and cap, or the bands' starts and factors, in ten-thousandths.
+    fileprivate var columns: (floor: Int64?, cap: Int64?, bandStarts: [Int64]?, bandFactors: [Int]?) {
+        switch self {
+        case .threshold: (nil, nil, nil, nil)
+        case .linear(let floor, let cap): (floor.tenThousandths, cap?.tenThousandths, nil, nil)
+        case .bands(let bands): (nil, nil, bands.map(\.from.tenThousandths), bands.map(\.factor))
+        }
     }
 }

@@ -117,17 +117,12 @@ struct MeasurementReviewOptions: ParsableArguments {
             let caller = try await person.caller(
                 in: context, who: "a finance person of another partner or an auditor")
             let book = OutcomeBook(pool: context.ledger.pool)
-            let measurement: OutcomeMeasurement
-            do {
-                measurement = try await namingOptions {
-                    try await book.pool.withTransaction(.readCommitted) { connection in
-                        try await book.review(
-                            id, as: verdict, note: note, in: context.alliance, by: caller, on: connection)
-                    }
+            let measurement = try await person.acting(as: caller) {
+                try await namingOptions {
+                    verdict == .validated
+                        ? try await book.validate(id, note: note, in: context.alliance, by: caller)
+                        : try await book.reject(id, reason: note, in: context.alliance, by: caller)
                 }
-            } catch LedgerError.forbidden(let reason) {
-                throw CommandFailure(
-                    .failure, "\(person.email.map { "--as \($0)" } ?? caller.name): \(reason)")
             }
             try output.emit(
                 table: TextTable(columns: OutcomeMeasurement.columns, rows: [measurement.row]),
@@ -223,15 +218,11 @@ struct OutcomeMeasureRecordCommand: AsyncParsableCommand {
         }
         try await global.withLedger(alliance) { context in
             let caller = try await person.caller(in: context, who: "a finance person")
-            let measurement: OutcomeMeasurement
-            do {
-                measurement = try await namingOptions {
+            let measurement = try await person.acting(as: caller) {
+                try await namingOptions {
                     try await OutcomeBook(pool: context.ledger.pool).record(
                         request, in: context.alliance, by: caller)
                 }
-            } catch LedgerError.forbidden(let reason) {
-                throw CommandFailure(
-                    .failure, "\(person.email.map { "--as \($0)" } ?? caller.name): \(reason)")
             }
             try output.emit(
                 table: TextTable(columns: OutcomeMeasurement.columns, rows: [measurement.row]),

@@ -113,6 +113,16 @@ struct ActAsOption: ParsableArguments {
         }
         return try await personCaller(email, in: context)
     }
+
+    /// Runs `body` as `caller`; a refusal of the library's names who was refused, `--as <email>`
+    /// or the token's holder, and exits 1.
+    func acting<Value>(as caller: Caller, _ body: () async throws -> Value) async throws -> Value {
+        do {
+            return try await body()
+        } catch LedgerError.forbidden(let reason) {
+            throw CommandFailure(.failure, "\(email.map { "--as \($0)" } ?? caller.name): \(reason)")
+        }
+    }
 }
 
 /// The person of the alliance with this e-mail, whatever its case, as a caller; exit code 3 when
