@@ -92,16 +92,8 @@ final class StatementPublisher: Sendable {
     /// How a refused publication is answered, as a request to publish at once would have been:
     /// nil for an error that is not a refusal, which leaves the publication pending.
     @Sendable static func failure(_ error: any Error) -> Publication.Failure? {
-        let problem: Problem
-        if let refusal = LedgerError(violation: error) {
-            problem = Problem(refusal)
-        } else if let error = error as? LedgerError {
-            problem = Problem(error)
-        } else if let error = error as? Problem, error.status.code < 500 {
-            problem = error
-        } else {
-            return nil
-        }
+        // A 5xx thrown as a problem (the database unavailable) is no refusal: tried again.
+        guard let problem = Problem.refusal(error), problem.status.code < 500 else { return nil }
         return Publication.Failure(
             status: problem.status.code, type: problem.type, title: problem.title,
             detail: problem.detail ?? problem.title)

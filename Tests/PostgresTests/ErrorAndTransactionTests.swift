@@ -80,6 +80,26 @@ import Testing
         }
     }
 
+    /// A transaction's own statement timeout lasts until it ends; the session's is back after.
+    @Test func aTransactionStatementTimeoutEndsWithItsTransaction() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            try await database.pool.withConnection { connection in
+                func shown() async throws -> String {
+                    try await connection.query("SELECT current_setting('statement_timeout') AS t").single()
+                        .decode("t", as: String.self)
+                }
+                let session = try await shown()
+                let inside = try await connection.withTransaction { connection in
+                    try await connection.setTransactionStatementTimeout(.milliseconds(1_500))
+                    return try await connection.query("SELECT current_setting('statement_timeout') AS t")
+                        .single().decode("t", as: String.self)
+                }
+                #expect(inside == "1500ms")
+                #expect(try await shown() == session)
+            }
+        }
+    }
+
     @Test func aSwallowedErrorCannotCommitSilently() async throws {
         try await TestDatabase.with(migrated: false) { database in
             try await database.pool.withConnection { try await makeAccounts($0) }

@@ -131,9 +131,7 @@ extension Statements {
         do {
             return try await pool.withTransaction(.repeatableRead) { connection in
                 if let statementTimeout {
-                    let milliseconds = statementTimeout.components.seconds * 1000
-                    try await connection.execute(
-                        "SELECT set_config('statement_timeout', \(String(milliseconds)), true)")
+                    try await connection.setTransactionStatementTimeout(statementTimeout)
                 }
                 guard
                     let row = try await connection.query(

@@ -177,21 +177,30 @@ extension Problem {
             field: "Idempotency-Key")
     }
 
+    /// The problem a refusal is answered with: the database's (a constraint it enforces), the
+    /// library's, or a problem thrown as such. Nil for anything else: a fault, the database lost.
+    static func refusal(_ error: any Error) -> Problem? {
+        if let refusal = LedgerError(violation: error) { return Problem(refusal) }
+        switch error {
+        case let problem as Problem: return problem
+        case let error as LedgerError: return Problem(error)
+        default: return nil
+        }
+    }
+
     /// Any error a route let through, as the problem to answer: a problem as it is, the ledger's
     /// refusals by their kind, Hummingbird's own errors by status, and anything else as an
     /// internal failure, logged with its cause but not shown to the caller.
     static func answering(_ error: any Error, to request: Request, logger: Logger) -> Problem {
-        if let refusal = LedgerError(violation: error) {
+        if LedgerError(violation: error) != nil {
             // The database refused what the library's checks let through: the caller's field
             // to correct all the same, and a disagreement of ours to fix.
             logger.warning(
                 "the database refused a field the library allowed",
                 metadata: ["reason": .string(LoggedReason.of(error))])
-            return Problem(refusal)
         }
+        if let refusal = refusal(error) { return refusal }
         switch error {
-        case let problem as Problem: return problem
-        case let error as LedgerError: return Problem(error)
         case let error as PostgresError
         where [.connection, .poolTimeout, .poolOverloaded, .poolClosed].contains(error.kind)
             || error.isTransient:

@@ -23,7 +23,7 @@ struct ImportRoutes {
         let services = services
         let importer = importer
         let admission = admission
-        let timeoutMilliseconds = statementTimeout.map(Self.milliseconds)
+        let statementTimeout = statementTimeout
         routes.post("spend/imports") { request, context in
             try context.require(.finance)
             let mode = try Self.mode(try Query(request, allowed: ["mode"]))
@@ -42,10 +42,8 @@ struct ImportRoutes {
                 // any other transaction.
                 let outcome = try await admission.withConnectionPlace {
                     try await services.creations.run(key, fingerprint: fingerprint.finalize()) { connection in
-                        if let timeoutMilliseconds {
-                            try await connection.execute(
-                                "SELECT set_config('statement_timeout', \(String(timeoutMilliseconds)), true)"
-                            )
+                        if let statementTimeout {
+                            try await connection.setTransactionStatementTimeout(statementTimeout)
                         }
                         let report = try await Self.run(
                             importer, spool.chunks, alliance: alliance, caller: caller, mode: mode,
@@ -59,10 +57,6 @@ struct ImportRoutes {
             }
         }
         return routes
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// Imports the body; a report that did not commit (all-or-nothing with bad rows) is the

@@ -450,6 +450,15 @@ public actor PostgresConnection {
 
     // MARK: Transactions
 
+    /// Replaces the session's `statement_timeout` until the transaction under way ends, for work
+    /// that reads more in one statement than a request may (an import's checks, a large
+    /// publication's files). Milliseconds, as the server counts them; zero, as there, none.
+    public func setTransactionStatementTimeout(_ timeout: Duration) async throws(PostgresError) {
+        let milliseconds =
+            Int64(timeout.components.seconds) * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        try await execute("SELECT set_config('statement_timeout', \(String(milliseconds)), true)")
+    }
+
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     ///
     /// This makes a single attempt; `PostgresPool.withTransaction` adds the retry of
