@@ -10,6 +10,10 @@ import Testing
         #expect(PublicFormat.money(123_456, currency: "GBP") == "£1,234.56")
         #expect(PublicFormat.money(123_400, currency: "GBP") == "£1,234")
         #expect(PublicFormat.money(-5, currency: "GBP") == "-£0.05")
+        #expect(PublicFormat.money(-123_400, currency: "GBP") == "-£1,234")
+        #expect(PublicFormat.money(1_234_567, currency: "JPY") == "JPY 1,234,567")
+        #expect(PublicFormat.money(1_000, currency: "KWD") == "KWD 1")
+        #expect(PublicFormat.money(1_001, currency: "KWD") == "KWD 1.001")
         #expect(PublicFormat.headlineMoney(1_860_000_00, currency: "GBP") == "£1.9 million")
         #expect(PublicFormat.headlineMoney(999_999_99, currency: "GBP") == "£999,999.99")
     }

@@ -27,18 +27,17 @@ struct RequestBodyMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
+        var request = request
         // A request that declares no body (every GET of a page or a statement) has nothing to
         // time out or leave unread: it is not wrapped, which costs a reader per request.
-        guard Self.declaresBody(request.head) else {
-            let response = try await next(request, context)
-            guard Self.closingStatuses.contains(response.status) else { return response }
-            return Self.closingAfterwards(response, channel: context.channel)
+        var reading: BodyReading?
+        if Self.declaresBody(request.head) {
+            let body = BodyReading(limit: readTimeout, body: request.body)
+            request.body = RequestBody(asyncSequence: body)
+            reading = body
         }
-        var request = request
-        let reading = BodyReading(limit: readTimeout, body: request.body)
-        request.body = RequestBody(asyncSequence: reading)
         let response = try await next(request, context)
-        let bodyLeftUnread = !reading.reachedEnd
+        let bodyLeftUnread = reading.map { !$0.reachedEnd } ?? false
         guard bodyLeftUnread || Self.closingStatuses.contains(response.status) else { return response }
         return Self.closingAfterwards(response, channel: context.channel)
     }

@@ -30,17 +30,10 @@ final class PublicCache: Sendable {
         let keys: [PartnerKey]
     }
 
-    /// A published statement's bytes, its hash, and the same bytes as a buffer to answer with.
+    /// A published statement's bytes, as the buffer every answer shares, and their hash.
     struct Frozen: Sendable {
-        let bytes: [UInt8]
-        let hash: Digest
         let buffer: ByteBuffer
-
-        init(bytes: [UInt8], hash: Digest) {
-            self.bytes = bytes
-            self.hash = hash
-            buffer = ByteBuffer(bytes: bytes)
-        }
+        let hash: Digest
     }
 
     private let statements = Mutex<[String: Frozen]>([:])

@@ -28,12 +28,11 @@ enum PublicFormat {
 
     /// Exact: "£1,234.56", "£1,234" when there are no pence, "-£0.05".
     static func money(_ amount: Int64, currency: String) -> String {
-        let decimal = Money.format(amount, currency: currency)
-        let unsigned = decimal.hasPrefix("-") ? String(decimal.dropFirst()) : decimal
-        let parts = unsigned.split(separator: ".", omittingEmptySubsequences: false)
-        var text = Money.grouped(String(parts[0]))
-        if parts.count == 2, parts[1].contains(where: { $0 != "0" }) { text += "." + parts[1] }
-        return (amount < 0 ? "-" : "") + Money.symbol(of: currency) + text
+        let written = Money.written(amount, currency: currency)
+        guard let point = written.lastIndex(of: "."),
+            written[written.index(after: point)...].allSatisfy({ $0 == "0" })
+        else { return written }
+        return String(written[..<point])
     }
 
     /// For headlines: "£18.6 million" from a million up, one decimal place, and exact below.

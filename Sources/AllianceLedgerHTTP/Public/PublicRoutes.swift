@@ -37,7 +37,7 @@ struct PublicRoutes {
         let id: AllianceID
         if let alliance { id = alliance.id } else { id = try await services.directory.find(slug: slug).id }
         let (bytes, hash) = try await services.statements.body(number, in: id)
-        let body = PublicCache.Frozen(bytes: bytes, hash: hash)
+        let body = PublicCache.Frozen(buffer: ByteBuffer(bytes: bytes), hash: hash)
         cache.store(body, number: number, of: slug)
         return body
     }
@@ -110,7 +110,7 @@ struct PublicRoutes {
                 request: request)
         }
         let statement = try PublishedStatement.decode(
-            try await body(number, of: slug, in: alliance, expecting: listing.hash).bytes)
+            try await body(number, of: slug, in: alliance, expecting: listing.hash).buffer.readableBytesView)
         let page = StatementPage(
             statement: statement, listing: listing,
             months: try await months(of: statement, among: listings, in: alliance),
@@ -139,7 +139,7 @@ struct PublicRoutes {
             else { continue }
             let body = try await body(
                 listing.number, of: alliance.slug, in: alliance, expecting: listing.hash)
-            months.append((listing.number, try PublishedStatement.decode(body.bytes)))
+            months.append((listing.number, try PublishedStatement.decode(body.buffer.readableBytesView)))
         }
         return months.sorted { $0.statement.period.from < $1.statement.period.from }
     }

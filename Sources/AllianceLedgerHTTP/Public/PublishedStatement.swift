@@ -198,7 +198,7 @@ struct PublishedStatement: Decodable, Sendable {
     }
 
     /// The statement in `bytes`; a stored statement that does not decode is the service's fault.
-    static func decode(_ bytes: [UInt8]) throws -> PublishedStatement {
+    static func decode(_ bytes: some Sequence<UInt8>) throws -> PublishedStatement {
         try JSONDecoder().decode(PublishedStatement.self, from: Data(bytes))
     }
 

@@ -41,15 +41,18 @@ struct StatementRoutes {
             let origin = Statements.origin(publicBaseURL: publicBaseURL, alliance: context.alliance.slug)
             // In the background when the client prefers it (RFC 7240) or the period is too large
             // to publish within a request: 202, and the publication's status to follow.
+            // The body is collected into the request first, so that its period can be read here
+            // and the whole body again by the creation, for its fingerprint.
             var request = request
             _ = try await request.collectBody(upTo: context.maxUploadSize)
             let asked = StatementRoutes.prefersRespondAsync(request.headers)
-            let period = try await request.decode(as: PublicationBody.self, context: context).request.period
-            let background =
-                try await asked
-                ? true
-                : services.statements.journal(
+            var background = asked
+            if !background {
+                let period = try await request.decode(as: PublicationBody.self, context: context).request
+                    .period
+                background = try await services.statements.journal(
                     of: period, in: context.alliance, exceeds: synchronousPublicationLimit)
+            }
             if background {
                 var headers: HTTPFields = [.retryAfter: "5"]
                 if asked { headers[.preferenceApplied] = "respond-async" }
