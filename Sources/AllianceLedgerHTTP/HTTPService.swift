@@ -3,7 +3,7 @@ public import Hummingbird
 import HummingbirdCore
 public import Logging
 import NIOCore
-import Postgres
+public import Postgres
 import ServiceLifecycle
 import UnixSignals
 
@@ -123,8 +123,9 @@ public enum HTTPService {
     }
 
     static func router(
-        ledger: Ledger, metrics: ServiceMetrics, configuration: HTTPServiceConfiguration,
-        readiness: ReadinessCheck, tokenUsage: TokenUsage, publisher: StatementPublisher? = nil
+        ledger: Ledger, publicReads: PostgresPool? = nil, metrics: ServiceMetrics,
+        configuration: HTTPServiceConfiguration, readiness: ReadinessCheck, tokenUsage: TokenUsage,
+        publisher: StatementPublisher? = nil
     ) -> Router<LedgerRequestContext> {
         // HEAD answers as GET does, without the body, for every GET route: a cache or a link
         // checker asks so of the public pages.
@@ -135,7 +136,8 @@ public enum HTTPService {
         router.add(middleware: RequestBodyMiddleware(readTimeout: configuration.readTimeout))
         router.add(middleware: BrowserPageMiddleware(exampleData: configuration.exampleData))
         router.add(middleware: ProblemMiddleware(routes: index))
-        let services = APIServices(ledger: ledger, tokenUsage: tokenUsage, publisher: publisher)
+        let services = APIServices(
+            ledger: ledger, publicReads: publicReads, tokenUsage: tokenUsage, publisher: publisher)
         router.addRoutes(HealthRoutes(pool: ledger.pool, readiness: readiness).routes)
         router.addRoutes(OpenDataRoutes(services: services).routes)
         router.addRoutes(
@@ -195,8 +197,12 @@ public enum HTTPService {
     /// idempotent answers; the writer of tokens' last use; `/readyz`'s connection of its own;
     /// and, with a metrics port, the metrics listener. Connections are closed after
     /// `idleTimeout` without a request, or with a request whose head or body stopped coming.
+    ///
+    /// `publicReads`, when given, is the pool the public pages and files read through (a
+    /// standby's); everything else, authenticated reads included, uses the ledger's.
     public static func application(
-        ledger: Ledger, configuration: HTTPServiceConfiguration, logger: Logger,
+        ledger: Ledger, publicReads: PostgresPool? = nil, configuration: HTTPServiceConfiguration,
+        logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
@@ -235,8 +241,8 @@ public enum HTTPService {
             + configuration.idleTimeout.components.attoseconds / 1_000_000_000
         return Application(
             router: router(
-                ledger: ledger, metrics: metrics, configuration: configuration, readiness: readiness,
-                tokenUsage: tokenUsage, publisher: publisher),
+                ledger: ledger, publicReads: publicReads, metrics: metrics, configuration: configuration,
+                readiness: readiness, tokenUsage: tokenUsage, publisher: publisher),
             server: .http1(
                 configuration: HTTP1Channel.Configuration(idleTimeout: .nanoseconds(idleNanoseconds))),
             configuration: ApplicationConfiguration(
@@ -255,12 +261,14 @@ public enum HTTPService {
     /// Requests still under way after `shutdownGracePeriod` are cancelled, and whatever still
     /// runs ten seconds after that ends the process.
     public static func run(
-        ledger: Ledger, configuration: HTTPServiceConfiguration, logger: Logger,
+        ledger: Ledger, publicReads: PostgresPool? = nil, configuration: HTTPServiceConfiguration,
+        logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let service = application(
-            ledger: ledger, configuration: configuration, logger: logger, onServerRunning: onServerRunning,
+            ledger: ledger, publicReads: publicReads, configuration: configuration, logger: logger,
+            onServerRunning: onServerRunning,
             onMetricsRunning: onMetricsRunning)
         var group = ServiceGroupConfiguration(
             services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

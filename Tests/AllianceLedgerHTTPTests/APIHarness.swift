@@ -52,20 +52,45 @@ struct APIHarness: Sendable {
     /// Changes to the service's default configuration, for tests of its limits.
     typealias Tuning = @Sendable (inout HTTPServiceConfiguration) -> Void
 
+    /// What the public pages and files read through.
+    enum PublicReads: Sendable {
+        /// The service's own pool, as without `database.readUrl`.
+        case servicePool
+        /// A pool of their own whose sessions cannot write, as a standby's cannot.
+        case readOnlySessions
+        /// A pool of their own whose server cannot be reached, as a standby that is down.
+        case unreachable
+
+        func pool(on database: TestDatabase) throws -> PostgresPool? {
+            switch self {
+            case .servicePool:
+                return nil
+            case .readOnlySessions:
+                var connection = database.configuration(role: Ledger.serviceRole)
+                connection.connectionString = try connection.connectionString.setting(
+                    "options", to: "-c default_transaction_read_only=on")
+                return PostgresPool(PostgresPoolConfiguration(connection: connection, maximumConnections: 2))
+            case .unreachable:
+                return try TestCluster.unreachablePool(maximumConnections: 1)
+            }
+        }
+    }
+
     /// `credentialLifetime` zero makes a change to a caller's roles or tokens count on their
     /// very next request, for tests that act on such a change at once.
     static func with(
         decisionSweepInterval: Duration = .seconds(30), credentialLifetime: Duration = .seconds(2),
         logger: Logger = TestCluster.logger, tuning: @escaping Tuning = { _ in },
-        statementTimeoutMilliseconds: Int? = nil,
+        statementTimeoutMilliseconds: Int? = nil, publicReads: PublicReads = .servicePool,
         _ body: @escaping @Sendable (APIHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.with { database in
             let pool = database.makeServicePool(statementTimeoutMilliseconds: statementTimeoutMilliseconds)
+            let readPool = try publicReads.pool(on: database)
             do {
                 let operatorToken = try await TokenStore(pool: pool).issueOperatorToken()
                 try await serving(
-                    pool, decisionSweepInterval: decisionSweepInterval,
+                    pool, publicReads: readPool, decisionSweepInterval: decisionSweepInterval,
                     credentialLifetime: credentialLifetime,
                     logger: logger, tuning: tuning
                 ) { port in
@@ -73,15 +98,18 @@ struct APIHarness: Sendable {
                 }
             } catch {
                 await pool.close()
+                await readPool?.close()
                 throw error
             }
             await pool.close()
+            await readPool?.close()
         }
     }
 
     /// Runs the service over `pool` on a free port while `body` talks to it, then stops it.
     static func serving(
-        _ pool: PostgresPool, decisionSweepInterval: Duration = .seconds(30),
+        _ pool: PostgresPool, publicReads: PostgresPool? = nil,
+        decisionSweepInterval: Duration = .seconds(30),
         credentialLifetime: Duration = .seconds(2), logger: Logger = TestCluster.logger,
         tuning: Tuning = { _ in },
         _ body: @escaping @Sendable (Int) async throws -> Void
@@ -94,7 +122,7 @@ struct APIHarness: Sendable {
         configuration.publicPageLifetime = .zero
         tuning(&configuration)
         let application = HTTPService.application(
-            ledger: Ledger(pool: pool),
+            ledger: Ledger(pool: pool), publicReads: publicReads,
             configuration: configuration,
             logger: logger,
             onServerRunning: { port in portContinuation.yield(port) })
@@ -175,11 +203,13 @@ struct AllianceSetUp: Sendable {
     static func with(
         decisionSweepInterval: Duration = .seconds(30), credentialLifetime: Duration = .seconds(2),
         tuning: @escaping APIHarness.Tuning = { _ in }, statementTimeoutMilliseconds: Int? = nil,
+        publicReads: APIHarness.PublicReads = .servicePool,
         _ body: @escaping @Sendable (AllianceSetUp) async throws -> Void
     ) async throws {
         try await APIHarness.with(
             decisionSweepInterval: decisionSweepInterval, credentialLifetime: credentialLifetime,
-            tuning: tuning, statementTimeoutMilliseconds: statementTimeoutMilliseconds
+            tuning: tuning, statementTimeoutMilliseconds: statementTimeoutMilliseconds,
+            publicReads: publicReads
         ) { api in
             try await body(try await make(api))
         }
@@ -262,10 +292,11 @@ struct GovernedSetUp: Sendable {
     }
 
     static func with(
-        tuning: @escaping APIHarness.Tuning = { _ in },
+        tuning: @escaping APIHarness.Tuning = { _ in }, publicReads: APIHarness.PublicReads = .servicePool,
         _ body: @escaping @Sendable (GovernedSetUp) async throws -> Void
     ) async throws {
-        try await AllianceSetUp.with(credentialLifetime: .zero, tuning: tuning) { setUp in
+        try await AllianceSetUp.with(credentialLifetime: .zero, tuning: tuning, publicReads: publicReads) {
+            setUp in
             try await body(try await make(setUp))
         }
     }

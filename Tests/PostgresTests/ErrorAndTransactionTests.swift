@@ -54,6 +54,68 @@ import Testing
         }
     }
 
+    /// What passes (a broken connection, a server shutting down or starting, a standby that
+    /// cannot write, a full pool) is told apart from what a retry would only repeat.
+    @Test func unavailabilityIsToldApartFromRefusal() {
+        func server(_ code: String) -> PostgresError {
+            PostgresError(.server, "refused", sqlState: SQLState(rawValue: code))
+        }
+        for passing in [
+            PostgresError(.connection, "server closed the connection unexpectedly"),
+            PostgresError(.poolTimeout, "none free"), PostgresError(.poolOverloaded, "full"),
+            PostgresError(.poolClosed, "closed"), server("57P01"), server("57P02"), server("57P03"),
+            server("25006"), server("53300"), server("08006"), server("08001"),
+        ] {
+            #expect(passing.isUnavailability, "\(passing)")
+        }
+        for lasting in [
+            server("23505"), server("40001"), server("57014"), server("42501"), server("P0001"),
+            PostgresError(.server, "no code"), PostgresError(.decoding, "not an integer"),
+            PostgresError(.cancelled, "cancelled"), PostgresError(.misuse, "during COPY"),
+            PostgresError(.invalidConnectionString, "bad"), PostgresError(.encoding, "NUL"),
+        ] {
+            #expect(!lasting.isUnavailability, "\(lasting)")
+        }
+    }
+
+    /// A session the server ends (as a primary that stops or fails over does) reports it as
+    /// unavailability, and the pool lends a new connection afterwards.
+    @Test func aSessionTheServerEndsIsUnavailabilityAndThePoolRecovers() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let pool = database.makePool(maximumConnections: 1)
+            let admin = try await database.connect()
+            do {
+                let first = try await pool.withConnection { connection in await connection.backendPID }
+                // Waits until the session has ended.
+                try await admin.execute("SELECT pg_terminate_backend(\(first), 10000)")
+                let ended = await #expect(throws: PostgresError.self) {
+                    try await pool.withConnection { connection in
+                        // The pool's liveness check may see the end first and replace the
+                        // connection; then this statement runs on the new one, and the test
+                        // ends it again to see the error a statement in flight gets.
+                        let current = await connection.backendPID
+                        if current != first {
+                            try await admin.execute("SELECT pg_terminate_backend(\(current), 10000)")
+                        }
+                        try await connection.execute("SELECT 1")
+                    }
+                }
+                #expect(ended?.isUnavailability == true, "\(String(describing: ended))")
+                let second = try await pool.withConnection { connection in
+                    try await connection.execute("SELECT 1")
+                    return await connection.backendPID
+                }
+                #expect(second != first)
+            } catch {
+                await admin.close()
+                await pool.close()
+                throw error
+            }
+            await admin.close()
+            await pool.close()
+        }
+    }
+
     @Test func aThrowingBodyRollsEverythingBack() async throws {
         struct Abort: Error {}
         try await TestDatabase.with(migrated: false) { database in

@@ -172,6 +172,29 @@ import Testing
         #expect(without.databaseOwnerURL == nil)
     }
 
+    /// The public pages may read through a standby: a connection of their own, secret like the
+    /// others, and refused beside the embedded cluster, which has no standby.
+    @Test func theReadURLIsASettingOfItsOwnAndNeedsADatabaseURL() throws {
+        let environment = [
+            "DATABASE_URL": "host=a,b dbname=ledger target_session_attrs=read-write",
+            "DATABASE_READ_URL": "host=b,a dbname=ledger target_session_attrs=prefer-standby",
+        ]
+        let settings = try Settings.resolve(flags: [:], environment: environment, configFile: nil)
+        #expect(settings.databaseReadURL == "host=b,a dbname=ledger target_session_attrs=prefer-standby")
+        #expect(settings.sources[.databaseReadURL] == "DATABASE_READ_URL")
+        #expect(SettingKey.databaseReadURL.isSecret)
+        let flagged = try Settings.resolve(
+            flags: [.databaseReadURL: "host=c dbname=ledger"], environment: environment, configFile: nil)
+        #expect(flagged.databaseReadURL == "host=c dbname=ledger")
+        let without = try Settings.resolve(
+            flags: [:], environment: ["DATABASE_URL": "postgres://u:p@db/ledger"], configFile: nil)
+        #expect(without.databaseReadURL == nil)
+        #expect(throws: SettingsError.readURLWithoutDatabaseURL(source: "DATABASE_READ_URL")) {
+            try Settings.resolve(
+                flags: [:], environment: ["DATABASE_READ_URL": "host=b dbname=ledger"], configFile: nil)
+        }
+    }
+
     @Test func theShippedConfigurationFilesAreValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()

@@ -6,11 +6,16 @@ import Postgres
 // Every problem type the service answers with. The types are part of the API: clients switch on
 // them, and the OpenAPI document lists them. Add new ones here, never rename one.
 extension Problem {
+    /// `Retry-After` says when to try again: a failover manager promotes a standby in seconds.
     public static func databaseUnavailable(_ detail: String) -> Problem {
         Problem(
             status: .serviceUnavailable, type: "/problems/database-unavailable",
-            title: "The database is unavailable", detail: detail)
+            title: "The database is unavailable", detail: detail,
+            headers: [.retryAfter: String(databaseRetrySeconds)])
     }
+
+    /// How long a client is asked to wait before retrying while the database is unavailable.
+    static let databaseRetrySeconds = 2
 
     static func malformedJSON(_ detail: String) -> Problem {
         Problem(
@@ -201,11 +206,13 @@ extension Problem {
         }
         if let refusal = refusal(error) { return refusal }
         switch error {
-        case let error as PostgresError
-        where [.connection, .poolTimeout, .poolOverloaded, .poolClosed].contains(error.kind)
-            || error.isTransient:
+        case let error as PostgresError where error.isUnavailability || error.isTransient:
             logger.error("database unavailable", metadata: ["reason": .string(LoggedReason.of(error))])
-            return .databaseUnavailable("the database could not be reached; retry shortly")
+            // A connection lost mid-request may have lost the answer to a COMMIT that happened:
+            // the client cannot be told that nothing was written, only how to find out safely.
+            return .databaseUnavailable(
+                "the database could not be reached or could not take the request now; retry shortly, "
+                    + "with the same Idempotency-Key for a creating request")
         case let error as PostgresError where error.sqlState == .queryCanceled:
             // The server's statement_timeout: the request asked more of the database than the
             // service allows one statement. Its transaction rolled back.

@@ -35,8 +35,12 @@ struct PublicRoutes {
             return cached
         }
         let id: AllianceID
-        if let alliance { id = alliance.id } else { id = try await services.directory.find(slug: slug).id }
-        let (bytes, hash) = try await services.statements.body(number, in: id)
+        if let alliance {
+            id = alliance.id
+        } else {
+            id = try await services.publicDirectory.find(slug: slug).id
+        }
+        let (bytes, hash) = try await services.publicStatements.body(number, in: id)
         let body = PublicCache.Frozen(buffer: ByteBuffer(bytes: bytes), hash: hash)
         cache.store(body, number: number, of: slug)
         return body
@@ -71,8 +75,8 @@ struct PublicRoutes {
 
     func home(_ request: Request) async throws -> Response {
         var published: [(alliance: Alliance, latest: StatementListing)] = []
-        for alliance in try await services.directory.alliances() {
-            if let latest = try await services.statements.list(in: alliance.id).first {
+        for alliance in try await services.publicDirectory.alliances() {
+            if let latest = try await services.publicStatements.list(in: alliance.id).first {
                 published.append((alliance, latest))
             }
         }
@@ -80,11 +84,11 @@ struct PublicRoutes {
     }
 
     func alliance(_ slug: String, _ request: Request) async throws -> Response {
-        let alliance = try await services.directory.find(slug: slug)
+        let alliance = try await services.publicDirectory.find(slug: slug)
         let page = AlliancePage(
-            alliance: alliance, partners: try await services.directory.partners(in: alliance.id),
-            statements: try await services.statements.list(in: alliance.id),
-            keys: try await services.statements.keys(in: alliance.id), exampleData: exampleData,
+            alliance: alliance, partners: try await services.publicDirectory.partners(in: alliance.id),
+            statements: try await services.publicStatements.list(in: alliance.id),
+            keys: try await services.publicStatements.keys(in: alliance.id), exampleData: exampleData,
             publicBaseURL: publicBaseURL)
         return Self.page(page.render(), request: request)
     }
@@ -95,15 +99,15 @@ struct PublicRoutes {
                 page.html, etag: page.hash, contentType: Self.html, cacheControl: Self.pageCaching,
                 request: request)
         }
-        let alliance = try await services.directory.find(slug: slug)
-        let listings = try await services.statements.list(in: alliance.id)
+        let alliance = try await services.publicDirectory.find(slug: slug)
+        let listings = try await services.publicStatements.list(in: alliance.id)
         guard let listing = listings.first(where: { $0.number == number }) else {
             throw LedgerError.statementNotFound(number)
         }
         let inputs = PublicCache.PageInputs(
-            listings: listings, partners: try await services.directory.partners(in: alliance.id),
-            lines: try await services.directory.budgetLines(in: alliance.id),
-            keys: try await services.statements.keys(in: alliance.id))
+            listings: listings, partners: try await services.publicDirectory.partners(in: alliance.id),
+            lines: try await services.publicDirectory.budgetLines(in: alliance.id),
+            keys: try await services.publicStatements.keys(in: alliance.id))
         if let page = cache.page(number, of: slug, from: inputs) {
             return Self.answer(
                 page.html, etag: page.hash, contentType: Self.html, cacheControl: Self.pageCaching,

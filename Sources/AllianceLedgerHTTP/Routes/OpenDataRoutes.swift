@@ -16,9 +16,10 @@ struct OpenDataRoutes {
         routes.get("public/alliances/{alliance}/statements/{number}.zip") { request, context in
             _ = try Query(request, allowed: [])
             guard let (alliance, number) = try await Self.statement(request, context, services: services),
-                case let files = try await services.statements.files(of: number, in: alliance), !files.isEmpty
+                case let files = try await services.publicStatements.files(of: number, in: alliance),
+                !files.isEmpty
             else { return try Self.notFound(request, context) }
-            let listing = try await services.statements.listing(number, in: alliance)
+            let listing = try await services.publicStatements.listing(number, in: alliance)
             let zip = try ZipArchive.archive(files, modified: listing.publishedAt)
             var response = StatementRoutes.frozen(
                 zip, hash: AllianceLedger.Digest(Array(SHA256.hash(data: zip))),
@@ -30,7 +31,7 @@ struct OpenDataRoutes {
         routes.get("public/alliances/{alliance}/statements/{number}/{file}") { request, context in
             _ = try Query(request, allowed: [])
             guard let (alliance, number) = try await Self.statement(request, context, services: services),
-                let file = try await services.statements.file(
+                let file = try await services.publicStatements.file(
                     try context.parameters.require("file"), of: number, in: alliance)
             else { return try Self.notFound(request, context) }
             return StatementRoutes.frozen(
@@ -47,7 +48,8 @@ struct OpenDataRoutes {
         guard Statement.number(number) != nil else { return nil }
         do {
             return (
-                try await services.directory.find(slug: try context.parameters.require("alliance")).id, number
+                try await services.publicDirectory.find(slug: try context.parameters.require("alliance")).id,
+                number
             )
         } catch LedgerError.allianceNotFound {
             return nil

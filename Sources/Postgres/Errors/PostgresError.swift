@@ -75,6 +75,29 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         sqlState == .serializationFailure || sqlState == .deadlockDetected
     }
 
+    /// True when the database could not take the statement now, for a reason that passes: no
+    /// connection could be made or one broke (a primary that vanished), the pool had none free,
+    /// the server is shutting down or still starting, it has too many connections, or it is a
+    /// standby, which cannot write (a primary demoted by a failover). A caller may retry later;
+    /// after a broken connection, what was in flight may or may not have been committed, so a
+    /// retry must carry the request's idempotency key.
+    public var isUnavailability: Bool {
+        switch kind {
+        case .connection, .poolTimeout, .poolOverloaded, .poolClosed:
+            return true
+        case .server:
+            guard let sqlState else { return false }
+            return sqlState.errorClass == "08"
+                || [
+                    .adminShutdown, .crashShutdown, .cannotConnectNow, .readOnlyTransaction,
+                    .tooManyConnections,
+                ]
+                .contains(sqlState)
+        case .invalidConnectionString, .encoding, .decoding, .cancelled, .misuse:
+            return false
+        }
+    }
+
     /// True when this is a violation of the named constraint (unique, check, foreign key, …).
     public func violates(constraint name: String) -> Bool {
         sqlState?.errorClass == "23" && constraint == name

@@ -27,6 +27,8 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let lockNotAvailable = SQLState(rawValue: "55P03")
     public static let queryCanceled = SQLState(rawValue: "57014")
     public static let adminShutdown = SQLState(rawValue: "57P01")
+    public static let crashShutdown = SQLState(rawValue: "57P02")
+    public static let cannotConnectNow = SQLState(rawValue: "57P03")
     public static let inFailedTransaction = SQLState(rawValue: "25P02")
     public static let readOnlyTransaction = SQLState(rawValue: "25006")
     public static let insufficientPrivilege = SQLState(rawValue: "42501")
@@ -56,6 +58,8 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
         "55P03": "lock_not_available",
         "57014": "query_canceled",
         "57P01": "admin_shutdown",
+        "57P02": "crash_shutdown",
+        "57P03": "cannot_connect_now",
         "25P02": "in_failed_sql_transaction",
         "25006": "read_only_sql_transaction",
         "42501": "insufficient_privilege",

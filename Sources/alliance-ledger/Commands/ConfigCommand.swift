@@ -41,16 +41,21 @@ struct ConfigShowCommand: AsyncParsableCommand {
             json: entries)
     }
 
+    private func withoutSecrets(_ url: String) -> String {
+        (try? ConnectionString(url)).map { "\($0) (password not shown)" } ?? "(malformed)"
+    }
+
     private func displayValue(_ key: SettingKey, _ settings: Settings) -> String {
         switch key {
         case .databaseURL:
             guard case .url(let url) = settings.database else { return "" }
-            let parsed = try? ConnectionString(url)
-            return parsed.map { "\($0) (password not shown)" } ?? "(malformed)"
+            return withoutSecrets(url)
         case .databaseOwnerURL:
             guard case .url = settings.database, let url = settings.databaseOwnerURL else { return "" }
-            let parsed = try? ConnectionString(url)
-            return parsed.map { "\($0) (password not shown)" } ?? "(malformed)"
+            return withoutSecrets(url)
+        case .databaseReadURL:
+            guard let url = settings.databaseReadURL else { return "" }
+            return withoutSecrets(url)
         case .dataDir:
             guard case .embedded(let directory) = settings.database else { return "" }
             return directory

@@ -99,6 +99,13 @@ struct ServeCommand: AsyncParsableCommand {
     var synchronousPublicationLimit: String?
 
     @Option(
+        name: .customLong("database-read-url"),
+        help: ArgumentHelp(
+            "With a database URL, a connection string for the public pages and files only, e.g. a standby's with target_session_attrs=prefer-standby (env DATABASE_READ_URL; default: the database URL).",
+            valueName: "url"))
+    var databaseReadURL: String?
+
+    @Option(
         name: .customLong("shutdown-grace-seconds"),
         help: ArgumentHelp(
             "After SIGTERM or SIGINT, how long requests under way may take to finish before they are cancelled (env ALLIANCE_LEDGER_SHUTDOWN_GRACE_SECONDS; default 30).",
@@ -137,6 +144,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags[.importsPerAlliance] = importsPerAlliance
         flags[.synchronousPublicationLimit] = synchronousPublicationLimit
         flags[.shutdownGraceSeconds] = shutdownGraceSeconds
+        flags[.databaseReadURL] = databaseReadURL
         flags[.statementTimeoutSeconds] = statementTimeoutSeconds
         flags[.importStatementTimeoutSeconds] = importStatementTimeoutSeconds
         let settings = try global.settings(adding: flags)
@@ -153,7 +161,7 @@ struct ServeCommand: AsyncParsableCommand {
                 try await session.requireCurrentSchema()
             }
             try await HTTPService.run(
-                ledger: Ledger(pool: session.pool),
+                ledger: Ledger(pool: session.pool), publicReads: session.readPool,
                 configuration: HTTPServiceConfiguration(
                     host: settings.httpHost, port: settings.httpPort,
                     publicBaseURL: settings.publicBaseURL,

@@ -40,6 +40,9 @@ struct DatabaseSession {
     /// They log in as the database URL's login, or on the embedded cluster as
     /// `Ledger.serviceLogin`, never as its superuser: a `RESET ROLE` reaches no more.
     let pool: PostgresPool
+    /// With `database.readUrl`, connections as the service role through the read connection
+    /// (a standby), for the public pages and files; nil without one.
+    let readPool: PostgresPool?
     let target: Target
     /// e.g. "15.18 (Debian 15.18-0+deb12u1)".
     let serverVersion: String
@@ -100,6 +103,12 @@ struct DatabaseSession {
         service.statementTimeoutMilliseconds = serviceStatementTimeoutSeconds.map { $0 * 1000 }
         let servicePool = PostgresPool(
             PostgresPoolConfiguration(connection: service, maximumConnections: settings.poolSize))
+        let readPool = try settings.databaseReadURL.map { url throws(PostgresError) in
+            var reader = service
+            reader.connectionString = try ConnectionString(url)
+            return PostgresPool(
+                PostgresPoolConfiguration(connection: reader, maximumConnections: settings.poolSize))
+        }
         do {
             // Connect now, so that a wrong URL or password fails here with one clear line
             // rather than in the middle of the command's work.
@@ -107,18 +116,24 @@ struct DatabaseSession {
                 try await connection.query("SHOW server_version").single()
                     .decode("server_version", as: String.self)
             }
+            if let readPool {
+                try await readPool.withConnection { connection in try await connection.execute("SELECT 1") }
+            }
             return DatabaseSession(
-                ownerPool: ownerPool, ownerConnectionString: ownerString, pool: servicePool, target: target,
-                serverVersion: version)
+                ownerPool: ownerPool, ownerConnectionString: ownerString, pool: servicePool,
+                readPool: readPool,
+                target: target, serverVersion: version)
         } catch {
             await ownerPool.close()
             await servicePool.close()
+            await readPool?.close()
             throw error
         }
     }
 
     func close() async {
         await pool.close()
+        await readPool?.close()
         await ownerPool.close()
     }
 

@@ -5,6 +5,7 @@ import Logging
 enum SettingKey: String, CaseIterable, Sendable {
     case databaseURL
     case databaseOwnerURL
+    case databaseReadURL
     case dataDir
     case serverPrograms
     case poolSize
@@ -30,6 +31,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         switch self {
         case .databaseURL: ("database", "url")
         case .databaseOwnerURL: ("database", "ownerUrl")
+        case .databaseReadURL: ("database", "readUrl")
         case .dataDir: ("database", "dataDir")
         case .serverPrograms: ("database", "serverPrograms")
         case .poolSize: ("database", "poolSize")
@@ -56,6 +58,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         switch self {
         case .databaseURL: "DATABASE_URL"
         case .databaseOwnerURL: "DATABASE_OWNER_URL"
+        case .databaseReadURL: "DATABASE_READ_URL"
         case .dataDir: "ALLIANCE_LEDGER_DATA_DIR"
         case .serverPrograms: "ALLIANCE_LEDGER_PG_BINDIR"
         case .poolSize: "ALLIANCE_LEDGER_POOL_SIZE"
@@ -82,6 +85,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         switch self {
         case .databaseURL: "--database-url"
         case .databaseOwnerURL: "--database-owner-url"
+        case .databaseReadURL: "--database-read-url"
         case .dataDir: "--data-dir"
         case .serverPrograms: "--pg-bindir"
         case .poolSize: "--pool-size"
@@ -104,7 +108,7 @@ enum SettingKey: String, CaseIterable, Sendable {
         }
     }
 
-    var isSecret: Bool { self == .databaseURL || self == .databaseOwnerURL }
+    var isSecret: Bool { [.databaseURL, .databaseOwnerURL, .databaseReadURL].contains(self) }
 }
 
 /// A value as found, with where it was found, so that errors can name their source.
@@ -118,6 +122,7 @@ enum SettingsError: Error, Equatable, CustomStringConvertible {
     case unreadableFile(path: String, reason: String)
     case unknownKey(path: String, key: String)
     case conflictingDatabase(String)
+    case readURLWithoutDatabaseURL(source: String)
 
     var description: String {
         switch self {
@@ -132,6 +137,9 @@ enum SettingsError: Error, Equatable, CustomStringConvertible {
         case .conflictingDatabase(let detail):
             "\(detail): a database URL and an embedded data directory exclude each other, so "
                 + "set only one"
+        case .readURLWithoutDatabaseURL(let source):
+            "\(source) names a read connection, which needs a database URL too: the embedded "
+                + "cluster has no standby to read from"
         }
     }
 }
@@ -157,6 +165,11 @@ struct Settings: Equatable, Sendable {
     /// URL's own login (which then owns the schema, and the service runs as it with `SET ROLE`).
     /// The embedded cluster's owner is its superuser.
     var databaseOwnerURL: String?
+    /// With a database URL, the connection the service's public pages and files read through,
+    /// typically a standby (`target_session_attrs=prefer-standby`); nil reads them through the
+    /// database URL like everything else. Authenticated reads always use the database URL, so
+    /// that a finance lead sees at once what they recorded.
+    var databaseReadURL: String?
     /// Where the embedded cluster's initdb and pg_ctl live; nil to search for them.
     var serverPrograms: String?
     var poolSize: Int
@@ -262,11 +275,17 @@ struct Settings: Equatable, Sendable {
             try parseInteger(value, in: 0...65535, expected: "a port number")
         }
         let ownerURL = layers.lazy.compactMap { $0[.databaseOwnerURL] }.first
-        for key in [SettingKey.databaseURL, .databaseOwnerURL, .dataDir, .serverPrograms, .metricsPort] {
+        let readURL = layers.lazy.compactMap { $0[.databaseReadURL] }.first
+        if let readURL, case .embedded = database { throw .readURLWithoutDatabaseURL(source: readURL.source) }
+        for key in [
+            SettingKey.databaseURL, .databaseOwnerURL, .databaseReadURL, .dataDir, .serverPrograms,
+            .metricsPort,
+        ] {
             sources[key] = layers.lazy.compactMap { $0[key]?.source }.first
         }
         return Settings(
-            database: database, databaseOwnerURL: ownerURL?.text, serverPrograms: serverPrograms?.text,
+            database: database, databaseOwnerURL: ownerURL?.text, databaseReadURL: readURL?.text,
+            serverPrograms: serverPrograms?.text,
             poolSize: poolSize,
             httpHost: host.text, httpPort: port, metricsPort: metricsPort,
             publicBaseURL: String(publicBaseURL.text.trimmingSuffix("/")),
