@@ -189,7 +189,7 @@ public struct Statements: Sendable {
             statement, body: body, alliance: alliance,
             thresholds: try await TransparencyThresholds.of(alliance.id, on: connection), on: connection)
         let sums = files.sumsHash
-        try await connection.execute(
+        try await Statements.insertNumbered(
             """
             INSERT INTO statements (alliance_id, number, period, period_from, period_to, body, hash, previous_hash,
                                     supersedes, reason, published_at, published_by, origin, partners,
@@ -205,7 +205,7 @@ public struct Statements: Sendable {
             FROM partners AS p
             WHERE p.alliance_id = \(alliance.id.rawValue) AND p.joined_on <= \(now.calendarDate)
               AND (p.left_on IS NULL OR p.left_on >= \(now.calendarDate))
-            """)
+            """, on: connection)
         try await StatementFiles.store(files, number: number, in: alliance.id, on: connection)
         try await GovernanceLog.append(
             "statement.published", by: .caller(caller),
@@ -215,6 +215,25 @@ public struct Statements: Sendable {
                 "supersedes": current?.number ?? "",
             ], in: alliance.id, on: connection)
         return try await Statements.listing(number, in: alliance.id, on: connection)
+    }
+
+    /// Inserts a statement numbered after the last one its snapshot saw. Two publications of one
+    /// alliance at once (two requests, or two instances of the service) number theirs after the
+    /// same last statement, from snapshots that cannot see each other, and the second to commit
+    /// is refused by the statements' key: that is a serialization failure, reported as one so
+    /// that its transaction runs again on a snapshot that sees the first, where it finds the
+    /// period published (409) or numbers after it.
+    private static func insertNumbered(
+        _ statement: PostgresQuery, on connection: PostgresConnection
+    ) async throws(PostgresError) {
+        do throws(PostgresError) {
+            try await connection.execute(statement)
+        } catch {
+            guard error.violates(constraint: "statements_pkey") else { throw error }
+            throw PostgresError(
+                .server, "another publication of the alliance committed first",
+                sqlState: .serializationFailure, constraint: error.constraint)
+        }
     }
 
     /// What a publication must pass before anything is built, whether it runs now or is asked
