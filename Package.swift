@@ -170,6 +170,16 @@ let package = Package(
             path: "Benchmarks/StatementBenchmark",
             swiftSettings: strictSettings
         ),
+        // Benchmarks/README.md: flat cost as one alliance's history grows (issue 21).
+        .executableTarget(
+            name: "flat-cost-benchmark",
+            dependencies: [
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/FlatCostBenchmark",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "http-benchmark",
             dependencies: [

@@ -79,8 +79,9 @@ public struct PageRequest: Hashable, Sendable {
     }
 
     /// Cursors are opaque to clients: base64url of "<listing>:v1:<order>:<position>", so that a
-    /// cursor of one listing is refused by another.
-    func cursor(after sequence: Int64, listing: String = "journal") -> String {
+    /// cursor of one listing is refused by another. Public for a page that starts after a known
+    /// entry, as the flat-cost benchmark reads one deep in the journal.
+    public func cursor(after sequence: Int64, listing: String = "journal") -> String {
         Data("\(listing):v1:\(order.rawValue):\(sequence)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")

@@ -1,0 +1,293 @@
+import AllianceLedger
+import BenchmarkSupport
+import EmbeddedPostgres
+import Foundation
+import Logging
+import Postgres
+
+// Flat cost as history grows (issue 21): one alliance's journal grown to each size in turn
+// (default 10k, 100k, 1M and 3M entries, by imports of generated spend), and at each size the
+// operations whose cost must not grow with history:
+//
+// - recording spend: p50 and p99 latency of 16 clients recording at once;
+// - a balance read (every account's current balance);
+// - a month's statement preview;
+// - the first page of the journal, and a page deep in it by cursor;
+// - an inclusion proof of an entry in the current tree;
+// - publishing a month statement, which verifies the journal since the last statement (the
+//   clients' entries recorded since), builds the month from its totals and writes its files.
+//
+// Each is the median of `--runs` after an untimed warm-up, and is reported against its figure
+// at the first size, PASS within 20%. Full verification of the whole journal is linear by
+// nature: its rate in entries per second is reported at each size, PASS at 200,000 or more.
+// See Benchmarks/README.md.
+//
+//   swift run -c release flat-cost-benchmark [--sizes 10000,100000,1000000,3000000] [--runs 9]
+
+struct Options {
+    var sizes = [10_000, 100_000, 1_000_000, 3_000_000]
+    var runs = 9
+    var clients = 16
+    var writesPerClient = 40
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
+            let value = iterator.next() ?? ""
+            switch argument {
+            case "--sizes": sizes = value.split(separator: ",").compactMap { Int($0) }.sorted()
+            case "--runs": runs = max(1, Int(value) ?? runs)
+            case "--clients": clients = max(1, Int(value) ?? clients)
+            case "--writes-per-client": writesPerClient = max(1, Int(value) ?? writesPerClient)
+            default: refuseUnknownOption(argument)
+            }
+        }
+    }
+}
+
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+let logger = quietLogger("benchmark")
+let partners = ["riverside-icb", "riverside-trust", "riverside-council", "harbour-lights", "open-door"]
+let lines = (1...20).map { "LINE\($0 < 10 ? "0" : "")\($0)" }
+let clock = ContinuousClock()
+
+print(
+    "flat-cost-benchmark: sizes \(options.sizes.map(String.init).joined(separator: ", ")) entries, \(options.runs) runs, \(options.clients) clients"
+)
+print("load average before: \(loadAverage())")
+
+let bench = try await BenchmarkCluster.start(
+    named: "flat-cost-benchmark", maximumConnections: 40, logger: logger)
+let csvPath = bench.directory + "-spend.csv"
+defer {
+    bench.stopImmediately()
+    try? FileManager.default.removeItem(atPath: csvPath)
+}
+print("PostgreSQL \(try await bench.serverVersion())")
+let pool = bench.makeServicePool(maximumConnections: options.clients + 4)
+let ledger = Ledger(pool: pool)
+let directory = AllianceDirectory(pool: pool)
+let statements = Statements(pool: pool)
+let spendBook = SpendBook(ledger: ledger)
+
+// MARK: The alliance: five partners, twenty lines, a finance lead and board member each
+
+let alliance = try await directory.create(
+    try AllianceRequest(
+        slug: "riverside-flat-cost", name: "Riverside (flat cost benchmark)",
+        contractStart: CalendarDate(year: 2025, month: 4, day: 1),
+        contractEnd: CalendarDate(year: 2030, month: 3, day: 31)))
+for line in lines {
+    try await directory.addBudgetLine(try BudgetLineRequest(code: line, name: line), to: alliance)
+}
+var leads: [Caller] = []
+for partner in partners {
+    try await directory.addPartner(
+        try PartnerRequest(slug: partner, name: partner, kind: .other), to: alliance)
+    let person = try await directory.addPerson(
+        try PersonRequest(
+            name: "Lead \(partner)", email: "lead@\(partner).example", partner: partner,
+            roles: [.finance, .board]),
+        to: alliance)
+    leads.append(Caller(identity: .person(person), tokenID: nil))
+}
+let financeLeads = leads
+
+// MARK: Measurements
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+
+func percentile(_ values: [Double], _ fraction: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
+}
+
+/// The median seconds of `options.runs` calls, after one untimed call.
+func timed(_ operation: () async throws -> Void) async throws -> Double {
+    try await operation()
+    var runs: [Double] = []
+    for _ in 0..<options.runs {
+        let started = clock.now
+        try await operation()
+        runs.append(seconds(clock.now - started))
+    }
+    return median(runs)
+}
+
+/// The journal grown to `size` entries by importing generated spend, as the command line does.
+func grow(to size: Int, from current: Int) async throws {
+    guard size > current else { return }
+    try? FileManager.default.removeItem(atPath: csvPath)
+    // References continue from the rows already imported, so nothing is a duplicate.
+    let first = try await bench.spendEntries(in: alliance.id) + 1
+    try SpendFile.write(
+        rows: first + (size - current) - 1, from: first, partners: partners, lines: lines, lineStride: 12,
+        to: csvPath)
+    let report = try await SpendImporter(ledger: ledger).importSpend(
+        from: FileByteChunks(path: csvPath), into: alliance, by: .commandLine, mode: .allOrNothing)
+    guard report.invalid == 0, report.recorded == size - current else {
+        throw BenchmarkFailure("the import did not record every row: \(report)")
+    }
+}
+
+func journalSize() async throws -> Int64 {
+    try await pool.withConnection { connection in
+        try await connection.query(
+            "SELECT sequence FROM journal_heads WHERE alliance_id = \(alliance.id.rawValue)"
+        ).single().decode("sequence")
+    }
+}
+
+/// Months after FY2025, which the imports never touch, one pair per size: the first is
+/// published to verify the growth, the second holds the clients' entries and is the timed one.
+func month(_ index: Int) -> CalendarDate { CalendarDate(year: 2026, month: 4 + index, day: 1)! }
+
+/// The period text of `month(index)`, e.g. "2026-05".
+func monthText(_ index: Int) -> String {
+    let day = month(index)
+    return "\(day.year)-\(day.month < 10 ? "0" : "")\(day.month)"
+}
+
+struct Figures {
+    var size: Int64 = 0
+    var recordP50 = 0.0
+    var recordP99 = 0.0
+    var balances = 0.0
+    var preview = 0.0
+    var firstPage = 0.0
+    var deepPage = 0.0
+    var proof = 0.0
+    var publication = 0.0
+    var verificationRate = 0.0
+}
+
+/// 16 clients record `writesPerClient` spends each at once, on day `on`; every latency.
+func recordingLatencies(on day: CalendarDate, round: Int) async throws -> [Double] {
+    try await withThrowingTaskGroup(of: [Double].self) { group in
+        for client in 0..<options.clients {
+            group.addTask {
+                let lead = financeLeads[client % financeLeads.count]
+                let partner = partners[client % partners.count]
+                var latencies: [Double] = []
+                for write in 0..<options.writesPerClient {
+                    let request = try SpendRequest(
+                        partner: partner, budgetLine: lines[write % lines.count], amount: Int64(1000 + write),
+                        incurredOn: day, description: "Recorded at size round \(round)",
+                        supplier: "Acme Staffing", reference: "FLAT-\(round)-\(client)-\(write)")
+                    let started = ContinuousClock.now
+                    _ = try await spendBook.record(request, in: alliance, by: lead)
+                    latencies.append(seconds(ContinuousClock.now - started))
+                }
+                return latencies
+            }
+        }
+        var all: [Double] = []
+        for try await latencies in group { all += latencies }
+        return all
+    }
+}
+
+var results: [Figures] = []
+var current = 0
+for (round, size) in options.sizes.enumerated() {
+    let growStarted = clock.now
+    try await grow(to: size, from: current)
+    current = size
+    let grown = seconds(clock.now - growStarted)
+    let publisher = leads[0]
+    let origin = Statements.origin(publicBaseURL: "https://ledger.example.org", alliance: alliance.slug)
+    // Publish a month after the growth (untimed): it verifies every entry since the last
+    // statement, so that the timed one verifies only the clients' entries.
+    _ = try await statements.publish(
+        try PublicationRequest(period: monthText(2 * round), supersedes: nil, reason: nil), origin: origin,
+        in: alliance, by: publisher)
+
+    var figures = Figures()
+    let latencies = try await recordingLatencies(on: month(2 * round + 1), round: round)
+    figures.recordP50 = percentile(latencies, 0.5)
+    figures.recordP99 = percentile(latencies, 0.99)
+    figures.size = try await journalSize()
+    figures.balances = try await timed { _ = try await ledger.balances(in: alliance.id) }
+    figures.preview = try await timed {
+        _ = try await statements.preview(monthText(2 * round + 1), in: alliance, by: publisher)
+    }
+    figures.firstPage = try await timed {
+        _ = try await ledger.entries(in: alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst))
+    }
+    let deep = try PageRequest(limit: 100, order: .oldestFirst).cursor(after: figures.size - 150)
+    figures.deepPage = try await timed {
+        _ = try await ledger.entries(
+            in: alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst, cursor: deep))
+    }
+    var probe: Int64 = 0
+    figures.proof = try await timed {
+        probe = probe % figures.size + 7919
+        _ = try await statements.inclusionProof(
+            sequence: probe % figures.size + 1, treeSize: figures.size, in: alliance.id)
+    }
+    let publishStarted = clock.now
+    _ = try await statements.publish(
+        try PublicationRequest(period: monthText(2 * round + 1), supersedes: nil, reason: nil),
+        origin: origin,
+        in: alliance, by: publisher)
+    figures.publication = seconds(clock.now - publishStarted)
+    let verifyStarted = clock.now
+    let verification = try await ledger.verify(alliance.id)
+    guard verification.isIntact else {
+        throw BenchmarkFailure("the journal does not verify: \(verification)")
+    }
+    figures.verificationRate = Double(verification.entries) / seconds(clock.now - verifyStarted)
+    results.append(figures)
+    print(
+        "size \(figures.size): grown in \(format(grown, 1)) s; record p50 \(format(figures.recordP50 * 1000, 1)) ms p99 \(format(figures.recordP99 * 1000, 1)) ms; balances \(format(figures.balances * 1000, 2)) ms; preview \(format(figures.preview * 1000, 2)) ms; pages \(format(figures.firstPage * 1000, 2))/\(format(figures.deepPage * 1000, 2)) ms; proof \(format(figures.proof * 1000, 2)) ms; month publication \(format(figures.publication * 1000, 1)) ms; verification \(format(figures.verificationRate)) entries/s; load \(loadAverage())"
+    )
+}
+
+// MARK: The report
+
+print("")
+print(
+    "| operation | " + results.map { "\($0.size) entries" }.joined(separator: " | ")
+        + " | largest ÷ first | goal |")
+print("|---|" + results.map { _ in "---|" }.joined() + "---|---|")
+/// One line of the table: the figure at each size, and the largest against the first.
+func row(_ name: String, _ figures: [Figures], _ value: (Figures) -> Double) -> Bool {
+    guard let first = figures.first.map(value), first > 0 else { return true }
+    let ratio = (figures.map(value).max() ?? first) / first
+    let passed = ratio <= 1.2
+    print(
+        "| \(name) | " + figures.map { format(value($0) * 1000, 2) + " ms" }.joined(separator: " | ")
+            + " | \(format(ratio, 2)) | ≤ 1.20 \(passed ? "PASS" : "FAIL") |")
+    return passed
+}
+let rows: [(String, (Figures) -> Double)] = [
+    ("record spend, p50 of \(options.clients) clients", \.recordP50),
+    ("record spend, p99 of \(options.clients) clients", \.recordP99),
+    ("balance read", \.balances),
+    ("month statement preview", \.preview),
+    ("journal, first page", \.firstPage),
+    ("journal, deep page by cursor", \.deepPage),
+    ("inclusion proof", \.proof),
+    ("month statement publication (verifies since the last)", \.publication),
+]
+var failed = false
+for (name, value) in rows where !row(name, results, value) { failed = true }
+let slowest = results.map(\.verificationRate).min() ?? 0
+let verificationPassed = slowest >= 200_000
+if !verificationPassed { failed = true }
+print(
+    "| full verification, entries/s | " + results.map { format($0.verificationRate) }.joined(separator: " | ")
+        + " | | ≥ 200,000 \(verificationPassed ? "PASS" : "FAIL") |")
+print("")
+print("load average after: \(loadAverage())")
+print(failed ? "FAIL" : "PASS")
+await pool.close()
+await bench.stop()
