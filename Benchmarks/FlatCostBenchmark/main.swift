@@ -148,11 +148,16 @@ func journalSize() async throws -> Int64 {
 
 /// Months after FY2025, which the imports never touch, one pair per size: the first is
 /// published to verify the growth, the second holds the clients' entries and is the timed one.
-func month(_ index: Int) -> CalendarDate { CalendarDate(year: 2026, month: 4 + index, day: 1)! }
+func month(_ index: Int) throws -> CalendarDate {
+    guard let day = CalendarDate(year: 2026, month: 4 + index, day: 1) else {
+        throw BenchmarkFailure("there is no month \(4 + index) of 2026: too many sizes")
+    }
+    return day
+}
 
 /// The period text of `month(index)`, e.g. "2026-05".
-func monthText(_ index: Int) -> String {
-    let day = month(index)
+func monthText(_ index: Int) throws -> String {
+    let day = try month(index)
     return "\(day.year)-\(day.month < 10 ? "0" : "")\(day.month)"
 }
 
@@ -207,17 +212,18 @@ for (round, size) in options.sizes.enumerated() {
     // Publish a month after the growth (untimed): it verifies every entry since the last
     // statement, so that the timed one verifies only the clients' entries.
     _ = try await statements.publish(
-        try PublicationRequest(period: monthText(2 * round), supersedes: nil, reason: nil), origin: origin,
+        try PublicationRequest(period: try monthText(2 * round), supersedes: nil, reason: nil),
+        origin: origin,
         in: alliance, by: publisher)
 
     var figures = Figures()
-    let latencies = try await recordingLatencies(on: month(2 * round + 1), round: round)
+    let latencies = try await recordingLatencies(on: try month(2 * round + 1), round: round)
     figures.recordP50 = percentile(latencies, 0.5)
     figures.recordP99 = percentile(latencies, 0.99)
     figures.size = try await journalSize()
     figures.balances = try await timed { _ = try await ledger.balances(in: alliance.id) }
     figures.preview = try await timed {
-        _ = try await statements.preview(monthText(2 * round + 1), in: alliance, by: publisher)
+        _ = try await statements.preview(try monthText(2 * round + 1), in: alliance, by: publisher)
     }
     figures.firstPage = try await timed {
         _ = try await ledger.entries(in: alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst))
@@ -235,7 +241,7 @@ for (round, size) in options.sizes.enumerated() {
     }
     let publishStarted = clock.now
     _ = try await statements.publish(
-        try PublicationRequest(period: monthText(2 * round + 1), supersedes: nil, reason: nil),
+        try PublicationRequest(period: try monthText(2 * round + 1), supersedes: nil, reason: nil),
         origin: origin,
         in: alliance, by: publisher)
     figures.publication = seconds(clock.now - publishStarted)
