@@ -63,7 +63,7 @@ struct RiskShareShowCommand: AsyncParsableCommand {
             }
             particulars.add("settled", statement.settled.map(\.summary) ?? "no")
             let allocations = TextTable(
-                columns: ["partner", "share", "cap", "amount", "capped"],
+                columns: ["partner", .number("share"), .number("cap"), .number("amount"), "capped"],
                 rows: position.allocations.map {
                     [
                         $0.partner, percent($0.share), $0.cap.map(money) ?? "", money($0.amount),

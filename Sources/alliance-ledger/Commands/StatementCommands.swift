@@ -88,7 +88,9 @@ struct StatementPreviewCommand: AsyncParsableCommand {
                 ]
             try output.emit(
                 table: TextTable(
-                    columns: ["partner", "budget line", "budget", "actual", "variance"], rows: rows),
+                    columns: [
+                        "partner", "budget line", .number("budget"), .number("actual"), .number("variance"),
+                    ], rows: rows),
                 json: statement)
             printError(
                 "\(statement.period.name) (\(statement.period.from) to \(statement.period.to)): \(statement.header.basis)"
