@@ -181,7 +181,7 @@ import Testing
             // The terms, with the decision that set them.
             let table = try await tool.succeed(["outcome", "terms", "--year", "FY2025"])
             for expected in [
-                "year    FY2025", "set by  D-0001", "pool    1200000.00", "paid    yearly: FY2025",
+                "year    FY2025", "set by  D-0001", "pool    1,200,000.00", "paid    yearly: FY2025",
                 "CODE            NAME", "CARE_PLANS      Care plans reviewed within 12 months",
                 "   40%  linear: 0% at 80, 100% at 90", "   35%  linear: 0% at 5, 100% at 20",
                 "   25%  linear: 0% at 45, 100% at 60", "PARTNER          SHARE", "lambeth-council    30%",
@@ -301,8 +301,8 @@ import Testing
             // O1: attainment 60%, 100% and 0%; earned 708,000 and unearned 492,000 of 1,200,000.
             let payment = try await tool.succeed(["outcome", "payment", "--period", "FY2025"])
             for expected in [
-                "period     FY2025", "terms      D-0001", "pool       1200000.00", "earned     708000.00",
-                "unearned   492000.00", "measured   every measure", "validated  every measurement",
+                "period     FY2025", "terms      D-0001", "pool       1,200,000.00", "earned     708,000.00",
+                "unearned   492,000.00", "measured   every measure", "validated  every measurement",
                 "posted     no",
                 "MEASURE         UNIT  WEIGHT  TARGET  ACTUAL  ATTAINMENT      EARNED  STATE",
                 "CARE_PLANS      %        40%      90      86         60%  288,000.00  validated",
@@ -580,12 +580,12 @@ import Testing
             let table = try await tool.succeed(["risk-share", "show", "--year", "FY2025"])
             for expected in [
                 "year                     FY2025", "terms                    D-0002",
-                "target                   1500000.00 (the year's budgets)",
-                "actual                   1400000.00 (the year's net spend)",
-                "difference               100000.00 (an underspend: a gain)",
-                "partner side before cap  43750.00", "partner side             40000.00",
-                "owner side               60000.00", "fee                      100000.00",
-                "partners receive         140000.00", "owner pays               1540000.00",
+                "target                   1,500,000.00 (the year's budgets)",
+                "actual                   1,400,000.00 (the year's net spend)",
+                "difference               100,000.00 (an underspend: a gain)",
+                "partner side before cap  43,750.00", "partner side             40,000.00",
+                "owner side               60,000.00", "fee                      100,000.00",
+                "partners receive         140,000.00", "owner pays               1,540,000.00",
                 "settled                  no",
                 "PARTNER          SHARE       CAP     AMOUNT  CAPPED",
                 "certitude          20%  5,000.00   5,000.00  yes",

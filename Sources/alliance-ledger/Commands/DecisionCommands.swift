@@ -67,23 +67,16 @@ struct DecisionProposeCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "When voting closes, e.g. 2025-06-01T17:00:00Z (default: seven days from now).",
             valueName: "instant"))
-    var closesAt: String?
+    var closesAt: Timestamp?
     @Option(
         name: .customLong("action-file"),
         help: ArgumentHelp("The action as a JSON file; - reads standard input.", valueName: "file"))
     var actionFile: String?
 
     func run() async throws {
-        let closes = try closesAt.map { text in
-            guard let instant = Timestamp(iso8601: text) else {
-                throw ValidationError(
-                    "--closes-at must be an ISO 8601 instant such as 2025-06-01T17:00:00Z, not \"\(text)\"")
-            }
-            return instant
-        }
         let action = try actionFile.map(ActionFile.read)
         let proposal = try DecisionProposal(
-            title: title, description: description, closesAt: closes, action: action)
+            title: title, description: description, closesAt: closesAt, action: action)
         try await global.withLedger(alliance) { context in
             let caller = try await member.caller(in: context, who: "a board member")
             let decision: Decision

@@ -21,7 +21,11 @@ struct LedgerContext {
     /// the command acts as the operator without one.
     let tokenSource: String?
 
+    /// An amount as a table's value or CSV's field: `1234567.89`.
     func money(_ amount: Int64) -> String { Money.format(amount, currency: alliance.currency) }
+
+    /// An amount for people to read beside a label: `1,234,567.89`.
+    func groupedMoney(_ amount: Int64) -> String { TextTable.grouped(money(amount)) }
 }
 
 extension GlobalOptions {
@@ -193,6 +197,15 @@ struct JournalVerifyCommand: AsyncParsableCommand {
     }
 }
 
+/// `--as-of`: the books at the end of a day rather than now.
+struct AsOfOption: ParsableArguments {
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp(
+            "At the end of this day, from the entries effective by then.", valueName: "YYYY-MM-DD"))
+    var day: CalendarDate?
+}
+
 struct BalanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "balance",
@@ -205,16 +218,12 @@ struct BalanceCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only this account.", valueName: "code"))
     var account: String?
 
-    @Option(
-        name: .customLong("as-of"),
-        help: ArgumentHelp(
-            "Balances at the end of this day, from entries effective by then.", valueName: "YYYY-MM-DD"))
-    var asOf: CalendarDate?
+    @OptionGroup var asOf: AsOfOption
 
     func run() async throws {
         let code = try account.map { try AccountCode($0) }
         try await global.withLedger(alliance) { context in
-            var balances = try await context.ledger.balances(in: context.alliance.id, asOf: asOf)
+            var balances = try await context.ledger.balances(in: context.alliance.id, asOf: asOf.day)
             if let code {
                 balances = balances.filter { $0.account.code == code }
                 guard !balances.isEmpty else { throw LedgerError.accountNotFound(code) }
@@ -228,7 +237,7 @@ struct BalanceCommand: AsyncParsableCommand {
                         balance.account.floor.map(context.money) ?? "",
                     ]
                 })
-            try output.emit(table: table, json: BalanceSheet(asOf: asOf, accounts: balances))
+            try output.emit(table: table, json: BalanceSheet(asOf: asOf.day, accounts: balances))
         }
     }
 }
@@ -242,15 +251,11 @@ struct TrialBalanceCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
-    @Option(
-        name: .customLong("as-of"),
-        help: ArgumentHelp("At the end of this day, from entries effective by then.", valueName: "YYYY-MM-DD")
-    )
-    var asOf: CalendarDate?
+    @OptionGroup var asOf: AsOfOption
 
     func run() async throws {
         let trial = try await global.withLedger(alliance) { context in
-            let trial = try await context.ledger.trialBalance(in: context.alliance.id, asOf: asOf)
+            let trial = try await context.ledger.trialBalance(in: context.alliance.id, asOf: asOf.day)
             let rows = trial.lines.map { line in
                 [
                     line.account.rawValue, line.type.rawValue,

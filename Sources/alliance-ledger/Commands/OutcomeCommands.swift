@@ -61,7 +61,7 @@ struct OutcomeTermsCommand: AsyncParsableCommand {
             var particulars = Particulars()
             particulars.add("year", "FY\(terms.year)")
             particulars.add("set by", inForce.decision)
-            particulars.add("pool", context.money(terms.pool))
+            particulars.add("pool", context.groupedMoney(terms.pool))
             particulars.add("paid", try terms.paymentPeriods(context))
             let measures = TextTable(
                 columns: [
@@ -296,9 +296,9 @@ struct OutcomePaymentCommand: AsyncParsableCommand {
             var particulars = Particulars()
             particulars.add("period", payment.period)
             particulars.add("terms", payment.termsDecision)
-            particulars.add("pool", context.money(payment.pool))
-            particulars.add("earned", context.money(payment.earned))
-            particulars.add("unearned", context.money(payment.unearned))
+            particulars.add("pool", context.groupedMoney(payment.pool))
+            particulars.add("earned", context.groupedMoney(payment.earned))
+            particulars.add("unearned", context.groupedMoney(payment.unearned))
             let unmeasured = payment.results.filter { $0.actual == nil && $0.latest == nil }.map(
                 \.measure.code)
             particulars.add(
