@@ -67,9 +67,9 @@ struct SpendRecordCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
-    @Option(help: "The partner's slug.")
+    @Option(help: .partnerSlug)
     var partner: String
-    @Option(name: .customLong("line"), help: "The budget line's code.")
+    @Option(name: .customLong("line"), help: .budgetLineCode)
     var budgetLine: String
     @Option(help: "The amount in the alliance's currency, e.g. 1234.56.")
     var amount: String
@@ -192,7 +192,7 @@ struct SpendShowCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
-    @Argument(help: "The spend's id (its journal sequence).")
+    @Argument(help: .spendID)
     var id: Int64
 
     func run() async throws {
@@ -213,7 +213,7 @@ struct SpendReverseCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
-    @Argument(help: "The spend's id (its journal sequence).")
+    @Argument(help: .spendID)
     var id: Int64
     @Option(help: "Why the spend is reversed; kept in the journal.")
     var reason: String
