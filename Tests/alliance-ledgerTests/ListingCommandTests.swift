@@ -101,6 +101,14 @@ import Testing
             defer { try? FileManager.default.removeItem(at: directory) }
             let file = directory.appendingPathComponent("spend.csv").path
             try csv.write(toFile: file, atomically: true, encoding: .utf8)
+            // Before the import, --all of nothing is still one document and one header.
+            let nothing = try await tool.json(["spend", "list", "--alliance", "lakeside", "--all"])
+            #expect((nothing["items"] as? [Any])?.isEmpty == true && nothing["nextCursor"] is NSNull)
+            let header = try await tool.succeed([
+                "spend", "list", "--alliance", "lakeside", "--all", "--format", "csv",
+            ])
+            #expect(header == Self.importHeader + "\r\n")
+
             let report = try await tool.json(["spend", "import", file, "--alliance", "lakeside"])
             #expect(report["recorded"] as? Int == 3 && report["committed"] as? Bool == true, "\(report)")
 
