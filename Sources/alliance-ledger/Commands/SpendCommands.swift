@@ -154,7 +154,8 @@ struct SpendListCommand: AsyncParsableCommand {
             When more spend remains, the cursor for the next page is printed on standard error (and \
             as nextCursor in JSON); --all lists every page instead. The CSV has the columns \
             `spend import` reads, so a listing imports into another alliance as the same spend; \
-            the table and the JSON also show each spend's id and its reversal.
+            the table and the JSON also show each spend's id and its reversal. A reversed spend is \
+            in the CSV like any other, as an import has no column for a reversal.
             """)
 
     @OptionGroup var global: GlobalOptions

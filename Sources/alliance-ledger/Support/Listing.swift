@@ -66,7 +66,8 @@ extension OutputOptions {
                 print(layout.table($0).renderCSVRows(), terminator: "")
             }
         case .json:
-            // The JSON of one page, every item within it: `ListPage` writes the same keys.
+            // The document one page's JSON is (`ListPage`'s keys, sorted and indented alike),
+            // written item by item.
             var separator = "\n"
             print("{\n  \"items\" : [", terminator: "")
             try await forEachPage(from: request, fetch) { items in
@@ -91,6 +92,8 @@ extension OutputOptions {
             let page = try await fetch(request)
             try body(page.items)
             guard let next = page.nextCursor else { return }
+            // A cursor that did not move would list the same page for ever.
+            precondition(next != request.cursor, "a listing answered the cursor it was given")
             request = try PageRequest(limit: request.limit, order: request.order, cursor: next)
         }
     }
