@@ -123,7 +123,7 @@ import Testing
             }
             let recorded = Set(
                 try await original.succeed(["spend", "list"] + alliance + ["--format", "csv"])
-                    .split(separator: "\n").map(String.init))
+                    .split(separator: "\r\n").map(String.init))
 
             let name = "restored_\(UInt32.random(in: 0...UInt32.max))"
             let admin = try await database.connect()
@@ -134,7 +134,7 @@ import Testing
                 _ = try await restored.succeed(["journal", "verify"] + alliance)
                 _ = try await restored.succeed(["trial-balance"] + alliance)
                 let kept = try await restored.succeed(["spend", "list"] + alliance + ["--format", "csv"])
-                    .split(separator: "\n").map(String.init)
+                    .split(separator: "\r\n").map(String.init)
                 #expect(kept.allSatisfy(recorded.contains), "\(kept)")
             } catch {
                 try await admin.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")

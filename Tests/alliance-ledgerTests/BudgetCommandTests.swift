@@ -47,7 +47,7 @@ import Testing
                 ["budget", "history", "--alliance", "lambeth", "--year", "FY2025", "--format", "csv"],
                 environment: environment)
             #expect(history.status == 0, "\(history.standardError)")
-            let rows = history.standardOutput.split(separator: "\n")
+            let rows = history.standardOutput.split(separator: "\r\n")
             #expect(rows.count == 3)
             #expect(rows[1].hasPrefix("slam,STAFF,,10000.00,D-0001,"))
             #expect(rows[2].hasPrefix("slam,STAFF,10000.00,12500.50,D-0002,"))
@@ -55,7 +55,7 @@ import Testing
             let empty = try await CommandRunner.run(
                 ["budget", "show", "--alliance", "lambeth", "--year", "FY2026", "--format", "csv"],
                 environment: environment)
-            #expect(empty.standardOutput == "partner,line,amount,decision\n")
+            #expect(empty.standardOutput == "partner,line,amount,decision\r\n")
 
             for year in ["2025-10", "FY20X", "fy2025"] {
                 let bad = try await CommandRunner.run(

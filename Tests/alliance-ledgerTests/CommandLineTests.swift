@@ -69,7 +69,7 @@ import Testing
                 "db", "migrate", "--data-dir", path, "--format", "csv",
             ])
             #expect(migrate.status == 0, "\(migrate.standardError)")
-            #expect(migrate.standardOutput.hasPrefix("version,name,state,applied at\n"))
+            #expect(migrate.standardOutput.hasPrefix("version,name,state,applied_at\r\n"))
             #expect(migrate.standardOutput.components(separatedBy: ",applied,").count == migrations.count + 1)
             #expect(migrate.messages.contains { $0.contains("applied \(migrations.count) migration") })
 

@@ -28,3 +28,6 @@ extension DatabaseTool {
             sourceLocation: sourceLocation)
     }
 }
+
+/// Text written with line feeds as CSV prints it, every line ended by CRLF (RFC 4180).
+func crlf(_ text: String) -> String { text.replacingOccurrences(of: "\n", with: "\r\n") }

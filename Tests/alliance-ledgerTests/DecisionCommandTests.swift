@@ -142,8 +142,8 @@ import Testing
 
             let csv = try await tool.succeed(
                 ["decision", "show"] + alliance + ["D-0001", "--format", "csv"])
-            let rows = csv.split(separator: "\n")
-            #expect(rows.first == "partner,person,vote,reason,cast at,current")
+            let rows = csv.split(separator: "\r\n")
+            #expect(rows.first == "partner,person,vote,reason,cast_at,current")
             #expect(rows.count == 4)
             #expect(rows.dropFirst().allSatisfy { $0.contains(",approve,,") && $0.hasSuffix(",yes") })
 
@@ -158,12 +158,14 @@ import Testing
             let budget = try await tool.succeed(
                 ["budget", "show"] + alliance + ["--year", "FY2025", "--format", "csv"])
             #expect(
-                budget == """
-                    partner,line,amount,decision
-                    certitude,PREMISES,20500.50,D-0001
-                    slam,STAFF,1250000.00,D-0001
+                budget
+                    == crlf(
+                        """
+                        partner,line,amount,decision
+                        certitude,PREMISES,20500.50,D-0001
+                        slam,STAFF,1250000.00,D-0001
 
-                    """)
+                        """))
 
             // Closed: no more votes. (Now that a decision has carried, a board member votes with
             // their own token: the operator's --as is over.)
@@ -204,7 +206,7 @@ import Testing
 
             let votes = try await tool.succeed(
                 ["decision", "show"] + alliance + ["D-0001", "--format", "csv"])
-            let rows = votes.split(separator: "\n").map(String.init)
+            let rows = votes.split(separator: "\r\n").map(String.init)
             #expect(rows.count == 3)
             #expect(
                 rows[1].hasPrefix(
@@ -395,8 +397,8 @@ import Testing
 
             let csv = try await tool.succeed(
                 ["decision", "list"] + alliance + ["--format", "csv", "--state", "open"])
-            let rows = csv.split(separator: "\n").map(String.init)
-            #expect(rows.first == "number,state,title,closes at,tally")
+            let rows = csv.split(separator: "\r\n").map(String.init)
+            #expect(rows.first == "number,state,title,closes_at,tally")
             #expect(rows.dropFirst().first?.hasPrefix("D-0003,open,Third,") == true)
             #expect(rows.last?.hasPrefix("D-0001,open,First,") == true)
             #expect(rows.last?.hasSuffix(#","0/3 approve, 1 abstain, 2 not voted""#) == true, "\(rows)")

@@ -26,7 +26,7 @@ import Testing
             await admin.close()
             let issued = try await CommandRunner.run(
                 ["token", "issue", "--operator", "--format", "csv"], environment: ["DATABASE_URL": url])
-            let root = try #require(issued.standardOutput.split(separator: "\n").last.map(String.init))
+            let root = try #require(issued.standardOutput.split(separator: "\r\n").last.map(String.init))
 
             let service = try await ServiceProcess(["--database-url", url, "--log-level", "trace"])
             var secrets = [password, root, "@example.org"]

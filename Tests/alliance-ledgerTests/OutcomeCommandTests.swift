@@ -181,11 +181,11 @@ import Testing
             // The terms, with the decision that set them.
             let table = try await tool.succeed(["outcome", "terms", "--year", "FY2025"])
             for expected in [
-                "year    FY2025", "set by  D-0001", "pool    1200000.00", "paid    yearly: FY2025",
+                "year    FY2025", "set by  D-0001", "pool    1,200,000.00", "paid    yearly: FY2025",
                 "CODE            NAME", "CARE_PLANS      Care plans reviewed within 12 months",
-                "40%     linear: 0% at 80, 100% at 90", "35%     linear: 0% at 5, 100% at 20",
-                "25%     linear: 0% at 45, 100% at 60", "PARTNER          SHARE", "lambeth-council  30%",
-                "slam             50%",
+                "   40%  linear: 0% at 80, 100% at 90", "   35%  linear: 0% at 5, 100% at 20",
+                "   25%  linear: 0% at 45, 100% at 60", "PARTNER          SHARE", "lambeth-council    30%",
+                "slam               50%",
             ] {
                 #expect(table.contains(expected), "\(expected) in\n\(table)")
             }
@@ -205,7 +205,7 @@ import Testing
             #expect(rules.compactMap { $0["floor"] as? Int } == [80, 5, 45])
             #expect(rules.allSatisfy { $0["cap"] is NSNull })
             let csv = try await tool.succeed(["outcome", "terms", "--year", "FY2025", "--format", "csv"])
-            #expect(csv.hasPrefix("code,name,unit,better,baseline,target,weight,rule\nCARE_PLANS,"))
+            #expect(csv.hasPrefix("code,name,unit,better,baseline,target,weight,rule\r\nCARE_PLANS,"))
             #expect(
                 csv.contains(
                     #"BED_DAYS,Reduction in out-of-area bed-days,%,higher,,20,35%,"linear: 0% at 5, 100% at 20""#
@@ -251,7 +251,7 @@ import Testing
                 tool.record("CARE_PLANS", "86", evidence: "Year-end extract, reviews entered late included"))
             #expect(corrected.status == 0, "\(corrected.standardError)")
             #expect(corrected.standardOutput.hasPrefix("ID  MEASURE     PERIOD  VALUE  EVIDENCE"))
-            #expect(corrected.standardOutput.contains("CARE_PLANS  FY2025  86     Year-end extract"))
+            #expect(corrected.standardOutput.contains("CARE_PLANS  FY2025     86  Year-end extract"))
             #expect(
                 corrected.messages.contains {
                     $0.hasPrefix("recorded CARE_PLANS for FY2025: 86 (measurement ")
@@ -294,21 +294,22 @@ import Testing
             ])
             #expect(
                 listCSV.hasPrefix(
-                    "id,measure,period,value,evidence,recorded by,recorded at,current,state,reviewed by\n"))
+                    "id,measure,period,value,evidence,recorded_by,recorded_at,current,state,reviewed_by\r\n"))
             #expect(
                 listCSV.contains(#",OUTCOME_SCORES,FY2025,40,"DIALOG, 412 reviews",femi@slam.example.org,"#))
 
             // O1: attainment 60%, 100% and 0%; earned 708,000 and unearned 492,000 of 1,200,000.
             let payment = try await tool.succeed(["outcome", "payment", "--period", "FY2025"])
             for expected in [
-                "period     FY2025", "terms      D-0001", "pool       1200000.00", "earned     708000.00",
-                "unearned   492000.00", "measured   every measure", "validated  every measurement",
-                "posted     no", "MEASURE         UNIT  WEIGHT  TARGET  ACTUAL  ATTAINMENT  EARNED     STATE",
-                "CARE_PLANS      %     40%     90      86      60%         288000.00  validated",
-                "BED_DAYS        %     35%     20      20      100%        420000.00  validated",
-                "OUTCOME_SCORES  %     25%     60      40      0%          0.00       validated",
-                "PARTNER          SHARE  AMOUNT", "slam             50%    354000.00",
-                "lambeth-council  30%    212400.00", "certitude        20%    141600.00",
+                "period     FY2025", "terms      D-0001", "pool       1,200,000.00", "earned     708,000.00",
+                "unearned   492,000.00", "measured   every measure", "validated  every measurement",
+                "posted     no",
+                "MEASURE         UNIT  WEIGHT  TARGET  ACTUAL  ATTAINMENT      EARNED  STATE",
+                "CARE_PLANS      %        40%      90      86         60%  288,000.00  validated",
+                "BED_DAYS        %        35%      20      20        100%  420,000.00  validated",
+                "OUTCOME_SCORES  %        25%      60      40          0%        0.00  validated",
+                "PARTNER          SHARE      AMOUNT", "slam               50%  354,000.00",
+                "lambeth-council    30%  212,400.00", "certitude          20%  141,600.00",
             ] {
                 #expect(payment.contains(expected), "\(expected) in\n\(payment)")
             }
@@ -336,13 +337,15 @@ import Testing
                 "outcome", "payment", "--period", "FY2025", "--format", "csv",
             ])
             #expect(
-                paymentCSV == """
-                    measure,unit,weight,target,actual,attainment,earned,state
-                    CARE_PLANS,%,40%,90,86,60%,288000.00,validated
-                    BED_DAYS,%,35%,20,20,100%,420000.00,validated
-                    OUTCOME_SCORES,%,25%,60,40,0%,0.00,validated
+                paymentCSV
+                    == crlf(
+                        """
+                        measure,unit,weight,target,actual,attainment,earned,state
+                        CARE_PLANS,%,40%,90,86,60%,288000.00,validated
+                        BED_DAYS,%,35%,20,20,100%,420000.00,validated
+                        OUTCOME_SCORES,%,25%,60,40,0%,0.00,validated
 
-                    """)
+                        """))
 
             // The board approves the year's payment (FY2025 has ended); it is posted, and the
             // year's measurements can no longer change.
@@ -577,30 +580,32 @@ import Testing
             let table = try await tool.succeed(["risk-share", "show", "--year", "FY2025"])
             for expected in [
                 "year                     FY2025", "terms                    D-0002",
-                "target                   1500000.00 (the year's budgets)",
-                "actual                   1400000.00 (the year's net spend)",
-                "difference               100000.00 (an underspend: a gain)",
-                "partner side before cap  43750.00", "partner side             40000.00",
-                "owner side               60000.00", "fee                      100000.00",
-                "partners receive         140000.00", "owner pays               1540000.00",
+                "target                   1,500,000.00 (the year's budgets)",
+                "actual                   1,400,000.00 (the year's net spend)",
+                "difference               100,000.00 (an underspend: a gain)",
+                "partner side before cap  43,750.00", "partner side             40,000.00",
+                "owner side               60,000.00", "fee                      100,000.00",
+                "partners receive         140,000.00", "owner pays               1,540,000.00",
                 "settled                  no",
-                "PARTNER          SHARE  CAP      AMOUNT    CAPPED",
-                "certitude        20%    5000.00  5000.00   yes",
-                "lambeth-council  30%             13125.00  no",
-                "slam             50%             21875.00  no",
+                "PARTNER          SHARE       CAP     AMOUNT  CAPPED",
+                "certitude          20%  5,000.00   5,000.00  yes",
+                "lambeth-council    30%            13,125.00  no",
+                "slam               50%            21,875.00  no",
             ] {
                 #expect(table.contains(expected), "\(expected) in\n\(table)")
             }
             #expect(!table.contains("unallocated"))
             let csv = try await tool.succeed(["risk-share", "show", "--year", "FY2025", "--format", "csv"])
             #expect(
-                csv == """
-                    partner,share,cap,amount,capped
-                    certitude,20%,5000.00,5000.00,yes
-                    lambeth-council,30%,,13125.00,no
-                    slam,50%,,21875.00,no
+                csv
+                    == crlf(
+                        """
+                        partner,share,cap,amount,capped
+                        certitude,20%,5000.00,5000.00,yes
+                        lambeth-council,30%,,13125.00,no
+                        slam,50%,,21875.00,no
 
-                    """)
+                        """))
             let statement = try await tool.json(["risk-share", "show", "--year", "FY2025"])
             #expect(statement["year"] as? String == "FY2025")
             #expect(statement["termsDecision"] as? String == "D-0002")

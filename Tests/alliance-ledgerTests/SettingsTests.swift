@@ -211,7 +211,28 @@ import Testing
         let table = TextTable(
             columns: ["version", "name"], rows: [["1", "short"], ["10", "a, \"quoted\" name"]])
         #expect(table.renderTable() == "VERSION  NAME\n1        short\n10       a, \"quoted\" name\n")
-        #expect(table.renderCSV() == "version,name\n1,short\n10,\"a, \"\"quoted\"\" name\"\n")
+        #expect(table.renderCSV() == "version,name\r\n1,short\r\n10,\"a, \"\"quoted\"\" name\"\r\n")
+    }
+
+    /// Numbers are right-aligned with their digits grouped for people, and plain in CSV, whose
+    /// header is snake_case.
+    @Test func numberColumnsAlignRightAndGroupTheirDigits() {
+        let table = TextTable(
+            columns: ["partner", .number("amount"), .number("share"), "joined on"],
+            rows: [
+                ["slam", "1234567.89", "12.5%", "2025-04-01"], ["lambeth", "-5.00", "100%", ""],
+                ["total", "", "", ""],
+            ])
+        #expect(
+            table.renderTable()
+                == "PARTNER        AMOUNT  SHARE  JOINED ON\n" + "slam     1,234,567.89  12.5%  2025-04-01\n"
+                + "lambeth         -5.00   100%\n" + "total\n")
+        #expect(
+            table.renderCSV()
+                == "partner,amount,share,joined_on\r\nslam,1234567.89,12.5%,2025-04-01\r\nlambeth,-5.00,100%,\r\ntotal,,,\r\n"
+        )
+        #expect(TextTable.grouped("1000") == "1,000" && TextTable.grouped("+999") == "+999")
+        #expect(TextTable.grouped("FY2025") == "FY2025" && TextTable.grouped("1.2.3") == "1.2.3")
     }
 
     @Test func spreadsheetFormulasAreDefused() {

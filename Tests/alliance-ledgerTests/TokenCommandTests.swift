@@ -51,13 +51,13 @@ import Testing
             let adaToken = try #require(personToken["token"] as? String)
 
             let operators = try await tool.succeed(["token", "list", "--format", "csv"])
-            let lines = operators.split(separator: "\n").map(String.init)
-            #expect(lines.first == "id,owner,created,expires,last used,revoked")
+            let lines = operators.split(separator: "\r\n").map(String.init)
+            #expect(lines.first == "id,owner,created,expires,last_used,revoked")
             #expect(lines.count == 2 && lines[1].hasPrefix("\(operatorID),operator,"), "\(operators)")
             // A command with a token is one use of it, noted as the command ends.
             let own = try await tool.succeed(
                 ["token", "list"] + alliance + ["--token", adaToken, "--format", "csv"])
-            let row = try #require(own.split(separator: "\n").last).split(
+            let row = try #require(own.split(separator: "\r\n").last).split(
                 separator: ",", omittingEmptySubsequences: false)
             #expect(row[0] == "\(personTokenID)" && row[1] == "ada@slam.nhs.uk", "\(own)")
             #expect(row[3] == "2099-01-01T00:00:00.000000Z" && !row[4].isEmpty && row[5].isEmpty, "\(own)")
@@ -69,7 +69,7 @@ import Testing
                 #expect(revoked.status == 0, "\(revoked.standardError)")
             }
             let after = try await tool.succeed(["token", "list"] + alliance + ["--format", "csv"])
-            #expect(try #require(after.split(separator: "\n").last).hasSuffix("Z"), "revoked: \(after)")
+            #expect(try #require(after.split(separator: "\r\n").last).hasSuffix("Z"), "revoked: \(after)")
             let refused = try await tool.run(["token", "list"] + alliance + ["--token", adaToken])
             #expect(refused.status == 1 && refused.standardError.contains("unknown or revoked"))
 

@@ -26,7 +26,7 @@ struct AuditListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "List the governance log's records, newest first, a page at a time.",
         discussion:
-            "When more records remain, the cursor for the next page is printed on standard error (and as nextCursor in JSON)."
+            "When more records remain, the cursor for the next page is printed on standard error (and as nextCursor in JSON); --all lists every page instead."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -36,24 +36,18 @@ struct AuditListCommand: AsyncParsableCommand {
     @OptionGroup var paging: PageOptions
 
     func run() async throws {
-        let page = try paging.request()
         try await global.withLedger(alliance) { context in
-            let found = try await GovernanceLog(pool: context.ledger.pool).records(
-                in: context.alliance.id, page: page, by: context.caller)
             // Records name people by id; the table names them by e-mail too.
             let emails = Dictionary(
                 uniqueKeysWithValues: try await AllianceDirectory(pool: context.ledger.pool).people(
                     in: context.alliance.id
                 ).map { ($0.id, $0.email) })
-            try output.emit(
-                table: TextTable(
-                    columns: [
-                        "sequence", "recorded at", "kind", "actor", "partner", "details", "request id",
-                    ],
-                    rows: found.items.map { $0.row(emails: emails) }),
-                json: found)
-            if let next = found.nextCursor, output.format != .json {
-                printError("more records: repeat with --cursor \(next)")
+            let layout = TableLayout<GovernanceRecord>(
+                columns: ["sequence", "recorded at", "kind", "actor", "partner", "details", "request id"]
+            ) { $0.row(emails: emails) }
+            let log = GovernanceLog(pool: context.ledger.pool)
+            try await output.emitListing(paging, of: "records", table: layout) { page in
+                try await log.records(in: context.alliance.id, page: page, by: context.caller)
             }
         }
     }

@@ -41,7 +41,7 @@ struct BudgetShowCommand: AsyncParsableCommand {
                 year: financialYear, in: context.alliance.id)
             try output.emit(
                 table: TextTable(
-                    columns: ["partner", "line", "amount", "decision"],
+                    columns: ["partner", "line", .number("amount"), "decision"],
                     rows: figures.map {
                         [
                             $0.partner, $0.budgetLine, context.money($0.amount),
@@ -69,7 +69,9 @@ struct BudgetHistoryCommand: AsyncParsableCommand {
                 year: financialYear, in: context.alliance.id)
             try output.emit(
                 table: TextTable(
-                    columns: ["partner", "line", "previous", "amount", "decision", "applied at"],
+                    columns: [
+                        "partner", "line", .number("previous"), .number("amount"), "decision", "applied at",
+                    ],
                     rows: changes.map {
                         [
                             $0.partner, $0.budgetLine, $0.previous.map(context.money) ?? "",

@@ -122,7 +122,7 @@ struct MigrationReport: Encodable {
             print("Database: \(database.summary), PostgreSQL \(serverVersion)")
         }
         let table = TextTable(
-            columns: ["version", "name", "state", "applied at"],
+            columns: [.number("version"), "name", "state", "applied at"],
             rows: migrations.map { row in
                 [
                     String(row.version), row.name, row.state,

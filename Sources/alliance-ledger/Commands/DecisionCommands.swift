@@ -67,23 +67,16 @@ struct DecisionProposeCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "When voting closes, e.g. 2025-06-01T17:00:00Z (default: seven days from now).",
             valueName: "instant"))
-    var closesAt: String?
+    var closesAt: Timestamp?
     @Option(
         name: .customLong("action-file"),
         help: ArgumentHelp("The action as a JSON file; - reads standard input.", valueName: "file"))
     var actionFile: String?
 
     func run() async throws {
-        let closes = try closesAt.map { text in
-            guard let instant = Timestamp(iso8601: text) else {
-                throw ValidationError(
-                    "--closes-at must be an ISO 8601 instant such as 2025-06-01T17:00:00Z, not \"\(text)\"")
-            }
-            return instant
-        }
         let action = try actionFile.map(ActionFile.read)
         let proposal = try DecisionProposal(
-            title: title, description: description, closesAt: closes, action: action)
+            title: title, description: description, closesAt: closesAt, action: action)
         try await global.withLedger(alliance) { context in
             let caller = try await member.caller(in: context, who: "a board member")
             let decision: Decision
@@ -117,17 +110,16 @@ struct DecisionVoteCommand: AsyncParsableCommand {
     @OptionGroup var member: ActAsOption
     @OptionGroup var decision: DecisionArgument
 
-    @Option(help: "approve, object or abstain.")
-    var vote: String
+    @Option(help: "The partner's vote.")
+    var vote: VoteChoice
     @Option(help: "Why: required to object, optional otherwise.")
     var reason: String?
 
     func run() async throws {
-        let chosen: VoteChoice = try choice(vote, option: "--vote")
         try await global.withLedger(alliance) { context in
             let caller = try await member.caller(in: context, who: "a board member")
             let voted = try await Decisions(pool: context.ledger.pool).vote(
-                chosen, reason: reason, on: decision.reference, in: context.alliance, by: caller)
+                vote, reason: reason, on: decision.reference, in: context.alliance, by: caller)
             try output.emit(voted, context)
             switch voted.state {
             case .carried: printError("\(voted.reference) is carried: \(voted.effectSummary(context))")
@@ -188,38 +180,25 @@ struct DecisionListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "List decisions, newest first, a page at a time.",
         discussion:
-            "When more decisions remain, the cursor for the next page is printed on standard error (and as nextCursor in JSON)."
+            "When more decisions remain, the cursor for the next page is printed on standard error (and as nextCursor in JSON); --all lists every page instead."
     )
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
-    @Option(
-        help:
-            "Only decisions in this state: \(DecisionState.allCases.map(\.rawValue).joined(separator: ", "))."
-    )
-    var state: String?
+    @Option(help: "Only decisions in this state.")
+    var state: DecisionState?
     @OptionGroup var paging: PageOptions
 
     func run() async throws {
-        let only: DecisionState? = try state.map { try choice($0, option: "--state") }
-        let page = try paging.request()
         try await global.withLedger(alliance) { context in
-            let found = try await Decisions(pool: context.ledger.pool).list(
-                in: context.alliance, state: only, page: page)
-            try output.emit(
-                table: TextTable(
-                    columns: ["number", "state", "title", "closes at", "tally"],
-                    rows: found.items.map {
-                        [
-                            $0.reference, $0.state.rawValue, $0.title, $0.closesAt.description,
-                            $0.tally.summary,
-                        ]
-                    }),
-                json: found)
-            if let next = found.nextCursor, output.format != .json {
-                printError("more decisions: repeat with --cursor \(next)")
+            let layout = TableLayout<Decision>(columns: ["number", "state", "title", "closes at", "tally"]) {
+                [$0.reference, $0.state.rawValue, $0.title, $0.closesAt.description, $0.tally.summary]
+            }
+            let decisions = Decisions(pool: context.ledger.pool)
+            try await output.emitListing(paging, of: "decisions", table: layout) { page in
+                try await decisions.list(in: context.alliance, state: state, page: page)
             }
         }
     }
@@ -307,7 +286,7 @@ extension OutputOptions {
             })
         switch format {
         case .json: print(try jsonText(decision))
-        case .csv: print(votes.renderCSV(), terminator: "")
+        case .csv: printCSV(votes)
         case .table:
             var text = decision.particulars(context).rendered + "\n"
             text += decision.votes.isEmpty ? "No votes yet.\n" : votes.renderTable()

@@ -21,7 +21,7 @@ extension Alliance {
         ]
     }
 
-    static let columns = [
+    static let columns: [TextTable.Column] = [
         "slug", "name", "currency", "year starts (month)", "contract start", "contract end", "abstention",
     ]
 }
@@ -45,20 +45,20 @@ struct AllianceCreateCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("contract-start"),
         help: ArgumentHelp("First day of the contract.", valueName: "YYYY-MM-DD"))
-    var contractStart: String?
+    var contractStart: CalendarDate?
     @Option(
         name: .customLong("contract-end"),
         help: ArgumentHelp("Last day of the contract.", valueName: "YYYY-MM-DD"))
-    var contractEnd: String?
-    @Option(help: "Whether an abstention blocks a decision or stands aside: blocks or stands-aside.")
-    var abstention = Abstention.blocks.rawValue
+    var contractEnd: CalendarDate?
+    @Option(help: "Whether an abstention blocks a decision or stands aside.")
+    var abstention = Abstention.blocks
 
     func run() async throws {
         let request = try AllianceRequest(
             slug: slug, name: name, currency: currency, financialYearStartMonth: financialYearStartMonth,
-            contractStart: try calendarDate(contractStart, option: "--contract-start"),
-            contractEnd: try calendarDate(contractEnd, option: "--contract-end"),
-            abstention: try choice(abstention, option: "--abstention"))
+            contractStart: contractStart,
+            contractEnd: contractEnd,
+            abstention: abstention)
         let alliance = try await global.withSession { session in
             try await AllianceDirectory(pool: session.pool).create(request)
         }
@@ -102,7 +102,7 @@ struct PartnerCommand: AsyncParsableCommand {
 
 extension Partner {
     var row: [String] { [slug, name, kind.rawValue, joinedOn.description, leftOn?.description ?? ""] }
-    static let columns = ["slug", "name", "kind", "joined on", "left on"]
+    static let columns: [TextTable.Column] = ["slug", "name", "kind", "joined on", "left on"]
 }
 
 struct PartnerAddCommand: AsyncParsableCommand {
@@ -121,17 +121,17 @@ struct PartnerAddCommand: AsyncParsableCommand {
     var slug: String
     @Option(help: "The partner's name.")
     var name: String
-    @Option(help: "commissioner, nhs-provider, local-authority, vcse or other.")
-    var kind: String
+    @Option(help: "What kind of organisation the partner is.")
+    var kind: PartnerKind
     @Option(
         name: .customLong("joined-on"),
         help: ArgumentHelp("Default: the contract's start.", valueName: "YYYY-MM-DD"))
-    var joinedOn: String?
+    var joinedOn: CalendarDate?
 
     func run() async throws {
         let request = try PartnerRequest(
-            slug: slug, name: name, kind: try choice(kind, option: "--kind"),
-            joinedOn: try calendarDate(joinedOn, option: "--joined-on"))
+            slug: slug, name: name, kind: kind,
+            joinedOn: joinedOn)
         let partner = try await global.withLedger(alliance) { context in
             try await AllianceDirectory(pool: context.ledger.pool).addPartner(
                 request, to: context.alliance, by: context.caller)
@@ -226,17 +226,13 @@ extension Person {
             removedAt?.description ?? "",
         ]
     }
-    static let columns = ["id", "name", "email", "partner", "roles", "removed at"]
+    static let columns: [TextTable.Column] = ["id", "name", "email", "partner", "roles", "removed at"]
 }
 
 /// `--role`, repeatable: the roles a person is to hold.
 struct RolesOption: ParsableArguments {
-    @Option(name: .customLong("role"), help: "admin, finance, board or auditor; repeat for several.")
-    var names: [String]
-
-    func roles() throws -> Set<Role> {
-        Set(try names.map { try choice($0, option: "--role") as Role })
-    }
+    @Option(name: .customLong("role"), help: "A role to hold; repeat for several.")
+    var roles: [Role]
 }
 
 /// `<person-id>`, as `person list` shows it.
@@ -272,7 +268,7 @@ struct PersonAddCommand: AsyncParsableCommand {
     @OptionGroup var roles: RolesOption
 
     func run() async throws {
-        let request = try PersonRequest(name: name, email: email, partner: partner, roles: try roles.roles())
+        let request = try PersonRequest(name: name, email: email, partner: partner, roles: Set(roles.roles))
         let person = try await global.withLedger(alliance) { context in
             try await AllianceDirectory(pool: context.ledger.pool).addPerson(
                 request, to: context.alliance, by: context.caller)
@@ -315,7 +311,7 @@ struct PersonRolesCommand: AsyncParsableCommand {
     @OptionGroup var roles: RolesOption
 
     func run() async throws {
-        let wanted = try roles.roles()
+        let wanted = Set(roles.roles)
         let changed = try await global.withLedger(alliance) { context in
             try await AllianceDirectory(pool: context.ledger.pool).setRoles(
                 wanted, of: person.id, in: context.alliance, by: context.caller)
@@ -360,18 +356,7 @@ struct ExpiryOption: ParsableArguments {
         help: ArgumentHelp(
             "When the token stops working, an ISO 8601 instant such as 2027-01-01T00:00:00Z; without it, it works until revoked.",
             valueName: "instant"))
-    var expires: String?
-
-    func instant() throws -> Timestamp? {
-        try expires.map { text in
-            guard let instant = Timestamp(iso8601: text) else {
-                throw CommandFailure(
-                    .usage,
-                    "--expires must be an ISO 8601 instant such as 2027-01-01T00:00:00Z, not \"\(text)\"")
-            }
-            return instant
-        }
-    }
+    var expires: Timestamp?
 }
 
 struct TokenIssueCommand: AsyncParsableCommand {
@@ -409,7 +394,7 @@ struct TokenIssueCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let expiresAt = try expiry.instant()
+        let expiresAt = expiry.expires
         let issued: (id: Int64, token: String)
         if let alliance, let person {
             issued = try await issue(forPerson: person, in: alliance, expiresAt: expiresAt)
@@ -470,7 +455,7 @@ struct TokenListCommand: AsyncParsableCommand {
     var alliance: String?
     @OptionGroup var token: TokenOption
 
-    static let columns = ["id", "owner", "created", "expires", "last used", "revoked"]
+    static let columns: [TextTable.Column] = ["id", "owner", "created", "expires", "last used", "revoked"]
 
     func run() async throws {
         let (tokens, owners): ([TokenRecord], [Int64: String]) =

@@ -46,7 +46,7 @@ struct KeyAddCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
-    @Option(help: "The partner's slug.") var partner: String
+    @Option(help: .partnerSlug) var partner: String
     @Option(
         name: .customLong("public-key"),
         help: ArgumentHelp("The 32-byte public key, base64.", valueName: "base64"))
@@ -102,7 +102,7 @@ struct KeyRevokeCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
-    @Option(help: "The partner's slug.") var partner: String
+    @Option(help: .partnerSlug) var partner: String
     @Argument(help: "The key's id.") var id: Int64
 
     func run() async throws {

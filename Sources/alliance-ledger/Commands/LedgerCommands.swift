@@ -21,7 +21,11 @@ struct LedgerContext {
     /// the command acts as the operator without one.
     let tokenSource: String?
 
+    /// An amount as a table's value or CSV's field: `1234567.89`.
     func money(_ amount: Int64) -> String { Money.format(amount, currency: alliance.currency) }
+
+    /// An amount for people to read beside a label: `1,234,567.89`.
+    func groupedMoney(_ amount: Int64) -> String { TextTable.grouped(money(amount)) }
 }
 
 extension GlobalOptions {
@@ -56,44 +60,6 @@ extension GlobalOptions {
     }
 }
 
-/// `--limit`, `--cursor` and `--oldest-first`: one page of a listing, newest first unless asked.
-struct PageOptions: ParsableArguments {
-    @Option(help: "Items per page, 1 to \(PageRequest.maximumLimit).")
-    var limit = 100
-    @Option(help: "The cursor printed with the previous page.")
-    var cursor: String?
-    @Flag(name: .customLong("oldest-first"), help: "List the oldest first.")
-    var oldestFirst = false
-
-    func request() throws -> PageRequest {
-        try PageRequest(limit: limit, order: oldestFirst ? .oldestFirst : .newestFirst, cursor: cursor)
-    }
-}
-
-/// Reads one of an enumeration's values from an option, or fails as a usage error listing them.
-func choice<Value: RawRepresentable & CaseIterable>(_ text: String, option: String) throws -> Value
-where Value.RawValue == String {
-    guard let value = Value(rawValue: text) else {
-        throw ValidationError(
-            "\(option) must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\""
-        )
-    }
-    return value
-}
-
-/// Reads `YYYY-MM-DD` from an option, or fails as a usage error naming the option.
-func calendarDate(_ text: String, option: String) throws -> CalendarDate {
-    guard let date = CalendarDate(iso8601: text) else {
-        throw ValidationError("\(option) must be \(CalendarDate.iso8601Form), not \"\(text)\"")
-    }
-    return date
-}
-
-/// An optional option's date: nil when the option was not given.
-func calendarDate(_ text: String?, option: String) throws -> CalendarDate? {
-    try text.map { try calendarDate($0, option: option) }
-}
-
 struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
@@ -106,71 +72,54 @@ struct JournalListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "List journal entries, newest first, a page at a time.",
         discussion:
-            "When more entries remain, the cursor for the next page is printed on standard error (and as nextCursor in JSON)."
+            "When more entries remain, the cursor for the next page is printed on standard error (and as nextCursor in JSON); --all lists every page instead."
     )
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
-    @Option(
-        help: ArgumentHelp(
-            "Only entries of this kind (repeatable): \(EntryKind.allCases.map(\.rawValue).joined(separator: ", ")).",
-            valueName: "kind"))
-    var kind: [String] = []
+    @Option(help: ArgumentHelp("Only entries of this kind; repeat for several.", valueName: "kind"))
+    var kind: [EntryKind] = []
 
     @Option(help: ArgumentHelp("Only entries with a posting to this account.", valueName: "code"))
     var account: String?
 
     @Option(help: ArgumentHelp("Only entries effective on or after this day.", valueName: "YYYY-MM-DD"))
-    var from: String?
+    var from: CalendarDate?
 
     @Option(help: ArgumentHelp("Only entries effective on or before this day.", valueName: "YYYY-MM-DD"))
-    var to: String?
+    var to: CalendarDate?
 
     @Option(
         name: .customLong("recorded-by"),
         help: ArgumentHelp("Only entries recorded by this person.", valueName: "person"))
     var recordedBy: String?
 
-    @Option(help: "Entries per page, 1 to \(PageRequest.maximumLimit).")
-    var limit = 50
-
-    @Option(help: "The cursor printed with the previous page.")
-    var cursor: String?
-
-    @Flag(name: .customLong("oldest-first"), help: "List the oldest entries first.")
-    var oldestFirst = false
+    @OptionGroup var paging: PageOptions
 
     func run() async throws {
-        let kinds = Set(try kind.map { try choice($0, option: "--kind") as EntryKind })
         let filter = JournalFilter(
-            kinds: kinds, account: try account.map { try AccountCode($0) },
-            effectiveFrom: try calendarDate(from, option: "--from"),
-            effectiveTo: try calendarDate(to, option: "--to"),
+            kinds: Set(kind), account: try account.map { try AccountCode($0) },
+            effectiveFrom: from,
+            effectiveTo: to,
             recordedBy: recordedBy)
-        let page = try PageRequest(
-            limit: limit, order: oldestFirst ? .oldestFirst : .newestFirst, cursor: cursor)
         try await global.withLedger(alliance) { context in
-            let result = try await context.ledger.entries(
-                in: context.alliance.id, matching: filter, page: page)
-            let table = TextTable(
+            let layout = TableLayout<JournalEntry>(
                 columns: [
-                    "sequence", "effective on", "kind", "description", "amount", "recorded by", "reverses",
-                ],
-                rows: result.items.map { entry in
-                    [
-                        String(entry.sequence), entry.effectiveOn.description, entry.kind.rawValue,
-                        entry.description,
-                        context.money(entry.postings.filter { $0.amount > 0 }.reduce(0) { $0 + $1.amount }),
-                        entry.recordedBy, entry.reverses.map(String.init) ?? "",
-                    ]
-                })
-            try output.emit(
-                table: table,
-                json: result)
-            if let next = result.nextCursor, output.format != .json {
-                printError("more entries: repeat with --cursor \(next)")
+                    "sequence", "effective on", "kind", "description", .number("amount"), "recorded by",
+                    "reverses",
+                ]
+            ) { entry in
+                [
+                    String(entry.sequence), entry.effectiveOn.description, entry.kind.rawValue,
+                    entry.description,
+                    context.money(entry.postings.filter { $0.amount > 0 }.reduce(0) { $0 + $1.amount }),
+                    entry.recordedBy, entry.reverses.map(String.init) ?? "",
+                ]
+            }
+            try await output.emitListing(paging, of: "entries", table: layout) { page in
+                try await context.ledger.entries(in: context.alliance.id, matching: filter, page: page)
             }
         }
     }
@@ -201,7 +150,7 @@ struct JournalShowCommand: AsyncParsableCommand {
                 print("")
             }
             let table = TextTable(
-                columns: ["line", "account", "debit", "credit"],
+                columns: ["line", "account", .number("debit"), .number("credit")],
                 rows: entry.postings.map { posting in
                     [
                         String(posting.line), posting.account.rawValue,
@@ -248,6 +197,15 @@ struct JournalVerifyCommand: AsyncParsableCommand {
     }
 }
 
+/// `--as-of`: the books at the end of a day rather than now.
+struct AsOfOption: ParsableArguments {
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp(
+            "At the end of this day, from the entries effective by then.", valueName: "YYYY-MM-DD"))
+    var day: CalendarDate?
+}
+
 struct BalanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "balance",
@@ -260,23 +218,18 @@ struct BalanceCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only this account.", valueName: "code"))
     var account: String?
 
-    @Option(
-        name: .customLong("as-of"),
-        help: ArgumentHelp(
-            "Balances at the end of this day, from entries effective by then.", valueName: "YYYY-MM-DD"))
-    var asOf: String?
+    @OptionGroup var asOf: AsOfOption
 
     func run() async throws {
         let code = try account.map { try AccountCode($0) }
-        let day = try calendarDate(asOf, option: "--as-of")
         try await global.withLedger(alliance) { context in
-            var balances = try await context.ledger.balances(in: context.alliance.id, asOf: day)
+            var balances = try await context.ledger.balances(in: context.alliance.id, asOf: asOf.day)
             if let code {
                 balances = balances.filter { $0.account.code == code }
                 guard !balances.isEmpty else { throw LedgerError.accountNotFound(code) }
             }
             let table = TextTable(
-                columns: ["account", "type", "balance", "floor"],
+                columns: ["account", "type", .number("balance"), .number("floor")],
                 rows: balances.map { balance in
                     [
                         balance.account.code.rawValue, balance.account.type.rawValue,
@@ -284,7 +237,7 @@ struct BalanceCommand: AsyncParsableCommand {
                         balance.account.floor.map(context.money) ?? "",
                     ]
                 })
-            try output.emit(table: table, json: BalanceSheet(asOf: day, accounts: balances))
+            try output.emit(table: table, json: BalanceSheet(asOf: asOf.day, accounts: balances))
         }
     }
 }
@@ -298,16 +251,11 @@ struct TrialBalanceCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
-    @Option(
-        name: .customLong("as-of"),
-        help: ArgumentHelp("At the end of this day, from entries effective by then.", valueName: "YYYY-MM-DD")
-    )
-    var asOf: String?
+    @OptionGroup var asOf: AsOfOption
 
     func run() async throws {
-        let day = try calendarDate(asOf, option: "--as-of")
         let trial = try await global.withLedger(alliance) { context in
-            let trial = try await context.ledger.trialBalance(in: context.alliance.id, asOf: day)
+            let trial = try await context.ledger.trialBalance(in: context.alliance.id, asOf: asOf.day)
             let rows = trial.lines.map { line in
                 [
                     line.account.rawValue, line.type.rawValue,
@@ -317,7 +265,8 @@ struct TrialBalanceCommand: AsyncParsableCommand {
             }
             let totals = ["total", "", context.money(trial.totalDebits), context.money(trial.totalCredits)]
             try output.emit(
-                table: TextTable(columns: ["account", "type", "debit", "credit"], rows: rows + [totals]),
+                table: TextTable(
+                    columns: ["account", "type", .number("debit"), .number("credit")], rows: rows + [totals]),
                 json: trial)
             return trial
         }

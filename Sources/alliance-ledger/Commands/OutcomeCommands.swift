@@ -61,10 +61,13 @@ struct OutcomeTermsCommand: AsyncParsableCommand {
             var particulars = Particulars()
             particulars.add("year", "FY\(terms.year)")
             particulars.add("set by", inForce.decision)
-            particulars.add("pool", context.money(terms.pool))
+            particulars.add("pool", context.groupedMoney(terms.pool))
             particulars.add("paid", try terms.paymentPeriods(context))
             let measures = TextTable(
-                columns: ["code", "name", "unit", "better", "baseline", "target", "weight", "rule"],
+                columns: [
+                    "code", "name", "unit", "better", .number("baseline"), .number("target"),
+                    .number("weight"), "rule",
+                ],
                 rows: terms.measures.map {
                     [
                         $0.code, $0.name, $0.unit, $0.direction.rawValue, $0.baseline?.description ?? "",
@@ -72,7 +75,8 @@ struct OutcomeTermsCommand: AsyncParsableCommand {
                     ]
                 })
             let shares = TextTable(
-                columns: ["partner", "share"], rows: terms.shares.map { [$0.partner, percent($0.share)] })
+                columns: ["partner", .number("share")],
+                rows: terms.shares.map { [$0.partner, percent($0.share)] })
             try output.emit(particulars, tables: [measures, shares], csv: measures, json: inForce)
         }
     }
@@ -90,8 +94,9 @@ struct OutcomeMeasureCommand: AsyncParsableCommand {
 }
 
 extension OutcomeMeasurement {
-    static let columns = [
-        "id", "measure", "period", "value", "evidence", "recorded by", "recorded at", "current", "state",
+    static let columns: [TextTable.Column] = [
+        "id", "measure", "period", .number("value"), "evidence", "recorded by", "recorded at", "current",
+        "state",
         "reviewed by",
     ]
 
@@ -291,9 +296,9 @@ struct OutcomePaymentCommand: AsyncParsableCommand {
             var particulars = Particulars()
             particulars.add("period", payment.period)
             particulars.add("terms", payment.termsDecision)
-            particulars.add("pool", context.money(payment.pool))
-            particulars.add("earned", context.money(payment.earned))
-            particulars.add("unearned", context.money(payment.unearned))
+            particulars.add("pool", context.groupedMoney(payment.pool))
+            particulars.add("earned", context.groupedMoney(payment.earned))
+            particulars.add("unearned", context.groupedMoney(payment.unearned))
             let unmeasured = payment.results.filter { $0.actual == nil && $0.latest == nil }.map(
                 \.measure.code)
             particulars.add(
@@ -309,7 +314,11 @@ struct OutcomePaymentCommand: AsyncParsableCommand {
                 pending.isEmpty ? "every measurement" : "not yet: \(pending.joined(separator: ", "))")
             particulars.add("posted", payment.posted.map { $0.summary } ?? "no")
             let measures = TextTable(
-                columns: ["measure", "unit", "weight", "target", "actual", "attainment", "earned", "state"],
+                columns: [
+                    "measure", "unit", .number("weight"), .number("target"), .number("actual"),
+                    .number("attainment"),
+                    .number("earned"), "state",
+                ],
                 rows: payment.results.map {
                     [
                         $0.measure.code, $0.measure.unit, percent($0.measure.weight),
@@ -319,7 +328,7 @@ struct OutcomePaymentCommand: AsyncParsableCommand {
                     ]
                 })
             let allocations = TextTable(
-                columns: ["partner", "share", "amount"],
+                columns: ["partner", .number("share"), .number("amount")],
                 rows: payment.allocations.map { [$0.partner, percent($0.share), context.money($0.amount)] })
             try output.emit(particulars, tables: [measures, allocations], csv: measures, json: payment)
         }
@@ -334,7 +343,7 @@ extension OutputOptions {
     func emit(_ particulars: Particulars, tables: [TextTable], csv: TextTable, json: some Encodable) throws {
         switch format {
         case .json: print(try jsonText(json))
-        case .csv: print(csv.renderCSV(), terminator: "")
+        case .csv: printCSV(csv)
         case .table:
             print(
                 ([particulars.rendered] + tables.map { $0.renderTable() }).joined(separator: "\n"),

@@ -41,29 +41,32 @@ struct RiskShareShowCommand: AsyncParsableCommand {
                 year: financialYear, in: context.alliance)
             let position = statement.position
             let money = context.money
+            let written = context.groupedMoney
             var particulars = Particulars()
             particulars.add("year", "FY\(position.year)")
             particulars.add("terms", statement.termsDecision)
-            particulars.add("target", "\(money(position.target)) (the year's budgets)")
-            particulars.add("actual", "\(money(position.actual)) (the year's net spend)")
+            particulars.add("target", "\(written(position.target)) (the year's budgets)")
+            particulars.add("actual", "\(written(position.actual)) (the year's net spend)")
             particulars.add(
                 "difference",
-                money(position.difference)
+                written(position.difference)
                     + (position.difference > 0
                         ? " (an underspend: a gain)"
                         : position.difference < 0 ? " (an overspend: a pain)" : " (on target)"))
-            particulars.add("partner side before cap", money(position.partnerSideBeforeCap))
-            particulars.add("partner side", money(position.partnerSide))
-            particulars.add("owner side", money(position.ownerSide))
-            particulars.add("fee", position.fee.map(money) ?? "none")
-            if let receive = position.partnersReceive { particulars.add("partners receive", money(receive)) }
-            if let pays = position.ownerPays { particulars.add("owner pays", money(pays)) }
+            particulars.add("partner side before cap", written(position.partnerSideBeforeCap))
+            particulars.add("partner side", written(position.partnerSide))
+            particulars.add("owner side", written(position.ownerSide))
+            particulars.add("fee", position.fee.map(written) ?? "none")
+            if let receive = position.partnersReceive {
+                particulars.add("partners receive", written(receive))
+            }
+            if let pays = position.ownerPays { particulars.add("owner pays", written(pays)) }
             if position.unallocated != 0 {
-                particulars.add("unallocated", "\(money(position.unallocated)) (every partner at its cap)")
+                particulars.add("unallocated", "\(written(position.unallocated)) (every partner at its cap)")
             }
             particulars.add("settled", statement.settled.map(\.summary) ?? "no")
             let allocations = TextTable(
-                columns: ["partner", "share", "cap", "amount", "capped"],
+                columns: ["partner", .number("share"), .number("cap"), .number("amount"), "capped"],
                 rows: position.allocations.map {
                     [
                         $0.partner, percent($0.share), $0.cap.map(money) ?? "", money($0.amount),

@@ -21,9 +21,37 @@ extension Spend {
         ]
     }
 
-    static let columns = [
-        "id", "incurred on", "partner", "line", "amount", "description", "supplier", "reference", "reversed",
+    static let columns: [TextTable.Column] = [
+        "id", "incurred on", "partner", "line", .number("amount"), "description", "supplier", "reference",
+        "reversed",
     ]
+
+    static func table(_ context: LedgerContext) -> TableLayout<Spend> {
+        TableLayout(columns: columns) { $0.row(context) }
+    }
+
+    /// Spend as `spend import` reads it, so that a listing's CSV imports into another alliance
+    /// (or period) as the same spend: the import's own columns, every optional one included.
+    static func importFile(_ context: LedgerContext) -> TableLayout<Spend> {
+        let names = SpendCSVParser.columns + SpendCSVParser.optionalColumns
+        return TableLayout(columns: names.map { TextTable.Column(stringLiteral: $0) }) { spend in
+            let fields = spend.importFields(context)
+            return names.map { name in
+                guard let field = fields[name] else { preconditionFailure("no value for the column \(name)") }
+                return field
+            }
+        }
+    }
+
+    private func importFields(_ context: LedgerContext) -> [String: String] {
+        [
+            "date": incurredOn.description, "partner": partner, "budget_line": budgetLine,
+            "amount": context.money(amount), "description": description, "supplier": supplier,
+            "reference": reference, "expense_type": expenseType?.code ?? "",
+            "expense_type_label": expenseType?.label ?? "", "supplier_type": supplierType?.rawValue ?? "",
+            "supplier_id": supplierID, "irrecoverable_vat": irrecoverableVAT.map(context.money) ?? "",
+        ]
+    }
 }
 
 struct SpendRecordCommand: AsyncParsableCommand {
@@ -39,16 +67,16 @@ struct SpendRecordCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
-    @Option(help: "The partner's slug.")
+    @Option(help: .partnerSlug)
     var partner: String
-    @Option(name: .customLong("line"), help: "The budget line's code.")
+    @Option(name: .customLong("line"), help: .budgetLineCode)
     var budgetLine: String
     @Option(help: "The amount in the alliance's currency, e.g. 1234.56.")
     var amount: String
     @Option(
         name: .customLong("incurred-on"),
         help: ArgumentHelp("The day it was incurred.", valueName: "YYYY-MM-DD"))
-    var incurredOn: String
+    var incurredOn: CalendarDate
     @Option(help: "What was bought.")
     var description: String
     @Option(help: "Who was paid.")
@@ -65,8 +93,8 @@ struct SpendRecordCommand: AsyncParsableCommand {
     var expenseTypeLabel = ""
     @Option(
         name: .customLong("supplier-type"),
-        help: "company, charity, public-body or individual (published redacted).")
-    var supplierType: String?
+        help: "What kind of supplier was paid (an individual is published redacted).")
+    var supplierType: SupplierType?
     @Option(name: .customLong("supplier-id"), help: "The supplier's Companies House or charity number.")
     var supplierID = ""
     @Option(
@@ -79,7 +107,6 @@ struct SpendRecordCommand: AsyncParsableCommand {
     var idempotencyKey: String?
 
     func run() async throws {
-        let day = try calendarDate(incurredOn, option: "--incurred-on")
         if expenseType == nil, !expenseTypeLabel.isEmpty {
             throw CommandFailure(
                 .invalidInput, "--expense-type-label needs --expense-type, the code it labels")
@@ -101,20 +128,20 @@ struct SpendRecordCommand: AsyncParsableCommand {
                 return minor
             }
             let request = try SpendRequest(
-                partner: partner, budgetLine: budgetLine, amount: minor, incurredOn: day,
+                partner: partner, budgetLine: budgetLine, amount: minor, incurredOn: incurredOn,
                 description: description,
                 supplier: supplier, reference: reference,
                 expenseType: try expenseType.map {
                     try ExpenseType(
                         code: $0, label: expenseTypeLabel, fields: ("--expense-type", "--expense-type-label"))
                 },
-                supplierType: try supplierType.map {
-                    try SupplierType(parsing: $0, field: "--supplier-type")
-                },
+                supplierType: supplierType,
                 supplierID: supplierID, irrecoverableVAT: vat)
             let spend = try await SpendBook(ledger: context.ledger).record(
                 request, in: context.alliance, by: context.caller, idempotencyKey: idempotencyKey)
-            try output.emit(table: TextTable(columns: Spend.columns, rows: [spend.row(context)]), json: spend)
+            try output.emit(
+                table: Spend.table(context).table([spend]), csv: Spend.importFile(context).table([spend]),
+                json: spend)
             if spend.replayed { printError("already recorded with this key: entry \(spend.id)") }
         }
     }
@@ -122,7 +149,14 @@ struct SpendRecordCommand: AsyncParsableCommand {
 
 struct SpendListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List spend, newest first.")
+        commandName: "list", abstract: "List spend, newest first, a page at a time.",
+        discussion: """
+            When more spend remains, the cursor for the next page is printed on standard error (and \
+            as nextCursor in JSON); --all lists every page instead. The CSV has the columns \
+            `spend import` reads, so a listing imports into another alliance as the same spend; \
+            the table and the JSON also show each spend's id and its reversal. A reversed spend is \
+            in the CSV like any other, as an import has no column for a reversal.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -133,27 +167,20 @@ struct SpendListCommand: AsyncParsableCommand {
     @Option(name: .customLong("line"), help: "Only this budget line's spend.")
     var budgetLine: String?
     @Option(help: ArgumentHelp("Only spend incurred on or after this day.", valueName: "YYYY-MM-DD"))
-    var from: String?
+    var from: CalendarDate?
     @Option(help: ArgumentHelp("Only spend incurred on or before this day.", valueName: "YYYY-MM-DD"))
-    var to: String?
-    @Option(help: "Items per page, 1 to \(PageRequest.maximumLimit).")
-    var limit = 100
-    @Option(help: "The cursor printed with the previous page.")
-    var cursor: String?
+    var to: CalendarDate?
+    @OptionGroup var paging: PageOptions
 
     func run() async throws {
-        let page = try PageRequest(limit: limit, cursor: cursor)
-        let first = try calendarDate(from, option: "--from")
-        let last = try calendarDate(to, option: "--to")
         try await global.withLedger(alliance) { context in
-            let found = try await SpendBook(ledger: context.ledger).list(
-                in: context.alliance.id, partner: partner, budgetLine: budgetLine, incurredFrom: first,
-                incurredTo: last, page: page)
-            try output.emit(
-                table: TextTable(columns: Spend.columns, rows: found.items.map { $0.row(context) }),
-                json: found)
-            if let next = found.nextCursor, output.format != .json {
-                printError("more spend: repeat with --cursor \(next)")
+            let book = SpendBook(ledger: context.ledger)
+            try await output.emitListing(
+                paging, of: "spend", table: Spend.table(context), csv: Spend.importFile(context)
+            ) { page in
+                try await book.list(
+                    in: context.alliance.id, partner: partner, budgetLine: budgetLine, incurredFrom: from,
+                    incurredTo: to, page: page)
             }
         }
     }
@@ -166,13 +193,15 @@ struct SpendShowCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
-    @Argument(help: "The spend's id (its journal sequence).")
+    @Argument(help: .spendID)
     var id: Int64
 
     func run() async throws {
         try await global.withLedger(alliance) { context in
             let spend = try await SpendBook(ledger: context.ledger).spend(id, in: context.alliance.id)
-            try output.emit(table: TextTable(columns: Spend.columns, rows: [spend.row(context)]), json: spend)
+            try output.emit(
+                table: Spend.table(context).table([spend]), csv: Spend.importFile(context).table([spend]),
+                json: spend)
         }
     }
 }
@@ -185,7 +214,7 @@ struct SpendReverseCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
 
-    @Argument(help: "The spend's id (its journal sequence).")
+    @Argument(help: .spendID)
     var id: Int64
     @Option(help: "Why the spend is reversed; kept in the journal.")
     var reason: String

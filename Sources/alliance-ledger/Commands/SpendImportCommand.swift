@@ -81,7 +81,10 @@ struct SpendImportCommand: AsyncParsableCommand {
 extension SpendImportReport {
     var table: TextTable {
         TextTable(
-            columns: ["rows", "recorded", "duplicates", "invalid", "committed", "entries"],
+            columns: [
+                .number("rows"), .number("recorded"), .number("duplicates"), .number("invalid"), "committed",
+                "entries",
+            ],
             rows: [
                 [
                     String(rows), String(recorded), String(duplicates), String(invalid),

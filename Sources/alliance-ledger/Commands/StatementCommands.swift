@@ -88,7 +88,9 @@ struct StatementPreviewCommand: AsyncParsableCommand {
                 ]
             try output.emit(
                 table: TextTable(
-                    columns: ["partner", "budget line", "budget", "actual", "variance"], rows: rows),
+                    columns: [
+                        "partner", "budget line", .number("budget"), .number("actual"), .number("variance"),
+                    ], rows: rows),
                 json: statement)
             printError(
                 "\(statement.period.name) (\(statement.period.from) to \(statement.period.to)): \(statement.header.basis)"
@@ -174,7 +176,7 @@ struct StatementShowCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var alliance: AllianceOption
-    @Argument(help: ArgumentHelp("The statement's number.", valueName: "S-0001"))
+    @Argument(help: .statementNumber)
     var number: String
     @Flag(help: "Write the checkpoint its co-signatures cover instead.")
     var checkpoint = false
@@ -235,7 +237,7 @@ struct StatementSignCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
-    @Argument(help: ArgumentHelp("The statement's number.", valueName: "S-0001"))
+    @Argument(help: .statementNumber)
     var number: String
     @Option(help: ArgumentHelp("The Ed25519 private key, PKCS#8 PEM (key generate).", valueName: "file"))
     var key: String
@@ -265,8 +267,8 @@ struct StatementCommentCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var alliance: AllianceOption
     @OptionGroup var period: StatementPeriodOption
-    @Option(help: "The partner's slug.") var partner: String
-    @Option(name: .customLong("budget-line"), help: "The budget line's code.") var budgetLine: String
+    @Option(help: .partnerSlug) var partner: String
+    @Option(name: .customLong("budget-line"), help: .budgetLineCode) var budgetLine: String
     @Option(help: "The commentary, up to 2000 characters.") var text: String
 
     func run() async throws {
