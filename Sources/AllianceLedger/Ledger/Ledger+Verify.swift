@@ -48,13 +48,10 @@ extension Ledger {
             let last: Int64 = try await connection.query(
                 "SELECT coalesce(max(sequence), 0)::bigint AS last FROM journal_entries WHERE alliance_id = \(alliance.rawValue)"
             ).single().decode("last")
-            var start: Int64 = 1
-            while start <= last {
-                let end = min(start + Ledger.verificationPageSize - 1, last)
-                for entry in try await LedgerStore.entries(alliance, in: start...end, on: connection) {
-                    walk.check(entry)
-                }
-                start = end + 1
+            try await LedgerStore.forEachPage(
+                alliance, from: 1, through: last, pageSize: Ledger.verificationPageSize, on: connection
+            ) { entries in
+                for entry in entries { walk.check(entry) }
             }
             let recorded = try await connection.query(
                 """

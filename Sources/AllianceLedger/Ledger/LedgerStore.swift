@@ -206,6 +206,27 @@ enum LedgerStore {
         return try await entries(from: rows, alliance: alliance, on: connection)
     }
 
+    /// Entries `first` through `last` in order, a page at a time, each page read while `body`
+    /// checks the one before: the verifiers' stream, with the database (and the decoding) and
+    /// the checking at work at once rather than in turn.
+    static func forEachPage(
+        _ alliance: AllianceID, from first: Int64, through last: Int64, pageSize: Int64,
+        on connection: PostgresConnection, isolation: isolated (any Actor)? = #isolation,
+        _ body: ([JournalEntry]) async throws -> Void
+    ) async throws {
+        guard first <= last else { return }
+        var range = first...min(first + pageSize - 1, last)
+        var page = try await entries(alliance, in: range, on: connection)
+        while range.upperBound < last {
+            let next = range.upperBound + 1...min(range.upperBound + pageSize, last)
+            async let following = entries(alliance, in: next, on: connection)
+            try await body(page)
+            page = try await following
+            range = next
+        }
+        try await body(page)
+    }
+
     /// Entries with sequence in `range`, in order: the verifier's stream. The entries and their
     /// postings, both read by the range, in one round trip.
     static func entries(

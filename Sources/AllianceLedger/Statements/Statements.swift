@@ -292,10 +292,10 @@ public struct Statements: Sendable {
             }
         }
         var walk = ChainWalk(alliance: alliance, after: start, hash: last?.headHash)
-        var from = start + 1
-        while from <= head {
-            let to = min(from + Ledger.verificationPageSize - 1, head)
-            let entries = try await LedgerStore.entries(alliance, in: from...to, on: connection)
+        try await LedgerStore.forEachPage(
+            alliance, from: start + 1, through: head, pageSize: Ledger.verificationPageSize, on: connection
+        ) { entries in
+            guard let from = entries.first?.sequence, let to = entries.last?.sequence else { return }
             let leaves = try await connection.query(
                 """
                 SELECT index, hash FROM journal_tree_nodes
@@ -313,7 +313,6 @@ public struct Statements: Sendable {
                     )
                 }
             }
-            from = to + 1
         }
         if let mismatch = walk.firstMismatch {
             throw LedgerError.invalidText(
