@@ -29,6 +29,9 @@ struct Options {
     var runs = 9
     var clients = 16
     var writesPerClient = 40
+    /// Statements slower than this many milliseconds are printed from the server's log at the
+    /// end, to find what grows; nil logs none.
+    var slowStatementMilliseconds: Int?
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -39,6 +42,7 @@ struct Options {
             case "--runs": runs = max(1, Int(value) ?? runs)
             case "--clients": clients = max(1, Int(value) ?? clients)
             case "--writes-per-client": writesPerClient = max(1, Int(value) ?? writesPerClient)
+            case "--log-slow-statements": slowStatementMilliseconds = Int(value)
             default: refuseUnknownOption(argument)
             }
         }
@@ -64,6 +68,14 @@ defer {
     try? FileManager.default.removeItem(atPath: csvPath)
 }
 print("PostgreSQL \(try await bench.serverVersion())")
+if let milliseconds = options.slowStatementMilliseconds {
+    try await bench.ownerPool.withConnection { connection in
+        // ALTER SYSTEM takes no parameters; the number is the benchmark's own option, an Int.
+        try await connection.runScript(
+            trustedSQL:
+                "ALTER SYSTEM SET log_min_duration_statement = \(milliseconds); SELECT pg_reload_conf();")
+    }
+}
 let pool = bench.makeServicePool(maximumConnections: options.clients + 4)
 let ledger = Ledger(pool: pool)
 let directory = AllianceDirectory(pool: pool)
@@ -294,6 +306,12 @@ print(
         + " | | ≥ 200,000 \(verificationPassed ? "PASS" : "FAIL") |")
 print("")
 print("load average after: \(loadAverage())")
+if options.slowStatementMilliseconds != nil,
+    let log = try? String(contentsOfFile: bench.directory + "/postgresql.log", encoding: .utf8)
+{
+    print("statements slower than \(options.slowStatementMilliseconds ?? 0) ms:")
+    for line in log.split(separator: "\n") where line.contains("duration:") { print(line.prefix(600)) }
+}
 print(failed ? "FAIL" : "PASS")
 await pool.close()
 await bench.stop()
