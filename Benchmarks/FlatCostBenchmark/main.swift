@@ -72,8 +72,8 @@ if let milliseconds = options.slowStatementMilliseconds {
     try await bench.ownerPool.withConnection { connection in
         // ALTER SYSTEM takes no parameters; the number is the benchmark's own option, an Int.
         try await connection.runScript(
-            trustedSQL:
-                "ALTER SYSTEM SET log_min_duration_statement = \(milliseconds); SELECT pg_reload_conf();")
+            trustedSQL: "ALTER SYSTEM SET log_min_duration_statement = \(milliseconds)")
+        try await connection.execute("SELECT pg_reload_conf()")
     }
 }
 let pool = bench.makeServicePool(maximumConnections: options.clients + 4)
