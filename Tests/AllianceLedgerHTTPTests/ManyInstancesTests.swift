@@ -180,14 +180,16 @@ import Testing
         try await BoardSetUp.with(decisionSweepInterval: .milliseconds(100)) { board in
             let api = board.api
             try await Self.withSecondInstance(of: api, decisionSweepInterval: .milliseconds(100)) { _ in
-                let closing = DecisionRoutesTests.instant(in: 4)
                 for number in 1...5 {
+                    // Each closes a few seconds after it is proposed: room for the proposal to
+                    // reach a loaded service before its closing time.
+                    let closing = DecisionRoutesTests.instant(in: 5)
                     try await api.create(
                         DecisionRoutesTests.decisions,
                         #"{"title":"Swept \#(number)","closesAt":"\#(closing)"}"#,
                         token: try board.token("slam"))
                 }
-                let deadline = ContinuousClock.now + .seconds(30)
+                let deadline = ContinuousClock.now + .seconds(60)
                 while ContinuousClock.now < deadline,
                     try await Self.count(
                         "SELECT count(*) FROM decisions WHERE title LIKE 'Swept %' AND state = 'open'",
