@@ -110,3 +110,23 @@ public func refuseUnknownOption(_ argument: String) -> Never {
     FileHandle.standardError.write(Data("unknown option \(argument)\n".utf8))
     exit(2)
 }
+
+extension AllianceDirectory {
+    /// A benchmark's alliance: a contract from April 2025 to March 2030, the budget `lines`
+    /// (each named by its code) and the `partners` (each named by its slug).
+    public func createBenchmarkAlliance(
+        slug: String, name: String, partners: [String], lines: [String]
+    ) async throws -> Alliance {
+        let alliance = try await create(
+            try AllianceRequest(
+                slug: slug, name: name, contractStart: CalendarDate(year: 2025, month: 4, day: 1),
+                contractEnd: CalendarDate(year: 2030, month: 3, day: 31)))
+        for line in lines {
+            try await addBudgetLine(try BudgetLineRequest(code: line, name: line), to: alliance)
+        }
+        for partner in partners {
+            try await addPartner(try PartnerRequest(slug: partner, name: partner, kind: .other), to: alliance)
+        }
+        return alliance
+    }
+}

@@ -84,18 +84,10 @@ let spendBook = SpendBook(ledger: ledger)
 
 // MARK: The alliance: five partners, twenty lines, a finance lead and board member each
 
-let alliance = try await directory.create(
-    try AllianceRequest(
-        slug: "riverside-flat-cost", name: "Riverside (flat cost benchmark)",
-        contractStart: CalendarDate(year: 2025, month: 4, day: 1),
-        contractEnd: CalendarDate(year: 2030, month: 3, day: 31)))
-for line in lines {
-    try await directory.addBudgetLine(try BudgetLineRequest(code: line, name: line), to: alliance)
-}
+let alliance = try await directory.createBenchmarkAlliance(
+    slug: "riverside-flat-cost", name: "Riverside (flat cost benchmark)", partners: partners, lines: lines)
 var leads: [Caller] = []
 for partner in partners {
-    try await directory.addPartner(
-        try PartnerRequest(slug: partner, name: partner, kind: .other), to: alliance)
     let person = try await directory.addPerson(
         try PersonRequest(
             name: "Lead \(partner)", email: "lead@\(partner).example", partner: partner,
@@ -107,19 +99,10 @@ let financeLeads = leads
 
 // MARK: Measurements
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-}
-
+/// The `fraction` percentile of `values`, nearest rank.
 func percentile(_ values: [Double], _ fraction: Double) -> Double {
-    let sorted = values.sorted()
-    guard !sorted.isEmpty else { return 0 }
-    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
+    Throughput(operations: values.count, seconds: 0, latencies: values.map { $0 * 1e6 }.sorted())
+        .percentile(fraction) / 1000
 }
 
 /// The median seconds of `options.runs` calls, after one untimed call.
@@ -129,7 +112,7 @@ func timed(_ operation: () async throws -> Void) async throws -> Double {
     for _ in 0..<options.runs {
         let started = clock.now
         try await operation()
-        runs.append(seconds(clock.now - started))
+        runs.append((clock.now - started).seconds)
     }
     return median(runs)
 }
@@ -201,7 +184,7 @@ func recordingLatencies(on day: CalendarDate, round: Int) async throws -> [Doubl
                         supplier: "Acme Staffing", reference: "FLAT-\(round)-\(client)-\(write)")
                     let started = ContinuousClock.now
                     _ = try await spendBook.record(request, in: alliance, by: lead)
-                    latencies.append(seconds(ContinuousClock.now - started))
+                    latencies.append((ContinuousClock.now - started).seconds)
                 }
                 return latencies
             }
@@ -218,7 +201,7 @@ for (round, size) in options.sizes.enumerated() {
     let growStarted = clock.now
     try await grow(to: size, from: current)
     current = size
-    let grown = seconds(clock.now - growStarted)
+    let grown = (clock.now - growStarted).seconds
     let publisher = leads[0]
     let origin = Statements.origin(publicBaseURL: "https://ledger.example.org", alliance: alliance.slug)
     // Publish a month after the growth (untimed): it verifies every entry since the last
@@ -256,13 +239,13 @@ for (round, size) in options.sizes.enumerated() {
         try PublicationRequest(period: try monthText(2 * round + 1), supersedes: nil, reason: nil),
         origin: origin,
         in: alliance, by: publisher)
-    figures.publication = seconds(clock.now - publishStarted)
+    figures.publication = (clock.now - publishStarted).seconds
     let verifyStarted = clock.now
     let verification = try await ledger.verify(alliance.id)
     guard verification.isIntact else {
         throw BenchmarkFailure("the journal does not verify: \(verification)")
     }
-    figures.verificationRate = Double(verification.entries) / seconds(clock.now - verifyStarted)
+    figures.verificationRate = Double(verification.entries) / (clock.now - verifyStarted).seconds
     results.append(figures)
     print(
         "size \(figures.size): grown in \(format(grown, 1)) s; record p50 \(format(figures.recordP50 * 1000, 1)) ms p99 \(format(figures.recordP99 * 1000, 1)) ms; balances \(format(figures.balances * 1000, 2)) ms; preview \(format(figures.preview * 1000, 2)) ms; pages \(format(figures.firstPage * 1000, 2))/\(format(figures.deepPage * 1000, 2)) ms; proof \(format(figures.proof * 1000, 2)) ms; month publication \(format(figures.publication * 1000, 1)) ms; verification \(format(figures.verificationRate)) entries/s; load \(loadAverage())"

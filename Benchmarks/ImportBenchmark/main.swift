@@ -33,10 +33,6 @@ struct Options {
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let logger = quietLogger("benchmark")
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
 let bench = try await BenchmarkCluster.start(
     named: "import-benchmark", maximumConnections: 20, logger: logger)
 let csvPath = bench.directory + "-spend.csv"
@@ -53,18 +49,8 @@ let servicePool = bench.makeServicePool(maximumConnections: 4)
 let partners = ["sel-icb", "slam", "lambeth", "certitude", "thamesreach"]
 let lines = ["STAFF", "PREMISES", "COMMISSIONED", "PEER"]
 let directoryService = AllianceDirectory(pool: servicePool)
-let alliance = try await directoryService.create(
-    try AllianceRequest(
-        slug: "benchmark", name: "Benchmark Alliance",
-        contractStart: CalendarDate(year: 2025, month: 4, day: 1),
-        contractEnd: CalendarDate(year: 2030, month: 3, day: 31)))
-for line in lines {
-    try await directoryService.addBudgetLine(try BudgetLineRequest(code: line, name: line), to: alliance)
-}
-for partner in partners {
-    try await directoryService.addPartner(
-        try PartnerRequest(slug: partner, name: partner, kind: .other), to: alliance)
-}
+let alliance = try await directoryService.createBenchmarkAlliance(
+    slug: "benchmark", name: "Benchmark Alliance", partners: partners, lines: lines)
 
 let fileBytes = try SpendFile.write(rows: options.rows, partners: partners, lines: lines, to: csvPath)
 let residentBefore = ProcessMemory.snapshot().residentMB
@@ -134,30 +120,30 @@ func runImport() async throws -> (report: SpendImportReport, total: Duration, re
 }
 
 let raw = try await rawCopy()
-let rawRate = Double(options.rows) / seconds(raw)
+let rawRate = Double(options.rows) / raw.seconds
 let imported = try await runImport()
 precondition(
     imported.report.recorded == options.rows && imported.report.invalid == 0,
     "the import did not record every row: \(imported.report)")
-let importRate = Double(options.rows) / seconds(imported.total)
+let importRate = Double(options.rows) / imported.total.seconds
 let peakAfterImport = ProcessMemory.snapshot().peakMB
 let again = try await runImport()
 precondition(again.report.duplicates == options.rows, "importing again was not all duplicates")
 
 print("| | seconds | rows/s | of raw COPY |")
 print("|---|---|---|---|")
-print("| raw COPY (plain table, no index) | \(format(seconds(raw), 2)) | \(format(rawRate)) | 100% |")
+print("| raw COPY (plain table, no index) | \(format(raw.seconds, 2)) | \(format(rawRate)) | 100% |")
 print(
-    "| import, all-or-nothing | \(format(seconds(imported.total), 2)) | \(format(importRate)) | \(format(importRate / rawRate * 100, 1))% |"
+    "| import, all-or-nothing | \(format(imported.total.seconds, 2)) | \(format(importRate)) | \(format(importRate / rawRate * 100, 1))% |"
 )
 print(
-    "| of which reading into staging | \(format(seconds(imported.reading), 2)) | \(format(Double(options.rows) / seconds(imported.reading))) | |"
+    "| of which reading into staging | \(format(imported.reading.seconds, 2)) | \(format(Double(options.rows) / imported.reading.seconds)) | |"
 )
 print(
-    "| of which checking and posting | \(format(seconds(imported.total - imported.reading), 2)) | \(format(Double(options.rows) / seconds(imported.total - imported.reading))) | |"
+    "| of which checking and posting | \(format((imported.total - imported.reading).seconds, 2)) | \(format(Double(options.rows) / (imported.total - imported.reading).seconds)) | |"
 )
 print(
-    "| same file again (all duplicates) | \(format(seconds(again.total), 2)) | \(format(Double(options.rows) / seconds(again.total))) | \(format(Double(options.rows) / seconds(again.total) / rawRate * 100, 1))% |"
+    "| same file again (all duplicates) | \(format(again.total.seconds, 2)) | \(format(Double(options.rows) / again.total.seconds)) | \(format(Double(options.rows) / again.total.seconds / rawRate * 100, 1))% |"
 )
 print("")
 print(
@@ -168,7 +154,7 @@ if options.verify {
     let start = clock.now
     let verification = try await Ledger(pool: servicePool).verify(alliance.id)
     precondition(verification.isIntact, "the imported journal does not verify: \(verification)")
-    print("verify: \(verification.entries) entries intact in \(format(seconds(clock.now - start), 1)) s")
+    print("verify: \(verification.entries) entries intact in \(format((clock.now - start).seconds, 1)) s")
 }
 print("load average after: \(loadAverage())")
 await servicePool.close()

@@ -57,18 +57,10 @@ let decisions = Decisions(pool: pool)
 
 /// A fresh alliance and a board member of each partner.
 func makeAlliance(_ slug: String) async throws -> (Alliance, [Caller]) {
-    let alliance = try await directory.create(
-        try AllianceRequest(
-            slug: slug, name: "Statement Benchmark \(slug)",
-            contractStart: CalendarDate(year: 2025, month: 4, day: 1),
-            contractEnd: CalendarDate(year: 2030, month: 3, day: 31)))
-    for line in lines {
-        try await directory.addBudgetLine(try BudgetLineRequest(code: line, name: line), to: alliance)
-    }
+    let alliance = try await directory.createBenchmarkAlliance(
+        slug: slug, name: "Statement Benchmark \(slug)", partners: partners, lines: lines)
     var board: [Caller] = []
     for partner in partners {
-        try await directory.addPartner(
-            try PartnerRequest(slug: partner, name: partner, kind: .other), to: alliance)
         let member = try await directory.addPerson(
             try PersonRequest(
                 name: partner, email: "board@\(partner).example", partner: partner, roles: [.board]),

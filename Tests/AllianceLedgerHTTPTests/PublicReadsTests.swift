@@ -12,16 +12,23 @@ import Testing
         "\(statement)/spend.csv", "\(statement).zip",
     ]
 
+    /// The books of the statement tests, and FY2025 published through the primary: the finance
+    /// lead's token.
+    static func publishFY2025(_ governed: GovernedSetUp) async throws -> String {
+        try await StatementRoutesTests.books(governed)
+        let finance = try governed.setUp.token("finance-slam")
+        let published = try await governed.api.post(
+            "\(AllianceSetUp.base)/statements", #"{"period":"FY2025"}"#, token: finance)
+        #expect(published.status == 201, "\(published.body)")
+        return finance
+    }
+
     /// With the read connection down, every public path is 503 with `Retry-After`, while
     /// recording, publishing and authenticated reads carry on through the primary.
     @Test func theReadConnectionServesThePublicPathsAndNothingElse() async throws {
         try await GovernedSetUp.with(publicReads: .unreachable) { governed in
             let api = governed.api
-            try await StatementRoutesTests.books(governed)
-            let finance = try governed.setUp.token("finance-slam")
-            let published = try await api.post(
-                "\(AllianceSetUp.base)/statements", #"{"period":"FY2025"}"#, token: finance)
-            #expect(published.status == 201, "\(published.body)")
+            let finance = try await Self.publishFY2025(governed)
             let read = try await api.get("\(AllianceSetUp.base)/statements/S-0001", token: finance)
             #expect(read.status == 200, "\(read.body)")
             for path in Self.publicPaths {
@@ -36,11 +43,7 @@ import Testing
     @Test func thePublicPathsWorkOnSessionsThatCannotWrite() async throws {
         try await GovernedSetUp.with(publicReads: .readOnlySessions) { governed in
             let api = governed.api
-            try await StatementRoutesTests.books(governed)
-            let finance = try governed.setUp.token("finance-slam")
-            let published = try await api.post(
-                "\(AllianceSetUp.base)/statements", #"{"period":"FY2025"}"#, token: finance)
-            #expect(published.status == 201, "\(published.body)")
+            let finance = try await Self.publishFY2025(governed)
             for path in Self.publicPaths {
                 let answer = try await api.get(path, token: nil)
                 #expect(answer.status == 200, "\(path): \(answer.body.prefix(300))")
