@@ -7,6 +7,19 @@ import Testing
 /// Building statements and converting values, with no server: interpolation makes binds, the
 /// text formats parse what PostgreSQL prints, and calendar arithmetic is exact.
 @Suite(.timeLimit(.perTest)) struct QueryAndCodecTests {
+    private enum Colour: String, PostgresDecodable { case red, green }
+
+    /// A string-backed enumeration reads its raw values and refuses any other text: a value the
+    /// program does not know is an error, never a default.
+    @Test func anEnumerationReadsItsRawValuesOnly() throws {
+        let rows = PostgresRows(
+            columns: ["colour"], cells: ["green", "blue", nil], affectedRows: 3, commandTag: "SELECT 3")
+        #expect(try rows[0].decode("colour", as: Colour.self) == .green)
+        #expect(throws: PostgresError.self) { try rows[1].decode("colour", as: Colour.self) }
+        #expect(try rows[2].decode("colour", as: Colour?.self) == nil)
+        #expect(throws: PostgresError.self) { try rows[2].decode("colour", as: Colour.self) }
+    }
+
     @Test func interpolatedValuesBecomeNumberedParameters() {
         let slug = "south-london"
         let amount: Int64 = 1234

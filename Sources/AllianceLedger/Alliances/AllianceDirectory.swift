@@ -180,7 +180,7 @@ public struct AllianceDirectory: Sendable {
                 try row.decode("\(prefix)financial_year_start_month", as: Int16.self)),
             contractStart: try row.decode("\(prefix)contract_start"),
             contractEnd: try row.decode("\(prefix)contract_end"),
-            abstention: Abstention(rawValue: try row.decode("\(prefix)abstention")) ?? .blocks,
+            abstention: try row.decode("\(prefix)abstention", as: Abstention.self),
             createdAt: try row.decode("\(prefix)created_at"))
     }
 }

@@ -212,7 +212,7 @@ extension AllianceDirectory {
     static func partner(_ row: PostgresRow) throws -> Partner {
         Partner(
             id: try row.decode("id"), slug: try row.decode("slug"), name: try row.decode("name"),
-            kind: PartnerKind(rawValue: try row.decode("kind")) ?? .other,
+            kind: try row.decode("kind", as: PartnerKind.self),
             joinedOn: try row.decode("joined_on"),
             leftOn: try row.decode("left_on"), createdAt: try row.decode("created_at"))
     }

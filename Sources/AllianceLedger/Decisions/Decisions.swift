@@ -523,7 +523,7 @@ public struct Decisions: Sendable {
             votes[try row.decode("decision_id"), default: []].append(
                 DecisionVote(
                     partner: try row.decode("slug"), person: try row.decode("email"),
-                    vote: VoteChoice(rawValue: try row.decode("vote")) ?? .abstain,
+                    vote: try row.decode("vote", as: VoteChoice.self),
                     reason: try row.decode("reason"),
                     castAt: try row.decode("cast_at"), current: try row.decode("current")))
         }
@@ -622,7 +622,7 @@ private struct OpenDecision {
         let action: String? = try row.decode("action")
         self.action = try action.map { try JSONDecoder().decode(DecisionAction.self, from: Data($0.utf8)) }
         closesAt = try row.decode("closes_at")
-        abstention = Abstention(rawValue: try row.decode("abstention")) ?? .blocks
-        state = DecisionState(rawValue: try row.decode("state")) ?? .open
+        abstention = try row.decode("abstention", as: Abstention.self)
+        state = try row.decode("state", as: DecisionState.self)
     }
 }

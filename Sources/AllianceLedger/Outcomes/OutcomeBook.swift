@@ -398,7 +398,7 @@ extension OutcomeBook {
         var periodRows: [String: [PostgresRow]] = [:]
         for row in results[3] { periodRows[try row.decode("code"), default: []].append(row) }
         let measures = try results[1].map { row in
-            let direction = MeasureDirection(rawValue: try row.decode("direction")) ?? .higher
+            let direction = try row.decode("direction", as: MeasureDirection.self)
             let code: String = try row.decode("code")
             let type: String = try row.decode("rule")
             // Period names sort in time order within a year (FY2025-Q1…Q4, 2025-04…2026-03).
@@ -425,7 +425,7 @@ extension OutcomeBook {
             decision: Decision.reference(Int(try row.decode("number", as: Int32.self))),
             terms: try OutcomeTerms(
                 year: Int(try row.decode("financial_year", as: Int32.self)),
-                frequency: OutcomeFrequency(rawValue: try row.decode("frequency")) ?? .year,
+                frequency: try row.decode("frequency", as: OutcomeFrequency.self),
                 pool: try row.decode("pool"), measures: measures, shares: shares))
     }
 

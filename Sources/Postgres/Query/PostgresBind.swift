@@ -57,3 +57,12 @@ extension PostgresDecodable {
 
 /// A value that can travel both ways.
 public typealias PostgresCodable = PostgresEncodable & PostgresDecodable
+
+/// A string-backed enumeration reads from its raw value: any other text is a decoding error,
+/// never a default, so that a value the program does not know (a newer schema's, or an edited
+/// row's) is reported rather than read as something else.
+extension PostgresDecodable where Self: RawRepresentable, RawValue == String {
+    public init?(postgresText text: String) {
+        self.init(rawValue: text)
+    }
+}
