@@ -240,6 +240,11 @@ enum StatementBuilder {
     /// entries recorded after `after` and up to `through`, that count from `from` to `to`: a
     /// reversal on the day of the entry it reverses, as the month totals count it (SQL/0010).
     /// What reads postings afresh, rather than the month totals, reads them through this.
+    ///
+    /// The `coalesce` cannot use an index, so the entries that can count are first found through
+    /// indexes: entries other than reversals by their effective date, and reversals (few) by
+    /// the date of what they reverse. Without it every entry of the alliance was read: 4 s for a
+    /// month's files at 3M entries (Benchmarks/README.md, flat cost).
     static func costPostings(
         in alliance: AllianceID, after: Int64 = 0, through: Int64 = .max, countingFrom from: CalendarDate,
         to: CalendarDate
@@ -250,6 +255,15 @@ enum StatementBuilder {
         JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
         LEFT JOIN journal_entries AS r ON r.alliance_id = e.alliance_id AND r.sequence = e.reverses
         WHERE e.alliance_id = \(alliance.rawValue) AND e.sequence > \(after) AND e.sequence <= \(through)
+          AND e.sequence IN (
+              SELECT d.sequence FROM journal_entries AS d
+              WHERE d.alliance_id = \(alliance.rawValue) AND d.effective_on BETWEEN \(from) AND \(to)
+                AND d.reverses IS NULL
+              UNION ALL
+              SELECT x.sequence FROM journal_entries AS x
+              JOIN journal_entries AS y ON y.alliance_id = x.alliance_id AND y.sequence = x.reverses
+              WHERE x.alliance_id = \(alliance.rawValue) AND x.reverses IS NOT NULL
+                AND y.effective_on BETWEEN \(from) AND \(to))
           AND coalesce(r.effective_on, e.effective_on) BETWEEN \(from) AND \(to)
           AND a.code LIKE 'partner:%:cost:%'
         """
