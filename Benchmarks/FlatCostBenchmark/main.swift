@@ -99,12 +99,6 @@ let financeLeads = leads
 
 // MARK: Measurements
 
-/// The `fraction` percentile of `values`, nearest rank.
-func percentile(_ values: [Double], _ fraction: Double) -> Double {
-    Throughput(operations: values.count, seconds: 0, latencies: values.map { $0 * 1e6 }.sorted())
-        .percentile(fraction) / 1000
-}
-
 /// The median seconds of `options.runs` calls, after one untimed call.
 func timed(_ operation: () async throws -> Void) async throws -> Double {
     try await operation()
@@ -143,17 +137,8 @@ func journalSize() async throws -> Int64 {
 
 /// Months after FY2025, which the imports never touch, one pair per size: the first is
 /// published to verify the growth, the second holds the clients' entries and is the timed one.
-func month(_ index: Int) throws -> CalendarDate {
-    guard let day = CalendarDate(year: 2026, month: 4 + index, day: 1) else {
-        throw BenchmarkFailure("there is no month \(4 + index) of 2026: too many sizes")
-    }
-    return day
-}
-
-/// The period text of `month(index)`, e.g. "2026-05".
-func monthText(_ index: Int) throws -> String {
-    let day = try month(index)
-    return "\(day.year)-\(day.month < 10 ? "0" : "")\(day.month)"
+func month(_ index: Int) throws -> Period {
+    try Period.month(year: 2026, month: 4 + index)
 }
 
 struct Figures {
@@ -169,9 +154,10 @@ struct Figures {
     var verificationRate = 0.0
 }
 
-/// 16 clients record `writesPerClient` spends each at once, on day `on`; every latency.
-func recordingLatencies(on day: CalendarDate, round: Int) async throws -> [Double] {
-    try await withThrowingTaskGroup(of: [Double].self) { group in
+/// 16 clients record `writesPerClient` spends each at once, on day `on`: every latency.
+func recording(on day: CalendarDate, round: Int) async throws -> Throughput {
+    let started = clock.now
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
         for client in 0..<options.clients {
             group.addTask {
                 let lead = financeLeads[client % financeLeads.count]
@@ -184,7 +170,7 @@ func recordingLatencies(on day: CalendarDate, round: Int) async throws -> [Doubl
                         supplier: "Acme Staffing", reference: "FLAT-\(round)-\(client)-\(write)")
                     let started = ContinuousClock.now
                     _ = try await spendBook.record(request, in: alliance, by: lead)
-                    latencies.append((ContinuousClock.now - started).seconds)
+                    latencies.append((ContinuousClock.now - started).microseconds)
                 }
                 return latencies
             }
@@ -193,6 +179,8 @@ func recordingLatencies(on day: CalendarDate, round: Int) async throws -> [Doubl
         for try await latencies in group { all += latencies }
         return all
     }
+    return Throughput(
+        operations: latencies.count, seconds: (clock.now - started).seconds, latencies: latencies.sorted())
 }
 
 var results: [Figures] = []
@@ -207,18 +195,19 @@ for (round, size) in options.sizes.enumerated() {
     // Publish a month after the growth (untimed): it verifies every entry since the last
     // statement, so that the timed one verifies only the clients' entries.
     _ = try await statements.publish(
-        try PublicationRequest(period: try monthText(2 * round), supersedes: nil, reason: nil),
+        try PublicationRequest(period: try month(2 * round).description, supersedes: nil, reason: nil),
         origin: origin,
         in: alliance, by: publisher)
 
     var figures = Figures()
-    let latencies = try await recordingLatencies(on: try month(2 * round + 1), round: round)
-    figures.recordP50 = percentile(latencies, 0.5)
-    figures.recordP99 = percentile(latencies, 0.99)
+    let recorded = try await recording(on: try month(2 * round + 1).first, round: round)
+    // Throughput's percentiles are in milliseconds; the figures, in seconds.
+    figures.recordP50 = recorded.percentile(0.5) / 1000
+    figures.recordP99 = recorded.percentile(0.99) / 1000
     figures.size = try await journalSize()
     figures.balances = try await timed { _ = try await ledger.balances(in: alliance.id) }
     figures.preview = try await timed {
-        _ = try await statements.preview(try monthText(2 * round + 1), in: alliance, by: publisher)
+        _ = try await statements.preview(try month(2 * round + 1).description, in: alliance, by: publisher)
     }
     figures.firstPage = try await timed {
         _ = try await ledger.entries(in: alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst))
@@ -236,7 +225,7 @@ for (round, size) in options.sizes.enumerated() {
     }
     let publishStarted = clock.now
     _ = try await statements.publish(
-        try PublicationRequest(period: try monthText(2 * round + 1), supersedes: nil, reason: nil),
+        try PublicationRequest(period: try month(2 * round + 1).description, supersedes: nil, reason: nil),
         origin: origin,
         in: alliance, by: publisher)
     figures.publication = (clock.now - publishStarted).seconds

@@ -240,7 +240,7 @@ enum LedgerStore {
             ORDER BY sequence
             """,
             """
-            SELECT p.alliance_id, p.entry_sequence, p.line, p.account_id, a.code, p.amount
+            SELECT \(postingColumns)
             FROM postings AS p
             JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
             WHERE p.alliance_id = \(alliance.rawValue)
@@ -291,10 +291,14 @@ enum LedgerStore {
         return try postings(from: rows)[alliance] ?? [:]
     }
 
+    /// What `postings(from:)` reads of a posting (`p`) and its account (`a`).
+    static let postingColumns: PostgresQuery =
+        "p.alliance_id, p.entry_sequence, p.line, p.account_id, a.code, p.amount"
+
     /// The postings of the given (alliance, entry) pairs, with their account codes.
     static func postingsQuery(_ entries: [(Int64, Int64)]) -> PostgresQuery {
         """
-        SELECT p.alliance_id, p.entry_sequence, p.line, p.account_id, a.code, p.amount
+        SELECT \(postingColumns)
         FROM unnest(\(entries.map(\.0))::bigint[], \(entries.map(\.1))::bigint[]) AS t (alliance_id, sequence)
         JOIN postings AS p ON p.alliance_id = t.alliance_id AND p.entry_sequence = t.sequence
         JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
