@@ -111,7 +111,7 @@ import Testing
         try await AllianceSetUp.with { setUp in
             let api = setUp.api
             let finance = try setUp.token("finance-slam")
-            var csv = "date,partner,budget_line,amount,description,supplier,reference\n"
+            var csv = ImportRoutesTests.header
             for row in 1...200 {
                 csv += "2025-06-\(10 + row % 18),slam,STAFF,\(row).25,Agency staff,Acme,IMP-\(row)\n"
             }
