@@ -49,10 +49,11 @@ extension Ledger {
                 "SELECT coalesce(max(sequence), 0)::bigint AS last FROM journal_entries WHERE alliance_id = \(alliance.rawValue)"
             ).single().decode("last")
             try await LedgerStore.forEachPage(
-                alliance, from: 1, through: last, pageSize: Ledger.verificationPageSize, on: connection
-            ) { entries in
-                for entry in entries { walk.check(entry) }
-            }
+                from: 1, through: last, pageSize: Ledger.verificationPageSize,
+                read: { try await LedgerStore.entries(alliance, in: $0, on: connection) },
+                check: { entries in
+                    for entry in entries { walk.check(entry) }
+                })
             let recorded = try await connection.query(
                 """
                 SELECT a.code, b.account_id, b.balance FROM account_balances AS b

@@ -206,20 +206,22 @@ enum LedgerStore {
         return try await entries(from: rows, alliance: alliance, on: connection)
     }
 
-    /// Entries `first` through `last` in order, a page at a time, each page read while `body`
-    /// checks the one before: the verifiers' stream, with the database (and the decoding) and
-    /// the checking at work at once rather than in turn.
-    static func forEachPage(
-        _ alliance: AllianceID, from first: Int64, through last: Int64, pageSize: Int64,
-        on connection: PostgresConnection, isolation: isolated (any Actor)? = #isolation,
-        _ body: ([JournalEntry]) async throws -> Void
+    /// Sequences `first` through `last` in order, a page at a time: each page read by `read`
+    /// (its entries, and whatever else a verifier checks them against) while `check` checks the
+    /// one before, so that the database (and the decoding) and the checking work at once rather
+    /// than in turn. The verifiers' stream.
+    static func forEachPage<Page: Sendable>(
+        from first: Int64, through last: Int64, pageSize: Int64,
+        isolation: isolated (any Actor)? = #isolation,
+        read: @escaping @Sendable (ClosedRange<Int64>) async throws -> Page,
+        check body: (Page) async throws -> Void
     ) async throws {
         guard first <= last else { return }
         var range = first...min(first + pageSize - 1, last)
-        var page = try await entries(alliance, in: range, on: connection)
+        var page = try await read(range)
         while range.upperBound < last {
             let next = range.upperBound + 1...min(range.upperBound + pageSize, last)
-            async let following = entries(alliance, in: next, on: connection)
+            async let following = read(next)
             try await body(page)
             page = try await following
             range = next

@@ -292,28 +292,37 @@ public struct Statements: Sendable {
             }
         }
         var walk = ChainWalk(alliance: alliance, after: start, hash: last?.headHash)
+        // Each page's entries and the tree's leaves for them are read together, ahead of the
+        // check of the page before.
         try await LedgerStore.forEachPage(
-            alliance, from: start + 1, through: head, pageSize: Ledger.verificationPageSize, on: connection
-        ) { entries in
-            guard let from = entries.first?.sequence, let to = entries.last?.sequence else { return }
-            let leaves = try await connection.query(
-                """
-                SELECT index, hash FROM journal_tree_nodes
-                WHERE alliance_id = \(alliance.rawValue) AND level = 0 AND index BETWEEN \(from - 1) AND \(to - 1)
-                """)
-            var stored: [Int64: Digest] = [:]
-            for row in leaves { stored[try row.decode("index")] = try row.decode("hash") }
-            for entry in entries {
-                walk.check(entry)
-                if stored[entry.sequence - 1] != TreeStore.leaf(entry.hash) {
-                    throw LedgerError.invalidText(
-                        field: "period",
-                        reason:
-                            "entry \(entry.sequence) is not the tree's leaf \(entry.sequence - 1): nothing is published"
-                    )
+            from: start + 1, through: head, pageSize: Ledger.verificationPageSize,
+            read: { range in
+                let entries = try await LedgerStore.entries(alliance, in: range, on: connection)
+                var leaves: [Int64: Digest] = [:]
+                for row in try await connection.query(
+                    """
+                    SELECT index, hash FROM journal_tree_nodes
+                    WHERE alliance_id = \(alliance.rawValue) AND level = 0
+                      AND index BETWEEN \(range.lowerBound - 1) AND \(range.upperBound - 1)
+                    """)
+                {
+                    leaves[try row.decode("index")] = try row.decode("hash")
                 }
-            }
-        }
+                return (entries: entries, leaves: leaves)
+            },
+            check: { page in
+                let (entries, stored) = page
+                for entry in entries {
+                    walk.check(entry)
+                    if stored[entry.sequence - 1] != TreeStore.leaf(entry.hash) {
+                        throw LedgerError.invalidText(
+                            field: "period",
+                            reason:
+                                "entry \(entry.sequence) is not the tree's leaf \(entry.sequence - 1): nothing is published"
+                        )
+                    }
+                }
+            })
         if let mismatch = walk.firstMismatch {
             throw LedgerError.invalidText(
                 field: "period", reason: "\(mismatch.problem): nothing is published")
