@@ -139,6 +139,56 @@ import Testing
         }
     }
 
+    /// The verifier hashes entries from the stored bytes: metadata, descriptions and names in
+    /// any script, with every character JSON escapes, verify; a superuser's edit of the metadata
+    /// or of a posting's account is named.
+    @Test func verifyReadsEveryStoredTextAsWrittenAndNamesAnEditedOne() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            let awkward = "Ünïcödé \"quoted\" back\\slash /slash\nnew line\ttab \u{1} 😀 中文 e\u{301}"
+            for (index, metadata) in [
+                [:], ["supplier": awkward], [awkward: "key", "a": "", "ü": "é", "z": "😀"],
+                ["reference": String(repeating: "é", count: 1000)],
+            ].enumerated() {
+                _ = try await fixture.ledger.post(
+                    try EntryRequest(
+                        kind: .spend, effectiveOn: LedgerFixture.day, description: "\(awkward) \(index)",
+                        metadata: metadata,
+                        postings: [
+                            .init(try fixture.code("partner:slam:cost:STAFF"), 100 + Int64(index)),
+                            .init(try fixture.code("partner:slam:funding"), -100 - Int64(index)),
+                        ],
+                        recordedBy: "finance@slam", idempotencyKey: "awkward-\(index)"),
+                    to: fixture.alliance)
+            }
+            let report = try await fixture.ledger.verify(fixture.alliance)
+            #expect(report.isIntact && report.entries == 4)
+
+            let owner = try await fixture.database.connect()
+            try await owner.execute("SET session_replication_role = replica")
+            try await owner.execute(
+                "UPDATE journal_entries SET metadata = jsonb_set(metadata, '{z}', '\"😁\"') WHERE sequence = 3"
+            )
+            let edited = try await fixture.ledger.verify(fixture.alliance)
+            #expect(edited.firstMismatch?.sequence == 3)
+            #expect(edited.firstMismatch?.problem.contains("hash") == true)
+
+            // Metadata that is not an object of strings, past the constraint that refuses it.
+            try await owner.execute(
+                "ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_metadata_flat")
+            try await owner.execute(
+                "UPDATE journal_entries SET metadata = '{\"supplier\": 1}' WHERE sequence = 2")
+            #expect(try await fixture.ledger.verify(fixture.alliance).firstMismatch?.sequence == 2)
+
+            // A posting moved to an account that does not exist (foreign keys off) is named, not
+            // a crash of the check.
+            try await owner.execute(
+                "UPDATE postings SET account_id = 999999 WHERE entry_sequence = 1 AND line = 1")
+            let moved = try await fixture.ledger.verify(fixture.alliance)
+            #expect(moved.firstMismatch?.sequence == 1)
+            await owner.close()
+        }
+    }
+
     @Test func theServiceRoleCannotChangeHistory() async throws {
         try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
             _ = try await fixture.ledger.post(

@@ -55,4 +55,34 @@ import Testing
             await connection.close()
         }
     }
+
+    @Test func binaryResultsKeepTheServersBytes() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let connection = try await database.connect()
+            let results = try await connection.binaryPipeline([
+                """
+                SELECT \(Int64.min) AS big, (-2)::int4 AS four, (-3)::int2 AS two, NULL::int8 AS missing,
+                       'é "x"'::text AS text, '\\x00ff10'::bytea AS bytes,
+                       DATE '1969-12-31' AS day, TIMESTAMPTZ '1970-01-01 00:00:01.000002+00' AS moment
+                """,
+                "SELECT n FROM generate_series(1, 3) AS n ORDER BY n",
+            ])
+            let row = results[0]
+            #expect(row.count == 1)
+            #expect(try row.integer(0, row.column("big")) == Int64.min)
+            #expect(try row.integer(0, row.column("four")) == -2)
+            #expect(try row.integer(0, row.column("two")) == -3)
+            #expect(try row.optionalInteger(0, row.column("missing")) == nil)
+            #expect(row.isNull(0, try row.column("missing")))
+            #expect(
+                try row.withBytes(0, row.column("text")) { $0.map { Array($0) } } == Array("é \"x\"".utf8))
+            #expect(try row.withBytes(0, row.column("bytes")) { $0.map { Array($0) } } == [0x00, 0xFF, 0x10])
+            #expect(try row.daysSince1970(0, row.column("day")) == -1)
+            #expect(try row.microsecondsSince1970(0, row.column("moment")) == 1_000_002)
+            #expect(throws: PostgresError.self) { try row.integer(0, row.column("text")) }
+            #expect(throws: PostgresError.self) { try row.column("absent") }
+            #expect(try (0..<results[1].count).map { try results[1].integer($0, 0) } == [1, 2, 3])
+            await connection.close()
+        }
+    }
 }

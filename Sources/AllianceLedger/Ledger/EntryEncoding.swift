@@ -147,6 +147,27 @@ struct CanonicalWriter {
 
     mutating func digest(_ value: Digest) { bytes.append(contentsOf: value.bytes) }
 
+    /// Empties the writer and starts it again with `tag`, keeping its buffer: the verifier
+    /// hashes every entry with one writer.
+    mutating func restart(tag: StaticString) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: tag.utf8Start, count: tag.utf8CodeUnitCount))
+    }
+
+    /// `text` of UTF-8 bytes as stored.
+    mutating func text(utf8: UnsafeRawBufferPointer) {
+        u32(UInt32(utf8.count))
+        append(utf8)
+    }
+
+    /// Bytes as they are, with no count: a stored digest.
+    mutating func raw(_ value: UnsafeRawBufferPointer) { append(value) }
+
+    /// Whether the SHA-256 of what was written is `stored`.
+    func finishMatches(_ stored: UnsafeRawBufferPointer) -> Bool {
+        SHA256.hash(data: bytes).withUnsafeBytes { $0.elementsEqual(stored) }
+    }
+
     mutating func optionalText(_ value: String?) {
         guard let value else { return u8(0) }
         u8(1)
@@ -172,6 +193,12 @@ struct CanonicalWriter {
     }
 
     private mutating func append<Value: FixedWidthInteger>(bigEndian value: Value) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.bigEndian) { append($0) }
+    }
+
+    /// Appends through a typed buffer, which `Array` copies in one go; a raw buffer it copies
+    /// byte by byte.
+    private mutating func append(_ raw: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: raw.assumingMemoryBound(to: UInt8.self))
     }
 }

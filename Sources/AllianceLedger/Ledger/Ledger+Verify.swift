@@ -44,16 +44,15 @@ extension Ledger {
             let head = try await connection.query(
                 "SELECT sequence, hash FROM journal_heads WHERE alliance_id = \(alliance.rawValue)")
             guard let headRow = head.first else { throw LedgerError.allianceNotFound(alliance.description) }
-            var walk = ChainWalk(alliance: alliance)
+            var walk = ChainWalk(
+                alliance: alliance, accounts: try await LedgerStore.accountCodes(alliance, on: connection))
             let last: Int64 = try await connection.query(
                 "SELECT coalesce(max(sequence), 0)::bigint AS last FROM journal_entries WHERE alliance_id = \(alliance.rawValue)"
             ).single().decode("last")
             try await LedgerStore.forEachPage(
                 from: 1, through: last, pageSize: Ledger.verificationPageSize,
-                read: { try await LedgerStore.entries(alliance, in: $0, on: connection) },
-                check: { entries in
-                    for entry in entries { walk.check(entry) }
-                })
+                read: { try await LedgerStore.storedPage(alliance, in: $0, on: connection) },
+                check: { try walk.check($0) })
             let recorded = try await connection.query(
                 """
                 SELECT a.code, b.account_id, b.balance FROM account_balances AS b
@@ -90,6 +89,8 @@ extension Ledger {
 /// The verifier's running state, entry by entry in sequence order.
 struct ChainWalk {
     let alliance: AllianceID
+    /// Every account's code by id, as UTF-8 bytes (`LedgerStore.accountCodes`).
+    let accounts: [Int64: [UInt8]]
     private(set) var count: Int64 = 0
     private(set) var lastSequence: Int64 = 0
     private(set) var lastHash: Digest
@@ -97,50 +98,181 @@ struct ChainWalk {
     /// amount is reported, never hidden by overflow nor crashing the check.
     private(set) var balances: [Int64: Int128] = [:]
     private(set) var firstMismatch: VerificationReport.Mismatch?
+    /// Reused for every entry, so that hashing one allocates nothing.
+    private var writer = CanonicalWriter(tag: "alliance-ledger entry v1")
+    private var metadata = StoredMetadata()
 
-    init(alliance: AllianceID) {
+    init(alliance: AllianceID, accounts: [Int64: [UInt8]]) {
         self.alliance = alliance
+        self.accounts = accounts
         lastHash = EntryEncoding.genesisHash(alliance)
     }
 
     /// A walk that takes up after entry `sequence`, whose hash is `hash` (nil: the genesis).
-    init(alliance: AllianceID, after sequence: Int64, hash: Digest?) {
-        self.alliance = alliance
+    init(alliance: AllianceID, accounts: [Int64: [UInt8]], after sequence: Int64, hash: Digest?) {
+        self.init(alliance: alliance, accounts: accounts)
         lastSequence = sequence
         lastHash = hash ?? EntryEncoding.genesisHash(alliance)
     }
 
-    mutating func check(_ entry: JournalEntry) {
-        count += 1
-        if let problem = problem(with: entry) {
-            if firstMismatch == nil { firstMismatch = .init(sequence: entry.sequence, problem: problem) }
+    /// Checks the entries of `page` in order; `each` is given each entry's sequence and its hash
+    /// as recorded.
+    mutating func check(
+        _ page: StoredJournalPage, each: (_ sequence: Int64, _ hash: Digest) throws -> Void = { _, _ in }
+    ) throws {
+        let entries = page.entries
+        let postings = page.postings
+        let columns = try StoredJournalPage.EntryColumns(entries)
+        let postingColumns = try StoredJournalPage.PostingColumns(postings)
+        var posting = 0
+        for row in 0..<entries.count {
+            let sequence = try entries.integer(row, columns.sequence)
+            // Postings of an entry missing from the page are passed over: the gap in the
+            // sequence reports it.
+            while posting < postings.count, try postings.integer(posting, postingColumns.sequence) < sequence
+            {
+                posting += 1
+            }
+            let first = posting
+            while posting < postings.count, try postings.integer(posting, postingColumns.sequence) == sequence
+            {
+                posting += 1
+            }
+            let stored = StoredEntry(
+                rows: entries, row: row, columns: columns, postings: postings, postingRows: first..<posting,
+                postingColumns: postingColumns)
+            count += 1
+            if firstMismatch == nil, let problem = try problem(with: stored, sequence: sequence) {
+                firstMismatch = .init(sequence: sequence, problem: problem)
+            }
+            for index in stored.postingRows {
+                balances[try postings.integer(index, postingColumns.accountID), default: 0] +=
+                    Int128(try postings.integer(index, postingColumns.amount))
+            }
+            // Follow the recorded hash, so one tampered entry is reported once rather than
+            // breaking every link after it.
+            let hash = stored.digest(columns.hash) ?? Self.unreadableHash
+            lastSequence = sequence
+            lastHash = hash
+            try each(sequence, hash)
         }
-        for posting in entry.postings {
-            balances[posting.accountID, default: 0] += Int128(posting.amount)
-        }
-        // Follow the recorded hash, so one tampered entry is reported once rather than
-        // breaking every link after it.
-        lastSequence = entry.sequence
-        lastHash = entry.hash
     }
 
-    private func problem(with entry: JournalEntry) -> String? {
-        if entry.sequence != lastSequence + 1 {
-            return "entry \(entry.sequence) follows entry \(lastSequence): the sequence has a gap"
+    /// Followed in place of a stored hash that is not 32 bytes, which is reported itself.
+    private static let unreadableHash = Digest([UInt8](repeating: 0, count: 32))
+
+    private mutating func problem(with entry: StoredEntry, sequence: Int64) throws -> String? {
+        if sequence != lastSequence + 1 {
+            return "entry \(sequence) follows entry \(lastSequence): the sequence has a gap"
         }
-        if entry.previousHash != lastHash {
-            return "entry \(entry.sequence) does not link to the hash of entry \(lastSequence)"
+        guard entry.digest(entry.columns.previousHash) == lastHash else {
+            return "entry \(sequence) does not link to the hash of entry \(lastSequence)"
         }
-        if EntryEncoding.hash(entry.content) != entry.hash {
-            return "entry \(entry.sequence)'s hash does not match its content or postings"
+        guard try hashMatches(entry, sequence: sequence) else {
+            return "entry \(sequence)'s hash does not match its content or postings"
         }
-        if entry.postings.count < 2 {
-            return "entry \(entry.sequence) has \(entry.postings.count) posting(s)"
+        if entry.postingRows.count < 2 {
+            return "entry \(sequence) has \(entry.postingRows.count) posting(s)"
         }
-        let total = entry.postings.reduce(Int128(0)) { $0 + Int128($1.amount) }
-        if total != 0 || entry.postings.contains(where: { $0.amount == 0 }) {
-            return "entry \(entry.sequence)'s postings do not balance"
+        var total = Int128(0)
+        for index in entry.postingRows {
+            let amount = try entry.postings.integer(index, entry.postingColumns.amount)
+            if amount == 0 { return "entry \(sequence)'s postings do not balance" }
+            total += Int128(amount)
         }
-        return nil
+        return total == 0 ? nil : "entry \(sequence)'s postings do not balance"
+    }
+
+    /// The entry hash of `EntryEncoding.hash`, written from the stored bytes, compared with the
+    /// one recorded. False also when a stored value cannot be what the writer stored: a digest
+    /// that is not 32 bytes, metadata that is not an object of strings, a posting's unknown
+    /// account.
+    private mutating func hashMatches(_ entry: StoredEntry, sequence: Int64) throws -> Bool {
+        let rows = entry.rows
+        let row = entry.row
+        let columns = entry.columns
+        writer.restart(tag: "alliance-ledger entry v1")
+        writer.u64(UInt64(bitPattern: alliance.rawValue))
+        writer.u64(UInt64(bitPattern: sequence))
+        guard entry.writeDigest(columns.previousHash, to: &writer) else { return false }
+        guard entry.writeText(columns.kind, to: &writer) else { return false }
+        writer.i32(Int32(truncatingIfNeeded: try rows.daysSince1970(row, columns.effectiveOn)))
+        writer.i64(try rows.microsecondsSince1970(row, columns.recordedAt))
+        guard entry.writeText(columns.recordedBy, to: &writer),
+            entry.writeText(columns.description, to: &writer)
+        else { return false }
+        guard rows.withBytes(row, columns.metadata, { $0.map { metadata.read($0) } ?? false }) else {
+            return false
+        }
+        writer.u32(UInt32(metadata.pairs.count))
+        metadata.bytes.withUnsafeBytes { bytes in
+            for pair in metadata.pairs {
+                writer.text(utf8: UnsafeRawBufferPointer(rebasing: bytes[pair.key]))
+                writer.text(utf8: UnsafeRawBufferPointer(rebasing: bytes[pair.value]))
+            }
+        }
+        if rows.isNull(row, columns.idempotencyKey) {
+            writer.u8(0)
+        } else {
+            writer.u8(1)
+            guard entry.writeText(columns.idempotencyKey, to: &writer) else { return false }
+        }
+        guard entry.writeDigest(columns.requestHash, to: &writer) else { return false }
+        if let reverses = try rows.optionalInteger(row, columns.reverses) {
+            writer.u8(1)
+            writer.u64(UInt64(bitPattern: reverses))
+        } else {
+            writer.u8(0)
+        }
+        writer.u32(UInt32(entry.postingRows.count))
+        for index in entry.postingRows {
+            let postings = entry.postings
+            let account = try postings.integer(index, entry.postingColumns.accountID)
+            guard let code = accounts[account] else { return false }
+            writer.u16(UInt16(truncatingIfNeeded: try postings.integer(index, entry.postingColumns.line)))
+            writer.u64(UInt64(bitPattern: account))
+            code.withUnsafeBytes { writer.text(utf8: $0) }
+            writer.i64(try postings.integer(index, entry.postingColumns.amount))
+        }
+        return rows.withBytes(row, columns.hash) { stored in
+            guard let stored, stored.count == 32 else { return false }
+            return writer.finishMatches(stored)
+        }
+    }
+}
+
+/// One entry of a `StoredJournalPage`, with the rows of its postings.
+private struct StoredEntry {
+    let rows: PostgresBinaryRows
+    let row: Int
+    let columns: StoredJournalPage.EntryColumns
+    let postings: PostgresBinaryRows
+    let postingRows: Range<Int>
+    let postingColumns: StoredJournalPage.PostingColumns
+
+    /// The digest in `column`; nil when it is NULL or not 32 bytes.
+    func digest(_ column: Int) -> Digest? {
+        rows.withBytes(row, column) { bytes in
+            guard let bytes, bytes.count == 32 else { return nil }
+            return Digest(Array(bytes))
+        }
+    }
+
+    /// Writes the digest in `column` as its 32 bytes; false when it is NULL or another length.
+    func writeDigest(_ column: Int, to writer: inout CanonicalWriter) -> Bool {
+        rows.withBytes(row, column) { bytes in
+            guard let bytes, bytes.count == 32 else { return false }
+            writer.raw(bytes)
+            return true
+        }
+    }
+
+    /// Writes the text in `column` as `text`; false when it is NULL.
+    func writeText(_ column: Int, to writer: inout CanonicalWriter) -> Bool {
+        rows.withBytes(row, column) { bytes in
+            guard let bytes else { return false }
+            writer.text(utf8: bytes)
+            return true
+        }
     }
 }

@@ -229,31 +229,6 @@ enum LedgerStore {
         try await body(page)
     }
 
-    /// Entries with sequence in `range`, in order: the verifier's stream. The entries and their
-    /// postings, both read by the range, in one round trip.
-    static func entries(
-        _ alliance: AllianceID, in range: ClosedRange<Int64>, on connection: PostgresConnection
-    ) async throws -> [JournalEntry] {
-        let results = try await connection.pipeline([
-            """
-            SELECT \(entryColumns) FROM journal_entries
-            WHERE alliance_id = \(alliance.rawValue)
-              AND sequence BETWEEN \(range.lowerBound) AND \(range.upperBound)
-            ORDER BY sequence
-            """,
-            """
-            SELECT \(postingColumns)
-            FROM postings AS p
-            JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
-            WHERE p.alliance_id = \(alliance.rawValue)
-              AND p.entry_sequence BETWEEN \(range.lowerBound) AND \(range.upperBound)
-            ORDER BY p.entry_sequence, p.line
-            """,
-        ])
-        return try entries(
-            from: results[0], alliance: alliance, postings: try postings(from: results[1])[alliance] ?? [:])
-    }
-
     static let entryColumns: PostgresQuery = """
         sequence, kind, effective_on, recorded_at, recorded_by, description, metadata::text AS metadata,
         idempotency_key, request_hash, reverses, previous_hash, hash

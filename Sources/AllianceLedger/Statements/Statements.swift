@@ -291,13 +291,15 @@ public struct Statements: Sendable {
                 )
             }
         }
-        var walk = ChainWalk(alliance: alliance, after: start, hash: last?.headHash)
+        var walk = ChainWalk(
+            alliance: alliance, accounts: try await LedgerStore.accountCodes(alliance, on: connection),
+            after: start, hash: last?.headHash)
         // Each page's entries and the tree's leaves for them are read together, ahead of the
         // check of the page before.
         try await LedgerStore.forEachPage(
             from: start + 1, through: head, pageSize: Ledger.verificationPageSize,
             read: { range in
-                let entries = try await LedgerStore.entries(alliance, in: range, on: connection)
+                let entries = try await LedgerStore.storedPage(alliance, in: range, on: connection)
                 var leaves: [Int64: Digest] = [:]
                 for row in try await connection.query(
                     """
@@ -312,13 +314,12 @@ public struct Statements: Sendable {
             },
             check: { page in
                 let (entries, stored) = page
-                for entry in entries {
-                    walk.check(entry)
-                    if stored[entry.sequence - 1] != TreeStore.leaf(entry.hash) {
+                try walk.check(entries) { sequence, hash in
+                    if stored[sequence - 1] != TreeStore.leaf(hash) {
                         throw LedgerError.invalidText(
                             field: "period",
                             reason:
-                                "entry \(entry.sequence) is not the tree's leaf \(entry.sequence - 1): nothing is published"
+                                "entry \(sequence) is not the tree's leaf \(sequence - 1): nothing is published"
                         )
                     }
                 }

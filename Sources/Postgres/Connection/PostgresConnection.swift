@@ -211,26 +211,43 @@ public actor PostgresConnection {
             if let error = query.encodingError { throw error }
         }
         return try await cancellable { () throws(PostgresError) -> [PostgresRows] in
-            try runPipeline(queries, on: pointer)
+            try runPipeline(queries, resultFormat: 0, on: pointer, read: rows(of:))
         }
     }
 
-    private func runPipeline(
-        _ queries: [PostgresQuery], on pointer: OpaquePointer
-    ) throws(PostgresError) -> [PostgresRows] {
+    /// `pipeline`, with every statement's results in PostgreSQL's binary format and kept as the
+    /// server's bytes: for reading many rows without a `String` per value.
+    public func binaryPipeline(_ queries: [PostgresQuery]) async throws(PostgresError) -> [PostgresBinaryRows]
+    {
+        let pointer = try readyPointer()
+        precondition(!queries.isEmpty, "a pipeline needs statements")
+        for query in queries {
+            if let error = query.encodingError { throw error }
+        }
+        return try await cancellable { () throws(PostgresError) -> [PostgresBinaryRows] in
+            try runPipeline(queries, resultFormat: 1, on: pointer, read: binaryRows(of:))
+        }
+    }
+
+    /// Sends `queries` in pipeline mode, asking for results in `resultFormat` (0 text, 1
+    /// binary), and reads each statement's result with `read`.
+    private func runPipeline<Rows>(
+        _ queries: [PostgresQuery], resultFormat: Int32, on pointer: OpaquePointer,
+        read: (OpaquePointer) -> Rows
+    ) throws(PostgresError) -> [Rows] {
         guard PQenterPipelineMode(pointer) == 1 else {
             throw PostgresError(.connection, lastErrorMessage(pointer))
         }
         var sent = 0
         for query in queries {
             let accepted = withMarshalledParameters(query) { count, types, values, lengths, formats in
-                PQsendQueryParams(pointer, query.sql, count, types, values, lengths, formats, 0)
+                PQsendQueryParams(pointer, query.sql, count, types, values, lengths, formats, resultFormat)
             }
             guard accepted == 1 else { break }
             sent += 1
         }
         let synced = PQpipelineSync(pointer) == 1
-        var rows: [PostgresRows] = []
+        var rows: [Rows] = []
         var firstError: PostgresError?
         // Each statement's results end with a NULL; the sync point ends the pipeline.
         for _ in 0..<sent {
@@ -238,7 +255,7 @@ public actor PostgresConnection {
                 defer { PQclear(result) }
                 switch PQresultStatus(result) {
                 case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-                    rows.append(self.rows(of: result))
+                    rows.append(read(result))
                 case PGRES_PIPELINE_ABORTED:
                     break
                 default:
@@ -303,6 +320,47 @@ public actor PostgresConnection {
         let tag = String(cString: PQcmdStatus(result))
         let affected = Int(String(cString: PQcmdTuples(result))) ?? Int(rowCount)
         return PostgresRows(columns: columns, cells: cells, affectedRows: affected, commandTag: tag)
+    }
+
+    /// The result's values copied, as the server's bytes, into one buffer.
+    private func binaryRows(of result: OpaquePointer) -> PostgresBinaryRows {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        var lengths = [Int32]()
+        lengths.reserveCapacity(rowCount * columnCount)
+        var starts = [Int]()
+        starts.reserveCapacity(rowCount * columnCount)
+        var byteCount = 0
+        for row in 0..<Int32(rowCount) {
+            for column in 0..<Int32(columnCount) {
+                starts.append(byteCount)
+                guard PQgetisnull(result, row, column) == 0 else {
+                    lengths.append(-1)
+                    continue
+                }
+                let length = PQgetlength(result, row, column)
+                lengths.append(length)
+                byteCount += Int(length)
+            }
+        }
+        let storage = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
+            var cell = 0
+            for row in 0..<Int32(rowCount) {
+                for column in 0..<Int32(columnCount) {
+                    defer { cell += 1 }
+                    let length = Int(lengths[cell])
+                    guard length > 0, let destination = buffer.baseAddress,
+                        let value = PQgetvalue(result, row, column)
+                    else { continue }
+                    (destination + starts[cell]).initialize(
+                        from: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self), count: length)
+                }
+            }
+            initialized = byteCount
+        }
+        return PostgresBinaryRows(
+            columns: columns, count: rowCount, storage: storage, starts: starts, lengths: lengths)
     }
 
     private func error(from result: OpaquePointer, _ pointer: OpaquePointer) -> PostgresError {
