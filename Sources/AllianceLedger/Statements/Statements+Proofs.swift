@@ -28,7 +28,9 @@ extension Statements {
     public func inclusionProof(sequence: Int64, treeSize: Int64?, in alliance: AllianceID) async throws
         -> InclusionProof
     {
-        try await pool.withTransaction(.repeatableRead) { connection in
+        // Two reads, no transaction: a tree's nodes are never rewritten, so those of any size up
+        // to the head read first are there, the same, whenever they are read.
+        try await pool.withConnection { connection in
             let size = try await Statements.treeSize(
                 treeSize, field: "treeSize", in: alliance, on: connection)
             guard sequence >= 1, sequence <= size else {
@@ -36,15 +38,11 @@ extension Statements {
                     field: "sequence", reason: "must be an entry of the tree of \(size) entries, 1 to \(size)"
                 )
             }
-            let leaf = try await connection.query(
-                "SELECT hash FROM journal_tree_nodes WHERE alliance_id = \(alliance.rawValue) AND level = 0 AND index = \(sequence - 1)"
-            ).single().decode("hash", as: Digest.self)
-            let proof = try await TreeStore.journal.inclusionProof(
+            let found = try await TreeStore.journal.inclusionProof(
                 leafIndex: sequence - 1, size: size, in: alliance, on: connection)
-            let root = try await TreeStore.journal.root(size: size, in: alliance, on: connection)
             return InclusionProof(
-                treeSize: size, leafIndex: sequence - 1, leafHash: leaf.description, root: root.description,
-                proof: proof.map(\.description))
+                treeSize: size, leafIndex: sequence - 1, leafHash: found.leaf.description,
+                root: found.root.description, proof: found.proof.map(\.description))
         }
     }
 

@@ -18,15 +18,20 @@ struct TreeStore: Sendable {
         return size == 0 ? MerkleTree.emptyRoot : try node.hash(from: stored)
     }
 
-    /// The inclusion proof of the leaf at `leafIndex` in the tree of `size` leaves.
+    /// The leaf at `leafIndex`, its inclusion proof in the tree of `size` leaves, and that
+    /// tree's root: every stored hash they need read in one lookup.
     func inclusionProof(
         leafIndex: Int64, size: Int64, in alliance: AllianceID, on connection: PostgresConnection
     )
-        async throws -> [Digest]
+        async throws -> (leaf: Digest, proof: [Digest], root: Digest)
     {
         let path = try MerkleTree.inclusionPath(leafIndex: leafIndex, treeSize: size)
-        return try path.hashes(
-            from: try await subtrees(path.subtrees, size: size, in: alliance, on: connection))
+        let root = try MerkleTree.rootNode(treeSize: size)
+        let leaf = MerkleSubtree(level: 0, index: leafIndex)
+        let stored = try await subtrees(
+            path.subtrees.union(root.subtrees).union([leaf]), size: size, in: alliance, on: connection)
+        guard let leafHash = stored[leaf] else { throw MerkleProofError.missingSubtree(leaf) }
+        return (leafHash, try path.hashes(from: stored), try root.hash(from: stored))
     }
 
     /// The consistency proof that the tree of `newSize` leaves extends the tree of `oldSize`.
