@@ -45,7 +45,7 @@ import Testing
             .alreadyReversed(sequence: 1, by: 2),
             .cannotReverseReversal(sequence: 1), .idempotencyConflict(key: "k", sequence: 1),
             .floorCrossed(account: AccountCode(trusted: "a"), balance: -1, floor: 0), .amountOverflow,
-            .invalidText(field: "f", reason: "r"), .invalidPage("p"), .forbidden("f"), .unauthenticated("u"),
+            .invalidField("f", reason: "r"), .invalidPage("p"), .forbidden("f"), .unauthenticated("u"),
             .decisionNotFound("D-0001"), .measurementNotFound(1), .tokenNotFound(1),
             .decisionClosed(reference: "D-0001", state: "carried"),
             .voteConflict(reference: "D-0001", partner: "slam"), .statementNotFound("S-0001"),

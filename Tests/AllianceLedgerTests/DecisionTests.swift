@@ -388,8 +388,8 @@ struct BoardFixture {
                     "certitude:0/2000/3000000", "lambeth:3000/2000/10000000", "slam:7000/6000/-1",
                 ])
             #expect(
-                throws: LedgerError.invalidText(
-                    field: "gain", reason: "shares must sum to 10000 basis points, not 9999")
+                throws: LedgerError.invalidField(
+                    "gain", reason: "shares must sum to 10000 basis points, not 9999")
             ) {
                 try RiskShareTerms(
                     year: 2025, gain: [try RiskShare(partner: "slam", share: 9999)],
@@ -431,8 +431,8 @@ struct BoardFixture {
             let alliance = board.alliance
 
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "closesAt", reason: "must be in the future, not 2025-05-01T12:00:01.000000Z")
+                throws: LedgerError.invalidField(
+                    "closesAt", reason: "must be in the future, not 2025-05-01T12:00:01.000000Z")
             ) {
                 try await decisions.propose(
                     try DecisionProposal(title: "Past", closesAt: board.clock.read()), in: alliance,
@@ -453,12 +453,12 @@ struct BoardFixture {
                         year: 2025,
                         lines: [try BudgetSetting(partner: "nobody", budgetLine: "STAFF", amount: 1)]))
             }
-            #expect(throws: LedgerError.invalidText(field: "amount", reason: "cannot be negative (-1)")) {
+            #expect(throws: LedgerError.invalidField("amount", reason: "cannot be negative (-1)")) {
                 try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: -1)
             }
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "reason", reason: "is required to object: say what would need to change")
+                throws: LedgerError.invalidField(
+                    "reason", reason: "is required to object: say what would need to change")
             ) {
                 try await board.vote(.object, "lambeth", on: open, reason: "  ")
             }
@@ -540,12 +540,12 @@ struct BoardFixture {
         let refusals: [(String, LedgerError)] = [
             (
                 #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":-5}]}"#,
-                .invalidText(field: "lines[0].amount", reason: "cannot be negative (-5)")
+                .invalidField("lines[0].amount", reason: "cannot be negative (-5)")
             ),
             (
                 #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":1.5}]}"#,
-                .invalidText(
-                    field: "lines[0].amount",
+                .invalidField(
+                    "lines[0].amount",
                     reason:
                         "must be a whole number of minor units (e.g. 123456 for 1234.56), written without "
                         + "a fraction or an exponent, and \(Validate.amountBeyondBound)")
@@ -556,34 +556,34 @@ struct BoardFixture {
             ),
             (
                 #"{"type":"budget.set","year":"2025","lines":[]}"#,
-                .invalidText(field: "year", reason: "must name a financial year such as FY2025, not \"2025\"")
+                .invalidField("year", reason: "must name a financial year such as FY2025, not \"2025\"")
             ),
             (
                 #"{"type":"budget.set","year":"FY2025","lines":[]}"#,
-                .invalidText(field: "lines", reason: "must list at least one figure")
+                .invalidField("lines", reason: "must list at least one figure")
             ),
             (
                 #"{"type":"budget.delete"}"#,
-                .invalidText(
-                    field: "type",
+                .invalidField(
+                    "type",
                     reason:
                         "must be one of \"budget.set\", \"partner.admit\", \"partner.remove\", \"riskShare.setTerms\", \"outcomes.setTerms\", \"outcomePayments.approve\", \"riskShare.settle\", \"partner.appointAdmin\", \"auditor.appoint\", \"budgetLine.add\", \"alliance.setSettings\", not \"budget.delete\""
                 )
             ),
             (
                 #"{"type":"partner.admit","partner":{"slug":"Bad Slug","name":"x","kind":"vcse"},"joinedOn":"2025-05-01"}"#,
-                .invalidText(
-                    field: "partner.slug",
+                .invalidField(
+                    "partner.slug",
                     reason: "must be 1 to 40 lower-case letters, digits and inner hyphens, not \"Bad Slug\"")
             ),
             (
                 #"{"type":"partner.remove","partner":"slam","leftOn":"30/09/2025"}"#,
-                .invalidText(
-                    field: "leftOn", reason: "must be \(CalendarDate.iso8601Form), not \"30/09/2025\"")
+                .invalidField(
+                    "leftOn", reason: "must be \(CalendarDate.iso8601Form), not \"30/09/2025\"")
             ),
             (
                 #"{"type":"riskShare.setTerms","year":"FY2025","gain":[{"partner":"slam","share":5000}],"pain":[{"partner":"slam","share":10000}]}"#,
-                .invalidText(field: "gain", reason: "shares must sum to 10000 basis points, not 5000")
+                .invalidField("gain", reason: "shares must sum to 10000 basis points, not 5000")
             ),
         ]
         // The outcome and settlement actions' own fields are read as strictly (OutcomeTests).

@@ -96,7 +96,7 @@ import Testing
         _ = try SpendRequest(
             partner: "slam", budgetLine: "STAFF", amount: bound, incurredOn: date(2025, 5, 14),
             description: "d")
-        #expect(throws: LedgerError.invalidText(field: "amount", reason: Validate.amountBeyondBound)) {
+        #expect(throws: LedgerError.invalidField("amount", reason: Validate.amountBeyondBound)) {
             try SpendRequest(
                 partner: "slam", budgetLine: "STAFF", amount: bound + 1, incurredOn: date(2025, 5, 14),
                 description: "d")
@@ -136,7 +136,7 @@ import Testing
                         Issue.record("the database took \(statement)")
                     } catch {
                         let refusal = try #require(LedgerError(violation: error), "\(error)")
-                        guard case .invalidText(let named, _) = refusal else {
+                        guard case .invalidField(let named, _) = refusal else {
                             Issue.record("\(refusal)")
                             continue
                         }

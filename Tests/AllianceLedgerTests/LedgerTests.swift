@@ -82,16 +82,16 @@ import Testing
                     postings: [.init(bank, 5), .init(funding, 0), .init(funding, -5)], recordedBy: "a")
             }
             #expect(
-                throws: LedgerError.invalidText(
-                    field: "postings[0].amount", reason: Validate.amountBeyondBound)
+                throws: LedgerError.invalidField(
+                    "postings[0].amount", reason: Validate.amountBeyondBound)
             ) {
                 try EntryRequest(
                     kind: .spend, effectiveOn: LedgerFixture.day, description: "x",
                     postings: [.init(bank, .max), .init(bank, 1), .init(funding, .min)], recordedBy: "a")
             }
             #expect(
-                throws: LedgerError.invalidText(
-                    field: "postings[1].amount", reason: Validate.amountBeyondBound)
+                throws: LedgerError.invalidField(
+                    "postings[1].amount", reason: Validate.amountBeyondBound)
             ) {
                 try EntryRequest(
                     kind: .spend, effectiveOn: LedgerFixture.day, description: "x",

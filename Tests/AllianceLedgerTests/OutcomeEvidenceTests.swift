@@ -47,7 +47,7 @@ import Testing
                     try await outcomes.validate(first.id, note: note, in: board.alliance, by: caller)
                 }
             }
-            await #expect(throws: LedgerError.invalidText(field: "reason", reason: "cannot be empty")) {
+            await #expect(throws: LedgerError.invalidField("reason", reason: "cannot be empty")) {
                 try await outcomes.reject(
                     first.id, reason: " ", in: board.alliance, by: try fixture.caller("auditor"))
             }
@@ -145,7 +145,7 @@ import Testing
                 by: try board.directory.caller("finance-lambeth"))
             let reason =
                 "FY2025's latest measurement of OUT_OF_AREA (\(correction.id)) is provisional: it must be validated before the payment is approved"
-            await #expect(throws: LedgerError.invalidText(field: "action.period", reason: reason)) {
+            await #expect(throws: LedgerError.invalidField("action.period", reason: reason)) {
                 try await board.propose(.outcomePaymentsApprove(period: "FY2025", earned: nil))
             }
             var decision = proposed
@@ -237,8 +237,8 @@ import Testing
                         target: measure.target, weight: measure.weight, rule: measure.rule)
                 }, shares: base.shares)
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.measures",
+                throws: LedgerError.invalidField(
+                    "action.measures",
                     reason:
                         "CARE_PLANS names no reporter: each measure names the partner whose finance people record it"
                 )
@@ -324,8 +324,8 @@ import Testing
                 measures: [carePlans] + base.measures.dropFirst(), shares: base.shares)
             // Every period of the year, once each, or none.
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.measures",
+                throws: LedgerError.invalidField(
+                    "action.measures",
                     reason:
                         "CARE_PLANS must set its figures for every period of FY2025, once each: FY2025-Q1, FY2025-Q2, FY2025-Q3, FY2025-Q4"
                 )
@@ -422,12 +422,12 @@ import Testing
         let refusals: [(String, LedgerError)] = [
             (
                 terms(#"[{"period":"FY2025-Q1","target":86,"floor":80,"bands":[]}]"#),
-                .invalidText(field: "measures[0].periods[0].bands", reason: "is not part of a linear rule")
+                .invalidField("measures[0].periods[0].bands", reason: "is not part of a linear rule")
             ),
             (
                 terms(#"[{"period":"FY2025-Q1","target":86,"floor":90}]"#),
-                .invalidText(
-                    field: "measures[0].periods[0].floor",
+                .invalidField(
+                    "measures[0].periods[0].floor",
                     reason: "must be worse than the target 86 for a measure where higher is better, not 90")
             ),
             (
@@ -436,8 +436,8 @@ import Testing
             ),
             (
                 terms(#"[{"period":"Q1","target":86,"floor":80}]"#),
-                .invalidText(
-                    field: "measures[0].periods[0].period",
+                .invalidField(
+                    "measures[0].periods[0].period",
                     reason: "must name an outcome period such as FY2025-Q1 or 2025-04, not \"Q1\"")
             ),
         ]

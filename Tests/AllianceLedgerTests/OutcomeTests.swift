@@ -86,8 +86,8 @@ import Testing
                 provisional.results[0].flag
                     == "the latest measurement (\(measured[1].id)) is provisional: it counts once validated")
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.period",
+                throws: LedgerError.invalidField(
+                    "action.period",
                     reason:
                         "FY2025's latest measurement of CARE_PLANS (\(measured[1].id)) is provisional: it must be validated before the payment is approved"
                 )
@@ -236,14 +236,14 @@ import Testing
             #expect(try await outcomes.payment(for: "FY2025-Q1", in: board.alliance).posted == nil)
             // The next quarter is unmeasured: it cannot be approved yet, nor can a month.
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.period", reason: "FY2025-Q2 has no measurement of CARE_PLANS yet")
+                throws: LedgerError.invalidField(
+                    "action.period", reason: "FY2025-Q2 has no measurement of CARE_PLANS yet")
             ) {
                 try await board.propose(.outcomePaymentsApprove(period: "FY2025-Q2", earned: nil))
             }
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.period",
+                throws: LedgerError.invalidField(
+                    "action.period",
                     reason:
                         "FY2025's outcomes are measured and paid by quarter, as FY2025-Q1 is: 2025-05 is not one of its periods"
                 )
@@ -296,8 +296,8 @@ import Testing
     @Test func paymentsWaitForThePeriodToEndAndForTheRightFigure() async throws {
         try await BoardFixture.with { board in
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.period",
+                throws: LedgerError.invalidField(
+                    "action.period",
                     reason:
                         "names a year without terms: FY2025 has no outcome terms: an outcomes.setTerms decision must carry first"
                 )
@@ -315,16 +315,16 @@ import Testing
             }
             // The board's clock stands on 1 May 2025, in the first quarter.
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.period",
+                throws: LedgerError.invalidField(
+                    "action.period",
                     reason: "FY2025-Q1 has not ended: it can be paid from the day after 2025-06-30")
             ) {
                 try await board.propose(.outcomePaymentsApprove(period: "FY2025-Q1", earned: nil))
             }
             board.clock.set(Timestamp(microsecondsSince1970: 1_751_328_000_000_000))  // 2025-07-01
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.earned",
+                throws: LedgerError.invalidField(
+                    "action.earned",
                     reason: "is 17700000 by the measurements of FY2025-Q1, not 17700001")
             ) {
                 try await board.propose(.outcomePaymentsApprove(period: "FY2025-Q1", earned: 177_000_01))
@@ -341,8 +341,8 @@ import Testing
             let outcomes = OutcomeBook(pool: board.pool)
             let before = try await fixture.snapshot()
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "period",
+                throws: LedgerError.invalidField(
+                    "period",
                     reason:
                         "names a year without terms: FY2025 has no outcome terms: an outcomes.setTerms decision must carry first"
                 )
@@ -375,30 +375,30 @@ import Testing
                 ),
                 (
                     try Self.measurement("BED_DAYS", "FY2025", 86), try fixture.caller("finance-slam"),
-                    .invalidText(
-                        field: "measure",
+                    .invalidField(
+                        "measure",
                         reason:
                             "BED_DAYS is not a measure of FY2025's outcome terms (CARE_PLANS, OUT_OF_AREA, OUTCOME_SCORES)"
                     )
                 ),
                 (
                     try Self.measurement("CARE_PLANS", "FY2025-Q2", 86), try fixture.caller("finance-slam"),
-                    .invalidText(
-                        field: "period",
+                    .invalidField(
+                        "period",
                         reason:
                             "FY2025's outcomes are measured and paid by year, as FY2025 is: FY2025-Q2 is not one of its periods"
                     )
                 ),
                 (
                     try Self.measurement("CARE_PLANS", "FY2029", 86), try fixture.caller("finance-slam"),
-                    .invalidText(
-                        field: "period", reason: "FY2029 has not begun: it can be measured from 2029-04-01")
+                    .invalidField(
+                        "period", reason: "FY2029 has not begun: it can be measured from 2029-04-01")
                 ),
                 (
                     try Self.measurement("CARE_PLANS", "2025-04-01..2026-03-31", 86),
                     try fixture.caller("finance-slam"),
-                    .invalidText(
-                        field: "period",
+                    .invalidField(
+                        "period",
                         reason: "must be a financial year, a quarter or a month, not a range of days")
                 ),
             ]
@@ -492,46 +492,46 @@ import Testing
             ),
             (
                 #"{"type":"outcomes.setTerms","year":"FY2025","pool":100,"frequency":"week","measures":[\#(measure)],"shares":\#(shares)}"#,
-                .invalidText(
-                    field: "frequency", reason: #"must be one of "year", "quarter", "month", not "week""#)
+                .invalidField(
+                    "frequency", reason: #"must be one of "year", "quarter", "month", not "week""#)
             ),
             (
                 #"{"type":"outcomes.setTerms","year":"FY2025","pool":100,"measures":[\#(measure.replacingOccurrences(of: "\"floor\":80", with: "\"floor\":95"))],"shares":\#(shares)}"#,
-                .invalidText(
-                    field: "measures[0].rule.floor",
+                .invalidField(
+                    "measures[0].rule.floor",
                     reason: "must be worse than the target 90 for a measure where higher is better, not 95")
             ),
             (
                 #"{"type":"outcomes.setTerms","year":"FY2025","pool":100,"measures":[\#(measure.replacingOccurrences(of: "90", with: "90.00001"))],"shares":\#(shares)}"#,
-                .invalidText(
-                    field: "measures[0].target", reason: "may have at most four decimal places, not 90.00001")
+                .invalidField(
+                    "measures[0].target", reason: "may have at most four decimal places, not 90.00001")
             ),
             (
                 #"{"type":"outcomes.setTerms","year":"FY2025","pool":100,"measures":[\#(measure.replacingOccurrences(of: "\"linear\"", with: "\"curve\""))],"shares":\#(shares)}"#,
-                .invalidText(
-                    field: "measures[0].rule.type",
+                .invalidField(
+                    "measures[0].rule.type",
                     reason: #"must be one of "threshold", "linear", "bands", not "curve""#)
             ),
             (
                 #"{"type":"outcomes.setTerms","year":"FY2025","pool":100,"measures":[\#(measure.replacingOccurrences(of: "10000", with: "9000"))],"shares":\#(shares)}"#,
-                .invalidText(field: "measures", reason: "weights must sum to 10000 basis points, not 9000")
+                .invalidField("measures", reason: "weights must sum to 10000 basis points, not 9000")
             ),
             (
                 #"{"type":"outcomes.setTerms","year":"FY2025","pool":100,"measures":[\#(measure.replacingOccurrences(of: "\"target\":90", with: "\"target\":\"90\""))],"shares":\#(shares)}"#,
-                .invalidText(field: "measures[0].target", reason: "must be a number, such as 86.5")
+                .invalidField("measures[0].target", reason: "must be a number, such as 86.5")
             ),
             (
                 #"{"type":"outcomePayments.approve","period":"Q3"}"#,
-                .invalidText(
-                    field: "period",
+                .invalidField(
+                    "period",
                     reason:
                         #"must name a financial year, quarter or month, such as FY2025, FY2025-Q3 or 2025-10, not "Q3""#
                 )
             ),
             (
                 #"{"type":"outcomePayments.approve","period":"FY2025","earned":1.5}"#,
-                .invalidText(
-                    field: "earned",
+                .invalidField(
+                    "earned",
                     reason:
                         "must be a whole number of minor units (e.g. 123456 for 1234.56), written without "
                         + "a fraction or an exponent, and \(Validate.amountBeyondBound)")
@@ -539,14 +539,14 @@ import Testing
             (#"{"type":"riskShare.settle","year":"FY2025","amount":1}"#, .unknownField("amount")),
             (
                 #"{"type":"riskShare.setTerms","year":"FY2025","gain":\#(shares),"pain":\#(shares),"partnerSide":{"painBands":[{"upTo":1000,"share":5000}]}}"#,
-                .invalidText(
-                    field: "partnerSide.painBands",
+                .invalidField(
+                    "partnerSide.painBands",
                     reason: "must end with a band without upTo, which runs on without end")
             ),
             (
                 #"{"type":"riskShare.setTerms","year":"FY2025","gain":\#(shares),"pain":\#(shares),"partnerSide":{"gainBands":[{"upTo":0,"share":5000},{"share":1}]}}"#,
-                .invalidText(
-                    field: "partnerSide.gainBands[0].upTo",
+                .invalidField(
+                    "partnerSide.gainBands[0].upTo",
                     reason: "must be above zero basis points of target, not 0")
             ),
         ]

@@ -207,8 +207,8 @@ import Testing
     @Test func aSettlementWaitsForTheYearsEndAndForTheFigureVotedOn() async throws {
         try await BoardFixture.with { board in
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.year",
+                throws: LedgerError.invalidField(
+                    "action.year",
                     reason:
                         "names a year without terms: FY2025 has no risk/reward terms: a riskShare.setTerms decision must carry first"
                 )
@@ -219,8 +219,8 @@ import Testing
             try await Board.carry(.riskShareSetTerms(Self.r3()), in: board.alliance, pool: board.pool)
             // The board's clock stands on 1 May 2025.
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.year",
+                throws: LedgerError.invalidField(
+                    "action.year",
                     reason: "FY2025 has not ended: it can be settled from the day after 2026-03-31")
             ) {
                 try await board.propose(.riskShareSettle(year: 2025, partnerSide: nil))
@@ -228,8 +228,8 @@ import Testing
             board.clock.set(BoardFixture.afterFY2025)
             // Nothing spent: a gain of the whole £50,000,000, half of it the partners'.
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.partnerSide",
+                throws: LedgerError.invalidField(
+                    "action.partnerSide",
                     reason: "is 2500000000 by the budgets, spend and terms of FY2025, not 1")
             ) {
                 try await board.propose(.riskShareSettle(year: 2025, partnerSide: 1))

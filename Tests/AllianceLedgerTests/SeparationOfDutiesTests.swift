@@ -189,8 +189,8 @@ import Testing
             }
             // A proposal to admit a partner must name its first admin.
             await #expect(
-                throws: LedgerError.invalidText(
-                    field: "action.admin",
+                throws: LedgerError.invalidField(
+                    "action.admin",
                     reason: "is required: the new partner's first admin, {\"name\", \"email\"}")
             ) {
                 try await board.propose(

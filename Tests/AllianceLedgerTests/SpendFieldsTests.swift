@@ -53,8 +53,8 @@ import Testing
 
     @Test func badFieldsAreRefusedByTheLibrary() throws {
         #expect(
-            throws: LedgerError.invalidText(
-                field: "supplierId", reason: "is not recorded for an individual: it would be personal data")
+            throws: LedgerError.invalidField(
+                "supplierId", reason: "is not recorded for an individual: it would be personal data")
         ) {
             try Self.request(supplierType: .individual)
         }

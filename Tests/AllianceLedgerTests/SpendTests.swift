@@ -94,13 +94,13 @@ import Testing
                 (try Self.request(1, line: "PEER"), .budgetLineNotFound("PEER")),
                 (
                     try Self.request(1, on: date(2025, 3, 31)),
-                    .invalidText(
-                        field: "incurredOn",
+                    .invalidField(
+                        "incurredOn",
                         reason: "2025-03-31 is outside slam's membership (from 2025-04-01)")
                 ),
                 (
                     try Self.request(1, on: date(2030, 4, 1)),
-                    .invalidText(field: "incurredOn", reason: "2030-04-01 is outside the contract's dates")
+                    .invalidField("incurredOn", reason: "2030-04-01 is outside the contract's dates")
                 ),
             ]
             for (request, expected) in cases {
@@ -279,12 +279,12 @@ import Testing
                     [
                         try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1),
                         try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 2),
-                    ], 2025, .invalidText(field: "action.lines", reason: "list slam / STAFF more than once")
+                    ], 2025, .invalidField("action.lines", reason: "list slam / STAFF more than once")
                 ),
                 (
                     [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1)], 20250,
-                    .invalidText(
-                        field: "action.year", reason: "must be a financial year from FY1900 to FY9999")
+                    .invalidField(
+                        "action.year", reason: "must be a financial year from FY1900 to FY9999")
                 ),
             ]
             for (settings, year, expected) in cases {

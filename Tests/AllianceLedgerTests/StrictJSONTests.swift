@@ -31,8 +31,8 @@ import Testing
 
         #expect(try StrictJSON.decode(DecisionAction.self, from: Data(Self.action.utf8)).type == "budget.set")
         #expect(
-            throws: LedgerError.invalidText(
-                field: "lines[0].amount", reason: "is given more than once in its object")
+            throws: LedgerError.invalidField(
+                "lines[0].amount", reason: "is given more than once in its object")
         ) {
             try StrictJSON.decode(
                 DecisionAction.self,

@@ -91,7 +91,7 @@ import Testing
             let person = try #require(fixture.people["finance-slam"])
             let past = Timestamp(Date(timeIntervalSinceNow: -60))
             await #expect(
-                throws: LedgerError.invalidText(field: "expiresAt", reason: "must be in the future")
+                throws: LedgerError.invalidField("expiresAt", reason: "must be in the future")
             ) {
                 try await tokens.issueOperator(expiresAt: past)
             }

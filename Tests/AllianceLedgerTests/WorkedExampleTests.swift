@@ -167,25 +167,25 @@ import Testing
     }
 
     @Test func partnerSideBandsAreCheckedWhenMade() {
-        #expect(throws: LedgerError.invalidText(field: "gainBands", reason: "must list at least one band")) {
+        #expect(throws: LedgerError.invalidField("gainBands", reason: "must list at least one band")) {
             try RiskSharePartnerSide(gainBands: [])
         }
         #expect(
-            throws: LedgerError.invalidText(
-                field: "painBands", reason: "must end with a band without upTo, which runs on without end")
+            throws: LedgerError.invalidField(
+                "painBands", reason: "must end with a band without upTo, which runs on without end")
         ) {
             try RiskSharePartnerSide(painBands: [try RiskShareBand(upTo: 1000, share: 5000)])
         }
         #expect(
-            throws: LedgerError.invalidText(
-                field: "gainBands", reason: "must list bands in rising order of upTo")
+            throws: LedgerError.invalidField(
+                "gainBands", reason: "must list bands in rising order of upTo")
         ) {
             try RiskSharePartnerSide(gainBands: [
                 try RiskShareBand(upTo: 2000, share: 5000), try RiskShareBand(upTo: 1000, share: 5000),
                 try RiskShareBand(upTo: nil, share: 5000),
             ])
         }
-        #expect(throws: LedgerError.invalidText(field: "painCap", reason: "cannot be negative (-1)")) {
+        #expect(throws: LedgerError.invalidField("painCap", reason: "cannot be negative (-1)")) {
             try RiskSharePartnerSide(painCap: -1)
         }
         #expect(throws: LedgerError.self) { try RiskShareBand(upTo: 0, share: 5000) }
@@ -297,8 +297,8 @@ import Testing
         #expect(try MeasureValue(0.1).tenThousandths == 1000)
         #expect(try MeasureValue(123_456_789.1234).tenThousandths == 1_234_567_891_234)
         #expect(
-            throws: LedgerError.invalidText(
-                field: "value", reason: "may have at most four decimal places, not 1.23456")
+            throws: LedgerError.invalidField(
+                "value", reason: "may have at most four decimal places, not 1.23456")
         ) {
             try MeasureValue(1.23456)
         }
@@ -307,10 +307,10 @@ import Testing
         #expect(throws: LedgerError.self) { try MeasureValue(parsing: "86.50001") }
         #expect(throws: LedgerError.self) { try MeasureValue(parsing: "1e3") }
         #expect(
-            throws: LedgerError.invalidText(
-                field: "value", reason: "must be within ±100000000000, not 12345678901234567890.5")
+            throws: LedgerError.invalidField(
+                "value", reason: "must be within ±100000000000, not 12345678901234567890.5")
         ) { try MeasureValue(parsing: "12345678901234567890.5") }
-        #expect(throws: LedgerError.invalidText(field: "value", reason: "must be within ±100000000000")) {
+        #expect(throws: LedgerError.invalidField("value", reason: "must be within ±100000000000")) {
             try MeasureValue(parsing: "-100000000000.0001")
         }
         #expect(try MeasureValue(parsing: "-100000000000").tenThousandths == -MeasureValue.limit)
@@ -323,8 +323,8 @@ import Testing
     @Test func outcomeTermsAreCheckedWhenMade() throws {
         let good = try Self.o1Terms()
         #expect(
-            throws: LedgerError.invalidText(
-                field: "measures", reason: "weights must sum to 10000 basis points, not 9000")
+            throws: LedgerError.invalidField(
+                "measures", reason: "weights must sum to 10000 basis points, not 9000")
         ) {
             try OutcomeTerms(
                 year: 2024, frequency: .year, pool: 1,
@@ -336,15 +336,14 @@ import Testing
                 ], shares: good.shares)
         }
         #expect(
-            throws: LedgerError.invalidText(
-                field: "shares", reason: "must sum to 10000 basis points, not 5000")
+            throws: LedgerError.invalidField(
+                "shares", reason: "must sum to 10000 basis points, not 5000")
         ) {
             try OutcomeTerms(
                 year: 2024, frequency: .year, pool: 1, measures: good.measures,
                 shares: [try OutcomeShare(partner: "slam", share: 5000)])
         }
-        #expect(throws: LedgerError.invalidText(field: "measures", reason: "lists CARE_PLANS more than once"))
-        {
+        #expect(throws: LedgerError.invalidField("measures", reason: "lists CARE_PLANS more than once")) {
             try OutcomeTerms(
                 year: 2024, frequency: .year, pool: 1, measures: [good.measures[0], good.measures[0]],
                 shares: good.shares)

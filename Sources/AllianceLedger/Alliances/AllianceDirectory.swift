@@ -33,13 +33,13 @@ public struct Alliance: Hashable, Sendable {
         do {
             period = try Period.financialYear(year, startMonth: financialYearStartMonth)
         } catch {
-            throw .invalidText(field: "year", reason: error.description)
+            throw .invalidField("year", reason: error.description)
         }
         if let start = contractStart, period.last < start {
-            throw .invalidText(field: "year", reason: "\(period) ends before the contract starts on \(start)")
+            throw .invalidField("year", reason: "\(period) ends before the contract starts on \(start)")
         }
         if let end = contractEnd, period.first > end {
-            throw .invalidText(field: "year", reason: "\(period) starts after the contract ends on \(end)")
+            throw .invalidField("year", reason: "\(period) starts after the contract ends on \(end)")
         }
     }
 }
@@ -62,16 +62,16 @@ public struct AllianceRequest: Hashable, Sendable {
         try Validate.slug(slug, field: "slug", maximumLength: 64)
         try Validate.text(name, field: "name", maximumLength: 200)
         guard currency.count == 3, currency.utf8.allSatisfy({ (65...90).contains($0) }) else {
-            throw .invalidText(
-                field: "currency", reason: "must be an ISO 4217 code such as GBP, not \"\(currency)\"")
+            throw .invalidField(
+                "currency", reason: "must be an ISO 4217 code such as GBP, not \"\(currency)\"")
         }
         guard (1...12).contains(financialYearStartMonth) else {
-            throw .invalidText(
-                field: "financialYearStartMonth",
+            throw .invalidField(
+                "financialYearStartMonth",
                 reason: "must be a month from 1 to 12, not \(financialYearStartMonth)")
         }
         if let contractStart, let contractEnd, contractEnd <= contractStart {
-            throw .invalidText(field: "contractEnd", reason: "must be after contractStart")
+            throw .invalidField("contractEnd", reason: "must be after contractStart")
         }
         self.slug = slug
         self.name = name

@@ -72,8 +72,8 @@ public struct BudgetLineRequest: Hashable, Sendable {
         let bytes = Array(code.utf8)
         let plain = bytes.allSatisfy { (65...90).contains($0) || (48...57).contains($0) || $0 == 95 }
         guard (1...32).contains(bytes.count), plain, let first = bytes.first, (65...90).contains(first) else {
-            throw .invalidText(
-                field: "code",
+            throw .invalidField(
+                "code",
                 reason:
                     "must be 1 to 32 upper-case letters, digits and underscores, starting with a letter, not \"\(code)\""
             )

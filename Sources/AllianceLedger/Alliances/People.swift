@@ -46,7 +46,7 @@ public struct Appointee: Hashable, Sendable {
             parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
             !email.contains(where: { $0.isWhitespace })
         else {
-            throw .invalidText(field: "email", reason: "is not an e-mail address: \"\(email)\"")
+            throw .invalidField("email", reason: "is not an e-mail address: \"\(email)\"")
         }
         self.name = name
         self.email = email
@@ -63,7 +63,7 @@ public struct PersonRequest: Hashable, Sendable {
         let appointee = try Appointee(name: name, email: email)
         try Validate.slug(partner, field: "partner", maximumLength: 40)
         guard !roles.isEmpty else {
-            throw .invalidText(field: "roles", reason: "must name at least one role")
+            throw .invalidField("roles", reason: "must name at least one role")
         }
         self.name = appointee.name
         self.email = appointee.email
@@ -211,8 +211,8 @@ extension AllianceDirectory {
         on connection: PostgresConnection
     ) async throws -> Person {
         guard !roles.isEmpty else {
-            throw LedgerError.invalidText(
-                field: "roles", reason: "must name at least one role; to end them all, remove the person")
+            throw LedgerError.invalidField(
+                "roles", reason: "must name at least one role; to end them all, remove the person")
         }
         let current = try await AllianceDirectory.lockPerson(id, in: alliance.id, on: connection)
         let grantor = try await Grantor.managing(

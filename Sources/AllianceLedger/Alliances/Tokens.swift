@@ -158,7 +158,7 @@ public struct TokenStore: Sendable {
     static func refusingPastExpiry<Value>(
         _ expiresAt: Timestamp?, _ body: () async throws -> Value
     ) async throws -> Value {
-        let pastExpiry = LedgerError.invalidText(field: "expiresAt", reason: "must be in the future")
+        let pastExpiry = LedgerError.invalidField("expiresAt", reason: "must be in the future")
         if let expiresAt, expiresAt <= Timestamp(Date()) { throw pastExpiry }
         do {
             return try await body()

@@ -42,7 +42,7 @@ public struct BudgetSetting: Hashable, Sendable {
 
     public init(partner: String, budgetLine: String, amount: Int64) throws(LedgerError) {
         guard amount >= 0 else {
-            throw .invalidText(field: "amount", reason: "cannot be negative (\(amount))")
+            throw .invalidField("amount", reason: "cannot be negative (\(amount))")
         }
         try Validate.amount(amount, field: "amount")
         self.partner = partner
@@ -151,8 +151,8 @@ public struct Budgets: Sendable {
         try DecisionAction.check(year: year)
         var seen: Set<[String]> = []
         for setting in settings where !seen.insert([setting.partner, setting.budgetLine]).inserted {
-            throw LedgerError.invalidText(
-                field: "lines", reason: "list \(setting.partner) / \(setting.budgetLine) more than once")
+            throw LedgerError.invalidField(
+                "lines", reason: "list \(setting.partner) / \(setting.budgetLine) more than once")
         }
         let partners = try keyedIDs(
             try await connection.query(

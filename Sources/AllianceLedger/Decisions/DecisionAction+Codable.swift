@@ -57,8 +57,8 @@ extension DecisionAction: Codable {
                     })
             }
             guard !lines.isEmpty else {
-                throw LedgerError.invalidText(
-                    field: container.path(of: .lines), reason: "must list at least one figure")
+                throw LedgerError.invalidField(
+                    container.path(of: .lines), reason: "must list at least one figure")
             }
             self = .budgetSet(year: year, lines: lines)
         case "partner.admit":
@@ -98,8 +98,8 @@ extension DecisionAction: Codable {
             let container = try decoder.strictContainer(ApproveField.self)
             let period = try container.decode(String.self, forKey: .period)
             guard (try? Period(parsing: period)) != nil else {
-                throw LedgerError.invalidText(
-                    field: container.path(of: .period),
+                throw LedgerError.invalidField(
+                    container.path(of: .period),
                     reason:
                         "must name a financial year, quarter or month, such as FY2025, FY2025-Q3 or 2025-10, not \"\(period)\""
                 )
@@ -140,8 +140,8 @@ extension DecisionAction: Codable {
                 })
         default:
             let container = try decoder.container(keyedBy: TypeField.self)
-            throw LedgerError.invalidText(
-                field: container.path(of: .type),
+            throw LedgerError.invalidField(
+                container.path(of: .type),
                 reason:
                     "must be one of \(Self.types.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(type)\""
             )
@@ -231,8 +231,8 @@ extension DecisionAction: Codable {
     {
         let text = try container.decode(String.self, forKey: key)
         guard let year = try? Period.financialYear(named: text, startMonth: 4) else {
-            throw LedgerError.invalidText(
-                field: container.path(of: key),
+            throw LedgerError.invalidField(
+                container.path(of: key),
                 reason: "must name a financial year such as FY2025, not \"\(text)\"")
         }
         return year
@@ -345,8 +345,8 @@ extension DecisionAction: Codable {
             ruleType == "linear" ? [.floor, .cap] : ruleType == "bands" ? [.bands] : []
         for key in [PeriodFiguresField.floor, .cap, .bands]
         where container.contains(key) && !allowed.contains(key) {
-            throw LedgerError.invalidText(
-                field: container.path(of: key), reason: "is not part of a \(ruleType) rule")
+            throw LedgerError.invalidField(
+                container.path(of: key), reason: "is not part of a \(ruleType) rule")
         }
         let period = try container.decode(String.self, forKey: .period)
         let target = try container.decodeMeasureValue(forKey: .target)
@@ -387,27 +387,27 @@ extension DecisionAction: Codable {
         switch type {
         case "threshold":
             for key in [RuleField.floor, .cap, .bands] where container.contains(key) {
-                throw LedgerError.invalidText(
-                    field: container.path(of: key), reason: "is not part of a threshold rule")
+                throw LedgerError.invalidField(
+                    container.path(of: key), reason: "is not part of a threshold rule")
             }
             return .threshold
         case "linear":
             guard !container.contains(.bands) else {
-                throw LedgerError.invalidText(
-                    field: container.path(of: .bands), reason: "is not part of a linear rule")
+                throw LedgerError.invalidField(
+                    container.path(of: .bands), reason: "is not part of a linear rule")
             }
             return .linear(
                 floor: try container.decodeMeasureValue(forKey: .floor),
                 cap: try container.decodeMeasureValueIfPresent(forKey: .cap))
         case "bands":
             for key in [RuleField.floor, .cap] where container.contains(key) {
-                throw LedgerError.invalidText(
-                    field: container.path(of: key), reason: "is not part of a bands rule")
+                throw LedgerError.invalidField(
+                    container.path(of: key), reason: "is not part of a bands rule")
             }
             return .bands(try decodeBands(container, forKey: .bands))
         default:
-            throw LedgerError.invalidText(
-                field: container.path(of: .type),
+            throw LedgerError.invalidField(
+                container.path(of: .type),
                 reason:
                     "must be one of \(PaymentRule.types.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(type)\""
             )
@@ -420,14 +420,14 @@ extension DecisionAction: Codable {
     ) throws -> Value {
         do {
             return try make()
-        } catch LedgerError.invalidText(let field, let reason) {
+        } catch LedgerError.invalidField(let field, let reason) {
             // A check inside names its field from where it stands; one already named by a
             // nested call starts with this container's path.
             let prefix = fieldPath(container.codingPath)
             guard !prefix.isEmpty, field != prefix, !field.hasPrefix(prefix + "."),
                 !field.hasPrefix(prefix + "[")
-            else { throw LedgerError.invalidText(field: field, reason: reason) }
-            throw LedgerError.invalidText(field: prefix + "." + field, reason: reason)
+            else { throw LedgerError.invalidField(field, reason: reason) }
+            throw LedgerError.invalidField(prefix + "." + field, reason: reason)
         }
     }
 }

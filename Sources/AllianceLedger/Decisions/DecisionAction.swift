@@ -71,8 +71,8 @@ public struct AllianceSettings: Hashable, Sendable {
     ) throws(LedgerError) {
         guard abstention != nil || localTransparencyThreshold != nil || centralTransparencyThreshold != nil
         else {
-            throw .invalidText(
-                field: "abstention",
+            throw .invalidField(
+                "abstention",
                 reason:
                     "or localTransparencyThreshold or centralTransparencyThreshold: name at least one setting to change"
             )
@@ -83,7 +83,7 @@ public struct AllianceSettings: Hashable, Sendable {
         ] {
             guard let threshold else { continue }
             guard threshold >= 0 else {
-                throw .invalidText(field: field, reason: "must be zero or more minor units, not \(threshold)")
+                throw .invalidField(field, reason: "must be zero or more minor units, not \(threshold)")
             }
             try Validate.amount(threshold, field: field)
         }
@@ -96,7 +96,7 @@ public struct AllianceSettings: Hashable, Sendable {
 extension DecisionAction {
     static func check(year: Int) throws(LedgerError) {
         guard (1900...9999).contains(year) else {
-            throw .invalidText(field: "year", reason: "must be a financial year from FY1900 to FY9999")
+            throw .invalidField("year", reason: "must be a financial year from FY1900 to FY9999")
         }
     }
 
@@ -113,8 +113,8 @@ extension DecisionAction {
         case .partnerAdmit(let request, let joinedOn, let admin):
             try await Self.checkAdmission(request, joinedOn: joinedOn, in: alliance, on: connection)
             guard let admin else {
-                throw LedgerError.invalidText(
-                    field: "admin",
+                throw LedgerError.invalidField(
+                    "admin",
                     reason: "is required: the new partner's first admin, {\"name\", \"email\"}")
             }
             try await Self.checkAddressFree(admin, field: "admin.email", in: alliance, on: connection)
@@ -137,8 +137,8 @@ extension DecisionAction {
                 try await OutcomeBook.approvable(period, in: alliance, today: today, on: connection).payment
             }
             if let earned, earned != payment.earned {
-                throw LedgerError.invalidText(
-                    field: "earned",
+                throw LedgerError.invalidField(
+                    "earned",
                     reason: "is \(payment.earned) by the measurements of \(payment.period), not \(earned)")
             }
             return .outcomePaymentsApprove(period: payment.period, earned: payment.earned)
@@ -147,8 +147,8 @@ extension DecisionAction {
                 try await RiskShareBook.settleable(year: year, in: alliance, today: today, on: connection)
             }.statement.position
             if let partnerSide, partnerSide != position.partnerSide {
-                throw LedgerError.invalidText(
-                    field: "partnerSide",
+                throw LedgerError.invalidField(
+                    "partnerSide",
                     reason:
                         "is \(position.partnerSide) by the budgets, spend and terms of \(Self.yearName(year)), not \(partnerSide)"
                 )
@@ -289,8 +289,8 @@ extension DecisionAction {
         ).first
         guard let holder else { return .new(partner: partner.id) }
         guard try holder.decode("partner_id", as: Int64?.self) == partner.id else {
-            throw LedgerError.invalidText(
-                field: "person.email", reason: "\(person.email) is a person of another partner, or of none")
+            throw LedgerError.invalidField(
+                "person.email", reason: "\(person.email) is a person of another partner, or of none")
         }
         return .existing(try holder.decode("id"), email: person.email)
     }
@@ -305,8 +305,8 @@ extension DecisionAction {
             WHERE alliance_id = \(alliance.id.rawValue) AND lower(email) = lower(\(person.email)) AND removed_at IS NULL
             """)
         guard taken.isEmpty else {
-            throw LedgerError.invalidText(
-                field: field, reason: "\(person.email) is already a person of \(alliance.slug)")
+            throw LedgerError.invalidField(
+                field, reason: "\(person.email) is already a person of \(alliance.slug)")
         }
     }
 
@@ -332,8 +332,8 @@ extension DecisionAction {
             throw LedgerError.exists("partner \(request.slug) already exists in \(alliance.slug)")
         }
         guard alliance.contractCovers(joinedOn) else {
-            throw LedgerError.invalidText(
-                field: "joinedOn", reason: "\(joinedOn) is outside the contract's dates")
+            throw LedgerError.invalidField(
+                "joinedOn", reason: "\(joinedOn) is outside the contract's dates")
         }
     }
 
@@ -347,8 +347,8 @@ extension DecisionAction {
             throw LedgerError.exists("partner \(slug) already left on \(left)")
         }
         guard leftOn >= partner.joinedOn else {
-            throw LedgerError.invalidText(
-                field: "leftOn", reason: "\(leftOn) is before \(slug) joined on \(partner.joinedOn)")
+            throw LedgerError.invalidField(
+                "leftOn", reason: "\(leftOn) is before \(slug) joined on \(partner.joinedOn)")
         }
         return partner
     }

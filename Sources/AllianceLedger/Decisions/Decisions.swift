@@ -43,15 +43,15 @@ public struct Decisions: Sendable {
             proposal.closesAt
             ?? Timestamp(microsecondsSince1970: now.microsecondsSince1970 + DecisionProposal.defaultOpenFor)
         guard closesAt > now else {
-            throw LedgerError.invalidText(field: "closesAt", reason: "must be in the future, not \(closesAt)")
+            throw LedgerError.invalidField("closesAt", reason: "must be in the future, not \(closesAt)")
         }
         let validated: DecisionAction?
         do {
             validated = try await proposal.action?.validate(
                 in: alliance, today: now.calendarDate, on: connection)
-        } catch LedgerError.invalidText(let field, let reason) {
+        } catch LedgerError.invalidField(let field, let reason) {
             // The action's checks name its own fields; the proposal holds it as `action`.
-            throw LedgerError.invalidText(field: "action." + field, reason: reason)
+            throw LedgerError.invalidField("action." + field, reason: reason)
         }
         let action = try validated.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let id: Int64
@@ -66,7 +66,7 @@ public struct Decisions: Sendable {
             // By the constraint's name: a title or description the database refuses is a fault
             // of that field, not of the electorate.
             if error.violates(constraint: "decision_electorate_present") {
-                throw LedgerError.invalidText(field: "alliance", reason: "has no current partners to vote")
+                throw LedgerError.invalidField("alliance", reason: "has no current partners to vote")
             }
             throw LedgerError(violation: error) ?? error
         }
@@ -401,8 +401,8 @@ public struct Decisions: Sendable {
         let reason = reason.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
         if let reason { try Validate.text(reason, field: "reason", maximumLength: 2000) }
         if choice == .object && reason == nil {
-            throw .invalidText(
-                field: "reason", reason: "is required to object: say what would need to change")
+            throw .invalidField(
+                "reason", reason: "is required to object: say what would need to change")
         }
         return reason
     }

@@ -33,7 +33,7 @@ public struct EntryRequest: Hashable, Sendable {
         idempotencyKey: String? = nil
     ) throws(LedgerError) {
         guard kind != .reversal else {
-            throw .invalidText(field: "kind", reason: "reversal is recorded with reverse(), not post()")
+            throw .invalidField("kind", reason: "reversal is recorded with reverse(), not post()")
         }
         guard postings.count >= 2 else { throw .tooFewPostings(count: postings.count) }
         guard postings.count <= EntryRequest.maximumPostings else {

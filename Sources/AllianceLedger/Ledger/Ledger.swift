@@ -76,8 +76,8 @@ public struct Ledger: Sendable {
         _ code: AccountCode, type: AccountType, floor: Int64? = nil, in alliance: AllianceID
     ) async throws -> Account {
         if let floor, floor > 0 {
-            throw LedgerError.invalidText(
-                field: "floor", reason: "cannot be above zero, where a new account starts")
+            throw LedgerError.invalidField(
+                "floor", reason: "cannot be above zero, where a new account starts")
         }
         do {
             let row = try await pool.withConnection { connection in

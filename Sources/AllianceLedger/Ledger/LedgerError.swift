@@ -18,7 +18,15 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case entryNotFound(sequence: Int64)
     case alreadyReversed(sequence: Int64, by: Int64)
     case cannotReverseReversal(sequence: Int64)
-    case invalidText(field: String, reason: String)
+    /// A field of the request is invalid: the field's name (a JSON key, a path such as
+    /// `action.amount`, or a query parameter) and why, as a phrase that follows it.
+    case invalidField(String, reason: String)
+    /// Publishing would state a journal that does not verify (an entry's hash, link or
+    /// postings, its tree against a published root, the trial balance): nothing is published.
+    case journalDoesNotVerify(String)
+    /// The stored tree lacks a node that a tree of this size must have: the stored tree was
+    /// tampered with or lost.
+    case treeNodeMissing(treeSize: Int64, node: String)
     /// A JSON document has a field its type does not take; the path names it.
     case unknownField(String)
     case invalidMetadata(String)
@@ -68,7 +76,9 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .alreadyReversed(let sequence, let by): "entry \(sequence) was already reversed by entry \(by)"
         case .cannotReverseReversal(let sequence):
             "entry \(sequence) is a reversal and cannot itself be reversed; record the original again"
-        case .invalidText(let field, let reason): "\(field) \(reason)"
+        case .invalidField(let field, let reason): "\(field) \(reason)"
+        case .journalDoesNotVerify(let reason): "\(reason): nothing is published"
+        case .treeNodeMissing(let size, let node): "the tree of \(size) entries has no stored \(node)"
         case .unknownField(let field): "\(field) is not a field of this request"
         case .invalidMetadata(let reason): "metadata \(reason)"
         case .invalidPage(let reason): reason
@@ -104,7 +114,7 @@ extension LedgerError {
         do {
             return try await operation()
         } catch LedgerError.termsNotFound(let text) {
-            throw LedgerError.invalidText(field: field, reason: "names a year without terms: \(text)")
+            throw LedgerError.invalidField(field, reason: "names a year without terms: \(text)")
         }
     }
 }
@@ -143,6 +153,6 @@ extension LedgerError {
         guard let error = error as? PostgresError, error.sqlState?.errorClass == "23",
             let constraint = error.constraint, let field = LedgerError.fieldsByConstraint[constraint]
         else { return nil }
-        self = .invalidText(field: field, reason: "is outside what the database takes (\(constraint))")
+        self = .invalidField(field, reason: "is outside what the database takes (\(constraint))")
     }
 }

@@ -46,7 +46,7 @@ enum BasisPoints {
     /// Refuses a ratio below nothing or above the whole.
     static func check(_ value: Int, field: String) throws(LedgerError) {
         guard (0...whole).contains(value) else {
-            throw .invalidText(field: field, reason: "must be from 0 to 10000 basis points, not \(value)")
+            throw .invalidField(field, reason: "must be from 0 to 10000 basis points, not \(value)")
         }
     }
 }

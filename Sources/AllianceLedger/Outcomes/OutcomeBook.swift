@@ -105,13 +105,13 @@ public struct OutcomeBook: Sendable {
             try await OutcomeBook.paymentPeriod(request.period, in: alliance, on: connection)
         }
         guard period.first <= CalendarDate.today else {
-            throw LedgerError.invalidText(
-                field: "period",
+            throw LedgerError.invalidField(
+                "period",
                 reason: "\(period) has not begun: it can be measured from \(period.first)")
         }
         guard let measure = terms.terms.measures.first(where: { $0.code == request.measure }) else {
-            throw LedgerError.invalidText(
-                field: "measure",
+            throw LedgerError.invalidField(
+                "measure",
                 reason:
                     "\(request.measure) is not a measure of \(DecisionAction.yearName(year))'s outcome terms (\(terms.terms.measures.map(\.code).joined(separator: ", ")))"
             )
@@ -145,8 +145,8 @@ public struct OutcomeBook: Sendable {
         let recorded = try await OutcomeBook.measurements(
             of: period.description, in: alliance.id, on: connection)
         guard let measurement = recorded.first(where: { $0.id == id }) else {
-            throw LedgerError.invalidText(
-                field: "measure", reason: "was recorded but cannot be read back")
+            throw LedgerError.invalidField(
+                "measure", reason: "was recorded but cannot be read back")
         }
         return measurement
     }
@@ -155,8 +155,8 @@ public struct OutcomeBook: Sendable {
     public func measurements(of period: String, in alliance: Alliance) async throws -> [OutcomeMeasurement] {
         let period = try OutcomeBook.period(period, in: alliance)
         guard period.kind != .range, !period.isMonthRange else {
-            throw LedgerError.invalidText(
-                field: "period", reason: "must be a financial year, a quarter or a month, not a range of days"
+            throw LedgerError.invalidField(
+                "period", reason: "must be a financial year, a quarter or a month, not a range of days"
             )
         }
         return try await pool.withConnection { connection in
@@ -298,7 +298,7 @@ extension OutcomeBook {
         do {
             return try Period(parsing: text, financialYearStartMonth: alliance.financialYearStartMonth)
         } catch {
-            throw .invalidText(field: "period", reason: error.description)
+            throw .invalidField("period", reason: error.description)
         }
     }
 
@@ -315,8 +315,8 @@ extension OutcomeBook {
             year = Period.financialYear(
                 containing: period.first, startMonth: alliance.financialYearStartMonth)
         case .range, .months:
-            throw LedgerError.invalidText(
-                field: "period",
+            throw LedgerError.invalidField(
+                "period",
                 reason:
                     "must be a financial year, a quarter or a month, not a range of \(period.isMonthRange ? "months" : "days")"
             )
@@ -325,8 +325,8 @@ extension OutcomeBook {
         let terms = inForce.terms
         let periods = try terms.frequency.periods(of: year, startMonth: alliance.financialYearStartMonth)
         guard let index = periods.firstIndex(of: period) else {
-            throw LedgerError.invalidText(
-                field: "period",
+            throw LedgerError.invalidField(
+                "period",
                 reason:
                     "\(DecisionAction.yearName(year))'s outcomes are measured and paid by \(terms.frequency.rawValue), as \(periods[0]) is: \(period) is not one of its periods"
             )
@@ -516,8 +516,8 @@ extension OutcomeBook {
     ) async throws -> (shares: [Int64], reporters: [String: Int64]) {
         try alliance.checkContractCovers(year: terms.year)
         if requireReporters, let unnamed = terms.measures.first(where: { $0.reporter == nil }) {
-            throw LedgerError.invalidText(
-                field: "measures",
+            throw LedgerError.invalidField(
+                "measures",
                 reason:
                     "\(unnamed.code) names no reporter: each measure names the partner whose finance people record it"
             )
@@ -528,8 +528,8 @@ extension OutcomeBook {
         .map(\.description)
         for measure in terms.measures where !measure.periods.isEmpty {
             guard Set(measure.periods.map(\.period)) == Set(periods) else {
-                throw LedgerError.invalidText(
-                    field: "measures",
+                throw LedgerError.invalidField(
+                    "measures",
                     reason:
                         "\(measure.code) must set its figures for every period of \(DecisionAction.yearName(terms.year)), once each: \(periods.joined(separator: ", "))"
                 )
@@ -658,20 +658,20 @@ extension OutcomeBook {
         let period = try self.period(payment.period, in: alliance)
         let last = period.last
         guard last < today else {
-            throw LedgerError.invalidText(
-                field: "period",
+            throw LedgerError.invalidField(
+                "period",
                 reason: "\(payment.period) has not ended: it can be paid from the day after \(last)")
         }
         if let missing = payment.results.first(where: { $0.latest == nil && $0.actual == nil }) {
-            throw LedgerError.invalidText(
-                field: "period", reason: "\(payment.period) has no measurement of \(missing.measure.code) yet"
+            throw LedgerError.invalidField(
+                "period", reason: "\(payment.period) has no measurement of \(missing.measure.code) yet"
             )
         }
         // Four eyes before money moves: every figure paid on was validated by someone of
         // another partner, or by an auditor.
         if let pending = payment.results.first(where: { $0.actual == nil }), let latest = pending.latest {
-            throw LedgerError.invalidText(
-                field: "period",
+            throw LedgerError.invalidField(
+                "period",
                 reason:
                     "\(payment.period)'s latest measurement of \(pending.measure.code) (\(latest.id)) is \(latest.state.rawValue): \(latest.state == .rejected ? "the reporting partner must record a correction, and it be validated," : "it must be validated") before the payment is approved"
             )
@@ -687,8 +687,8 @@ extension OutcomeBook {
     ) async throws {
         let (payment, paid) = try await approvable(period, in: alliance, today: today, on: connection)
         if let earned, earned != payment.earned {
-            throw LedgerError.invalidText(
-                field: "earned",
+            throw LedgerError.invalidField(
+                "earned",
                 reason:
                     "was \(earned) when \(reference) was proposed but the measurements now earn \(payment.earned): propose it again"
             )

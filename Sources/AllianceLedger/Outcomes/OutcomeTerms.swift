@@ -11,7 +11,7 @@ public struct MeasureValue: Hashable, Comparable, Sendable, CustomStringConverti
 
     public init(tenThousandths: Int64) throws(LedgerError) {
         guard tenThousandths.magnitude <= MeasureValue.limit.magnitude else {
-            throw .invalidText(field: "value", reason: "must be within ±100000000000")
+            throw .invalidField("value", reason: "must be within ±100000000000")
         }
         self.tenThousandths = tenThousandths
     }
@@ -23,11 +23,11 @@ public struct MeasureValue: Hashable, Comparable, Sendable, CustomStringConverti
         // which says more than "not a decimal" would.
         let whole = text.prefix { $0 != "." }.drop { $0 == "-" || $0 == "+" }.drop { $0 == "0" }
         if whole.count > 12, whole.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            throw .invalidText(field: "value", reason: "must be within ±100000000000, not \(text)")
+            throw .invalidField("value", reason: "must be within ±100000000000, not \(text)")
         }
         guard let value = Money.parse(text, decimals: 4) else {
-            throw .invalidText(
-                field: "value",
+            throw .invalidField(
+                "value",
                 reason: "must be a decimal number with at most four decimal places, not \(text)")
         }
         try self.init(tenThousandths: value)
@@ -35,12 +35,12 @@ public struct MeasureValue: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// A number as JSON carries it, read exactly (the decoder keeps every digit in a Decimal).
     public init(decimal number: Decimal) throws(LedgerError) {
-        guard number.isFinite else { throw .invalidText(field: "value", reason: "must be a finite number") }
+        guard number.isFinite else { throw .invalidField("value", reason: "must be a finite number") }
         guard number.magnitude <= Decimal(MeasureValue.limit / MeasureValue.scale) else {
-            throw .invalidText(field: "value", reason: "must be within ±100000000000")
+            throw .invalidField("value", reason: "must be within ±100000000000")
         }
         guard let value = Money.parse(number.description, decimals: 4) else {
-            throw .invalidText(field: "value", reason: "may have at most four decimal places, not \(number)")
+            throw .invalidField("value", reason: "may have at most four decimal places, not \(number)")
         }
         try self.init(tenThousandths: value)
     }
@@ -49,7 +49,7 @@ public struct MeasureValue: Hashable, Comparable, Sendable, CustomStringConverti
     /// stands for.
     public init(_ number: Double) throws(LedgerError) {
         guard number.isFinite, let decimal = Decimal(string: number.description) else {
-            throw .invalidText(field: "value", reason: "must be a finite number")
+            throw .invalidField("value", reason: "must be a finite number")
         }
         try self.init(decimal: decimal)
     }
@@ -165,20 +165,20 @@ public struct OutcomeMeasure: Hashable, Sendable {
         var named: Set<String> = []
         for (index, figures) in periods.enumerated() {
             guard figures.rule.type == rule.type else {
-                throw .invalidText(
-                    field: "periods[\(index)]",
+                throw .invalidField(
+                    "periods[\(index)]",
                     reason: "must follow the measure's \(rule.type) rule, not a \(figures.rule.type) one")
             }
             guard let parsed = try? Period(parsing: figures.period), parsed.kind != .range,
                 !parsed.isMonthRange
             else {
-                throw .invalidText(
-                    field: "periods[\(index)].period",
+                throw .invalidField(
+                    "periods[\(index)].period",
                     reason:
                         "must name an outcome period such as FY2025-Q1 or 2025-04, not \"\(figures.period)\"")
             }
             guard named.insert(figures.period).inserted else {
-                throw .invalidText(field: "periods", reason: "lists \(figures.period) more than once")
+                throw .invalidField("periods", reason: "lists \(figures.period) more than once")
             }
             try Self.check(
                 figures.rule, target: figures.target, direction: direction, field: "periods[\(index)]")
@@ -224,15 +224,15 @@ public struct OutcomeMeasure: Hashable, Sendable {
         case .threshold: break
         case .linear(let floor, let cap):
             guard !direction.reaches(floor, target) else {
-                throw .invalidText(
-                    field: field == "rule" ? "rule.floor" : field + ".floor",
+                throw .invalidField(
+                    field == "rule" ? "rule.floor" : field + ".floor",
                     reason:
                         "must be worse than the target \(target) for a measure where \(direction) is better, not \(floor)"
                 )
             }
             if let cap, direction.reaches(target, cap) {
-                throw .invalidText(
-                    field: field == "rule" ? "rule.cap" : field + ".cap",
+                throw .invalidField(
+                    field == "rule" ? "rule.cap" : field + ".cap",
                     reason:
                         "must be better than the target \(target) for a measure where \(direction) is better, not \(cap)"
                 )
@@ -240,12 +240,12 @@ public struct OutcomeMeasure: Hashable, Sendable {
         case .bands(let bands):
             let bandsField = field == "rule" ? "rule.bands" : field + ".bands"
             guard !bands.isEmpty else {
-                throw .invalidText(field: bandsField, reason: "must list at least one band")
+                throw .invalidField(bandsField, reason: "must list at least one band")
             }
             for (earlier, later) in zip(bands, bands.dropFirst())
             where direction.reaches(earlier.from, later.from) {
-                throw .invalidText(
-                    field: bandsField,
+                throw .invalidField(
+                    bandsField,
                     reason:
                         "must list bands from worst to best for a measure where \(direction) is better: \(later.from) does not improve on \(earlier.from)"
                 )
@@ -330,37 +330,37 @@ public struct OutcomeTerms: Hashable, Sendable {
         shares: [OutcomeShare]
     ) throws(LedgerError) {
         try DecisionAction.check(year: year)
-        guard pool >= 0 else { throw .invalidText(field: "pool", reason: "cannot be negative (\(pool))") }
+        guard pool >= 0 else { throw .invalidField("pool", reason: "cannot be negative (\(pool))") }
         try Validate.amount(pool, field: "pool")
         guard (1...OutcomeTerms.maximumMeasures).contains(measures.count) else {
-            throw .invalidText(
-                field: "measures",
+            throw .invalidField(
+                "measures",
                 reason: "must list 1 to \(OutcomeTerms.maximumMeasures) measures, not \(measures.count)")
         }
         var codes: Set<String> = []
         for measure in measures where !codes.insert(measure.code).inserted {
-            throw .invalidText(field: "measures", reason: "lists \(measure.code) more than once")
+            throw .invalidField("measures", reason: "lists \(measure.code) more than once")
         }
         let periodCount = frequency.periodCount
         for measure in measures where !measure.periods.isEmpty && measure.periods.count != periodCount {
-            throw .invalidText(
-                field: "measures",
+            throw .invalidField(
+                "measures",
                 reason:
                     "\(measure.code) sets figures for \(measure.periods.count) periods: a year paid by \(frequency.rawValue) has \(periodCount), and a measure sets all of them or none"
             )
         }
         let weights = measures.reduce(0) { $0 + $1.weight }
         guard weights == 10_000 else {
-            throw .invalidText(
-                field: "measures", reason: "weights must sum to 10000 basis points, not \(weights)")
+            throw .invalidField(
+                "measures", reason: "weights must sum to 10000 basis points, not \(weights)")
         }
         var partners: Set<String> = []
         for share in shares where !partners.insert(share.partner).inserted {
-            throw .invalidText(field: "shares", reason: "lists \(share.partner) more than once")
+            throw .invalidField("shares", reason: "lists \(share.partner) more than once")
         }
         let total = shares.reduce(0) { $0 + $1.share }
         guard total == 10_000 else {
-            throw .invalidText(field: "shares", reason: "must sum to 10000 basis points, not \(total)")
+            throw .invalidField("shares", reason: "must sum to 10000 basis points, not \(total)")
         }
         self.year = year
         self.frequency = frequency

@@ -245,8 +245,8 @@ extension RiskShareBook {
         }
         let last = try Period.financialYear(year, startMonth: alliance.financialYearStartMonth).last
         guard last < today else {
-            throw LedgerError.invalidText(
-                field: "year",
+            throw LedgerError.invalidField(
+                "year",
                 reason:
                     "\(DecisionAction.yearName(year)) has not ended: it can be settled from the day after \(last)"
             )
@@ -264,8 +264,8 @@ extension RiskShareBook {
             year: year, in: alliance, today: today, on: connection)
         let position = statement.position
         if let partnerSide, partnerSide != position.partnerSide {
-            throw LedgerError.invalidText(
-                field: "partnerSide",
+            throw LedgerError.invalidField(
+                "partnerSide",
                 reason:
                     "was \(partnerSide) when \(reference) was proposed but the budgets, spend or terms now give \(position.partnerSide): propose it again"
             )

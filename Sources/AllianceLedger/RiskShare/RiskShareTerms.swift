@@ -9,7 +9,7 @@ public struct RiskShare: Hashable, Sendable {
 
     public init(partner: String, share: Int, cap: Int64? = nil) throws(LedgerError) {
         try BasisPoints.check(share, field: "share")
-        if let cap, cap < 0 { throw .invalidText(field: "cap", reason: "cannot be negative (\(cap))") }
+        if let cap, cap < 0 { throw .invalidField("cap", reason: "cannot be negative (\(cap))") }
         if let cap { try Validate.amount(cap, field: "cap") }
         self.partner = partner
         self.share = share
@@ -29,8 +29,8 @@ public struct RiskShareBand: Hashable, Sendable {
     public init(upTo: Int?, share: Int) throws(LedgerError) {
         try BasisPoints.check(share, field: "share")
         if let upTo, upTo <= 0 {
-            throw .invalidText(
-                field: "upTo", reason: "must be above zero basis points of target, not \(upTo)")
+            throw .invalidField(
+                "upTo", reason: "must be above zero basis points of target, not \(upTo)")
         }
         self.upTo = upTo
         self.share = share
@@ -65,24 +65,24 @@ public struct RiskSharePartnerSide: Hashable, Sendable {
     ) throws(LedgerError) {
         for (field, bands) in [("gainBands", gainBands), ("painBands", painBands)] {
             guard let last = bands.last else {
-                throw .invalidText(field: field, reason: "must list at least one band")
+                throw .invalidField(field, reason: "must list at least one band")
             }
             guard last.upTo == nil else {
-                throw .invalidText(
-                    field: field, reason: "must end with a band without upTo, which runs on without end")
+                throw .invalidField(
+                    field, reason: "must end with a band without upTo, which runs on without end")
             }
             let limits = bands.dropLast().map(\.upTo)
             guard limits.allSatisfy({ $0 != nil }) else {
-                throw .invalidText(field: field, reason: "may leave out upTo only in the last band")
+                throw .invalidField(field, reason: "may leave out upTo only in the last band")
             }
             let ends = limits.compactMap { $0 }
             guard zip(ends, ends.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw .invalidText(field: field, reason: "must list bands in rising order of upTo")
+                throw .invalidField(field, reason: "must list bands in rising order of upTo")
             }
         }
         for (field, amount) in [("gainCap", gainCap), ("painCap", painCap), ("fee", fee)] {
             if let amount, amount < 0 {
-                throw .invalidText(field: field, reason: "cannot be negative (\(amount))")
+                throw .invalidField(field, reason: "cannot be negative (\(amount))")
             }
             if let amount { try Validate.amount(amount, field: field) }
         }
@@ -122,11 +122,11 @@ public struct RiskShareTerms: Hashable, Sendable {
         for (side, shares) in [("gain", gain), ("pain", pain)] {
             var seen: Set<String> = []
             for share in shares where !seen.insert(share.partner).inserted {
-                throw .invalidText(field: side, reason: "lists \(share.partner) more than once")
+                throw .invalidField(side, reason: "lists \(share.partner) more than once")
             }
             let total = shares.reduce(0) { $0 + $1.share }
             guard total == 10_000 else {
-                throw .invalidText(field: side, reason: "shares must sum to 10000 basis points, not \(total)")
+                throw .invalidField(side, reason: "shares must sum to 10000 basis points, not \(total)")
             }
         }
         self.year = year

@@ -11,8 +11,8 @@ public enum SupplierType: String, Hashable, Sendable, CaseIterable, Encodable {
     /// From its written form, naming the field that held it.
     public init(parsing text: String, field: String) throws(LedgerError) {
         guard let type = SupplierType(rawValue: text) else {
-            throw .invalidText(
-                field: field,
+            throw .invalidField(
+                field,
                 reason:
                     "must be one of \(SupplierType.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text.prefix(40))\""
             )
@@ -76,19 +76,19 @@ public struct SpendRequest: Hashable, Sendable {
         supplierType: SupplierType? = nil, supplierID: String = "", irrecoverableVAT: Int64? = nil
     ) throws(LedgerError) {
         guard amount > 0 else {
-            throw .invalidText(field: "amount", reason: "must be more than zero minor units, not \(amount)")
+            throw .invalidField("amount", reason: "must be more than zero minor units, not \(amount)")
         }
         try Validate.amount(amount, field: "amount")
         try Validate.text(description, field: "description", maximumLength: SpendRequest.maximumDescription)
         try Validate.optionalText(supplier, field: "supplier", maximumLength: SpendRequest.maximumSupplier)
         try Validate.optionalText(reference, field: "reference", maximumLength: SpendRequest.maximumReference)
         if let reason = SpendRequest.supplierIDProblem(supplierID, type: supplierType) {
-            throw .invalidText(field: "supplierId", reason: reason)
+            throw .invalidField("supplierId", reason: reason)
         }
         if let irrecoverableVAT {
             guard irrecoverableVAT >= 0 else {
-                throw .invalidText(
-                    field: "irrecoverableVat",
+                throw .invalidField(
+                    "irrecoverableVat",
                     reason: "must be zero or more minor units, not \(irrecoverableVAT)")
             }
             try Validate.amount(irrecoverableVAT, field: "irrecoverableVat")
@@ -182,15 +182,15 @@ public struct SpendBook: Sendable {
             request.partner, withLine: request.budgetLine, in: alliance.id)
         try caller.require(.finance, for: request.partner, in: alliance.id)
         guard partner.isMember(on: request.incurredOn) else {
-            throw LedgerError.invalidText(
-                field: "incurredOn",
+            throw LedgerError.invalidField(
+                "incurredOn",
                 reason:
                     "\(request.incurredOn) is outside \(partner.slug)'s membership (from \(partner.joinedOn)\(partner.leftOn.map { " to \($0)" } ?? ""))"
             )
         }
         guard alliance.contractCovers(request.incurredOn) else {
-            throw LedgerError.invalidText(
-                field: "incurredOn", reason: "\(request.incurredOn) is outside the contract's dates")
+            throw LedgerError.invalidField(
+                "incurredOn", reason: "\(request.incurredOn) is outside the contract's dates")
         }
         let entry = try EntryRequest(
             kind: .spend, effectiveOn: request.incurredOn, description: request.description,

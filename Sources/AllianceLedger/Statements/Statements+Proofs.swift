@@ -34,8 +34,8 @@ extension Statements {
             let size = try await Statements.treeSize(
                 treeSize, field: "treeSize", in: alliance, on: connection)
             guard sequence >= 1, sequence <= size else {
-                throw LedgerError.invalidText(
-                    field: "sequence", reason: "must be an entry of the tree of \(size) entries, 1 to \(size)"
+                throw LedgerError.invalidField(
+                    "sequence", reason: "must be an entry of the tree of \(size) entries, 1 to \(size)"
                 )
             }
             let found = try await TreeStore.journal.inclusionProof(
@@ -54,8 +54,8 @@ extension Statements {
         try await pool.withTransaction(.repeatableRead) { connection in
             let size = try await Statements.treeSize(to, field: "to", in: alliance, on: connection)
             guard from >= 1, from <= size else {
-                throw LedgerError.invalidText(
-                    field: "from", reason: "must be from 1 to \(size), the larger tree's size")
+                throw LedgerError.invalidField(
+                    "from", reason: "must be from 1 to \(size), the larger tree's size")
             }
             let proof = try await TreeStore.journal.consistencyProof(
                 from: from, to: size, in: alliance, on: connection)
@@ -80,8 +80,8 @@ extension Statements {
         ).single().decode("sequence")
         guard let requested else { return size }
         guard requested >= 1, requested <= size else {
-            throw LedgerError.invalidText(
-                field: field, reason: "must be from 1 to \(size), the journal's size now, not \(requested)")
+            throw LedgerError.invalidField(
+                field, reason: "must be from 1 to \(size), the journal's size now, not \(requested)")
         }
         return requested
     }

@@ -197,11 +197,7 @@ extension Statements {
                 """
             ).first
         else { throw LedgerError.publicationNotFound(id) }
-        let stateText: String = try row.decode("state")
-        guard let state = Publication.State(rawValue: stateText) else {
-            throw LedgerError.invalidText(
-                field: "state", reason: "publication \(id) has an unknown state \(stateText)")
-        }
+        let state = try row.decode("state", as: Publication.State.self)
         return Publication(
             id: try row.decode("id"), period: try row.decode("period"),
             supersedes: try row.decode("supersedes", as: Int32?.self).map { Statement.reference(Int($0)) },

@@ -39,7 +39,7 @@ extension Statements {
     {
         let raw = try Statements.decodeBase64(publicKey, bytes: 32, field: "publicKey")
         guard (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil else {
-            throw LedgerError.invalidText(field: "publicKey", reason: "is not an Ed25519 public key")
+            throw LedgerError.invalidField("publicKey", reason: "is not an Ed25519 public key")
         }
         let member = try Statements.boardMember(caller, of: partner, in: alliance, doing: "register its keys")
         let partnerID = try await AllianceDirectory.partner(partner, in: alliance.id, on: connection).id
@@ -224,8 +224,8 @@ extension Statements {
             try Curve25519.Signing.PublicKey(rawRepresentation: rawKey).isValidSignature(
                 rawSignature, for: Data(checkpoint.utf8))
         else {
-            throw LedgerError.invalidText(
-                field: "signature", reason: "does not verify over \(number)'s checkpoint with this key")
+            throw LedgerError.invalidField(
+                "signature", reason: "does not verify over \(number)'s checkpoint with this key")
         }
         do {
             _ = try await LedgerError.forbiddingRefusals {
@@ -332,7 +332,7 @@ extension Statements {
 
     static func decodeBase64(_ text: String, bytes: Int, field: String) throws(LedgerError) -> [UInt8] {
         guard let data = Data(base64Encoded: text), data.count == bytes else {
-            throw .invalidText(field: field, reason: "must be \(bytes) bytes in base64")
+            throw .invalidField(field, reason: "must be \(bytes) bytes in base64")
         }
         return Array(data)
     }

@@ -43,13 +43,13 @@ public struct PublicationRequest: Hashable, Sendable {
 
     public init(period: String, supersedes: String? = nil, reason: String? = nil) throws(LedgerError) {
         if let supersedes, Statement.number(supersedes) == nil {
-            throw .invalidText(
-                field: "supersedes", reason: "must name a statement such as S-0001, not \"\(supersedes)\"")
+            throw .invalidField(
+                "supersedes", reason: "must name a statement such as S-0001, not \"\(supersedes)\"")
         }
         if let reason { try Validate.text(reason, field: "reason", maximumLength: 2000) }
         guard (supersedes == nil) == (reason == nil) else {
-            throw .invalidText(
-                field: supersedes == nil ? "supersedes" : "reason",
+            throw .invalidField(
+                supersedes == nil ? "supersedes" : "reason",
                 reason:
                     "a restatement names the statement it supersedes and gives a reason; give both or neither"
             )
@@ -95,11 +95,11 @@ public struct Statements: Sendable {
         do {
             period = try Period(parsing: text, financialYearStartMonth: alliance.financialYearStartMonth)
         } catch {
-            throw .invalidText(field: "period", reason: error.description)
+            throw .invalidField("period", reason: error.description)
         }
         if case .range = period.kind {
-            throw .invalidText(
-                field: "period",
+            throw .invalidField(
+                "period",
                 reason:
                     "a statement covers whole months: write a month, a quarter, a financial year or months such as 2025-04..2025-09, not days"
             )
@@ -110,8 +110,8 @@ public struct Statements: Sendable {
             year
                 == Period.financialYear(containing: period.last, startMonth: alliance.financialYearStartMonth)
         else {
-            throw .invalidText(
-                field: "period",
+            throw .invalidField(
+                "period",
                 reason: "\(period) runs over two financial years; a statement covers months of one")
         }
         return period
@@ -158,11 +158,8 @@ public struct Statements: Sendable {
         let last = try await Statements.last(in: alliance.id, on: connection)
         var statement = try await StatementBuilder.build(period, in: alliance, on: connection)
         guard statement.integrity.trialBalance == 0 else {
-            throw LedgerError.invalidText(
-                field: "period",
-                reason:
-                    "the trial balance is \(statement.integrity.trialBalance), not zero: nothing is published"
-            )
+            throw LedgerError.journalDoesNotVerify(
+                "the trial balance is \(statement.integrity.trialBalance), not zero")
         }
         let verified = try await Statements.verifyJournal(
             since: last, through: statement.integrity.headSequence, in: alliance.id, on: connection)
@@ -250,8 +247,8 @@ public struct Statements: Sendable {
         }
         let period = try Statements.period(request.period, of: alliance)
         guard period.last < now.calendarDate else {
-            throw LedgerError.invalidText(
-                field: "period",
+            throw LedgerError.invalidField(
+                "period",
                 reason: "\(period) has not ended: it can be published from \(period.last.adding(days: 1))")
         }
         let current = try await Statements.current(
@@ -262,12 +259,12 @@ public struct Statements: Sendable {
                 "\(period) has statement \(current.number): publish again with \"supersedes\": \"\(current.number)\" and a reason"
             )
         case (let current?, let supersedes?) where supersedes != current.number:
-            throw LedgerError.invalidText(
-                field: "supersedes",
+            throw LedgerError.invalidField(
+                "supersedes",
                 reason: "\(period)'s current statement is \(current.number), not \(supersedes)")
         case (nil, let supersedes?):
-            throw LedgerError.invalidText(
-                field: "supersedes", reason: "\(period) has no statement for \(supersedes) to supersede")
+            throw LedgerError.invalidField(
+                "supersedes", reason: "\(period) has no statement for \(supersedes) to supersede")
         default: break
         }
         return (period, current, publisher)
@@ -284,10 +281,8 @@ public struct Statements: Sendable {
         if let last {
             let root = try await TreeStore.journal.root(size: last.treeSize, in: alliance, on: connection)
             guard root == last.treeRoot else {
-                throw LedgerError.invalidText(
-                    field: "period",
-                    reason:
-                        "the journal's tree at \(last.treeSize) entries no longer has the root \(last.number) published: nothing is published"
+                throw LedgerError.journalDoesNotVerify(
+                    "the journal's tree at \(last.treeSize) entries no longer has the root \(last.number) published"
                 )
             }
         }
@@ -316,17 +311,13 @@ public struct Statements: Sendable {
                 let (entries, stored) = page
                 try walk.check(entries) { sequence, hash in
                     if stored[sequence - 1] != TreeStore.leaf(hash) {
-                        throw LedgerError.invalidText(
-                            field: "period",
-                            reason:
-                                "entry \(sequence) is not the tree's leaf \(sequence - 1): nothing is published"
-                        )
+                        throw LedgerError.journalDoesNotVerify(
+                            "entry \(sequence) is not the tree's leaf \(sequence - 1)")
                     }
                 }
             })
         if let mismatch = walk.firstMismatch {
-            throw LedgerError.invalidText(
-                field: "period", reason: "\(mismatch.problem): nothing is published")
+            throw LedgerError.journalDoesNotVerify(mismatch.problem)
         }
         return head
     }
@@ -497,13 +488,13 @@ extension Digest {
     init(hex: String) throws(LedgerError) {
         let digits = Array(hex.utf8)
         guard digits.count == 64 else {
-            throw .invalidText(field: "hash", reason: "is not 64 hexadecimal characters")
+            throw .invalidField("hash", reason: "is not 64 hexadecimal characters")
         }
         var bytes: [UInt8] = []
         for index in stride(from: 0, to: 64, by: 2) {
             guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16)
             else {
-                throw .invalidText(field: "hash", reason: "is not 64 hexadecimal characters")
+                throw .invalidField("hash", reason: "is not 64 hexadecimal characters")
             }
             bytes.append(byte)
         }
@@ -519,8 +510,8 @@ enum StatementJSON {
         do {
             return try CanonicalJSON.encode(statement)
         } catch let error as CanonicalJSONError {
-            throw LedgerError.invalidText(
-                field: "period", reason: "cannot be published exactly: \(error.description)")
+            throw LedgerError.invalidField(
+                "period", reason: "cannot be published exactly: \(error.description)")
         }
     }
 }

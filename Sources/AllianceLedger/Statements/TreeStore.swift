@@ -65,8 +65,7 @@ struct TreeStore: Sendable {
             stored[subtree] = try row.decode("hash")
         }
         if let missing = list.first(where: { stored[$0] == nil }) {
-            throw LedgerError.invalidText(
-                field: "treeSize", reason: "the tree of \(size) entries has no stored \(missing)")
+            throw LedgerError.treeNodeMissing(treeSize: size, node: missing.description)
         }
         return stored
     }

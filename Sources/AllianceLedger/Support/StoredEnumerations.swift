@@ -8,3 +8,4 @@ extension MeasureDirection: PostgresDecodable {}
 extension OutcomeFrequency: PostgresDecodable {}
 extension DecisionState: PostgresDecodable {}
 extension VoteChoice: PostgresDecodable {}
+extension Publication.State: PostgresDecodable {}

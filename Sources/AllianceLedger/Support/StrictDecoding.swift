@@ -102,8 +102,8 @@ extension KeyedDecodingContainer {
         } catch {
             // Fractions, strings, and numbers beyond 64 bits (which the JSON reader reports
             // with an error of its own, not a DecodingError).
-            throw LedgerError.invalidText(
-                field: path(of: key),
+            throw LedgerError.invalidField(
+                path(of: key),
                 reason: "must be a whole number of minor units (e.g. 123456 for 1234.56), written without "
                     + "a fraction or an exponent, and \(Validate.amountBeyondBound)")
         }
@@ -126,8 +126,8 @@ extension KeyedDecodingContainer {
 
     private func parseDate(_ text: String, key: Key) throws -> CalendarDate {
         guard let date = CalendarDate(iso8601: text) else {
-            throw LedgerError.invalidText(
-                field: path(of: key), reason: "must be \(CalendarDate.iso8601Form), not \"\(text)\"")
+            throw LedgerError.invalidField(
+                path(of: key), reason: "must be \(CalendarDate.iso8601Form), not \"\(text)\"")
         }
         return date
     }
@@ -149,8 +149,8 @@ extension KeyedDecodingContainer {
     private func choice<Choice: RawRepresentable & CaseIterable>(_ text: String, key: Key) throws -> Choice
     where Choice.RawValue == String {
         guard let value = Choice(rawValue: text) else {
-            throw LedgerError.invalidText(
-                field: path(of: key),
+            throw LedgerError.invalidField(
+                path(of: key),
                 reason:
                     "must be one of \(Choice.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), not \"\(text)\""
             )
@@ -170,12 +170,12 @@ extension KeyedDecodingContainer {
         } catch DecodingError.valueNotFound(let type, let context) {
             throw DecodingError.valueNotFound(type, context)
         } catch {
-            throw LedgerError.invalidText(field: path(of: key), reason: "must be a number, such as 86.5")
+            throw LedgerError.invalidField(path(of: key), reason: "must be a number, such as 86.5")
         }
         do {
             return try MeasureValue(decimal: number)
-        } catch LedgerError.invalidText(_, let reason) {
-            throw LedgerError.invalidText(field: path(of: key), reason: reason)
+        } catch LedgerError.invalidField(_, let reason) {
+            throw LedgerError.invalidField(path(of: key), reason: reason)
         }
     }
 

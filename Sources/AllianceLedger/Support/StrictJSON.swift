@@ -13,12 +13,12 @@ public enum StrictJSON {
     /// Decodes `type` from `data` after the scan. Malformed JSON is left for the decoder to
     /// report, with its own `DecodingError`.
     ///
-    /// - Throws: `LedgerError.invalidText` naming the field of a key written twice or of a
+    /// - Throws: `LedgerError.invalidField` naming the field of a key written twice or of a
     ///   string holding NUL, and whatever `type`'s decoding throws.
     public static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
         let scan = JSONTextScan(Array(data))
         if let fault = scan.fault {
-            throw LedgerError.invalidText(field: fieldPath(fault.path), reason: fault.reason)
+            throw LedgerError.invalidField(fieldPath(fault.path), reason: fault.reason)
         }
         let decoder = JSONDecoder()
         decoder.userInfo[notWholeNumbersKey] = scan.notWholeNumbers

@@ -18,11 +18,11 @@ enum Validate {
     /// without NUL, which PostgreSQL text cannot hold.
     static func text(_ text: String, field: String, maximumLength: Int) throws(LedgerError) {
         guard !isBlank(text) else {
-            throw .invalidText(field: field, reason: "cannot be empty")
+            throw .invalidField(field, reason: "cannot be empty")
         }
         try withinLength(text, field: field, maximumLength: maximumLength)
         guard !text.utf8.contains(0) else {
-            throw .invalidText(field: field, reason: "cannot contain a NUL character")
+            throw .invalidField(field, reason: "cannot contain a NUL character")
         }
     }
 
@@ -36,7 +36,7 @@ enum Validate {
         throws(LedgerError)
     {
         guard let excess = excessLength(text, maximumLength: maximumLength) else { return }
-        throw .invalidText(field: field, reason: excess)
+        throw .invalidField(field, reason: excess)
     }
 
     /// Why `text` is too long, or nil when it is not: for checks that gather every reason at
@@ -55,7 +55,7 @@ enum Validate {
     /// An amount of minor units within ``Money/maximumAmount`` either way.
     static func amount(_ amount: Int64, field: String) throws(LedgerError) {
         guard amount.magnitude <= Money.maximumAmount.magnitude else {
-            throw .invalidText(field: field, reason: amountBeyondBound)
+            throw .invalidField(field, reason: amountBeyondBound)
         }
     }
 
@@ -69,8 +69,8 @@ enum Validate {
         let allowed = bytes.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 45 }
         guard !bytes.isEmpty, bytes.count <= maximumLength, allowed, bytes.first != 45, bytes.last != 45
         else {
-            throw .invalidText(
-                field: field,
+            throw .invalidField(
+                field,
                 reason:
                     "must be 1 to \(maximumLength) lower-case letters, digits and inner hyphens, not \"\(text)\""
             )

@@ -164,7 +164,10 @@ extension Problem {
             self = .unprocessable("floor-crossed", "An account would go below its floor", detail)
         case .amountOverflow:
             self = .unprocessable("amount-overflow", "The amounts are too large", detail, field: "amount")
-        case .invalidText(let field, let reason): self = .invalidField(field, "\(field) \(reason)")
+        case .invalidField(let field, let reason): self = .invalidField(field, "\(field) \(reason)")
+        // Both answered, as before they had cases of their own, as the request's invalid field.
+        case .journalDoesNotVerify: self = .invalidField("period", "period \(detail)")
+        case .treeNodeMissing: self = .invalidField("treeSize", "treeSize \(detail)")
         case .unknownField(let field): self = .unknownField(field)
         case .invalidMetadata: self = .invalidField("metadata", detail)
         case .invalidAccountCode: self = .invalidField("account", detail)

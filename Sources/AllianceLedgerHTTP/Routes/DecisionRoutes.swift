@@ -91,8 +91,8 @@ struct ProposalBody: JSONRequest {
         let fields = try decoder.strictContainer(Field.self)
         let closesAt = try fields.decodeIfPresent(String.self, forKey: .closesAt).map { text in
             guard let instant = Timestamp(iso8601: text) else {
-                throw LedgerError.invalidText(
-                    field: fields.path(of: .closesAt),
+                throw LedgerError.invalidField(
+                    fields.path(of: .closesAt),
                     reason:
                         "must be an instant in RFC 3339 with its offset, e.g. 2025-06-01T17:00:00Z, not \"\(text)\""
                 )

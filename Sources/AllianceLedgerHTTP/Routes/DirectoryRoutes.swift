@@ -238,8 +238,8 @@ struct TokenBody: JSONRequest {
         let fields = try decoder.strictContainer(Field.self)
         expiresAt = try fields.decodeIfPresent(String.self, forKey: .expiresAt).map { text in
             guard let instant = Timestamp(iso8601: text) else {
-                throw LedgerError.invalidText(
-                    field: fields.path(of: .expiresAt),
+                throw LedgerError.invalidField(
+                    fields.path(of: .expiresAt),
                     reason:
                         "must be an instant in RFC 3339 with its offset, e.g. 2027-01-01T00:00:00Z, not \"\(text)\""
                 )

@@ -19,7 +19,7 @@ struct RiskShareRoutes {
                 year = try Period.financialYear(
                     named: text, startMonth: context.alliance.financialYearStartMonth)
             } catch {
-                throw LedgerError.invalidText(field: "year", reason: "\(error)")
+                throw LedgerError.invalidField("year", reason: "\(error)")
             }
             return Answer(try await services.riskShares.statement(year: year, in: context.alliance))
         }

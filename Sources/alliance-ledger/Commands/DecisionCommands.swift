@@ -257,7 +257,7 @@ enum ActionFile {
             field =
                 terms.gain.firstIndex { $0.partner == slug }.map { "gain[\($0)].partner" }
                 ?? terms.pain.firstIndex { $0.partner == slug }.map { "pain[\($0)].partner" }
-        case (.invalidText(let name, let reason), _) where name.hasPrefix("action."):
+        case (.invalidField(let name, let reason), _) where name.hasPrefix("action."):
             // The library names the field within the proposal; the file holds the action alone.
             return CommandFailure(.invalidInput, "--action-file \(source): \(name.dropFirst(7)) \(reason)")
         case (.exists, _):

@@ -405,7 +405,7 @@ extension OutcomeMeasure {
 func namingOptions<Value>(_ body: () async throws -> Value) async throws -> Value {
     do {
         return try await body()
-    } catch LedgerError.invalidText(let field, let reason)
+    } catch LedgerError.invalidField(let field, let reason)
         where ["period", "measure", "evidence", "note", "reason"].contains(field)
     {
         throw CommandFailure(.invalidInput, "--\(field): \(reason)")
@@ -418,7 +418,7 @@ func namingOptions<Value>(_ body: () async throws -> Value) async throws -> Valu
 func measureValue(_ text: String, option: String) throws -> MeasureValue {
     do {
         return try MeasureValue(parsing: text)
-    } catch LedgerError.invalidText(_, let reason) {
+    } catch LedgerError.invalidField(_, let reason) {
         throw ValidationError("\(option) \(reason)")
     }
 }
