@@ -215,11 +215,15 @@ class Guide:
             return self.start_background(block, source, number)
         log_path = os.path.join(self.work, f"block-{number}.log")
         with open(log_path, "w") as log:
+            # A session of its own, so that a block that hangs is stopped with whatever it started.
+            process = subprocess.Popen(["bash", "-c", self.script_for(source)], env=self.env, cwd=self.work,
+                                       stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                       start_new_session=True)
             try:
-                status = subprocess.run(["bash", "-c", self.script_for(source)], env=self.env, cwd=self.work,
-                                        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        timeout=BLOCK_TIMEOUT_SECONDS, start_new_session=True).returncode
+                status = process.wait(timeout=BLOCK_TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
                 status = f"timeout after {BLOCK_TIMEOUT_SECONDS} s"
         return status == 0, status, open(log_path, errors="replace").read()
 
@@ -236,7 +240,10 @@ class Guide:
     def close(self, passed):
         for process in self.background:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
                 try:
                     process.wait(timeout=60)
                 except subprocess.TimeoutExpired:
@@ -250,7 +257,14 @@ class Guide:
             print(f"  kept {self.work}", file=sys.stderr)
 
 
+def stop_on_signal(number, frame):
+    """SIGTERM (CI's `timeout`) ends the run as an exception would, so each guide's service and
+    cluster are stopped on the way out."""
+    raise SystemExit(f"stopped by signal {number}")
+
+
 def main():
+    signal.signal(signal.SIGTERM, stop_on_signal)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "alliance-ledger"),
                         help="the built alliance-ledger (default: .build/debug/alliance-ledger)")
