@@ -25,7 +25,7 @@ The script also checks every relative link of those files, and its anchor, and f
 that leads nowhere.
 
 Prints PASS or FAIL per block with its time, then a summary; exits 0 when every block and link
-passed, 1 when one failed, 2 when it could not start (no binary, no curl or jq).
+passed, 1 when one failed, 2 when it could not start (no binary, or a program the guides use missing).
 """
 
 import argparse
@@ -291,7 +291,7 @@ def main():
     if not os.access(binary, os.X_OK):
         print(f"no binary at {binary}: swift build first, or pass --binary", file=sys.stderr)
         return 2
-    for program in ("curl", "jq", "openssl"):
+    for program in ("curl", "jq", "openssl", "unzip", "sha256sum"):
         if shutil.which(program) is None:
             print(f"the guides use {program}, which is not installed", file=sys.stderr)
             return 2
