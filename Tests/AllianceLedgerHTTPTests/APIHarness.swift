@@ -171,7 +171,7 @@ struct APIHarness: Sendable {
     }
 }
 
-/// The five-partner alliance of the README's walkthrough, set up over HTTP by the operator while
+/// The five-partner alliance of docs/http-api.md's walkthrough, set up over HTTP by the operator while
 /// the alliance is being set up (nothing has carried), with a token for each person.
 struct AllianceSetUp: Sendable {
     static let slug = "lambeth-living-well"

@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// Every operation of the service against every kind of caller, from one table: the status each
-/// cell answers. The README prints the same table (its block is rendered from this one, and a
+/// cell answers. The HTTP guide (docs/http-api.md) prints the same table (its block is rendered from this one, and a
 /// test holds the two together), so the documented access rules cannot drift from the served ones.
 ///
 /// The alliance is past its set-up (its first decision, FY2025's outcome terms, has carried), so
@@ -553,10 +553,10 @@ import Testing
         }
     }
 
-    /// The README's block between these lines is `markdown()`.
+    /// The HTTP guide's block (docs/http-api.md) between these lines is `markdown()`.
     static let readmeBegin =
         "<!-- access matrix: rendered from Tests/AllianceLedgerHTTPTests/AccessMatrixTests.swift's table; "
-        + "to change it, change the table and run ALLIANCE_LEDGER_WRITE_README=1 swift test --filter AccessMatrixTests -->"
+        + "to change it, change the table and run ALLIANCE_LEDGER_WRITE_DOCS=1 swift test --filter AccessMatrixTests -->"
     static let readmeEnd = "<!-- access matrix end -->"
 
     /// The table as Markdown, the operations in the document's order.
@@ -570,19 +570,20 @@ import Testing
 
     @Test func theReadmePrintsTheTable() throws {
         let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../README.md").standardizedFileURL
+            .appendingPathComponent("../../docs/http-api.md").standardizedFileURL
         let text = try String(contentsOf: readme, encoding: .utf8)
         let begin = try #require(
-            text.range(of: Self.readmeBegin + "\n"), "README.md has no access matrix block")
+            text.range(of: Self.readmeBegin + "\n"), "docs/http-api.md has no access matrix block")
         let end = try #require(text.range(of: Self.readmeEnd, range: begin.upperBound..<text.endIndex))
         let printed = String(text[begin.upperBound..<end.lowerBound])
         let rendered = Self.markdown() + "\n"
-        if printed != rendered, ProcessInfo.processInfo.environment["ALLIANCE_LEDGER_WRITE_README"] == "1" {
+        if printed != rendered, ProcessInfo.processInfo.environment["ALLIANCE_LEDGER_WRITE_DOCS"] == "1" {
             try text.replacingCharacters(in: begin.upperBound..<end.lowerBound, with: rendered)
                 .write(to: readme, atomically: true, encoding: .utf8)
             return
         }
         #expect(
-            printed == rendered, "README.md's access matrix is not the tests' table; rendered:\n\(rendered)")
+            printed == rendered,
+            "docs/http-api.md's access matrix is not the tests' table; rendered:\n\(rendered)")
     }
 }

@@ -48,7 +48,7 @@ import Testing
             ] {
                 // Starved, they waited out the pool's 10 s and answered 503. The 2 s bar
                 // is a timing, measured beside a baseline by `availability-check slow-clients`
-                // (README, "Slow clients"), not asserted here, where the whole suite shares two
+                // (docs/evidence.md, "Slow clients"), not asserted here, where the whole suite shares two
                 // cores and a loaded machine took 4 s.
                 #expect(probe.status == status, "\(name): \(probe.outcome)")
                 #expect(probe.seconds < 8, "\(name) took \(probe.seconds) s")

@@ -5,7 +5,7 @@ import Testing
 
 @testable import AllianceLedger
 
-/// The alliance of `AllianceSetUp` with a board member for every partner: the README's two
+/// The alliance of `AllianceSetUp` with a board member for every partner: docs/http-api.md's two
 /// (slam's, and lambeth's finance lead who also sits on the board) and one more for each other
 /// partner, with their tokens by partner slug.
 struct BoardSetUp: Sendable {

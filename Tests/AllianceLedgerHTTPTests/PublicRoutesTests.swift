@@ -110,7 +110,7 @@ import Testing
     }
 
     /// A page is served as rendered for `publicPageLifetime` without reading again what it
-    /// shows: a co-signature within that time is not on it yet (the bound the README states),
+    /// shows: a co-signature within that time is not on it yet (the bound docs/auditor-and-public.md states),
     /// and the frozen JSON is unaffected.
     @Test func aPageIsServedAsRenderedForItsLifetime() async throws {
         let longLife: APIHarness.Tuning = { $0.publicPageLifetime = .seconds(600) }

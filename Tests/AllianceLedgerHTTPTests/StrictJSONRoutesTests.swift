@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Bodies read as the README and the OpenAPI document say, not as a lenient reader would.
+/// Bodies read as docs/http-api.md and the OpenAPI document say, not as a lenient reader would.
 @Suite(.timeLimit(.perTest)) struct StrictJSONRoutesTests {
     typealias SetUp = AllianceSetUp
 

@@ -16,7 +16,7 @@ import Testing
         "spend-over-25000.csv", "spend-over-500.csv", "spend.csv", "statement.json", "votes.csv",
     ]
 
-    /// The headers, exactly: the data package is a public contract (README "Open data").
+    /// The headers, exactly: the data package is a public contract (docs/auditor-and-public.md, "Open data").
     static let headers = [
         "partners.csv": "partner_id,partner_name,partner_kind,roles,joined_on,left_on",
         "budget.csv":

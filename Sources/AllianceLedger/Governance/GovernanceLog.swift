@@ -56,7 +56,7 @@ public struct GovernanceRecord: Hashable, Sendable {
 
     public let alliance: AllianceID
     public let sequence: Int64
-    /// What happened: `decision.proposed`, `vote.cast`, `role.granted`, … (README).
+    /// What happened: `decision.proposed`, `vote.cast`, `role.granted`, … (docs/operations.md lists them).
     public let kind: String
     public let actor: Actor
     /// What it concerns, as text: ids, references, values.

@@ -13,7 +13,7 @@ struct DbBackupCommand: AsyncParsableCommand {
             records spend is consistent: every entry and its journal chain, or none of it. It \
             connects as the schema's owner (DATABASE_OWNER_URL, else DATABASE_URL; the embedded \
             cluster's superuser). Restore it with `db restore` into an empty database. For \
-            recovery to a point in time between backups, archive the server's WAL (README).
+            recovery to a point in time between backups, archive the server's WAL (docs/operations.md).
             """)
 
     @OptionGroup var global: GlobalOptions

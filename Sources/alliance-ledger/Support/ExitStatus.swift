@@ -2,7 +2,7 @@ import AllianceLedger
 import EmbeddedPostgres
 import Postgres
 
-/// The exit codes of every command, documented in `--help` and the README.
+/// The exit codes of every command, documented in `--help` and docs/command-line.md.
 enum ExitStatus: Int32, CaseIterable {
     case success = 0
     case failure = 1
