@@ -152,6 +152,27 @@ import Testing
                 environment: [:])
             #expect(unzipped.status == 0, "\(unzipped.standardOutput)\(unzipped.standardError)")
             #expect(unzipped.standardOutput.components(separatedBy: "(trusted)").count == 6)
+            // Named as unzipping named it, S-0015 is the folder, not the statement number.
+            let byName = try await CommandRunner.run(
+                ["statement", "verify", "S-0015", "--trusted-keys", keys, "--require-signatures"],
+                environment: [:], workingDirectory: directory.path)
+            #expect(byName.status == 0, "\(byName.standardOutput)\(byName.standardError)")
+            #expect(byName.standardOutput.components(separatedBy: "(trusted)").count == 6)
+            // The statement without its SHA256SUMS: its signatures, which cover the sums, fail,
+            // and the answer says to give them.
+            let alone = directory.appendingPathComponent("alone")
+            try FileManager.default.createDirectory(at: alone, withIntermediateDirectories: true)
+            for name in ["S-0015.json", "S-0015.signatures.json"] {
+                try FileManager.default.copyItem(
+                    at: directory.appendingPathComponent(name), to: alone.appendingPathComponent(name))
+            }
+            let withoutSums = try await CommandRunner.run(
+                [
+                    "statement", "verify", alone.appendingPathComponent("S-0015.json").path, "--trusted-keys",
+                    keys,
+                ],
+                environment: [:])
+            #expect(withoutSums.status == 1 && withoutSums.standardOutput.contains("give them with --sums"))
             // FY2026-Q1 has no spend yet; the partners' file always has figures (joining dates).
             let partnersCSV = folder + "/partners.csv"
             var partnersBytes = Array(try #require(FileManager.default.contents(atPath: partnersCSV)))

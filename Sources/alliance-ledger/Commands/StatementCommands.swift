@@ -340,7 +340,9 @@ struct StatementVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         var checks: [VerificationCheck]
         let trusted = try trustedKeys.map(Self.readTrustedKeys)
-        if Statement.number(statement) != nil {
+        // A file or folder that exists is read as one, even when its name is a number such as
+        // S-0001 (the folder an unzipped statement makes).
+        if Statement.number(statement) != nil, !FileManager.default.fileExists(atPath: statement) {
             guard let alliance else {
                 throw CommandFailure(.usage, "verifying a statement by number needs --alliance")
             }
@@ -402,6 +404,16 @@ struct StatementVerifyCommand: AsyncParsableCommand {
                 bytes,
                 previous: try (previous ?? Self.sibling(before: statement, bytes: bytes)).map(Self.read),
                 signatures: try signed?.map { try $0.supplied }, trustedKeys: trusted, filesHash: filesHash)
+            if filesHash == nil,
+                checks.contains(where: { $0.name.hasPrefix("signature") && $0.outcome == .failed })
+            {
+                // The signatures of a statement published with files cover its SHA256SUMS too.
+                checks.append(
+                    VerificationCheck(
+                        "files", .notChecked,
+                        "no \(StatementFiles.sums) at \(sumsFile): a statement published with files is signed with its sums; give them with --sums"
+                    ))
+            }
         }
         if requireSignatures {
             checks = checks.map { check in
