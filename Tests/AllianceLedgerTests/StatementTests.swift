@@ -311,6 +311,58 @@ extension Statement.BudgetSection {
         }
     }
 
+    /// Publishing verifies the journal since the last statement, entry by entry and leaf by
+    /// leaf, and the stored tree against the root the last statement published: each edit a
+    /// superuser could make is refused by name, and nothing is published.
+    @Test func aPublicationRefusesAJournalOrTreeThatDoesNotVerify() async throws {
+        try await StatementFixture.with { fixture in
+            let pool = fixture.board.directory.database.pool
+            func asSuperuser(_ statements: [PostgresQuery]) async throws {
+                try await pool.withConnection { connection in
+                    try await connection.execute("SET session_replication_role = replica")
+                    for statement in statements { try await connection.execute(statement) }
+                    try await connection.execute("RESET session_replication_role")
+                }
+            }
+            func refusal(supersedes: String? = nil) async -> String? {
+                do {
+                    _ = try await fixture.publish(
+                        "FY2025", supersedes: supersedes, reason: supersedes.map { _ in "Again" })
+                    return nil
+                } catch LedgerError.journalDoesNotVerify(let reason) {
+                    return reason
+                } catch {
+                    return "another error: \(error)"
+                }
+            }
+            let leafEdit: PostgresQuery =
+                "UPDATE journal_tree_nodes SET hash = sha256(hash) WHERE level = 0 AND index = 2"
+            try await asSuperuser([leafEdit])
+            #expect(await refusal() == "entry 3 is not the tree's leaf 2")
+            try await asSuperuser([
+                "UPDATE journal_tree_nodes AS n SET hash = sha256('\\x00'::bytea || e.hash) FROM journal_entries AS e WHERE n.level = 0 AND n.index = 2 AND e.sequence = 3 AND e.alliance_id = n.alliance_id"
+            ])
+            try await asSuperuser([
+                "UPDATE journal_entries SET description = description || '.' WHERE sequence = 4"
+            ])
+            #expect(await refusal() == "entry 4's hash does not match its content or postings")
+            try await asSuperuser([
+                "UPDATE journal_entries SET description = left(description, -1) WHERE sequence = 4"
+            ])
+            #expect(try await fixture.statements.list(in: fixture.alliance.id).isEmpty)
+
+            // The first four leaves' subtree is one of the two that make the root of five.
+            _ = try await fixture.publish("FY2025")
+            try await asSuperuser([
+                "UPDATE journal_tree_nodes SET hash = sha256(hash) WHERE level = 2 AND index = 0"
+            ])
+            #expect(
+                await refusal(supersedes: "S-0001")
+                    == "the journal's tree at 5 entries no longer has the root S-0001 published")
+            #expect(try await fixture.statements.list(in: fixture.alliance.id).count == 1)
+        }
+    }
+
     @Test func everyPartnersBoardCoSignsTheCheckpoint() async throws {
         try await StatementFixture.with { fixture in
             let board = fixture.board
