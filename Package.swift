@@ -14,6 +14,7 @@ let package = Package(
     name: "AllianceLedger",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "Dates", targets: ["Dates"]),
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "EmbeddedPostgres", targets: ["EmbeddedPostgres"]),
         .library(name: "AllianceLedger", targets: ["AllianceLedger"]),
@@ -47,10 +48,14 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
         ),
+        // Days and instants, values every layer uses: in a module of their own, so that the
+        // service and the command line need not import the database driver to name a date.
+        .target(name: "Dates", swiftSettings: strictSettings),
         .target(
             name: "Postgres",
             dependencies: [
                 "CLibPQ",
+                "Dates",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -69,7 +74,7 @@ let package = Package(
         .target(
             name: "AllianceLedger",
             dependencies: [
-                "Postgres",
+                "Dates", "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -80,7 +85,7 @@ let package = Package(
             name: "AllianceLedgerHTTP",
             dependencies: [
                 "AllianceLedger",
-                "Postgres",
+                "Dates", "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -102,7 +107,7 @@ let package = Package(
                 "AllianceLedger",
                 "AllianceLedgerHTTP",
                 "EmbeddedPostgres",
-                "Postgres",
+                "Dates", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -114,7 +119,7 @@ let package = Package(
         .target(
             name: "BenchmarkSupport",
             dependencies: [
-                "AllianceLedger", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "EmbeddedPostgres", "Dates", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/BenchmarkSupport",
@@ -124,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "ledger-benchmark",
             dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/LedgerWriteBenchmark",
@@ -134,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "import-benchmark",
             dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/ImportBenchmark",
@@ -145,7 +150,7 @@ let package = Package(
         .executableTarget(
             name: "decision-benchmark",
             dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/DecisionBenchmark",
@@ -154,7 +159,7 @@ let package = Package(
         .executableTarget(
             name: "settlement-benchmark",
             dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/SettlementBenchmark",
@@ -164,7 +169,7 @@ let package = Package(
         .executableTarget(
             name: "statement-benchmark",
             dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/StatementBenchmark",
@@ -174,7 +179,7 @@ let package = Package(
         .executableTarget(
             name: "flat-cost-benchmark",
             dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/FlatCostBenchmark",
@@ -183,7 +188,8 @@ let package = Package(
         .executableTarget(
             name: "http-benchmark",
             dependencies: [
-                "AllianceLedger", "AllianceLedgerHTTP", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "AllianceLedgerHTTP", "BenchmarkSupport", "EmbeddedPostgres", "Dates",
+                "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -195,7 +201,7 @@ let package = Package(
         .executableTarget(
             name: "availability-check",
             dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Postgres",
+                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/AvailabilityCheck",
@@ -220,7 +226,7 @@ let package = Package(
             name: "TestSupport",
             // BenchmarkSupport for its HTTP connection, the one raw HTTP client of tests and benchmarks.
             dependencies: [
-                "BenchmarkSupport", "EmbeddedPostgres", "Postgres", "AllianceLedger",
+                "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres", "AllianceLedger",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/TestSupport",
@@ -228,7 +234,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["Postgres", "TestSupport"],
+            dependencies: ["Dates", "Postgres", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -239,7 +245,7 @@ let package = Package(
         .testTarget(
             name: "AllianceLedgerTests",
             dependencies: [
-                "AllianceLedger", "Postgres", "TestSupport",
+                "AllianceLedger", "Dates", "Postgres", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Independent vectors, and the scripts that write and check them, read by the tests
@@ -251,7 +257,8 @@ let package = Package(
         .testTarget(
             name: "AllianceLedgerHTTPTests",
             dependencies: [
-                "AllianceLedgerHTTP", "AllianceLedger", "BenchmarkSupport", "Postgres", "TestSupport",
+                "AllianceLedgerHTTP", "AllianceLedger", "BenchmarkSupport", "Dates", "Postgres",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -262,7 +269,7 @@ let package = Package(
         .testTarget(
             name: "alliance-ledgerTests",
             dependencies: [
-                "alliance-ledger", "BenchmarkSupport", "TestSupport", "Postgres", "AllianceLedger",
+                "alliance-ledger", "BenchmarkSupport", "TestSupport", "Dates", "Postgres", "AllianceLedger",
                 "EmbeddedPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,4 +1,5 @@
 public import AllianceLedger
+import Dates
 public import EmbeddedPostgres
 import Foundation
 public import Logging

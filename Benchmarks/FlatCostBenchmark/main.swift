@@ -1,5 +1,6 @@
 import AllianceLedger
 import BenchmarkSupport
+import Dates
 import EmbeddedPostgres
 import Foundation
 import Logging

@@ -1,5 +1,6 @@
 import AllianceLedger
 import BenchmarkSupport
+import Dates
 import Postgres
 
 /// An alliance shaped like the tests' walkthrough: five partners, two budget lines, and a

@@ -1,4 +1,5 @@
 import AllianceLedgerHTTP
+import Dates
 import Foundation
 import Postgres
 import TestSupport

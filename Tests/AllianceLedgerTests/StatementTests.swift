@@ -1,4 +1,5 @@
 import Crypto
+import Dates
 import Foundation
 import Postgres
 import TestSupport

@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 
 /// A calendar date written in a test, which is known to be real.
 public func date(_ year: Int, _ month: Int, _ day: Int) -> CalendarDate {

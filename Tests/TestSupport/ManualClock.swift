@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 import Synchronization
 
 /// A clock a test moves by hand: for standing at, before or after a decision's closing time.

@@ -1,4 +1,5 @@
 import AllianceLedger
+import Dates
 import Foundation
 import Postgres
 import TestSupport

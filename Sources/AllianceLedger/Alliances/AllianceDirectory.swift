@@ -1,3 +1,4 @@
+public import Dates
 import Foundation
 public import Postgres
 

@@ -1,3 +1,4 @@
+public import Dates
 public import Postgres
 
 public enum PartnerKind: String, CaseIterable, Sendable, Codable {

@@ -1,3 +1,4 @@
+public import Dates
 public import Postgres
 
 /// One figure of a financial year's budget, and the decision that set it.

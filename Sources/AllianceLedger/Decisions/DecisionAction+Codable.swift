@@ -1,3 +1,4 @@
+import Dates
 import Postgres
 
 // The wire format of an action, read strictly: HTTP bodies and the command line's

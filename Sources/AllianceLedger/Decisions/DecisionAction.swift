@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 
 /// What a carried decision does to the books. A decision without one is a resolution recorded
 /// for the minutes.

@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 
 /// Where a decision stands. Only `open` changes, and only once.
 public enum DecisionState: String, CaseIterable, Sendable, Codable {

@@ -1,3 +1,4 @@
+import Dates
 import Postgres
 
 /// A write waiting for its batch.

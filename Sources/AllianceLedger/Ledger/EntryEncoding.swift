@@ -1,4 +1,5 @@
 import Crypto
+import Dates
 import Postgres
 
 /// Everything a journal entry's hash covers: the entry without its own hash.

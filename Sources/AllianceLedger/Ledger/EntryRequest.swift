@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 
 /// A request to record a new entry.
 public struct EntryRequest: Hashable, Sendable {

@@ -1,5 +1,6 @@
+public import Dates
 import Foundation
-public import Postgres
+import Postgres
 
 /// Which entries a listing includes; every condition given must hold.
 public struct JournalFilter: Hashable, Sendable {

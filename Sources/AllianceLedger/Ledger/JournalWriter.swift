@@ -1,3 +1,4 @@
+import Dates
 import Postgres
 
 #if canImport(FoundationEssentials)

@@ -1,3 +1,4 @@
+public import Dates
 public import Postgres
 
 /// The alliance's double-entry journal: accounts, entries, balances and their verification.

@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 
 /// An alliance's internal identifier.
 public struct AllianceID: Hashable, Comparable, Sendable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import Dates
 import Postgres
 
 /// The JSON files of a statement: the data package describing its CSVs, the keys current at

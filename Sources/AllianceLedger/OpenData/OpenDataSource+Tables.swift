@@ -1,3 +1,4 @@
+import Dates
 import Postgres
 
 /// The CSV files of a statement: its own tables in long form with identifiers (a Frictionless

@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 
 /// A ZIP archive (PKWARE APPNOTE 6.3) of files stored without compression: what a published
 /// statement's `.zip` is. Written here rather than taken from a library because only writing is

@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 
 /// A measure's result for a period and what it earned.
 public struct MeasureResult: Hashable, Sendable {

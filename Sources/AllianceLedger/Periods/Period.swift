@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 
 /// A reporting period: a run of whole days, first and last included.
 ///

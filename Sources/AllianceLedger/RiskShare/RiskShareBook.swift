@@ -1,3 +1,4 @@
+import Dates
 public import Postgres
 
 /// Risk/reward terms in force for a year, and the carried decision that set them.

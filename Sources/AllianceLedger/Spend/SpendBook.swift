@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 
 /// Who was paid, as the UK transparency files classify suppliers. An individual's name and the
 /// purpose of what they were paid are personal data: published files redact them.

@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 
 /// One valid data line of a spend import file, amount in minor units. Whether the partner and
 /// the budget line exist is for the database to say: this is only what the line itself shows.

@@ -1,3 +1,4 @@
+import Dates
 public import Postgres
 
 /// What an import does when some rows cannot be recorded.

@@ -1,4 +1,5 @@
-public import Postgres
+public import Dates
+import Postgres
 
 /// An open-book statement: what partners, auditors and the public read of a period. A preview
 /// is computed live; a published statement is frozen as canonical JSON (RFC 8785), numbered,

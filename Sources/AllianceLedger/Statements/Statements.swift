@@ -1,4 +1,5 @@
 import Crypto
+public import Dates
 import Foundation
 public import Postgres
 

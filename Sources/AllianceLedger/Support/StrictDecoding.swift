@@ -1,5 +1,6 @@
+public import Dates
 import Foundation
-public import Postgres
+import Postgres
 
 // Strict JSON decoding, shared by the HTTP bodies and the command line's JSON files (a
 // decision's action): a misspelt field is an error rather than a silently missing value, and

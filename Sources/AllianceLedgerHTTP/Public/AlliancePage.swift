@@ -1,5 +1,5 @@
 import AllianceLedger
-import Postgres
+import Dates
 
 /// An alliance's public page: its partners, the contract, its statements newest first (with
 /// restatements and superseded ones marked, and how far each is co-signed), the partners' public

@@ -1,5 +1,5 @@
 import AllianceLedger
-import Postgres
+import Dates
 
 /// How the public pages write figures and days, in GOV.UK style: "£1.2 million" in headlines,
 /// exact pounds and pence in tables (pence only when there are any), "31 March 2026".

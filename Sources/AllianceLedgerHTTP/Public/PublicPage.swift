@@ -1,7 +1,7 @@
 import AllianceLedger
 import Crypto
+import Dates
 import Foundation
-import Postgres
 
 /// The frame every public page shares: the alliance's own header (never GOV.UK's crown or
 /// typeface), the example-data banner when the service shows the demo, breadcrumbs, the main

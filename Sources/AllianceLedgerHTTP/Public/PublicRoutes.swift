@@ -4,7 +4,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import Postgres
 
 /// What anyone may read without a token: the home page, each alliance's page, and each
 /// published statement as a page and as its exact JSON. Read-only (GET, and HEAD, which the

@@ -1,6 +1,6 @@
 import AllianceLedger
+import Dates
 import Foundation
-import Postgres
 
 /// A published statement as the public pages read it: decoded from its exact published bytes
 /// (`alliance-ledger-statement/1`), never recomputed, so that the page shows what was signed.

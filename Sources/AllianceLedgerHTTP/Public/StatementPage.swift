@@ -1,5 +1,5 @@
 import AllianceLedger
-import Postgres
+import Dates
 
 /// The statement a person prints for a board meeting: headline figures, what the data is as of,
 /// budget against actual with charts and their tables, the year so far, variance, spend,

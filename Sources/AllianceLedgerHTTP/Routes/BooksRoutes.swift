@@ -1,6 +1,5 @@
 import AllianceLedger
 import Hummingbird
-import Postgres
 
 /// Reading the books: budgets and their history (everyone in the alliance), and balances, the
 /// journal and its verification (auditors and admins).

@@ -1,4 +1,5 @@
 import AllianceLedger
+import Dates
 import Hummingbird
 import Postgres
 

@@ -1,6 +1,5 @@
 import AllianceLedger
 import Hummingbird
-import Postgres
 
 /// The governance log: every governing act of the alliance (decisions and votes, people and
 /// roles, tokens, structure and settings), with who did it, when and in which request. It names

@@ -1,6 +1,5 @@
 import AllianceLedger
 import Hummingbird
-import Postgres
 
 /// Outcomes: finance people record measurements; everyone in the alliance reads the terms in
 /// force, every measurement and each period's payment (open books). Terms are set, and payments

@@ -1,6 +1,5 @@
 import AllianceLedger
 import Hummingbird
-import Postgres
 
 /// Risk/reward: everyone in the alliance reads a year's gain/pain position, as it stands or as
 /// settled (open books). Terms are set, and a year settled, only by carried decisions.

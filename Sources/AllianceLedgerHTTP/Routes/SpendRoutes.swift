@@ -1,6 +1,5 @@
 import AllianceLedger
 import Hummingbird
-import Postgres
 
 /// Spend: finance leads record and correct their own partner's; everyone in the alliance reads
 /// all of it (open books).

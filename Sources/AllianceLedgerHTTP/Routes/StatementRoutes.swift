@@ -1,5 +1,6 @@
 import AllianceLedger
 import Crypto
+import Dates
 import Foundation
 import HTTPTypes
 import Hummingbird

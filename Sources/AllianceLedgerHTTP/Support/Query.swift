@@ -1,6 +1,6 @@
 import AllianceLedger
+import Dates
 import Hummingbird
-import Postgres
 
 /// Query parameters, read strictly: an unknown one is refused, as a misspelt filter would
 /// otherwise silently widen a listing.

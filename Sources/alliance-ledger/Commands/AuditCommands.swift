@@ -1,7 +1,7 @@
 import AllianceLedger
 import ArgumentParser
+import Dates
 import Foundation
-import Postgres
 
 // The governance log: every governing act of an alliance (decisions and votes, budget changes,
 // measurements, people, roles and tokens), hash-chained by the database. Auditors and admins

@@ -1,7 +1,7 @@
 import AllianceLedger
 import ArgumentParser
+import Dates
 import Foundation
-import Postgres
 
 struct BudgetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,6 @@ import AllianceLedger
 import ArgumentParser
 import EmbeddedPostgres
 import Foundation
-import Postgres
 
 struct DbCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import AllianceLedger
 import ArgumentParser
+import Dates
 import Foundation
-import Postgres
 
 // The alliance board's decisions. A board member proposes, votes and withdraws with their own
 // token (`--token`); the operator, who has no partner and so no vote, acts for one with `--as`

@@ -2,6 +2,7 @@ import AllianceLedger
 import AllianceLedgerHTTP
 import ArgumentParser
 import Crypto
+import Dates
 import EmbeddedPostgres
 import Foundation
 import Logging

@@ -1,5 +1,4 @@
 import AllianceLedger
-import Postgres
 
 /// The demo's invented alliance: a community mental-health alliance in Kestrelford, a town that
 /// does not exist, of five partners with invented names, and a year of plausible figures. Every

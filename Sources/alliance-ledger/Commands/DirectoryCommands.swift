@@ -1,5 +1,6 @@
 import AllianceLedger
 import ArgumentParser
+import Dates
 import Foundation
 import Postgres
 

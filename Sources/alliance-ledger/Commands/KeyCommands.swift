@@ -1,8 +1,8 @@
 import AllianceLedger
 import ArgumentParser
 import Crypto
+import Dates
 import Foundation
-import Postgres
 
 // Partners' Ed25519 signing keys: generated and kept by the board member on their own machine,
 // the public half registered for their partner, and revoked when lost or retired.

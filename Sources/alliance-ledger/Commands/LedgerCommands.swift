@@ -1,7 +1,7 @@
 import AllianceLedger
 import ArgumentParser
+import Dates
 import Foundation
-import Postgres
 
 /// `--alliance`, and `--token` for who acts in it, on every command that works inside one
 /// alliance.

@@ -1,7 +1,7 @@
 import AllianceLedger
 import ArgumentParser
+import Dates
 import Foundation
-import Postgres
 
 // Outcome terms, measurements and payments. Terms are set, and payments posted, only by carried
 // decisions (`decision propose` with an outcomes.setTerms or outcomePayments.approve action).

@@ -1,7 +1,6 @@
 import AllianceLedger
 import ArgumentParser
 import Foundation
-import Postgres
 
 struct RiskShareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,7 +3,6 @@ import AllianceLedgerHTTP
 import ArgumentParser
 import Hummingbird
 import Logging
-import Postgres
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

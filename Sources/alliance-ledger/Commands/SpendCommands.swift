@@ -1,7 +1,7 @@
 import AllianceLedger
 import ArgumentParser
+import Dates
 import Foundation
-import Postgres
 
 struct SpendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,8 @@
 import AllianceLedger
 import ArgumentParser
 import Crypto
+import Dates
 import Foundation
-import Postgres
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking

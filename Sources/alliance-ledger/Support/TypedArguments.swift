@@ -2,7 +2,7 @@
 // modules publicly.
 public import AllianceLedger
 public import ArgumentParser
-public import Postgres
+public import Dates
 
 // The library's values read straight from the command line: a value that does not parse is
 // argument-parser's usage error (exit 2) naming the option and, for an enumeration, listing its

@@ -53,7 +53,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     /// The numbers of `YYYY-MM-DD` with a year of `yearDigits` digits, read straight from the
     /// bytes (spend files read millions of them); nil for any other text. Whether the day
     /// exists is for ``init(year:month:day:)`` to say.
-    static func fields(_ bytes: some Collection<UInt8>, yearDigits: ClosedRange<Int>) -> (
+    package static func fields(_ bytes: some Collection<UInt8>, yearDigits: ClosedRange<Int>) -> (
         year: Int, month: Int, day: Int
     )? {
         let yearLength = bytes.count - 6
@@ -106,41 +106,15 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
         }
     }
 
-    static func pad(_ value: Int, _ width: Int) -> String {
+    package static func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value.magnitude)
         let padded = String(repeating: "0", count: max(0, width - digits.count)) + digits
         return value < 0 ? "-" + padded : padded
     }
 }
 
-extension CalendarDate: PostgresEncodable {
-    public func postgresBind() throws(PostgresError) -> PostgresBind {
-        PostgresBind(.text(postgresText), typeOID: PostgresTypeOID.date)
-    }
-
-    /// PostgreSQL writes years up to 1 BC with a ` BC` suffix rather than a sign.
-    var postgresText: String {
-        guard year <= 0 else { return description }
-        let bcYear = CalendarDate.pad(1 - year, 4)
-        return bcYear + "-" + CalendarDate.pad(month, 2) + "-" + CalendarDate.pad(day, 2) + " BC"
-    }
-}
-
-extension CalendarDate: PostgresDecodable {
-    /// PostgreSQL writes any day it holds, 4713 BC to 5874897 AD, which is wider than
-    /// ``years``: what the database holds is read as it is.
-    public init?(postgresText text: String) {
-        let isBC = text.hasSuffix(" BC")
-        guard
-            let fields = CalendarDate.fields(
-                (isBC ? text.dropLast(3) : Substring(text)).utf8, yearDigits: 4...7)
-        else { return nil }
-        self.init(year: isBC ? 1 - fields.year : fields.year, month: fields.month, day: fields.day)
-    }
-}
-
 extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+    package var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
 /// In JSON a day is its ISO 8601 text, `"2025-05-14"`.

@@ -25,10 +25,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         Date(timeIntervalSince1970: Double(microsecondsSince1970) / 1_000_000)
     }
 
-    static let microsecondsPerDay: Int64 = 86_400_000_000
+    package static let microsecondsPerDay: Int64 = 86_400_000_000
 
     /// The day (in UTC) and the microseconds since its midnight.
-    var dayAndTime: (day: CalendarDate, microseconds: Int64) {
+    package var dayAndTime: (day: CalendarDate, microseconds: Int64) {
         var days = microsecondsSince1970 / Timestamp.microsecondsPerDay
         var remainder = microsecondsSince1970 % Timestamp.microsecondsPerDay
         if remainder < 0 {
@@ -51,7 +51,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         lhs.microsecondsSince1970 < rhs.microsecondsSince1970
     }
 
-    static func clock(_ microseconds: Int64) -> String {
+    package static func clock(_ microseconds: Int64) -> String {
         let seconds = microseconds / 1_000_000
         return CalendarDate.pad(Int(seconds / 3600), 2) + ":"
             + CalendarDate.pad(Int(seconds / 60 % 60), 2) + ":"
@@ -85,34 +85,18 @@ extension Timestamp: Codable {
         guard let t = text.firstIndex(of: "T"), CalendarDate(iso8601: text[..<t]) != nil else { return nil }
         let inUTC = text.hasSuffix("Z")
         guard inUTC || text[t...].contains(where: { $0 == "+" || $0 == "-" }),
-            let instant = Timestamp(postgresText: inUTC ? String(text.dropLast()) + "+00" : text),
+            let instant = Timestamp(timestampText: inUTC ? String(text.dropLast()) + "+00" : text),
             CalendarDate.years.contains(instant.calendarDate.year)
         else { return nil }
         self = instant
     }
 }
 
-/// `timestamptz` in PostgreSQL's text format. The session pins `TimeZone=UTC` and
-/// `DateStyle=ISO`, so values come back as `2025-05-14 10:00:00.123456+00`; the parser also
-/// accepts other offsets, a bare date and `timestamp` values without an offset (read as UTC).
-/// `infinity` is refused.
-extension Timestamp: PostgresCodable {
-    /// PostgreSQL's range starts at 4713 BC; its end (294276 AD) lies beyond what an Int64 of
-    /// microseconds since 1970 can hold, so every larger value is in range.
-    private static let range: ClosedRange<Int64> = -210_866_803_200_000_000...Int64.max
-
-    public func postgresBind() throws(PostgresError) -> PostgresBind {
-        guard Timestamp.range.contains(microsecondsSince1970) else {
-            throw PostgresError(.encoding, "the instant is outside PostgreSQL's timestamp range")
-        }
-        let (day, microseconds) = dayAndTime
-        var text = day.year <= 0 ? String(day.postgresText.dropLast(3)) : day.description
-        text += " " + Timestamp.clock(microseconds) + "+00"
-        if day.year <= 0 { text += " BC" }
-        return PostgresBind(.text(text), typeOID: PostgresTypeOID.timestamptz)
-    }
-
-    public init?(postgresText text: String) {
+extension Timestamp {
+    /// A date and time as PostgreSQL writes a `timestamptz` (`2025-05-14 10:00:00.123456+00`),
+    /// with other offsets, a `T` for the space, a bare date, a `timestamp` without an offset
+    /// (read as UTC) or a ` BC` suffix; nil for anything else, `infinity` included.
+    package init?(timestampText text: String) {
         var body = Substring(text)
         let isBC = body.hasSuffix(" BC")
         if isBC { body = body.dropLast(3) }
@@ -172,21 +156,5 @@ extension Timestamp: PostgresCodable {
 
     private static func pow10(_ exponent: Int) -> Int {
         (0..<exponent).reduce(1) { result, _ in result * 10 }
-    }
-}
-
-/// `Date` travels as `timestamptz`, rounded to PostgreSQL's microsecond.
-extension Date: PostgresCodable {
-    public func postgresBind() throws(PostgresError) -> PostgresBind {
-        let seconds = timeIntervalSince1970
-        guard seconds.isFinite, abs(seconds) < 9.2e12 else {
-            throw PostgresError(.encoding, "the date is outside PostgreSQL's timestamp range")
-        }
-        return try Timestamp(self).postgresBind()
-    }
-
-    public init?(postgresText text: String) {
-        guard let timestamp = Timestamp(postgresText: text) else { return nil }
-        self = timestamp.date
     }
 }
