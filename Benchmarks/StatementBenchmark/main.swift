@@ -12,7 +12,7 @@ import Postgres
 // which verifies the whole journal, and restatements), against the preview of the same run.
 // See Benchmarks/README.md.
 //
-//   swift run -c release statement-benchmark [--entries 100000,1000000] [--runs 3]
+//   swift run --package-path Benchmarks -c release statement-benchmark [--entries 100000,1000000] [--runs 3]
 
 struct Options {
     var entries = [100_000, 1_000_000]
