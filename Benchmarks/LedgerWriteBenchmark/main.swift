@@ -12,8 +12,7 @@ import Postgres
 // on, as the embedded default does. See Benchmarks/README.md.
 //
 //   swift run --package-path Benchmarks -c release ledger-benchmark \
-//       [--seconds 5] [--writers 1,4,16,64] [--alliances 1,8]
-//     [--lanes N]
+//       [--seconds 5] [--writers 1,4,16,64] [--alliances 1,8] [--lanes N]
 
 struct Options {
     var seconds = 5
