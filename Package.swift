@@ -115,96 +115,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // What the benchmarks share: their private cluster, pgbench's raw ceiling, measurements.
-        .target(
-            name: "BenchmarkSupport",
-            dependencies: [
-                "AllianceLedger", "EmbeddedPostgres", "Dates", "Postgres",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/BenchmarkSupport",
-            swiftSettings: strictSettings
-        ),
-        // Benchmarks/README.md: the ledger-write benchmark, next to pgbench in the same run.
-        .executableTarget(
-            name: "ledger-benchmark",
-            dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/LedgerWriteBenchmark",
-            swiftSettings: strictSettings
-        ),
-        // Benchmarks/README.md: the spend import of a generated CSV, next to a raw COPY of it.
-        .executableTarget(
-            name: "import-benchmark",
-            dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/ImportBenchmark",
-            swiftSettings: strictSettings
-        ),
-
-        // Benchmarks/README.md: HTTP spend recording next to the library and pgbench, same run.
-        .executableTarget(
-            name: "decision-benchmark",
-            dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/DecisionBenchmark",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "settlement-benchmark",
-            dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/SettlementBenchmark",
-            swiftSettings: strictSettings
-        ),
-        // Benchmarks/README.md: a statement preview next to a raw GROUP BY, ledger and hledger.
-        .executableTarget(
-            name: "statement-benchmark",
-            dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/StatementBenchmark",
-            swiftSettings: strictSettings
-        ),
-        // Benchmarks/README.md: flat cost as one alliance's history grows (issue 21).
-        .executableTarget(
-            name: "flat-cost-benchmark",
-            dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/FlatCostBenchmark",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "http-benchmark",
-            dependencies: [
-                "AllianceLedger", "AllianceLedgerHTTP", "BenchmarkSupport", "EmbeddedPostgres", "Dates",
-                "Postgres",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/HTTPBenchmark",
-            swiftSettings: strictSettings
-        ),
-
-        // README "Slow clients and graceful shutdown": checks against the built binary's serve.
+        // The availability check of the README's "Slow clients and graceful shutdown", run by
+        // CI's evidence stages (Tests/Evidence/slow-clients, graceful-shutdown) against the built
+        // binary's serve. Evidence tooling with PASS or FAIL, not a benchmark: it stays here so
+        // that CI's one build has it. The benchmarks are a package of their own, Benchmarks/.
         .executableTarget(
             name: "availability-check",
             dependencies: [
-                "AllianceLedger", "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres",
+                "AllianceLedger", "Dates", "EmbeddedPostgres", "Postgres", "ServiceHarness",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Benchmarks/AvailabilityCheck",
+            path: "Tests/Evidence/AvailabilityCheck",
             swiftSettings: strictSettings
         ),
 
@@ -221,12 +142,20 @@ let package = Package(
             dependencies: ["embed-files"]
         ),
 
+        // The built binary's serve as a process of its own, and the one raw HTTP/1.1 client that
+        // controls each byte: for the tests and the availability check. Not TestSupport, which
+        // links Swift Testing and so cannot be in an executable.
+        .target(
+            name: "ServiceHarness",
+            dependencies: ["Postgres"],
+            path: "Tests/ServiceHarness",
+            swiftSettings: strictSettings
+        ),
         // Test support: a private PostgreSQL cluster per test run, a database per test.
         .target(
             name: "TestSupport",
-            // BenchmarkSupport for its HTTP connection, the one raw HTTP client of tests and benchmarks.
             dependencies: [
-                "BenchmarkSupport", "EmbeddedPostgres", "Dates", "Postgres", "AllianceLedger",
+                "EmbeddedPostgres", "Dates", "Postgres", "AllianceLedger", "ServiceHarness",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/TestSupport",
@@ -257,8 +186,7 @@ let package = Package(
         .testTarget(
             name: "AllianceLedgerHTTPTests",
             dependencies: [
-                "AllianceLedgerHTTP", "AllianceLedger", "BenchmarkSupport", "Dates", "Postgres",
-                "TestSupport",
+                "AllianceLedgerHTTP", "AllianceLedger", "Dates", "Postgres", "ServiceHarness", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -269,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "alliance-ledgerTests",
             dependencies: [
-                "alliance-ledger", "BenchmarkSupport", "TestSupport", "Dates", "Postgres", "AllianceLedger",
+                "alliance-ledger", "ServiceHarness", "TestSupport", "Dates", "Postgres", "AllianceLedger",
                 "EmbeddedPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

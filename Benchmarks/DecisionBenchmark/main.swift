@@ -13,7 +13,8 @@ import Postgres
 // same run. Also races the five final approvals of fresh decisions and checks each budget was
 // applied exactly once. See Benchmarks/README.md.
 //
-//   swift run -c release decision-benchmark [--seconds 5] [--clients 1,4,16] [--races 50]
+//   swift run --package-path Benchmarks -c release decision-benchmark \
+//       [--seconds 5] [--clients 1,4,16] [--races 50]
 
 struct Options {
     var seconds = 5

@@ -23,7 +23,8 @@ import Postgres
 // nature: its rate in entries per second is reported at each size, PASS at 200,000 or more.
 // See Benchmarks/README.md.
 //
-//   swift run -c release flat-cost-benchmark [--sizes 10000,100000,1000000,3000000] [--runs 9]
+//   swift run --package-path Benchmarks -c release flat-cost-benchmark \
+//       [--sizes 10000,100000,1000000,3000000] [--runs 9]
 
 struct Options {
     var sizes = [10_000, 100_000, 1_000_000, 3_000_000]

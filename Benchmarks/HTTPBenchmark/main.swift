@@ -10,7 +10,8 @@ import Logging
 // journal verifies and holds exactly the entries that were answered.
 // See Benchmarks/README.md.
 //
-//   swift run -c release http-benchmark [--seconds 5] [--clients 16,64] [--wrk-threads 1]
+//   swift run --package-path Benchmarks -c release http-benchmark \
+//       [--seconds 5] [--clients 16,64] [--wrk-threads 1]
 
 struct Options {
     var seconds = 5

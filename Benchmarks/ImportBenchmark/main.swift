@@ -11,7 +11,7 @@ import Synchronization
 // run, with the peak resident memory of this process. Both run with fsync and
 // synchronous_commit on, as the embedded default does. See Benchmarks/README.md.
 //
-//   swift run -c release import-benchmark [--rows 1000000] [--verify]
+//   swift run --package-path Benchmarks -c release import-benchmark [--rows 1000000] [--verify]
 
 struct Options {
     var rows = 1_000_000

@@ -12,8 +12,8 @@ import Postgres
 // the same private cluster in the same run. Both sides run with fsync and synchronous_commit
 // on, as the embedded default does. See Benchmarks/README.md.
 //
-//   swift run -c release ledger-benchmark [--seconds 5] [--writers 1,4,16,64] [--alliances 1,8]
-//     [--lanes N]
+//   swift run --package-path Benchmarks -c release ledger-benchmark \
+//       [--seconds 5] [--writers 1,4,16,64] [--alliances 1,8] [--lanes N]
 
 struct Options {
     var seconds = 5

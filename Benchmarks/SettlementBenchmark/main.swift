@@ -12,7 +12,8 @@ import Postgres
 // same run; then how long the final vote takes that carries a settlement or a payment, posting
 // its entry in the same transaction. See Benchmarks/README.md.
 //
-//   swift run -c release settlement-benchmark [--entries 100000] [--seconds 5] [--clients 1,4]
+//   swift run --package-path Benchmarks -c release settlement-benchmark \
+//       [--entries 100000] [--seconds 5] [--clients 1,4]
 
 struct Options {
     var entries = 100_000

@@ -13,7 +13,12 @@ import Postgres
 // which verifies the whole journal, and restatements), against the preview of the same run.
 // See Benchmarks/README.md.
 //
-//   swift run -c release statement-benchmark [--entries 100000,1000000] [--runs 3]
+//   swift build --package-path Benchmarks -c release --product alliance-ledger
+//   swift build --package-path Benchmarks -c release --product statement-benchmark
+//   Benchmarks/.build/release/statement-benchmark [--entries 100000,1000000] [--runs 3]
+//
+// It runs the command-line tool as a peer from beside itself, so both are built into one folder
+// (`--product` names one product: the last one given wins).
 
 struct Options {
     var entries = [100_000, 1_000_000]

@@ -1,8 +1,8 @@
 import AllianceLedger
 import AllianceLedgerHTTP
-import BenchmarkSupport
 import Foundation
 import Postgres
+import ServiceHarness
 import TestSupport
 import Testing
 

@@ -1,5 +1,5 @@
-public import BenchmarkSupport
 public import Foundation
+public import ServiceHarness
 import Synchronization
 
 #if canImport(Glibc)

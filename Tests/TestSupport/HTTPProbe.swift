@@ -1,4 +1,4 @@
-import BenchmarkSupport
+import ServiceHarness
 
 /// A minimal HTTP/1.1 client over a TCP socket, enough to probe the service in tests without
 /// building an HTTP client library.

@@ -1,8 +1,8 @@
 import AllianceLedger
-import BenchmarkSupport
 import EmbeddedPostgres
 import Foundation
 import Postgres
+import ServiceHarness
 import TestSupport
 import Testing
 

@@ -1,7 +1,7 @@
 import AllianceLedger
-import BenchmarkSupport
 import Foundation
 import Postgres
+import ServiceHarness
 import TestSupport
 import Testing
 

@@ -1,6 +1,6 @@
-import BenchmarkSupport
 import Foundation
 import Postgres
+import ServiceHarness
 import TestSupport
 import Testing
 

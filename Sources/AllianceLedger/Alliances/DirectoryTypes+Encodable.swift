@@ -1,6 +1,8 @@
 // The JSON shapes of the directory, budgets and spend: what the command line prints with
 // --format json and what the HTTP API answers. camelCase keys, amounts in integer minor units,
-// dates and instants as strings, an absent optional as an explicit null.
+// dates and instants as strings, an absent optional as an explicit null. A type whose JSON is
+// just its stored properties is `Encodable` where it is declared, its optionals `@ExplicitNull`;
+// those here have keys or values of their own.
 
 extension Alliance: Encodable {
     private enum CodingKeys: String, CodingKey {
@@ -22,33 +24,6 @@ extension Alliance: Encodable {
     }
 }
 
-extension Partner: Encodable {
-    private enum CodingKeys: String, CodingKey { case id, slug, name, kind, joinedOn, leftOn, createdAt }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(slug, forKey: .slug)
-        try container.encode(name, forKey: .name)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(joinedOn, forKey: .joinedOn)
-        try container.encode(leftOn, forKey: .leftOn)
-        try container.encode(createdAt, forKey: .createdAt)
-    }
-}
-
-extension BudgetLine: Encodable {
-    private enum CodingKeys: String, CodingKey { case id, code, name, createdAt }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(code, forKey: .code)
-        try container.encode(name, forKey: .name)
-        try container.encode(createdAt, forKey: .createdAt)
-    }
-}
-
 extension Person: Encodable {
     private enum CodingKeys: String, CodingKey { case id, name, email, partner, roles, createdAt, removedAt }
 
@@ -61,35 +36,6 @@ extension Person: Encodable {
         try container.encode(roles.sorted(), forKey: .roles)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(removedAt, forKey: .removedAt)
-    }
-}
-
-extension BudgetFigure: Encodable {
-    private enum CodingKeys: String, CodingKey { case partner, budgetLine, amount, decision, setAt }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(partner, forKey: .partner)
-        try container.encode(budgetLine, forKey: .budgetLine)
-        try container.encode(amount, forKey: .amount)
-        try container.encode(decision, forKey: .decision)
-        try container.encode(setAt, forKey: .setAt)
-    }
-}
-
-extension BudgetChange: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case partner, budgetLine, previous, amount, decision, appliedAt
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(partner, forKey: .partner)
-        try container.encode(budgetLine, forKey: .budgetLine)
-        try container.encode(previous, forKey: .previous)
-        try container.encode(amount, forKey: .amount)
-        try container.encode(decision, forKey: .decision)
-        try container.encode(appliedAt, forKey: .appliedAt)
     }
 }
 
@@ -118,22 +64,6 @@ extension Spend: Encodable {
         try container.encode(sequence, forKey: .sequence)
         try container.encode(hash, forKey: .hash)
         try container.encode(reversedBy, forKey: .reversedBy)
-    }
-}
-
-extension TokenRecord: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case id, person, createdAt, expiresAt, lastUsedAt, revokedAt
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(person, forKey: .person)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(expiresAt, forKey: .expiresAt)
-        try container.encode(lastUsedAt, forKey: .lastUsedAt)
-        try container.encode(revokedAt, forKey: .revokedAt)
     }
 }
 

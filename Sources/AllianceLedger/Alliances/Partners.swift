@@ -10,13 +10,13 @@ public enum PartnerKind: String, CaseIterable, Sendable, Codable {
 }
 
 /// An organisation in the alliance. Only current partners vote.
-public struct Partner: Hashable, Sendable {
+public struct Partner: Hashable, Sendable, Encodable {
     public let id: Int64
     public let slug: String
     public let name: String
     public let kind: PartnerKind
     public let joinedOn: CalendarDate
-    public let leftOn: CalendarDate?
+    @ExplicitNull public private(set) var leftOn: CalendarDate?
     public let createdAt: Timestamp
 
     /// Whether the partner is in the alliance on `day`.
@@ -58,7 +58,7 @@ public struct PartnerRequest: Hashable, Sendable {
 }
 
 /// A heading of the budget, such as STAFF or PREMISES.
-public struct BudgetLine: Hashable, Sendable {
+public struct BudgetLine: Hashable, Sendable, Encodable {
     public let id: Int64
     public let code: String
     public let name: String

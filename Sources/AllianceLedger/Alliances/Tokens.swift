@@ -70,17 +70,17 @@ public struct Caller: Hashable, Sendable {
 /// A token as its holder's admins (or, for an operator token, the operator) see it: when it was
 /// made, when it expires, last used and revoked, and never the secret, which is kept only as a
 /// hash.
-public struct TokenRecord: Hashable, Sendable {
+public struct TokenRecord: Hashable, Sendable, Encodable {
     public let id: Int64
     /// The person it belongs to; nil for an operator token.
-    public let person: Int64?
+    @ExplicitNull public private(set) var person: Int64?
     public let createdAt: Timestamp
     /// When it stops working; nil when it works until revoked.
-    public let expiresAt: Timestamp?
+    @ExplicitNull public private(set) var expiresAt: Timestamp?
     /// Up to a minute late: uses are noted in memory and written in batches (``TokenUsage``),
     /// so that reads stay reads.
-    public let lastUsedAt: Timestamp?
-    public let revokedAt: Timestamp?
+    @ExplicitNull public private(set) var lastUsedAt: Timestamp?
+    @ExplicitNull public private(set) var revokedAt: Timestamp?
 }
 
 /// The tokens used since the last write, each with the database's time of its latest use,

@@ -2,7 +2,7 @@ public import Dates
 public import Postgres
 
 /// One figure of a financial year's budget, and the decision that set it.
-public struct BudgetFigure: Hashable, Sendable {
+public struct BudgetFigure: Hashable, Sendable, Encodable {
     public let partner: String
     public let budgetLine: String
     public let amount: Int64
@@ -24,11 +24,11 @@ public struct BudgetYear: Hashable, Sendable, Encodable {
 }
 
 /// One change to one figure.
-public struct BudgetChange: Hashable, Sendable {
+public struct BudgetChange: Hashable, Sendable, Encodable {
     public let partner: String
     public let budgetLine: String
     /// Nil when the figure was first set.
-    public let previous: Int64?
+    @ExplicitNull public private(set) var previous: Int64?
     public let amount: Int64
     /// The decision that made the change, `D-0001`.
     public let decision: String

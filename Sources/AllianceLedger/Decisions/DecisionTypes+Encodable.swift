@@ -28,20 +28,6 @@ extension Decision: Encodable {
     }
 }
 
-extension DecisionVote: Encodable {
-    private enum CodingKeys: String, CodingKey { case partner, person, vote, reason, castAt, current }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(partner, forKey: .partner)
-        try container.encode(person, forKey: .person)
-        try container.encode(vote, forKey: .vote)
-        try container.encode(reason, forKey: .reason)
-        try container.encode(castAt, forKey: .castAt)
-        try container.encode(current, forKey: .current)
-    }
-}
-
 extension DecisionTally: Encodable {
     private enum CodingKeys: String, CodingKey { case electorate, approve, object, abstain, notVoted }
 
@@ -103,18 +89,5 @@ extension DecisionEffect: Encodable {
             try container.encode(settings.localTransparencyThreshold, forKey: .localTransparencyThreshold)
             try container.encode(settings.centralTransparencyThreshold, forKey: .centralTransparencyThreshold)
         }
-    }
-}
-
-extension RiskShareTerm: Encodable {
-    private enum CodingKeys: String, CodingKey { case partner, gainShare, painShare, gainCap, painCap }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(partner, forKey: .partner)
-        try container.encode(gainShare, forKey: .gainShare)
-        try container.encode(painShare, forKey: .painShare)
-        try container.encode(gainCap, forKey: .gainCap)
-        try container.encode(painCap, forKey: .painCap)
     }
 }

@@ -50,12 +50,12 @@ public struct DecisionProposal: Hashable, Sendable {
 }
 
 /// A partner's vote: its latest counts, and every earlier one is kept.
-public struct DecisionVote: Hashable, Sendable {
+public struct DecisionVote: Hashable, Sendable, Encodable {
     public let partner: String
     /// The board member who cast it, by email.
     public let person: String
     public let vote: VoteChoice
-    public let reason: String?
+    @ExplicitNull public private(set) var reason: String?
     public let castAt: Timestamp
     /// Whether this is the partner's latest vote: the one that counts.
     public let current: Bool

@@ -107,7 +107,7 @@ public struct PageRequest: Hashable, Sendable {
 public struct ListPage<Item: Sendable>: Sendable {
     public let items: [Item]
     /// Pass it to get the next page; nil on the last page.
-    public let nextCursor: String?
+    @ExplicitNull public private(set) var nextCursor: String?
 
     public init(items: [Item], nextCursor: String?) {
         self.items = items
@@ -118,15 +118,7 @@ public struct ListPage<Item: Sendable>: Sendable {
 extension ListPage: Equatable where Item: Equatable {}
 extension ListPage: Hashable where Item: Hashable {}
 
-extension ListPage: Encodable where Item: Encodable {
-    private enum CodingKeys: String, CodingKey { case items, nextCursor }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(nextCursor, forKey: .nextCursor)
-    }
-}
+extension ListPage: Encodable where Item: Encodable {}
 
 extension PageRequest {
     /// Pages a short listing held whole in memory (partners, lines, people), ordered by a

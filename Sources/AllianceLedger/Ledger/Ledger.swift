@@ -221,9 +221,9 @@ public struct AccountBalance: Hashable, Sendable {
 }
 
 /// Every account's balance at one moment: what `balance` and `GET …/balances` answer.
-public struct BalanceSheet: Hashable, Sendable {
+public struct BalanceSheet: Hashable, Sendable, Encodable {
     /// The day the balances are at the end of; nil for now.
-    public let asOf: CalendarDate?
+    @ExplicitNull public private(set) var asOf: CalendarDate?
     public let accounts: [AccountBalance]
 
     public init(asOf: CalendarDate?, accounts: [AccountBalance]) {

@@ -57,15 +57,6 @@ extension AccountBalance: Encodable {
     }
 }
 
-extension BalanceSheet: Encodable {
-    private enum CodingKeys: String, CodingKey { case asOf, accounts }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(asOf, forKey: .asOf)
-        try container.encode(accounts, forKey: .accounts)
-    }
-}
-
 extension TrialBalance: Encodable {
     private enum CodingKeys: String, CodingKey { case asOf, lines, totalDebits, totalCredits, balanced }
 

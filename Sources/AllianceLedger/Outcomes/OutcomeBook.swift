@@ -29,17 +29,17 @@ public enum MeasurementState: String, CaseIterable, Sendable, Codable {
 }
 
 /// The review of a measurement: who validated or rejected it, and why.
-public struct MeasurementReview: Hashable, Sendable {
+public struct MeasurementReview: Hashable, Sendable, Encodable {
     /// `validated` or `rejected`.
     public let verdict: MeasurementState
     /// A validation's note (perhaps empty) or a rejection's reason.
     public let note: String
     /// The reviewer's email; nil for a figure the migration to reviewed measurements validated.
-    public let reviewedBy: String?
+    @ExplicitNull public private(set) var reviewedBy: String?
     /// The reviewer's partner; nil for an auditor of no partner, and for the migration.
-    public let partner: String?
+    @ExplicitNull public private(set) var partner: String?
     /// `finance` or `auditor`; nil for the migration.
-    public let role: Role?
+    @ExplicitNull public private(set) var role: Role?
     public let reviewedAt: Timestamp
 }
 
@@ -65,7 +65,7 @@ public struct OutcomeMeasurement: Hashable, Sendable {
 }
 
 /// Outcome terms in force for a year, and the carried decision that set them.
-public struct OutcomeTermsInForce: Hashable, Sendable {
+public struct OutcomeTermsInForce: Hashable, Sendable, Encodable {
     public let decision: String
     public let terms: OutcomeTerms
 }

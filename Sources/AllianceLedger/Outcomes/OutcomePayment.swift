@@ -39,11 +39,11 @@ public struct OutcomeAllocation: Hashable, Sendable {
 }
 
 /// Where a posted outcome payment or risk/reward settlement is in the books.
-public struct SettlementPosting: Hashable, Sendable {
+public struct SettlementPosting: Hashable, Sendable, Encodable {
     /// The carried decision that posted it, such as `D-0007`.
     public let decision: String
     /// The journal entry; nil when nothing moved.
-    public let entry: Int64?
+    @ExplicitNull public private(set) var entry: Int64?
     public let postedAt: Timestamp
 }
 

@@ -81,30 +81,6 @@ extension OutcomeMeasure: Encodable {
     }
 }
 
-extension OutcomeTermsInForce: Encodable {
-    private enum CodingKeys: String, CodingKey { case decision, terms }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(decision, forKey: .decision)
-        try container.encode(terms, forKey: .terms)
-    }
-}
-
-extension MeasurementReview: Encodable {
-    private enum CodingKeys: String, CodingKey { case verdict, note, reviewedBy, partner, role, reviewedAt }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(verdict, forKey: .verdict)
-        try container.encode(note, forKey: .note)
-        try container.encode(reviewedBy, forKey: .reviewedBy)
-        try container.encode(partner, forKey: .partner)
-        try container.encode(role, forKey: .role)
-        try container.encode(reviewedAt, forKey: .reviewedAt)
-    }
-}
-
 extension OutcomeMeasurement: Encodable {
     private enum CodingKeys: String, CodingKey {
         case id, measure, period, value, evidence, recordedBy, recordedAt, current, reporter, state, review
@@ -123,17 +99,6 @@ extension OutcomeMeasurement: Encodable {
         try container.encode(reporter, forKey: .reporter)
         try container.encode(state, forKey: .state)
         try container.encode(review, forKey: .review)
-    }
-}
-
-extension SettlementPosting: Encodable {
-    private enum CodingKeys: String, CodingKey { case decision, entry, postedAt }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(decision, forKey: .decision)
-        try container.encode(entry, forKey: .entry)
-        try container.encode(postedAt, forKey: .postedAt)
     }
 }
 

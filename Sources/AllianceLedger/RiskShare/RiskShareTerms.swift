@@ -138,10 +138,10 @@ public struct RiskShareTerms: Hashable, Sendable {
 
 /// One partner's terms in force after a `riskShare.setTerms` decision: its shares of the gain
 /// and of the pain, and its caps.
-public struct RiskShareTerm: Hashable, Sendable {
+public struct RiskShareTerm: Hashable, Sendable, Encodable {
     public let partner: String
     public let gainShare: Int
     public let painShare: Int
-    public let gainCap: Int64?
-    public let painCap: Int64?
+    @ExplicitNull public private(set) var gainCap: Int64?
+    @ExplicitNull public private(set) var painCap: Int64?
 }

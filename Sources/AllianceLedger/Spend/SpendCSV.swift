@@ -19,7 +19,7 @@ public struct SpendImportRow: Hashable, Sendable {
 }
 
 /// A data line that cannot be imported, and every reason why, naming the fields.
-public struct SpendImportRowError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct SpendImportRowError: Error, Hashable, Sendable, CustomStringConvertible, Encodable {
     public let line: Int
     public let reason: String
 

@@ -12,7 +12,7 @@ public enum SpendImportMode: String, Hashable, Sendable, CaseIterable, Codable {
 
 /// The outcome of an import: how many rows were read, recorded, already there or refused,
 /// with the first refusals by line.
-public struct SpendImportReport: Hashable, Sendable {
+public struct SpendImportReport: Hashable, Sendable, Encodable {
     /// How many row errors a report lists; `invalid` counts them all. A million bad rows are
     /// usually one mistake, and the first thousand show it.
     public static let maximumErrors = 1000
@@ -33,8 +33,8 @@ public struct SpendImportReport: Hashable, Sendable {
     /// bad row, and then nothing changed.
     public let committed: Bool
     /// The journal sequences of the first and last entries posted, when any were.
-    public let firstSequence: Int64?
-    public let lastSequence: Int64?
+    @ExplicitNull public private(set) var firstSequence: Int64?
+    @ExplicitNull public private(set) var lastSequence: Int64?
 }
 
 /// How far an import has got, for progress bars. Reading streams the file into the database;

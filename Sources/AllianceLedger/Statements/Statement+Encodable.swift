@@ -1,6 +1,8 @@
-// The statement's JSON: `alliance-ledger-statement/1`. Keys are written explicitly, every one of
-// them always (an absent optional as null), so that the published bytes depend on nothing but
-// the figures. Canonical JSON (RFC 8785) sorts the keys; the order here is for reading.
+// The statement's JSON: `alliance-ledger-statement/1`. Every key is always written (an absent
+// optional as null), so that the published bytes depend on nothing but the figures. A part whose
+// JSON is just its stored properties is `Encodable` where it is declared (Statement.swift), its
+// optionals `@ExplicitNull`; those here have keys or values of their own. Canonical JSON
+// (RFC 8785) sorts the keys; the order here is for reading.
 
 extension Statement: Encodable {
     private enum CodingKeys: String, CodingKey {
@@ -24,43 +26,6 @@ extension Statement: Encodable {
         try container.encode(commentary, forKey: .commentary)
         try container.encode(integrity, forKey: .integrity)
         try container.encode(restates, forKey: .restates)
-    }
-}
-
-extension Statement.Header: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case alliance, origin, basis, journalHead, publishedBy, publishedAt
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(alliance, forKey: .alliance)
-        try container.encode(origin, forKey: .origin)
-        try container.encode(basis, forKey: .basis)
-        try container.encode(journalHead, forKey: .journalHead)
-        try container.encode(publishedBy, forKey: .publishedBy)
-        try container.encode(publishedAt, forKey: .publishedAt)
-    }
-}
-
-extension Statement.Head: Encodable {
-    private enum CodingKeys: String, CodingKey { case sequence, hash }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(sequence, forKey: .sequence)
-        try container.encode(hash, forKey: .hash)
-    }
-}
-
-extension Statement.Publisher: Encodable {
-    private enum CodingKeys: String, CodingKey { case name, email, partner }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(email, forKey: .email)
-        try container.encode(partner, forKey: .partner)
     }
 }
 
@@ -133,17 +98,6 @@ extension Statement.SpendRow: Encodable {
     }
 }
 
-extension Statement.OutcomeSection: Encodable {
-    private enum CodingKeys: String, CodingKey { case terms, frequency, periods }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(terms, forKey: .terms)
-        try container.encode(frequency, forKey: .frequency)
-        try container.encode(periods, forKey: .periods)
-    }
-}
-
 extension Statement.OutcomePeriod: Encodable {
     private enum CodingKeys: String, CodingKey {
         case period, pool, measures, earned, unearned, allocations, paid
@@ -194,28 +148,6 @@ extension Statement.MeasureLine: Encodable {
     }
 }
 
-extension Statement.Allocation: Encodable {
-    private enum CodingKeys: String, CodingKey { case partner, share, amount, cap }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(partner, forKey: .partner)
-        try container.encode(share, forKey: .share)
-        try container.encode(amount, forKey: .amount)
-        try container.encode(cap, forKey: .cap)
-    }
-}
-
-extension Statement.Posting: Encodable {
-    private enum CodingKeys: String, CodingKey { case decision, entry }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(decision, forKey: .decision)
-        try container.encode(entry, forKey: .entry)
-    }
-}
-
 extension Statement.RiskShareSection: Encodable {
     private enum CodingKeys: String, CodingKey {
         case year, terms, target, actual, difference, gainBands, painBands, gainCap, painCap, fee,
@@ -243,73 +175,5 @@ extension Statement.RiskShareSection: Encodable {
         try container.encode(provisional, forKey: .provisional)
         try container.encode(settled, forKey: .settled)
         try container.encode(postSettlementAdjustments, forKey: .postSettlementAdjustments)
-    }
-}
-
-extension Statement.Band: Encodable {
-    private enum CodingKeys: String, CodingKey { case upTo, share }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(upTo, forKey: .upTo)
-        try container.encode(share, forKey: .share)
-    }
-}
-
-extension Statement.DecisionRecord: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case number, title, state, proposer, proposedAt, closesAt, closedAt, action, electorate, votes,
-            effect,
-            entry
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(number, forKey: .number)
-        try container.encode(title, forKey: .title)
-        try container.encode(state, forKey: .state)
-        try container.encode(proposer, forKey: .proposer)
-        try container.encode(proposedAt, forKey: .proposedAt)
-        try container.encode(closesAt, forKey: .closesAt)
-        try container.encode(closedAt, forKey: .closedAt)
-        try container.encode(action, forKey: .action)
-        try container.encode(electorate, forKey: .electorate)
-        try container.encode(votes, forKey: .votes)
-        try container.encode(effect, forKey: .effect)
-        try container.encode(entry, forKey: .entry)
-    }
-}
-
-extension Statement.Vote: Encodable {
-    private enum CodingKeys: String, CodingKey { case partner, person, vote, reason, castAt, current }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(partner, forKey: .partner)
-        try container.encode(person, forKey: .person)
-        try container.encode(vote, forKey: .vote)
-        try container.encode(reason, forKey: .reason)
-        try container.encode(castAt, forKey: .castAt)
-        try container.encode(current, forKey: .current)
-    }
-}
-
-extension Statement.Integrity: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case entries, trialBalance, headSequence, headHash, treeSize, treeRoot, governanceTreeSize,
-            governanceTreeRoot, verifiedThrough
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(entries, forKey: .entries)
-        try container.encode(trialBalance, forKey: .trialBalance)
-        try container.encode(headSequence, forKey: .headSequence)
-        try container.encode(headHash, forKey: .headHash)
-        try container.encode(treeSize, forKey: .treeSize)
-        try container.encode(treeRoot, forKey: .treeRoot)
-        try container.encode(governanceTreeSize, forKey: .governanceTreeSize)
-        try container.encode(governanceTreeRoot, forKey: .governanceTreeRoot)
-        try container.encode(verifiedThrough, forKey: .verifiedThrough)
     }
 }

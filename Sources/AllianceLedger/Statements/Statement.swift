@@ -29,17 +29,17 @@ public struct Statement: Hashable, Sendable {
     /// What a restatement supersedes, why, and what changed since.
     public var restates: Restatement?
 
-    public struct Header: Hashable, Sendable {
+    public struct Header: Hashable, Sendable, Encodable {
         public let alliance: AllianceInfo
         /// The checkpoint's origin, such as `ledger.example.org/alliances/lambeth`; nil for a
         /// preview.
-        public var origin: String?
+        @ExplicitNull public var origin: String? = nil
         /// What the figures are: spend effective in the period, recorded up to entry N.
         public let basis: String
         public let journalHead: Head
         /// Who published it and when; nil for a preview.
-        public var publishedBy: Publisher?
-        public var publishedAt: Timestamp?
+        @ExplicitNull public var publishedBy: Publisher? = nil
+        @ExplicitNull public var publishedAt: Timestamp? = nil
     }
 
     public struct AllianceInfo: Hashable, Sendable, Encodable {
@@ -48,16 +48,16 @@ public struct Statement: Hashable, Sendable {
         public let currency: String
     }
 
-    public struct Head: Hashable, Sendable {
+    public struct Head: Hashable, Sendable, Encodable {
         public let sequence: Int64
         /// Hex; nil before the first entry.
-        public let hash: String?
+        @ExplicitNull public private(set) var hash: String?
     }
 
-    public struct Publisher: Hashable, Sendable {
+    public struct Publisher: Hashable, Sendable, Encodable {
         public let name: String
         public let email: String
-        public let partner: String?
+        @ExplicitNull public private(set) var partner: String?
     }
 
     public struct PeriodInfo: Hashable, Sendable, Encodable {
@@ -121,10 +121,10 @@ public struct Statement: Hashable, Sendable {
         public var net: Int64 { entriesTotal + reversalsTotal }
     }
 
-    public struct OutcomeSection: Hashable, Sendable {
+    public struct OutcomeSection: Hashable, Sendable, Encodable {
         /// The decision whose terms apply, or nil when the year has none.
-        public let terms: String?
-        public let frequency: String?
+        @ExplicitNull public private(set) var terms: String?
+        @ExplicitNull public private(set) var frequency: String?
         /// The outcome periods wholly inside the statement's period.
         public let periods: [OutcomePeriod]
     }
@@ -171,16 +171,16 @@ public struct Statement: Hashable, Sendable {
         public let partner: String?
     }
 
-    public struct Allocation: Hashable, Sendable {
+    public struct Allocation: Hashable, Sendable, Encodable {
         public let partner: String
         public let share: Int
         public let amount: Int64
-        public let cap: Int64?
+        @ExplicitNull public private(set) var cap: Int64?
     }
 
-    public struct Posting: Hashable, Sendable {
+    public struct Posting: Hashable, Sendable, Encodable {
         public let decision: String
-        public let entry: Int64?
+        @ExplicitNull public private(set) var entry: Int64?
     }
 
     public struct RiskShareSection: Hashable, Sendable {
@@ -209,33 +209,33 @@ public struct Statement: Hashable, Sendable {
         public let postSettlementAdjustments: Int64
     }
 
-    public struct Band: Hashable, Sendable {
-        public let upTo: Int?
+    public struct Band: Hashable, Sendable, Encodable {
+        @ExplicitNull public private(set) var upTo: Int?
         public let share: Int
     }
 
-    public struct DecisionRecord: Hashable, Sendable {
+    public struct DecisionRecord: Hashable, Sendable, Encodable {
         public let number: String
         public let title: String
         public let state: String
         public let proposer: String
         public let proposedAt: Timestamp
         public let closesAt: Timestamp
-        public let closedAt: Timestamp?
-        public let action: String?
+        @ExplicitNull public private(set) var closedAt: Timestamp?
+        @ExplicitNull public private(set) var action: String?
         public let electorate: [String]
         public let votes: [Vote]
         /// What the carried decision did, in words; why a failed one failed.
-        public let effect: String?
+        @ExplicitNull public private(set) var effect: String?
         /// The journal entry it posted, if any.
-        public let entry: Int64?
+        @ExplicitNull public private(set) var entry: Int64?
     }
 
-    public struct Vote: Hashable, Sendable {
+    public struct Vote: Hashable, Sendable, Encodable {
         public let partner: String
         public let person: String
         public let vote: String
-        public let reason: String?
+        @ExplicitNull public private(set) var reason: String?
         public let castAt: Timestamp
         public let current: Bool
     }
@@ -248,18 +248,18 @@ public struct Statement: Hashable, Sendable {
         public let at: Timestamp
     }
 
-    public struct Integrity: Hashable, Sendable {
+    public struct Integrity: Hashable, Sendable, Encodable {
         public let entries: Int64
         /// Must be zero: publishing is refused otherwise.
         public let trialBalance: Int64
         public let headSequence: Int64
-        public let headHash: String?
+        @ExplicitNull public private(set) var headHash: String?
         public let treeSize: Int64
         public let treeRoot: String
         public let governanceTreeSize: Int64
         public let governanceTreeRoot: String
         /// The last point of the journal verified entry by entry, and when.
-        public var verifiedThrough: Verified?
+        @ExplicitNull public var verifiedThrough: Verified? = nil
     }
 
     public struct Verified: Hashable, Sendable, Encodable {

@@ -37,23 +37,6 @@ extension StatementListing.Signature: Encodable {
     }
 }
 
-extension PartnerKey: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case id, partner, publicKey, fingerprint, registeredBy, registeredAt, revokedAt
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(partner, forKey: .partner)
-        try container.encode(publicKey, forKey: .publicKey)
-        try container.encode(fingerprint, forKey: .fingerprint)
-        try container.encode(registeredBy, forKey: .registeredBy)
-        try container.encode(registeredAt, forKey: .registeredAt)
-        try container.encode(revokedAt, forKey: .revokedAt)
-    }
-}
-
 extension Publication: Encodable {
     private enum CodingKeys: String, CodingKey {
         case id, period, supersedes, reason, state, requestedBy, requestedAt, finishedAt, statement, failure

@@ -5,7 +5,7 @@ public import Postgres
 
 /// A partner's Ed25519 public key, registered by one of its board members to co-sign
 /// statements.
-public struct PartnerKey: Hashable, Sendable {
+public struct PartnerKey: Hashable, Sendable, Encodable {
     public let id: Int64
     public let partner: String
     /// The 32-byte public key, base64.
@@ -14,7 +14,7 @@ public struct PartnerKey: Hashable, Sendable {
     public let fingerprint: String
     public let registeredBy: String
     public let registeredAt: Timestamp
-    public let revokedAt: Timestamp?
+    @ExplicitNull public private(set) var revokedAt: Timestamp?
 }
 
 extension Statements {

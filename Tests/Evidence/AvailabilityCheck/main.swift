@@ -1,5 +1,5 @@
-import BenchmarkSupport
 import Foundation
+import ServiceHarness
 import Synchronization
 
 #if canImport(Glibc)
@@ -75,7 +75,7 @@ func writers(_ ledger: LedgerUnderCheck) throws -> [(partner: String, token: Str
 
 func auditor(_ ledger: LedgerUnderCheck) throws -> String {
     guard let email = ledger.tokens.keys.sorted().first(where: { $0.hasPrefix("auditor@") }) else {
-        throw BenchmarkFailure("the demo has no auditor")
+        throw CheckFailure("the demo has no auditor")
     }
     return try ledger.token(email)
 }
@@ -236,7 +236,7 @@ final class InFlightUpload: Sendable {
 func runGracefulShutdown(_ options: Options, _ ledger: LedgerUnderCheck) async throws -> [Check] {
     let clients = options.clients ?? 8
     let sessionsBefore = Set(try await ledger.otherSessions().keys)
-    let storedBefore = try await ledger.bench.spendEntries(in: ledger.allianceID)
+    let storedBefore = try await ledger.cluster.spendEntries(in: ledger.allianceID)
     let service = try await ledger.serve(["--shutdown-grace-seconds", String(options.grace)])
     let port = service.port
     let writers = try writers(ledger)
@@ -281,7 +281,7 @@ func runGracefulShutdown(_ options: Options, _ ledger: LedgerUnderCheck) async t
     // A session whose client went without saying goodbye (its pool never closed it) is logged.
     let abandoned = ledger.serverLog(from: logBeforeSignal).text.split(separator: "\n")
         .filter { $0.contains("unexpected EOF on client connection") }.count
-    let stored = try await ledger.bench.spendEntries(in: ledger.allianceID) - storedBefore
+    let stored = try await ledger.cluster.spendEntries(in: ledger.allianceID) - storedBefore
     let imported = zip(uploads, outcomes).filter { $0.1.status == 200 }.map(\.0.rows).reduce(0, +)
     let expected = tally.acknowledgedWrites + imported
     let serverErrors = tally.answeredByStatus.filter { $0.key >= 500 }.values.reduce(0, +)
@@ -382,9 +382,9 @@ do {
         options.mode == "slow-clients"
         ? try await runSlowClients(options, ledger) : try await runGracefulShutdown(options, ledger)
 } catch {
-    await ledger.bench.stop()
+    await ledger.cluster.stop()
     print("FAIL: \(error)")
     exit(1)
 }
-await ledger.bench.stop()
+await ledger.cluster.stop()
 report(checks)

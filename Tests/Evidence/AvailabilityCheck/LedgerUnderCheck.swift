@@ -1,9 +1,9 @@
 import AllianceLedger
-import BenchmarkSupport
 import EmbeddedPostgres
 import Foundation
 import Logging
 import Postgres
+import ServiceHarness
 import Synchronization
 
 /// A private cluster loaded with the demo alliance and its tokens, and the built binary's
@@ -12,7 +12,7 @@ struct LedgerUnderCheck {
     static let alliance = "kestrelford-mental-health"
     static let base = "/v1/alliances/\(alliance)"
 
-    let bench: BenchmarkCluster
+    let cluster: CheckCluster
     let binary: String
     /// Every demo token by its holder's e-mail address, and the operator's as `operator`.
     let tokens: [String: String]
@@ -20,14 +20,14 @@ struct LedgerUnderCheck {
 
     static func start(binary: String, logger: Logger) async throws -> LedgerUnderCheck {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw BenchmarkFailure("no alliance-ledger binary at \(binary): build it first (swift build)")
+            throw CheckFailure("no alliance-ledger binary at \(binary): build it first (swift build)")
         }
-        let bench = try await BenchmarkCluster.start(named: "availability-check", logger: logger)
+        let cluster = try await CheckCluster.start(named: "availability-check", logger: logger)
         do {
             let demo = try runToEnd(
                 binary,
                 [
-                    "demo", "--tokens", "--database-url", bench.connectionString.rawValue, "--log-level",
+                    "demo", "--tokens", "--database-url", cluster.connectionString.rawValue, "--log-level",
                     "error",
                 ])
             var tokens: [String: String] = [:]
@@ -36,21 +36,21 @@ struct LedgerUnderCheck {
                 if fields.count == 2 { tokens[String(fields[0])] = String(fields[1]) }
             }
             guard tokens["operator"] != nil, tokens.keys.contains(where: { $0.hasPrefix("finance@") }) else {
-                throw BenchmarkFailure("the demo printed no tokens:\n\(demo)")
+                throw CheckFailure("the demo printed no tokens:\n\(demo)")
             }
-            let row = try await bench.ownerPool.withConnection { connection in
+            let row = try await cluster.ownerPool.withConnection { connection in
                 try await connection.query("SELECT id FROM alliances WHERE slug = \(alliance)").single()
             }
             let id = AllianceID(try row.decode("id", as: Int64.self))
-            return LedgerUnderCheck(bench: bench, binary: binary, tokens: tokens, allianceID: id)
+            return LedgerUnderCheck(cluster: cluster, binary: binary, tokens: tokens, allianceID: id)
         } catch {
-            await bench.stop()
+            await cluster.stop()
             throw error
         }
     }
 
     func token(_ email: String) throws -> String {
-        guard let token = tokens[email] else { throw BenchmarkFailure("the demo has no token for \(email)") }
+        guard let token = tokens[email] else { throw CheckFailure("the demo has no token for \(email)") }
         return token
     }
 
@@ -58,13 +58,13 @@ struct LedgerUnderCheck {
     func serve(_ arguments: [String]) async throws -> ServiceProcess {
         try await ServiceProcess(
             binary: binary,
-            ["--database-url", bench.connectionString.rawValue, "--log-level", "notice"] + arguments)
+            ["--database-url", cluster.connectionString.rawValue, "--log-level", "notice"] + arguments)
     }
 
     /// Sessions of the cluster other than the asking one and those in `excluded`, with what
     /// each runs.
     func otherSessions(excluding excluded: Set<Int32> = []) async throws -> [Int32: String] {
-        let rows = try await bench.ownerPool.withConnection { connection in
+        let rows = try await cluster.ownerPool.withConnection { connection in
             try await connection.query(
                 """
                 SELECT pid, application_name || ' ' || state || ': ' || left(query, 60) AS what
@@ -81,7 +81,7 @@ struct LedgerUnderCheck {
 
     /// What PostgreSQL has logged from `offset` on, and where its log ends.
     func serverLog(from offset: UInt64 = 0) -> (text: String, end: UInt64) {
-        guard let file = FileHandle(forReadingAtPath: bench.cluster.dataDirectory + "/postgresql.log") else {
+        guard let file = FileHandle(forReadingAtPath: cluster.server.dataDirectory + "/postgresql.log") else {
             return ("", offset)
         }
         defer { try? file.close() }
@@ -112,7 +112,7 @@ struct LedgerUnderCheck {
         let said = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw BenchmarkFailure(
+            throw CheckFailure(
                 "\(binary) \(arguments.first ?? "") exited \(process.terminationStatus): \(String(decoding: said, as: UTF8.self))"
             )
         }
@@ -225,8 +225,8 @@ final class SteadyClients: Sendable {
 }
 
 extension SteadyClients.Tally {
-    var measurement: Throughput {
-        Throughput(operations: latencies.count, seconds: 1, latencies: latencies.sorted())
+    var measurement: Latencies {
+        Latencies(latencies)
     }
     var answered: Int { latencies.count }
     var failed: Int {

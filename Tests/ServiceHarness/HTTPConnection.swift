@@ -4,9 +4,10 @@ import Foundation
     import Glibc
 #endif
 
-/// One HTTP/1.1 connection to a port of 127.0.0.1, every call blocking: for the clients of
-/// benchmarks and tests that must control each byte (trickle a body, stop in the middle of a
-/// header, keep a connection open and idle) or time a request with nothing in between.
+/// One HTTP/1.1 connection to a port of 127.0.0.1, every call blocking: for the clients of the
+/// tests and of the availability check that must control each byte (trickle a body, stop in
+/// the middle of a header, keep a connection open and idle) or time a request with nothing in
+/// between.
 ///
 /// Blocking calls belong on threads of their own, never on Swift's cooperative pool, which the
 /// service under test needs to answer. One thread at a time may use a connection.
