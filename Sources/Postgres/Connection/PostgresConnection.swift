@@ -205,27 +205,26 @@ public actor PostgresConnection {
     /// run, and its error is thrown. Inside a transaction, that leaves the transaction failed,
     /// as any failed statement does.
     public func pipeline(_ queries: [PostgresQuery]) async throws(PostgresError) -> [PostgresRows] {
-        let pointer = try readyPointer()
-        precondition(!queries.isEmpty, "a pipeline needs statements")
-        for query in queries {
-            if let error = query.encodingError { throw error }
-        }
-        return try await cancellable { () throws(PostgresError) -> [PostgresRows] in
-            try runPipeline(queries, resultFormat: 0, on: pointer, read: rows(of:))
-        }
+        try await pipeline(queries, resultFormat: 0, read: rows(of:))
     }
 
     /// `pipeline`, with every statement's results in PostgreSQL's binary format and kept as the
     /// server's bytes: for reading many rows without a `String` per value.
     public func binaryPipeline(_ queries: [PostgresQuery]) async throws(PostgresError) -> [PostgresBinaryRows]
     {
+        try await pipeline(queries, resultFormat: 1, read: binaryRows(of:))
+    }
+
+    private func pipeline<Rows: Sendable>(
+        _ queries: [PostgresQuery], resultFormat: Int32, read: @escaping (OpaquePointer) -> Rows
+    ) async throws(PostgresError) -> [Rows] {
         let pointer = try readyPointer()
         precondition(!queries.isEmpty, "a pipeline needs statements")
         for query in queries {
             if let error = query.encodingError { throw error }
         }
-        return try await cancellable { () throws(PostgresError) -> [PostgresBinaryRows] in
-            try runPipeline(queries, resultFormat: 1, on: pointer, read: binaryRows(of:))
+        return try await cancellable { () throws(PostgresError) -> [Rows] in
+            try runPipeline(queries, resultFormat: resultFormat, on: pointer, read: read)
         }
     }
 
