@@ -33,25 +33,25 @@ import Testing
 
             let read = await Self.timed {
                 try await setUp.api.request(
-                    "GET", "\(SetUp.base)/spend", token: try setUp.token("auditor"), timeout: .seconds(8))
+                    "GET", "\(SetUp.base)/spend", token: try setUp.token("auditor"), timeout: .seconds(30))
             }
             let write = await Self.timed {
                 try await setUp.api.request(
                     "POST", "\(SetUp.base)/spend", json: SetUp.spend(partner: "lambeth", reference: "FAST-1"),
-                    token: try setUp.token("finance-lambeth"), timeout: .seconds(8))
+                    token: try setUp.token("finance-lambeth"), timeout: .seconds(30))
             }
             let ready = await Self.timed {
-                try await setUp.api.request("GET", "/readyz", timeout: .seconds(8))
+                try await setUp.api.request("GET", "/readyz", timeout: .seconds(30))
             }
             for (name, probe, status) in [
                 ("read", read, 200), ("write", write, 201), ("/readyz", ready, 200),
             ] {
-                // Starved, they waited out the pool's 10 s and answered 503. The issue's 2 s bar
-                // is a timing, measured beside a baseline by `availability-check slow-clients`
-                // (docs/evidence.md, "Slow clients"), not asserted here, where the whole suite shares two
-                // cores and a loaded machine took 4 s.
-                #expect(probe.status == status, "\(name): \(probe.outcome)")
-                #expect(probe.seconds < 8, "\(name) took \(probe.seconds) s")
+                // Starved, they would wait out the pool's 10 s and answer 503: the status tells,
+                // however loaded the machine. The issue's 2 s bar is a timing, measured beside a
+                // baseline by `availability-check slow-clients` (docs/evidence.md, "Slow
+                // clients"), not asserted here, where the whole suite shares two cores: under CI
+                // with other work a served read took 8.4 s.
+                #expect(probe.status == status, "\(name): \(probe.outcome) after \(probe.seconds) s")
             }
             #expect(uploads.allSatisfy { $0.endedByServerAfter == nil }, "the uploads are still open")
 
