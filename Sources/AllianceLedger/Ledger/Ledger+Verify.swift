@@ -165,7 +165,7 @@ struct ChainWalk {
         if sequence != lastSequence + 1 {
             return "entry \(sequence) follows entry \(lastSequence): the sequence has a gap"
         }
-        guard entry.digest(entry.columns.previousHash) == lastHash else {
+        guard entry.holds(lastHash, in: entry.columns.previousHash) else {
             return "entry \(sequence) does not link to the hash of entry \(lastSequence)"
         }
         guard try hashMatches(entry, sequence: sequence) else {
@@ -256,6 +256,11 @@ private struct StoredEntry {
             guard let bytes, bytes.count == 32 else { return nil }
             return Digest(Array(bytes))
         }
+    }
+
+    /// Whether `column` holds `digest`'s bytes, compared in place (NULL or another length: no).
+    func holds(_ digest: Digest, in column: Int) -> Bool {
+        rows.withBytes(row, column) { $0?.elementsEqual(digest.bytes) ?? false }
     }
 
     /// Writes the digest in `column` as its 32 bytes; false when it is NULL or another length.
