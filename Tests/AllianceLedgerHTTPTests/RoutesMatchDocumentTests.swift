@@ -49,7 +49,7 @@ import Testing
             .decisionNotFound("D-0001"), .measurementNotFound(1), .tokenNotFound(1),
             .decisionClosed(reference: "D-0001", state: "carried"),
             .voteConflict(reference: "D-0001", partner: "slam"), .statementNotFound("S-0001"),
-            .keyNotFound(1),
+            .keyNotFound(1), .writerQueueFull(limit: 1),
         ]
         var types = Set(errors.map { Problem($0).type })
         types.formUnion([
@@ -62,5 +62,12 @@ import Testing
         for type in types.sorted() {
             #expect(table.contains("`\(type)`"), "\(type) is not in the Problem schema's table")
         }
+    }
+
+    @Test func aFullWriterQueueIsA503ToRetry() {
+        let problem = Problem(LedgerError.writerQueueFull(limit: 10_000))
+        #expect(problem.status == .serviceUnavailable)
+        #expect(problem.type == "/problems/writes-busy")
+        #expect(problem.headers[.retryAfter] == "1")
     }
 }

@@ -13,7 +13,7 @@ import Postgres
 /// serialised behind its chain head, and what limits throughput is how long the head stays
 /// locked. Two things keep that short:
 ///
-/// - Group commit: requests that arrive while a batch is being written wait together and go
+/// - Group commit: requests that arrive while batches are being written wait together and go
 ///   as the next batch, for one alliance or many.
 /// - One statement: the writer remembers each alliance's head and balances as its own last
 ///   batch left them. Since every change to an alliance's balances moves its head, an unmoved
@@ -24,13 +24,20 @@ import Postgres
 ///   statement, and the writer takes the careful path: lock the heads, read the current state,
 ///   plan, append, commit.
 ///
-/// Alliances do not wait for each other: on the careful path a head that another transaction
-/// holds is skipped, and that alliance's requests go in a later batch.
+/// Alliances never wait for each other:
 ///
-/// A writer has one batch in flight at a time, which an alliance needs: a batch planned on one
-/// still in flight could reach the head first and be refused (tried, and measured slower). So
-/// that alliances do not all queue behind one writer's commits, a ledger runs several writers,
-/// lanes, each serving a fixed share of the alliances.
+/// - A few batches are in flight at once (`concurrentBatches`), and an alliance is in at most
+///   one of them: a batch planned on another still in flight could reach the head first and be
+///   refused (tried, and measured slower). Each batch takes, in arrival order, the requests of
+///   alliances no batch in flight holds, so a slow alliance holds up only its own requests.
+/// - A head another transaction holds (an import's chunk, another service instance) is never
+///   waited for by a batch with other alliances in it: both paths skip it, and its requests go
+///   back to the front of the queue. The next time they wait for the head, in a batch of their
+///   own that does not count against `concurrentBatches`, so that they are not passed over for
+///   ever and nobody else waits with them.
+///
+/// The queue is bounded: past `queueLimit` waiting requests a new one is refused at once with
+/// ``LedgerError/writerQueueFull(limit:)`` rather than waiting longer than its caller would.
 actor JournalWriter {
     private struct Pending {
         let alliance: AllianceID
@@ -42,63 +49,91 @@ actor JournalWriter {
 
     private let appender: BatchAppender
     private let maximumBatchSize: Int
+    private let concurrentBatches: Int
+    private let queueLimit: Int
+    /// Requests not yet in a batch, in arrival order (a put-back request first).
     private var queue: [Pending] = []
-    private var isDraining = false
+    /// Batches in flight that count against `concurrentBatches` (not those waiting for a head).
+    private var working = 0
+    /// The alliances of the batches in flight.
+    private var inFlight: Set<AllianceID> = []
     /// Each alliance as this writer's last batch left it.
     private var known: [AllianceID: KnownAlliance] = [:]
 
-    init(pool: PostgresPool, maximumBatchSize: Int) {
+    init(pool: PostgresPool, concurrentBatches: Int, maximumBatchSize: Int, queueLimit: Int) {
+        precondition(concurrentBatches > 0, "a writer has at least one batch in flight")
         precondition(maximumBatchSize > 0, "a batch holds at least one entry")
+        precondition(queueLimit > 0, "a writer queues at least one request")
         appender = BatchAppender(pool: pool)
+        self.concurrentBatches = concurrentBatches
         self.maximumBatchSize = maximumBatchSize
+        self.queueLimit = queueLimit
     }
 
     func submit(_ request: AppendRequest, to alliance: AllianceID) async throws -> PostedEntry {
         try await withExactlyOnceThrowingContinuation("a journal append waiting for its batch") {
             continuation in
+            guard queue.count < queueLimit else {
+                continuation.resume(throwing: LedgerError.writerQueueFull(limit: queueLimit))
+                return
+            }
             queue.append(Pending(alliance: alliance, request: request, continuation: continuation))
-            if !isDraining {
-                isDraining = true
-                Task { await drain() }
-            }
+            dispatch()
         }
     }
 
-    /// Writes batches until no request waits. While a batch is written, new requests queue.
-    private func drain() async {
-        while !queue.isEmpty {
-            let batch = Array(queue.prefix(maximumBatchSize))
-            queue.removeFirst(batch.count)
+    /// Starts every batch that can start now.
+    private func dispatch() {
+        while let (batch, waits) = nextBatch() {
+            if !waits { working += 1 }
+            let alliances = Set(batch.map(\.alliance))
+            inFlight.formUnion(alliances)
             let requests = batch.map { ($0.alliance, $0.request) }
-            if let plans = appender.fastPlans(requests, known: known) {
-                if let written = await appender.appendInOneStatement(requests, plans: plans) {
-                    learn(written)
-                    answer(batch, written.outcomes)
-                    continue
-                }
-                for alliance in plans.keys { known[alliance] = nil }
+            let remembered = known.filter { alliances.contains($0.key) }
+            Task { [appender] in
+                let written = await appender.write(requests, known: remembered, waitForBusyHeads: waits)
+                finish(batch, written, counted: !waits)
             }
-            // A request put back before waits for its head this time, so that no alliance is
-            // skipped for ever while others keep the writer busy.
-            let wait = batch.contains { $0.deferrals > 0 }
-            let written = await appender.carefully(requests, waitForBusyHeads: wait)
-            learn(written)
-            answer(batch, written.outcomes)
         }
-        isDraining = false
     }
 
-    private func learn(_ written: BatchAppender.Written) {
+    /// The next batch, and whether it waits for busy heads; nil when none can start.
+    private func nextBatch() -> (batch: [Pending], waits: Bool)? {
+        // A request put back before waits for its head this time, with its alliance alone.
+        if let first = queue.first(where: { $0.deferrals > 0 && !inFlight.contains($0.alliance) }) {
+            return (take { $0.alliance == first.alliance }, true)
+        }
+        guard working < concurrentBatches else { return nil }
+        let batch = take { !inFlight.contains($0.alliance) }
+        return batch.isEmpty ? nil : (batch, false)
+    }
+
+    /// Removes from the queue, in order, up to a batch of the requests `accepted` takes.
+    private func take(_ accepted: (Pending) -> Bool) -> [Pending] {
+        var batch: [Pending] = []
+        var rest: [Pending] = []
+        rest.reserveCapacity(queue.count)
+        for pending in queue {
+            if batch.count < maximumBatchSize && accepted(pending) {
+                batch.append(pending)
+            } else {
+                rest.append(pending)
+            }
+        }
+        queue = rest
+        return batch
+    }
+
+    private func finish(_ batch: [Pending], _ written: BatchAppender.Written, counted: Bool) {
+        if counted { working -= 1 }
+        inFlight.subtract(batch.map(\.alliance))
         for alliance in written.forgotten { known[alliance] = nil }
         for (alliance, learned) in written.learned { known[alliance] = learned.remembering(known[alliance]) }
-    }
-
-    private func answer(_ batch: [Pending], _ outcomes: [BatchAppender.Outcome]) {
         // A request without an outcome would never be answered, and its caller would wait for
-        // ever: checked here, where both paths of `drain` answer.
-        precondition(outcomes.count == batch.count, "every request of a batch gets an answer")
+        // ever: checked here, where every batch is answered.
+        precondition(written.outcomes.count == batch.count, "every request of a batch gets an answer")
         var deferred: [Pending] = []
-        for (pending, outcome) in zip(batch, outcomes) {
+        for (pending, outcome) in zip(batch, written.outcomes) {
             switch outcome {
             case .done(let result):
                 pending.continuation.resume(with: result)
@@ -109,6 +144,7 @@ actor JournalWriter {
             }
         }
         queue.insert(contentsOf: deferred, at: 0)
+        dispatch()
     }
 }
 
@@ -172,18 +208,36 @@ struct BatchAppender: Sendable {
 
     let pool: PostgresPool
 
+    /// Writes a batch: in one statement when the writer knows every alliance's state and no
+    /// other transaction holds a head, else carefully.
+    func write(_ requests: [Request], known: [AllianceID: KnownAlliance], waitForBusyHeads: Bool) async
+        -> Written
+    {
+        var stale: Set<AllianceID> = []
+        if !waitForBusyHeads, let plans = fastPlans(requests, known: known) {
+            if let written = await appendInOneStatement(requests, plans: plans) { return written }
+            stale = Set(plans.keys)
+        }
+        var written = await carefully(requests, waitForBusyHeads: waitForBusyHeads)
+        written.forgotten.formUnion(stale.subtracting(written.learned.keys))
+        return written
+    }
+
     // MARK: The one-statement path
 
     typealias AlliancePlan = (planner: BatchPlanner, plan: BatchPlanner.Plan)
 
     /// Sends a batch planned on remembered state as one statement. Nil when the database
-    /// refused it: usually another process moved a head, and the careful path reads the truth.
+    /// refused it (usually another process moved a head) or another transaction holds one of
+    /// the heads: the careful path then reads the truth, and skips a busy head.
     func appendInOneStatement(_ requests: [Request], plans: [AllianceID: AlliancePlan]) async -> Written? {
         do {
-            try await pool.withConnection { connection in
-                try await connection.execute(
-                    try LedgerStore.appendStatement(plans.flatMap { $0.value.plan.entries }))
+            let appended = try await pool.withConnection { connection in
+                try await connection.query(
+                    try LedgerStore.appendStatement(
+                        plans.flatMap { $0.value.plan.entries }, unlessHeadsBusy: plans.keys.map(\.rawValue)))
             }
+            guard appended.count == 1 else { return nil }
             return written(requests, plans: plans)
         } catch let error as PostgresError where error.kind == .server {
             return nil
@@ -329,21 +383,5 @@ struct BatchAppender: Sendable {
                 lastRecordedAt: planned.planner.lastRecordedAt, accounts: planned.planner.accounts,
                 baseSequence: planned.planner.startSequence, baseHash: planned.planner.startHash)
         }
-    }
-}
-
-/// The writers of a ledger: alliances are spread over a few lanes by id, so that batches for
-/// different alliances commit concurrently, and one alliance's careful path holds up only its
-/// lane.
-struct JournalLanes: Sendable {
-    private let lanes: [JournalWriter]
-
-    init(pool: PostgresPool, count: Int, maximumBatchSize: Int) {
-        precondition(count > 0, "a ledger needs at least one writer")
-        lanes = (0..<count).map { _ in JournalWriter(pool: pool, maximumBatchSize: maximumBatchSize) }
-    }
-
-    func submit(_ request: AppendRequest, to alliance: AllianceID) async throws -> PostedEntry {
-        try await lanes[Int(alliance.rawValue % Int64(lanes.count))].submit(request, to: alliance)
     }
 }

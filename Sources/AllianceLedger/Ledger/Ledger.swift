@@ -53,19 +53,25 @@ public struct Ledger: Sendable {
     }
 
     public let pool: PostgresPool
-    private let writers: JournalLanes
+    private let writer: JournalWriter
 
     /// - Parameters:
     ///   - writers: how many batches may be in flight at once, each for different alliances;
     ///     more than the pool's connections would only wait for them. Two measured best on a
-    ///     2-core machine with 8 alliances and 16 clients (Benchmarks/README.md): more lanes
-    ///     mean smaller batches, each paying for its own commit.
+    ///     2-core machine with 8 alliances and 16 clients (Benchmarks/README.md): more mean
+    ///     smaller batches, each paying for its own commit.
     ///   - maximumBatchSize: the most entries one transaction appends.
-    public init(pool: PostgresPool, writers: Int = 2, maximumBatchSize: Int = 128) {
+    ///   - queueLimit: the most appends that wait for a batch; past it one is refused at once
+    ///     with ``LedgerError/writerQueueFull(limit:)``. The default is a few seconds of the
+    ///     writer's work on a small machine (about 3,000 entries a second): a caller queued
+    ///     deeper would wait longer than a client, or its load balancer, waits for an answer.
+    public init(pool: PostgresPool, writers: Int = 2, maximumBatchSize: Int = 128, queueLimit: Int = 10_000) {
         precondition((1...64).contains(writers), "a ledger runs 1 to 64 writers")
         precondition((1...1000).contains(maximumBatchSize), "a batch holds 1 to 1000 entries")
+        precondition(queueLimit > 0, "a ledger queues at least one append")
         self.pool = pool
-        self.writers = JournalLanes(pool: pool, count: writers, maximumBatchSize: maximumBatchSize)
+        self.writer = JournalWriter(
+            pool: pool, concurrentBatches: writers, maximumBatchSize: maximumBatchSize, queueLimit: queueLimit)
     }
 
     // MARK: Accounts
@@ -120,13 +126,13 @@ public struct Ledger: Sendable {
     /// Records an entry. With an idempotency key, a repeat of the same request returns the
     /// original entry (`replayed` is true) and a different request with the key is refused.
     public func post(_ request: EntryRequest, to alliance: AllianceID) async throws -> PostedEntry {
-        try await writers.submit(.post(request), to: alliance)
+        try await writer.submit(.post(request), to: alliance)
     }
 
     /// Records the reversal of an entry: a new entry whose postings negate the original's.
     /// An entry is reversed at most once, and a reversal cannot itself be reversed.
     public func reverse(_ request: ReversalRequest, in alliance: AllianceID) async throws -> PostedEntry {
-        try await writers.submit(.reverse(request), to: alliance)
+        try await writer.submit(.reverse(request), to: alliance)
     }
 
     // MARK: Reading entries

@@ -54,6 +54,9 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case forbidden(String)
     /// No caller could be identified: a missing, unknown or revoked token.
     case unauthenticated(String)
+    /// The journal writer has as many appends waiting as it queues: nothing was written, and
+    /// the caller may try again shortly.
+    case writerQueueFull(limit: Int)
 
     public var description: String {
         switch self {
@@ -100,6 +103,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .exists(let what): what
         case .forbidden(let reason): reason
         case .unauthenticated(let reason): reason
+        case .writerQueueFull(let limit):
+            "the journal writer has \(limit) appends waiting, as many as it queues; nothing was written"
         }
     }
 }

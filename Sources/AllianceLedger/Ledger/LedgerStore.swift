@@ -174,10 +174,24 @@ enum LedgerStore {
     /// Appends planned entries, of any number of alliances, through `ledger_append`: the only
     /// write path the service role has. The database re-checks the chains, the balance of every
     /// entry and every floor.
-    static func appendStatement(_ entries: [JournalEntry]) throws -> PostgresQuery {
+    ///
+    /// With `unlessHeadsBusy`, the statement first takes those alliances' heads without waiting
+    /// and appends (returning one row) only when it got them all; it returns no row, and
+    /// appends nothing, when another transaction holds one. Without, it waits for the heads.
+    static func appendStatement(_ entries: [JournalEntry], unlessHeadsBusy alliances: [Int64]? = nil) throws
+        -> PostgresQuery
+    {
         precondition(!entries.isEmpty, "an append needs entries")
         let postings = entries.flatMap { entry in entry.postings.map { (entry, $0) } }
         let metadata = entries.map { metadataJSON($0.metadata) }
+        // The uncorrelated subquery runs once, before the append: the one-time filter of the
+        // statement.
+        let condition: PostgresQuery =
+            if let alliances {
+                "WHERE (SELECT count(*) FROM ledger_lock_heads(\(alliances.sorted())::bigint[], true)) = \(Int64(Set(alliances).count))"
+            } else {
+                ""
+            }
         return """
             SELECT ledger_append(
                 \(entries.map(\.alliance.rawValue))::bigint[], \(entries.map(\.sequence))::bigint[],
@@ -189,7 +203,7 @@ enum LedgerStore {
                 \(entries.map(\.previousHash))::bytea[], \(entries.map(\.hash))::bytea[],
                 \(postings.map(\.0.alliance.rawValue))::bigint[], \(postings.map(\.0.sequence))::bigint[],
                 \(postings.map { Int16($0.1.line) })::smallint[], \(postings.map(\.1.accountID))::bigint[],
-                \(postings.map(\.1.amount))::bigint[])
+                \(postings.map(\.1.amount))::bigint[]) \(condition)
             """
     }
 

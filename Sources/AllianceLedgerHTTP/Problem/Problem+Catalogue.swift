@@ -116,6 +116,18 @@ extension Problem {
             headers: [.retryAfter: String(retryAfterSeconds)])
     }
 
+    /// The journal writer's queue is full: a burst beyond what the database can take now.
+    static func writesBusy(_ detail: String) -> Problem {
+        Problem(
+            status: .serviceUnavailable, type: "/problems/writes-busy",
+            title: "The service has as many writes waiting as it queues", detail: detail,
+            headers: [.retryAfter: String(writesRetrySeconds)])
+    }
+
+    /// How long a client is asked to wait when the writer's queue is full: it drains in about
+    /// that time on a small machine.
+    static let writesRetrySeconds = 1
+
     static func unsupportedMediaType(expected: String, found: String?) -> Problem {
         Problem(
             status: .unsupportedMediaType, type: "/problems/unsupported-media-type",
@@ -176,6 +188,7 @@ extension Problem {
         case .invalidPage: self = .invalidQuery("cursor", detail)
         case .forbidden: self = .forbidden(detail)
         case .unauthenticated: self = .unauthenticated(detail)
+        case .writerQueueFull: self = .writesBusy(detail)
         }
     }
 

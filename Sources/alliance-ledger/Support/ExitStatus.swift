@@ -78,7 +78,7 @@ struct CommandFailure: Error, CustomStringConvertible {
             .notFound
         case .accountExists, .idempotencyConflict, .alreadyReversed, .exists, .decisionClosed, .voteConflict:
             .conflict
-        case .forbidden, .unauthenticated: .failure
+        case .forbidden, .unauthenticated, .writerQueueFull: .failure
         default: .invalidInput
         }
     }
