@@ -1,8 +1,8 @@
 import AllianceLedger
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// The journal writer's scheduling, against a head held by another transaction (as an import's
 /// chunk or another service instance holds one): other alliances go on, the held alliance's
@@ -29,7 +29,8 @@ import TestSupport
                         try AccountCode(code), type: type, floor: floor, in: other.id)
                 }
                 let ledger = Ledger(pool: fixture.pool, writers: 1, queueLimit: queueLimit)
-                let alliances = TwoAlliances(fixture: fixture, held: fixture.alliance, free: other.id, ledger: ledger)
+                let alliances = TwoAlliances(
+                    fixture: fixture, held: fixture.alliance, free: other.id, ledger: ledger)
                 // One entry each first, so that the writer knows both and tries its one-statement
                 // path, which must not wait for a held head either.
                 _ = try await alliances.post(to: alliances.held)
@@ -40,7 +41,8 @@ import TestSupport
 
         func post(to alliance: AllianceID) async throws -> PostedEntry {
             try await ledger.post(
-                try fixture.transfer(100, from: "partner:slam:funding", to: "partner:slam:cost:STAFF"), to: alliance)
+                try fixture.transfer(100, from: "partner:slam:funding", to: "partner:slam:cost:STAFF"),
+                to: alliance)
         }
 
         /// Runs `body` while another transaction holds `held`'s chain head.
@@ -150,7 +152,9 @@ import TestSupport
                     break
                 }
                 if let refused {
-                    await #expect(throws: LedgerError.writerQueueFull(limit: 2)) { try await tasks[refused].value }
+                    await #expect(throws: LedgerError.writerQueueFull(limit: 2)) {
+                        try await tasks[refused].value
+                    }
                 }
                 #expect(try await alliances.fixture.snapshot() == before)
             }

@@ -71,7 +71,8 @@ public struct Ledger: Sendable {
         precondition(queueLimit > 0, "a ledger queues at least one append")
         self.pool = pool
         self.writer = JournalWriter(
-            pool: pool, concurrentBatches: writers, maximumBatchSize: maximumBatchSize, queueLimit: queueLimit)
+            pool: pool, concurrentBatches: writers, maximumBatchSize: maximumBatchSize, queueLimit: queueLimit
+        )
     }
 
     // MARK: Accounts
