@@ -44,7 +44,7 @@ import Testing
                 report
                     == SpendImportReport(
                         mode: .allOrNothing, rows: 3, recorded: 3, duplicates: 0, invalid: 0, errors: [],
-                        committed: true, firstSequence: 1, lastSequence: 3))
+                        committed: true, firstSequence: 1, lastSequence: 3, importID: 1))
             #expect(
                 try await Self.balances(fixture) == [
                     "partner:slam:cost:STAFF": 123_456, "partner:slam:cost:PREMISES": 1000,
@@ -141,7 +141,7 @@ import Testing
                 again
                     == SpendImportReport(
                         mode: .allOrNothing, rows: 3, recorded: 0, duplicates: 3, invalid: 0, errors: [],
-                        committed: true, firstSequence: nil, lastSequence: nil))
+                        committed: true, firstSequence: nil, lastSequence: nil, importID: 2))
             #expect(try await Self.balances(fixture) == balances)
             // A spend recorded one at a time counts too; a new reference in the file is recorded.
             _ = try await SpendBook(ledger: Ledger(pool: fixture.pool)).record(
@@ -314,13 +314,14 @@ import Testing
             mode: .skipInvalid, rows: 3, recorded: 1, duplicates: 1, invalid: 1,
             errors: [SpendImportRowError(line: 3, reason: "amount is empty")], committed: true,
             firstSequence: 7,
-            lastSequence: 7)
+            lastSequence: 7, importID: 4, resumedAfterLine: nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         #expect(
             String(decoding: try encoder.encode(report), as: UTF8.self)
                 == #"{"committed":true,"duplicates":1,"errors":[{"line":3,"reason":"amount is empty"}],"#
-                + #""firstSequence":7,"invalid":1,"lastSequence":7,"mode":"skip-invalid","recorded":1,"rows":3}"#
+                + #""firstSequence":7,"importId":4,"invalid":1,"lastSequence":7,"mode":"skip-invalid","recorded":1,"#
+                + #""resumedAfterLine":null,"rows":3}"#
         )
     }
 }

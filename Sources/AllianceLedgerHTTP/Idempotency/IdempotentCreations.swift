@@ -62,29 +62,81 @@ struct IdempotentCreations: Sendable {
                 """
             ).single().decode("locked", as: Bool.self)
             guard locked else { throw Problem.requestInProgress }
-            if let row = try await connection.query(
+            if let stored = try await Self.stored(key, on: connection) { return .stored(stored) }
+            let created = try await operation(connection)
+            try await Self.store(created, key: key, fingerprint: fingerprint, on: connection)
+            return .created(created)
+        }
+    }
+
+    /// Runs, once per key, an operation that commits in transactions of its own (an import,
+    /// a chunk at a time). The key is held by a session lock while it runs, so a second request
+    /// with it is told it is in progress; the operation calls `store` in its last transaction,
+    /// so that the answer commits exactly with the change's end. A retry after a crash runs it
+    /// again, and it must then carry on where it stopped (an import resumes).
+    func runInSteps(
+        _ key: IdempotencyKey?, fingerprint: [UInt8],
+        _ operation:
+            @escaping @Sendable (
+                PostgresConnection,
+                _ store: @escaping @Sendable (PostgresConnection, Created) async throws -> Void
+            ) async throws -> Created
+    ) async throws -> Outcome {
+        try await pool.withConnection { connection in
+            guard let key else { return .created(try await operation(connection) { _, _ in }) }
+            let lock: PostgresQuery =
+                "hashtextextended('http idempotency key ' || \(key.principal) || ' ' || \(key.key), 0)"
+            let locked = try await connection.query("SELECT pg_try_advisory_lock(\(lock)) AS locked").single()
+                .decode("locked", as: Bool.self)
+            guard locked else { throw Problem.requestInProgress }
+            do {
+                let outcome: Outcome
+                if let stored = try await Self.stored(key, on: connection) {
+                    outcome = .stored(stored)
+                } else {
+                    outcome = .created(
+                        try await operation(connection) { connection, created in
+                            try await Self.store(created, key: key, fingerprint: fingerprint, on: connection)
+                        })
+                }
+                try await connection.execute("SELECT pg_advisory_unlock(\(lock))")
+                return outcome
+            } catch {
+                // A lost connection takes its session's lock with it.
+                _ = try? await connection.execute("SELECT pg_advisory_unlock(\(lock))")
+                throw error
+            }
+        }
+    }
+
+    private static func stored(_ key: IdempotencyKey, on connection: PostgresConnection) async throws
+        -> Stored?
+    {
+        guard
+            let row = try await connection.query(
                 """
                 SELECT request_hash, status, response_body, location FROM http_idempotency_keys
                 WHERE principal = \(key.principal) AND key = \(key.key)
                 """
-            ).first {
-                return .stored(
-                    Stored(
-                        fingerprint: Array(try row.decode("request_hash", as: Data.self)),
-                        status: Int(try row.decode("status", as: Int32.self)),
-                        body: try row.decode("response_body", as: Data?.self).map(Array.init),
-                        location: try row.decode("location")))
-            }
-            let created = try await operation(connection)
-            try await connection.execute(
-                """
-                INSERT INTO http_idempotency_keys (principal, key, request_hash, completed_at, status,
-                                                   response_body, location)
-                VALUES (\(key.principal), \(key.key), \(Data(fingerprint)), now(), \(Int32(created.status.code)),
-                        \(created.kept ? Data(created.body) : nil), \(created.location))
-                """)
-            return .created(created)
-        }
+            ).first
+        else { return nil }
+        return Stored(
+            fingerprint: Array(try row.decode("request_hash", as: Data.self)),
+            status: Int(try row.decode("status", as: Int32.self)),
+            body: try row.decode("response_body", as: Data?.self).map(Array.init),
+            location: try row.decode("location"))
+    }
+
+    private static func store(
+        _ created: Created, key: IdempotencyKey, fingerprint: [UInt8], on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            """
+            INSERT INTO http_idempotency_keys (principal, key, request_hash, completed_at, status,
+                                               response_body, location)
+            VALUES (\(key.principal), \(key.key), \(Data(fingerprint)), now(), \(Int32(created.status.code)),
+                    \(created.kept ? Data(created.body) : nil), \(created.location))
+            """)
     }
 
     /// The HTTP answer to an outcome: the new answer, or the stored one replayed when the

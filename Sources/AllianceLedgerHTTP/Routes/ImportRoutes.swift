@@ -4,8 +4,9 @@ import Hummingbird
 import Postgres
 
 /// Bulk spend from CSV: the request body is spooled to a nameless temporary file as it arrives,
-/// and only once it is whole does the import open its transaction (COPY into a staging table,
-/// posted in one transaction). A million-row file never sits in the server's memory, and a
+/// and only once it is whole does the import take a database connection (COPY into a staging
+/// table, checked whole, appended a chunk per transaction; the idempotent answer is stored in
+/// the last). A million-row file never sits in the server's memory, and a
 /// client that sends slowly never holds a database connection while it does.
 struct ImportRoutes {
     let services: APIServices
@@ -40,16 +41,25 @@ struct ImportRoutes {
                     LimitedBody(body: request.body, limit: Self.bodyLimit, fingerprint: fingerprint))
                 // The spool can be read again, so a deadlock starts the import over, as it does
                 // any other transaction.
+                let encoder = context.responseEncoder
+                @Sendable func answer(_ report: SpendImportReport) throws -> IdempotentCreations.Created {
+                    IdempotentCreations.Created(status: .ok, body: try encoder.data(report), location: nil)
+                }
                 let outcome = try await admission.withConnectionPlace {
-                    try await services.creations.run(key, fingerprint: fingerprint.finalize()) { connection in
-                        if let statementTimeout {
-                            try await connection.setTransactionStatementTimeout(statementTimeout)
-                        }
+                    try await services.creations.runInSteps(key, fingerprint: fingerprint.finalize()) {
+                        connection, store in
                         let report = try await Self.run(
                             importer, spool.chunks, alliance: alliance, caller: caller, mode: mode,
-                            on: connection)
-                        return IdempotentCreations.Created(
-                            status: .ok, body: try context.responseEncoder.data(report), location: nil)
+                            on: connection,
+                            eachTransaction: { connection in
+                                if let statementTimeout {
+                                    try await connection.setTransactionStatementTimeout(statementTimeout)
+                                }
+                            },
+                            completing: { connection, report in
+                                try await store(connection, try answer(report))
+                            })
+                        return try answer(report)
                     }
                 }
                 return try IdempotentCreations.response(
@@ -63,13 +73,16 @@ struct ImportRoutes {
     /// problem `import-rejected`, carrying the report, and the transaction rolls back.
     private static func run(
         _ importer: SpendImporter, _ body: SpooledBody.Chunks, alliance: Alliance, caller: Caller,
-        mode: SpendImportMode,
-        on connection: PostgresConnection
+        mode: SpendImportMode, on connection: PostgresConnection,
+        eachTransaction: @escaping @Sendable (PostgresConnection) async throws -> Void,
+        completing: @escaping @Sendable (PostgresConnection, SpendImportReport) async throws -> Void
     ) async throws -> SpendImportReport {
         let report: SpendImportReport
         do {
             report = try await importer.importSpend(
-                from: body, into: alliance, by: caller, mode: mode, on: connection)
+                from: body, into: alliance, by: caller, mode: mode, on: connection,
+                eachTransaction: eachTransaction,
+                completing: completing)
         } catch let error as SpendCSVError {
             throw Problem.invalidField("body", "the file cannot be imported: \(error)")
         }

@@ -63,6 +63,9 @@ struct SpendImportCommand: AsyncParsableCommand {
         }
         try output.emit(table: report.table, json: report)
         if output.format != .json {
+            if let line = report.resumedAfterLine, let id = report.importID {
+                printError("import \(id) finished: lines up to \(line) were appended before it stopped")
+            }
             for error in report.errors { printError(error.description) }
             if report.invalid > report.errors.count {
                 printError("… and \(report.invalid - report.errors.count) more invalid lines")
@@ -82,12 +85,14 @@ extension SpendImportReport {
     var table: TextTable {
         TextTable(
             columns: [
-                .number("rows"), .number("recorded"), .number("duplicates"), .number("invalid"), "committed",
-                "entries",
+                .number("import"), .number("rows"), .number("recorded"), .number("duplicates"),
+                .number("invalid"),
+                "committed", "entries",
             ],
             rows: [
                 [
-                    String(rows), String(recorded), String(duplicates), String(invalid),
+                    importID.map(String.init) ?? "", String(rows), String(recorded), String(duplicates),
+                    String(invalid),
                     committed ? "yes" : "no",
                     firstSequence.map { first in
                         first == lastSequence ? "\(first)" : "\(first)–\(lastSequence ?? first)"
