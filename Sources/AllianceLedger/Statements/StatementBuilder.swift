@@ -285,7 +285,7 @@ enum StatementBuilder {
             WHERE alliance_id = \(alliance.id.rawValue) AND state <> 'open' AND (
                 (closed_at AT TIME ZONE 'UTC')::date BETWEEN \(period.first) AND \(period.last)
                 OR action ->> 'year' = \(yearName)
-                OR (action ->> 'type' = 'outcomePayments.approve'
+                OR (action_type = 'outcomePayments.approve'
                     AND action ->> 'period' = ANY(\(try paymentPeriodNames(of: fiscal, in: alliance))::text[])))
             ORDER BY id
             """
