@@ -95,3 +95,15 @@ public struct AllianceSettings: Hashable, Sendable {
         self.centralTransparencyThreshold = centralTransparencyThreshold
     }
 }
+
+extension AllianceSetSettingsAction {
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .settingsChanged(let settings) = effect else { return nil }
+        return "abstention now \(settings.abstention?.rule ?? "as it was")"
+    }
+
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .settingsChanged(let settings) = effect else { return nil }
+        return "abstention now \(settings.abstention?.rawValue ?? "unchanged")"
+    }
+}

@@ -46,3 +46,13 @@ struct AuditorAppointAction: DecisionActionKind {
         "\(person.name) <\(person.email)> as an auditor of no partner"
     }
 }
+
+extension AuditorAppointAction {
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        DecisionAppointments.effectSummary(effect)
+    }
+
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        DecisionAppointments.statementSummary(effect)
+    }
+}

@@ -44,4 +44,16 @@ enum DecisionAppointments {
         return .personAppointed(
             type: type, try await AllianceDirectory.people(in: alliance.id, id: appointed, on: connection)[0])
     }
+
+    /// `appointed ada@mind.example admin of mind`, or `… auditor`.
+    static func effectSummary(_ effect: DecisionEffect) -> String? {
+        guard case .personAppointed(_, let person) = effect else { return nil }
+        return "appointed \(person.email) \(person.partner.map { "admin of \($0)" } ?? "auditor")"
+    }
+
+    /// A published statement names the person by id, not by address.
+    static func statementSummary(_ effect: DecisionEffect) -> String? {
+        guard case .personAppointed(let type, let person) = effect else { return nil }
+        return "\(type): appointed person \(person.id)"
+    }
 }

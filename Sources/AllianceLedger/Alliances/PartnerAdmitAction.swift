@@ -104,3 +104,14 @@ struct PartnerAdmitAction: DecisionActionKind {
         }
     }
 }
+
+extension PartnerAdmitAction {
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .partnerAdmitted(let partner) = effect else { return nil }
+        return "admitted \(partner.slug) from \(partner.joinedOn)"
+    }
+
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        effectSummary(effect, money: money)
+    }
+}

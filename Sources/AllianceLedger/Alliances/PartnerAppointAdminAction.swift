@@ -100,3 +100,13 @@ struct PartnerAppointAdminAction: DecisionActionKind {
         return .existing(try holder.decode("id"))
     }
 }
+
+extension PartnerAppointAdminAction {
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        DecisionAppointments.effectSummary(effect)
+    }
+
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        DecisionAppointments.statementSummary(effect)
+    }
+}

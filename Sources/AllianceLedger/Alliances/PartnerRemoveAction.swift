@@ -81,3 +81,15 @@ struct PartnerRemoveAction: DecisionActionKind {
         return found
     }
 }
+
+extension PartnerRemoveAction {
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .partnerRemoved(let partner) = effect else { return nil }
+        return "\(partner.slug) leaves on \(partner.leftOn?.description ?? "?")"
+    }
+
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .partnerRemoved(let partner) = effect else { return nil }
+        return "\(partner.slug) leaves on \(partner.leftOn?.description ?? "")"
+    }
+}

@@ -62,3 +62,15 @@ struct BudgetLineAddAction: DecisionActionKind {
         }
     }
 }
+
+extension BudgetLineAddAction {
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .budgetLineAdded(let line) = effect else { return nil }
+        return "added the budget line \(line.code) (\(line.name))"
+    }
+
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .budgetLineAdded(let line) = effect else { return nil }
+        return "added the budget line \(line.code)"
+    }
+}

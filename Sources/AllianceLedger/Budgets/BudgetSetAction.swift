@@ -91,3 +91,17 @@ struct BudgetSetAction: DecisionActionKind {
         }
     }
 }
+
+extension BudgetSetAction {
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .budgetChanges(let year, let changes) = effect else { return nil }
+        return "set \(changes.count) budget figure\(changes.count == 1 ? "" : "s") for FY\(year)"
+            + " (\(changes.count { $0.previous == nil }) new, \(changes.count { $0.previous != nil }) changed)"
+    }
+
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .budgetChanges(let year, let changes) = effect else { return nil }
+        return
+            "set \(changes.count) budget figure\(changes.count == 1 ? "" : "s") of \(DecisionAction.yearName(year))"
+    }
+}

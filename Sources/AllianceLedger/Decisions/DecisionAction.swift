@@ -65,6 +65,12 @@ public enum DecisionAction: Hashable, Sendable {
         "\(type): " + kind.summary(money: money)
     }
 
+    /// What a carried decision with this action did, `effect`, in a phrase; nil when `effect` is
+    /// not what this action produces.
+    public func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        kind.effectSummary(effect, money: money)
+    }
+
     /// The field of the action, by its path, that a refusal from the books concerns; nil when
     /// the refusal names none.
     public func field(concerning error: LedgerError) -> String? {

@@ -50,6 +50,14 @@ protocol DecisionActionKind: Hashable, Sendable {
     /// action. `money` writes an amount in the alliance's currency.
     func summary(money: (Int64) -> String) -> String
 
+    /// What the carried decision did, `effect` as ``effect(of:in:on:)`` read it, in a phrase:
+    /// what the command line prints. Nil when `effect` is not of this kind.
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String?
+
+    /// The same in a published statement's wording, with `money` writing amounts out in full
+    /// ("£1,234.00"). The statements published so far fix it.
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String?
+
     /// The field of the action, by its path, that a refusal from the books concerns (the line
     /// naming a partner that does not exist); nil when the refusal names none.
     func field(concerning error: LedgerError) -> String?

@@ -73,3 +73,21 @@ struct OutcomePaymentsApproveAction: DecisionActionKind {
         "pay \(period)'s outcomes" + (earned.map { ", \(money($0)) earned" } ?? "")
     }
 }
+
+extension OutcomePaymentsApproveAction {
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .outcomePayment(let payment, let entry) = effect else { return nil }
+        guard payment.earned != 0 else {
+            return "approved \(payment.period): nothing earned, the pool of \(money(payment.pool)) unearned"
+        }
+        return "paid \(money(payment.earned)) of \(money(payment.pool)) for \(payment.period) "
+            + "(\(money(payment.unearned)) unearned): "
+            + payment.allocations.filter { $0.amount != 0 }.map { "\($0.partner) \(money($0.amount))" }
+            .joined(separator: ", ") + (entry.map { " (entry \($0.sequence))" } ?? "")
+    }
+
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .outcomePayment(let payment, _) = effect else { return nil }
+        return "paid \(money(payment.earned)) of \(money(payment.pool)) for \(payment.period)"
+    }
+}

@@ -180,3 +180,19 @@ struct OutcomesSetTermsAction: DecisionActionKind {
         }
     }
 }
+
+extension OutcomesSetTermsAction {
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .outcomeTerms(let terms) = effect else { return nil }
+        return
+            "set FY\(terms.year)'s outcome terms: \(terms.measures.count) measure\(terms.measures.count == 1 ? "" : "s"), "
+            + "a pool of \(money(terms.pool)) paid \(terms.frequency.adverb), "
+            + "shared by \(terms.shares.count) partner\(terms.shares.count == 1 ? "" : "s")"
+    }
+
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .outcomeTerms(let terms) = effect else { return nil }
+        return
+            "set \(DecisionAction.yearName(terms.year))'s outcome terms: \(terms.measures.count) measures, a pool of \(money(terms.pool))"
+    }
+}

@@ -166,3 +166,15 @@ extension RiskSharePartnerSide {
             + (fee.map { "; fee \(money($0))" } ?? "")
     }
 }
+
+extension RiskShareSetTermsAction {
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .riskShareTerms(let year, let terms) = effect else { return nil }
+        return "set the gain and pain shares of \(terms.count) partners for FY\(year)"
+    }
+
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .riskShareTerms(let year, let terms) = effect else { return nil }
+        return "set the gain and pain shares of \(terms.count) partners for \(DecisionAction.yearName(year))"
+    }
+}

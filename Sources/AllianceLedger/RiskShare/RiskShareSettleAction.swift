@@ -65,8 +65,36 @@ struct RiskShareSettleAction: DecisionActionKind {
             side > 0
                 ? ", the partners gain \(money(side))"
                 : side < 0
-                    ? ", the partners bear \(money(side).trimmingPrefix("-"))" : ", nothing to the partners"
+                    ? ", the partners bear \(Self.unsigned(side, money))" : ", nothing to the partners"
         }
         return "FY\(year)" + (side ?? "")
+    }
+}
+
+extension RiskShareSettleAction {
+    func effectSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .riskShareSettlement(let statement, let posted) = effect else { return nil }
+        let position = statement.position
+        let year = "FY\(position.year)"
+        let entry = posted.map { " (entry \($0.sequence))" } ?? ""
+        guard position.difference != 0 else { return "settled \(year) on target: nothing to share" + entry }
+        func unsigned(_ amount: Int64) -> String { RiskShareSettleAction.unsigned(amount, money) }
+        return
+            (position.difference > 0
+            ? "settled \(year)'s underspend of \(unsigned(position.difference)): the partners gain \(unsigned(position.partnerSide)), "
+                + "the owner side keeps \(unsigned(position.ownerSide))"
+            : "settled \(year)'s overspend of \(unsigned(position.difference)): the partners bear \(unsigned(position.partnerSide)), "
+                + "the owner side bears \(unsigned(position.ownerSide))") + entry
+    }
+
+    func statementSummary(_ effect: DecisionEffect, money: (Int64) -> String) -> String? {
+        guard case .riskShareSettlement(let statement, _) = effect else { return nil }
+        return
+            "settled \(DecisionAction.yearName(statement.position.year)): the partner side \(money(statement.position.partnerSide))"
+    }
+
+    /// An amount without its sign, where the words say which way it goes.
+    private static func unsigned(_ amount: Int64, _ money: (Int64) -> String) -> String {
+        String(money(amount).trimmingPrefix("-"))
     }
 }

@@ -323,58 +323,8 @@ extension Decision {
 
     /// What the carried decision did, in a phrase.
     func effectSummary(_ context: LedgerContext) -> String {
-        switch effect {
-        case nil: action == nil ? "recorded for the minutes" : "none"
-        case .budgetChanges(let year, let changes):
-            "set \(changes.count) budget figure\(changes.count == 1 ? "" : "s") for FY\(year)"
-                + " (\(changes.count { $0.previous == nil }) new, \(changes.count { $0.previous != nil }) changed)"
-        case .partnerAdmitted(let partner): "admitted \(partner.slug) from \(partner.joinedOn)"
-        case .partnerRemoved(let partner): "\(partner.slug) leaves on \(partner.leftOn?.description ?? "?")"
-        case .riskShareTerms(let year, let terms):
-            "set the gain and pain shares of \(terms.count) partners for FY\(year)"
-        case .outcomeTerms(let terms):
-            "set FY\(terms.year)'s outcome terms: \(terms.measures.count) measure\(terms.measures.count == 1 ? "" : "s"), "
-                + "a pool of \(context.money(terms.pool)) paid \(terms.frequency.adverb), "
-                + "shared by \(terms.shares.count) partner\(terms.shares.count == 1 ? "" : "s")"
-        case .outcomePayment(let payment, let entry):
-            payment.earned == 0
-                ? "approved \(payment.period): nothing earned, the pool of \(context.money(payment.pool)) unearned"
-                : "paid \(context.money(payment.earned)) of \(context.money(payment.pool)) for \(payment.period) "
-                    + "(\(context.money(payment.unearned)) unearned): "
-                    + payment.allocations.filter { $0.amount != 0 }.map {
-                        "\($0.partner) \(context.money($0.amount))"
-                    }
-                    .joined(separator: ", ") + (entry.map { " (entry \($0.sequence))" } ?? "")
-        case .riskShareSettlement(let statement, let entry):
-            statement.position.settlementSummary(context) + (entry.map { " (entry \($0.sequence))" } ?? "")
-        case .personAppointed(_, let person):
-            "appointed \(person.email) \(person.partner.map { "admin of \($0)" } ?? "auditor")"
-        case .budgetLineAdded(let line): "added the budget line \(line.code) (\(line.name))"
-        case .settingsChanged(let settings):
-            "abstention now \(settings.abstention?.rule ?? "as it was")"
-        }
-    }
-}
-
-extension LedgerContext {
-    /// An amount without its sign, where the words say which way it goes.
-    fileprivate func unsignedMoney(_ amount: Int64) -> String {
-        let text = money(amount)
-        return text.hasPrefix("-") ? String(text.dropFirst()) : text
-    }
-}
-
-extension RiskSharePosition {
-    /// `settled FY2025's underspend of 450000.00: the partners gain 225000.00, the owner side keeps 225000.00`.
-    fileprivate func settlementSummary(_ context: LedgerContext) -> String {
-        let year = "FY\(year)"
-        guard difference != 0 else { return "settled \(year) on target: nothing to share" }
-        let money = context.unsignedMoney
-        return difference > 0
-            ? "settled \(year)'s underspend of \(money(difference)): the partners gain \(money(partnerSide)), "
-                + "the owner side keeps \(money(ownerSide))"
-            : "settled \(year)'s overspend of \(money(difference)): the partners bear \(money(partnerSide)), "
-                + "the owner side bears \(money(ownerSide))"
+        guard let effect else { return action == nil ? "recorded for the minutes" : "none" }
+        return action?.effectSummary(effect, money: context.money) ?? "none"
     }
 }
 
