@@ -279,6 +279,8 @@ enum StatementBuilder {
     ) async throws -> [Statement.DecisionRecord] {
         let fiscal = try Period.financialYear(year, startMonth: alliance.financialYearStartMonth)
         let yearName = DecisionAction.yearName(year)
+        // An action's stored fields keep `year` and `period` in their wire form (SQL/0016's
+        // format 1), which the database's own guards read too.
         let ids = try await connection.query(
             """
             SELECT id FROM decisions
