@@ -10,7 +10,7 @@ import Testing
 /// JSON, upgrades in place with `migrate`: every row of every table kept (decisions, votes,
 /// entries, budgets, people, the governance log), the journal and the governance log verifying,
 /// balances unchanged, each action reading back as the value it was proposed as, and an open
-/// decision of before still carrying.
+/// decision of before still carrying. And the database refuses an action stored amiss.
 @Suite(.timeLimit(.perTest)) struct StoredActionUpgradeTests {
     /// The decisions of the old database, in order: title, the action as the old code stored it
     /// (its wire JSON, `type` and all), and the value it must read back as.
@@ -186,6 +186,49 @@ import Testing
             in: alliance, pool: service)
         #expect(budget.state == .carried)
         #expect(try await ledger.verify(alliance.id).firstMismatch == nil)
+    }
+
+    /// The database holds the stored form's rules as well as the library: a known type, all
+    /// three parts or none, fields without `type`, and nothing of it changing once open.
+    @Test func theDatabaseRefusesAnActionStoredAmiss() async throws {
+        try await BoardFixture.with { fixture in
+            let settings = try AllianceSettings(abstention: .standsAside)
+            let open = try await fixture.propose(.allianceSetSettings(settings))
+            let owner = fixture.directory.database.pool
+            let proposer = try #require(fixture.members["slam"]).id
+            for (type, format, body, constraint): (String?, Int16?, String?, String) in [
+                ("budget.delete", 1, "{}", "decisions_action_type_fkey"),
+                ("riskShare.settle", nil, #"{"year":"FY2025"}"#, "decisions_action_stored"),
+                (
+                    "riskShare.settle", 1, #"{"type":"riskShare.settle","year":"FY2025"}"#,
+                    "decisions_action_fields"
+                ),
+                ("riskShare.settle", 0, #"{"year":"FY2025"}"#, "decisions_action_format_positive"),
+            ] {
+                let error = await #expect(throws: PostgresError.self, "\(constraint)") {
+                    try await owner.withConnection { connection in
+                        try await connection.execute(
+                            """
+                            SELECT decision_open(\(fixture.alliance.id.rawValue), 'Amiss', '', \(type), \(format),
+                                                 \(body)::jsonb, \(proposer), now(), now() + interval '1 day')
+                            """)
+                    }
+                }
+                #expect(error?.violates(constraint: constraint) == true, "\(String(describing: error))")
+            }
+            for change: PostgresQuery in [
+                "UPDATE decisions SET action_format = 2 WHERE id = \(open.id)",
+                "UPDATE decisions SET action = action || '{\"abstention\": \"blocks\"}' WHERE id = \(open.id)",
+                "UPDATE decisions SET action_type = 'budget.set' WHERE id = \(open.id)",
+            ] {
+                let error = await #expect(throws: PostgresError.self) {
+                    try await owner.withConnection { try await $0.execute(change) }
+                }
+                #expect(error?.sqlState == .insufficientPrivilege, "\(String(describing: error))")
+            }
+            let read = try await fixture.decisions.decision(.id(open.id), in: fixture.alliance)
+            #expect(read.action == .allianceSetSettings(settings))
+        }
     }
 
     /// A board member's approval, as the old code cast it: under the appointment the decision
