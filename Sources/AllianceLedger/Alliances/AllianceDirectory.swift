@@ -6,6 +6,15 @@ public import Postgres
 public enum Abstention: String, CaseIterable, Sendable, Codable {
     case blocks
     case standsAside = "stands-aside"
+
+    /// The decision rule in words.
+    public var rule: String {
+        switch self {
+        case .blocks: "unanimity: every partner approves (an abstention blocks)"
+        case .standsAside:
+            "no objection: every partner votes, none objects, one approves (an abstention stands aside)"
+        }
+    }
 }
 
 /// An alliance contract: the scope of every partner, account, entry and decision.

@@ -46,21 +46,25 @@ public struct Decisions: Sendable {
         guard closesAt > now else {
             throw LedgerError.invalidField("closesAt", reason: "must be in the future, not \(closesAt)")
         }
-        let validated: DecisionAction?
+        let validated: (any DecisionActionKind)?
         do {
-            validated = try await proposal.action?.validate(
-                in: alliance, today: now.calendarDate, on: connection)
+            validated = try await proposal.action?.kind.validated(
+                for: ProposalContext(alliance: alliance, proposer: caller, today: now.calendarDate),
+                on: connection)
         } catch LedgerError.invalidField(let field, let reason) {
             // The action's checks name its own fields; the proposal holds it as `action`.
             throw LedgerError.invalidField("action." + field, reason: reason)
         }
-        let action = try validated.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let actionType = validated?.wireType
+        let actionFormat = validated?.format
+        let actionBody = try validated?.storedBody()
         let id: Int64
         do {
             id = try await connection.query(
                 """
                 SELECT decision_open(\(alliance.id.rawValue), \(proposal.title), \(proposal.description),
-                                     \(action)::jsonb, \(proposer.id), \(now), \(closesAt)) AS id
+                                     \(actionType), \(actionFormat), \(actionBody)::jsonb, \(proposer.id), \(now),
+                                     \(closesAt)) AS id
                 """
             ).single().decode("id", as: Int64.self)
         } catch {
@@ -75,7 +79,7 @@ public struct Decisions: Sendable {
         try await GovernanceLog.append(
             "decision.proposed", by: .caller(caller),
             details: [
-                "decision": decision.reference, "title": proposal.title, "action": validated?.type ?? "",
+                "decision": decision.reference, "title": proposal.title, "action": actionType ?? "",
                 "closesAt": closesAt.description,
             ], in: alliance.id, on: connection)
         return decision
@@ -336,8 +340,9 @@ public struct Decisions: Sendable {
                 UPDATE decisions SET state = 'carried', closed_at = \(now)
                 WHERE alliance_id = \(alliance.id.rawValue) AND id = \(open.id)
                 """)
-            try await open.action?.apply(
-                decision: open.id, reference: open.reference, in: alliance, today: now.calendarDate,
+            try await open.action?.kind.apply(
+                for: CarryingDecision(
+                    id: open.id, reference: open.reference, alliance: alliance, today: now.calendarDate),
                 on: connection)
             try await connection.execute("RELEASE SAVEPOINT carrying")
             try await logClosing(open, as: "carried", by: actor, in: alliance.id, on: connection)
@@ -455,7 +460,7 @@ public struct Decisions: Sendable {
     }
 
     static let columns: PostgresQuery = """
-        id, number, title, description, action::text AS action, proposer_id, proposed_at, closes_at,
+        id, number, title, description, action_type, action_format, action::text AS action, proposer_id, proposed_at, closes_at,
         abstention, state, closed_at, failure,
         (SELECT email FROM people WHERE people.alliance_id = decisions.alliance_id AND people.id = proposer_id) AS proposer
         """
@@ -481,7 +486,8 @@ public struct Decisions: Sendable {
                     closedAt: try row.decode("closed_at"), failure: try row.decode("failure"),
                     electorate: electorates[open.id] ?? [], votes: votes[open.id] ?? [],
                     effect: open.state == .carried
-                        ? try await effect(of: open, in: alliance, on: connection) : nil))
+                        ? try await open.action?.kind.effect(of: open.id, in: alliance, on: connection) : nil)
+            )
         }
         return decisions
     }
@@ -531,72 +537,8 @@ public struct Decisions: Sendable {
         return votes
     }
 
-    /// What the carried decision produced, read from the rows that name it.
-    private static func effect(
-        of decision: OpenDecision, in whole: Alliance, on connection: PostgresConnection
-    )
-        async throws -> DecisionEffect?
-    {
-        let alliance = whole.id
-        switch decision.action {
-        case nil: return nil
-        case .budgetSet(let year, _):
-            return .budgetChanges(
-                year: year, try await Budgets.changes(in: alliance, decision: decision.id, on: connection))
-        case .partnerAdmit:
-            return try await connection.query(
-                """
-                SELECT \(AllianceDirectory.partnerColumns) FROM partners
-                WHERE alliance_id = \(alliance.rawValue) AND admitted_by = \(decision.id)
-                """
-            ).first.map { .partnerAdmitted(try AllianceDirectory.partner($0)) }
-        case .partnerRemove:
-            return try await connection.query(
-                """
-                SELECT \(AllianceDirectory.partnerColumns) FROM partners
-                WHERE alliance_id = \(alliance.rawValue) AND removed_by = \(decision.id)
-                """
-            ).first.map { .partnerRemoved(try AllianceDirectory.partner($0)) }
-        case .riskShareSetTerms(let terms):
-            return .riskShareTerms(
-                year: terms.year,
-                try await RiskShareBook.terms(setBy: decision.id, in: alliance, on: connection))
-        case .outcomesSetTerms:
-            return .outcomeTerms(
-                try await OutcomeBook.terms(setBy: decision.id, in: alliance, on: connection).terms)
-        case .outcomePaymentsApprove(let period, _):
-            // Once paid, neither the period's measurements nor its terms can change: reading the
-            // payment again gives the figures posted.
-            let payment = try await OutcomeBook.payment(for: period, in: whole, on: connection)
-            return .outcomePayment(
-                payment, entry: try await entry(payment.posted?.entry, in: alliance, on: connection))
-        case .riskShareSettle(let year, _):
-            let statement = try await RiskShareBook.statement(year: year, in: whole, on: connection)
-            return .riskShareSettlement(
-                statement, entry: try await entry(statement.settled?.entry, in: alliance, on: connection))
-        case .partnerAppointAdmin, .auditorAppoint:
-            let appointed = try await connection.query(
-                """
-                SELECT person_id FROM role_grants WHERE alliance_id = \(alliance.rawValue) AND grantor_decision_id = \(decision.id)
-                """
-            ).first?.decode("person_id", as: Int64.self)
-            guard let appointed else { return nil }
-            return .personAppointed(
-                type: decision.action?.type ?? "",
-                try await AllianceDirectory.people(in: alliance, id: appointed, on: connection)[0])
-        case .budgetLineAdd:
-            return try await connection.query(
-                """
-                SELECT \(AllianceDirectory.budgetLineColumns) FROM budget_lines
-                WHERE alliance_id = \(alliance.rawValue) AND added_by = \(decision.id)
-                """
-            ).first.map { .budgetLineAdded(try AllianceDirectory.budgetLine($0)) }
-        case .allianceSetSettings(let settings):
-            return .settingsChanged(settings)
-        }
-    }
-
-    private static func entry(_ sequence: Int64?, in alliance: AllianceID, on connection: PostgresConnection)
+    /// The journal entry a carried action posted, when it posted one.
+    static func entry(_ sequence: Int64?, in alliance: AllianceID, on connection: PostgresConnection)
         async throws -> JournalEntry?
     {
         guard let sequence else { return nil }
@@ -620,8 +562,8 @@ private struct OpenDecision {
         id = try row.decode("id")
         number = Int(try row.decode("number", as: Int32.self))
         proposer = try row.decode("proposer_id")
-        let action: String? = try row.decode("action")
-        self.action = try action.map { try JSONDecoder().decode(DecisionAction.self, from: Data($0.utf8)) }
+        action = try DecisionActionKinds.stored(
+            type: row.decode("action_type"), format: row.decode("action_format"), body: row.decode("action"))
         closesAt = try row.decode("closes_at")
         abstention = try row.decode("abstention", as: Abstention.self)
         state = try row.decode("state", as: DecisionState.self)

@@ -14,6 +14,16 @@ public enum Money {
     /// integer a JSON reader holds exactly, which also leaves the position's sums and
     /// differences far within 64 bits. Over nine thousand amounts at ``maximumAmount`` make it.
     public static let maximumTotal: Int64 = 9_007_199_254_740_991
+    /// Basis points as a percentage: 3250 is `32.5%`.
+    public static func percent(_ basisPoints: Int) -> String {
+        let fraction = basisPoints % 100
+        return "\(basisPoints / 100)"
+            + (fraction == 0
+                ? ""
+                : fraction % 10 == 0 ? ".\(fraction / 10)" : (fraction < 10 ? ".0" : ".") + "\(fraction)")
+            + "%"
+    }
+
     /// Digits after the decimal point for a currency: ISO 4217's minor unit exponent.
     public static func exponent(of currency: String) -> Int {
         switch currency {

@@ -279,6 +279,15 @@ public enum OutcomeFrequency: String, CaseIterable, Sendable, Codable {
     case quarter
     case month
 
+    /// `yearly`, `quarterly`, `monthly`.
+    public var adverb: String {
+        switch self {
+        case .year: "yearly"
+        case .quarter: "quarterly"
+        case .month: "monthly"
+        }
+    }
+
     /// How many payment periods a year has.
     public var periodCount: Int { self == .year ? 1 : self == .quarter ? 4 : 12 }
 

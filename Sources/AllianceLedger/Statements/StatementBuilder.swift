@@ -279,13 +279,15 @@ enum StatementBuilder {
     ) async throws -> [Statement.DecisionRecord] {
         let fiscal = try Period.financialYear(year, startMonth: alliance.financialYearStartMonth)
         let yearName = DecisionAction.yearName(year)
+        // An action's stored fields keep `year` and `period` in their wire form (SQL/0016's
+        // format 1), which the database's own guards read too.
         let ids = try await connection.query(
             """
             SELECT id FROM decisions
             WHERE alliance_id = \(alliance.id.rawValue) AND state <> 'open' AND (
                 (closed_at AT TIME ZONE 'UTC')::date BETWEEN \(period.first) AND \(period.last)
                 OR action ->> 'year' = \(yearName)
-                OR (action ->> 'type' = 'outcomePayments.approve'
+                OR (action_type = 'outcomePayments.approve'
                     AND action ->> 'period' = ANY(\(try paymentPeriodNames(of: fiscal, in: alliance))::text[])))
             ORDER BY id
             """
@@ -306,7 +308,11 @@ enum StatementBuilder {
                     },
                     effect: decision.state == .failed
                         ? decision.failure
-                        : decision.effect.map { effectSummary($0, currency: alliance.currency) },
+                        : decision.effect.flatMap { effect in
+                            decision.action?.kind.statementSummary(effect) {
+                                Money.written($0, currency: alliance.currency)
+                            }
+                        },
                     entry: decision.effect.flatMap(postedEntry)))
         }
         return records
@@ -321,28 +327,6 @@ enum StatementBuilder {
                 \.description)
         }
         return names
-    }
-
-    /// One sentence a person reads, amounts written as money ("£694,710.00").
-    private static func effectSummary(_ effect: DecisionEffect, currency: String) -> String {
-        func money(_ amount: Int64) -> String { Money.written(amount, currency: currency) }
-        return switch effect {
-        case .budgetChanges(let year, let changes):
-            "set \(changes.count) budget figure\(changes.count == 1 ? "" : "s") of \(DecisionAction.yearName(year))"
-        case .partnerAdmitted(let partner): "admitted \(partner.slug) from \(partner.joinedOn)"
-        case .partnerRemoved(let partner): "\(partner.slug) leaves on \(partner.leftOn?.description ?? "")"
-        case .riskShareTerms(let year, let terms):
-            "set the gain and pain shares of \(terms.count) partners for \(DecisionAction.yearName(year))"
-        case .outcomeTerms(let terms):
-            "set \(DecisionAction.yearName(terms.year))'s outcome terms: \(terms.measures.count) measures, a pool of \(money(terms.pool))"
-        case .outcomePayment(let payment, _):
-            "paid \(money(payment.earned)) of \(money(payment.pool)) for \(payment.period)"
-        case .riskShareSettlement(let statement, _):
-            "settled \(DecisionAction.yearName(statement.position.year)): the partner side \(money(statement.position.partnerSide))"
-        case .personAppointed(let type, let person): "\(type): appointed person \(person.id)"
-        case .budgetLineAdded(let line): "added the budget line \(line.code)"
-        case .settingsChanged(let settings): "abstention now \(settings.abstention?.rawValue ?? "unchanged")"
-        }
     }
 
     private static func postedEntry(_ effect: DecisionEffect) -> Int64? {

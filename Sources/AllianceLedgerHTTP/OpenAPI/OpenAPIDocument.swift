@@ -4,7 +4,8 @@
 /// build plugin compiles in, so that the server answers that file byte for byte and never reads
 /// it at run time. It describes every route the server registers, and exactly the keys the
 /// encoders write (`LedgerTypes+Encodable.swift`, `DirectoryTypes+Encodable.swift`,
-/// `DecisionTypes+Encodable.swift`, `DecisionAction+Codable.swift`, `OutcomeTypes+Encodable.swift`).
+/// `DecisionTypes+Encodable.swift`, `DecisionAction+Codable.swift` and each action's own file
+/// such as `Budgets/BudgetSetAction.swift`, `OutcomeTypes+Encodable.swift`).
 /// When a route, a request field, a response key or a problem type changes, change the file too:
 /// `OpenAPIDocumentTests` checks that the text is well-formed JSON, that every `$ref` resolves,
 /// and that what the encoders write conforms to the response schemas, key for key.

@@ -245,28 +245,16 @@ enum ActionFile {
     /// Nil for refusals that are not about the action.
     static func failure(_ error: LedgerError, in action: DecisionAction, file: String) -> CommandFailure? {
         let source = file == "-" ? "standard input" : file
-        let field: String?
-        switch (error, action) {
-        case (.partnerNotFound(let slug), .budgetSet(_, let lines)):
-            field = lines.firstIndex { $0.partner == slug }.map { "lines[\($0)].partner" }
-        case (.budgetLineNotFound(let code), .budgetSet(_, let lines)):
-            field = lines.firstIndex { $0.budgetLine == code }.map { "lines[\($0)].budgetLine" }
-        case (.partnerNotFound, .partnerRemove):
-            field = "partner"
-        case (.partnerNotFound(let slug), .riskShareSetTerms(let terms)):
-            field =
-                terms.gain.firstIndex { $0.partner == slug }.map { "gain[\($0)].partner" }
-                ?? terms.pain.firstIndex { $0.partner == slug }.map { "pain[\($0)].partner" }
-        case (.invalidField(let name, let reason), _) where name.hasPrefix("action."):
+        switch error {
+        case .invalidField(let name, let reason) where name.hasPrefix("action."):
             // The library names the field within the proposal; the file holds the action alone.
             return CommandFailure(.invalidInput, "--action-file \(source): \(name.dropFirst(7)) \(reason)")
-        case (.exists, _):
+        case .exists:
             return CommandFailure(.conflict, "--action-file \(source): \(error.description)")
         default:
-            return nil
+            guard let field = action.field(concerning: error) else { return nil }
+            return CommandFailure(.invalidInput, "--action-file \(source): \(field): \(error.description)")
         }
-        let named = field.map { "\($0): " } ?? ""
-        return CommandFailure(.invalidInput, "--action-file \(source): \(named)\(error.description)")
     }
 }
 
@@ -323,7 +311,8 @@ extension Decision {
         if let closedAt { lines.add("closed", closedAt.description) }
         lines.add("rule", abstention.rule)
         lines.add("tally", tally.summary)
-        lines.add("action", action.map { $0.summary(context) } ?? "none: a resolution for the minutes")
+        lines.add(
+            "action", action.map { $0.summary(money: context.money) } ?? "none: a resolution for the minutes")
         switch state {
         case .carried: lines.add("effect", effectSummary(context))
         case .failed: lines.add("failure", failure ?? "the action could not apply")
@@ -334,143 +323,9 @@ extension Decision {
 
     /// What the carried decision did, in a phrase.
     func effectSummary(_ context: LedgerContext) -> String {
-        switch effect {
-        case nil: action == nil ? "recorded for the minutes" : "none"
-        case .budgetChanges(let year, let changes):
-            "set \(changes.count) budget figure\(changes.count == 1 ? "" : "s") for FY\(year)"
-                + " (\(changes.count { $0.previous == nil }) new, \(changes.count { $0.previous != nil }) changed)"
-        case .partnerAdmitted(let partner): "admitted \(partner.slug) from \(partner.joinedOn)"
-        case .partnerRemoved(let partner): "\(partner.slug) leaves on \(partner.leftOn?.description ?? "?")"
-        case .riskShareTerms(let year, let terms):
-            "set the gain and pain shares of \(terms.count) partners for FY\(year)"
-        case .outcomeTerms(let terms):
-            "set FY\(terms.year)'s outcome terms: \(terms.measures.count) measure\(terms.measures.count == 1 ? "" : "s"), "
-                + "a pool of \(context.money(terms.pool)) paid \(terms.frequency.adverb), "
-                + "shared by \(terms.shares.count) partner\(terms.shares.count == 1 ? "" : "s")"
-        case .outcomePayment(let payment, let entry):
-            payment.earned == 0
-                ? "approved \(payment.period): nothing earned, the pool of \(context.money(payment.pool)) unearned"
-                : "paid \(context.money(payment.earned)) of \(context.money(payment.pool)) for \(payment.period) "
-                    + "(\(context.money(payment.unearned)) unearned): "
-                    + payment.allocations.filter { $0.amount != 0 }.map {
-                        "\($0.partner) \(context.money($0.amount))"
-                    }
-                    .joined(separator: ", ") + (entry.map { " (entry \($0.sequence))" } ?? "")
-        case .riskShareSettlement(let statement, let entry):
-            statement.position.settlementSummary(context) + (entry.map { " (entry \($0.sequence))" } ?? "")
-        case .personAppointed(_, let person):
-            "appointed \(person.email) \(person.partner.map { "admin of \($0)" } ?? "auditor")"
-        case .budgetLineAdded(let line): "added the budget line \(line.code) (\(line.name))"
-        case .settingsChanged(let settings):
-            "abstention now \(settings.abstention?.rule ?? "as it was")"
-        }
+        guard let effect else { return action == nil ? "recorded for the minutes" : "none" }
+        return action?.effectSummary(effect, money: context.money) ?? "none"
     }
-}
-
-extension LedgerContext {
-    /// An amount without its sign, where the words say which way it goes.
-    fileprivate func unsignedMoney(_ amount: Int64) -> String {
-        let text = money(amount)
-        return text.hasPrefix("-") ? String(text.dropFirst()) : text
-    }
-}
-
-extension RiskSharePosition {
-    /// `settled FY2025's underspend of 450000.00: the partners gain 225000.00, the owner side keeps 225000.00`.
-    fileprivate func settlementSummary(_ context: LedgerContext) -> String {
-        let year = "FY\(year)"
-        guard difference != 0 else { return "settled \(year) on target: nothing to share" }
-        let money = context.unsignedMoney
-        return difference > 0
-            ? "settled \(year)'s underspend of \(money(difference)): the partners gain \(money(partnerSide)), "
-                + "the owner side keeps \(money(ownerSide))"
-            : "settled \(year)'s overspend of \(money(difference)): the partners bear \(money(partnerSide)), "
-                + "the owner side bears \(money(ownerSide))"
-    }
-}
-
-extension DecisionAction {
-    fileprivate func summary(_ context: LedgerContext) -> String {
-        switch self {
-        case .budgetSet(let year, let lines):
-            let total = lines.reduce(Int64?.some(0)) { sum, line in
-                sum.flatMap { sum in
-                    let (added, overflow) = sum.addingReportingOverflow(line.amount)
-                    return overflow ? nil : added
-                }
-            }
-            return "\(type): \(lines.count) figure\(lines.count == 1 ? "" : "s") for FY\(year)"
-                + (total.map { ", total \(context.money($0))" } ?? "")
-        case .partnerAdmit(let partner, let joinedOn, let admin):
-            return "\(type): \(partner.slug) (\(partner.name), \(partner.kind.rawValue)) from \(joinedOn)"
-                + (admin.map { ", its admin \($0.name) <\($0.email)>" } ?? "")
-        case .partnerAppointAdmin(let partner, let person):
-            return "\(type): \(person.name) <\(person.email)> as admin of \(partner)"
-        case .auditorAppoint(let person):
-            return "\(type): \(person.name) <\(person.email)> as an auditor of no partner"
-        case .budgetLineAdd(let line):
-            return "\(type): \(line.code) (\(line.name))"
-        case .allianceSetSettings(let settings):
-            return "\(type): abstention \(settings.abstention?.rule ?? "unchanged")"
-        case .partnerRemove(let partner, let leftOn):
-            return "\(type): \(partner) leaves on \(leftOn)"
-        case .riskShareSetTerms(let terms):
-            func shares(_ list: [RiskShare]) -> String {
-                list.map {
-                    "\($0.partner) \(percent($0.share))"
-                        + ($0.cap.map { " (cap \(context.money($0)))" } ?? "")
-                }
-                .joined(separator: ", ")
-            }
-            return "\(type): FY\(terms.year) gain \(shares(terms.gain)); pain \(shares(terms.pain))"
-                + terms.partnerSide.summary(context)
-        case .outcomesSetTerms(let terms):
-            return
-                "\(type): FY\(terms.year), a pool of \(context.money(terms.pool)) paid \(terms.frequency.adverb); "
-                + "measures "
-                + terms.measures.map { "\($0.code) \(percent($0.weight))" }.joined(separator: ", ")
-                + "; shares "
-                + terms.shares.map { "\($0.partner) \(percent($0.share))" }.joined(separator: ", ")
-        case .outcomePaymentsApprove(let period, let earned):
-            return "\(type): pay \(period)'s outcomes"
-                + (earned.map { ", \(context.money($0)) earned" } ?? "")
-        case .riskShareSettle(let year, let partnerSide):
-            let side = partnerSide.map { side in
-                side > 0
-                    ? ", the partners gain \(context.money(side))"
-                    : side < 0
-                        ? ", the partners bear \(context.unsignedMoney(side))" : ", nothing to the partners"
-            }
-            return "\(type): FY\(year)" + (side ?? "")
-        }
-    }
-}
-
-extension RiskSharePartnerSide {
-    /// `; partner side: gain 50% up to 10% of target, 25% beyond, capped at 100000.00; fee 250000.00`,
-    /// or nothing when the whole difference goes to the partners.
-    fileprivate func summary(_ context: LedgerContext) -> String {
-        guard self != .whole else { return "" }
-        func bands(_ bands: [RiskShareBand], cap: Int64?) -> String {
-            bands.map { band in
-                percent(band.share)
-                    + (band.upTo.map { " up to \(percent($0)) of target" }
-                        ?? (bands.count > 1 ? " beyond" : ""))
-            }.joined(separator: ", ") + (cap.map { ", capped at \(context.money($0))" } ?? "")
-        }
-        return
-            "; partner side: gain \(bands(gainBands, cap: gainCap)); pain \(bands(painBands, cap: painCap))"
-            + (fee.map { "; fee \(context.money($0))" } ?? "")
-    }
-}
-
-/// Basis points as a percentage: 3250 is `32.5%`.
-func percent(_ basisPoints: Int) -> String {
-    let fraction = basisPoints % 100
-    return "\(basisPoints / 100)"
-        + (fraction == 0
-            ? "" : fraction % 10 == 0 ? ".\(fraction / 10)" : (fraction < 10 ? ".0" : ".") + "\(fraction)")
-        + "%"
 }
 
 extension DecisionTally {
@@ -481,16 +336,5 @@ extension DecisionTally {
         if abstain > 0 { parts.append("\(abstain) abstain") }
         if notVoted > 0 { parts.append("\(notVoted) not voted") }
         return parts.joined(separator: ", ")
-    }
-}
-
-extension Abstention {
-    /// The decision rule in words.
-    fileprivate var rule: String {
-        switch self {
-        case .blocks: "unanimity: every partner approves (an abstention blocks)"
-        case .standsAside:
-            "no objection: every partner votes, none objects, one approves (an abstention stands aside)"
-        }
     }
 }

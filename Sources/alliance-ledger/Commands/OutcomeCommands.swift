@@ -71,12 +71,12 @@ struct OutcomeTermsCommand: AsyncParsableCommand {
                 rows: terms.measures.map {
                     [
                         $0.code, $0.name, $0.unit, $0.direction.rawValue, $0.baseline?.description ?? "",
-                        $0.target.description, percent($0.weight), $0.ruleSummary,
+                        $0.target.description, Money.percent($0.weight), $0.ruleSummary,
                     ]
                 })
             let shares = TextTable(
                 columns: ["partner", .number("share")],
-                rows: terms.shares.map { [$0.partner, percent($0.share)] })
+                rows: terms.shares.map { [$0.partner, Money.percent($0.share)] })
             try output.emit(particulars, tables: [measures, shares], csv: measures, json: inForce)
         }
     }
@@ -321,15 +321,17 @@ struct OutcomePaymentCommand: AsyncParsableCommand {
                 ],
                 rows: payment.results.map {
                     [
-                        $0.measure.code, $0.measure.unit, percent($0.measure.weight),
+                        $0.measure.code, $0.measure.unit, Money.percent($0.measure.weight),
                         $0.measure.target.description,
-                        $0.actual?.description ?? "", $0.actual == nil ? "" : percent($0.attainment),
+                        $0.actual?.description ?? "", $0.actual == nil ? "" : Money.percent($0.attainment),
                         context.money($0.earned), $0.latest?.state.rawValue ?? "",
                     ]
                 })
             let allocations = TextTable(
                 columns: ["partner", .number("share"), .number("amount")],
-                rows: payment.allocations.map { [$0.partner, percent($0.share), context.money($0.amount)] })
+                rows: payment.allocations.map {
+                    [$0.partner, Money.percent($0.share), context.money($0.amount)]
+                })
             try output.emit(particulars, tables: [measures, allocations], csv: measures, json: payment)
         }
     }
@@ -359,17 +361,6 @@ extension SettlementPosting {
     }
 }
 
-extension OutcomeFrequency {
-    /// `yearly`, `quarterly`, `monthly`.
-    var adverb: String {
-        switch self {
-        case .year: "yearly"
-        case .quarter: "quarterly"
-        case .month: "monthly"
-        }
-    }
-}
-
 extension OutcomeTerms {
     /// `quarterly: FY2025-Q1 to FY2025-Q4, 150000.00 each`, or each period's part when the
     /// pool does not divide equally.
@@ -393,9 +384,9 @@ extension OutcomeMeasure {
         case .threshold: "threshold: 100% at \(target), else 0%"
         case .linear(let floor, let cap):
             "linear: 0% at \(floor), 100% at \(target)"
-                + (cap.map { ", up to \(percent(attainment(of: $0))) at \($0)" } ?? "")
+                + (cap.map { ", up to \(Money.percent(attainment(of: $0))) at \($0)" } ?? "")
         case .bands(let bands):
-            "bands: " + bands.map { "\(percent($0.factor)) from \($0.from)" }.joined(separator: ", ")
+            "bands: " + bands.map { "\(Money.percent($0.factor)) from \($0.from)" }.joined(separator: ", ")
         }
     }
 }

@@ -68,7 +68,7 @@ struct RiskShareShowCommand: AsyncParsableCommand {
                 columns: ["partner", .number("share"), .number("cap"), .number("amount"), "capped"],
                 rows: position.allocations.map {
                     [
-                        $0.partner, percent($0.share), $0.cap.map(money) ?? "", money($0.amount),
+                        $0.partner, Money.percent($0.share), $0.cap.map(money) ?? "", money($0.amount),
                         $0.capped ? "yes" : "no",
                     ]
                 })
