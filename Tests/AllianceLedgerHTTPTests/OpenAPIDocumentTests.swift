@@ -307,7 +307,7 @@ import Testing
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             documented[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1]
         }
-        #expect(documented.count == 39)
+        #expect(documented.count == 40)
         #expect(documented["/problems/import-rejected"] == "422")
         var used: Set<String> = []
         for (path, method, operation, _) in try Self.operations(document) {

@@ -133,7 +133,10 @@ import Testing
 
         _ = try await migrator.migrate(database.pool)
 
-        #expect(try await fingerprints(database) == tables, "every other table as it was, row for row")
+        // Tables that later migrations add (spend_imports, SQL/0017) start empty and are not compared.
+        #expect(
+            try await fingerprints(database).filter { tables.keys.contains($0.key) } == tables,
+            "every other table as it was, row for row")
         #expect(
             try await decisionColumns(database) == decisionRows, "every decision as it was, but its action")
         #expect(try await ledger.balances(in: alliance.id) == balances)
