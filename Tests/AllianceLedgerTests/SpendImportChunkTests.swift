@@ -28,7 +28,7 @@ import Testing
 
     @Test func aSpendRecordedDuringAnImportGetsInBetweenItsChunks() async throws {
         try await DirectoryFixture.with { fixture in
-            let importer = SpendImporter(ledger: Ledger(pool: fixture.pool), chunkSize: 20)
+            let importer = SpendImporter(ledger: Ledger(pool: fixture.pool), rowsPerChunk: 20)
             let (posting, postingStarted) = AsyncStream<Void>.makeStream()
             let importing = Task {
                 try await importer.importSpend(
@@ -58,7 +58,7 @@ import Testing
     @Test func anImportThatStopsPartWayKeepsItsChunksAndFinishesWhenImportedAgain() async throws {
         try await DirectoryFixture.with { fixture in
             let file = Self.file(250)
-            let importer = SpendImporter(ledger: Ledger(pool: fixture.pool), chunkSize: 40)
+            let importer = SpendImporter(ledger: Ledger(pool: fixture.pool), rowsPerChunk: 40)
             // The journal refuses its 101st entry: the import's third chunk (entries 81–120)
             // rolls back, as a crash would leave it, and the two before it stay.
             try await fixture.database.pool.withConnection { connection in

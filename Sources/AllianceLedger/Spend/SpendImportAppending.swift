@@ -87,9 +87,11 @@ struct Appending {
             lastRecordedAt: head.lastRecordedAt, recordedAt: max(head.clock, head.lastRecordedAt),
             accounts: try await LedgerStore.accountStates(run.alliance.id, on: connection), recordedKeys: [:],
             targets: [:])
-        let chunkSize = run.chunkSize
+        let rowsPerChunk = run.rowsPerChunk
+        let clock = ContinuousClock()
+        let started = clock.now
         func fetch(after line: Int, taken: Int) -> (query: PostgresQuery, limit: Int) {
-            let limit = min(SpendImporter.batchSize, chunkSize - taken)
+            let limit = min(SpendImporter.batchSize, rowsPerChunk - taken)
             return (
                 """
                 SELECT * FROM pg_temp.spend_import_checked WHERE line > \(line)
@@ -109,7 +111,7 @@ struct Appending {
             taken += rows.count
             if let last = rows.last { through = try last.decode("line") }
             exhausted = rows.count < fetching.limit
-            let more = !exhausted && taken < chunkSize
+            let more = !exhausted && taken < rowsPerChunk && clock.now - started < run.chunkDuration
             var statements: [PostgresQuery] = []
             if !planned.isEmpty { statements.append(try LedgerStore.appendStatement(planned)) }
             if more {
