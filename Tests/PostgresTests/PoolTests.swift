@@ -142,6 +142,35 @@ import Testing
         }
     }
 
+    /// A transaction that imports another's exported snapshot sees what the exporter sees, and
+    /// not a row committed in between; a snapshot can only be imported first.
+    @Test func anImportedSnapshotSeesWhatItsExporterSees() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let writer = try await database.connect()
+            try await writer.execute("CREATE TABLE notes (body text)")
+            try await writer.execute("INSERT INTO notes VALUES ('before')")
+            let exporter = try await database.connect()
+            let importer = try await database.connect()
+            try await exporter.withTransaction(.repeatableRead) { exporter in
+                #expect(try await exporter.query("SELECT body FROM notes").count == 1)
+                let snapshot = try await exporter.exportSnapshot()
+                try await writer.execute("INSERT INTO notes VALUES ('after')")
+                try await importer.withTransaction(.repeatableRead) { importer in
+                    try await importer.importSnapshot(snapshot)
+                    #expect(try await importer.query("SELECT body FROM notes").count == 1)
+                }
+                // After a query the transaction has a snapshot of its own: too late to import.
+                await #expect(throws: PostgresError.self) {
+                    try await importer.withTransaction(.repeatableRead) { importer in
+                        #expect(try await importer.query("SELECT body FROM notes").count == 2)
+                        try await importer.importSnapshot(snapshot)
+                    }
+                }
+            }
+            for connection in [writer, exporter, importer] { await connection.close() }
+        }
+    }
+
     @Test func aTerminatedBackendIsReplaced() async throws {
         try await TestDatabase.with(migrated: false) { database in
             let pool = database.makePool(maximumConnections: 1)
