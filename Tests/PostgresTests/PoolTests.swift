@@ -142,6 +142,27 @@ import Testing
         }
     }
 
+    /// A spare connection is lent beside a lease only when another stays free, and asking for
+    /// one never waits: with a pool of one or two the caller does without, at once.
+    @Test func aSpareConnectionIsLentOnlyWhenAnotherStaysFreeAndNeverWaits() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            for (size, expected) in [(1, false), (2, false), (3, true)] {
+                let pool = database.makePool(maximumConnections: size)
+                let lent = try await pool.withConnection { held in
+                    try await pool.withSpareConnection { spare in
+                        guard let spare else { return false }
+                        #expect(spare !== held)
+                        try await spare.execute("SELECT 1")
+                        return true
+                    }
+                }
+                #expect(lent == expected, "pool of \(size)")
+                #expect(await pool.statistics.leased == 0)
+                await pool.close()
+            }
+        }
+    }
+
     /// A transaction that imports another's exported snapshot sees what the exporter sees, and
     /// not a row committed in between; a snapshot can only be imported first.
     @Test func anImportedSnapshotSeesWhatItsExporterSees() async throws {
