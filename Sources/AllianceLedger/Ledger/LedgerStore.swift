@@ -209,25 +209,66 @@ enum LedgerStore {
 
     /// Sequences `first` through `last` in order, a page at a time: each page read by `read`
     /// (its entries, and whatever else a verifier checks them against) while `check` checks the
-    /// one before, so that the database (and the decoding) and the checking work at once rather
-    /// than in turn. The verifiers' stream.
+    /// ones before, so that the database (and the decoding) and the checking work at once
+    /// rather than in turn. The verifiers' stream.
+    ///
+    /// With several `readers` (connections on one snapshot), page k is read by reader k mod
+    /// `readers`, so that as many server processes work at once; the pages are still checked one
+    /// at a time and in order, whichever read ends first. A reader starts its next page when its
+    /// last one is taken for checking, so at most `readers` pages are read or held ahead of the
+    /// one being checked: memory stays bounded however slow the check.
     static func forEachPage<Page: Sendable>(
-        from first: Int64, through last: Int64, pageSize: Int64,
+        from first: Int64, through last: Int64, pageSize: Int64, readers: Int = 1,
         isolation: isolated (any Actor)? = #isolation,
-        read: @escaping @Sendable (ClosedRange<Int64>) async throws -> Page,
+        read: @escaping @Sendable (_ reader: Int, _ range: ClosedRange<Int64>) async throws -> Page,
         check body: (Page) async throws -> Void
     ) async throws {
+        precondition(pageSize > 0 && readers > 0, "pages need entries and readers")
         guard first <= last else { return }
-        var range = first...min(first + pageSize - 1, last)
-        var page = try await read(range)
-        while range.upperBound < last {
-            let next = range.upperBound + 1...min(range.upperBound + pageSize, last)
-            async let following = read(next)
-            try await body(page)
-            page = try await following
-            range = next
+        let pages = (last - first) / pageSize + 1
+        /// Page `page`'s sequences; the last page ends at `last`.
+        func range(_ page: Int64) -> ClosedRange<Int64> {
+            let lower = first + page * pageSize
+            return lower...lower + min(pageSize - 1, last - lower)
         }
-        try await body(page)
+        try await withThrowingTaskGroup(of: (page: Int64, content: Page).self) { group in
+            var started: Int64 = 0
+            while started < min(Int64(readers), pages) {
+                let page = started
+                let reader = Int(page % Int64(readers))
+                let span = range(page)
+                group.addTask { (page, try await read(reader, span)) }
+                started += 1
+            }
+            // Pages whose read ended before an earlier one's, kept until their turn.
+            var early: [Int64: Page] = [:]
+            for page in 0..<pages {
+                var content = early.removeValue(forKey: page)
+                while content == nil {
+                    guard let done = try await group.next() else {
+                        preconditionFailure("page \(page) was never read")
+                    }
+                    if done.page == page { content = done.content } else { early[done.page] = done.content }
+                }
+                if started < pages {
+                    // The reader of `page` is free: it reads the page `readers` on.
+                    let next = started
+                    let reader = Int(next % Int64(readers))
+                    let span = range(next)
+                    group.addTask { (next, try await read(reader, span)) }
+                    started += 1
+                }
+                guard let content else { preconditionFailure("page \(page) was taken but not kept") }
+                do {
+                    try await body(content)
+                } catch {
+                    // Let the reads under way end rather than cancel them: a cancelled statement
+                    // costs its connection (the pool does not lend one a cancel may still reach).
+                    while (try? await group.next()) != nil {}
+                    throw error
+                }
+            }
+        }
     }
 
     static let entryColumns: PostgresQuery = """

@@ -294,7 +294,7 @@ public struct Statements: Sendable {
         // check of the page before.
         try await LedgerStore.forEachPage(
             from: start + 1, through: head, pageSize: Ledger.verificationPageSize,
-            read: { range in
+            read: { _, range in
                 let entries = try await LedgerStore.storedPage(alliance, in: range, on: connection)
                 var leaves: [Int64: Digest] = [:]
                 for row in try await connection.query(
