@@ -138,4 +138,14 @@ import Testing
         #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound + 1 == $1.lowerBound })
         #expect(readAhead.current <= readers)
     }
+
+    /// The first page holds `firstPageSize` entries and each next one twice as many, up to the
+    /// page size, with no sequence left out or read twice.
+    @Test func pagesGrowFromTheFirstPageSizeToThePageSize() async throws {
+        var ranges: [ClosedRange<Int64>] = []
+        try await LedgerStore.forEachPage(
+            from: 1, through: 20, pageSize: 4, firstPageSize: 1, readers: 2,
+            read: { _, range in range }, check: { ranges.append($0) })
+        #expect(ranges == [1...1, 2...3, 4...7, 8...11, 12...15, 16...19, 20...20])
+    }
 }

@@ -31,6 +31,10 @@ extension Ledger {
     /// Entries read per query while verifying.
     static let verificationPageSize: Int64 = 2000
 
+    /// Entries of the first page read while verifying; each next page holds twice as many, up
+    /// to `verificationPageSize`, so that the check starts sooner (`LedgerStore.forEachPage`).
+    static let verificationFirstPageSize: Int64 = 250
+
     /// Connections that read pages at once while verifying, the transaction's own included:
     /// two, so that the server's half of the work (reading the rows and printing the metadata)
     /// runs on two cores while this process hashes. The second is taken only when the pool can
@@ -71,7 +75,8 @@ extension Ledger {
                 readers in
                 try await beforeReading(readers.count)
                 try await LedgerStore.forEachPage(
-                    from: 1, through: last, pageSize: pageSize, readers: readers.count,
+                    from: 1, through: last, pageSize: pageSize,
+                    firstPageSize: min(pageSize, Ledger.verificationFirstPageSize), readers: readers.count,
                     read: { reader, range in
                         try await LedgerStore.storedPage(alliance, in: range, on: readers[reader])
                     },

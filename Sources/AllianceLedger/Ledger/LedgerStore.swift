@@ -217,48 +217,58 @@ enum LedgerStore {
     /// at a time and in order, whichever read ends first. A reader starts its next page when its
     /// last one is taken for checking, so at most `readers` pages are read or held ahead of the
     /// one being checked: memory stays bounded however slow the check.
+    ///
+    /// The first page holds `firstPageSize` entries and each next one twice as many, up to
+    /// `pageSize`: nothing is checked until the first page arrives, and a short first page
+    /// arrives sooner, which is most of the difference on a journal of a few pages.
     static func forEachPage<Page: Sendable>(
-        from first: Int64, through last: Int64, pageSize: Int64, readers: Int = 1,
+        from first: Int64, through last: Int64, pageSize: Int64, firstPageSize: Int64? = nil,
+        readers: Int = 1,
         isolation: isolated (any Actor)? = #isolation,
         read: @escaping @Sendable (_ reader: Int, _ range: ClosedRange<Int64>) async throws -> Page,
         check body: (Page) async throws -> Void
     ) async throws {
         precondition(pageSize > 0 && readers > 0, "pages need entries and readers")
         guard first <= last else { return }
-        let pages = (last - first) / pageSize + 1
-        /// Page `page`'s sequences; the last page ends at `last`.
-        func range(_ page: Int64) -> ClosedRange<Int64> {
-            let lower = first + page * pageSize
-            return lower...lower + min(pageSize - 1, last - lower)
-        }
-        try await withThrowingTaskGroup(of: (page: Int64, content: Page).self) { group in
-            var started: Int64 = 0
-            while started < min(Int64(readers), pages) {
+        try await withThrowingTaskGroup(of: (page: Int, content: Page).self) { group in
+            var started = 0
+            var lower: Int64? = first
+            var size = min(max(firstPageSize ?? pageSize, 1), pageSize)
+            /// The next page's sequences, nil once every page has been started.
+            func nextRange() -> ClosedRange<Int64>? {
+                guard let from = lower else { return nil }
+                let range = from...from + min(size - 1, last - from)
+                lower = range.upperBound < last ? range.upperBound + 1 : nil
+                size = size > pageSize / 2 ? pageSize : size * 2
+                return range
+            }
+            while started < readers, let range = nextRange() {
                 let page = started
-                let reader = Int(page % Int64(readers))
-                let span = range(page)
-                group.addTask { (page, try await read(reader, span)) }
+                group.addTask { (page, try await read(page % readers, range)) }
                 started += 1
             }
             // Pages whose read ended before an earlier one's, kept until their turn.
-            var early: [Int64: Page] = [:]
-            for page in 0..<pages {
-                var content = early.removeValue(forKey: page)
+            var early: [Int: Page] = [:]
+            var checked = 0
+            while checked < started {
+                var content = early.removeValue(forKey: checked)
                 while content == nil {
                     guard let done = try await group.next() else {
-                        preconditionFailure("page \(page) was never read")
+                        preconditionFailure("page \(checked) was never read")
                     }
-                    if done.page == page { content = done.content } else { early[done.page] = done.content }
+                    if done.page == checked {
+                        content = done.content
+                    } else {
+                        early[done.page] = done.content
+                    }
                 }
-                if started < pages {
-                    // The reader of `page` is free: it reads the page `readers` on.
-                    let next = started
-                    let reader = Int(next % Int64(readers))
-                    let span = range(next)
-                    group.addTask { (next, try await read(reader, span)) }
+                if let range = nextRange() {
+                    // The reader of the page just taken is free: it reads the page `readers` on.
+                    let page = started
+                    group.addTask { (page, try await read(page % readers, range)) }
                     started += 1
                 }
-                guard let content else { preconditionFailure("page \(page) was taken but not kept") }
+                guard let content else { preconditionFailure("page \(checked) was taken but not kept") }
                 do {
                     try await body(content)
                 } catch {
@@ -267,6 +277,7 @@ enum LedgerStore {
                     while (try? await group.next()) != nil {}
                     throw error
                 }
+                checked += 1
             }
         }
     }

@@ -297,7 +297,8 @@ public struct Statements: Sendable {
             // Each page's entries and the tree's leaves for them are read together, ahead of the
             // check of the page before.
             try await LedgerStore.forEachPage(
-                from: start + 1, through: head, pageSize: Ledger.verificationPageSize, readers: readers.count,
+                from: start + 1, through: head, pageSize: Ledger.verificationPageSize,
+                firstPageSize: Ledger.verificationFirstPageSize, readers: readers.count,
                 read: { reader, range in
                     let connection = readers[reader]
                     let entries = try await LedgerStore.storedPage(alliance, in: range, on: connection)
