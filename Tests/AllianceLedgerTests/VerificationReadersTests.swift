@@ -148,4 +148,39 @@ import Testing
             read: { _, range in range }, check: { ranges.append($0) })
         #expect(ranges == [1...1, 2...3, 4...7, 8...11, 12...15, 16...19, 20...20])
     }
+
+    /// A publication's verification of a journal longer than a page (2,100 entries: pages of
+    /// 250, 500, 1,000 and 350 shared between two readers) passes, and names an entry a
+    /// superuser edited on the second reader's page.
+    @Test func aPublicationVerifiesALongJournalOnTwoReaders() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            // Posted from 21 tasks at once, which the journal writer records in batches.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<21 {
+                    group.addTask { try await post(100, to: fixture, from: Int64(task) * 100 + 1) }
+                }
+                try await group.waitForAll()
+            }
+            let head: Int64 = 2100
+            let verified = try await fixture.pool.withTransaction(.repeatableRead) { connection in
+                try await Statements.verifyJournal(
+                    since: nil, through: head, in: fixture.alliance, on: connection, pool: fixture.pool)
+            }
+            #expect(verified == head)
+
+            let owner = try await fixture.database.connect()
+            try await owner.execute("SET session_replication_role = replica")
+            try await owner.execute("UPDATE journal_entries SET description = 'edited' WHERE sequence = 500")
+            await #expect {
+                try await fixture.pool.withTransaction(.repeatableRead) { connection in
+                    try await Statements.verifyJournal(
+                        since: nil, through: head, in: fixture.alliance, on: connection, pool: fixture.pool)
+                }
+            } throws: { error in
+                "\(error)".contains("entry 500")
+            }
+            #expect(await fixture.pool.statistics.leased == 0)
+            await owner.close()
+        }
+    }
 }
