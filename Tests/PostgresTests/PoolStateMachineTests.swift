@@ -76,6 +76,39 @@ import Testing
         #expect(machine.idle == [7] && machine.leased == 0)
     }
 
+    /// A spare, for work that can do without, is lent only when nobody waits and one more
+    /// connection stays free after it: a pool of one or two never lends one beside a lease.
+    @Test func aSpareIsLentOnlyWhenNobodyWaitsAndAnotherStaysFree() {
+        var small = Machine(maximumConnections: 2, maximumWaiters: 10)
+        #expect(small.canSpare)
+        #expect(small.acquire(1) == .waitAndOpenConnection)
+        #expect(!small.canSpare)
+        #expect(small.connectionOpened(7) == .lease(7, to: 1))
+        #expect(!small.canSpare)
+
+        var machine = Machine(maximumConnections: 3, maximumWaiters: 10)
+        #expect(machine.acquire(1) == .waitAndOpenConnection)
+        #expect(machine.connectionOpened(7) == .lease(7, to: 1))
+        #expect(machine.canSpare)
+        #expect(machine.acquire(2) == .waitAndOpenConnection)
+        #expect(machine.connectionOpened(8) == .lease(8, to: 2))
+        // Two leased, one free: lending it would leave none for the next caller.
+        #expect(!machine.canSpare)
+        #expect(machine.release(8, reusable: true) == .none)
+        #expect(machine.canSpare)
+
+        var large = Machine(maximumConnections: 4, maximumWaiters: 10)
+        #expect(large.acquire(1) == .waitAndOpenConnection)
+        #expect(large.connectionOpened(7) == .lease(7, to: 1))
+        #expect(large.acquire(2) == .waitAndOpenConnection)
+        // Two more could be opened, but a caller waits for the one on its way: it comes first.
+        #expect(!large.canSpare)
+        #expect(large.connectionOpened(8) == .lease(8, to: 2))
+        #expect(large.canSpare)
+        _ = large.close()
+        #expect(!large.canSpare)
+    }
+
     @Test func theWaiterLimitIsEnforced() {
         var machine = Machine(maximumConnections: 1, maximumWaiters: 2)
         #expect(machine.acquire(1) == .waitAndOpenConnection)

@@ -142,6 +142,56 @@ import Testing
         }
     }
 
+    /// A spare connection is lent beside a lease only when another stays free, and asking for
+    /// one never waits: with a pool of one or two the caller does without, at once.
+    @Test func aSpareConnectionIsLentOnlyWhenAnotherStaysFreeAndNeverWaits() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            for (size, expected) in [(1, false), (2, false), (3, true)] {
+                let pool = database.makePool(maximumConnections: size)
+                let lent = try await pool.withConnection { held in
+                    try await pool.withSpareConnection { spare in
+                        guard let spare else { return false }
+                        #expect(spare !== held)
+                        try await spare.execute("SELECT 1")
+                        return true
+                    }
+                }
+                #expect(lent == expected, "pool of \(size)")
+                #expect(await pool.statistics.leased == 0)
+                await pool.close()
+            }
+        }
+    }
+
+    /// A transaction that imports another's exported snapshot sees what the exporter sees, and
+    /// not a row committed in between; a snapshot can only be imported first.
+    @Test func anImportedSnapshotSeesWhatItsExporterSees() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let writer = try await database.connect()
+            try await writer.execute("CREATE TABLE notes (body text)")
+            try await writer.execute("INSERT INTO notes VALUES ('before')")
+            let exporter = try await database.connect()
+            let importer = try await database.connect()
+            try await exporter.withTransaction(.repeatableRead) { exporter in
+                #expect(try await exporter.query("SELECT body FROM notes").count == 1)
+                let snapshot = try await exporter.exportSnapshot()
+                try await writer.execute("INSERT INTO notes VALUES ('after')")
+                try await importer.withTransaction(.repeatableRead) { importer in
+                    try await importer.importSnapshot(snapshot)
+                    #expect(try await importer.query("SELECT body FROM notes").count == 1)
+                }
+                // After a query the transaction has a snapshot of its own: too late to import.
+                await #expect(throws: PostgresError.self) {
+                    try await importer.withTransaction(.repeatableRead) { importer in
+                        #expect(try await importer.query("SELECT body FROM notes").count == 2)
+                        try await importer.importSnapshot(snapshot)
+                    }
+                }
+            }
+            for connection in [writer, exporter, importer] { await connection.close() }
+        }
+    }
+
     @Test func aTerminatedBackendIsReplaced() async throws {
         try await TestDatabase.with(migrated: false) { database in
             let pool = database.makePool(maximumConnections: 1)

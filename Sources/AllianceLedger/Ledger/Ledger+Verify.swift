@@ -31,6 +31,16 @@ extension Ledger {
     /// Entries read per query while verifying.
     static let verificationPageSize: Int64 = 2000
 
+    /// Entries of the first page read while verifying; each next page holds twice as many, up
+    /// to `verificationPageSize`, so that the check starts sooner (`LedgerStore.forEachPage`).
+    static let verificationFirstPageSize: Int64 = 250
+
+    /// Connections that read pages at once while verifying, the transaction's own included:
+    /// two, so that the server's half of the work (reading the rows and printing the metadata)
+    /// runs on two cores while this process hashes. The second is taken only when the pool can
+    /// spare it (`PostgresPool.withSpareConnection`).
+    static let verificationReaders = 2
+
     /// Recomputes the whole chain from the stored entries and postings, and every balance from
     /// the postings, on one consistent snapshot.
     ///
@@ -39,6 +49,16 @@ extension Ledger {
     /// removed or inserted entry breaks the sequence or the links; a balance edited to match
     /// is caught by its hash or its sum.
     public func verify(_ alliance: AllianceID) async throws -> VerificationReport {
+        try await verify(alliance, pageSize: Ledger.verificationPageSize, readers: Ledger.verificationReaders)
+    }
+
+    /// `verify` in pages of `pageSize` entries, read by up to `readers` connections on the
+    /// transaction's snapshot. `beforeReading` is told how many readers there are once they
+    /// share the snapshot, before the first page is read: tests change the journal there.
+    func verify(
+        _ alliance: AllianceID, pageSize: Int64, readers: Int,
+        beforeReading: (_ readers: Int) async throws -> Void = { _ in }
+    ) async throws -> VerificationReport {
         try await pool.withTransaction(.repeatableRead) { connection in
             try await connection.execute("SET TRANSACTION READ ONLY")
             let head = try await connection.query(
@@ -49,10 +69,19 @@ extension Ledger {
             let last: Int64 = try await connection.query(
                 "SELECT coalesce(max(sequence), 0)::bigint AS last FROM journal_entries WHERE alliance_id = \(alliance.rawValue)"
             ).single().decode("last")
-            try await LedgerStore.forEachPage(
-                from: 1, through: last, pageSize: Ledger.verificationPageSize,
-                read: { try await LedgerStore.storedPage(alliance, in: $0, on: connection) },
-                check: { try walk.check($0) })
+            // A second reader pays only when there are pages to share out.
+            let wanted = last > pageSize ? readers : 1
+            try await LedgerStore.withSnapshotReaders(sharing: connection, pool: pool, upTo: wanted) {
+                readers in
+                try await beforeReading(readers.count)
+                try await LedgerStore.forEachPage(
+                    from: 1, through: last, pageSize: pageSize,
+                    firstPageSize: min(pageSize, Ledger.verificationFirstPageSize), readers: readers.count,
+                    read: { reader, range in
+                        try await LedgerStore.storedPage(alliance, in: range, on: readers[reader])
+                    },
+                    check: { try walk.check($0) })
+            }
             let recorded = try await connection.query(
                 """
                 SELECT a.code, b.account_id, b.balance FROM account_balances AS b

@@ -223,25 +223,77 @@ enum LedgerStore {
 
     /// Sequences `first` through `last` in order, a page at a time: each page read by `read`
     /// (its entries, and whatever else a verifier checks them against) while `check` checks the
-    /// one before, so that the database (and the decoding) and the checking work at once rather
-    /// than in turn. The verifiers' stream.
+    /// ones before, so that the database (and the decoding) and the checking work at once
+    /// rather than in turn. The verifiers' stream.
+    ///
+    /// With several `readers` (connections on one snapshot), page k is read by reader k mod
+    /// `readers`, so that as many server processes work at once; the pages are still checked one
+    /// at a time and in order, whichever read ends first. A reader starts its next page when its
+    /// last one is taken for checking, so at most `readers` pages are read or held ahead of the
+    /// one being checked: memory stays bounded however slow the check.
+    ///
+    /// The first page holds `firstPageSize` entries and each next one twice as many, up to
+    /// `pageSize`: nothing is checked until the first page arrives, and a short first page
+    /// arrives sooner, which is most of the difference on a journal of a few pages.
     static func forEachPage<Page: Sendable>(
-        from first: Int64, through last: Int64, pageSize: Int64,
+        from first: Int64, through last: Int64, pageSize: Int64, firstPageSize: Int64? = nil,
+        readers: Int = 1,
         isolation: isolated (any Actor)? = #isolation,
-        read: @escaping @Sendable (ClosedRange<Int64>) async throws -> Page,
+        read: @escaping @Sendable (_ reader: Int, _ range: ClosedRange<Int64>) async throws -> Page,
         check body: (Page) async throws -> Void
     ) async throws {
+        precondition(pageSize > 0 && readers > 0, "pages need entries and readers")
         guard first <= last else { return }
-        var range = first...min(first + pageSize - 1, last)
-        var page = try await read(range)
-        while range.upperBound < last {
-            let next = range.upperBound + 1...min(range.upperBound + pageSize, last)
-            async let following = read(next)
-            try await body(page)
-            page = try await following
-            range = next
+        try await withThrowingTaskGroup(of: (page: Int, content: Page).self) { group in
+            var started = 0
+            var lower: Int64? = first
+            var size = min(max(firstPageSize ?? pageSize, 1), pageSize)
+            /// The next page's sequences, nil once every page has been started.
+            func nextRange() -> ClosedRange<Int64>? {
+                guard let from = lower else { return nil }
+                let range = from...from + min(size - 1, last - from)
+                lower = range.upperBound < last ? range.upperBound + 1 : nil
+                size = size > pageSize / 2 ? pageSize : size * 2
+                return range
+            }
+            while started < readers, let range = nextRange() {
+                let page = started
+                group.addTask { (page, try await read(page % readers, range)) }
+                started += 1
+            }
+            // Pages whose read ended before an earlier one's, kept until their turn.
+            var early: [Int: Page] = [:]
+            var checked = 0
+            while checked < started {
+                var content = early.removeValue(forKey: checked)
+                while content == nil {
+                    guard let done = try await group.next() else {
+                        preconditionFailure("page \(checked) was never read")
+                    }
+                    if done.page == checked {
+                        content = done.content
+                    } else {
+                        early[done.page] = done.content
+                    }
+                }
+                if let range = nextRange() {
+                    // The reader of the page just taken is free: it reads the page `readers` on.
+                    let page = started
+                    group.addTask { (page, try await read(page % readers, range)) }
+                    started += 1
+                }
+                guard let content else { preconditionFailure("page \(checked) was taken but not kept") }
+                do {
+                    try await body(content)
+                } catch {
+                    // Let the reads under way end rather than cancel them: a cancelled statement
+                    // costs its connection (the pool does not lend one a cancel may still reach).
+                    while (try? await group.next()) != nil {}
+                    throw error
+                }
+                checked += 1
+            }
         }
-        try await body(page)
     }
 
     static let entryColumns: PostgresQuery = """

@@ -163,7 +163,8 @@ public struct Statements: Sendable {
                 "the trial balance is \(statement.integrity.trialBalance), not zero")
         }
         let verified = try await Statements.verifyJournal(
-            since: last, through: statement.integrity.headSequence, in: alliance.id, on: connection)
+            since: last, through: statement.integrity.headSequence, in: alliance.id, on: connection,
+            pool: pool)
         let number = (last.flatMap { Statement.number($0.number) } ?? 0) + 1
         statement.number = Statement.reference(number)
         statement.previousHash = last?.hash.description
@@ -273,10 +274,11 @@ public struct Statements: Sendable {
 
     /// The journal verified entry by entry since the previous statement (all of it for the
     /// first), and its stored tree checked against what the previous statement published: the
-    /// point verified through.
+    /// point verified through. The pages are read by `connection` and, when `pool` can spare
+    /// one and there is more than a page, a second connection on its transaction's snapshot.
     static func verifyJournal(
         since last: Published?, through head: Int64, in alliance: AllianceID,
-        on connection: PostgresConnection
+        on connection: PostgresConnection, pool: PostgresPool
     ) async throws -> Int64 {
         let start = last?.treeSize ?? 0
         if let last {
@@ -290,33 +292,38 @@ public struct Statements: Sendable {
         var walk = ChainWalk(
             alliance: alliance, accounts: try await LedgerStore.accountCodes(alliance, on: connection),
             after: start, hash: last?.headHash)
-        // Each page's entries and the tree's leaves for them are read together, ahead of the
-        // check of the page before.
-        try await LedgerStore.forEachPage(
-            from: start + 1, through: head, pageSize: Ledger.verificationPageSize,
-            read: { range in
-                let entries = try await LedgerStore.storedPage(alliance, in: range, on: connection)
-                var leaves: [Int64: Digest] = [:]
-                for row in try await connection.query(
-                    """
-                    SELECT index, hash FROM journal_tree_nodes
-                    WHERE alliance_id = \(alliance.rawValue) AND level = 0
-                      AND index BETWEEN \(range.lowerBound - 1) AND \(range.upperBound - 1)
-                    """)
-                {
-                    leaves[try row.decode("index")] = try row.decode("hash")
-                }
-                return (entries: entries, leaves: leaves)
-            },
-            check: { page in
-                let (entries, stored) = page
-                try walk.check(entries) { sequence, hash in
-                    if stored[sequence - 1] != TreeStore.leaf(hash) {
-                        throw LedgerError.journalDoesNotVerify(
-                            "entry \(sequence) is not the tree's leaf \(sequence - 1)")
+        let wanted = head - start > Ledger.verificationPageSize ? Ledger.verificationReaders : 1
+        try await LedgerStore.withSnapshotReaders(sharing: connection, pool: pool, upTo: wanted) { readers in
+            // Each page's entries and the tree's leaves for them are read together, ahead of the
+            // check of the page before.
+            try await LedgerStore.forEachPage(
+                from: start + 1, through: head, pageSize: Ledger.verificationPageSize,
+                firstPageSize: Ledger.verificationFirstPageSize, readers: readers.count,
+                read: { reader, range in
+                    let connection = readers[reader]
+                    let entries = try await LedgerStore.storedPage(alliance, in: range, on: connection)
+                    var leaves: [Int64: Digest] = [:]
+                    for row in try await connection.query(
+                        """
+                        SELECT index, hash FROM journal_tree_nodes
+                        WHERE alliance_id = \(alliance.rawValue) AND level = 0
+                          AND index BETWEEN \(range.lowerBound - 1) AND \(range.upperBound - 1)
+                        """)
+                    {
+                        leaves[try row.decode("index")] = try row.decode("hash")
                     }
-                }
-            })
+                    return (entries: entries, leaves: leaves)
+                },
+                check: { page in
+                    let (entries, stored) = page
+                    try walk.check(entries) { sequence, hash in
+                        if stored[sequence - 1] != TreeStore.leaf(hash) {
+                            throw LedgerError.journalDoesNotVerify(
+                                "entry \(sequence) is not the tree's leaf \(sequence - 1)")
+                        }
+                    }
+                })
+        }
         if let mismatch = walk.firstMismatch {
             throw LedgerError.journalDoesNotVerify(mismatch.problem)
         }

@@ -43,6 +43,15 @@ struct PoolStateMachine<Connection: Hashable> {
 
     var openConnections: Int { leased + idle.count }
 
+    /// Whether a caller that can do without a connection may take one now: nobody waits, and
+    /// after it one more could still be lent at once (idle, or opened under the maximum). Work
+    /// that only goes faster with another connection asks this before `acquire`
+    /// (`PostgresPool.withSpareConnection`), so that it neither waits for one nor leaves the
+    /// next caller waiting; with a pool of one or two connections it never gets one.
+    var canSpare: Bool {
+        !isClosed && waiters.isEmpty && maximumConnections - leased - opening >= 2
+    }
+
     mutating func acquire(_ waiter: WaiterID) -> AcquireAction {
         defer { checkInvariants() }
         if isClosed { return .fail(.poolClosed) }

@@ -86,6 +86,28 @@ public actor PostgresPool {
         }
     }
 
+    /// Lends `body` a connection when the pool can spare one (`PoolStateMachine.canSpare`:
+    /// nobody waits, and another stays free after it), and otherwise calls it at once with nil:
+    /// for work that goes faster with another connection but can do without, such as the
+    /// journal verifier's second reader. It never waits for a connection, so a caller that
+    /// already holds one cannot deadlock a small pool, nor keep others waiting. A spare that
+    /// fails to open is as none.
+    @discardableResult
+    public func withSpareConnection<Value>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection?) async throws -> Value
+    ) async throws -> Value {
+        guard let connection = await leaseSpareConnection() else { return try await body(nil) }
+        do {
+            let value = try await body(connection)
+            await giveBack(connection)
+            return value
+        } catch {
+            await giveBack(connection)
+            throw error
+        }
+    }
+
     /// Runs `body` in a transaction, starting over on a serialization failure or deadlock
     /// (SQLSTATE 40001, 40P01) up to `maximumAttempts` times with a short randomised pause.
     /// A connection that turns out dead at BEGIN, before `body` ran, is replaced the same way:
@@ -164,6 +186,23 @@ public actor PostgresPool {
             perform(state.release(connection, reusable: false))
         }
         throw PostgresError(.connection, "no working connection to PostgreSQL could be made")
+    }
+
+    private func leaseSpareConnection() async -> PostgresConnection? {
+        // As in `leaseLiveConnection`, an idle connection that died while it idled is replaced.
+        for _ in 0...configuration.maximumConnections {
+            // Nothing suspends between the check and `acquire` taking an idle connection or a
+            // place at the head of the queue (its continuation's body runs at once, on this
+            // actor), so the check still holds when the machine acts. A failure to open, or a
+            // cancelled task, leaves the caller to do without.
+            guard state.canSpare, let connection = try? await acquire() else { return nil }
+            if await connection.checkAlive() { return connection }
+            logger.info(
+                "replacing a connection the server closed",
+                metadata: ["db.connection": "\(connection.id)"])
+            perform(state.release(connection, reusable: false))
+        }
+        return nil
     }
 
     private nonisolated func giveBack(_ connection: PostgresConnection) async {
