@@ -12,10 +12,18 @@ import Synchronization
 // run, with the peak resident memory of this process. Both run with fsync and
 // synchronous_commit on, as the embedded default does. See Benchmarks/README.md.
 //
-//   swift run --package-path Benchmarks -c release import-benchmark [--rows 1000000] [--verify]
+//   swift run --package-path Benchmarks -c release import-benchmark [--rows 1000000] [--verify] [--no-writers]
+//
+// While the import runs, 16 callers record spend one at a time in the importing alliance and 4
+// in another (unless --no-writers); the slowest write of each is printed against its goal.
 
 struct Options {
     var rows = 1_000_000
+    /// Whether spend is recorded one at a time in both alliances while the import runs.
+    var writers = true
+    /// How long an import's chunk appends before it commits (`SpendImporter.chunkDuration`).
+    var chunkMilliseconds = Int(SpendImporter.defaultChunkDuration.components.seconds * 1000)
+        + Int(SpendImporter.defaultChunkDuration.components.attoseconds / 1_000_000_000_000_000)
     var verify = false
 
     init(_ arguments: [String]) {
@@ -24,6 +32,8 @@ struct Options {
             switch argument {
             case "--rows": rows = iterator.next().flatMap { Int($0) } ?? rows
             case "--verify": verify = true
+            case "--no-writers": writers = false
+            case "--chunk-ms": chunkMilliseconds = iterator.next().flatMap { Int($0) } ?? chunkMilliseconds
             default:
                 refuseUnknownOption(argument)
             }
@@ -64,7 +74,7 @@ print("Spend import benchmark: \(options.rows) rows, \(format(Double(fileBytes) 
 print(
     "PostgreSQL \(serverVersion), fsync on, synchronous_commit on; \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date())"
 )
-print("load average before: \(loadAverage())")
+print("load average before: \(loadAverage()); chunks of at most \(options.chunkMilliseconds) ms")
 print("")
 
 // MARK: Raw COPY, the ceiling
@@ -113,7 +123,8 @@ final class PhaseClock: Sendable {
 }
 
 func runImport() async throws -> (report: SpendImportReport, total: Duration, reading: Duration) {
-    let importer = SpendImporter(ledger: Ledger(pool: servicePool))
+    let importer = SpendImporter(
+        ledger: Ledger(pool: servicePool), chunkDuration: .milliseconds(options.chunkMilliseconds))
     let phases = PhaseClock()
     let clock = ContinuousClock()
     let start = clock.now
@@ -232,9 +243,11 @@ let writerPool = bench.makeServicePool(maximumConnections: 8)
 let sameAlliance = Writers()
 let otherAlliance = Writers()
 let sameWriting = Task {
+    guard options.writers else { return }
     try await sameAlliance.run(clients: 16, into: alliance, pool: writerPool, label: "SAME")
 }
 let otherWriting = Task {
+    guard options.writers else { return }
     try await otherAlliance.run(clients: 4, into: neighbour, pool: writerPool, label: "OTHER")
 }
 let imported = try await runImport()

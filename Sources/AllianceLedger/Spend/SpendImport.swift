@@ -88,8 +88,9 @@ public struct SpendImportProgress: Hashable, Sendable {
 /// again resumes after them, never recording a row twice.
 public struct SpendImporter: Sendable {
     /// Rows fetched, and entries appended by one `ledger_append` call, at a time: bounds
-    /// memory and the size of each statement.
-    public static let batchSize = 1000
+    /// memory and the size of each statement, and how far past ``chunkDuration`` a chunk can
+    /// run, which is checked between batches.
+    public static let batchSize = 250
 
     /// The most rows one chunk's transaction appends.
     public static let defaultRowsPerChunk = 10_000
@@ -377,7 +378,11 @@ struct ImportRun {
                 "SELECT sequence FROM journal_heads WHERE alliance_id = \(alliance.id.rawValue)"
             ).single().decode("sequence")
             try await connection.execute("CREATE TEMPORARY TABLE spend_import_checked AS " + checkingQuery)
+            // The chunks read the rows in line order from here, a batch at a time: by the index,
+            // which a temporary table's missing statistics could make the planner pass over for
+            // a sort of the whole table per batch.
             try await connection.execute("CREATE INDEX ON pg_temp.spend_import_checked (line)")
+            try await connection.execute("ANALYZE pg_temp.spend_import_checked")
             let counts = try await connection.query(
                 """
                 SELECT count(*) FILTER (WHERE problem IS NOT NULL) AS invalid,
