@@ -22,7 +22,8 @@ struct Options {
     /// Whether spend is recorded one at a time in both alliances while the import runs.
     var writers = true
     /// How long an import's chunk appends before it commits (`SpendImporter.chunkDuration`).
-    var chunkMilliseconds = Int(SpendImporter.defaultChunkDuration.components.seconds * 1000)
+    var chunkMilliseconds =
+        Int(SpendImporter.defaultChunkDuration.components.seconds * 1000)
         + Int(SpendImporter.defaultChunkDuration.components.attoseconds / 1_000_000_000_000_000)
     var verify = false
 

@@ -128,7 +128,12 @@ import Testing
                 text +=
                     "2025-0\(index % 2 == 0 ? 6 : 7)-01,slam,\(index % 3 == 0 ? "PREMISES" : "STAFF"),1.0\(index % 10),Row \(index),,REF-\(index)\n"
             }
-            let report = try await SpendImporter(ledger: Ledger(pool: fixture.pool)).importSpend(
+            // One chunk, so one transaction: the cells are counted at its commit. (A chunk that
+            // stops after its time counts its cells at its own commit, once per chunk.)
+            let report = try await SpendImporter(
+                ledger: Ledger(pool: fixture.pool), chunkDuration: .seconds(600)
+            )
+            .importSpend(
                 from: MemoryByteChunks(Array(text.utf8)), into: fixture.alliance, by: .commandLine,
                 mode: .allOrNothing)
             #expect(report.recorded == SpendImporter.batchSize * 2 + 500)
