@@ -104,7 +104,19 @@ actor JournalWriter {
             return (take { $0.alliance == first.alliance }, true)
         }
         guard working < concurrentBatches else { return nil }
-        let batch = take { !inFlight.contains($0.alliance) }
+        // With batches free to start, this one takes only its share of the alliances that
+        // wait, so that the others go in the next batch at once rather than after this one:
+        // taking them all would leave one batch in flight (measured: 8 alliances fell from
+        // 63–72% of pgbench to 44%).
+        var waiting: [AllianceID] = []
+        var seen: Set<AllianceID> = []
+        for pending in queue
+        where !inFlight.contains(pending.alliance) && seen.insert(pending.alliance).inserted {
+            waiting.append(pending.alliance)
+        }
+        let free = concurrentBatches - working
+        let share = Set(waiting.prefix((waiting.count + free - 1) / free))
+        let batch = take { share.contains($0.alliance) }
         return batch.isEmpty ? nil : (batch, false)
     }
 
