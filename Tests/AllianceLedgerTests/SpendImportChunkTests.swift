@@ -55,6 +55,41 @@ import Testing
         }
     }
 
+    /// A reference recorded by hand between two chunks is a duplicate for the import however
+    /// many chunks later its row comes, not only in the next chunk.
+    @Test func aReferenceRecordedDuringAnImportIsADuplicateInAnyLaterChunk() async throws {
+        try await DirectoryFixture.with { fixture in
+            let importer = SpendImporter(ledger: Ledger(pool: fixture.pool), rowsPerChunk: 20)
+            let (posting, postingStarted) = AsyncStream<Void>.makeStream()
+            let importing = Task {
+                try await importer.importSpend(
+                    from: MemoryByteChunks(Self.file(2000), chunkSize: 4096), into: fixture.alliance,
+                    by: .commandLine, mode: .allOrNothing
+                ) { progress in
+                    if progress.phase == .posting { postingStarted.yield() }
+                }
+            }
+            for await _ in posting { break }
+            // The file's last row, recorded by hand while the import's first chunks go in.
+            _ = try await SpendBook(ledger: Ledger(pool: fixture.pool)).record(
+                try SpendRequest(
+                    partner: "slam", budgetLine: "STAFF", amount: 100, incurredOn: date(2025, 6, 3),
+                    description: "recorded by hand", reference: "REF-2000"),
+                in: fixture.alliance, by: .commandLine)
+            let report = try await importing.value
+            #expect(report.recorded == 1999 && report.duplicates == 1)
+            let recorded = try await fixture.database.pool.withConnection { connection in
+                try await connection.query(
+                    """
+                    SELECT count(*) AS n FROM journal_entries
+                    WHERE alliance_id = \(fixture.alliance.id.rawValue) AND metadata ->> 'reference' = 'REF-2000'
+                    """
+                ).single().decode("n", as: Int64.self)
+            }
+            #expect(recorded == 1)
+        }
+    }
+
     @Test func anImportThatStopsPartWayKeepsItsChunksAndFinishesWhenImportedAgain() async throws {
         try await DirectoryFixture.with { fixture in
             let file = Self.file(250)

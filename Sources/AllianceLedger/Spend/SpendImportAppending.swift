@@ -15,6 +15,9 @@ struct Appending {
     /// The alliance's last entry as this import last saw it: entries after it were written by
     /// others since, and the check did not see their references.
     var knownHead: Int64
+    /// The spend references others recorded since the check, kept for every later chunk: a row
+    /// of any later line may repeat one.
+    var recordedSince: Set<String> = []
     /// The report's figures so far, earlier runs' included.
     var recorded: Int
     var duplicates: Int
@@ -81,7 +84,8 @@ struct Appending {
         // Entries are recorded at the head's clock, the database's now(): the start of this
         // chunk's transaction.
         let head = try await LedgerStore.lockHead(run.alliance.id, on: connection)
-        let recordedSince = try await references(after: knownHead, through: head.sequence, on: connection)
+        recordedSince.formUnion(
+            try await references(after: knownHead, through: head.sequence, on: connection))
         var planner = BatchPlanner(
             alliance: run.alliance.id, headSequence: head.sequence, headHash: head.hash,
             lastRecordedAt: head.lastRecordedAt, recordedAt: max(head.clock, head.lastRecordedAt),
@@ -120,7 +124,7 @@ struct Appending {
             }
             let sending = statements
             async let answered = sending.isEmpty ? [] : connection.pipeline(sending)
-            let next = try plan(rows, with: &planner, recordedSince: recordedSince)
+            let next = try plan(rows, with: &planner)
             let results = try await answered
             appended(planned)
             planned = next
@@ -174,10 +178,8 @@ struct Appending {
     }
 
     /// Sorts checked rows into refused, duplicate and good, and plans the good ones' entries.
-    private mutating func plan(
-        _ rows: PostgresRows, with planner: inout BatchPlanner, recordedSince: Set<String>
-    )
-        throws -> [JournalEntry]
+    private mutating func plan(_ rows: PostgresRows, with planner: inout BatchPlanner) throws
+        -> [JournalEntry]
     {
         var requests: [AppendRequest] = []
         var lines: [Int] = []
