@@ -231,7 +231,8 @@ struct BatchAppender: Sendable {
             stale = Set(plans.keys)
         }
         var written = await carefully(requests, waitForBusyHeads: waitForBusyHeads)
-        written.forgotten.formUnion(stale.subtracting(written.learned.keys))
+        // Forgotten before learned (`JournalWriter.finish`): what the careful path read stands.
+        written.forgotten.formUnion(stale)
         return written
     }
 

@@ -56,10 +56,7 @@ struct IdempotentCreations: Sendable {
             // A second request with the key while the first runs is told so at once, rather
             // than waiting on the first's row lock with a connection of the pool held.
             let locked = try await connection.query(
-                """
-                SELECT pg_try_advisory_xact_lock(
-                    hashtextextended('http idempotency key ' || \(key.principal) || ' ' || \(key.key), 0)) AS locked
-                """
+                "SELECT pg_try_advisory_xact_lock(\(Self.lock(key))) AS locked"
             ).single().decode("locked", as: Bool.self)
             guard locked else { throw Problem.requestInProgress }
             if let stored = try await Self.stored(key, on: connection) { return .stored(stored) }
@@ -84,8 +81,7 @@ struct IdempotentCreations: Sendable {
     ) async throws -> Outcome {
         try await pool.withConnection { connection in
             guard let key else { return .created(try await operation(connection) { _, _ in }) }
-            let lock: PostgresQuery =
-                "hashtextextended('http idempotency key ' || \(key.principal) || ' ' || \(key.key), 0)"
+            let lock = Self.lock(key)
             let locked = try await connection.query("SELECT pg_try_advisory_lock(\(lock)) AS locked").single()
                 .decode("locked", as: Bool.self)
             guard locked else { throw Problem.requestInProgress }
@@ -107,6 +103,12 @@ struct IdempotentCreations: Sendable {
                 throw error
             }
         }
+    }
+
+    /// The advisory lock of a key, the same whether a transaction holds it (`run`) or a
+    /// session (`runInSteps`), so that each sees the other's request in progress.
+    private static func lock(_ key: IdempotencyKey) -> PostgresQuery {
+        "hashtextextended('http idempotency key ' || \(key.principal) || ' ' || \(key.key), 0)"
     }
 
     private static func stored(_ key: IdempotencyKey, on connection: PostgresConnection) async throws
