@@ -214,14 +214,20 @@ struct ImportRun {
         let checked = try await check(staged, after: resumeAfter, on: connection)
         let invalid = staged.invalid(after: resumeAfter) + checked.invalid
         if mode == .allOrNothing && invalid > 0 {
+            // Read only here: otherwise the chunks report the checked rows' refusals as they pass.
+            let refused = try await connection.query(
+                """
+                SELECT line, problem FROM pg_temp.spend_import_checked
+                WHERE problem IS NOT NULL AND line > \(resumeAfter)
+                ORDER BY line LIMIT \(Int64(SpendImportReport.maximumErrors))
+                """
+            ).map { SpendImportRowError(line: try $0.decode("line"), reason: try $0.decode("problem")) }
             return SpendImportReport(
                 mode: mode, rows: staged.rowsRead, recorded: 0, duplicates: checked.duplicates,
                 invalid: invalid,
                 errors: Array(
-                    (staged.errors.filter { $0.line > resumeAfter } + checked.errors).sorted {
-                        $0.line < $1.line
-                    }
-                    .prefix(SpendImportReport.maximumErrors)),
+                    (staged.errors(after: resumeAfter) + refused).sorted { $0.line < $1.line }
+                        .prefix(SpendImportReport.maximumErrors)),
                 committed: false, firstSequence: nil, lastSequence: nil,
                 importID: record?.id, resumedAfterLine: record == nil ? nil : resumeAfter)
         }
@@ -249,6 +255,11 @@ struct ImportRun {
         var lastLine = 0
         /// The file's SHA-256: the same file imported again resumes an unfinished import.
         var digest = Digest(Array(repeating: 0, count: 32))
+
+        /// The parser's first refusals after `line`, for an import resumed after it.
+        func errors(after line: Int) -> [SpendImportRowError] {
+            errors.filter { $0.line > line }
+        }
 
         /// Lines the parser refused after `first` and up to `last`.
         func invalid(after first: Int, through last: Int = .max) -> Int {
@@ -354,8 +365,6 @@ struct ImportRun {
         var invalid = 0
         var duplicates = 0
         var good = 0
-        /// The first refusals, in line order.
-        var errors: [SpendImportRowError] = []
         /// The alliance's last entry when the check read the journal: a reference recorded
         /// after it was not seen by the check.
         var headSequence: Int64 = 0
@@ -394,13 +403,6 @@ struct ImportRun {
             checked.invalid = Int(try counts.decode("invalid", as: Int64.self))
             checked.duplicates = Int(try counts.decode("duplicates", as: Int64.self))
             checked.good = Int(try counts.decode("good", as: Int64.self))
-            checked.errors = try await connection.query(
-                """
-                SELECT line, problem FROM pg_temp.spend_import_checked
-                WHERE problem IS NOT NULL AND line > \(resumeAfter)
-                ORDER BY line LIMIT \(Int64(SpendImportReport.maximumErrors))
-                """
-            ).map { SpendImportRowError(line: try $0.decode("line"), reason: try $0.decode("problem")) }
             return checked
         }
     }

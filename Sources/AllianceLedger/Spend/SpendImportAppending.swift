@@ -46,8 +46,7 @@ struct Appending {
         firstSequence = record?.firstSequence
         lastSequence = record?.lastSequence
         // The parser's refusals; the checked rows' are added as the chunks pass them.
-        let resumeAfter = record?.appendedThroughLine ?? 0
-        errors = staged.errors.filter { $0.line > resumeAfter }
+        errors = staged.errors(after: record?.appendedThroughLine ?? 0)
     }
 
     var report: SpendImportReport {
