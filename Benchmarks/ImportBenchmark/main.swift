@@ -13,6 +13,7 @@ import Synchronization
 // synchronous_commit on, as the embedded default does. See Benchmarks/README.md.
 //
 //   swift run --package-path Benchmarks -c release import-benchmark [--rows 1000000] [--verify] [--no-writers]
+//       [--chunk-ms 200] [--profile [--explain-ms 40]]
 //
 // While the import runs, 16 callers record spend one at a time in the importing alliance and 4
 // in another (unless --no-writers); the slowest write of each is printed against its goal.
@@ -26,6 +27,11 @@ struct Options {
         Int(SpendImporter.defaultChunkDuration.components.seconds * 1000)
         + Int(SpendImporter.defaultChunkDuration.components.attoseconds / 1_000_000_000_000_000)
     var verify = false
+    /// Whether to print where PostgreSQL's time went in the first import, by function
+    /// (`track_functions = 'pl'`, `pg_stat_user_functions`).
+    var profile = false
+    /// With --profile, how slow a statement is for its plan to be logged: 0, 1, 10, 40 or 100 ms.
+    var explainMilliseconds = 40
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -34,6 +40,8 @@ struct Options {
             case "--rows": rows = iterator.next().flatMap { Int($0) } ?? rows
             case "--verify": verify = true
             case "--no-writers": writers = false
+            case "--profile": profile = true
+            case "--explain-ms": explainMilliseconds = iterator.next().flatMap { Int($0) } ?? explainMilliseconds
             case "--chunk-ms": chunkMilliseconds = iterator.next().flatMap { Int($0) } ?? chunkMilliseconds
             default:
                 refuseUnknownOption(argument)
@@ -123,9 +131,11 @@ final class PhaseClock: Sendable {
     var posting: ContinuousClock.Instant? { postingStarted.withLock { $0 } }
 }
 
-func runImport() async throws -> (report: SpendImportReport, total: Duration, reading: Duration) {
+func runImport(on pool: PostgresPool = servicePool) async throws -> (
+    report: SpendImportReport, total: Duration, reading: Duration
+) {
     let importer = SpendImporter(
-        ledger: Ledger(pool: servicePool), chunkDuration: .milliseconds(options.chunkMilliseconds))
+        ledger: Ledger(pool: pool), chunkDuration: .milliseconds(options.chunkMilliseconds))
     let phases = PhaseClock()
     let clock = ContinuousClock()
     let start = clock.now
@@ -251,7 +261,64 @@ let otherWriting = Task {
     guard options.writers else { return }
     try await otherAlliance.run(clients: 4, into: neighbour, pool: writerPool, label: "OTHER")
 }
-let imported = try await runImport()
+if options.profile {
+    try await ownerPool.withConnection { connection in
+        try await connection.execute("ALTER SYSTEM SET track_functions = 'pl'")
+        // The plans of slow statements, those inside functions and triggers too, go to the
+        // server's log, copied out at the end.
+        try await connection.execute("LOAD 'auto_explain'")
+        try await connection.execute("ALTER SYSTEM SET session_preload_libraries = 'auto_explain'")
+        // ALTER SYSTEM takes no parameters, so the threshold is one of a few written out.
+        let threshold: PostgresQuery =
+            switch options.explainMilliseconds {
+            case 0: "ALTER SYSTEM SET auto_explain.log_min_duration = 0"
+            case 1: "ALTER SYSTEM SET auto_explain.log_min_duration = 1"
+            case 10: "ALTER SYSTEM SET auto_explain.log_min_duration = 10"
+            case 40: "ALTER SYSTEM SET auto_explain.log_min_duration = 40"
+            default: "ALTER SYSTEM SET auto_explain.log_min_duration = 100"
+            }
+        try await connection.execute(threshold)
+        try await connection.execute("ALTER SYSTEM SET auto_explain.log_nested_statements = on")
+        try await connection.execute("SELECT pg_reload_conf()")
+        try await connection.execute("SELECT pg_stat_reset()")
+    }
+}
+// Its own pool, closed after it when profiling: a session's function statistics reach
+// `pg_stat_user_functions` for certain when it ends.
+let importPool = options.profile ? bench.makeServicePool(maximumConnections: 4) : servicePool
+let imported = try await runImport(on: importPool)
+if options.profile {
+    await importPool.close()
+    try await Task.sleep(for: .seconds(2))
+    let functions = try await ownerPool.withConnection { connection in
+        try await connection.query(
+            """
+            SELECT funcname, calls, (total_time * 1000)::bigint AS total_us, (self_time * 1000)::bigint AS self_us
+            FROM pg_stat_user_functions
+            ORDER BY self_time DESC LIMIT 15
+            """
+        ).map { row in
+            (
+                try row.decode("funcname", as: String.self), try row.decode("calls", as: Int64.self),
+                Double(try row.decode("total_us", as: Int64.self)) / 1000,
+                Double(try row.decode("self_us", as: Int64.self)) / 1000
+            )
+        }
+    }
+    print("PostgreSQL's time in the first import, by function (all sessions; µs per imported row):")
+    print("| function | calls | self ms | total ms | self µs/row |")
+    print("|---|---|---|---|---|")
+    for (name, calls, total, selfTime) in functions {
+        print(
+            "| \(name) | \(calls) | \(format(selfTime, 0)) | \(format(total, 0)) | \(format(selfTime * 1000 / Double(options.rows), 1)) |"
+        )
+    }
+    let plans = NSTemporaryDirectory() + "import-benchmark-plans.log"
+    try? FileManager.default.removeItem(atPath: plans)
+    try FileManager.default.copyItem(atPath: bench.directory + "/postgresql.log", toPath: plans)
+    print("the slow statements' plans: \(plans)")
+    print("")
+}
 sameAlliance.stop()
 otherAlliance.stop()
 try await sameWriting.value
