@@ -41,7 +41,8 @@ struct Options {
             case "--verify": verify = true
             case "--no-writers": writers = false
             case "--profile": profile = true
-            case "--explain-ms": explainMilliseconds = iterator.next().flatMap { Int($0) } ?? explainMilliseconds
+            case "--explain-ms":
+                explainMilliseconds = iterator.next().flatMap { Int($0) } ?? explainMilliseconds
             case "--chunk-ms": chunkMilliseconds = iterator.next().flatMap { Int($0) } ?? chunkMilliseconds
             default:
                 refuseUnknownOption(argument)
