@@ -1,6 +1,7 @@
 import AllianceLedger
 import Foundation
 import Postgres
+import Synchronization
 import TestSupport
 import Testing
 
@@ -47,16 +48,8 @@ import Testing
 
         /// Runs `body` while another transaction holds `held`'s chain head.
         func whileHeadHeld(_ body: () async throws -> Void) async throws {
-            let (release, releaser) = AsyncStream<Void>.makeStream()
             let (locked, locker) = AsyncStream<Void>.makeStream()
-            let holder = Task { [pool = fixture.database.pool, held] in
-                try await pool.withTransaction { connection in
-                    try await connection.execute(
-                        "SELECT 1 FROM journal_heads WHERE alliance_id = \(held.rawValue) FOR UPDATE")
-                    locker.yield()
-                    for await _ in release { break }
-                }
-            }
+            let (holder, releaser) = holdHead(then: { locker.yield() })
             for await _ in locked { break }
             do {
                 try await body()
@@ -69,8 +62,26 @@ import Testing
             try await holder.value
         }
 
-        /// Waits until some session of the database waits for a lock: the held alliance's append.
-        func untilAnAppendWaitsForTheHead() async throws {
+        /// A transaction that takes `held`'s chain head (waiting for it if need be), calls
+        /// `locked`, and holds it until the continuation is finished.
+        func holdHead(then locked: @escaping @Sendable () -> Void = {}) -> (
+            Task<Void, any Error>, AsyncStream<Void>.Continuation
+        ) {
+            let (release, releaser) = AsyncStream<Void>.makeStream()
+            let holder = Task { [pool = fixture.database.pool, held] in
+                try await pool.withTransaction { connection in
+                    try await connection.execute(
+                        "SELECT 1 FROM journal_heads WHERE alliance_id = \(held.rawValue) FOR UPDATE")
+                    locked()
+                    for await _ in release { break }
+                }
+            }
+            return (holder, releaser)
+        }
+
+        /// Waits until `sessions` sessions of the database wait for a lock: appends, or
+        /// transactions, waiting for the held head.
+        func untilAnAppendWaitsForTheHead(sessions: Int64 = 1) async throws {
             for _ in 0..<1000 {
                 let waiting: Int64 = try await fixture.database.pool.withConnection { connection in
                     try await connection.query(
@@ -80,10 +91,10 @@ import Testing
                         """
                     ).single().decode("waiting")
                 }
-                if waiting > 0 { return }
+                if waiting >= sessions { return }
                 try await Task.sleep(for: .milliseconds(10))
             }
-            Issue.record("no append waited for the held head within 10 seconds")
+            Issue.record("\(sessions) session(s) did not wait for the held head within 10 seconds")
         }
     }
 
@@ -128,6 +139,47 @@ import Testing
         }
     }
 
+    /// An import appends chunk after chunk, each taking the head again as soon as the last
+    /// commits. The appends that arrive while a batch waits for the head go with that batch,
+    /// before the next chunk: they do not try the head after it and wait that chunk out too.
+    @Test func appendsArrivingWhileABatchWaitsForTheHeadGoBeforeTheNextChunk() async throws {
+        try await TwoAlliances.with { alliances in
+            let answered = Answered()
+            @Sendable func post() -> Task<PostedEntry, any Error> {
+                Task {
+                    defer { answered.count.withLock { $0 += 1 } }
+                    return try await alliances.post(to: alliances.held)
+                }
+            }
+            var tasks: [Task<PostedEntry, any Error>] = []
+            let (locked, locker) = AsyncStream<Void>.makeStream()
+            let (firstChunk, endFirstChunk) = alliances.holdHead(then: { locker.yield() })
+            for await _ in locked { break }
+            tasks.append(post())
+            try await alliances.untilAnAppendWaitsForTheHead()
+            // Two more arrive while the first waits in its batch; then the next chunk queues for
+            // the head behind that batch.
+            tasks += [post(), post()]
+            try await Task.sleep(for: .milliseconds(100))
+            let (nextChunk, endNextChunk) = alliances.holdHead()
+            try await alliances.untilAnAppendWaitsForTheHead(sessions: 2)
+            endFirstChunk.finish()
+            try await firstChunk.value
+            // All three are answered while the next chunk holds the head.
+            for _ in 0..<2000 where answered.count.withLock({ $0 }) < 3 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(answered.count.withLock { $0 } == 3, "appends waited for the next chunk")
+            endNextChunk.finish()
+            try await nextChunk.value
+            var sequences: [Int64] = []
+            for task in tasks { sequences.append(try await task.value.entry.sequence) }
+            #expect(sequences == [2, 3, 4])
+            let report = try await alliances.fixture.ledger.verify(alliances.held)
+            #expect(report.isIntact && report.entries == 4)
+        }
+    }
+
     @Test func aFullQueueRefusesAtOnceAndWritesNothing() async throws {
         try await TwoAlliances.with(queueLimit: 2) { alliances in
             let before = try await alliances.fixture.snapshot()
@@ -165,4 +217,9 @@ import Testing
             #expect(report.isIntact && report.entries == 4)
         }
     }
+}
+
+/// How many appends have been answered.
+private final class Answered: Sendable {
+    let count = Mutex(0)
 }
