@@ -393,7 +393,12 @@ extension OutcomeBook {
                     try zip(starts, factors).map { start, factor in
                         try PaymentBand(from: MeasureValue(tenThousandths: start), factor: Int(factor))
                     })
-            default: return .threshold
+            case "threshold": return .threshold
+            default:
+                // A rule this program does not know is not a threshold: reading it as one would
+                // pay on figures nobody agreed.
+                throw PostgresError(
+                    .decoding, "column \"rule\" does not hold a valid PaymentRule", column: "rule")
             }
         }
         var periodRows: [String: [PostgresRow]] = [:]
@@ -449,14 +454,13 @@ extension OutcomeBook {
             ORDER BY m.measure, m.id
             """
         ).map { row in
-            let verdict = try row.decode("verdict", as: String?.self).flatMap(
-                MeasurementState.init(rawValue:))
+            let verdict = try row.decode("verdict", as: MeasurementState?.self)
             let review = try verdict.map { verdict in
                 MeasurementReview(
                     verdict: verdict, note: try row.decode("note"),
                     reviewedBy: try row.decode("reviewer_email"),
                     partner: try row.decode("reviewer_partner"),
-                    role: try row.decode("reviewer_role", as: String?.self).flatMap(Role.init(rawValue:)),
+                    role: try row.decode("reviewer_role", as: Role?.self),
                     reviewedAt: try row.decode("reviewed_at"))
             }
             return OutcomeMeasurement(
