@@ -657,30 +657,8 @@ extension OutcomeBook {
         _ period: String, in alliance: Alliance, today: CalendarDate, on connection: PostgresConnection
     ) async throws -> (payment: OutcomePayment, period: Period) {
         let payment = try await payment(for: period, in: alliance, on: connection)
-        if let posted = payment.posted {
-            throw LedgerError.exists("outcomes for \(payment.period) were already paid by \(posted.decision)")
-        }
         let period = try self.period(payment.period, in: alliance)
-        let last = period.last
-        guard last < today else {
-            throw LedgerError.invalidField(
-                "period",
-                reason: "\(payment.period) has not ended: it can be paid from the day after \(last)")
-        }
-        if let missing = payment.results.first(where: { $0.latest == nil && $0.actual == nil }) {
-            throw LedgerError.invalidField(
-                "period", reason: "\(payment.period) has no measurement of \(missing.measure.code) yet"
-            )
-        }
-        // Four eyes before money moves: every figure paid on was validated by someone of
-        // another partner, or by an auditor.
-        if let pending = payment.results.first(where: { $0.actual == nil }), let latest = pending.latest {
-            throw LedgerError.invalidField(
-                "period",
-                reason:
-                    "\(payment.period)'s latest measurement of \(pending.measure.code) (\(latest.id)) is \(latest.state.rawValue): \(latest.state == .rejected ? "the reporting partner must record a correction, and it be validated," : "it must be validated") before the payment is approved"
-            )
-        }
+        try payment.checkApprovable(periodEnds: period.last, today: today)
         return (payment, period)
     }
 
@@ -691,28 +669,16 @@ extension OutcomeBook {
         today: CalendarDate, on connection: PostgresConnection
     ) async throws {
         let (payment, paid) = try await approvable(period, in: alliance, today: today, on: connection)
-        if let earned, earned != payment.earned {
-            throw LedgerError.invalidField(
-                "earned",
-                reason:
-                    "was \(earned) when \(reference) was proposed but the measurements now earn \(payment.earned): propose it again"
-            )
-        }
+        try payment.checkEarned(asProposed: earned, by: reference)
         var entry: Int64?
         if payment.earned > 0 {
-            let account = AccountCode(trusted: "alliance:outcome-payments")
             try await LedgerStore.openAccountIfMissing(
-                account, type: .expense, in: alliance.id, on: connection)
-            let lines =
-                [EntryRequest.Line(account, payment.earned)]
-                + payment.allocations.filter { $0.amount != 0 }.map {
-                    EntryRequest.Line(Partner.fundingAccount(of: $0.partner), -$0.amount)
-                }
+                OutcomePayment.account, type: .expense, in: alliance.id, on: connection)
             entry = try await LedgerStore.append(
                 try EntryRequest(
                     kind: .outcomePayment, effectiveOn: paid.last,
                     description: "Outcome payment for \(payment.period), approved by \(reference)",
-                    metadata: ["decision": reference, "period": payment.period], postings: lines,
+                    metadata: ["decision": reference, "period": payment.period], postings: payment.lines,
                     recordedBy: reference),
                 to: alliance.id, on: connection
             ).sequence
