@@ -129,6 +129,7 @@ import Testing
     /// moves it again.
     @Test func aClosedDecisionNeverChangesAgain() {
         var random = SplitMix(seed: 17_2007)
+        var reached: [DecisionState: Int] = [:]
         for _ in 0..<1000 {
             let abstention = Abstention.allCases[Int(random.next() % 2)]
             var lifecycle = DecisionLifecycle(state: .open, closesAt: Self.closesAt, abstention: abstention)
@@ -150,9 +151,12 @@ import Testing
                 }
                 guard let next, next != .open else { continue }
                 closedAs = next
+                reached[next, default: 0] += 1
                 lifecycle = DecisionLifecycle(state: next, closesAt: Self.closesAt, abstention: abstention)
             }
         }
+        // The histories reach every way of closing, so the property is not held vacuously.
+        #expect(Set(reached.keys) == [.carried, .rejected, .lapsed, .withdrawn], "\(reached)")
     }
 
     @Test func anObjectionNeedsAReasonAndABlankReasonIsNone() throws {
