@@ -231,26 +231,7 @@ public struct OutcomeBook: Sendable {
             let measurement = try await OutcomeBook.measurements(of: period, in: alliance.id, on: connection)
                 .first(where: { $0.id == id })
         else { throw LedgerError.measurementNotFound(id) }
-        let verb = verdict == .validated ? "validate" : "reject"
-        if let review = measurement.review {
-            throw LedgerError.exists(
-                "measurement \(id) was already \(review.verdict.rawValue)\(review.partner.map { " by \($0)" } ?? ""): a correction is a new measurement"
-            )
-        }
-        if person.partner != nil, person.partner == measurement.reporter {
-            throw LedgerError.forbidden(
-                "measurement \(id) of \(measurement.measure) is \(measurement.reporter ?? "")'s own figure: a finance person of another partner or an auditor must \(verb) it"
-            )
-        }
-        let role: Role = person.roles.contains(.finance) && person.partner != nil ? .finance : .auditor
-        guard person.roles.contains(role) else {
-            throw LedgerError.forbidden("this needs the role auditor or finance")
-        }
-        guard measurement.current else {
-            throw LedgerError.exists(
-                "measurement \(id) of \(measurement.measure) for \(period) is superseded by a later correction: \(verb) the latest"
-            )
-        }
+        let role = try measurement.reviewerRole(of: person, verdict: verdict)
         if let paid = try await OutcomeBook.posting(of: period, in: alliance.id, on: connection) {
             throw LedgerError.exists(
                 "outcomes for \(period) were paid by \(paid.decision): their measurements can no longer change"
