@@ -4,8 +4,8 @@ import Testing
 
 @testable import AllianceLedger
 
-/// Who may review an outcome measurement, alone with no database: every combination of the
-/// reviewer's partner and roles and the measurement's review and currency.
+/// Who may record and who may review an outcome measurement, alone with no database: every
+/// combination of the reviewer's partner and roles and the measurement's review and currency.
 @Suite(.timeLimit(.perTest)) struct MeasurementReviewRulesTests {
     static func measurement(review: MeasurementState?, current: Bool) throws -> OutcomeMeasurement {
         OutcomeMeasurement(
@@ -60,6 +60,40 @@ import Testing
             }
         }
         #expect(accepted > 0)
+    }
+
+    @Test func aMeasureIsRecordedOnlyByItsReportersFinancePeople() throws {
+        let terms = try WorkedExampleTests.o1Terms()
+        #expect(try terms.measure("CARE_PLANS", recordedFor: "slam").code == "CARE_PLANS")
+        #expect(try terms.measure("OUT_OF_AREA", recordedFor: "lambeth").reporter == "lambeth")
+        #expect(
+            throws: LedgerError.forbidden(
+                "CARE_PLANS is reported by slam: only its finance people record it, not lambeth")
+        ) { try terms.measure("CARE_PLANS", recordedFor: "lambeth") }
+        #expect(
+            throws: LedgerError.forbidden(
+                "CARE_PLANS is reported by slam: only its finance people record it, not a person of no partner"
+            )
+        ) { try terms.measure("CARE_PLANS", recordedFor: nil) }
+        #expect(
+            throws: LedgerError.invalidField(
+                "measure",
+                reason:
+                    "BED_DAYS is not a measure of FY2025's outcome terms (CARE_PLANS, OUT_OF_AREA, OUTCOME_SCORES)"
+            )
+        ) { try terms.measure("BED_DAYS", recordedFor: "slam") }
+        // Terms set before measures named a reporter let any partner's finance people record.
+        let unnamed = try OutcomeTerms(
+            year: 2025, frequency: .year, pool: 100,
+            measures: [
+                try OutcomeMeasure(
+                    code: "CARE_PLANS", name: "Care plans", unit: "%", direction: .higher,
+                    target: try MeasureValue(tenThousandths: 900_000), weight: 10_000, rule: .threshold)
+            ],
+            shares: [try OutcomeShare(partner: "slam", share: 10_000)])
+        for partner in ["slam", "lambeth", nil] as [String?] {
+            #expect(try unnamed.measure("CARE_PLANS", recordedFor: partner).code == "CARE_PLANS")
+        }
     }
 
     @Test func eachRefusalSaysWhy() throws {

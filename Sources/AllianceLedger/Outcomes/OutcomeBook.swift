@@ -110,18 +110,7 @@ public struct OutcomeBook: Sendable {
                 "period",
                 reason: "\(period) has not begun: it can be measured from \(period.first)")
         }
-        guard let measure = terms.terms.measures.first(where: { $0.code == request.measure }) else {
-            throw LedgerError.invalidField(
-                "measure",
-                reason:
-                    "\(request.measure) is not a measure of \(DecisionAction.yearName(year))'s outcome terms (\(terms.terms.measures.map(\.code).joined(separator: ", ")))"
-            )
-        }
-        if let reporter = measure.reporter, reporter != person.partner {
-            throw LedgerError.forbidden(
-                "\(measure.code) is reported by \(reporter): only its finance people record it, not \(person.partner ?? "a person of no partner")"
-            )
-        }
+        _ = try terms.terms.measure(request.measure, recordedFor: person.partner)
         if let paid = try await OutcomeBook.posting(
             of: period.description, in: alliance.id, on: connection)
         {
