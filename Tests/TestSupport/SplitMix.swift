@@ -1,5 +1,6 @@
-/// A small deterministic random generator (SplitMix64), so that a failing seed can be replayed.
-public struct SplitMix: Sendable {
+/// A small deterministic random generator (SplitMix64), so that a failing seed can be replayed;
+/// a `RandomNumberGenerator`, so that `shuffle(using:)` and `random(in:using:)` replay too.
+public struct SplitMix: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     public init(seed: UInt64) {

@@ -357,10 +357,7 @@ extension AllianceDirectory {
         Person(
             id: try row.decode("id"), alliance: alliance, name: try row.decode("name"),
             email: try row.decode("email"), partner: try row.decode("partner"),
-            roles: Set(
-                try row.decode("roles", as: String.self).split(separator: ",").compactMap {
-                    Role(rawValue: String($0))
-                }),
+            roles: Set(try row.decodeList("roles", as: Role.self)),
             createdAt: try row.decode("created_at"), removedAt: try row.decode("removed_at"))
     }
 }

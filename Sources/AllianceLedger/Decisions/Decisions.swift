@@ -110,7 +110,7 @@ public struct Decisions: Sendable {
         if let partner, partner != voterPartner {
             throw LedgerError.forbidden("\(voter.email) votes for \(voterPartner), not \(partner)")
         }
-        let reason = try Decisions.reason(reason, for: choice)
+        let reason = try choice.recordedReason(reason)
         // A decision past its closing time is settled first, so that the refusal says how it
         // closed; if the vote fails, that settling goes with it and the next read repeats it.
         try await settleIfDue(reference, in: alliance, on: connection)
@@ -163,7 +163,7 @@ public struct Decisions: Sendable {
         // The decision as this vote leaves it is both the tally to judge and, unless the vote
         // carries it, the answer.
         let voted = try await Decisions.read(.id(open.id), in: alliance, on: connection)
-        guard voted.tally.carries(under: open.abstention) else { return voted }
+        guard open.lifecycle.state(after: .vote(voted.tally), at: now) == .carried else { return voted }
         try await Decisions.carry(open, in: alliance, at: now, by: .caller(caller), on: connection)
         return try await Decisions.read(.id(open.id), in: alliance, on: connection)
     }
@@ -189,13 +189,17 @@ public struct Decisions: Sendable {
         guard open.proposer == person.id else {
             throw LedgerError.forbidden("only the proposer of \(open.reference) may withdraw it")
         }
+        guard let withdrawn = open.lifecycle.state(after: .withdrawal, at: now) else {
+            throw LedgerError.decisionClosed(
+                reference: open.reference, state: open.lifecycle.closedReason(at: now) ?? open.state.rawValue)
+        }
         try await connection.execute(
             """
-            UPDATE decisions SET state = 'withdrawn', closed_at = \(now), withdrawn_by = \(person.id)
+            UPDATE decisions SET state = \(withdrawn.rawValue), closed_at = \(now), withdrawn_by = \(person.id)
             WHERE alliance_id = \(alliance.id.rawValue) AND id = \(open.id)
             """)
         try await Decisions.logClosing(
-            open, as: "withdrawn", by: .caller(caller), in: alliance.id, on: connection)
+            open, as: withdrawn.rawValue, by: .caller(caller), in: alliance.id, on: connection)
         return try await Decisions.read(.id(open.id), in: alliance, on: connection)
     }
 
@@ -313,15 +317,13 @@ public struct Decisions: Sendable {
         let tally = DecisionTally(
             votes: try await Decisions.votes(of: [id], in: alliance, on: connection)[id] ?? [],
             electorate: try await Decisions.electorate(of: [id], in: alliance, on: connection)[id] ?? [])
-        // A decision whose rule was met was carried by the vote that met it, so only rejection
-        // or lapse remain; the database checks which.
-        let state = tally.outcomeAtClose(under: open.abstention) == .rejected ? "rejected" : "lapsed"
+        guard let state = open.lifecycle.state(after: .closingTime(tally), at: now) else { return false }
         try await connection.execute(
             """
-            UPDATE decisions SET state = \(state), closed_at = closes_at
+            UPDATE decisions SET state = \(state.rawValue), closed_at = closes_at
             WHERE alliance_id = \(alliance.rawValue) AND id = \(id)
             """)
-        try await logClosing(open, as: state, by: .service, in: alliance, on: connection)
+        try await logClosing(open, as: state.rawValue, by: .service, in: alliance, on: connection)
         return true
     }
 
@@ -403,16 +405,6 @@ public struct Decisions: Sendable {
         return person
     }
 
-    private static func reason(_ reason: String?, for choice: VoteChoice) throws(LedgerError) -> String? {
-        let reason = reason.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
-        if let reason { try Validate.text(reason, field: "reason", maximumLength: 2000) }
-        if choice == .object && reason == nil {
-            throw .invalidField(
-                "reason", reason: "is required to object: say what would need to change")
-        }
-        return reason
-    }
-
     /// The open decision, locked until the transaction ends; refused when closed or past its
     /// closing time.
     ///
@@ -430,10 +422,8 @@ public struct Decisions: Sendable {
         guard let row = rows.first else { throw LedgerError.decisionNotFound(reference.description) }
         let open = try OpenDecision(row)
         let now = clock()
-        guard open.state == .open, now < open.closesAt else {
-            throw LedgerError.decisionClosed(
-                reference: open.reference,
-                state: open.state == .open ? "past its closing time" : open.state.rawValue)
+        if let closed = open.lifecycle.closedReason(at: now) {
+            throw LedgerError.decisionClosed(reference: open.reference, state: closed)
         }
         return (open, now)
     }
@@ -557,6 +547,9 @@ private struct OpenDecision {
     let state: DecisionState
 
     var reference: String { Decision.reference(number) }
+    var lifecycle: DecisionLifecycle {
+        DecisionLifecycle(state: state, closesAt: closesAt, abstention: abstention)
+    }
 
     init(_ row: PostgresRow) throws {
         id = try row.decode("id")

@@ -100,7 +100,7 @@ struct OpenDataSource {
             let code = try row.decode("code", as: String.self).split(separator: ":")
             // A reversal is read with the fields of the spend it reverses (the query's
             // coalesce), each a column: no JSON to parse per row.
-            let vat = try row.decode("irrecoverable_vat", as: String?.self).flatMap { Int64($0) }
+            let vat = try row.decode("irrecoverable_vat", as: Int64?.self)
             let isReversal = try row.decode("kind", as: String.self) == "reversal"
             return SpendLine(
                 sequence: try row.decode("sequence"), isReversal: isReversal,
@@ -111,8 +111,7 @@ struct OpenDataSource {
                 reference: try row.decode("reference") ?? "",
                 expenseCode: try row.decode("expense_type") ?? "",
                 expenseLabel: try row.decode("expense_type_label") ?? "",
-                supplierType: try row.decode("supplier_type", as: String?.self).flatMap(
-                    SupplierType.init(rawValue:)),
+                supplierType: try row.decode("supplier_type", as: SupplierType?.self),
                 supplierID: try row.decode("supplier_id") ?? "",
                 irrecoverableVAT: vat.map { isReversal ? -$0 : $0 }, hash: try row.decode("hash"))
         }

@@ -110,18 +110,7 @@ public struct OutcomeBook: Sendable {
                 "period",
                 reason: "\(period) has not begun: it can be measured from \(period.first)")
         }
-        guard let measure = terms.terms.measures.first(where: { $0.code == request.measure }) else {
-            throw LedgerError.invalidField(
-                "measure",
-                reason:
-                    "\(request.measure) is not a measure of \(DecisionAction.yearName(year))'s outcome terms (\(terms.terms.measures.map(\.code).joined(separator: ", ")))"
-            )
-        }
-        if let reporter = measure.reporter, reporter != person.partner {
-            throw LedgerError.forbidden(
-                "\(measure.code) is reported by \(reporter): only its finance people record it, not \(person.partner ?? "a person of no partner")"
-            )
-        }
+        _ = try terms.terms.measure(request.measure, recordedFor: person.partner)
         if let paid = try await OutcomeBook.posting(
             of: period.description, in: alliance.id, on: connection)
         {
@@ -231,26 +220,7 @@ public struct OutcomeBook: Sendable {
             let measurement = try await OutcomeBook.measurements(of: period, in: alliance.id, on: connection)
                 .first(where: { $0.id == id })
         else { throw LedgerError.measurementNotFound(id) }
-        let verb = verdict == .validated ? "validate" : "reject"
-        if let review = measurement.review {
-            throw LedgerError.exists(
-                "measurement \(id) was already \(review.verdict.rawValue)\(review.partner.map { " by \($0)" } ?? ""): a correction is a new measurement"
-            )
-        }
-        if person.partner != nil, person.partner == measurement.reporter {
-            throw LedgerError.forbidden(
-                "measurement \(id) of \(measurement.measure) is \(measurement.reporter ?? "")'s own figure: a finance person of another partner or an auditor must \(verb) it"
-            )
-        }
-        let role: Role = person.roles.contains(.finance) && person.partner != nil ? .finance : .auditor
-        guard person.roles.contains(role) else {
-            throw LedgerError.forbidden("this needs the role auditor or finance")
-        }
-        guard measurement.current else {
-            throw LedgerError.exists(
-                "measurement \(id) of \(measurement.measure) for \(period) is superseded by a later correction: \(verb) the latest"
-            )
-        }
+        let role = try measurement.reviewerRole(of: person, verdict: verdict)
         if let paid = try await OutcomeBook.posting(of: period, in: alliance.id, on: connection) {
             throw LedgerError.exists(
                 "outcomes for \(period) were paid by \(paid.decision): their measurements can no longer change"
@@ -393,7 +363,12 @@ extension OutcomeBook {
                     try zip(starts, factors).map { start, factor in
                         try PaymentBand(from: MeasureValue(tenThousandths: start), factor: Int(factor))
                     })
-            default: return .threshold
+            case "threshold": return .threshold
+            default:
+                // A rule this program does not know is not a threshold: reading it as one would
+                // pay on figures nobody agreed.
+                throw PostgresError(
+                    .decoding, "column \"rule\" does not hold a valid PaymentRule", column: "rule")
             }
         }
         var periodRows: [String: [PostgresRow]] = [:]
@@ -449,14 +424,13 @@ extension OutcomeBook {
             ORDER BY m.measure, m.id
             """
         ).map { row in
-            let verdict = try row.decode("verdict", as: String?.self).flatMap(
-                MeasurementState.init(rawValue:))
+            let verdict = try row.decode("verdict", as: MeasurementState?.self)
             let review = try verdict.map { verdict in
                 MeasurementReview(
                     verdict: verdict, note: try row.decode("note"),
                     reviewedBy: try row.decode("reviewer_email"),
                     partner: try row.decode("reviewer_partner"),
-                    role: try row.decode("reviewer_role", as: String?.self).flatMap(Role.init(rawValue:)),
+                    role: try row.decode("reviewer_role", as: Role?.self),
                     reviewedAt: try row.decode("reviewed_at"))
             }
             return OutcomeMeasurement(
@@ -653,30 +627,8 @@ extension OutcomeBook {
         _ period: String, in alliance: Alliance, today: CalendarDate, on connection: PostgresConnection
     ) async throws -> (payment: OutcomePayment, period: Period) {
         let payment = try await payment(for: period, in: alliance, on: connection)
-        if let posted = payment.posted {
-            throw LedgerError.exists("outcomes for \(payment.period) were already paid by \(posted.decision)")
-        }
         let period = try self.period(payment.period, in: alliance)
-        let last = period.last
-        guard last < today else {
-            throw LedgerError.invalidField(
-                "period",
-                reason: "\(payment.period) has not ended: it can be paid from the day after \(last)")
-        }
-        if let missing = payment.results.first(where: { $0.latest == nil && $0.actual == nil }) {
-            throw LedgerError.invalidField(
-                "period", reason: "\(payment.period) has no measurement of \(missing.measure.code) yet"
-            )
-        }
-        // Four eyes before money moves: every figure paid on was validated by someone of
-        // another partner, or by an auditor.
-        if let pending = payment.results.first(where: { $0.actual == nil }), let latest = pending.latest {
-            throw LedgerError.invalidField(
-                "period",
-                reason:
-                    "\(payment.period)'s latest measurement of \(pending.measure.code) (\(latest.id)) is \(latest.state.rawValue): \(latest.state == .rejected ? "the reporting partner must record a correction, and it be validated," : "it must be validated") before the payment is approved"
-            )
-        }
+        try payment.checkApprovable(periodEnds: period.last, today: today)
         return (payment, period)
     }
 
@@ -687,28 +639,16 @@ extension OutcomeBook {
         today: CalendarDate, on connection: PostgresConnection
     ) async throws {
         let (payment, paid) = try await approvable(period, in: alliance, today: today, on: connection)
-        if let earned, earned != payment.earned {
-            throw LedgerError.invalidField(
-                "earned",
-                reason:
-                    "was \(earned) when \(reference) was proposed but the measurements now earn \(payment.earned): propose it again"
-            )
-        }
+        try payment.checkEarned(asProposed: earned, by: reference)
         var entry: Int64?
         if payment.earned > 0 {
-            let account = AccountCode(trusted: "alliance:outcome-payments")
             try await LedgerStore.openAccountIfMissing(
-                account, type: .expense, in: alliance.id, on: connection)
-            let lines =
-                [EntryRequest.Line(account, payment.earned)]
-                + payment.allocations.filter { $0.amount != 0 }.map {
-                    EntryRequest.Line(Partner.fundingAccount(of: $0.partner), -$0.amount)
-                }
+                OutcomePayment.account, type: .expense, in: alliance.id, on: connection)
             entry = try await LedgerStore.append(
                 try EntryRequest(
                     kind: .outcomePayment, effectiveOn: paid.last,
                     description: "Outcome payment for \(payment.period), approved by \(reference)",
-                    metadata: ["decision": reference, "period": payment.period], postings: lines,
+                    metadata: ["decision": reference, "period": payment.period], postings: payment.lines,
                     recordedBy: reference),
                 to: alliance.id, on: connection
             ).sequence

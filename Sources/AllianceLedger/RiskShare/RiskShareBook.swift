@@ -47,23 +47,16 @@ extension RiskShareBook {
                 "\(DecisionAction.yearName(terms.year)) was settled by \(settled.posting.decision): its risk/reward terms can no longer change"
             )
         }
-        let slugs = Array(Set(terms.gain.map(\.partner) + terms.pain.map(\.partner))).sorted()
+        let partnerTerms = terms.partnerTerms
         let ids = try Budgets.keyedIDs(
             try await connection.query(
                 """
                 SELECT slug AS key, id FROM partners
-                WHERE alliance_id = \(alliance.rawValue) AND slug = ANY(\(slugs)::text[])
+                WHERE alliance_id = \(alliance.rawValue) AND slug = ANY(\(partnerTerms.map(\.partner))::text[])
                 """))
-        let gain = Dictionary(uniqueKeysWithValues: terms.gain.map { ($0.partner, $0) })
-        let pain = Dictionary(uniqueKeysWithValues: terms.pain.map { ($0.partner, $0) })
-        return try slugs.map { slug in
-            guard let id = ids[slug] else { throw LedgerError.partnerNotFound(slug) }
-            return (
-                id,
-                RiskShareTerm(
-                    partner: slug, gainShare: gain[slug]?.share ?? 0, painShare: pain[slug]?.share ?? 0,
-                    gainCap: gain[slug]?.cap, painCap: pain[slug]?.cap)
-            )
+        return try partnerTerms.map { term in
+            guard let id = ids[term.partner] else { throw LedgerError.partnerNotFound(term.partner) }
+            return (id, term)
         }
     }
 
@@ -240,18 +233,8 @@ extension RiskShareBook {
         async throws -> (statement: RiskShareStatement, lastDay: CalendarDate)
     {
         let statement = try await statement(year: year, in: alliance, on: connection)
-        if let settled = statement.settled {
-            throw LedgerError.exists(
-                "\(DecisionAction.yearName(year)) was already settled by \(settled.decision)")
-        }
         let last = try Period.financialYear(year, startMonth: alliance.financialYearStartMonth).last
-        guard last < today else {
-            throw LedgerError.invalidField(
-                "year",
-                reason:
-                    "\(DecisionAction.yearName(year)) has not ended: it can be settled from the day after \(last)"
-            )
-        }
+        try statement.checkSettleable(yearEnds: last, today: today)
         return (statement, last)
     }
 
@@ -264,24 +247,12 @@ extension RiskShareBook {
         let (statement, lastDay) = try await settleable(
             year: year, in: alliance, today: today, on: connection)
         let position = statement.position
-        if let partnerSide, partnerSide != position.partnerSide {
-            throw LedgerError.invalidField(
-                "partnerSide",
-                reason:
-                    "was \(partnerSide) when \(reference) was proposed but the budgets, spend or terms now give \(position.partnerSide): propose it again"
-            )
-        }
-        let allocated = position.allocations.reduce(0) { $0 + $1.amount }
+        try position.checkPartnerSide(asProposed: partnerSide, by: reference)
+        let allocated = position.allocated
         var entry: Int64?
         if allocated != 0 {
-            let account = AccountCode(trusted: "alliance:risk-share")
             try await LedgerStore.openAccountIfMissing(
-                account, type: .expense, in: alliance.id, on: connection)
-            let lines =
-                [EntryRequest.Line(account, allocated)]
-                + position.allocations.filter { $0.amount != 0 }.map {
-                    EntryRequest.Line(Partner.fundingAccount(of: $0.partner), -$0.amount)
-                }
+                RiskSharePosition.account, type: .expense, in: alliance.id, on: connection)
             let name = DecisionAction.yearName(year)
             entry = try await LedgerStore.append(
                 try EntryRequest(
@@ -289,7 +260,8 @@ extension RiskShareBook {
                     effectiveOn: lastDay,
                     description:
                         "\(allocated > 0 ? "Gain" : "Pain") share for \(name), settled by \(reference)",
-                    metadata: ["decision": reference, "year": name], postings: lines, recordedBy: reference),
+                    metadata: ["decision": reference, "year": name], postings: position.lines,
+                    recordedBy: reference),
                 to: alliance.id, on: connection
             ).sequence
         }

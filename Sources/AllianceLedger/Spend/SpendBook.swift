@@ -182,27 +182,10 @@ public struct SpendBook: Sendable {
         let partner = try await directory.partner(
             request.partner, withLine: request.budgetLine, in: alliance.id)
         try caller.require(.finance, for: request.partner, in: alliance.id)
-        guard partner.isMember(on: request.incurredOn) else {
-            throw LedgerError.invalidField(
-                "incurredOn",
-                reason:
-                    "\(request.incurredOn) is outside \(partner.slug)'s membership (from \(partner.joinedOn)\(partner.leftOn.map { " to \($0)" } ?? ""))"
-            )
-        }
-        guard alliance.contractCovers(request.incurredOn) else {
-            throw LedgerError.invalidField(
-                "incurredOn", reason: "\(request.incurredOn) is outside the contract's dates")
-        }
-        let entry = try EntryRequest(
-            kind: .spend, effectiveOn: request.incurredOn, description: request.description,
-            metadata: SpendBook.metadata(request),
-            postings: [
-                .init(partner.costAccount(request.budgetLine), request.amount),
-                .init(partner.fundingAccount, -request.amount),
-            ],
-            recordedBy: caller.name, idempotencyKey: idempotencyKey)
+        let entry = try request.entry(
+            for: partner, in: alliance, recordedBy: caller.name, idempotencyKey: idempotencyKey)
         let posted = try await ledger.post(entry, to: alliance.id)
-        return try SpendBook.spend(posted.entry, reversedBy: nil, replayed: posted.replayed)
+        return try Spend(entry: posted.entry, reversedBy: nil, replayed: posted.replayed)
     }
 
     /// Corrects a spend by a reversal entry that gives the reason; answers the reversal.
@@ -228,8 +211,8 @@ public struct SpendBook: Sendable {
             throw LedgerError.spendNotFound(id)
         }
         guard entry.kind == .spend else { throw LedgerError.spendNotFound(id) }
-        return try SpendBook.spend(
-            entry, reversedBy: try await reversals(of: [id], in: alliance)[id], replayed: false)
+        return try Spend(
+            entry: entry, reversedBy: try await reversals(of: [id], in: alliance)[id], replayed: false)
     }
 
     /// Spend, newest first, optionally of one partner and line, incurred within a range of days.
@@ -248,7 +231,7 @@ public struct SpendBook: Sendable {
         let reversed = try await reversals(of: found.items.map(\.sequence), in: alliance)
         return ListPage(
             items: try found.items.map {
-                try SpendBook.spend($0, reversedBy: reversed[$0.sequence], replayed: false)
+                try Spend(entry: $0, reversedBy: reversed[$0.sequence], replayed: false)
             },
             nextCursor: found.nextCursor)
     }
@@ -291,28 +274,5 @@ public struct SpendBook: Sendable {
         static let supplierType = "supplierType"
         static let supplierID = "supplierId"
         static let irrecoverableVAT = "irrecoverableVat"
-    }
-
-    static func spend(_ entry: JournalEntry, reversedBy: Int64?, replayed: Bool) throws -> Spend {
-        guard let partner = entry.metadata["partner"], let line = entry.metadata["budgetLine"],
-            let cost = entry.postings.first(where: { $0.amount > 0 })
-        else {
-            throw LedgerError.invalidMetadata("of spend entry \(entry.sequence) lacks its partner or line")
-        }
-        return Spend(
-            id: entry.sequence, partner: partner, budgetLine: line, amount: cost.amount,
-            incurredOn: entry.effectiveOn, description: entry.description,
-            supplier: entry.metadata["supplier"] ?? "", reference: entry.metadata["reference"] ?? "",
-            expenseType: try entry.metadata[MetadataKey.expenseType].map {
-                try ExpenseType(code: $0, label: entry.metadata[MetadataKey.expenseTypeLabel] ?? "")
-            },
-            supplierType: try entry.metadata[MetadataKey.supplierType].map {
-                try SupplierType(parsing: $0, field: "supplierType")
-            },
-            supplierID: entry.metadata[MetadataKey.supplierID] ?? "",
-            irrecoverableVAT: entry.metadata[MetadataKey.irrecoverableVAT].flatMap { Int64($0) },
-            recordedBy: entry.recordedBy, recordedAt: entry.recordedAt, hash: entry.hash,
-            reversedBy: reversedBy,
-            replayed: replayed)
     }
 }
