@@ -28,6 +28,9 @@ import Testing
         #expect(help.standardOutput.contains("approve"))
         #expect(help.standardOutput.contains("object"))
         #expect(help.standardOutput.contains("abstain"))
+        let levels = try await CommandRunner.run(["config", "show", "--help"])
+        #expect(levels.standardOutput.contains("trace, debug, info, notice, warning, error, critical"))
+        #expect(try await CommandRunner.run(["config", "show", "--log-level", "WARNING"]).status == 0)
     }
 
     @Test func aTypedOptionRefusesABadValueAsAUsageError() async throws {
@@ -45,5 +48,10 @@ import Testing
         #expect(day.status == 2)
         #expect(day.standardError.contains("'2025-02-30'"))
         #expect(day.standardError.contains("--from"))
+
+        let level = try await CommandRunner.run(["config", "show", "--log-level", "loud"])
+        #expect(level.status == 2)
+        #expect(level.standardError.contains("'loud'"))
+        #expect(level.standardError.contains("critical"))
     }
 }
