@@ -20,6 +20,9 @@ let package = Package(
         .library(name: "AllianceLedger", targets: ["AllianceLedger"]),
         .library(name: "AllianceLedgerHTTP", targets: ["AllianceLedgerHTTP"]),
         .executable(name: "alliance-ledger", targets: ["alliance-ledger"]),
+        // Not API: tooling that the benchmarks' own package (Benchmarks/) shares with the
+        // availability check here, and a package depending on this one can only use products.
+        .library(name: "ServiceHarness", targets: ["ServiceHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -143,11 +146,15 @@ let package = Package(
         ),
 
         // The built binary's serve as a process of its own, and the one raw HTTP/1.1 client that
-        // controls each byte: for the tests and the availability check. Not TestSupport, which
-        // links Swift Testing and so cannot be in an executable.
+        // controls each byte: for the tests and the availability check. The private migrated
+        // cluster a benchmark or the availability check runs against, and what they print. Not
+        // TestSupport, which links Swift Testing and so cannot be in an executable.
         .target(
             name: "ServiceHarness",
-            dependencies: ["Postgres"],
+            dependencies: [
+                "AllianceLedger", "EmbeddedPostgres", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/ServiceHarness",
             swiftSettings: strictSettings
         ),

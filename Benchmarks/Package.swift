@@ -21,6 +21,7 @@ let strictSettings: [SwiftSetting] = [
 /// What every benchmark uses: the project's modules and the benchmarks' shared support.
 let common: [Target.Dependency] = [
     "BenchmarkSupport",
+    .product(name: "ServiceHarness", package: "AllianceLedger"),
     .product(name: "AllianceLedger", package: "AllianceLedger"),
     .product(name: "Dates", package: "AllianceLedger"),
     .product(name: "EmbeddedPostgres", package: "AllianceLedger"),
@@ -40,7 +41,8 @@ let package = Package(
             traits: ["FullFoundation"]),
     ],
     targets: [
-        // What the benchmarks share: their private cluster, pgbench's raw ceiling, measurements.
+        // What the benchmarks share: pgbench's raw ceiling, measurements, their alliance. Their
+        // private cluster is the project's ServiceHarness's, which the availability check uses too.
         .target(
             name: "BenchmarkSupport",
             dependencies: [
@@ -48,6 +50,7 @@ let package = Package(
                 .product(name: "Dates", package: "AllianceLedger"),
                 .product(name: "EmbeddedPostgres", package: "AllianceLedger"),
                 .product(name: "Postgres", package: "AllianceLedger"),
+                .product(name: "ServiceHarness", package: "AllianceLedger"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "BenchmarkSupport",

@@ -1,6 +1,7 @@
 import EmbeddedPostgres
 import Foundation
 import Postgres
+public import ServiceHarness
 
 /// pgbench running a script of our own against the benchmark's private cluster, with
 /// prepared statements and a per-transaction latency log: the raw PostgreSQL figure that each
@@ -9,7 +10,7 @@ public enum Pgbench {
     /// `clients` clients running `script` for `seconds`; `variables` are `-D name=value`.
     public static func run(
         script: String, clients: Int, seconds: Int, variables: [String: String] = [:],
-        on bench: BenchmarkCluster
+        on bench: MigratedCluster
     ) async throws -> Throughput {
         let work = bench.directory + "-pgbench"
         try? FileManager.default.removeItem(atPath: work)
@@ -22,7 +23,7 @@ public enum Pgbench {
         }
         let options = bench.connectionString.options
         let defines = variables.sorted { $0.key < $1.key }.flatMap { ["-D", "\($0.key)=\($0.value)"] }
-        let (status, text) = try await bench.cluster.runProgram(
+        let (status, text) = try await bench.server.runProgram(
             "pgbench",
             [
                 "--no-vacuum", "-M", "prepared", "-c", String(clients), "-j", String(min(clients, 2)),

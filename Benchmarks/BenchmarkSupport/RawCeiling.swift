@@ -1,6 +1,7 @@
 import EmbeddedPostgres
 import Foundation
 import Postgres
+public import ServiceHarness
 
 // pgbench running the ledger benchmark's raw-SQL transaction (one entry, two postings, two
 // balance updates, two per-month totals, two Merkle tree nodes, commit; plain tables, no
@@ -34,7 +35,7 @@ public enum RawCeiling {
         """
 
     /// `clients` pgbench clients, each writing to alliance `client_id % alliances`.
-    public static func run(clients: Int, seconds: Int, alliances: Int = 1, on bench: BenchmarkCluster)
+    public static func run(clients: Int, seconds: Int, alliances: Int = 1, on bench: MigratedCluster)
         async throws -> Throughput
     {
         try await prepare(alliances: alliances, on: bench.ownerPool)

@@ -21,11 +21,8 @@ public struct Throughput: Sendable {
     }
 }
 
+// `microseconds` is ServiceHarness's (Duration+Microseconds.swift).
 extension Duration {
-    public var microseconds: Double {
-        Double(components.seconds) * 1e6 + Double(components.attoseconds) / 1e12
-    }
-
     public var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }

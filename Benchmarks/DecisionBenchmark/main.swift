@@ -5,6 +5,7 @@ import EmbeddedPostgres
 import Foundation
 import Logging
 import Postgres
+import ServiceHarness
 
 // Decision benchmark: votes per second and vote latency when board members of five-partner
 // alliances propose budget decisions and vote them through, each client working its own
@@ -41,7 +42,8 @@ let options = Options(Array(CommandLine.arguments.dropFirst()))
 let logger = quietLogger("benchmark")
 let partners = ["commissioner", "trust", "council", "charity-a", "charity-b"]
 
-let bench = try await BenchmarkCluster.start(named: "decision-benchmark", logger: logger)
+let bench = try await MigratedCluster.start(
+    named: "decision-benchmark", databaseName: "bench", logger: logger)
 defer { bench.stopImmediately() }
 let serverVersion = try await bench.serverVersion()
 

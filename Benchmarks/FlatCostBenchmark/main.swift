@@ -5,6 +5,7 @@ import EmbeddedPostgres
 import Foundation
 import Logging
 import Postgres
+import ServiceHarness
 
 // Flat cost as history grows (issue 21): one alliance's journal grown to each size in turn
 // (default 10k, 100k, 1M and 3M entries, by imports of generated spend), and at each size the
@@ -63,8 +64,8 @@ print(
 )
 print("load average before: \(loadAverage())")
 
-let bench = try await BenchmarkCluster.start(
-    named: "flat-cost-benchmark", maximumConnections: 40, logger: logger)
+let bench = try await MigratedCluster.start(
+    named: "flat-cost-benchmark", databaseName: "bench", maximumConnections: 40, logger: logger)
 let csvPath = bench.directory + "-spend.csv"
 defer {
     bench.stopImmediately()
@@ -90,7 +91,8 @@ let spendBook = SpendBook(ledger: ledger)
 // MARK: The alliance: five partners, twenty lines, a finance lead and board member each
 
 let alliance = try await directory.createBenchmarkAlliance(
-    slug: "riverside-flat-cost", name: "Riverside (flat cost benchmark)", partners: partners, lines: lines)
+    slug: "riverside-flat-cost", name: "Riverside (flat cost benchmark)", partners: partners,
+    budgetLines: lines)
 var leads: [Caller] = []
 for partner in partners {
     let person = try await directory.addPerson(

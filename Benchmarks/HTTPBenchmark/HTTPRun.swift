@@ -4,6 +4,7 @@ import BenchmarkSupport
 import Foundation
 import Hummingbird
 import Postgres
+import ServiceHarness
 
 /// The HTTP service in this process, on a free port, with a ledger of default settings over a
 /// service-role pool of 16, driven by wrk from its own process over `clients` keep-alive
@@ -74,7 +75,7 @@ enum HTTPRun {
     }
 
     static func run(
-        clients: Int, seconds: Int, warmupSeconds: Int, round: Int, tools: Tools, on bench: BenchmarkCluster
+        clients: Int, seconds: Int, warmupSeconds: Int, round: Int, tools: Tools, on bench: MigratedCluster
     ) async throws -> Result {
         let work = bench.directory + "-http"
         try? FileManager.default.removeItem(atPath: work)

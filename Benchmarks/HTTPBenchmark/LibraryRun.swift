@@ -1,6 +1,7 @@
 import AllianceLedger
 import BenchmarkSupport
 import Postgres
+import ServiceHarness
 
 /// `SpendBook.record` from `clients` concurrent tasks: what the HTTP service would reach if
 /// HTTP, JSON and authentication cost nothing. Each task takes the five finance leads in
@@ -20,7 +21,7 @@ enum LibraryRun {
     }
 
     static func run(
-        clients: Int, seconds: Int, warmupSeconds: Int, round: Int, lookups: Bool, on bench: BenchmarkCluster
+        clients: Int, seconds: Int, warmupSeconds: Int, round: Int, lookups: Bool, on bench: MigratedCluster
     ) async throws -> Result {
         let pool = bench.makeServicePool()
         let ledger = Ledger(pool: pool)

@@ -2,6 +2,7 @@ import AllianceLedger
 import BenchmarkSupport
 import Dates
 import Postgres
+import ServiceHarness
 
 /// An alliance shaped like the tests' walkthrough: five partners, two budget lines, and a
 /// finance lead with an API token for each partner. Set up through the library (the code the
@@ -48,7 +49,7 @@ struct SpendAlliance: Sendable {
     }
 
     /// Whether the journal verifies, and how many spend entries it holds.
-    func check(ledger: Ledger, on bench: BenchmarkCluster) async throws -> (intact: Bool, spendEntries: Int) {
+    func check(ledger: Ledger, on bench: MigratedCluster) async throws -> (intact: Bool, spendEntries: Int) {
         let report = try await ledger.verify(alliance.id)
         if !report.isIntact { print("journal of \(alliance.slug) does not verify: \(report)") }
         return (report.isIntact, try await bench.spendEntries(in: alliance.id))

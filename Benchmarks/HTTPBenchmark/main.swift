@@ -1,6 +1,7 @@
 import BenchmarkSupport
 import Foundation
 import Logging
+import ServiceHarness
 
 // HTTP spend-recording benchmark: spend recorded through the HTTP service, driven by wrk from
 // its own process at 16 and 64 keep-alive connections, next to the same recording through
@@ -45,7 +46,7 @@ guard let wrk = ExternalProgram.locate("wrk"), let curl = ExternalProgram.locate
 }
 let tools = HTTPRun.Tools(wrk: wrk, curl: curl, wrkThreads: options.wrkThreads)
 
-let bench = try await BenchmarkCluster.start(named: "http-benchmark", logger: logger)
+let bench = try await MigratedCluster.start(named: "http-benchmark", databaseName: "bench", logger: logger)
 let serverVersion = try await bench.serverVersion()
 print(
     "HTTP spend-recording benchmark: \(options.seconds) s per run after \(options.warmupSeconds) s warm-up (library, HTTP); one alliance, five partners; look-ups: the caller and alliance read per call, as the service does"

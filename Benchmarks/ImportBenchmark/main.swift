@@ -5,6 +5,7 @@ import EmbeddedPostgres
 import Foundation
 import Logging
 import Postgres
+import ServiceHarness
 import Synchronization
 
 // Spend-import benchmark: rows per second of `SpendImporter` on a generated CSV file, next to
@@ -54,8 +55,8 @@ struct Options {
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let logger = quietLogger("benchmark")
 
-let bench = try await BenchmarkCluster.start(
-    named: "import-benchmark", maximumConnections: 20, logger: logger)
+let bench = try await MigratedCluster.start(
+    named: "import-benchmark", databaseName: "bench", maximumConnections: 20, logger: logger)
 let csvPath = bench.directory + "-spend.csv"
 defer {
     bench.stopImmediately()
@@ -71,11 +72,11 @@ let partners = ["sel-icb", "slam", "lambeth", "certitude", "thamesreach"]
 let lines = ["STAFF", "PREMISES", "COMMISSIONED", "PEER"]
 let directoryService = AllianceDirectory(pool: servicePool)
 let alliance = try await directoryService.createBenchmarkAlliance(
-    slug: "benchmark", name: "Benchmark Alliance", partners: partners, lines: lines)
+    slug: "benchmark", name: "Benchmark Alliance", partners: partners, budgetLines: lines)
 
 // A second alliance, whose writers must not notice the first's import.
 let neighbour = try await directoryService.createBenchmarkAlliance(
-    slug: "neighbour", name: "Neighbour Alliance", partners: partners, lines: lines)
+    slug: "neighbour", name: "Neighbour Alliance", partners: partners, budgetLines: lines)
 
 let fileBytes = try SpendFile.write(rows: options.rows, partners: partners, lines: lines, to: csvPath)
 let residentBefore = ProcessMemory.snapshot().residentMB

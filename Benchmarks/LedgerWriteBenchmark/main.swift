@@ -5,6 +5,7 @@ import EmbeddedPostgres
 import Foundation
 import Logging
 import Postgres
+import ServiceHarness
 
 // Ledger-write benchmark: entries per second and latency percentiles when 1, 4, 16 and 64
 // writers record into one alliance and into 8, through the library, next to pgbench running
@@ -43,7 +44,7 @@ let accountsPerAlliance = RawCeiling.accountsPerAlliance
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let logger = quietLogger("benchmark")
 
-let bench = try await BenchmarkCluster.start(named: "benchmark", logger: logger)
+let bench = try await MigratedCluster.start(named: "benchmark", databaseName: "bench", logger: logger)
 defer { bench.stopImmediately() }
 let serverVersion = try await bench.serverVersion()
 

@@ -5,6 +5,7 @@ import EmbeddedPostgres
 import Foundation
 import Logging
 import Postgres
+import ServiceHarness
 
 // Settlement benchmark: how fast a year's gain/pain position and a period's outcome payment are
 // computed on demand as the year's spend grows, next to pgbench running the very queries the
@@ -40,8 +41,8 @@ let logger = quietLogger("benchmark")
 let partners = ["sel-icb", "slam", "lambeth", "certitude", "thamesreach"]
 let providers = Array(partners.dropFirst())
 
-let bench = try await BenchmarkCluster.start(
-    named: "settlement-benchmark", maximumConnections: 20, logger: logger)
+let bench = try await MigratedCluster.start(
+    named: "settlement-benchmark", databaseName: "bench", maximumConnections: 20, logger: logger)
 let csvPath = bench.directory + "-spend.csv"
 defer {
     bench.stopImmediately()

@@ -5,6 +5,7 @@ import EmbeddedPostgres
 import Foundation
 import Logging
 import Postgres
+import ServiceHarness
 
 // Statement benchmark: a preview of FY2025 as the journal grows, next to (a) the raw month ×
 // account GROUP BY over the postings for the same figures and (b) `ledger balance` and `hledger
@@ -43,8 +44,8 @@ let logger = quietLogger("benchmark")
 let partners = ["sel-icb", "slam", "lambeth", "certitude", "thamesreach"]
 let lines = (1...20).map { "LINE\($0 < 10 ? "0" : "")\($0)" }
 
-let bench = try await BenchmarkCluster.start(
-    named: "statement-benchmark", maximumConnections: 20, logger: logger)
+let bench = try await MigratedCluster.start(
+    named: "statement-benchmark", databaseName: "bench", maximumConnections: 20, logger: logger)
 let csvPath = bench.directory + "-spend.csv"
 // Written by the server (COPY … TO a file), so it sits beside the cluster, not inside it.
 let journalPath = bench.directory + "-journal.ledger"
@@ -64,7 +65,7 @@ let decisions = Decisions(pool: pool)
 /// A fresh alliance and a board member of each partner.
 func makeAlliance(_ slug: String) async throws -> (Alliance, [Caller]) {
     let alliance = try await directory.createBenchmarkAlliance(
-        slug: slug, name: "Statement Benchmark \(slug)", partners: partners, lines: lines)
+        slug: slug, name: "Statement Benchmark \(slug)", partners: partners, budgetLines: lines)
     var board: [Caller] = []
     for partner in partners {
         let member = try await directory.addPerson(

@@ -15,7 +15,9 @@ struct RootCommand: AsyncParsableCommand {
             """,
         version: AllianceLedgerVersion.current,
         subcommands: [
-            DbCommand.self, AllianceCommand.self, PartnerCommand.self, LineCommand.self, PersonCommand.self,
+            DbCommand.self, AllianceCommand.self, PartnerCommand.self, BudgetLineCommand.self,
+            FormerLineCommand.self,
+            PersonCommand.self,
             TokenCommand.self, DecisionCommand.self, BudgetCommand.self, SpendCommand.self,
             OutcomeCommand.self, RiskShareCommand.self, StatementCommand.self, KeyCommand.self,
             AuditCommand.self,

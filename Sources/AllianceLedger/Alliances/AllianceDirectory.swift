@@ -18,7 +18,7 @@ public enum Abstention: String, CaseIterable, Sendable, Codable {
 }
 
 /// An alliance contract: the scope of every partner, account, entry and decision.
-public struct Alliance: Hashable, Sendable {
+public struct Alliance: Hashable, Sendable, Encodable {
     public let id: AllianceID
     public let slug: String
     public let name: String
@@ -26,8 +26,8 @@ public struct Alliance: Hashable, Sendable {
     public let currency: String
     /// 4 = April, the UK public-sector year.
     public let financialYearStartMonth: Int
-    public let contractStart: CalendarDate?
-    public let contractEnd: CalendarDate?
+    @ExplicitNull public private(set) var contractStart: CalendarDate?
+    @ExplicitNull public private(set) var contractEnd: CalendarDate?
     public let abstention: Abstention
     public let createdAt: Timestamp
 

@@ -4,27 +4,8 @@
 // just its stored properties is `Encodable` where it is declared, its optionals `@ExplicitNull`;
 // those here have keys or values of their own.
 
-extension Alliance: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case id, slug, name, currency, financialYearStartMonth, contractStart, contractEnd, abstention,
-            createdAt
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.rawValue, forKey: .id)
-        try container.encode(slug, forKey: .slug)
-        try container.encode(name, forKey: .name)
-        try container.encode(currency, forKey: .currency)
-        try container.encode(financialYearStartMonth, forKey: .financialYearStartMonth)
-        try container.encode(contractStart, forKey: .contractStart)
-        try container.encode(contractEnd, forKey: .contractEnd)
-        try container.encode(abstention, forKey: .abstention)
-        try container.encode(createdAt, forKey: .createdAt)
-    }
-}
-
 extension Person: Encodable {
+    // The roles are a set: written sorted, so that the same person is the same bytes.
     private enum CodingKeys: String, CodingKey { case id, name, email, partner, roles, createdAt, removedAt }
 
     public func encode(to encoder: any Encoder) throws {
@@ -67,31 +48,8 @@ extension Spend: Encodable {
     }
 }
 
-extension GovernanceRecord: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case sequence, kind, actor, details, requestId, recordedAt, previousHash, hash
-    }
-
-    private enum ActorKeys: String, CodingKey { case kind, person, partner, token }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(sequence, forKey: .sequence)
-        try container.encode(kind, forKey: .kind)
-        var actor = container.nestedContainer(keyedBy: ActorKeys.self, forKey: .actor)
-        try actor.encode(self.actor.kind, forKey: .kind)
-        try actor.encode(self.actor.person, forKey: .person)
-        try actor.encode(self.actor.partner, forKey: .partner)
-        try actor.encode(self.actor.token, forKey: .token)
-        try container.encode(details, forKey: .details)
-        try container.encode(requestID, forKey: .requestId)
-        try container.encode(recordedAt, forKey: .recordedAt)
-        try container.encode(previousHash?.description, forKey: .previousHash)
-        try container.encode(hash.description, forKey: .hash)
-    }
-}
-
 extension GovernanceVerification: Encodable {
+    // `ok` is computed.
     private enum CodingKeys: String, CodingKey { case ok, records, headHash, firstMismatch }
 
     public func encode(to encoder: any Encoder) throws {

@@ -24,13 +24,15 @@ public struct Partner: Hashable, Sendable, Encodable {
         day >= joinedOn && (leftOn.map { day <= $0 } ?? true)
     }
 
-    /// What the partner spends on `line` (debit-normal).
-    public func costAccount(_ line: String) -> AccountCode { Partner.costAccount(of: slug, line: line) }
+    /// What the partner spends on `budgetLine` (debit-normal).
+    public func costAccount(_ budgetLine: String) -> AccountCode {
+        Partner.costAccount(of: slug, line: budgetLine)
+    }
     /// What funds the partner's spend: credited as it is spent.
     public var fundingAccount: AccountCode { Partner.fundingAccount(of: slug) }
 
-    static func costAccount(of partner: String, line: String) -> AccountCode {
-        AccountCode(trusted: "partner:\(partner):cost:\(line)")
+    static func costAccount(of partner: String, line budgetLine: String) -> AccountCode {
+        AccountCode(trusted: "partner:\(partner):cost:\(budgetLine)")
     }
 
     static func fundingAccount(of partner: String) -> AccountCode {
@@ -191,20 +193,23 @@ extension AllianceDirectory {
 
     /// The partner, after checking in the same statement that the budget line exists: what
     /// recording spend needs, in one round trip.
-    func partner(_ slug: String, withLine line: String, in alliance: AllianceID) async throws -> Partner {
+    func partner(_ slug: String, withLine budgetLine: String, in alliance: AllianceID) async throws -> Partner
+    {
         let row = try await pool.withConnection { connection in
             try await connection.query(
                 """
                 SELECT \(AllianceDirectory.partnerColumns),
                        EXISTS (SELECT 1 FROM budget_lines AS l
-                               WHERE l.alliance_id = \(alliance.rawValue) AND l.code = \(line)) AS line_exists
+                               WHERE l.alliance_id = \(alliance.rawValue) AND l.code = \(budgetLine)) AS line_exists
                 FROM (SELECT 1) AS one
                 LEFT JOIN partners ON alliance_id = \(alliance.rawValue) AND slug = \(slug)
                 """
             ).single()
         }
         guard try row.decode("id", as: Int64?.self) != nil else { throw LedgerError.partnerNotFound(slug) }
-        guard try row.decode("line_exists", as: Bool.self) else { throw LedgerError.budgetLineNotFound(line) }
+        guard try row.decode("line_exists", as: Bool.self) else {
+            throw LedgerError.budgetLineNotFound(budgetLine)
+        }
         return try AllianceDirectory.partner(row)
     }
 

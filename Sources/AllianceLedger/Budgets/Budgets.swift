@@ -15,11 +15,17 @@ public struct BudgetFigure: Hashable, Sendable, Encodable {
 public struct BudgetYear: Hashable, Sendable, Encodable {
     /// The financial year's name, `FY2025`.
     public let year: String
-    public let lines: [BudgetFigure]
+    public let figures: [BudgetFigure]
 
-    public init(year: Int, lines: [BudgetFigure]) {
+    /// `lines` on the wire, as the figures were first named there.
+    private enum CodingKeys: String, CodingKey {
+        case year
+        case figures = "lines"
+    }
+
+    public init(year: Int, figures: [BudgetFigure]) {
         self.year = "FY\(year)"
-        self.lines = lines
+        self.figures = figures
     }
 }
 

@@ -45,14 +45,14 @@ public enum GovernanceActor: Hashable, Sendable {
 }
 
 /// One record of an alliance's governance log.
-public struct GovernanceRecord: Hashable, Sendable {
-    public struct Actor: Hashable, Sendable {
+public struct GovernanceRecord: Hashable, Sendable, Encodable {
+    public struct Actor: Hashable, Sendable, Encodable {
         /// person, operator, decision, service or migration.
         public let kind: String
-        public let person: Int64?
+        @ExplicitNull public private(set) var person: Int64?
         /// The person's partner when the record was made; nil for anyone of no partner.
-        public let partner: String?
-        public let token: Int64?
+        @ExplicitNull public private(set) var partner: String?
+        @ExplicitNull public private(set) var token: Int64?
     }
 
     public let alliance: AllianceID
@@ -62,10 +62,17 @@ public struct GovernanceRecord: Hashable, Sendable {
     public let actor: Actor
     /// What it concerns, as text: ids, references, values.
     public let details: [String: String]
-    public let requestID: String?
+    @ExplicitNull public private(set) var requestID: String?
     public let recordedAt: Timestamp
-    public let previousHash: Digest?
+    @ExplicitNull public private(set) var previousHash: Digest?
     public let hash: Digest
+
+    /// The alliance is the one the caller asked about, so it is left out; the request's id is
+    /// `requestId` on the wire, as the HTTP API spells it.
+    private enum CodingKeys: String, CodingKey {
+        case sequence, kind, actor, details, recordedAt, previousHash, hash
+        case requestID = "requestId"
+    }
 
     /// The record's canonical JSON (RFC 8785), which its hash covers: every field but the hash,
     /// keys sorted, no white space. It must be byte for byte what the database writes

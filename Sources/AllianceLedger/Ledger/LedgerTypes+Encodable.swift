@@ -1,6 +1,16 @@
 // The JSON shapes of the ledger's values: what the command line prints with --format json and
 // what the HTTP API answers. Amounts are integer minor units; dates, instants and hashes are
-// strings; an absent optional is an explicit null, so every key is always present.
+// strings; an absent optional is an explicit null, so every key is always present. A type whose
+// JSON is just its stored properties is `Encodable` where it is declared, its optionals
+// `@ExplicitNull`; those here write a single value or a key computed from the value.
+
+extension AllianceID: Encodable {
+    /// The number alone, as every answer names an alliance's id.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
 
 extension Digest: Encodable {
     public func encode(to encoder: any Encoder) throws {
@@ -9,42 +19,8 @@ extension Digest: Encodable {
     }
 }
 
-extension Posting: Encodable {
-    private enum CodingKeys: String, CodingKey { case line, account, amount }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(line, forKey: .line)
-        try container.encode(account, forKey: .account)
-        try container.encode(amount, forKey: .amount)
-    }
-}
-
-extension JournalEntry: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case sequence, kind, effectiveOn, recordedAt, recordedBy, description, metadata
-        case idempotencyKey, requestHash, reverses, previousHash, hash, postings
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(sequence, forKey: .sequence)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(effectiveOn, forKey: .effectiveOn)
-        try container.encode(recordedAt, forKey: .recordedAt)
-        try container.encode(recordedBy, forKey: .recordedBy)
-        try container.encode(description, forKey: .description)
-        try container.encode(metadata, forKey: .metadata)
-        try container.encode(idempotencyKey, forKey: .idempotencyKey)
-        try container.encode(requestHash, forKey: .requestHash)
-        try container.encode(reverses, forKey: .reverses)
-        try container.encode(previousHash, forKey: .previousHash)
-        try container.encode(hash, forKey: .hash)
-        try container.encode(postings, forKey: .postings)
-    }
-}
-
 extension AccountBalance: Encodable {
+    // The account's code, type and floor, flattened beside the balance.
     private enum CodingKeys: String, CodingKey { case code, type, balance, normalBalance, floor }
 
     public func encode(to encoder: any Encoder) throws {
@@ -58,6 +34,7 @@ extension AccountBalance: Encodable {
 }
 
 extension TrialBalance: Encodable {
+    // `balanced` is computed.
     private enum CodingKeys: String, CodingKey { case asOf, lines, totalDebits, totalCredits, balanced }
 
     public func encode(to encoder: any Encoder) throws {
@@ -83,6 +60,7 @@ extension TrialBalance.Line: Encodable {
 }
 
 extension VerificationReport: Encodable {
+    // `ok` is computed from the mismatch, the drifts and the head.
     private enum CodingKeys: String, CodingKey {
         case ok, entries, headHash, firstMismatch, balanceDrifts, headProblem
     }

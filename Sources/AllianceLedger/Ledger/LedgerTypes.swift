@@ -101,16 +101,19 @@ public enum EntryKind: String, CaseIterable, Sendable, Codable {
 }
 
 /// One line of an entry: a signed amount in minor units (debits positive) on an account.
-public struct Posting: Hashable, Sendable {
+public struct Posting: Hashable, Sendable, Encodable {
     /// 1-based position in the entry.
     public let line: Int
     public let accountID: Int64
     public let account: AccountCode
     public let amount: Int64
+
+    /// The account's row id is the database's, not the wire's: the code names it.
+    private enum CodingKeys: String, CodingKey { case line, account, amount }
 }
 
 /// A recorded journal entry. Immutable: a mistake is corrected by a reversal.
-public struct JournalEntry: Hashable, Sendable {
+public struct JournalEntry: Hashable, Sendable, Encodable {
     public let alliance: AllianceID
     /// 1, 2, 3, … per alliance, without gaps, in the order of the chain.
     public let sequence: Int64
@@ -120,13 +123,19 @@ public struct JournalEntry: Hashable, Sendable {
     public let recordedBy: String
     public let description: String
     public let metadata: [String: String]
-    public let idempotencyKey: String?
+    @ExplicitNull public private(set) var idempotencyKey: String?
     public let requestHash: Digest
     /// The entry this one reverses.
-    public let reverses: Int64?
+    @ExplicitNull public private(set) var reverses: Int64?
     public let previousHash: Digest
     public let hash: Digest
     public let postings: [Posting]
+
+    /// The alliance is the one the caller asked about, so it is left out.
+    private enum CodingKeys: String, CodingKey {
+        case sequence, kind, effectiveOn, recordedAt, recordedBy, description, metadata
+        case idempotencyKey, requestHash, reverses, previousHash, hash, postings
+    }
 }
 
 /// A SHA-256 digest.

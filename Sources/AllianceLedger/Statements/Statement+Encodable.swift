@@ -5,6 +5,7 @@
 // (RFC 8785) sorts the keys; the order here is for reading.
 
 extension Statement: Encodable {
+    // The format's name is a constant of the type, not a stored value.
     private enum CodingKeys: String, CodingKey {
         case format, number, previousHash, header, period, budget, yearToDate, spend, outcomes, riskShare,
             decisions, commentary, integrity, restates
@@ -29,21 +30,8 @@ extension Statement: Encodable {
     }
 }
 
-extension Statement.BudgetSection: Encodable {
-    private enum CodingKeys: String, CodingKey { case from, to, rows, byPartner, byLine, total }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(from, forKey: .from)
-        try container.encode(to, forKey: .to)
-        try container.encode(rows, forKey: .rows)
-        try container.encode(byPartner, forKey: .byPartner)
-        try container.encode(byLine, forKey: .byLine)
-        try container.encode(total, forKey: .total)
-    }
-}
-
 extension Statement.BudgetRow: Encodable {
+    // `variance` and `remaining` are computed; the year's figures are nested.
     private enum CodingKeys: String, CodingKey {
         case partner, budgetLine, budget, actual, variance, decisions, yearBudget, fullYearBudget, remaining
     }
@@ -66,6 +54,7 @@ extension Statement.BudgetRow: Encodable {
 }
 
 extension Statement.BudgetTotal: Encodable {
+    // `variance` and `remaining` are computed.
     private enum CodingKeys: String, CodingKey {
         case key, budget, actual, variance, fullYearBudget, remaining
     }
@@ -82,6 +71,7 @@ extension Statement.BudgetTotal: Encodable {
 }
 
 extension Statement.SpendRow: Encodable {
+    // `net` is computed.
     private enum CodingKeys: String, CodingKey {
         case partner, budgetLine, entries, entriesTotal, reversals, reversalsTotal, net
     }
@@ -99,6 +89,7 @@ extension Statement.SpendRow: Encodable {
 }
 
 extension Statement.OutcomePeriod: Encodable {
+    // `unearned` is computed.
     private enum CodingKeys: String, CodingKey {
         case period, pool, measures, earned, unearned, allocations, paid
     }
@@ -116,11 +107,11 @@ extension Statement.OutcomePeriod: Encodable {
 }
 
 extension Statement.MeasureLine: Encodable {
+    // `unearned` is computed.
     private enum CodingKeys: String, CodingKey {
         case code, name, unit, direction, rule, weight, target, measurement, attainment, available, earned,
             unearned, state, reporter, reviewer
     }
-    private enum ReviewerKeys: String, CodingKey { case kind, partner }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -138,17 +129,12 @@ extension Statement.MeasureLine: Encodable {
         try container.encode(unearned, forKey: .unearned)
         try container.encode(state, forKey: .state)
         try container.encode(reporter, forKey: .reporter)
-        if let reviewer {
-            var item = container.nestedContainer(keyedBy: ReviewerKeys.self, forKey: .reviewer)
-            try item.encode(reviewer.kind, forKey: .kind)
-            try item.encode(reviewer.partner, forKey: .partner)
-        } else {
-            try container.encodeNil(forKey: .reviewer)
-        }
+        try container.encode(reviewer, forKey: .reviewer)
     }
 }
 
 extension Statement.RiskShareSection: Encodable {
+    // `difference` and `ownerSide` are computed.
     private enum CodingKeys: String, CodingKey {
         case year, terms, target, actual, difference, gainBands, painBands, gainCap, painCap, fee,
             partnerSideBeforeCap, partnerSide, ownerSide, allocations, unallocated, provisional, settled,

@@ -70,7 +70,7 @@ public struct Statement: Hashable, Sendable {
 
     /// Budget against actual by partner × budget line, with totals; for the year to date the rows
     /// also carry the full year's budget and what remains of it.
-    public struct BudgetSection: Hashable, Sendable {
+    public struct BudgetSection: Hashable, Sendable, Encodable {
         public let from: CalendarDate
         public let to: CalendarDate
         public let rows: [BudgetRow]
@@ -165,10 +165,10 @@ public struct Statement: Hashable, Sendable {
 
     /// Who validated or rejected a measurement: a finance person of another partner, an
     /// auditor (of a partner or of none), or the migration that validated earlier figures.
-    public struct Reviewer: Hashable, Sendable {
+    public struct Reviewer: Hashable, Sendable, Encodable {
         /// `finance`, `auditor` or `migration`.
         public let kind: String
-        public let partner: String?
+        @ExplicitNull public private(set) var partner: String?
     }
 
     public struct Allocation: Hashable, Sendable, Encodable {

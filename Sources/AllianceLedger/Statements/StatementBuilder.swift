@@ -68,7 +68,7 @@ enum StatementBuilder {
 
     // MARK: Budget against actual
 
-    /// Rows for every partner × line with a budget or a cost in the year, each month's budget the
+    /// Rows for every partner × budget line with a budget or a cost in the year, each month's budget the
     /// year's figure in force at that month's end in twelfths; `fullYearAt` adds the full year's
     /// figure in force at that day, for the year to date.
     private static func section(
@@ -76,7 +76,7 @@ enum StatementBuilder {
         budgets: BudgetHistory, totals: MonthTotals, fullYearAt: CalendarDate?
     ) -> Statement.BudgetSection {
         let keys = Set(budgets.figures.keys).union(totals.costKeys).sorted {
-            ($0.partner, $0.line) < ($1.partner, $1.line)
+            ($0.partner, $0.budgetLine) < ($1.partner, $1.budgetLine)
         }
         var rows: [Statement.BudgetRow] = []
         for key in keys {
@@ -96,7 +96,7 @@ enum StatementBuilder {
             let fullYear = fullYearAt.map { day in BudgetHistory.inForce(changes, on: day)?.amount ?? 0 }
             rows.append(
                 Statement.BudgetRow(
-                    partner: key.partner, budgetLine: key.line, budget: amount, actual: actual,
+                    partner: key.partner, budgetLine: key.budgetLine, budget: amount, actual: actual,
                     decisions: deciders,
                     yearOriginal: changes.first?.amount ?? 0, yearRevised: changes.last?.amount ?? 0,
                     fullYear: fullYear))
@@ -126,13 +126,13 @@ enum StatementBuilder {
 
     private static func spend(months: [CalendarDate], totals: MonthTotals) -> Statement.SpendSection {
         var rows: [Statement.SpendRow] = []
-        for key in totals.costKeys.sorted(by: { ($0.partner, $0.line) < ($1.partner, $1.line) }) {
+        for key in totals.costKeys.sorted(by: { ($0.partner, $0.budgetLine) < ($1.partner, $1.budgetLine) }) {
             let spend = months.map { totals.figures[MonthTotals.Key(account: key, month: $0, kind: "spend")] }
             let reversals = months.map {
                 totals.figures[MonthTotals.Key(account: key, month: $0, kind: "reversal")]
             }
             let row = Statement.SpendRow(
-                partner: key.partner, budgetLine: key.line,
+                partner: key.partner, budgetLine: key.budgetLine,
                 entries: spend.reduce(0) { $0 + ($1?.postings ?? 0) },
                 entriesTotal: spend.reduce(0) { $0 + ($1?.net ?? 0) },
                 reversals: reversals.reduce(0) { $0 + ($1?.postings ?? 0) },
@@ -391,12 +391,12 @@ enum StatementBuilder {
     }
 }
 
-/// Each partner × line's budget changes of a year, oldest first, with when their decision
+/// Each partner × budget line's budget changes of a year, oldest first, with when their decision
 /// carried: what a month's budget is read from.
 struct BudgetHistory {
     struct Key: Hashable {
         let partner: String
-        let line: String
+        let budgetLine: String
     }
 
     struct Change {
@@ -423,12 +423,14 @@ struct BudgetHistory {
             """)
         {
             let carried: Timestamp = try row.decode("closed_at")
-            history.figures[Key(partner: try row.decode("slug"), line: try row.decode("code")), default: []]
-                .append(
-                    Change(
-                        amount: try row.decode("amount"),
-                        decision: Decision.reference(Int(try row.decode("number", as: Int32.self))),
-                        carriedOn: carried.calendarDate))
+            history.figures[
+                Key(partner: try row.decode("slug"), budgetLine: try row.decode("code")), default: []
+            ]
+            .append(
+                Change(
+                    amount: try row.decode("amount"),
+                    decision: Decision.reference(Int(try row.decode("number", as: Int32.self))),
+                    carriedOn: carried.calendarDate))
         }
         return history
     }
@@ -480,7 +482,7 @@ struct MonthTotals {
         {
             let parts = try row.decode("code", as: String.self).split(separator: ":")
             guard parts.count == 4 else { continue }
-            let account = BudgetHistory.Key(partner: String(parts[1]), line: String(parts[3]))
+            let account = BudgetHistory.Key(partner: String(parts[1]), budgetLine: String(parts[3]))
             totals.costKeys.insert(account)
             let month: CalendarDate = try row.decode("month")
             let figure = Figure(

@@ -1,7 +1,9 @@
-// The wire form of statement listings and partner keys, shared by the HTTP API and the
-// command line's JSON. Written out so that null fields stay in the document.
+// The wire form of statement listings, shared by the HTTP API and the command line's JSON.
+// A listing's signatures and a publication are `Encodable` where they are declared, their
+// optionals `@ExplicitNull`.
 
 extension StatementListing: Encodable {
+    // `cosignedByAll` is computed.
     private enum CodingKeys: String, CodingKey {
         case number, period, state, hash, previousHash, publishedAt, publishedBy, supersedes, reason,
             signatures
@@ -23,36 +25,5 @@ extension StatementListing: Encodable {
         try container.encode(signedBy, forKey: .signedBy)
         try container.encode(partners, forKey: .partners)
         try container.encode(cosignedByAll, forKey: .cosignedByAll)
-    }
-}
-
-extension StatementListing.Signature: Encodable {
-    private enum CodingKeys: String, CodingKey { case partner, key, signedAt }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(partner, forKey: .partner)
-        try container.encode(key, forKey: .key)
-        try container.encode(at, forKey: .signedAt)
-    }
-}
-
-extension Publication: Encodable {
-    private enum CodingKeys: String, CodingKey {
-        case id, period, supersedes, reason, state, requestedBy, requestedAt, finishedAt, statement, failure
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(period, forKey: .period)
-        try container.encode(supersedes, forKey: .supersedes)
-        try container.encode(reason, forKey: .reason)
-        try container.encode(state.rawValue, forKey: .state)
-        try container.encode(requestedBy, forKey: .requestedBy)
-        try container.encode(requestedAt, forKey: .requestedAt)
-        try container.encode(finishedAt, forKey: .finishedAt)
-        try container.encode(statement, forKey: .statement)
-        try container.encode(failure, forKey: .failure)
     }
 }

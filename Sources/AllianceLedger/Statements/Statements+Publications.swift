@@ -4,8 +4,8 @@ public import Postgres
 
 /// A statement published in the background (SQL/0014): asked for and checked at once, carried
 /// out by the service, and read back by its id until it is published or has failed.
-public struct Publication: Hashable, Sendable {
-    public enum State: String, Sendable, CaseIterable {
+public struct Publication: Hashable, Sendable, Encodable {
+    public enum State: String, Sendable, CaseIterable, Encodable {
         case pending
         case published
         case failed
@@ -28,18 +28,18 @@ public struct Publication: Hashable, Sendable {
 
     public let id: Int64
     public let period: String
-    public let supersedes: String?
-    public let reason: String?
+    @ExplicitNull public private(set) var supersedes: String?
+    @ExplicitNull public private(set) var reason: String?
     public let state: State
     /// The e-mail address of the finance lead or board member who asked, as listings name a
     /// statement's publisher.
     public let requestedBy: String
     public let requestedAt: Timestamp
-    public let finishedAt: Timestamp?
+    @ExplicitNull public private(set) var finishedAt: Timestamp?
     /// The statement it published, once published.
-    public let statement: String?
+    @ExplicitNull public private(set) var statement: String?
     /// Why it failed, once failed.
-    public let failure: Failure?
+    @ExplicitNull public private(set) var failure: Failure?
 }
 
 extension Statements {

@@ -300,15 +300,15 @@ extension Statements {
                 "commentary is a finance lead's, of their own partner; the operator has none")
         }
         let partnerID = try await AllianceDirectory.partner(partner, in: alliance.id, on: connection).id
-        let line = try await connection.query(
+        let budgetLineID = try await connection.query(
             "SELECT id FROM budget_lines WHERE alliance_id = \(alliance.id.rawValue) AND code = \(budgetLine)"
         ).first?.decode("id", as: Int64.self)
-        guard let line else { throw LedgerError.budgetLineNotFound(budgetLine) }
+        guard let budgetLineID else { throw LedgerError.budgetLineNotFound(budgetLine) }
         let at: Timestamp = try await LedgerError.forbiddingRefusals {
             try await connection.query(
                 """
                 INSERT INTO statement_commentary (alliance_id, period, partner_id, budget_line_id, text, recorded_by)
-                VALUES (\(alliance.id.rawValue), \(period.description), \(partnerID), \(line), \(text), \(person.id))
+                VALUES (\(alliance.id.rawValue), \(period.description), \(partnerID), \(budgetLineID), \(text), \(person.id))
                 RETURNING recorded_at
                 """
             ).single().decode("recorded_at")

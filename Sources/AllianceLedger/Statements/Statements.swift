@@ -11,10 +11,15 @@ public struct StatementListing: Hashable, Sendable {
         case superseded
     }
 
-    public struct Signature: Hashable, Sendable {
+    public struct Signature: Hashable, Sendable, Encodable {
         public let partner: String
         public let key: Int64
         public let at: Timestamp
+
+        private enum CodingKeys: String, CodingKey {
+            case partner, key
+            case at = "signedAt"
+        }
     }
 
     public let number: String

@@ -16,7 +16,8 @@ struct BooksRoutes {
             let year = try Self.financialYear(try Query(request, allowed: ["year"]), of: context.alliance)
             return Answer(
                 BudgetYear(
-                    year: year, lines: try await services.budgets.figures(year: year, in: context.alliance.id)
+                    year: year,
+                    figures: try await services.budgets.figures(year: year, in: context.alliance.id)
                 ))
         }
         routes.get("budgets/history") { request, context in

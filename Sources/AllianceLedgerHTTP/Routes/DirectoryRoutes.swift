@@ -256,11 +256,6 @@ struct IssuedToken: Encodable {
     let token: String
 
     private enum CodingKeys: String, CodingKey { case token }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(token, forKey: .token)
-    }
 }
 struct AllianceBody: JSONRequest {
     enum Field: String, CodingKey, CaseIterable {

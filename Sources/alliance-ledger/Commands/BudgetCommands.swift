@@ -48,7 +48,7 @@ struct BudgetShowCommand: AsyncParsableCommand {
                             $0.decision,
                         ]
                     }),
-                json: BudgetYear(year: financialYear, lines: figures))
+                json: BudgetYear(year: financialYear, figures: figures))
         }
     }
 }

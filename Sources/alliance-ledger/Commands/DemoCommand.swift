@@ -220,9 +220,9 @@ struct DemoLoader {
                 slug: slug, name: DemoData.allianceName,
                 contractStart: CalendarDate(year: 2025, month: 4, day: 1),
                 contractEnd: CalendarDate(year: 2030, month: 3, day: 31)))
-        for line in DemoData.lines {
+        for budgetLine in DemoData.budgetLines {
             try await directory.addBudgetLine(
-                try BudgetLineRequest(code: line.code, name: line.name), to: created)
+                try BudgetLineRequest(code: budgetLine.code, name: budgetLine.name), to: created)
         }
         // The operator creates each partner's first admin; the admin adds the partner's people.
         var people: [Person] = []
@@ -402,7 +402,7 @@ struct DemoLoader {
         }
         say(
             "Loaded \(created.slug), \(DemoData.allianceName) (invented): \(DemoData.partners.count) partners, "
-                + "\(DemoData.lines.count) budget lines, \(people.count) people, \(imported) spend entries "
+                + "\(DemoData.budgetLines.count) budget lines, \(people.count) people, \(imported) spend entries "
                 + "imported for FY2025 and 3 duplicates reversed.")
         say(
             "Decisions: \(budget.reference) set the FY2025 budget (harbour-lights objected, then approved); "

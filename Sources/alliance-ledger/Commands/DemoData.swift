@@ -11,8 +11,8 @@ enum DemoData {
         let slug: String
         let name: String
         let kind: PartnerKind
-        /// What the partner budgets each month on each of its lines, in whole pounds.
-        let monthly: [(line: String, pounds: Int64)]
+        /// What the partner budgets each month on each of its budget lines, in whole pounds.
+        let monthly: [(budgetLine: String, pounds: Int64)]
         /// How far its spend runs from its budget, in tenths of a percent: agency cover at the
         /// Trust, vacancies at the Council.
         let drift: Int64
@@ -20,7 +20,7 @@ enum DemoData {
         let people: (admin: String, finance: String, board: String)
     }
 
-    static let lines: [(code: String, name: String)] = [
+    static let budgetLines: [(code: String, name: String)] = [
         ("STAFF", "Staff"), ("PREMISES", "Premises"), ("COMMISSIONED", "Commissioned services"),
         ("PEER", "Peer support"), ("CRISIS", "Crisis safe space"),
     ]
@@ -67,14 +67,14 @@ enum DemoData {
         ],
     ]
 
-    /// FY2025's budget: each line's monthly figure for twelve months, plus 1.5%, rounded to
+    /// FY2025's budget: each budget line's monthly figure for twelve months, plus 1.5%, rounded to
     /// £1,000; the partners' drift leaves some over and some under.
     static func budget() throws -> [BudgetSetting] {
         try partners.flatMap { partner in
-            try partner.monthly.map { line, pounds in
+            try partner.monthly.map { budgetLine, pounds in
                 let year = pounds * 12
                 let budget = (year + year * 15 / 1000 + 500) / 1000 * 1000
-                return try BudgetSetting(partner: partner.slug, budgetLine: line, amount: budget * 100)
+                return try BudgetSetting(partner: partner.slug, budgetLine: budgetLine, amount: budget * 100)
             }
         }
     }
@@ -101,12 +101,12 @@ enum DemoData {
             let year = month < 9 ? 2025 : 2026
             let monthNumber = (month + 3) % 12 + 1
             let monthText = "\(year)-" + (monthNumber < 10 ? "0" : "") + "\(monthNumber)"
-            for (line, pounds) in partner.monthly {
+            for (budgetLine, pounds) in partner.monthly {
                 // The month's spend: the budgeted twelfth, run over or under by the partner's drift,
                 // give or take 4%, in pence.
                 let target = pounds * 100 * (1000 + partner.drift + Int64(numbers.next(80)) - 40) / 1000
-                let invoices = line == "STAFF" ? 6 + numbers.next(6) : 10 + numbers.next(12)
-                let names = suppliers[line] ?? ["Supplier (example)"]
+                let invoices = budgetLine == "STAFF" ? 6 + numbers.next(6) : 10 + numbers.next(12)
+                let names = suppliers[budgetLine] ?? ["Supplier (example)"]
                 // The largest part first (payroll, the main contract), then smaller invoices.
                 var remaining = target
                 for index in 0..<invoices {
@@ -119,12 +119,12 @@ enum DemoData {
                     let supplier = index == 0 ? names[0] : names[1 + numbers.next(names.count - 1)]
                     let description =
                         index == 0
-                        ? (line == "STAFF" ? "Payroll, \(monthText)" : "Monthly contract, \(monthText)")
-                        : "\(lineName(line)): invoice \(index) of \(monthText)"
+                        ? (budgetLine == "STAFF" ? "Payroll, \(monthText)" : "Monthly contract, \(monthText)")
+                        : "\(budgetLineName(budgetLine)): invoice \(index) of \(monthText)"
                     csv +=
-                        "\(monthText)-\(day < 10 ? "0" : "")\(day),\(partner.slug),\(line),"
+                        "\(monthText)-\(day < 10 ? "0" : "")\(day),\(partner.slug),\(budgetLine),"
                         + "\(Money.format(amount, currency: "GBP")),\"\(description)\",\"\(supplier)\","
-                        + "\(partner.slug.prefix(4).uppercased())-\(line.prefix(4))-\(monthText)-\(index + 1)\n"
+                        + "\(partner.slug.prefix(4).uppercased())-\(budgetLine.prefix(4))-\(monthText)-\(index + 1)\n"
                     rows += 1
                 }
             }
@@ -132,7 +132,9 @@ enum DemoData {
         return (csv, rows)
     }
 
-    static func lineName(_ code: String) -> String { lines.first { $0.code == code }?.name ?? code }
+    static func budgetLineName(_ code: String) -> String {
+        budgetLines.first { $0.code == code }?.name ?? code
+    }
 
     /// Gain shared by weight in the contract; pain likewise, with the voluntary organisations'
     /// part capped at £50,000 each.

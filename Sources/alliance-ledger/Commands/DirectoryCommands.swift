@@ -156,18 +156,27 @@ struct PartnerListCommand: AsyncParsableCommand {
     }
 }
 
-struct LineCommand: AsyncParsableCommand {
+struct BudgetLineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "line", abstract: "Add and list an alliance's budget lines.",
-        subcommands: [LineAddCommand.self, LineListCommand.self])
+        commandName: "budget-line", abstract: "Add and list an alliance's budget lines.",
+        subcommands: [BudgetLineAddCommand.self, BudgetLineListCommand.self])
 }
 
-struct LineAddCommand: AsyncParsableCommand {
+/// `line`, the name of `budget-line` before issue 17, so that scripts written for it keep
+/// working; left out of help and completion, where `budget-line` is the one name. (An alias of
+/// `budget-line` would be listed beside it.)
+struct FormerLineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "line", abstract: BudgetLineCommand.configuration.abstract, shouldDisplay: false,
+        subcommands: [BudgetLineAddCommand.self, BudgetLineListCommand.self])
+}
+
+struct BudgetLineAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a budget line and open every partner's cost account for it.",
         discussion: """
             The operator adds budget lines while the alliance is being set up; once its first \
-            decision is carried, a line is added only by a carried budgetLine.add decision.
+            decision is carried, a budget line is added only by a carried budgetLine.add decision.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -176,21 +185,22 @@ struct LineAddCommand: AsyncParsableCommand {
 
     @Option(help: "Upper-case letters, digits and underscores, e.g. STAFF.")
     var code: String
-    @Option(help: "The line's name.")
+    @Option(help: "The budget line's name.")
     var name: String
 
     func run() async throws {
         let request = try BudgetLineRequest(code: code, name: name)
-        let line = try await global.withLedger(alliance) { context in
+        let budgetLine = try await global.withLedger(alliance) { context in
             try await AllianceDirectory(pool: context.ledger.pool).addBudgetLine(
                 request, to: context.alliance, by: context.caller)
         }
         try output.emit(
-            table: TextTable(columns: ["code", "name"], rows: [[line.code, line.name]]), json: line)
+            table: TextTable(columns: ["code", "name"], rows: [[budgetLine.code, budgetLine.name]]),
+            json: budgetLine)
     }
 }
 
-struct LineListCommand: AsyncParsableCommand {
+struct BudgetLineListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the budget lines.")
 
     @OptionGroup var global: GlobalOptions
@@ -198,11 +208,12 @@ struct LineListCommand: AsyncParsableCommand {
     @OptionGroup var alliance: AllianceOption
 
     func run() async throws {
-        let lines = try await global.withLedger(alliance) { context in
+        let budgetLines = try await global.withLedger(alliance) { context in
             try await AllianceDirectory(pool: context.ledger.pool).budgetLines(in: context.alliance.id)
         }
         try output.emit(
-            table: TextTable(columns: ["code", "name"], rows: lines.map { [$0.code, $0.name] }), json: lines)
+            table: TextTable(columns: ["code", "name"], rows: budgetLines.map { [$0.code, $0.name] }),
+            json: budgetLines)
     }
 }
 

@@ -22,7 +22,8 @@ extension Spend {
     }
 
     static let columns: [TextTable.Column] = [
-        "id", "incurred on", "partner", "line", .number("amount"), "description", "supplier", "reference",
+        "id", "incurred on", "partner", "budget line", .number("amount"), "description", "supplier",
+        "reference",
         "reversed",
     ]
 
@@ -57,7 +58,7 @@ extension Spend {
 struct SpendRecordCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
-        abstract: "Record spend: the partner's cost account for the line against its funding account.",
+        abstract: "Record spend: the partner's cost account for the budget line against its funding account.",
         discussion: """
             A finance person records their own partner's spend with their --token; the operator \
             records only while the alliance is being set up, until its first decision is carried.
@@ -69,7 +70,7 @@ struct SpendRecordCommand: AsyncParsableCommand {
 
     @Option(help: .partnerSlug)
     var partner: String
-    @Option(name: .customLong("line"), help: .budgetLineCode)
+    @Option(name: .budgetLineOrFormerLine, help: .budgetLineCodeOrFormerLine)
     var budgetLine: String
     @Option(help: "The amount in the alliance's currency, e.g. 1234.56.")
     var amount: String
@@ -164,7 +165,8 @@ struct SpendListCommand: AsyncParsableCommand {
 
     @Option(help: "Only this partner's spend.")
     var partner: String?
-    @Option(name: .customLong("line"), help: "Only this budget line's spend.")
+    @Option(
+        name: .budgetLineOrFormerLine, help: "Only this budget line's spend (--line is its former name).")
     var budgetLine: String?
     @Option(help: ArgumentHelp("Only spend incurred on or after this day.", valueName: "YYYY-MM-DD"))
     var from: CalendarDate?

@@ -48,9 +48,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(
         name: .customLong("log-level"),
         help: ArgumentHelp(
-            "trace, debug, info, notice, warning, error or critical (env ALLIANCE_LEDGER_LOG_LEVEL; default info).",
+            "The least severe messages logged (env ALLIANCE_LEDGER_LOG_LEVEL; default info).",
             valueName: "level"))
-    var logLevel: String?
+    var logLevel: LogLevelArgument?
 
     /// Resolves the configuration, with the flags of this command on top.
     func settings(adding commandFlags: [SettingKey: String] = [:]) throws -> Settings {
@@ -60,7 +60,7 @@ struct GlobalOptions: ParsableArguments {
         flags[.dataDir] = dataDirectory
         flags[.serverPrograms] = serverPrograms
         flags[.poolSize] = poolSize
-        flags[.logLevel] = logLevel
+        flags[.logLevel] = logLevel?.level.rawValue
         return try Settings.resolve(
             flags: flags, environment: ProcessInfo.processInfo.environment, configFile: config)
     }

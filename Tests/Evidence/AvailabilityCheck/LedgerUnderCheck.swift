@@ -12,7 +12,7 @@ struct LedgerUnderCheck {
     static let alliance = "kestrelford-mental-health"
     static let base = "/v1/alliances/\(alliance)"
 
-    let cluster: CheckCluster
+    let cluster: MigratedCluster
     let binary: String
     /// Every demo token by its holder's e-mail address, and the operator's as `operator`.
     let tokens: [String: String]
@@ -22,7 +22,8 @@ struct LedgerUnderCheck {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw CheckFailure("no alliance-ledger binary at \(binary): build it first (swift build)")
         }
-        let cluster = try await CheckCluster.start(named: "availability-check", logger: logger)
+        let cluster = try await MigratedCluster.start(
+            named: "availability-check", databaseName: "check", logger: logger)
         do {
             let demo = try runToEnd(
                 binary,
