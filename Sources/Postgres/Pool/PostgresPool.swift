@@ -75,15 +75,7 @@ public actor PostgresPool {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> Value
     ) async throws -> Value {
-        let connection = try await leaseLiveConnection()
-        do {
-            let value = try await body(connection)
-            await giveBack(connection)
-            return value
-        } catch {
-            await giveBack(connection)
-            throw error
-        }
+        try await Self.lending(try await leaseLiveConnection(), from: self, isolation: isolation, to: body)
     }
 
     /// Lends `body` a connection when the pool can spare one (`PoolStateMachine.canSpare`:
@@ -98,12 +90,21 @@ public actor PostgresPool {
         _ body: (PostgresConnection?) async throws -> Value
     ) async throws -> Value {
         guard let connection = await leaseSpareConnection() else { return try await body(nil) }
+        return try await Self.lending(connection, from: self, isolation: isolation) { try await body($0) }
+    }
+
+    /// Runs `body` on a connection leased from `pool` and gives it back afterwards, whatever
+    /// happens.
+    private static func lending<Value>(
+        _ connection: PostgresConnection, from pool: PostgresPool, isolation: isolated (any Actor)?,
+        to body: (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
         do {
             let value = try await body(connection)
-            await giveBack(connection)
+            await pool.giveBack(connection)
             return value
         } catch {
-            await giveBack(connection)
+            await pool.giveBack(connection)
             throw error
         }
     }
