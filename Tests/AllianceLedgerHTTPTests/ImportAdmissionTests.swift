@@ -33,8 +33,10 @@ import Testing
     /// A whole file waits for a place to hold a connection, and is refused 503 only when none
     /// comes free within the wait.
     @Test func anImportWaitsForAPlaceAndIsRefusedOnlyWhenNoneComesFree() async throws {
+        // The wait is long for the part that must be admitted, short for the part that must be
+        // refused: one 600 ms wait for both ran out behind a 300 ms hold under CI's load.
         let admission = ImportAdmission(
-            limits: .init(perCaller: 5, perAlliance: 5, holdingConnections: 1, placeWait: .milliseconds(600)))
+            limits: .init(perCaller: 5, perAlliance: 5, holdingConnections: 1, placeWait: .seconds(20)))
         let (held, holding) = AsyncStream.makeStream(of: Void.self)
         // Counted when the first gives its place back: the second, which starts while the first
         // holds it, must see that count. (A wall-clock bound raced the scheduler under load.)
@@ -50,9 +52,11 @@ import Testing
         #expect(finishedBeforeSecond == 1, "the second did not wait for the first")
         try await first
 
-        async let long: Void = admission.withConnectionPlace { try await Task.sleep(for: .seconds(2)) }
+        let impatient = ImportAdmission(
+            limits: .init(perCaller: 5, perAlliance: 5, holdingConnections: 1, placeWait: .milliseconds(600)))
+        async let long: Void = impatient.withConnectionPlace { try await Task.sleep(for: .seconds(2)) }
         try await Task.sleep(for: .milliseconds(100))
-        let busy = await Self.problem { try await admission.withConnectionPlace {} }
+        let busy = await Self.problem { try await impatient.withConnectionPlace {} }
         #expect(busy?.status == .serviceUnavailable)
         #expect(busy?.type == "/problems/imports-busy")
         #expect(busy?.headers[.retryAfter] == "10")
