@@ -225,6 +225,12 @@ import Testing
                 "UPDATE account_balances SET balance = 0",
                 "UPDATE journal_heads SET sequence = 0",
                 "DELETE FROM accounts",
+                // The guards run once per statement (SQL/0019): a direct change is refused
+                // however many rows it names, none included.
+                "UPDATE account_month_totals SET net = net",
+                "UPDATE account_balances SET balance = balance WHERE false",
+                "INSERT INTO journal_tree_nodes (alliance_id, level, index, hash) SELECT alliance_id, 30, 0, hash FROM journal_tree_nodes LIMIT 1",
+                "INSERT INTO governance_tree_nodes (alliance_id, level, index, hash) SELECT alliance_id, 30, 0, hash FROM journal_tree_nodes LIMIT 1",
             ]
             for statement in ownerForbidden {
                 let error = await #expect(throws: PostgresError.self, "\(statement)") {
@@ -235,6 +241,61 @@ import Testing
             }
             await owner.close()
             #expect(try await fixture.ledger.verify(fixture.alliance).isIntact)
+        }
+    }
+
+    /// Postings written on their own, by the owner past the service role's privileges, are
+    /// refused by the postings trigger whether they name an entry that has its postings already
+    /// or none at all, in a small statement (checked entry by entry) and a large one (checked in
+    /// one query, SQL/0018 and SQL/0019), and nothing is written.
+    @Test func postingsComeOnlyWithTheirEntry() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            let first = try await fixture.ledger.post(
+                try fixture.transfer(100, from: "partner:slam:funding", to: "alliance:bank"),
+                to: fixture.alliance)
+            let before = try await fixture.snapshot()
+            let account = first.entry.postings[0].accountID
+            let owner = try await fixture.database.connect()
+            // Pairs of +1 and -1 on lines from 10, so that every entry's postings still balance.
+            for (entry, count) in [(Int64(1), 2), (Int64(1), 64), (Int64(99), 2), (Int64(99), 64)] {
+                let error = await #expect(throws: PostgresError.self, "entry \(entry), \(count) postings") {
+                    try await owner.execute(
+                        """
+                        INSERT INTO postings (alliance_id, entry_sequence, line, account_id, amount)
+                        SELECT \(fixture.alliance.rawValue), \(entry), 9 + n, \(account),
+                               CASE WHEN n % 2 = 0 THEN -1 ELSE 1 END
+                        FROM generate_series(1, \(Int64(count))) AS n
+                        """)
+                }
+                #expect(
+                    error?.constraint == "postings_with_their_entry",
+                    "entry \(entry), \(count) postings: \(String(describing: error))")
+                #expect(try await fixture.snapshot() == before)
+            }
+            await owner.close()
+            #expect(try await fixture.ledger.verify(fixture.alliance).isIntact)
+        }
+    }
+
+    /// The metadata CHECK takes an object whose every value is a string, and nothing else: its
+    /// test (an inlinable jsonpath since SQL/0019) answers as SQL/0002's did.
+    @Test func metadataIsAnObjectOfStrings() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            let samples: [(String, Bool)] = [
+                ("{}", true), (#"{"a": "b"}"#, true), (#"{"a": "", "c": "d"}"#, true),
+                (#"{"a": 1}"#, false), (#"{"a": null}"#, false), (#"{"a": true}"#, false),
+                (#"{"a": ["x"]}"#, false), (#"{"a": []}"#, false), (#"{"a": {}}"#, false),
+                (#"{"a": {"b": "c"}}"#, false), (#"{"a": "b", "z": [1]}"#, false), ("[]", false),
+                (#"["a"]"#, false), (#""x""#, false), ("1", false), ("null", false),
+            ]
+            try await fixture.database.pool.withConnection { connection in
+                for (json, flat) in samples {
+                    let answer: Bool = try await connection.query(
+                        "SELECT ledger_is_flat_text_object(\(json)::jsonb) AS flat"
+                    ).single().decode("flat")
+                    #expect(answer == flat, "\(json)")
+                }
+            }
         }
     }
 
