@@ -106,3 +106,79 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- SQL/0018's tree growth, with static statements in place of EXECUTE. Planning the dynamic
+-- statements cost more than running them for the journal writer's small statements: a loop
+-- appending two leaves at a time took 514 µs a call with EXECUTE and 97 µs with the same
+-- statements static (the same nodes, compared), and a batch of the writer grows the tree of
+-- every alliance in it. A static statement keeps its plan for the session, so the function
+-- runs with sequential scans off: the primary key, the tree table's only index, serves every
+-- lookup whatever the statistics said when the plan was made (SQL/0018's concern). The two
+-- trees are two tables, so each statement is written once for each.
+CREATE OR REPLACE FUNCTION ledger_tree_append_leaves(
+    p_table regclass, p_alliance_id bigint, p_first_index bigint, p_leaves bytea[])
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp SET enable_seqscan = off AS $$
+DECLARE
+    v_journal boolean := p_table = 'journal_tree_nodes'::regclass;
+    v_level integer := 0;
+    v_low bigint := p_first_index;
+    v_high bigint := p_first_index + coalesce(cardinality(p_leaves), 0) - 1;
+    v_parents_low bigint;
+    v_parents_high bigint;
+    v_made bigint;
+BEGIN
+    IF NOT v_journal AND p_table <> 'governance_tree_nodes'::regclass THEN
+        RAISE EXCEPTION '% is not a tree of the ledger', p_table;
+    END IF;
+    IF v_high < v_low THEN
+        RETURN;
+    END IF;
+    IF v_journal THEN
+        INSERT INTO journal_tree_nodes (alliance_id, level, index, hash)
+        SELECT p_alliance_id, 0, p_first_index + l.ordinality - 1, l.leaf
+        FROM unnest(p_leaves) WITH ORDINALITY AS l (leaf, ordinality);
+    ELSE
+        INSERT INTO governance_tree_nodes (alliance_id, level, index, hash)
+        SELECT p_alliance_id, 0, p_first_index + l.ordinality - 1, l.leaf
+        FROM unnest(p_leaves) WITH ORDINALITY AS l (leaf, ordinality);
+    END IF;
+    LOOP
+        v_parents_low := v_low / 2;
+        v_parents_high := (v_high + 1) / 2 - 1;
+        EXIT WHEN v_parents_low > v_parents_high;
+        -- The left child by a correlated subquery, a lookup by the whole primary key for each
+        -- right child. A missing left child makes the hash NULL, which the table refuses.
+        IF v_journal THEN
+            INSERT INTO journal_tree_nodes (alliance_id, level, index, hash)
+            SELECT p_alliance_id, v_level + 1, r.index / 2,
+                   sha256('\x01'::bytea
+                          || (SELECT l.hash FROM journal_tree_nodes AS l
+                              WHERE l.alliance_id = p_alliance_id AND l.level = v_level AND l.index = r.index - 1)
+                          || r.hash)
+            FROM journal_tree_nodes AS r
+            WHERE r.alliance_id = p_alliance_id AND r.level = v_level
+              AND r.index BETWEEN 2 * v_parents_low + 1 AND 2 * v_parents_high + 1 AND r.index % 2 = 1;
+        ELSE
+            INSERT INTO governance_tree_nodes (alliance_id, level, index, hash)
+            SELECT p_alliance_id, v_level + 1, r.index / 2,
+                   sha256('\x01'::bytea
+                          || (SELECT l.hash FROM governance_tree_nodes AS l
+                              WHERE l.alliance_id = p_alliance_id AND l.level = v_level AND l.index = r.index - 1)
+                          || r.hash)
+            FROM governance_tree_nodes AS r
+            WHERE r.alliance_id = p_alliance_id AND r.level = v_level
+              AND r.index BETWEEN 2 * v_parents_low + 1 AND 2 * v_parents_high + 1 AND r.index % 2 = 1;
+        END IF;
+        GET DIAGNOSTICS v_made = ROW_COUNT;
+        IF v_made <> v_parents_high - v_parents_low + 1 THEN
+            PERFORM ledger_refuse(p_table::text || '_whole',
+                format('the tree %s of alliance %s lacks nodes below level %s, indexes %s to %s',
+                       p_table, p_alliance_id, v_level + 1, v_parents_low, v_parents_high));
+        END IF;
+        v_level := v_level + 1;
+        v_low := v_parents_low;
+        v_high := v_parents_high;
+    END LOOP;
+END
+$$;
