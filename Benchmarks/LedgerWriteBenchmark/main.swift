@@ -11,7 +11,9 @@ import ServiceHarness
 // writers record into one alliance and into 8, through the library, next to pgbench running
 // the equivalent raw SQL (one entry, two postings, two balance updates per transaction) on
 // the same private cluster in the same run. Both sides run with fsync and synchronous_commit
-// on, as the embedded default does. See Benchmarks/README.md.
+// on, as the embedded default does. Beside the rates, the CPU each side spends per entry (this
+// process, or pgbench, plus PostgreSQL's processes): a ratio that holds when other work shares
+// the cores, which the rates' ratio does not. See Benchmarks/README.md.
 //
 //   swift run --package-path Benchmarks -c release ledger-benchmark \
 //       [--seconds 5] [--writers 1,4,16,64] [--alliances 1,8] [--lanes N]
@@ -50,7 +52,9 @@ let serverVersion = try await bench.serverVersion()
 
 // MARK: The library
 
-func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> Throughput {
+/// The entries recorded in the measured window, and the CPU spent in it by this process and the
+/// server.
+func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> (Throughput, CPUTime) {
     let pool = bench.makeServicePool()
     let ledger = options.lanes.map { Ledger(pool: pool, writers: $0) } ?? Ledger(pool: pool)
     var ids: [AllianceID] = []
@@ -69,6 +73,12 @@ func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> Throug
     let clock = ContinuousClock()
     let warmupEnd = clock.now + .seconds(options.warmupSeconds)
     let end = warmupEnd + .seconds(options.seconds)
+    let window = Task {
+        try await clock.sleep(until: warmupEnd)
+        let start = CPUTime.now(cluster: bench.server.clusterDirectory)
+        try await clock.sleep(until: end)
+        return CPUTime.now(cluster: bench.server.clusterDirectory) - start
+    }
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
         for writer in 0..<writers {
             group.addTask {
@@ -100,8 +110,15 @@ func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> Throug
         precondition(report.isIntact, "the benchmark's journal does not verify: \(report)")
     }
     await pool.close()
-    return Throughput(
-        operations: latencies.count, seconds: Double(options.seconds), latencies: latencies.sorted())
+    return (
+        Throughput(operations: latencies.count, seconds: Double(options.seconds), latencies: latencies.sorted()),
+        try await window.value
+    )
+}
+
+/// Milliseconds of CPU per operation.
+func milliseconds(_ cpu: CPUTime, per operations: Int) -> Double {
+    operations > 0 ? cpu.total / Double(operations) * 1000 : .nan
 }
 
 // MARK: Report
@@ -111,25 +128,46 @@ print(
 print(
     "PostgreSQL \(serverVersion), fsync on, synchronous_commit on; \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date())"
 )
+print("load average before: \(loadAverage())")
 print("")
 let header = [
     "alliances", "writers", "pgbench tps", "p50 ms", "p99 ms", "library entries/s", "p50 ms", "p99 ms",
-    "ratio",
+    "ratio", "pgbench CPU ms/txn", "library CPU ms/entry (service + server)", "CPU ratio",
 ]
 print(header.joined(separator: " | "))
+/// Issue 20's goals at 16 writers: one alliance at 80% of pgbench, eight at 90%.
+let goals = [1: 80.0, 8: 90.0]
+var verdicts: [String] = []
 var round = 0
 for alliances in options.alliances {
     for writers in options.writers {
         round += 1
+        let before = CPUTime.now(cluster: bench.server.clusterDirectory)
         let raw = try await RawCeiling.run(
             clients: writers, seconds: options.seconds, alliances: alliances, on: bench)
-        let library = try await runLibrary(writers: writers, alliances: alliances, round: round)
+        let rawCPU = milliseconds(CPUTime.now(cluster: bench.server.clusterDirectory) - before, per: raw.operations)
+        let (library, cpu) = try await runLibrary(writers: writers, alliances: alliances, round: round)
+        let libraryCPU = milliseconds(cpu, per: library.operations)
+        let ratio = library.perSecond / raw.perSecond * 100
+        let cpuRatio = rawCPU / libraryCPU * 100
         let row = [
             String(alliances), String(writers), format(raw.perSecond), format(raw.percentile(0.5), 2),
             format(raw.percentile(0.99), 2), format(library.perSecond), format(library.percentile(0.5), 2),
-            format(library.percentile(0.99), 2), format(library.perSecond / raw.perSecond * 100) + "%",
+            format(library.percentile(0.99), 2), format(ratio) + "%", format(rawCPU, 3),
+            "\(format(libraryCPU, 3)) (\(format(cpu.process / Double(library.operations) * 1000, 3)) + \(format(cpu.server / Double(library.operations) * 1000, 3)))",
+            format(cpuRatio) + "%",
         ]
         print(row.joined(separator: " | "))
+        if writers == 16, let goal = goals[alliances] {
+            for (name, value) in [("rate", ratio), ("CPU per entry", cpuRatio)] {
+                verdicts.append(
+                    "\(alliances) alliance(s), 16 writers, \(name): \(format(value))% of pgbench, goal \(format(goal))%: \(value >= goal ? "PASS" : "FAIL")"
+                )
+            }
+        }
     }
 }
+print("")
+for verdict in verdicts { print(verdict) }
+print("load average after: \(loadAverage())")
 await bench.ownerPool.close()

@@ -64,7 +64,8 @@ public struct EmbeddedPostgres: Sendable {
         self.logger = logger
     }
 
-    var clusterDirectory: String { dataDirectory + "/pgdata" }
+    /// PostgreSQL's own directory (initdb's, holding `postmaster.pid`), inside `dataDirectory`.
+    public var clusterDirectory: String { dataDirectory + "/pgdata" }
     var logFile: String { dataDirectory + "/postgresql.log" }
 
     /// Whether the socket can live in the data directory: not when the path is too long for a
