@@ -111,7 +111,8 @@ func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> (Throu
     }
     await pool.close()
     return (
-        Throughput(operations: latencies.count, seconds: Double(options.seconds), latencies: latencies.sorted()),
+        Throughput(
+            operations: latencies.count, seconds: Double(options.seconds), latencies: latencies.sorted()),
         try await window.value
     )
 }
@@ -145,7 +146,8 @@ for alliances in options.alliances {
         let before = CPUTime.now(cluster: bench.server.clusterDirectory)
         let raw = try await RawCeiling.run(
             clients: writers, seconds: options.seconds, alliances: alliances, on: bench)
-        let rawCPU = milliseconds(CPUTime.now(cluster: bench.server.clusterDirectory) - before, per: raw.operations)
+        let rawCPU = milliseconds(
+            CPUTime.now(cluster: bench.server.clusterDirectory) - before, per: raw.operations)
         let (library, cpu) = try await runLibrary(writers: writers, alliances: alliances, round: round)
         let libraryCPU = milliseconds(cpu, per: library.operations)
         let ratio = library.perSecond / raw.perSecond * 100
