@@ -241,7 +241,7 @@ public struct BalanceSheet: Hashable, Sendable, Encodable {
 
 public struct TrialBalance: Hashable, Sendable {
     /// An account's balance as a debit or a credit: `lines` in the JSON, as published.
-    public struct Row: Hashable, Sendable {
+    public struct Row: Hashable, Sendable, Encodable {
         public let account: AccountCode
         public let type: AccountType
         public let debit: Int64

@@ -50,18 +50,6 @@ extension TrialBalance: Encodable {
     }
 }
 
-extension TrialBalance.Row: Encodable {
-    private enum CodingKeys: String, CodingKey { case account, type, debit, credit }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(account, forKey: .account)
-        try container.encode(type, forKey: .type)
-        try container.encode(debit, forKey: .debit)
-        try container.encode(credit, forKey: .credit)
-    }
-}
-
 extension VerificationReport: Encodable {
     // `ok` is computed from the mismatch, the drifts and the head.
     private enum CodingKeys: String, CodingKey {
