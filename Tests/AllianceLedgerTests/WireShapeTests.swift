@@ -355,4 +355,21 @@ import Testing
                 == #"{"actual":10900,"allocations":[{"amount":-810,"cap":null,"capped":false,"partner":"trust","share":7000},{"amount":-90,"cap":90,"capped":true,"partner":"charity","share":3000}],"difference":-900,"fee":null,"ownerPays":null,"ownerSide":0,"partnerSide":-900,"partnerSideBeforeCap":-900,"partnersReceive":null,"settled":{"decision":"D-0004","entry":12,"postedAt":"2025-04-01T00:00:00.123456Z"},"target":10000,"terms":{"gain":[{"cap":500,"partner":"trust","share":6000},{"cap":null,"partner":"council","share":4000}],"pain":[{"cap":null,"partner":"trust","share":7000},{"cap":90,"partner":"charity","share":3000}],"partnerSide":{"fee":null,"gainBands":[{"share":10000,"upTo":null}],"gainCap":null,"painBands":[{"share":10000,"upTo":null}],"painCap":null},"year":"FY2025"},"termsDecision":"D-0001","unallocated":0,"year":"FY2025"}"#
         )
     }
+
+    @Test func riskShareTermsWithBandsCapsAndAFee() throws {
+        let terms = try RiskShareTerms(
+            year: 2026,
+            gain: [try RiskShare(partner: "trust", share: 10_000, cap: 1_000_000)],
+            pain: [try RiskShare(partner: "trust", share: 10_000)],
+            partnerSide: try RiskSharePartnerSide(
+                gainBands: [
+                    try RiskShareBand(upTo: 1000, share: 5000), try RiskShareBand(upTo: nil, share: 2500),
+                ],
+                painBands: [try RiskShareBand(upTo: nil, share: 10_000)], gainCap: 2_000_000, painCap: nil,
+                fee: 300_000))
+        #expect(
+            try json(terms)
+                == #"{"gain":[{"cap":1000000,"partner":"trust","share":10000}],"pain":[{"cap":null,"partner":"trust","share":10000}],"partnerSide":{"fee":300000,"gainBands":[{"share":5000,"upTo":1000},{"share":2500,"upTo":null}],"gainCap":2000000,"painBands":[{"share":10000,"upTo":null}],"painCap":null},"year":"FY2026"}"#
+        )
+    }
 }
