@@ -72,7 +72,7 @@ func boardAlliance(_ slug: String, pool: PostgresPool) async throws -> (Alliance
 func budget(_ amount: Int64) throws -> DecisionAction {
     .budgetSet(
         year: 2025,
-        lines: try partners.flatMap { partner in
+        figures: try partners.flatMap { partner in
             try ["STAFF", "PREMISES"].map {
                 try BudgetSetting(partner: partner, budgetLine: $0, amount: amount)
             }

@@ -126,7 +126,7 @@ let perFigure = spent * 98 / 100 / Int64(partners.count * 2)
 _ = try await carry(
     .budgetSet(
         year: 2025,
-        lines: try partners.flatMap { partner in
+        figures: try partners.flatMap { partner in
             try ["STAFF", "PREMISES"].map {
                 try BudgetSetting(partner: partner, budgetLine: $0, amount: perFigure)
             }

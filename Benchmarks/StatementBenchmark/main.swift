@@ -86,7 +86,7 @@ func carryBudget(in alliance: Alliance, board: [Caller]) async throws {
             title: "FY2025 budget",
             action: .budgetSet(
                 year: 2025,
-                lines: try partners.flatMap { partner in
+                figures: try partners.flatMap { partner in
                     try lines.map {
                         try BudgetSetting(partner: partner, budgetLine: $0, amount: 5_000_000_00)
                     }

@@ -23,7 +23,7 @@ import Testing
             try await Board.carry(
                 .budgetSet(
                     year: 2025,
-                    lines: [
+                    figures: [
                         try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 250_000_00),
                         try BudgetSetting(partner: "lambeth", budgetLine: "PREMISES", amount: 40_000_00),
                     ]), in: alliance, pool: pool)

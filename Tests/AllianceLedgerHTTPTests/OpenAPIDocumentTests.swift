@@ -725,7 +725,7 @@ import Testing
             pain: [try RiskShare(partner: "slam", share: 10_000)])
         let budget = DecisionAction.budgetSet(
             year: 2025,
-            lines: [
+            figures: [
                 try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 0),
                 try BudgetSetting(partner: "lambeth", budgetLine: "PREMISES", amount: 40_000_00),
             ])

@@ -85,7 +85,7 @@ struct BoardFixture {
     static func budget(_ amount: Int64) throws -> DecisionAction {
         .budgetSet(
             year: 2025,
-            lines: [
+            figures: [
                 try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: amount),
                 try BudgetSetting(partner: "lambeth", budgetLine: "PREMISES", amount: amount / 2),
             ])
@@ -452,7 +452,7 @@ struct BoardFixture {
                 try await board.propose(
                     .budgetSet(
                         year: 2025,
-                        lines: [try BudgetSetting(partner: "nobody", budgetLine: "STAFF", amount: 1)]))
+                        figures: [try BudgetSetting(partner: "nobody", budgetLine: "STAFF", amount: 1)]))
             }
             #expect(throws: LedgerError.invalidField("amount", reason: "cannot be negative (-1)")) {
                 try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: -1)
@@ -536,7 +536,8 @@ struct BoardFixture {
                 #"{"type":"budget.set","year":"FY2025","lines":[{"partner":"slam","budgetLine":"STAFF","amount":100}]}"#
             )
                 == .budgetSet(
-                    year: 2025, lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 100)])
+                    year: 2025,
+                    figures: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 100)])
         )
         let refusals: [(String, LedgerError)] = [
             (

@@ -65,11 +65,11 @@ import Testing
                 let exact = Int128(payment.earned) * Int128(allocation.share)
                 #expect((Int128(allocation.amount) * 10_000 - exact).magnitude < 10_000)
             }
-            let lines = payment.lines
-            #expect(lines.reduce(0) { $0 + $1.amount } == 0)
-            #expect(lines.first?.account == OutcomePayment.account)
-            #expect(lines.first?.amount == payment.earned)
-            #expect(lines.count == 1 + payment.allocations.count { $0.amount != 0 })
+            let postings = payment.postings
+            #expect(postings.reduce(0) { $0 + $1.amount } == 0)
+            #expect(postings.first?.account == OutcomePayment.account)
+            #expect(postings.first?.amount == payment.earned)
+            #expect(postings.count == 1 + payment.allocations.count { $0.amount != 0 })
         }
     }
 

@@ -73,9 +73,9 @@ import Testing
             if position.unallocated != 0 {
                 #expect(position.allocations.allSatisfy { $0.capped || $0.share == 0 }, "\(context)")
             }
-            let lines = position.lines
-            #expect(lines.reduce(0) { $0 + $1.amount } == 0)
-            #expect(lines.first?.amount == position.allocated)
+            let postings = position.postings
+            #expect(postings.reduce(0) { $0 + $1.amount } == 0)
+            #expect(postings.first?.amount == position.allocated)
         }
     }
 
@@ -164,9 +164,9 @@ import Testing
                     "was -45000001 when D-0005 was proposed but the budgets, spend or terms now give -45000000: propose it again"
             )
         ) { try open.position.checkPartnerSide(asProposed: -450_000_01, by: "D-0005") }
-        #expect(open.position.lines.map(\.amount) == [-450_000_00, 450_000_00])
+        #expect(open.position.postings.map(\.amount) == [-450_000_00, 450_000_00])
         #expect(
-            open.position.lines.map(\.account.rawValue) == [
+            open.position.postings.map(\.account.rawValue) == [
                 "alliance:risk-share", "partner:partners:funding",
             ])
     }

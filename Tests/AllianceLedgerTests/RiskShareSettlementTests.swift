@@ -34,7 +34,7 @@ import Testing
         try await Board.carry(
             .budgetSet(
                 year: 2025,
-                lines: [
+                figures: [
                     try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 35_000_000_00),
                     try BudgetSetting(partner: "lambeth", budgetLine: "STAFF", amount: 10_000_000_00),
                     try BudgetSetting(partner: "certitude", budgetLine: "STAFF", amount: 3_000_000_00),

@@ -64,7 +64,7 @@ import Testing
                     title: "Everything to us", closesAt: board.later(3600),
                     action: .budgetSet(
                         year: 2025,
-                        lines: [
+                        figures: [
                             try BudgetSetting(
                                 partner: "sel-icb", budgetLine: "STAFF", amount: 999_999_999_900)
                         ]
@@ -291,7 +291,7 @@ import Testing
             let decision = try await Board.carry(
                 .budgetSet(
                     year: 2025,
-                    lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1_000)]),
+                    figures: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1_000)]),
                 in: alliance, pool: board.pool)
             #expect(decision.state == .carried)
             // A reason the database and the library must write alike: quotes, a backslash, a

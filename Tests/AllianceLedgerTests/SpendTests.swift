@@ -237,14 +237,14 @@ import Testing
             try await Board.carry(
                 .budgetSet(
                     year: 2025,
-                    lines: [
+                    figures: [
                         try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1_000_000),
                         try BudgetSetting(partner: "lambeth", budgetLine: "STAFF", amount: 500_000),
                     ]), in: fixture.alliance, pool: fixture.pool)
             try await Board.carry(
                 .budgetSet(
                     year: 2025,
-                    lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1_200_000)]),
+                    figures: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 1_200_000)]),
                 in: fixture.alliance, pool: fixture.pool)
             let figures = try await budgets.figures(year: 2025, in: alliance)
             #expect(
@@ -292,7 +292,7 @@ import Testing
                 await #expect(throws: expected) {
                     try await Decisions(pool: fixture.pool).propose(
                         try DecisionProposal(
-                            title: "Budget", action: .budgetSet(year: year, lines: settings)),
+                            title: "Budget", action: .budgetSet(year: year, figures: settings)),
                         in: fixture.alliance, by: proposer)
                 }
             }

@@ -46,7 +46,7 @@ struct StatementFixture {
             try await fixture.carry(
                 .budgetSet(
                     year: 2025,
-                    lines: [
+                    figures: [
                         try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 120_000_00),
                         try BudgetSetting(partner: "lambeth", budgetLine: "PREMISES", amount: 10_000_01),
                     ]))
@@ -54,7 +54,7 @@ struct StatementFixture {
             try await fixture.carry(
                 .budgetSet(
                     year: 2025,
-                    lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 132_000_00)]))
+                    figures: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 132_000_00)]))
             fixture.entries["A"] = try await fixture.record(5_000_00, "slam", "STAFF", date(2025, 4, 10), "A")
             fixture.entries["B"] = try await fixture.record(3_000_00, "slam", "STAFF", date(2025, 5, 20), "B")
             fixture.entries["C"] = try await fixture.record(2_500_00, "slam", "STAFF", date(2025, 9, 1), "C")

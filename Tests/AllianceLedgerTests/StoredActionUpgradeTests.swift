@@ -22,7 +22,7 @@ import Testing
                     + #""amount":100000},{"partner":"lambeth","budgetLine":"STAFF","amount":50000}]}"#,
                 .budgetSet(
                     year: 2025,
-                    lines: [
+                    figures: [
                         try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 100_000),
                         try BudgetSetting(partner: "lambeth", budgetLine: "STAFF", amount: 50_000),
                     ])
@@ -112,12 +112,12 @@ import Testing
             try await owner.execute(
                 "UPDATE decisions SET state = 'carried', closed_at = now() WHERE alliance_id = \(alliance.id.rawValue) AND number = 1"
             )
-            guard case .budgetSet(let year, let lines) = try Self.decisions()[0].action else { return }
+            guard case .budgetSet(let year, let figures) = try Self.decisions()[0].action else { return }
             let id = try await owner.query(
                 "SELECT id FROM decisions WHERE alliance_id = \(alliance.id.rawValue) AND number = 1"
             ).single().decode("id", as: Int64.self)
             try await Budgets.apply(
-                lines, year: year, decision: id, reference: "D-0001", in: alliance.id, on: owner)
+                figures, year: year, decision: id, reference: "D-0001", in: alliance.id, on: owner)
             try await owner.execute(
                 """
                 UPDATE decisions SET state = 'withdrawn', closed_at = now(), withdrawn_by = proposer_id
@@ -185,7 +185,7 @@ import Testing
         // And a new one is stored in the new form.
         let budget = try await Board.carry(
             .budgetSet(
-                year: 2025, lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 7)]),
+                year: 2025, figures: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 7)]),
             in: alliance, pool: service)
         #expect(budget.state == .carried)
         #expect(try await ledger.verify(alliance.id).firstMismatch == nil)

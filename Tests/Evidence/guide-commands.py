@@ -22,7 +22,8 @@ a walkthrough reads as one terminal session. A block passes when it exits 0: a c
 shows being refused says so in the guide (`|| echo "exit $?: refused"`).
 
 The script also checks every relative link of those files, and its anchor, and fails on one
-that leads nowhere.
+that leads nowhere; and that every command docs/command-line.md's overview names exists and
+takes the options the overview gives it.
 
 Prints PASS or FAIL per block with its time, then a summary; exits 0 when every block and link
 passed, 1 when one failed, 2 when it could not start (no binary, or a program the guides use missing).
@@ -257,6 +258,50 @@ class Guide:
             print(f"  kept {self.work}", file=sys.stderr)
 
 
+def synopsis_problems(path, binary):
+    """The command line's overview (docs/command-line.md) is a `text` block of usage lines that
+    nothing runs: each command it names must exist (`<command> --help` exits 0) and take every
+    option the line and its continuation lines name, so the overview cannot drift from the binary."""
+    lines = open(path, encoding="utf-8").read().split("\n")
+    start = next((index for index, line in enumerate(lines) if line.strip() == "```text"), None)
+    if start is None:
+        return [f"{os.path.relpath(path, ROOT)}: no ```text block of commands"]
+    entries = []
+    for number, line in enumerate(lines[start + 1:], start + 2):
+        if line.startswith("```"):
+            break
+        if line.startswith("alliance-ledger"):
+            words = []
+            for word in line.split()[1:]:
+                if word[0] in "-<[(#" or not re.match(r"^[a-z][a-z|-]*$", word):
+                    break
+                words.append(word)
+            entries.append((number, words, line))
+        elif entries and line.startswith(" "):
+            number0, words, text = entries[-1]
+            entries[-1] = (number0, words, text + " " + line)
+    problems = []
+    for number, words, text in entries:
+        # `show|history` names two subcommands, `alliance list|show` two after one group.
+        paths = [[]]
+        for word in words:
+            paths = [prefix + [choice] for prefix in paths for choice in word.split("|")]
+        # Option names only: before the line's explanation, which follows two or more spaces.
+        options = set(re.findall(r"(?<![\w`])--[a-z][a-z-]*", re.split(r"\s{3,}[a-z(]", text.split("#")[0])[0]))
+        where = f"{os.path.relpath(path, ROOT)}:{number}"
+        helps = []
+        for command in paths:
+            result = subprocess.run([binary] + command + ["--help"], capture_output=True, text=True, timeout=60)
+            if result.returncode != 0:
+                problems.append(f"{where}: `alliance-ledger {' '.join(command)} --help` exits {result.returncode}")
+            helps.append(result.stdout)
+        # Where a line names two commands (`show|reverse`), an option belongs to one of them.
+        missing = sorted(option for option in options if not any(option in text for text in helps))
+        if missing:
+            problems.append(f"{where}: `alliance-ledger {' '.join(words)}` takes no {', '.join(missing)}")
+    return problems
+
+
 def stop_on_signal(number, frame):
     """SIGTERM (CI's `timeout`) ends the run as an exception would, so each guide's service and
     cluster are stopped on the way out."""
@@ -295,6 +340,10 @@ def main():
         if shutil.which(program) is None:
             print(f"the guides use {program}, which is not installed", file=sys.stderr)
             return 2
+
+    for path in paths:
+        if os.path.basename(path) == "command-line.md":
+            problems += synopsis_problems(path, binary)
 
     started = time.monotonic()
     counts = {"passed": 0, "failed": 0, ILLUSTRATIVE: 0}

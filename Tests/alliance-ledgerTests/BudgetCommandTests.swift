@@ -22,7 +22,8 @@ import Testing
                     try await Board.carry(
                         .budgetSet(
                             year: 2025,
-                            lines: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: amount)]),
+                            figures: [try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: amount)]
+                        ),
                         in: alliance, pool: pool)
                 }
             } catch {

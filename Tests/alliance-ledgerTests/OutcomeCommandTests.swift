@@ -539,7 +539,7 @@ import Testing
                 let budget = try await Board.carry(
                     .budgetSet(
                         year: 2025,
-                        lines: [
+                        figures: [
                             try BudgetSetting(partner: "slam", budgetLine: "STAFF", amount: 100_000_000),
                             try BudgetSetting(
                                 partner: "lambeth-council", budgetLine: "STAFF", amount: 30_000_000),

@@ -21,6 +21,9 @@ extension Person: Encodable {
 }
 
 extension Spend: Encodable {
+    // Written out because `sequence` is computed (a spend's id is its journal sequence, and the
+    // JSON has both) and `replayed` is not part of the JSON; `supplierId` and `irrecoverableVat`
+    // keep the JSON's capitalisation.
     private enum CodingKeys: String, CodingKey {
         case id, partner, budgetLine, amount, incurredOn, description, supplier, reference, recordedBy
         case recordedAt, sequence, hash, reversedBy, expenseType, supplierType, supplierId, irrecoverableVat

@@ -26,12 +26,12 @@ public struct Partner: Hashable, Sendable, Encodable {
 
     /// What the partner spends on `budgetLine` (debit-normal).
     public func costAccount(_ budgetLine: String) -> AccountCode {
-        Partner.costAccount(of: slug, line: budgetLine)
+        Partner.costAccount(of: slug, budgetLine: budgetLine)
     }
     /// What funds the partner's spend: credited as it is spent.
     public var fundingAccount: AccountCode { Partner.fundingAccount(of: slug) }
 
-    static func costAccount(of partner: String, line budgetLine: String) -> AccountCode {
+    static func costAccount(of partner: String, budgetLine: String) -> AccountCode {
         AccountCode(trusted: "partner:\(partner):cost:\(budgetLine)")
     }
 
@@ -248,14 +248,14 @@ extension AllianceDirectory {
             request, addedBy: nil, in: alliance, actor: .caller(caller), on: connection)
     }
 
-    /// Adds the line and opens its accounts; `decision` names the carried `budgetLine.add`
+    /// Adds the budget line and opens its accounts; `decision` names the carried `budgetLine.add`
     /// decision when it came by one.
     static func insertBudgetLine(
         _ request: BudgetLineRequest, addedBy decision: Int64?, in alliance: Alliance, actor: GovernanceActor,
         details: [String: String] = [:], on connection: PostgresConnection
     ) async throws -> BudgetLine {
         do {
-            let line = try AllianceDirectory.budgetLine(
+            let budgetLine = try AllianceDirectory.budgetLine(
                 try await connection.query(
                     """
                     INSERT INTO budget_lines (alliance_id, code, name, added_by)
@@ -266,13 +266,14 @@ extension AllianceDirectory {
             try await connection.execute(
                 """
                 INSERT INTO accounts (alliance_id, code, type)
-                SELECT alliance_id, 'partner:' || slug || ':cost:' || \(line.code), 'expense'
+                SELECT alliance_id, 'partner:' || slug || ':cost:' || \(budgetLine.code), 'expense'
                 FROM partners WHERE alliance_id = \(alliance.id.rawValue)
                 """)
             try await GovernanceLog.append(
-                "budgetLine.added", by: actor, details: details.merging(["budgetLine": line.code]) { $1 },
+                "budgetLine.added", by: actor,
+                details: details.merging(["budgetLine": budgetLine.code]) { $1 },
                 in: alliance.id, on: connection)
-            return line
+            return budgetLine
         } catch let error as PostgresError where error.violates(constraint: "budget_lines_code_key") {
             throw LedgerError.exists("budget line \(request.code) already exists in \(alliance.slug)")
         }

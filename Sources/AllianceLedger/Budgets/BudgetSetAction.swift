@@ -6,60 +6,65 @@ struct BudgetSetAction: DecisionActionKind {
     static let type = "budget.set"
 
     let year: Int
-    let lines: [BudgetSetting]
+    /// The budget figures it sets: `lines` in the action's JSON, as published.
+    let figures: [BudgetSetting]
 
-    var action: DecisionAction { .budgetSet(year: year, lines: lines) }
+    var action: DecisionAction { .budgetSet(year: year, figures: figures) }
 
-    private enum Field: String, CodingKey, CaseIterable { case type, year, lines }
-    private enum LineField: String, CodingKey, CaseIterable { case partner, budgetLine, amount }
+    private enum Field: String, CodingKey, CaseIterable {
+        case type, year
+        case figures = "lines"
+    }
+    private enum FigureField: String, CodingKey, CaseIterable { case partner, budgetLine, amount }
 
-    init(year: Int, lines: [BudgetSetting]) {
+    init(year: Int, figures: [BudgetSetting]) {
         self.year = year
-        self.lines = lines
+        self.figures = figures
     }
 
     init(fields decoder: any Decoder) throws {
         let container = try decoder.strictContainer(Field.self)
         year = try DecisionAction.decodeYear(container, .year)
-        var lines: [BudgetSetting] = []
-        var list = try container.nestedUnkeyedContainer(forKey: .lines)
+        var figures: [BudgetSetting] = []
+        var list = try container.nestedUnkeyedContainer(forKey: .figures)
         while !list.isAtEnd {
-            let line = try list.superDecoder().strictContainer(LineField.self)
-            lines.append(
-                try DecisionAction.naming(line) {
+            let figure = try list.superDecoder().strictContainer(FigureField.self)
+            figures.append(
+                try DecisionAction.naming(figure) {
                     try BudgetSetting(
-                        partner: line.decode(String.self, forKey: .partner),
-                        budgetLine: line.decode(String.self, forKey: .budgetLine),
-                        amount: line.decodeMinorUnits(forKey: .amount))
+                        partner: figure.decode(String.self, forKey: .partner),
+                        budgetLine: figure.decode(String.self, forKey: .budgetLine),
+                        amount: figure.decodeMinorUnits(forKey: .amount))
                 })
         }
-        guard !lines.isEmpty else {
+        guard !figures.isEmpty else {
             throw LedgerError.invalidField(
-                container.path(of: .lines), reason: "must list at least one figure")
+                container.path(of: .figures), reason: "must list at least one figure")
         }
-        self.lines = lines
+        self.figures = figures
     }
 
     func encodeFields(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Field.self)
         try container.encode(DecisionAction.yearName(year), forKey: .year)
-        var list = container.nestedUnkeyedContainer(forKey: .lines)
-        for line in lines {
-            var item = list.nestedContainer(keyedBy: LineField.self)
-            try item.encode(line.partner, forKey: .partner)
-            try item.encode(line.budgetLine, forKey: .budgetLine)
-            try item.encode(line.amount, forKey: .amount)
+        var list = container.nestedUnkeyedContainer(forKey: .figures)
+        for figure in figures {
+            var item = list.nestedContainer(keyedBy: FigureField.self)
+            try item.encode(figure.partner, forKey: .partner)
+            try item.encode(figure.budgetLine, forKey: .budgetLine)
+            try item.encode(figure.amount, forKey: .amount)
         }
     }
 
     func validated(for proposal: ProposalContext, on connection: PostgresConnection) async throws -> Self {
-        _ = try await Budgets.resolve(lines, year: year, in: proposal.alliance.id, on: connection)
+        _ = try await Budgets.resolve(figures, year: year, in: proposal.alliance.id, on: connection)
         return self
     }
 
     func apply(for decision: CarryingDecision, on connection: PostgresConnection) async throws {
         try await Budgets.apply(
-            lines, year: year, decision: decision.id, reference: decision.reference, in: decision.alliance.id,
+            figures, year: year, decision: decision.id, reference: decision.reference,
+            in: decision.alliance.id,
             on: connection)
     }
 
@@ -71,22 +76,22 @@ struct BudgetSetAction: DecisionActionKind {
     }
 
     func summary(money: (Int64) -> String) -> String {
-        let total = lines.reduce(Int64?.some(0)) { sum, line in
+        let total = figures.reduce(Int64?.some(0)) { sum, figure in
             sum.flatMap { sum in
-                let (added, overflow) = sum.addingReportingOverflow(line.amount)
+                let (added, overflow) = sum.addingReportingOverflow(figure.amount)
                 return overflow ? nil : added
             }
         }
-        return "\(lines.count) figure\(lines.count == 1 ? "" : "s") for FY\(year)"
+        return "\(figures.count) figure\(figures.count == 1 ? "" : "s") for FY\(year)"
             + (total.map { ", total \(money($0))" } ?? "")
     }
 
     func field(concerning error: LedgerError) -> String? {
         switch error {
         case .partnerNotFound(let slug):
-            lines.firstIndex { $0.partner == slug }.map { "lines[\($0)].partner" }
+            figures.firstIndex { $0.partner == slug }.map { "lines[\($0)].partner" }
         case .budgetLineNotFound(let code):
-            lines.firstIndex { $0.budgetLine == code }.map { "lines[\($0)].budgetLine" }
+            figures.firstIndex { $0.budgetLine == code }.map { "lines[\($0)].budgetLine" }
         default: nil
         }
     }

@@ -133,11 +133,12 @@ public struct Budgets: Sendable {
         _ settings: [BudgetSetting], year: Int, decision: Int64, reference: String, in alliance: AllianceID,
         on connection: PostgresConnection
     ) async throws {
-        let (partnerIDs, lineIDs) = try await resolve(settings, year: year, in: alliance, on: connection)
+        let (partnerIDs, budgetLineIDs) = try await resolve(
+            settings, year: year, in: alliance, on: connection)
         try await connection.execute(
             """
             SELECT budgets_apply(\(alliance.rawValue), \(Int32(year)), \(partnerIDs)::bigint[],
-                                 \(lineIDs)::bigint[], \(settings.map(\.amount))::bigint[], \(decision))
+                                 \(budgetLineIDs)::bigint[], \(settings.map(\.amount))::bigint[], \(decision))
             """)
         for change in try await changes(in: alliance, decision: decision, on: connection) {
             try await GovernanceLog.append(
@@ -150,11 +151,11 @@ public struct Budgets: Sendable {
         }
     }
 
-    /// The ids of the partners and lines the figures name, after checking that each exists and
+    /// The ids of the partners and budget lines the figures name, after checking that each exists and
     /// each figure is listed once.
     static func resolve(
         _ settings: [BudgetSetting], year: Int, in alliance: AllianceID, on connection: PostgresConnection
-    ) async throws -> (partners: [Int64], lines: [Int64]) {
+    ) async throws -> (partners: [Int64], budgetLines: [Int64]) {
         try DecisionAction.check(year: year)
         var seen: Set<[String]> = []
         for setting in settings where !seen.insert([setting.partner, setting.budgetLine]).inserted {
@@ -167,25 +168,25 @@ public struct Budgets: Sendable {
                 SELECT slug AS key, id FROM partners
                 WHERE alliance_id = \(alliance.rawValue) AND slug = ANY(\(settings.map(\.partner))::text[])
                 """))
-        let lines = try keyedIDs(
+        let budgetLines = try keyedIDs(
             try await connection.query(
                 """
                 SELECT code AS key, id FROM budget_lines
                 WHERE alliance_id = \(alliance.rawValue) AND code = ANY(\(settings.map(\.budgetLine))::text[])
                 """))
         var partnerIDs: [Int64] = []
-        var lineIDs: [Int64] = []
+        var budgetLineIDs: [Int64] = []
         for setting in settings {
             guard let partner = partners[setting.partner] else {
                 throw LedgerError.partnerNotFound(setting.partner)
             }
-            guard let line = lines[setting.budgetLine] else {
+            guard let budgetLine = budgetLines[setting.budgetLine] else {
                 throw LedgerError.budgetLineNotFound(setting.budgetLine)
             }
             partnerIDs.append(partner)
-            lineIDs.append(line)
+            budgetLineIDs.append(budgetLine)
         }
-        return (partnerIDs, lineIDs)
+        return (partnerIDs, budgetLineIDs)
     }
 
     static func keyedIDs(_ rows: PostgresRows) throws -> [String: Int64] {

@@ -5,7 +5,7 @@ import Postgres
 /// for the minutes.
 public enum DecisionAction: Hashable, Sendable {
     /// Sets exactly the listed figures of one financial year; the others stay.
-    case budgetSet(year: Int, lines: [BudgetSetting])
+    case budgetSet(year: Int, figures: [BudgetSetting])
     /// Admits a new partner from `joinedOn`, opening its accounts, with its first admin (a
     /// proposal must name one; decisions made before admins were appointed by decision have none).
     case partnerAdmit(PartnerRequest, joinedOn: CalendarDate, admin: Appointee?)
@@ -41,7 +41,7 @@ public enum DecisionAction: Hashable, Sendable {
     /// The kind that holds the action's behaviour: the one place that maps a case to its kind.
     var kind: any DecisionActionKind {
         switch self {
-        case .budgetSet(let year, let lines): BudgetSetAction(year: year, lines: lines)
+        case .budgetSet(let year, let figures): BudgetSetAction(year: year, figures: figures)
         case .partnerAdmit(let request, let joinedOn, let admin):
             PartnerAdmitAction(request: request, joinedOn: joinedOn, admin: admin)
         case .partnerRemove(let partner, let leftOn): PartnerRemoveAction(partner: partner, leftOn: leftOn)

@@ -1,7 +1,10 @@
-// The wire form of decisions, shared by the HTTP API and the command line's JSON. Written out
-// so that null fields stay in the document rather than disappearing.
+// The wire form of decisions, shared by the HTTP API and the command line's JSON. A vote and a
+// tally are `Encodable` where they are declared, their optionals `@ExplicitNull`; those here
+// compute a key or write an enumeration's cases as objects.
 
 extension Decision: Encodable {
+    // Written out because two keys are computed: `number` is the reference (`D-0001`), not the
+    // stored number, and `tally` is counted from the votes.
     private enum CodingKeys: String, CodingKey {
         case id, number, title, description, state, abstention, proposer, proposedAt, closesAt, closedAt
         case electorate, votes, tally, action, effect, failure
@@ -28,20 +31,8 @@ extension Decision: Encodable {
     }
 }
 
-extension DecisionTally: Encodable {
-    private enum CodingKeys: String, CodingKey { case electorate, approve, object, abstain, notVoted }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(electorate, forKey: .electorate)
-        try container.encode(approve, forKey: .approve)
-        try container.encode(object, forKey: .object)
-        try container.encode(abstain, forKey: .abstain)
-        try container.encode(notVoted, forKey: .notVoted)
-    }
-}
-
 extension DecisionEffect: Encodable {
+    // An enumeration with payloads: each case is an object whose `type` names the action.
     private enum CodingKeys: String, CodingKey {
         case type, year, budgetChanges, partner, terms, payment, settlement, entry, person, budgetLine,
             abstention, localTransparencyThreshold, centralTransparencyThreshold

@@ -62,14 +62,14 @@ public struct DecisionVote: Hashable, Sendable, Encodable {
 }
 
 /// The partners' current votes, counted.
-public struct DecisionTally: Hashable, Sendable {
+public struct DecisionTally: Hashable, Sendable, Encodable {
+    /// How many partners may vote: the four counts below add up to it.
+    public let electorate: Int
     public let approve: Int
     public let object: Int
     public let abstain: Int
     /// Partners of the electorate that have not voted.
     public let notVoted: Int
-
-    public var electorate: Int { approve + object + abstain + notVoted }
 
     init(votes: [DecisionVote], electorate: [String]) {
         let current = votes.filter(\.current)
@@ -77,6 +77,7 @@ public struct DecisionTally: Hashable, Sendable {
         object = current.count { $0.vote == .object }
         abstain = current.count { $0.vote == .abstain }
         notVoted = electorate.count - current.count
+        self.electorate = approve + object + abstain + notVoted
     }
 
     /// Whether the alliance's rule is met: every partner approves, or (when abstention stands

@@ -240,7 +240,8 @@ public struct BalanceSheet: Hashable, Sendable, Encodable {
 }
 
 public struct TrialBalance: Hashable, Sendable {
-    public struct Line: Hashable, Sendable {
+    /// An account's balance as a debit or a credit: `lines` in the JSON, as published.
+    public struct Row: Hashable, Sendable, Encodable {
         public let account: AccountCode
         public let type: AccountType
         public let debit: Int64
@@ -248,14 +249,14 @@ public struct TrialBalance: Hashable, Sendable {
     }
 
     public let asOf: CalendarDate?
-    public let lines: [Line]
+    public let rows: [Row]
     public let totalDebits: Int64
     public let totalCredits: Int64
 
     public var isBalanced: Bool { totalDebits == totalCredits }
 
     init(asOf: CalendarDate?, balances: [AccountBalance]) throws(LedgerError) {
-        var lines: [Line] = []
+        var rows: [Row] = []
         var debits: Int64 = 0
         var credits: Int64 = 0
         for balance in balances {
@@ -266,11 +267,11 @@ public struct TrialBalance: Hashable, Sendable {
             guard !negationOverflow, !debitOverflow, !creditOverflow else { throw .amountOverflow }
             debits = newDebits
             credits = newCredits
-            lines.append(
-                Line(account: balance.account.code, type: balance.account.type, debit: debit, credit: credit))
+            rows.append(
+                Row(account: balance.account.code, type: balance.account.type, debit: debit, credit: credit))
         }
         self.asOf = asOf
-        self.lines = lines
+        self.rows = rows
         totalDebits = debits
         totalCredits = credits
     }

@@ -86,7 +86,7 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidMetadata(let reason): "metadata \(reason)"
         case .invalidPage(let reason): reason
         case .partnerNotFound(let partner): "partner \(partner) does not exist in this alliance"
-        case .budgetLineNotFound(let line): "budget line \(line) does not exist in this alliance"
+        case .budgetLineNotFound(let budgetLine): "budget line \(budgetLine) does not exist in this alliance"
         case .personNotFound(let person): "person \(person) does not exist in this alliance"
         case .spendNotFound(let id): "spend \(id) does not exist in this alliance"
         case .tokenNotFound(let id): "token \(id) does not exist in this alliance"

@@ -35,27 +35,18 @@ extension AccountBalance: Encodable {
 
 extension TrialBalance: Encodable {
     // `balanced` is computed.
-    private enum CodingKeys: String, CodingKey { case asOf, lines, totalDebits, totalCredits, balanced }
+    private enum CodingKeys: String, CodingKey {
+        case asOf, totalDebits, totalCredits, balanced
+        case rows = "lines"
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(asOf, forKey: .asOf)
-        try container.encode(lines, forKey: .lines)
+        try container.encode(rows, forKey: .rows)
         try container.encode(totalDebits, forKey: .totalDebits)
         try container.encode(totalCredits, forKey: .totalCredits)
         try container.encode(isBalanced, forKey: .balanced)
-    }
-}
-
-extension TrialBalance.Line: Encodable {
-    private enum CodingKeys: String, CodingKey { case account, type, debit, credit }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(account, forKey: .account)
-        try container.encode(type, forKey: .type)
-        try container.encode(debit, forKey: .debit)
-        try container.encode(credit, forKey: .credit)
     }
 }
 

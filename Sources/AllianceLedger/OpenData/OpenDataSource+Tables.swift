@@ -100,7 +100,7 @@ extension OpenDataSource {
                 table.rows.append(
                     joined(
                         [
-                            fiscalYear, row.partner, row.budgetLine, lineName(row.budgetLine), phase,
+                            fiscalYear, row.partner, row.budgetLine, budgetLineName(row.budgetLine), phase,
                             "expenditure",
                         ],
                         money(amount), [currency]))
@@ -433,7 +433,7 @@ extension OpenDataSource {
             primaryKey: [])
         table.rows = spend(atLeast: thresholds.local).map { line in
             [
-                partnerName(line.partner), line.partner, lineName(line.budgetLine),
+                partnerName(line.partner), line.partner, budgetLineName(line.budgetLine),
                 line.redacted ? Self.redactedSupplier : line.supplier, line.supplierID,
                 line.supplierType?.rawValue ?? "",
                 line.redacted ? "" : line.description, line.expenseLabel, line.expenseCode,
@@ -467,7 +467,8 @@ extension OpenDataSource {
         table.rows = spend(atLeast: thresholds.central).map { line in
             [
                 alliance.name, partnerName(line.partner), line.date.description,
-                line.expenseLabel.isEmpty ? line.expenseCode : line.expenseLabel, lineName(line.budgetLine),
+                line.expenseLabel.isEmpty ? line.expenseCode : line.expenseLabel,
+                budgetLineName(line.budgetLine),
                 line.redacted ? Self.redactedSupplier : line.supplier, line.reference, money(line.amount),
                 line.redacted ? "" : line.description,
             ]

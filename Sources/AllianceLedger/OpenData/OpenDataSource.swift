@@ -48,7 +48,7 @@ struct OpenDataSource {
     let alliance: Alliance
     let thresholds: TransparencyThresholds
     let partners: [Partner]
-    let lines: [BudgetLine]
+    let budgetLines: [BudgetLine]
     let spend: [SpendLine]
     let keys: [Key]
 
@@ -75,7 +75,7 @@ struct OpenDataSource {
             WHERE alliance_id = \(alliance.id.rawValue) ORDER BY slug
             """
         ).map(AllianceDirectory.partner)
-        let lines = try await connection.query(
+        let budgetLines = try await connection.query(
             """
             SELECT \(AllianceDirectory.budgetLineColumns) FROM budget_lines
             WHERE alliance_id = \(alliance.id.rawValue) ORDER BY code
@@ -131,7 +131,7 @@ struct OpenDataSource {
         }
         return OpenDataSource(
             statement: statement, alliance: alliance, thresholds: thresholds, partners: partners,
-            lines: lines,
+            budgetLines: budgetLines,
             spend: spend, keys: keys)
     }
 
@@ -145,7 +145,7 @@ struct OpenDataSource {
 
     func partnerName(_ slug: String) -> String { partners.first { $0.slug == slug }?.name ?? slug }
 
-    func lineName(_ code: String) -> String { lines.first { $0.code == code }?.name ?? code }
+    func budgetLineName(_ code: String) -> String { budgetLines.first { $0.code == code }?.name ?? code }
 
     /// The financial year's start year, as the Fiscal Data Package writes `date:fiscal-year`.
     var fiscalYear: String { String(statement.period.financialYear.drop { !$0.isNumber }) }

@@ -648,7 +648,7 @@ extension OutcomeBook {
                 try EntryRequest(
                     kind: .outcomePayment, effectiveOn: paid.last,
                     description: "Outcome payment for \(payment.period), approved by \(reference)",
-                    metadata: ["decision": reference, "period": payment.period], postings: payment.lines,
+                    metadata: ["decision": reference, "period": payment.period], postings: payment.postings,
                     recordedBy: reference),
                 to: alliance.id, on: connection
             ).sequence

@@ -39,9 +39,9 @@ extension OutcomePayment {
         }
     }
 
-    /// The lines of the payment's entry: the alliance's outcome payments debited with what was
+    /// The postings of the payment's entry: the alliance's outcome payments debited with what was
     /// earned, each partner's funding credited with its part.
-    var lines: [EntryRequest.Line] {
+    var postings: [EntryRequest.Line] {
         EntryRequest.Line.settlement(
             debiting: OutcomePayment.account, parts: allocations.map { ($0.partner, $0.amount) })
     }

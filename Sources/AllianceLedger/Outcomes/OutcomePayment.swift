@@ -32,7 +32,7 @@ public struct MeasureResult: Hashable, Sendable {
 }
 
 /// A partner's part of a period's outcome payment.
-public struct OutcomeAllocation: Hashable, Sendable {
+public struct OutcomeAllocation: Hashable, Sendable, Encodable {
     public let partner: String
     public let share: Int
     public let amount: Int64

@@ -83,7 +83,7 @@ public enum MeasureDirection: String, CaseIterable, Sendable, Codable {
 }
 
 /// A step of a `bands` rule: from this value on, the measure earns `factor` of its weight.
-public struct PaymentBand: Hashable, Sendable {
+public struct PaymentBand: Hashable, Sendable, Encodable {
     public let from: MeasureValue
     /// Basis points of the measure's weighted pool.
     public let factor: Int
@@ -310,7 +310,7 @@ public enum OutcomeFrequency: String, CaseIterable, Sendable, Codable {
 }
 
 /// A partner's share of outcome payments, in basis points.
-public struct OutcomeShare: Hashable, Sendable {
+public struct OutcomeShare: Hashable, Sendable, Encodable {
     public let partner: String
     public let share: Int
 

@@ -1,7 +1,9 @@
 import Foundation
 
 // How outcome terms, measurements and payments, and risk/reward statements, are written in
-// JSON: the same for HTTP answers, the command line and a decision's action and effect.
+// JSON: the same for HTTP answers, the command line and a decision's action and effect. Shares,
+// bands and allocations are `Encodable` where they are declared; those here write the year by
+// its name (`FY2025`), flatten a rule, a result or a position into the object, or compute a key.
 
 extension MeasureValue: Encodable {
     public func encode(to encoder: any Encoder) throws {
@@ -12,7 +14,6 @@ extension MeasureValue: Encodable {
 
 extension OutcomeTerms: Encodable {
     private enum CodingKeys: String, CodingKey { case year, frequency, pool, measures, shares }
-    private enum ShareKeys: String, CodingKey { case partner, share }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -20,12 +21,7 @@ extension OutcomeTerms: Encodable {
         try container.encode(frequency, forKey: .frequency)
         try container.encode(pool, forKey: .pool)
         try container.encode(measures, forKey: .measures)
-        var list = container.nestedUnkeyedContainer(forKey: .shares)
-        for share in shares {
-            var item = list.nestedContainer(keyedBy: ShareKeys.self)
-            try item.encode(share.partner, forKey: .partner)
-            try item.encode(share.share, forKey: .share)
-        }
+        try container.encode(shares, forKey: .shares)
     }
 }
 
@@ -34,7 +30,6 @@ extension OutcomeMeasure: Encodable {
         case code, name, unit, direction, baseline, target, weight, rule, reporter, periods
     }
     private enum RuleKeys: String, CodingKey { case type, floor, cap, bands }
-    private enum BandKeys: String, CodingKey { case from, factor }
     private enum PeriodKeys: String, CodingKey { case period, target, floor, cap, bands }
 
     public func encode(to encoder: any Encoder) throws {
@@ -71,17 +66,13 @@ extension OutcomeMeasure: Encodable {
             try container.encode(floor, forKey: floorKey)
             try container.encode(cap, forKey: capKey)
         case .bands(let bands):
-            var list = container.nestedUnkeyedContainer(forKey: bandsKey)
-            for band in bands {
-                var item = list.nestedContainer(keyedBy: BandKeys.self)
-                try item.encode(band.from, forKey: .from)
-                try item.encode(band.factor, forKey: .factor)
-            }
+            try container.encode(bands, forKey: bandsKey)
         }
     }
 }
 
 extension OutcomeMeasurement: Encodable {
+    // Written out because `state` is computed from the review (provisional until there is one).
     private enum CodingKeys: String, CodingKey {
         case id, measure, period, value, evidence, recordedBy, recordedAt, current, reporter, state, review
     }
@@ -111,7 +102,6 @@ extension OutcomePayment: Encodable {
         case code, name, unit, direction, weight, target, actual, attainment, earned, measurement, reported,
             state, reporter, flag
     }
-    private enum AllocationKeys: String, CodingKey { case partner, share, amount }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -141,13 +131,7 @@ extension OutcomePayment: Encodable {
             try item.encode(result.measure.reporter, forKey: .reporter)
             try item.encode(result.flag, forKey: .flag)
         }
-        var allocations = container.nestedUnkeyedContainer(forKey: .allocations)
-        for allocation in self.allocations {
-            var item = allocations.nestedContainer(keyedBy: AllocationKeys.self)
-            try item.encode(allocation.partner, forKey: .partner)
-            try item.encode(allocation.share, forKey: .share)
-            try item.encode(allocation.amount, forKey: .amount)
-        }
+        try container.encode(allocations, forKey: .allocations)
         try container.encode(posted, forKey: .posted)
     }
 }
@@ -157,7 +141,6 @@ extension RiskShareStatement: Encodable {
         case year, termsDecision, terms, target, actual, difference, partnerSideBeforeCap, partnerSide,
             ownerSide, fee, partnersReceive, ownerPays, allocations, unallocated, settled
     }
-    private enum AllocationKeys: String, CodingKey { case partner, share, cap, amount, capped }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -173,15 +156,7 @@ extension RiskShareStatement: Encodable {
         try container.encode(position.fee, forKey: .fee)
         try container.encode(position.partnersReceive, forKey: .partnersReceive)
         try container.encode(position.ownerPays, forKey: .ownerPays)
-        var list = container.nestedUnkeyedContainer(forKey: .allocations)
-        for allocation in position.allocations {
-            var item = list.nestedContainer(keyedBy: AllocationKeys.self)
-            try item.encode(allocation.partner, forKey: .partner)
-            try item.encode(allocation.share, forKey: .share)
-            try item.encode(allocation.cap, forKey: .cap)
-            try item.encode(allocation.amount, forKey: .amount)
-            try item.encode(allocation.capped, forKey: .capped)
-        }
+        try container.encode(position.allocations, forKey: .allocations)
         try container.encode(position.unallocated, forKey: .unallocated)
         try container.encode(settled, forKey: .settled)
     }

@@ -260,7 +260,7 @@ extension RiskShareBook {
                     effectiveOn: lastDay,
                     description:
                         "\(allocated > 0 ? "Gain" : "Pain") share for \(name), settled by \(reference)",
-                    metadata: ["decision": reference, "year": name], postings: position.lines,
+                    metadata: ["decision": reference, "year": name], postings: position.postings,
                     recordedBy: reference),
                 to: alliance.id, on: connection
             ).sequence

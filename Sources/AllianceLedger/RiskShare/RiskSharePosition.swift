@@ -1,9 +1,9 @@
 /// One partner's part of a year's gain or pain.
-public struct RiskShareAllocation: Hashable, Sendable {
+public struct RiskShareAllocation: Hashable, Sendable, Encodable {
     public let partner: String
     /// Its share of the partner side, in basis points.
     public let share: Int
-    public let cap: Int64?
+    @ExplicitNull public private(set) var cap: Int64?
     /// Signed minor units: positive, a gain the partner receives; negative, a pain it bears.
     public let amount: Int64
     /// Whether its cap stopped it at `cap`, the excess going to the partners without one.

@@ -118,34 +118,15 @@ private enum PartnerSideField: String, CodingKey, CaseIterable {
 private enum BandField: String, CodingKey, CaseIterable { case upTo, share }
 
 extension RiskShareTerms: Encodable {
-    /// The terms' fields, as the `riskShare.setTerms` action writes them beside its `type`.
+    /// The terms' fields, as the `riskShare.setTerms` action writes them beside its `type`:
+    /// written out for the year's name (`FY2025`); the shares, bands and partner side are
+    /// `Encodable` where they are declared, an absent cap or fee written as null.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: TermsField.self)
         try container.encode(DecisionAction.yearName(year), forKey: .year)
-        for (key, shares) in [(TermsField.gain, gain), (.pain, pain)] {
-            var list = container.nestedUnkeyedContainer(forKey: key)
-            for share in shares {
-                var item = list.nestedContainer(keyedBy: ShareField.self)
-                try item.encode(share.partner, forKey: .partner)
-                try item.encode(share.share, forKey: .share)
-                // Written even when absent, as null: every key of an answer is always there.
-                try item.encode(share.cap, forKey: .cap)
-            }
-        }
-        var side = container.nestedContainer(keyedBy: PartnerSideField.self, forKey: .partnerSide)
-        for (key, bands) in [
-            (PartnerSideField.gainBands, partnerSide.gainBands), (.painBands, partnerSide.painBands),
-        ] {
-            var list = side.nestedUnkeyedContainer(forKey: key)
-            for band in bands {
-                var item = list.nestedContainer(keyedBy: BandField.self)
-                try item.encode(band.upTo, forKey: .upTo)
-                try item.encode(band.share, forKey: .share)
-            }
-        }
-        try side.encode(partnerSide.gainCap, forKey: .gainCap)
-        try side.encode(partnerSide.painCap, forKey: .painCap)
-        try side.encode(partnerSide.fee, forKey: .fee)
+        try container.encode(gain, forKey: .gain)
+        try container.encode(pain, forKey: .pain)
+        try container.encode(partnerSide, forKey: .partnerSide)
     }
 }
 

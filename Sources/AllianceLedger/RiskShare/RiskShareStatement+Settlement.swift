@@ -31,10 +31,10 @@ extension RiskSharePosition {
     /// What the partners' parts add up to: the partner side less what caps left unallocated.
     var allocated: Int64 { allocations.reduce(0) { $0 + $1.amount } }
 
-    /// The lines of the settlement's entry: the alliance's risk/reward account debited with a
+    /// The postings of the settlement's entry: the alliance's risk/reward account debited with a
     /// gain (credited with a pain), each partner's funding credited with its gain (debited with
     /// its pain).
-    var lines: [EntryRequest.Line] {
+    var postings: [EntryRequest.Line] {
         EntryRequest.Line.settlement(
             debiting: RiskSharePosition.account, parts: allocations.map { ($0.partner, $0.amount) })
     }

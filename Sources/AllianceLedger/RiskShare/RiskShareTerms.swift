@@ -2,10 +2,10 @@ import Postgres
 
 /// One partner's share of a year's gain or pain, in basis points, and an optional cap in minor
 /// units on what it gains or bears.
-public struct RiskShare: Hashable, Sendable {
+public struct RiskShare: Hashable, Sendable, Encodable {
     public let partner: String
     public let share: Int
-    public let cap: Int64?
+    @ExplicitNull public private(set) var cap: Int64?
 
     public init(partner: String, share: Int, cap: Int64? = nil) throws(LedgerError) {
         try BasisPoints.check(share, field: "share")
@@ -19,10 +19,10 @@ public struct RiskShare: Hashable, Sendable {
 
 /// A range of the difference between target and actual cost, and the partner side's share of
 /// the part of the difference that falls in it: "50% of the first 10% of target, 25% beyond".
-public struct RiskShareBand: Hashable, Sendable {
+public struct RiskShareBand: Hashable, Sendable, Encodable {
     /// Where the band ends, in basis points of the target cost (1000: a difference of up to 10%
     /// of target); nil for the last band, which runs on without end.
-    public let upTo: Int?
+    @ExplicitNull public private(set) var upTo: Int?
     /// The partner side's share of the part of the difference inside the band, in basis points.
     public let share: Int
 
@@ -49,15 +49,15 @@ public struct RiskShareBand: Hashable, Sendable {
 /// group (the partner side), the rest staying with the owner side (the commissioners' pool):
 /// a share by bands for a gain and for a pain, each optionally capped, and the partners' fee at
 /// risk, which statements show beside the outturn.
-public struct RiskSharePartnerSide: Hashable, Sendable {
+public struct RiskSharePartnerSide: Hashable, Sendable, Encodable {
     public let gainBands: [RiskShareBand]
     public let painBands: [RiskShareBand]
     /// The most the partner side gains in the year, in minor units.
-    public let gainCap: Int64?
+    @ExplicitNull public private(set) var gainCap: Int64?
     /// The most the partner side bears in the year, in minor units: commonly its fee.
-    public let painCap: Int64?
+    @ExplicitNull public private(set) var painCap: Int64?
     /// The partners' fee (overhead and profit) for the year, in minor units.
-    public let fee: Int64?
+    @ExplicitNull public private(set) var fee: Int64?
 
     public init(
         gainBands: [RiskShareBand] = RiskShareBand.whole, painBands: [RiskShareBand] = RiskShareBand.whole,

@@ -247,7 +247,7 @@ struct Appending {
         let line: String = try row.decode("budget_line")
         let amount: Int64 = try row.decode("amount")
         var codes = accountCodes[partner] ?? (Partner.fundingAccount(of: partner), [:])
-        let cost = codes.cost[line] ?? Partner.costAccount(of: partner, line: line)
+        let cost = codes.cost[line] ?? Partner.costAccount(of: partner, budgetLine: line)
         if codes.cost[line] == nil {
             codes.cost[line] = cost
             accountCodes[partner] = codes

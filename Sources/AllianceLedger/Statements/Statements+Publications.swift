@@ -72,7 +72,7 @@ extension Statements {
             """
             INSERT INTO statement_publications (alliance_id, period, supersedes, reason, origin, requested_by)
             VALUES (\(alliance.id.rawValue), \(period.description),
-                    \(current.flatMap { Statement.number($0.number) }.map(Int32.init)), \(request.reason), \(origin),
+                    \(current.map { Int32($0.number) }), \(request.reason), \(origin),
                     \(publisher.id))
             RETURNING id
             """
@@ -160,11 +160,16 @@ extension Statements {
                     request, origin: try row.decode("origin"),
                     in: try await AllianceDirectory.alliance(alliance, on: connection),
                     by: Caller(identity: .person(person), tokenID: nil), on: connection)
+                // The listing was numbered just now; a number that does not read back is an
+                // error, never statement 0.
+                guard let number = Statement.number(listing.number) else {
+                    throw LedgerError.statementNotFound(listing.number)
+                }
                 try await connection.execute(
                     """
                     UPDATE statement_publications
                     SET state = 'published', finished_at = now(),
-                        statement_number = \(Int32(Statement.number(listing.number) ?? 0))
+                        statement_number = \(Int32(number))
                     WHERE alliance_id = \(alliance.rawValue) AND id = \(id)
                     """)
                 return try await Statements.publication(id, in: alliance, on: connection)

@@ -170,7 +170,7 @@ public struct Statements: Sendable {
         let verified = try await Statements.verifyJournal(
             since: last, through: statement.integrity.headSequence, in: alliance.id, on: connection,
             pool: pool)
-        let number = (last.flatMap { Statement.number($0.number) } ?? 0) + 1
+        let number = (last?.number ?? 0) + 1
         statement.number = Statement.reference(number)
         statement.previousHash = last?.hash.description
         statement.header.origin = origin
@@ -180,7 +180,7 @@ public struct Statements: Sendable {
         statement.integrity.verifiedThrough = .init(sequence: verified, at: now)
         if let current, let reason = request.reason {
             statement.restates = Statement.Restatement(
-                supersedes: current.number, reason: reason,
+                supersedes: current.reference, reason: reason,
                 changes: try await Statements.changes(
                     since: current.headSequence, in: period, alliance: alliance.id, on: connection))
         }
@@ -201,7 +201,7 @@ public struct Statements: Sendable {
                                     files_hash)
             SELECT \(alliance.id.rawValue), \(Int32(number)), \(period.description), \(period.first), \(period.last),
                    \(Data(body)), \(Data(hash.bytes)), \(last.map { Data($0.hash.bytes) }),
-                   \(current.flatMap { Statement.number($0.number) }.map(Int32.init)), \(request.reason), \(now),
+                   \(current.map { Int32($0.number) }), \(request.reason), \(now),
                    \(publisher.id), \(origin), array_agg(p.id ORDER BY p.id),
                    \(statement.integrity.treeSize), \(Data(try Digest(hex: statement.integrity.treeRoot).bytes)),
                    \(governanceSize), \(Data(try Digest(hex: statement.integrity.governanceTreeRoot).bytes)),
@@ -216,7 +216,7 @@ public struct Statements: Sendable {
             details: [
                 "statement": Statement.reference(number), "period": period.description,
                 "hash": hash.description,
-                "supersedes": current?.number ?? "",
+                "supersedes": current?.reference ?? "",
             ], in: alliance.id, on: connection)
         return try await Statements.listing(number, in: alliance.id, on: connection)
     }
@@ -263,12 +263,12 @@ public struct Statements: Sendable {
         switch (current, request.supersedes) {
         case (let current?, nil):
             throw LedgerError.exists(
-                "\(period) has statement \(current.number): publish again with \"supersedes\": \"\(current.number)\" and a reason"
+                "\(period) has statement \(current.reference): publish again with \"supersedes\": \"\(current.reference)\" and a reason"
             )
-        case (let current?, let supersedes?) where supersedes != current.number:
+        case (let current?, let supersedes?) where supersedes != current.reference:
             throw LedgerError.invalidField(
                 "supersedes",
-                reason: "\(period)'s current statement is \(current.number), not \(supersedes)")
+                reason: "\(period)'s current statement is \(current.reference), not \(supersedes)")
         case (nil, let supersedes?):
             throw LedgerError.invalidField(
                 "supersedes", reason: "\(period) has no statement for \(supersedes) to supersede")
@@ -290,7 +290,7 @@ public struct Statements: Sendable {
             let root = try await TreeStore.journal.root(size: last.treeSize, in: alliance, on: connection)
             guard root == last.treeRoot else {
                 throw LedgerError.journalDoesNotVerify(
-                    "the journal's tree at \(last.treeSize) entries no longer has the root \(last.number) published"
+                    "the journal's tree at \(last.treeSize) entries no longer has the root \(last.reference) published"
                 )
             }
         }
@@ -446,13 +446,17 @@ public struct Statements: Sendable {
 
     /// What the chain needs of a published statement.
     struct Published {
-        let number: String
+        /// 1 for S-0001, as stored.
+        let number: Int
         let hash: Digest
         let treeSize: Int64
         let treeRoot: Digest
         let headHash: Digest?
         let headSequence: Int64
         let publishedAt: Timestamp
+
+        /// `S-0001`.
+        var reference: String { Statement.reference(number) }
     }
 
     static func last(in alliance: AllianceID, on connection: PostgresConnection) async throws -> Published? {
@@ -489,7 +493,7 @@ public struct Statements: Sendable {
         else { return nil }
         let size: Int64 = try row.decode("journal_tree_size")
         return Published(
-            number: Statement.reference(Int(try row.decode("number", as: Int32.self))),
+            number: Int(try row.decode("number", as: Int32.self)),
             hash: try row.decode("hash"),
             treeSize: size, treeRoot: try row.decode("journal_root"), headHash: try row.decode("head_hash"),
             headSequence: size, publishedAt: try row.decode("published_at"))

@@ -26,7 +26,7 @@ final class PublicCache: Sendable {
     struct PageInputs: Hashable, Sendable {
         let listings: [StatementListing]
         let partners: [Partner]
-        let lines: [BudgetLine]
+        let budgetLines: [BudgetLine]
         let keys: [PartnerKey]
     }
 

@@ -105,7 +105,7 @@ struct PublicRoutes {
         }
         let inputs = PublicCache.PageInputs(
             listings: listings, partners: try await services.publicDirectory.partners(in: alliance.id),
-            lines: try await services.publicDirectory.budgetLines(in: alliance.id),
+            budgetLines: try await services.publicDirectory.budgetLines(in: alliance.id),
             keys: try await services.publicStatements.keys(in: alliance.id))
         if let page = cache.page(number, of: slug, from: inputs) {
             return Self.answer(
@@ -119,8 +119,8 @@ struct PublicRoutes {
             months: try await months(of: statement, among: listings, in: alliance),
             partnerNames: Dictionary(
                 inputs.partners.map { ($0.slug, $0.name) }, uniquingKeysWith: { first, _ in first }),
-            lineNames: Dictionary(
-                inputs.lines.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }),
+            budgetLineNames: Dictionary(
+                inputs.budgetLines.map { ($0.code, $0.name) }, uniquingKeysWith: { first, _ in first }),
             keys: inputs.keys, exampleData: exampleData, publicBaseURL: publicBaseURL)
         let rendered = Array(page.render().utf8)
         let hash = AllianceLedger.Digest(Array(SHA256.hash(data: rendered))).description

@@ -17,7 +17,7 @@ struct StatementPage {
     /// year's course, for the cumulative chart.
     let months: [(number: String, statement: PublishedStatement)]
     let partnerNames: [String: String]
-    let lineNames: [String: String]
+    let budgetLineNames: [String: String]
     let keys: [PartnerKey]
     let exampleData: Bool
     /// Where the service is published, for the commands in the verify box.
@@ -29,7 +29,7 @@ struct StatementPage {
     func money(_ amount: Int64) -> String { PublicFormat.money(amount, currency: currency) }
     func headline(_ amount: Int64) -> String { PublicFormat.headlineMoney(amount, currency: currency) }
     func partner(_ slug: String?) -> String { slug.map { partnerNames[$0] ?? $0 } ?? "All partners" }
-    func line(_ code: String?) -> String { code.map { lineNames[$0] ?? $0 } ?? "All lines" }
+    func budgetLine(_ code: String?) -> String { code.map { budgetLineNames[$0] ?? $0 } ?? "All lines" }
 
     var periodWords: String {
         "\(PublicFormat.day(statement.period.from)) to \(PublicFormat.day(statement.period.to))"
@@ -190,7 +190,7 @@ struct StatementPage {
         let budget = statement.budget
         for (section, totals, name, noun) in [
             ("byPartner", budget.byPartner, partner as (String?) -> String, "partner"),
-            ("byLine", budget.byLine, line, "budget line"),
+            ("byLine", budget.byLine, budgetLine, "budget line"),
         ] {
             let over = totals.filter { $0.variance < 0 }.map { name($0.key) }
             let summary =
@@ -373,7 +373,7 @@ struct StatementPage {
             for (index, row) in spend.rows.enumerated() {
                 page.element("tr") { page in
                     page.element("th", ["scope": "row"], partner(row.partner))
-                    page.element("td", line(row.budgetLine))
+                    page.element("td", budgetLine(row.budgetLine))
                     page.element(
                         "td",
                         [
@@ -631,7 +631,7 @@ struct StatementPage {
         page.element("ul", ["class": "list"]) { page in
             for comment in statement.commentary {
                 page.element("li") { page in
-                    page.element("strong", "\(partner(comment.partner)), \(line(comment.budgetLine)): ")
+                    page.element("strong", "\(partner(comment.partner)), \(budgetLine(comment.budgetLine)): ")
                     page.text(comment.text)
                 }
             }

@@ -1,7 +1,6 @@
 import AllianceLedger
 import Dates
 import Hummingbird
-import Postgres
 
 /// The board's decisions: board members propose, vote for their own partner and withdraw their
 /// own proposals; everyone in the alliance reads every decision with every vote (open books).

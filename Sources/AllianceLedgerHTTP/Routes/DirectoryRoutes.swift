@@ -1,7 +1,6 @@
 import AllianceLedger
 import Dates
 import Hummingbird
-import Postgres
 
 /// Alliances, partners, budget lines, people and their tokens. The operator creates an alliance
 /// and sets it up until its first carried decision; from then on a partner's people are the

@@ -277,7 +277,7 @@ struct DemoLoader {
                 title: "Set the FY2025 budget",
                 description:
                     "Each partner's budget by line for FY2025, as the board agreed it in March 2025.",
-                action: .budgetSet(year: 2025, lines: try DemoData.budget())),
+                action: .budgetSet(year: 2025, figures: try DemoData.budget())),
             in: created, by: board[0])
         let harbour = try caller(.board, of: "harbour-lights")
         _ = try await decisions.vote(

@@ -249,7 +249,7 @@ struct RolesOption: ParsableArguments {
 
 /// `<person-id>`, as `person list` shows it.
 struct PersonArgument: ParsableArguments {
-    @Argument(help: ArgumentHelp("The person's id (see `person list`).", valueName: "person-id"))
+    @Argument(help: .personID(valueName: "person-id"))
     var id: Int64
 }
 
@@ -391,7 +391,7 @@ struct TokenIssueCommand: AsyncParsableCommand {
     var `operator` = false
     @Option(help: ArgumentHelp("The alliance of the person.", valueName: "slug"))
     var alliance: String?
-    @Option(help: ArgumentHelp("The person's id (see `person list`).", valueName: "id"))
+    @Option(help: .personID(valueName: "id"))
     var person: Int64?
     @OptionGroup var expiry: ExpiryOption
     @OptionGroup var token: TokenOption

@@ -256,11 +256,11 @@ struct TrialBalanceCommand: AsyncParsableCommand {
     func run() async throws {
         let trial = try await global.withLedger(alliance) { context in
             let trial = try await context.ledger.trialBalance(in: context.alliance.id, asOf: asOf.day)
-            let rows = trial.lines.map { line in
+            let rows = trial.rows.map { row in
                 [
-                    line.account.rawValue, line.type.rawValue,
-                    line.debit == 0 ? "" : context.money(line.debit),
-                    line.credit == 0 ? "" : context.money(line.credit),
+                    row.account.rawValue, row.type.rawValue,
+                    row.debit == 0 ? "" : context.money(row.debit),
+                    row.credit == 0 ? "" : context.money(row.credit),
                 ]
             }
             let totals = ["total", "", context.money(trial.totalDebits), context.money(trial.totalCredits)]

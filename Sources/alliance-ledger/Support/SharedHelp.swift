@@ -10,6 +10,10 @@ extension ArgumentHelp {
         "The budget line's code (--line is its former name).")
     static let spendID = ArgumentHelp("The spend's id (its journal sequence).")
     static let statementNumber = ArgumentHelp("The statement's number.", valueName: "S-0001")
+    /// A person's id, as an argument (`<person-id>`) or an option's value (`--person <id>`).
+    static func personID(valueName: String) -> ArgumentHelp {
+        ArgumentHelp("The person's id (see `person list`).", valueName: valueName)
+    }
 }
 
 extension NameSpecification {
