@@ -56,7 +56,7 @@ import Testing
             let empty = try await CommandRunner.run(
                 ["budget", "show", "--alliance", "lambeth", "--year", "FY2026", "--format", "csv"],
                 environment: environment)
-            #expect(empty.standardOutput == "partner,line,amount,decision\r\n")
+            #expect(empty.standardOutput == "partner,budget_line,amount,decision\r\n")
 
             for year in ["2025-10", "FY20X", "fy2025"] {
                 let bad = try await CommandRunner.run(

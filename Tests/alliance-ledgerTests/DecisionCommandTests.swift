@@ -162,7 +162,7 @@ import Testing
                 budget
                     == crlf(
                         """
-                        partner,line,amount,decision
+                        partner,budget_line,amount,decision
                         certitude,PREMISES,20500.50,D-0001
                         slam,STAFF,1250000.00,D-0001
 

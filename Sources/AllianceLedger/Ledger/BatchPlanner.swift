@@ -192,12 +192,13 @@ struct BatchPlanner {
         return entry
     }
 
-    private func resolve(_ lines: [EntryRequest.Line]) throws(LedgerError) -> [Posting] {
+    private func resolve(_ requested: [EntryRequest.Posting]) throws(LedgerError) -> [Posting] {
         var postings: [Posting] = []
-        for (index, line) in lines.enumerated() {
-            guard let account = accounts[line.account] else { throw .accountNotFound(line.account) }
+        for (index, posting) in requested.enumerated() {
+            guard let account = accounts[posting.account] else { throw .accountNotFound(posting.account) }
             postings.append(
-                Posting(line: index + 1, accountID: account.id, account: account.code, amount: line.amount))
+                Posting(line: index + 1, accountID: account.id, account: account.code, amount: posting.amount)
+            )
         }
         return postings
     }

@@ -1,4 +1,4 @@
-extension EntryRequest.Line {
+extension EntryRequest.Posting {
     /// The lines of an entry that pays partners from one of the alliance's accounts, as an
     /// outcome payment or a risk/reward settlement posts it: `account` debited with the sum of
     /// the parts, each partner's funding credited with its part (a negative part, a pain, is a

@@ -3,7 +3,8 @@ import Postgres
 
 /// A request to record a new entry.
 public struct EntryRequest: Hashable, Sendable {
-    public struct Line: Hashable, Sendable {
+    /// One posting of the entry to record: an account by its code and a signed amount.
+    public struct Posting: Hashable, Sendable {
         public let account: AccountCode
         /// Signed minor units: debits positive, credits negative.
         public let amount: Int64
@@ -14,13 +15,17 @@ public struct EntryRequest: Hashable, Sendable {
         }
     }
 
+    /// The former name of ``Posting``: "line" named five things (see docs/glossary.md).
+    @available(*, deprecated, renamed: "Posting")
+    public typealias Line = Posting
+
     public static let maximumPostings = 1000
 
     public let kind: EntryKind
     public let effectiveOn: CalendarDate
     public let description: String
     public let metadata: [String: String]
-    public let postings: [Line]
+    public let postings: [Posting]
     public let recordedBy: String
     /// When set, a repeat of the same request returns the original entry instead of recording
     /// it twice, and a different request with the same key is refused.
@@ -30,7 +35,7 @@ public struct EntryRequest: Hashable, Sendable {
     /// zero, summing to zero without overflow, and text fields within their limits.
     public init(
         kind: EntryKind, effectiveOn: CalendarDate, description: String,
-        metadata: [String: String] = [:], postings: [Line], recordedBy: String,
+        metadata: [String: String] = [:], postings: [Posting], recordedBy: String,
         idempotencyKey: String? = nil
     ) throws(LedgerError) {
         guard kind != .reversal else {

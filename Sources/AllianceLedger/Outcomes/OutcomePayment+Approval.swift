@@ -41,8 +41,8 @@ extension OutcomePayment {
 
     /// The postings of the payment's entry: the alliance's outcome payments debited with what was
     /// earned, each partner's funding credited with its part.
-    var postings: [EntryRequest.Line] {
-        EntryRequest.Line.settlement(
+    var postings: [EntryRequest.Posting] {
+        EntryRequest.Posting.settlement(
             debiting: OutcomePayment.account, parts: allocations.map { ($0.partner, $0.amount) })
     }
 

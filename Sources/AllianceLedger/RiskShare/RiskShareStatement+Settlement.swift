@@ -34,8 +34,8 @@ extension RiskSharePosition {
     /// The postings of the settlement's entry: the alliance's risk/reward account debited with a
     /// gain (credited with a pain), each partner's funding credited with its gain (debited with
     /// its pain).
-    var postings: [EntryRequest.Line] {
-        EntryRequest.Line.settlement(
+    var postings: [EntryRequest.Posting] {
+        EntryRequest.Posting.settlement(
             debiting: RiskSharePosition.account, parts: allocations.map { ($0.partner, $0.amount) })
     }
 

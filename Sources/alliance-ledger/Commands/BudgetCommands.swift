@@ -41,7 +41,7 @@ struct BudgetShowCommand: AsyncParsableCommand {
                 year: financialYear, in: context.alliance.id)
             try output.emit(
                 table: TextTable(
-                    columns: ["partner", "line", .number("amount"), "decision"],
+                    columns: ["partner", "budget line", .number("amount"), "decision"],
                     rows: figures.map {
                         [
                             $0.partner, $0.budgetLine, context.money($0.amount),
@@ -70,7 +70,8 @@ struct BudgetHistoryCommand: AsyncParsableCommand {
             try output.emit(
                 table: TextTable(
                     columns: [
-                        "partner", "line", .number("previous"), .number("amount"), "decision", "applied at",
+                        "partner", "budget line", .number("previous"), .number("amount"), "decision",
+                        "applied at",
                     ],
                     rows: changes.map {
                         [
