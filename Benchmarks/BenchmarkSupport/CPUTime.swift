@@ -26,7 +26,7 @@ public struct CPUTime: Sendable {
 
     private static func usage(_ who: Int32) -> Double {
         var usage = rusage()
-        getrusage(__rusage_who_t(who), &usage)
+        getrusage(who, &usage)
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }

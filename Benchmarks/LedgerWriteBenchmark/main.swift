@@ -118,8 +118,8 @@ func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> (Throu
 }
 
 /// Milliseconds of CPU per operation.
-func milliseconds(_ cpu: CPUTime, per operations: Int) -> Double {
-    operations > 0 ? cpu.total / Double(operations) * 1000 : .nan
+func milliseconds(_ seconds: Double, per operations: Int) -> Double {
+    operations > 0 ? seconds / Double(operations) * 1000 : .nan
 }
 
 // MARK: Report
@@ -147,16 +147,16 @@ for alliances in options.alliances {
         let raw = try await RawCeiling.run(
             clients: writers, seconds: options.seconds, alliances: alliances, on: bench)
         let rawCPU = milliseconds(
-            CPUTime.now(cluster: bench.server.clusterDirectory) - before, per: raw.operations)
+            (CPUTime.now(cluster: bench.server.clusterDirectory) - before).total, per: raw.operations)
         let (library, cpu) = try await runLibrary(writers: writers, alliances: alliances, round: round)
-        let libraryCPU = milliseconds(cpu, per: library.operations)
+        let libraryCPU = milliseconds(cpu.total, per: library.operations)
         let ratio = library.perSecond / raw.perSecond * 100
         let cpuRatio = rawCPU / libraryCPU * 100
         let row = [
             String(alliances), String(writers), format(raw.perSecond), format(raw.percentile(0.5), 2),
             format(raw.percentile(0.99), 2), format(library.perSecond), format(library.percentile(0.5), 2),
             format(library.percentile(0.99), 2), format(ratio) + "%", format(rawCPU, 3),
-            "\(format(libraryCPU, 3)) (\(format(cpu.process / Double(library.operations) * 1000, 3)) + \(format(cpu.server / Double(library.operations) * 1000, 3)))",
+            "\(format(libraryCPU, 3)) (\(format(milliseconds(cpu.process, per: library.operations), 3)) + \(format(milliseconds(cpu.server, per: library.operations), 3)))",
             format(cpuRatio) + "%",
         ]
         print(row.joined(separator: " | "))
