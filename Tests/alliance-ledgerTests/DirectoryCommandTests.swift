@@ -111,6 +111,27 @@ import Testing
                 ),
                 (
                     ["spend", "record"] + alliance + [
+                        "--partner", "slam", "--line", "STAFF", "--amount", "0", "--incurred-on",
+                        "2025-05-14",
+                        "--description", "x",
+                    ], 5
+                ),
+                (
+                    ["spend", "record"] + alliance + [
+                        "--partner", "slam", "--line", "STAFF", "--amount=-12", "--incurred-on",
+                        "2025-05-14",
+                        "--description", "x",
+                    ], 5
+                ),
+                (
+                    ["spend", "record"] + alliance + [
+                        "--partner", "slam", "--line", "STAFF", "--amount", "12", "--irrecoverable-vat=-1",
+                        "--incurred-on", "2025-05-14",
+                        "--description", "x",
+                    ], 5
+                ),
+                (
+                    ["spend", "record"] + alliance + [
                         "--partner", "slam", "--line", "PEER", "--amount", "12", "--incurred-on",
                         "2025-05-14",
                         "--description", "x",

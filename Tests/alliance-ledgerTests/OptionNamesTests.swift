@@ -54,4 +54,37 @@ import Testing
         #expect(level.standardError.contains("'loud'"))
         #expect(level.standardError.contains("critical"))
     }
+
+    /// Periods, years and amounts are typed for help and the shell: `--period` and `--year`
+    /// complete with the periods around today in the library's own spelling, and an amount's
+    /// help names its value. Their text is read against the alliance, so a bad one is invalid
+    /// input, exit 5, as `OutcomeCommandTests` and `BudgetCommandTests` assert.
+    @Test func periodsAndYearsCompleteInTheShell() async throws {
+        func complete(_ command: [String], _ option: String, _ prefix: String) async throws -> [String] {
+            let arguments = ["alliance-ledger"] + command + [option, prefix]
+            let result = try await CommandRunner.run(
+                ["---completion"] + command + [
+                    "--", option, String(arguments.count - 1), String(prefix.count),
+                ]
+                    + arguments)
+            #expect(result.status == 0, "\(result.standardError)")
+            return result.standardOutput.split(separator: "\n").map(String.init)
+        }
+        let quarters = try await complete(["statement", "preview"], "--period", "FY")
+        #expect(quarters.count == 10, "two years, each with four quarters: \(quarters)")
+        #expect(quarters.allSatisfy { $0.hasPrefix("FY") })
+        #expect(quarters.filter { $0.contains("-Q") }.count == 8)
+        let months = try await complete(["outcome", "payment"], "--period", "20")
+        #expect(months.count == 24, "\(months)")
+        #expect(months.allSatisfy { $0.count == 7 && $0.dropFirst(4).hasPrefix("-") })
+        let years = try await complete(["budget", "show"], "--year", "")
+        #expect(years.count == 4, "\(years)")
+        #expect(years.allSatisfy { $0.count == 6 && $0.hasPrefix("FY") })
+
+        let record = try await CommandRunner.run(["spend", "record", "--help"])
+        #expect(record.standardOutput.contains("--amount <amount>"))
+        #expect(record.standardOutput.contains("--irrecoverable-vat <amount>"))
+        let preview = try await CommandRunner.run(["statement", "preview", "--help"])
+        #expect(preview.standardOutput.contains("--period <period>"))
+    }
 }

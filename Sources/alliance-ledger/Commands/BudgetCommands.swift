@@ -14,15 +14,9 @@ struct BudgetCommand: AsyncParsableCommand {
 /// `--year FY2025`, read by the one period parser with the alliance's financial year.
 struct FinancialYearOption: ParsableArguments {
     @Option(help: ArgumentHelp("The financial year, e.g. FY2025.", valueName: "FYyyyy"))
-    var year: String
+    var year: FinancialYearName
 
-    func financialYear(of alliance: Alliance) throws -> Int {
-        do {
-            return try Period.financialYear(named: year, startMonth: alliance.financialYearStartMonth)
-        } catch {
-            throw CommandFailure(.invalidInput, "--year: \(error)")
-        }
-    }
+    func financialYear(of alliance: Alliance) throws -> Int { try year.financialYear(of: alliance) }
 }
 
 struct BudgetShowCommand: AsyncParsableCommand {

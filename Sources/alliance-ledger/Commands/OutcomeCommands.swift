@@ -32,7 +32,9 @@ struct OutcomePeriodOption: ParsableArguments {
         help: ArgumentHelp(
             "A payment period: FY2025, FY2025-Q3 or 2025-10, as the year's terms are paid by year, quarter or month.",
             valueName: "period"))
-    var period: String
+    var period: PeriodName
+
+    var text: String { period.text }
 }
 
 struct OutcomeTermsCommand: AsyncParsableCommand {
@@ -219,7 +221,7 @@ struct OutcomeMeasureRecordCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = try await namingOptions {
-            try MeasurementRequest(measure: measure, period: period.period, value: value, evidence: evidence)
+            try MeasurementRequest(measure: measure, period: period.text, value: value, evidence: evidence)
         }
         try await global.withLedger(alliance) { context in
             let caller = try await person.caller(in: context, who: "a finance person")
@@ -257,13 +259,13 @@ struct OutcomeMeasureListCommand: AsyncParsableCommand {
         try await global.withLedger(alliance) { context in
             let measurements = try await namingOptions {
                 try await OutcomeBook(pool: context.ledger.pool).measurements(
-                    of: period.period, in: context.alliance)
+                    of: period.text, in: context.alliance)
             }
             try output.emit(
                 table: TextTable(columns: OutcomeMeasurement.columns, rows: measurements.map(\.row)),
                 json: ListPage(items: measurements, nextCursor: nil))
             if measurements.isEmpty, output.format != .json {
-                printError("no measurements of \(period.period) yet")
+                printError("no measurements of \(period.text) yet")
             }
         }
     }
@@ -291,7 +293,7 @@ struct OutcomePaymentCommand: AsyncParsableCommand {
         try await global.withLedger(alliance) { context in
             let payment = try await namingOptions {
                 try await OutcomeBook(pool: context.ledger.pool).payment(
-                    for: period.period, in: context.alliance)
+                    for: period.text, in: context.alliance)
             }
             var particulars = Particulars()
             particulars.add("period", payment.period)

@@ -72,8 +72,8 @@ struct SpendRecordCommand: AsyncParsableCommand {
     var partner: String
     @Option(name: .budgetLineOrFormerLine, help: .budgetLineCodeOrFormerLine)
     var budgetLine: String
-    @Option(help: "The amount in the alliance's currency, e.g. 1234.56.")
-    var amount: String
+    @Option(help: ArgumentHelp("The amount in the alliance's currency, e.g. 1234.56.", valueName: "amount"))
+    var amount: AmountText
     @Option(
         name: .customLong("incurred-on"),
         help: ArgumentHelp("The day it was incurred.", valueName: "YYYY-MM-DD"))
@@ -100,8 +100,9 @@ struct SpendRecordCommand: AsyncParsableCommand {
     var supplierID = ""
     @Option(
         name: .customLong("irrecoverable-vat"),
-        help: "VAT that cannot be recovered, in the alliance's currency, e.g. 246.91.")
-    var irrecoverableVAT: String?
+        help: ArgumentHelp(
+            "VAT that cannot be recovered, in the alliance's currency, e.g. 246.91.", valueName: "amount"))
+    var irrecoverableVAT: AmountText?
     @Option(
         name: .customLong("idempotency-key"),
         help: "Recording again with the same key answers the first record instead of a second.")
@@ -113,20 +114,10 @@ struct SpendRecordCommand: AsyncParsableCommand {
                 .invalidInput, "--expense-type-label needs --expense-type, the code it labels")
         }
         try await global.withLedger(alliance) { context in
-            guard let minor = Money.parse(amount, currency: context.alliance.currency) else {
-                throw CommandFailure(
-                    .invalidInput,
-                    "--amount must be a positive amount of \(context.alliance.currency) such as 1234.56, not \"\(amount)\""
-                )
-            }
-            let vat = try irrecoverableVAT.map { text in
-                guard let minor = Money.parse(text, currency: context.alliance.currency), minor >= 0 else {
-                    throw CommandFailure(
-                        .invalidInput,
-                        "--irrecoverable-vat must be zero or a positive amount of \(context.alliance.currency) such as 246.91, not \"\(text)\""
-                    )
-                }
-                return minor
+            let currency = context.alliance.currency
+            let minor = try amount.minorUnits(of: currency, option: "--amount")
+            let vat = try irrecoverableVAT.map {
+                try $0.minorUnits(of: currency, option: "--irrecoverable-vat", zeroAllowed: true)
             }
             let request = try SpendRequest(
                 partner: partner, budgetLine: budgetLine, amount: minor, incurredOn: incurredOn,

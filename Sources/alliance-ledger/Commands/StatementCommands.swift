@@ -34,7 +34,9 @@ struct StatementPeriodOption: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Whole months: 2025-10, FY2025-Q3, FY2025 or 2025-04..2025-09.", valueName: "period"))
-    var period: String
+    var period: PeriodName
+
+    var text: String { period.text }
 }
 
 /// `--output FILE`: where a statement's bytes go instead of standard output.
@@ -70,7 +72,7 @@ struct StatementPreviewCommand: AsyncParsableCommand {
     func run() async throws {
         try await global.withLedger(alliance) { context in
             let statement = try await Statements(pool: context.ledger.pool).preview(
-                period.period, in: context.alliance, by: context.caller)
+                period.text, in: context.alliance, by: context.caller)
             if output.format == .json {
                 try file.write(Array((try jsonText(statement) + "\n").utf8))
                 return
@@ -120,7 +122,7 @@ struct StatementPublishCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try global.settings()
-        let request = try PublicationRequest(period: period.period, supersedes: supersedes, reason: reason)
+        let request = try PublicationRequest(period: period.text, supersedes: supersedes, reason: reason)
         try await global.withLedger(alliance) { context in
             let listing = try await Statements(pool: context.ledger.pool).publish(
                 request,
@@ -274,7 +276,7 @@ struct StatementCommentCommand: AsyncParsableCommand {
     func run() async throws {
         try await global.withLedger(alliance) { context in
             let commentary = try await Statements(pool: context.ledger.pool).comment(
-                text, on: period.period, partner: partner, budgetLine: budgetLine, in: context.alliance,
+                text, on: period.text, partner: partner, budgetLine: budgetLine, in: context.alliance,
                 by: context.caller)
             try output.emit(
                 table: TextTable(
