@@ -77,6 +77,13 @@ if let milliseconds = options.slowStatementMilliseconds {
         // ALTER SYSTEM takes no parameters; the number is the benchmark's own option, an Int.
         try await connection.runScript(
             trustedSQL: "ALTER SYSTEM SET log_min_duration_statement = \(milliseconds)")
+        // And their plans, those of statements inside functions too, for the sessions the
+        // pools open from here on: copied out at the end.
+        try await connection.execute("LOAD 'auto_explain'")
+        try await connection.execute("ALTER SYSTEM SET session_preload_libraries = 'auto_explain'")
+        try await connection.runScript(
+            trustedSQL: "ALTER SYSTEM SET auto_explain.log_min_duration = \(milliseconds)")
+        try await connection.execute("ALTER SYSTEM SET auto_explain.log_nested_statements = on")
         try await connection.execute("SELECT pg_reload_conf()")
     }
 }
@@ -309,6 +316,10 @@ if options.slowStatementMilliseconds != nil,
 {
     print("statements slower than \(options.slowStatementMilliseconds ?? 0) ms:")
     for line in log.split(separator: "\n") where line.contains("duration:") { print(line.prefix(600)) }
+    let plans = NSTemporaryDirectory() + "flat-cost-benchmark-plans.log"
+    try? FileManager.default.removeItem(atPath: plans)
+    try? log.write(toFile: plans, atomically: true, encoding: .utf8)
+    print("their plans: \(plans)")
 }
 print(failed ? "FAIL" : "PASS")
 await pool.close()

@@ -296,6 +296,24 @@ import Testing
                 1234, in: fixture.alliance.id)
             #expect(spend.description == "Row 1234, with a comma")
             #expect(spend.supplier == "Supplier \\ \"Q\"\tLtd")
+
+            // The planner's statistics count the imported entries at once (SQL/0020), not when
+            // autovacuum next looks; a few more entries than that are left to autovacuum.
+            try await fixture.pool.withConnection { connection in
+                let counted = try await connection.query(
+                    """
+                    SELECT c.relname, c.reltuples::bigint AS rows FROM pg_class AS c
+                    WHERE c.oid IN ('journal_entries'::regclass, 'postings'::regclass)
+                    """
+                ).map { (try $0.decode("relname", as: String.self), try $0.decode("rows", as: Int64.self)) }
+                #expect(
+                    Dictionary(uniqueKeysWithValues: counted) == ["journal_entries": 3000, "postings": 6000])
+                let refreshed = try await connection.query(
+                    "SELECT ledger_refresh_statistics(300) AS refreshed"
+                )
+                .single().decode("refreshed", as: Bool.self)
+                #expect(!refreshed, "300 entries are fewer than 50 + 10% of 3000")
+            }
         }
     }
 

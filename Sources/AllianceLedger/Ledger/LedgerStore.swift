@@ -445,6 +445,16 @@ extension LedgerStore {
 }
 
 extension LedgerStore {
+    /// After `appended` entries went in at once (an import), the planner's statistics of the
+    /// journal's tables are taken afresh when autovacuum's rule says they are stale (SQL/0020):
+    /// statistics of a journal a thousandth of its size planned a publication's reads as loops
+    /// over every entry. Outside any transaction, after the entries are committed.
+    static func refreshStatistics(appended: Int, on connection: PostgresConnection) async throws {
+        try await connection.execute("SELECT ledger_refresh_statistics(\(Int64(appended)))")
+    }
+}
+
+extension LedgerStore {
     /// Opens an account the alliance's own postings need (its outcome payments, its risk/reward
     /// share) the first time one is posted, inside the caller's transaction.
     static func openAccountIfMissing(

@@ -198,6 +198,12 @@ struct ImportRun {
         do {
             let report = try await checkAndAppend(staged, on: connection)
             try await lock.release(on: connection)
+            // The entries are committed: statistics that could not be refreshed (a timeout, a
+            // lost connection) slow reads only until autovacuum's next look, and must not turn
+            // a recorded import into a reported failure.
+            if report.recorded > 0 {
+                try? await LedgerStore.refreshStatistics(appended: report.recorded, on: connection)
+            }
             return report
         } catch {
             try? await lock.release(on: connection)
