@@ -43,8 +43,9 @@ struct DbRestoreCommand: AsyncParsableCommand {
         discussion: """
             The database must be empty (no tables): a restore never merges into or replaces \
             books. It runs in one transaction as the schema's owner, who then owns everything \
-            restored; either all of it is restored or nothing. Afterwards `journal verify` and \
-            `audit verify` check every alliance's chains.
+            restored; either all of it is restored or nothing, and then its tables are analyzed \
+            for the planner. Afterwards `journal verify` and `audit verify` check every \
+            alliance's chains.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -75,6 +76,9 @@ struct DbRestoreCommand: AsyncParsableCommand {
                 "pg_restore", ["--no-owner", "--exit-on-error", "--single-transaction", file],
                 on: session.ownerConnectionString, serverPrograms: settings.serverPrograms)
             try await session.requireCurrentSchema()
+            // A dump holds no planner statistics: without them the first reads of large books
+            // are planned as if the tables were empty (SQL/0020), until autovacuum looks.
+            try await session.ownerPool.withConnection { connection in try await connection.execute("ANALYZE") }
             printError("restored \(file) into the \(session.target.summary)")
         }
     }

@@ -51,37 +51,42 @@ struct LogLevelArgument: ExpressibleByArgument {
 // quarterly are refused alike. What the types give is the value's name in help and the shell's
 // completion of the periods around today.
 
-/// `--period`: a statement's months or an outcome payment period, as written (2025-10,
-/// FY2025-Q3, FY2025, 2025-04..2025-09); the library reads it against the alliance.
-struct PeriodName: ExpressibleByArgument, CustomStringConvertible, Sendable {
-    let text: String
-
-    init(argument: String) { text = argument }
-
-    var description: String { text }
-
-    static var defaultCompletionKind: CompletionKind {
-        .custom { _, _, prefix in
-            PeriodSuggestions(today: Timestamp(Date()).calendarDate).periods.filter { $0.hasPrefix(prefix) }
-        }
-    }
+/// A value kept as written, for the library to read once the alliance is known.
+protocol WrittenArgument: ExpressibleByArgument, CustomStringConvertible, Sendable {
+    var text: String { get }
+    init(text: String)
 }
 
-/// `--year`: a financial year's name, FY2025, read against the alliance's first month.
-struct FinancialYearName: ExpressibleByArgument, CustomStringConvertible, Sendable {
-    let text: String
-
-    init(argument: String) { text = argument }
+extension WrittenArgument {
+    init(argument: String) { self.init(text: argument) }
 
     var description: String { text }
 
-    static var defaultCompletionKind: CompletionKind {
+    /// Completion from `suggestions` of today's periods, those that start as typed so far.
+    static func completing(_ suggestions: @escaping @Sendable (PeriodSuggestions) -> [String])
+        -> CompletionKind
+    {
         .custom { _, _, prefix in
-            PeriodSuggestions(today: Timestamp(Date()).calendarDate).financialYears.filter {
+            suggestions(PeriodSuggestions(today: Timestamp(Date()).calendarDate)).filter {
                 $0.hasPrefix(prefix)
             }
         }
     }
+}
+
+/// `--period`: a statement's months or an outcome payment period, as written (2025-10,
+/// FY2025-Q3, FY2025, 2025-04..2025-09); the library reads it against the alliance.
+struct PeriodName: WrittenArgument {
+    let text: String
+
+    static var defaultCompletionKind: CompletionKind { completing(\.periods) }
+}
+
+/// `--year`: a financial year's name, FY2025, read against the alliance's first month.
+struct FinancialYearName: WrittenArgument {
+    let text: String
+
+    static var defaultCompletionKind: CompletionKind { completing(\.financialYears) }
 
     /// The year's number in `alliance`'s calendar; a name that is not a financial year is invalid
     /// input naming the option.
@@ -96,12 +101,8 @@ struct FinancialYearName: ExpressibleByArgument, CustomStringConvertible, Sendab
 
 /// An amount of money as written (1234.56), read exactly in the alliance's currency's minor
 /// units by `Money.parse`, never through floating point.
-struct AmountText: ExpressibleByArgument, CustomStringConvertible, Sendable {
+struct AmountText: WrittenArgument {
     let text: String
-
-    init(argument: String) { text = argument }
-
-    var description: String { text }
 
     /// The amount in minor units of `currency`: positive, or zero too where `zeroAllowed`; any
     /// other text is invalid input naming the option, with an example of what it takes.
