@@ -215,6 +215,50 @@ import Testing
         }
     }
 
+    /// A pool of reads reads again, once, on a new connection when its connection is lost in
+    /// the middle of a read (a failover); any other pool passes the loss on.
+    @Test(arguments: [true, false]) func aReadLostWithItsConnectionIsReadAgain(readsAgain: Bool) async throws
+    {
+        try await TestDatabase.with(migrated: false) { database in
+            var configuration = PostgresPoolConfiguration(
+                connection: database.configuration(), maximumConnections: 1)
+            configuration.readsAgainOnLostConnection = readsAgain
+            let pool = PostgresPool(configuration)
+            let admin = try await database.connect()
+            let attempts = Counter()
+            var answer: Int32?
+            var failure: (any Error)?
+            do {
+                answer = try await pool.withConnection { connection in
+                    attempts.increment()
+                    let pid = await connection.backendPID
+                    if attempts.current == 1 {
+                        // The server goes away under the read.
+                        _ = try await admin.query("SELECT pg_terminate_backend(\(pid))")
+                        while try await !admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = \(pid)")
+                            .isEmpty
+                        {
+                            try await Task.sleep(for: .milliseconds(10))
+                        }
+                    }
+                    return try await connection.query("SELECT 42 AS answer").single().decode(
+                        "answer", as: Int32.self)
+                }
+            } catch {
+                failure = error
+            }
+            if readsAgain {
+                #expect(answer == 42 && failure == nil, "\(String(describing: failure))")
+                #expect(attempts.current == 2)
+            } else {
+                #expect((failure as? PostgresError)?.kind == .connection, "\(String(describing: failure))")
+                #expect(attempts.current == 1)
+            }
+            await admin.close()
+            await pool.close()
+        }
+    }
+
     @Test func connectionsLeftInATransactionAreNotReused() async throws {
         try await TestDatabase.with(migrated: false) { database in
             let pool = database.makePool(maximumConnections: 1)

@@ -13,6 +13,11 @@ public struct PostgresPoolConfiguration: Sendable {
     /// Default number of attempts `withTransaction` makes on serialization failures and
     /// deadlocks.
     public var transactionAttempts: Int
+    /// For a pool that only reads: a body whose connection is lost under it (the server died,
+    /// or failed over to a standby) runs again, once, on a new connection, which a multi-host
+    /// connection string opens to a server still standing. Never for writes: a lost answer
+    /// does not say whether the write happened.
+    public var readsAgainOnLostConnection = false
 
     public init(
         connection: PostgresConnectionConfiguration,
@@ -75,7 +80,19 @@ public actor PostgresPool {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> Value
     ) async throws -> Value {
-        try await Self.lending(try await leaseLiveConnection(), from: self, isolation: isolation, to: body)
+        do {
+            return try await Self.lending(
+                try await leaseLiveConnection(), from: self, isolation: isolation, to: body)
+        } catch {
+            // Bound by a cast rather than a typed catch pattern, which crashes Swift 6.3.1.
+            guard configuration.readsAgainOnLostConnection, let lost = error as? PostgresError,
+                lost.kind == .connection
+            else { throw error }
+            logger.info(
+                "reading again on a new connection after losing one", metadata: ["error": "\(lost)"])
+            return try await Self.lending(
+                try await leaseLiveConnection(), from: self, isolation: isolation, to: body)
+        }
     }
 
     /// Lends `body` a connection when the pool can spare one (`PoolStateMachine.canSpare`:

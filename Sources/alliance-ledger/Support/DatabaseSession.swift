@@ -106,8 +106,12 @@ struct DatabaseSession {
         let readPool = try settings.databaseReadURL.map { url throws(PostgresError) in
             var reader = service
             reader.connectionString = try ConnectionString(url)
-            return PostgresPool(
-                PostgresPoolConfiguration(connection: reader, maximumConnections: settings.poolSize))
+            var configuration = PostgresPoolConfiguration(
+                connection: reader, maximumConnections: settings.poolSize)
+            // It serves only the public pages' and files' reads: one caught by a failover is
+            // read again from the server still standing, rather than answered 503.
+            configuration.readsAgainOnLostConnection = true
+            return PostgresPool(configuration)
         }
         do {
             // Connect now, so that a wrong URL or password fails here with one clear line
