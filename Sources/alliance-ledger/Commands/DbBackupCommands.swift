@@ -78,7 +78,8 @@ struct DbRestoreCommand: AsyncParsableCommand {
             try await session.requireCurrentSchema()
             // A dump holds no planner statistics: without them the first reads of large books
             // are planned as if the tables were empty (SQL/0020), until autovacuum looks.
-            try await session.ownerPool.withConnection { connection in try await connection.execute("ANALYZE")
+            try await session.ownerPool.withConnection { connection in
+                try await connection.execute("ANALYZE")
             }
             printError("restored \(file) into the \(session.target.summary)")
         }
