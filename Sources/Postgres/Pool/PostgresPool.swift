@@ -80,9 +80,12 @@ public actor PostgresPool {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> Value
     ) async throws -> Value {
+        // Only a connection lost under the body reads again: a lease that fails has already
+        // tried every idle connection and a new one, and trying it all again would double the
+        // wait for a server that is down.
+        let connection = try await leaseLiveConnection()
         do {
-            return try await Self.lending(
-                try await leaseLiveConnection(), from: self, isolation: isolation, to: body)
+            return try await Self.lending(connection, from: self, isolation: isolation, to: body)
         } catch {
             // Bound by a cast rather than a typed catch pattern, which crashes Swift 6.3.1.
             guard configuration.readsAgainOnLostConnection, let lost = error as? PostgresError,
