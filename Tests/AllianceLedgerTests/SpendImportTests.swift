@@ -308,6 +308,17 @@ import Testing
                 ).map { (try $0.decode("relname", as: String.self), try $0.decode("rows", as: Int64.self)) }
                 #expect(
                     Dictionary(uniqueKeysWithValues: counted) == ["journal_entries": 3000, "postings": 6000])
+                // And the month totals the import added to (SQL/0021), which statements read.
+                let totals = try await connection.query(
+                    """
+                    SELECT (SELECT reltuples::bigint FROM pg_class WHERE oid = 'account_month_totals'::regclass)
+                               AS counted,
+                           (SELECT count(*) FROM account_month_totals) AS stored
+                    """
+                ).single()
+                #expect(try totals.decode("stored", as: Int64.self) > 0)
+                #expect(
+                    try totals.decode("counted", as: Int64.self) == totals.decode("stored", as: Int64.self))
                 let refreshed = try await connection.query(
                     "SELECT ledger_refresh_statistics(300) AS refreshed"
                 )

@@ -15,13 +15,26 @@ enum StatementBuilder {
             containing: period.first, startMonth: alliance.financialYearStartMonth)
         let fiscal = try Period.financialYear(year, startMonth: alliance.financialYearStartMonth)
         let months = StatementBuilder.months(of: fiscal)
-        let head = try await connection.query(
-            "SELECT sequence, hash FROM journal_heads WHERE alliance_id = \(alliance.id.rawValue)"
-        ).single()
+        // The reads that depend on nothing read before them, sent in one round trip rather
+        // than one each (seven of a preview's sixteen).
+        let read = try await connection.pipeline([
+            "SELECT sequence, hash FROM journal_heads WHERE alliance_id = \(alliance.id.rawValue)",
+            BudgetHistory.query(year: year, in: alliance.id),
+            MonthTotals.query(months: fiscal, in: alliance.id),
+            commentaryQuery(of: period, in: alliance.id),
+            "SELECT coalesce(sum(balance), 0)::numeric AS total FROM account_balances WHERE alliance_id = \(alliance.id.rawValue)",
+            "SELECT coalesce((SELECT sequence FROM governance_heads WHERE alliance_id = \(alliance.id.rawValue)), 0) AS size",
+            """
+            SELECT journal_tree_size, published_at FROM statements
+            WHERE alliance_id = \(alliance.id.rawValue) ORDER BY number DESC LIMIT 1
+            """,
+        ])
+        let head = try read[0].single()
         let headSequence: Int64 = try head.decode("sequence")
         let headHash: Digest? = headSequence == 0 ? nil : try head.decode("hash")
-        let budgets = try await BudgetHistory.read(year: year, in: alliance.id, on: connection)
-        let totals = try await MonthTotals.read(months: fiscal, in: alliance.id, on: connection)
+        let budgets = try BudgetHistory(read[1])
+        let totals = try MonthTotals(read[2])
+        let commentary = try commentary(read[3])
 
         let periodMonths = months.filter { period.contains($0) }
         let yearToDateMonths = months.filter { $0 <= period.last }
@@ -33,7 +46,14 @@ enum StatementBuilder {
             budgets: budgets,
             totals: totals, fullYearAt: period.last)
         let integrity = try await StatementBuilder.integrity(
-            headSequence: headSequence, headHash: headHash, in: alliance.id, on: connection)
+            headSequence: headSequence, headHash: headHash,
+            trialBalance: try read[4].single().decodeTotal("total"),
+            governanceSize: try read[5].single().decode("size"),
+            verified: try read[6].first.map {
+                Statement.Verified(
+                    sequence: try $0.decode("journal_tree_size"), at: try $0.decode("published_at"))
+            },
+            in: alliance.id, on: connection)
         return Statement(
             number: nil, previousHash: nil,
             header: .init(
@@ -51,7 +71,7 @@ enum StatementBuilder {
             outcomes: try await outcomes(of: period, year: year, in: alliance, on: connection),
             riskShare: try await riskShare(year: year, in: alliance, on: connection),
             decisions: try await decisions(of: period, year: year, in: alliance, on: connection),
-            commentary: try await commentary(of: period, in: alliance.id, on: connection),
+            commentary: commentary,
             integrity: integrity, restates: nil)
     }
 
@@ -336,23 +356,21 @@ enum StatementBuilder {
         }
     }
 
-    /// The latest note of each partner × line for the period.
-    private static func commentary(
-        of period: Period, in alliance: AllianceID, on connection: PostgresConnection
-    )
-        async throws -> [Statement.Commentary]
-    {
-        try await connection.query(
-            """
-            SELECT DISTINCT ON (p.slug, l.code) p.slug, l.code, c.text, people.email, c.recorded_at
-            FROM statement_commentary AS c
-            JOIN partners AS p ON p.alliance_id = c.alliance_id AND p.id = c.partner_id
-            JOIN budget_lines AS l ON l.alliance_id = c.alliance_id AND l.id = c.budget_line_id
-            JOIN people ON people.alliance_id = c.alliance_id AND people.id = c.recorded_by
-            WHERE c.alliance_id = \(alliance.rawValue) AND c.period = \(period.description)
-            ORDER BY p.slug, l.code, c.id DESC
-            """
-        ).map { row in
+    /// The latest note of each partner × line for the period: the query, then its rows read.
+    private static func commentaryQuery(of period: Period, in alliance: AllianceID) -> PostgresQuery {
+        """
+        SELECT DISTINCT ON (p.slug, l.code) p.slug, l.code, c.text, people.email, c.recorded_at
+        FROM statement_commentary AS c
+        JOIN partners AS p ON p.alliance_id = c.alliance_id AND p.id = c.partner_id
+        JOIN budget_lines AS l ON l.alliance_id = c.alliance_id AND l.id = c.budget_line_id
+        JOIN people ON people.alliance_id = c.alliance_id AND people.id = c.recorded_by
+        WHERE c.alliance_id = \(alliance.rawValue) AND c.period = \(period.description)
+        ORDER BY p.slug, l.code, c.id DESC
+        """
+    }
+
+    private static func commentary(_ rows: PostgresRows) throws -> [Statement.Commentary] {
+        try rows.map { row in
             Statement.Commentary(
                 partner: try row.decode("slug"), budgetLine: try row.decode("code"),
                 text: try row.decode("text"),
@@ -362,32 +380,18 @@ enum StatementBuilder {
 
     // MARK: Integrity
 
+    /// The integrity section from the figures read with the rest, and the two trees' roots.
     private static func integrity(
-        headSequence: Int64, headHash: Digest?, in alliance: AllianceID, on connection: PostgresConnection
+        headSequence: Int64, headHash: Digest?, trialBalance: Int64, governanceSize: Int64,
+        verified: Statement.Verified?, in alliance: AllianceID, on connection: PostgresConnection
     ) async throws -> Statement.Integrity {
-        let trialBalance = try await connection.query(
-            "SELECT coalesce(sum(balance), 0)::numeric AS total FROM account_balances WHERE alliance_id = \(alliance.rawValue)"
-        ).single().decodeTotal("total")
-        let governanceSize = try await connection.query(
-            "SELECT coalesce((SELECT sequence FROM governance_heads WHERE alliance_id = \(alliance.rawValue)), 0) AS size"
-        ).single().decode("size", as: Int64.self)
-        let journalRoot = try await TreeStore.journal.root(size: headSequence, in: alliance, on: connection)
-        let governanceRoot = try await TreeStore.governance.root(
-            size: governanceSize, in: alliance, on: connection)
-        let verified = try await connection.query(
-            """
-            SELECT journal_tree_size, published_at FROM statements
-            WHERE alliance_id = \(alliance.rawValue) ORDER BY number DESC LIMIT 1
-            """
-        ).first
+        let roots = try await TreeStore.roots(
+            [(.journal, headSequence), (.governance, governanceSize)], in: alliance, on: connection)
         return Statement.Integrity(
             entries: headSequence, trialBalance: trialBalance, headSequence: headSequence,
-            headHash: headHash?.description, treeSize: headSequence, treeRoot: journalRoot.description,
-            governanceTreeSize: governanceSize, governanceTreeRoot: governanceRoot.description,
-            verifiedThrough: try verified.map {
-                Statement.Verified(
-                    sequence: try $0.decode("journal_tree_size"), at: try $0.decode("published_at"))
-            })
+            headHash: headHash?.description, treeSize: headSequence, treeRoot: roots[0].description,
+            governanceTreeSize: governanceSize, governanceTreeRoot: roots[1].description,
+            verifiedThrough: verified)
     }
 }
 
@@ -407,23 +411,23 @@ struct BudgetHistory {
 
     var figures: [Key: [Change]] = [:]
 
-    static func read(year: Int, in alliance: AllianceID, on connection: PostgresConnection) async throws
-        -> BudgetHistory
-    {
-        var history = BudgetHistory()
-        for row in try await connection.query(
-            """
-            SELECT p.slug, l.code, c.amount, d.number, d.closed_at
-            FROM budget_changes AS c
-            JOIN decisions AS d ON d.alliance_id = c.alliance_id AND d.id = c.decision_id
-            JOIN partners AS p ON p.alliance_id = c.alliance_id AND p.id = c.partner_id
-            JOIN budget_lines AS l ON l.alliance_id = c.alliance_id AND l.id = c.budget_line_id
-            WHERE c.alliance_id = \(alliance.rawValue) AND c.financial_year = \(Int32(clamping: year))
-            ORDER BY c.id
-            """)
-        {
+    /// The year's changes: the query, then its rows read by `init`.
+    static func query(year: Int, in alliance: AllianceID) -> PostgresQuery {
+        """
+        SELECT p.slug, l.code, c.amount, d.number, d.closed_at
+        FROM budget_changes AS c
+        JOIN decisions AS d ON d.alliance_id = c.alliance_id AND d.id = c.decision_id
+        JOIN partners AS p ON p.alliance_id = c.alliance_id AND p.id = c.partner_id
+        JOIN budget_lines AS l ON l.alliance_id = c.alliance_id AND l.id = c.budget_line_id
+        WHERE c.alliance_id = \(alliance.rawValue) AND c.financial_year = \(Int32(clamping: year))
+        ORDER BY c.id
+        """
+    }
+
+    init(_ rows: PostgresRows) throws {
+        for row in rows {
             let carried: Timestamp = try row.decode("closed_at")
-            history.figures[
+            figures[
                 Key(partner: try row.decode("slug"), budgetLine: try row.decode("code")), default: []
             ]
             .append(
@@ -432,7 +436,6 @@ struct BudgetHistory {
                     decision: Decision.reference(Int(try row.decode("number", as: Int32.self))),
                     carriedOn: carried.calendarDate))
         }
-        return history
     }
 
     /// The figure in force at the end of the month that starts on `month`.
@@ -467,30 +470,30 @@ struct MonthTotals {
     /// Net cost of every kind, by account and month.
     private var nets: [BudgetHistory.Key: [CalendarDate: Int64]] = [:]
 
-    static func read(months period: Period, in alliance: AllianceID, on connection: PostgresConnection)
-        async throws -> MonthTotals
-    {
-        var totals = MonthTotals()
-        for row in try await connection.query(
-            """
-            SELECT a.code, t.month, t.kind, t.net, t.postings
-            FROM account_month_totals AS t
-            JOIN accounts AS a ON a.alliance_id = t.alliance_id AND a.id = t.account_id
-            WHERE t.alliance_id = \(alliance.rawValue) AND t.month BETWEEN \(period.first) AND \(period.last)
-              AND a.code LIKE 'partner:%:cost:%'
-            """)
-        {
+    /// Every account's totals of the months of `period`; `init` keeps the cost accounts'. A
+    /// pattern on the code in the query let the planner, on a stale estimate of one total,
+    /// scan the alliance's accounts by code once per total (6 ms for 210 totals, not 0.3).
+    static func query(months period: Period, in alliance: AllianceID) -> PostgresQuery {
+        """
+        SELECT a.code, t.month, t.kind, t.net, t.postings
+        FROM account_month_totals AS t
+        JOIN accounts AS a ON a.alliance_id = t.alliance_id AND a.id = t.account_id
+        WHERE t.alliance_id = \(alliance.rawValue) AND t.month BETWEEN \(period.first) AND \(period.last)
+        """
+    }
+
+    init(_ rows: PostgresRows) throws {
+        for row in rows {
             let parts = try row.decode("code", as: String.self).split(separator: ":")
-            guard parts.count == 4 else { continue }
+            guard parts.count == 4, parts[0] == "partner", parts[2] == "cost" else { continue }
             let account = BudgetHistory.Key(partner: String(parts[1]), budgetLine: String(parts[3]))
-            totals.costKeys.insert(account)
+            costKeys.insert(account)
             let month: CalendarDate = try row.decode("month")
             let figure = Figure(
                 net: try row.decode("net"), postings: Int64(try row.decode("postings", as: Int32.self)))
-            totals.figures[Key(account: account, month: month, kind: try row.decode("kind"))] = figure
-            totals.nets[account, default: [:]][month, default: 0] += figure.net
+            figures[Key(account: account, month: month, kind: try row.decode("kind"))] = figure
+            nets[account, default: [:]][month, default: 0] += figure.net
         }
-        return totals
     }
 
     /// Net cost of every kind in a month.

@@ -28,18 +28,31 @@ extension Statements {
     public func inclusionProof(sequence: Int64, treeSize: Int64?, in alliance: AllianceID) async throws
         -> InclusionProof
     {
-        // Two reads, no transaction: a tree's nodes are never rewritten, so those of any size up
-        // to the head read first are there, the same, whenever they are read.
+        // No transaction: a tree's nodes are never rewritten, so those of any size up to the
+        // head are there, the same, whenever they are read. Given the tree's size (a
+        // statement's), the head and the nodes are read in one round trip, the size checked
+        // against the head before the nodes are looked at; otherwise the head comes first.
         try await pool.withConnection { connection in
-            let size = try await Statements.treeSize(
-                treeSize, field: "treeSize", in: alliance, on: connection)
-            guard sequence >= 1, sequence <= size else {
-                throw LedgerError.invalidField(
-                    "sequence", reason: "must be an entry of the tree of \(size) entries, 1 to \(size)"
-                )
+            let size: Int64
+            let found: (leaf: Digest, proof: [Digest], root: Digest)
+            if let treeSize, treeSize >= 1, sequence >= 1, sequence <= treeSize {
+                let reading = try TreeStore.journal.inclusionProofReading(
+                    leafIndex: sequence - 1, size: treeSize, in: alliance)
+                let read = try await connection.pipeline([Statements.headQuery(alliance), reading.query])
+                size = try Statements.treeSize(
+                    treeSize, field: "treeSize", head: try read[0].single().decode("sequence"))
+                found = try reading.proof(read[1])
+            } else {
+                size = try await Statements.treeSize(
+                    treeSize, field: "treeSize", in: alliance, on: connection)
+                guard sequence >= 1, sequence <= size else {
+                    throw LedgerError.invalidField(
+                        "sequence", reason: "must be an entry of the tree of \(size) entries, 1 to \(size)"
+                    )
+                }
+                found = try await TreeStore.journal.inclusionProof(
+                    leafIndex: sequence - 1, size: size, in: alliance, on: connection)
             }
-            let found = try await TreeStore.journal.inclusionProof(
-                leafIndex: sequence - 1, size: size, in: alliance, on: connection)
             return InclusionProof(
                 treeSize: size, leafIndex: sequence - 1, leafHash: found.leaf.description,
                 root: found.root.description, proof: found.proof.map(\.description))
@@ -75,14 +88,23 @@ extension Statements {
     )
         async throws -> Int64
     {
-        let size: Int64 = try await connection.query(
-            "SELECT sequence FROM journal_heads WHERE alliance_id = \(alliance.rawValue)"
-        ).single().decode("sequence")
+        try treeSize(
+            requested, field: field,
+            head: try await connection.query(headQuery(alliance)).single().decode("sequence"))
+    }
+
+    /// `requested`, which must not be larger than the journal's `head` sequence, or the head.
+    static func treeSize(_ requested: Int64?, field: String, head size: Int64) throws(LedgerError) -> Int64 {
         guard let requested else { return size }
         guard requested >= 1, requested <= size else {
             throw LedgerError.invalidField(
                 field, reason: "must be from 1 to \(size), the journal's size now, not \(requested)")
         }
         return requested
+    }
+
+    /// The journal's size: the sequence of its head.
+    static func headQuery(_ alliance: AllianceID) -> PostgresQuery {
+        "SELECT sequence FROM journal_heads WHERE alliance_id = \(alliance.rawValue)"
     }
 }

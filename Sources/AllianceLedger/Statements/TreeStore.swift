@@ -18,6 +18,28 @@ struct TreeStore: Sendable {
         return size == 0 ? MerkleTree.emptyRoot : try node.hash(from: stored)
     }
 
+    /// The roots of several trees, as `root` gives each, their stored hashes read in one round
+    /// trip.
+    static func roots(
+        _ trees: [(store: TreeStore, size: Int64)], in alliance: AllianceID, on connection: PostgresConnection
+    ) async throws -> [Digest] {
+        let nodes = try trees.map { try MerkleTree.rootNode(treeSize: $0.size) }
+        let wanted = nodes.map { Array([$0].subtrees) }
+        let reading = trees.indices.filter { !wanted[$0].isEmpty }
+        let rows =
+            reading.isEmpty
+            ? []
+            : try await connection.pipeline(
+                reading.map { trees[$0].store.subtreesQuery(wanted[$0], in: alliance) })
+        return try trees.indices.map { tree in
+            guard trees[tree].size > 0, let read = reading.firstIndex(of: tree) else {
+                return MerkleTree.emptyRoot
+            }
+            let stored = try TreeStore.subtrees(wanted[tree], from: rows[read], size: trees[tree].size)
+            return try nodes[tree].hash(from: stored)
+        }
+    }
+
     /// The leaf at `leafIndex`, its inclusion proof in the tree of `size` leaves, and that
     /// tree's root: every stored hash they need read in one lookup.
     func inclusionProof(
@@ -25,13 +47,30 @@ struct TreeStore: Sendable {
     )
         async throws -> (leaf: Digest, proof: [Digest], root: Digest)
     {
+        let reading = try inclusionProofReading(leafIndex: leafIndex, size: size, in: alliance)
+        return try reading.proof(try await connection.query(reading.query))
+    }
+
+    /// What `inclusionProof` reads, as a query and what makes the proof of its rows: for a
+    /// caller that sends the query with others.
+    func inclusionProofReading(leafIndex: Int64, size: Int64, in alliance: AllianceID) throws
+        -> (
+            query: PostgresQuery,
+            proof: (PostgresRows) throws -> (leaf: Digest, proof: [Digest], root: Digest)
+        )
+    {
         let path = try MerkleTree.inclusionPath(leafIndex: leafIndex, treeSize: size)
         let root = try MerkleTree.rootNode(treeSize: size)
         let leaf = MerkleSubtree(level: 0, index: leafIndex)
-        let stored = try await subtrees(
-            path.subtrees.union(root.subtrees).union([leaf]), size: size, in: alliance, on: connection)
-        guard let leafHash = stored[leaf] else { throw MerkleProofError.missingSubtree(leaf) }
-        return (leafHash, try path.hashes(from: stored), try root.hash(from: stored))
+        let list = Array(path.subtrees.union(root.subtrees).union([leaf]))
+        return (
+            subtreesQuery(list, in: alliance),
+            { rows in
+                let stored = try TreeStore.subtrees(list, from: rows, size: size)
+                guard let leafHash = stored[leaf] else { throw MerkleProofError.missingSubtree(leaf) }
+                return (leafHash, try path.hashes(from: stored), try root.hash(from: stored))
+            }
+        )
     }
 
     /// The consistency proof that the tree of `newSize` leaves extends the tree of `oldSize`.
@@ -51,15 +90,26 @@ struct TreeStore: Sendable {
     ) async throws -> [MerkleSubtree: Digest] {
         guard !wanted.isEmpty else { return [:] }
         let list = Array(wanted)
+        return try TreeStore.subtrees(
+            list, from: try await connection.query(subtreesQuery(list, in: alliance)), size: size)
+    }
+
+    /// The query of the stored hashes of `list`.
+    private func subtreesQuery(_ list: [MerkleSubtree], in alliance: AllianceID) -> PostgresQuery {
+        """
+        SELECT n.level, n.index, n.hash FROM \(identifier: table) AS n
+        JOIN unnest(\(list.map { Int64($0.level) })::bigint[], \(list.map(\.index))::bigint[]) AS w (level, index)
+          ON n.level = w.level AND n.index = w.index
+        WHERE n.alliance_id = \(alliance.rawValue)
+        """
+    }
+
+    /// The hashes of `list` in `rows`, every one of them there.
+    private static func subtrees(_ list: [MerkleSubtree], from rows: PostgresRows, size: Int64) throws
+        -> [MerkleSubtree: Digest]
+    {
         var stored: [MerkleSubtree: Digest] = [:]
-        for row in try await connection.query(
-            """
-            SELECT n.level, n.index, n.hash FROM \(identifier: table) AS n
-            JOIN unnest(\(list.map { Int64($0.level) })::bigint[], \(list.map(\.index))::bigint[]) AS w (level, index)
-              ON n.level = w.level AND n.index = w.index
-            WHERE n.alliance_id = \(alliance.rawValue)
-            """)
-        {
+        for row in rows {
             let subtree = MerkleSubtree(
                 level: Int(try row.decode("level", as: Int16.self)), index: try row.decode("index"))
             stored[subtree] = try row.decode("hash")
