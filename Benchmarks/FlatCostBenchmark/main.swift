@@ -19,18 +19,21 @@ import ServiceHarness
 // - publishing a month statement, which verifies the journal since the last statement (the
 //   clients' entries recorded since), builds the month from its totals and writes its files.
 //
-// Each is the median of `--runs` after an untimed warm-up, and is reported against its figure
+// Each is the median of the calls of `--seconds` (at least `--runs` calls) after an untimed
+// warm-up, once no autovacuum worker runs, and is reported against its figure
 // at the first size, PASS within 20%. Full verification of the whole journal is linear by
 // nature: its rate in entries per second (the median of three) is reported at each size, PASS
 // at 200,000 or more, next to the rate of the same verification on a single connection.
 // See Benchmarks/README.md.
 //
 //   swift run --package-path Benchmarks -c release flat-cost-benchmark \
-//       [--sizes 10000,100000,1000000,3000000] [--runs 9]
+//       [--sizes 10000,100000,1000000,3000000] [--runs 9] [--seconds 1]
 
 struct Options {
     var sizes = [10_000, 100_000, 1_000_000, 3_000_000]
     var runs = 9
+    /// Each figure is timed over at least this many seconds (and `runs` calls).
+    var seconds = 1.0
     var clients = 16
     var writesPerClient = 40
     /// Statements slower than this many milliseconds are printed from the server's log at the
@@ -44,6 +47,7 @@ struct Options {
             switch argument {
             case "--sizes": sizes = value.split(separator: ",").compactMap { Int($0) }.sorted()
             case "--runs": runs = max(1, Int(value) ?? runs)
+            case "--seconds": seconds = max(0, Double(value) ?? seconds)
             case "--clients": clients = max(1, Int(value) ?? clients)
             case "--writes-per-client": writesPerClient = max(1, Int(value) ?? writesPerClient)
             case "--log-slow-statements": slowStatementMilliseconds = Int(value)
@@ -113,16 +117,35 @@ let financeLeads = leads
 
 // MARK: Measurements
 
-/// The median seconds of `options.runs` calls, after one untimed call.
+/// The median seconds of at least `options.runs` calls and of as many as `options.seconds`
+/// hold (at most 5,000), after one untimed call: the median of a handful of calls of a few
+/// milliseconds is at the mercy of whatever else the machine does in those milliseconds.
 func timed(_ operation: () async throws -> Void) async throws -> Double {
     try await operation()
     var runs: [Double] = []
-    for _ in 0..<options.runs {
+    let window = clock.now + .milliseconds(Int(options.seconds * 1000))
+    while runs.count < options.runs || (clock.now < window && runs.count < 5000) {
         let started = clock.now
         try await operation()
         runs.append((clock.now - started).seconds)
     }
     return median(runs)
+}
+
+/// Waits, at most two minutes, until no autovacuum worker is running, and returns the seconds
+/// waited: the figures are of the database at rest, at every size alike.
+func autovacuumAtRest() async throws -> Double {
+    let started = clock.now
+    while (clock.now - started) < .seconds(120) {
+        let working: Int64 = try await bench.ownerPool.withConnection { connection in
+            try await connection.query(
+                "SELECT count(*) AS working FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+            ).single().decode("working")
+        }
+        if working == 0 { break }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    return (clock.now - started).seconds
 }
 
 /// The journal grown to `size` entries by importing generated spend, as the command line does.
@@ -179,25 +202,39 @@ func verificationRate(_ ledger: Ledger) async throws -> Double {
     return Double(verification.entries) / (clock.now - started).seconds
 }
 
-/// Runs `body` with auto_explain logging every statement, then back to `milliseconds`. The
-/// pools' sessions take the setting from the configuration, reloaded before and after.
+/// Runs `body` with auto_explain logging every statement, with its buffers (pages found in
+/// PostgreSQL's cache, and read from outside it), then back to `milliseconds`. The pools'
+/// sessions take the setting from the configuration, reloaded before and after.
 func explainingEverything(restoringTo milliseconds: Int, _ body: () async throws -> Void) async throws {
-    func threshold(_ value: Int) async throws {
+    func threshold(_ value: Int, buffers: Bool) async throws {
         try await bench.ownerPool.withConnection { connection in
-            try await connection.runScript(
-                trustedSQL: "ALTER SYSTEM SET auto_explain.log_min_duration = \(value)")
+            // One at a time: several statements in one script would be one transaction, in
+            // which ALTER SYSTEM cannot run.
+            for setting in [
+                "auto_explain.log_min_duration = \(value)",
+                "auto_explain.log_analyze = \(buffers ? "on" : "off")",
+                "auto_explain.log_buffers = \(buffers ? "on" : "off")", "auto_explain.log_timing = off",
+            ] {
+                try await connection.runScript(trustedSQL: "ALTER SYSTEM SET \(setting)")
+            }
             try await connection.execute("SELECT pg_reload_conf()")
         }
         // Each session reads the reloaded configuration before its next statement.
         try await Task.sleep(for: .milliseconds(300))
     }
-    try await threshold(0)
+    try await threshold(0, buffers: true)
     try await body()
-    try await threshold(milliseconds)
+    try await threshold(milliseconds, buffers: false)
 }
 
-/// 16 clients record `writesPerClient` spends each at once, on day `on`: every latency.
-func recording(on day: CalendarDate, round: Int) async throws -> Throughput {
+/// The cursor of the page that starts 150 entries from the end of a journal of `size`.
+func deepCursor(_ size: Int64) throws -> String {
+    try PageRequest(limit: 100, order: .oldestFirst).cursor(after: size - 150)
+}
+
+/// 16 clients record `writes` spends each at once, on day `on`: every latency. `label` keeps
+/// their references apart from any other call's.
+func recording(on day: CalendarDate, label: String, writes: Int) async throws -> Throughput {
     let started = clock.now
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
         for client in 0..<options.clients {
@@ -205,11 +242,11 @@ func recording(on day: CalendarDate, round: Int) async throws -> Throughput {
                 let lead = financeLeads[client % financeLeads.count]
                 let partner = partners[client % partners.count]
                 var latencies: [Double] = []
-                for write in 0..<options.writesPerClient {
+                for write in 0..<writes {
                     let request = try SpendRequest(
                         partner: partner, budgetLine: lines[write % lines.count], amount: Int64(1000 + write),
-                        incurredOn: day, description: "Recorded at size round \(round)",
-                        supplier: "Acme Staffing", reference: "FLAT-\(round)-\(client)-\(write)")
+                        incurredOn: day, description: "Recorded at size \(label)",
+                        supplier: "Acme Staffing", reference: "FLAT-\(label)-\(client)-\(write)")
                     let started = ContinuousClock.now
                     _ = try await spendBook.record(request, in: alliance, by: lead)
                     latencies.append((ContinuousClock.now - started).microseconds)
@@ -240,6 +277,19 @@ for (round, size) in options.sizes.enumerated() {
         try await connection.execute("VACUUM (ANALYZE) journal_entries, postings, journal_tree_nodes")
     }
     let vacuumed = (clock.now - vacuumStarted).seconds
+    // The month totals are updated in place by every commit, not appended: their size is what
+    // the statement's read of a year of them scans, printed so that churn shows.
+    let monthTotals = try await bench.ownerPool.withConnection { connection in
+        try await connection.query(
+            """
+            SELECT pg_relation_size('account_month_totals') / current_setting('block_size')::int AS pages,
+                   (SELECT count(*) FROM account_month_totals) AS rows
+            """
+        ).single()
+    }
+    print(
+        "size \(size): month totals \(try monthTotals.decode("rows", as: Int64.self)) rows in \(try monthTotals.decode("pages", as: Int64.self)) pages"
+    )
     let publisher = leads[0]
     let origin = Statements.origin(publicBaseURL: "https://ledger.example.org", alliance: alliance.slug)
     // Publish a month after the growth (untimed): it verifies every entry since the last
@@ -250,7 +300,13 @@ for (round, size) in options.sizes.enumerated() {
         in: alliance, by: publisher)
 
     var figures = Figures()
-    let recorded = try await recording(on: try month(2 * round + 1).first, round: round)
+    // A few writes per client first, untimed, so that the first size's figures are not those
+    // of connections and caches still warming up.
+    _ = try await recording(on: try month(2 * round + 1).first, label: "\(round)-warm-up", writes: 5)
+    let quietBeforeRecording = try await autovacuumAtRest()
+    let recorded = try await recording(
+        on: try month(2 * round + 1).first, label: "\(round)", writes: options.writesPerClient)
+    let quietAfterRecording = try await autovacuumAtRest()
     // Throughput's percentiles are in milliseconds; the figures, in seconds.
     figures.recordP50 = recorded.percentile(0.5) / 1000
     figures.recordP99 = recorded.percentile(0.99) / 1000
@@ -267,12 +323,15 @@ for (round, size) in options.sizes.enumerated() {
                 try month(2 * round + 1).description, in: alliance, by: publisher)
             _ = try await statements.inclusionProof(
                 sequence: figures.size / 3, treeSize: figures.size, in: alliance.id)
+            _ = try await ledger.entries(
+                in: alliance.id,
+                page: try PageRequest(limit: 100, order: .oldestFirst, cursor: deepCursor(figures.size)))
         }
     }
     figures.firstPage = try await timed {
         _ = try await ledger.entries(in: alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst))
     }
-    let deep = try PageRequest(limit: 100, order: .oldestFirst).cursor(after: figures.size - 150)
+    let deep = try deepCursor(figures.size)
     figures.deepPage = try await timed {
         _ = try await ledger.entries(
             in: alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst, cursor: deep))
@@ -302,7 +361,7 @@ for (round, size) in options.sizes.enumerated() {
     figures.aloneVerificationRate = median(aloneRates)
     results.append(figures)
     print(
-        "size \(figures.size): grown in \(format(grown, 1)) s, vacuumed in \(format(vacuumed, 1)) s; record p50 \(format(figures.recordP50 * 1000, 1)) ms p99 \(format(figures.recordP99 * 1000, 1)) ms; balances \(format(figures.balances * 1000, 2)) ms; preview \(format(figures.preview * 1000, 2)) ms; pages \(format(figures.firstPage * 1000, 2))/\(format(figures.deepPage * 1000, 2)) ms; proof \(format(figures.proof * 1000, 2)) ms; month publication \(format(figures.publication * 1000, 1)) ms; verification \(format(figures.verificationRate)) entries/s (on one connection \(format(figures.aloneVerificationRate))); load \(loadAverage())"
+        "size \(figures.size): grown in \(format(grown, 1)) s, vacuumed in \(format(vacuumed, 1)) s, waited \(format(quietBeforeRecording + quietAfterRecording, 1)) s for autovacuum; record p50 \(format(figures.recordP50 * 1000, 1)) ms p99 \(format(figures.recordP99 * 1000, 1)) ms; balances \(format(figures.balances * 1000, 2)) ms; preview \(format(figures.preview * 1000, 2)) ms; pages \(format(figures.firstPage * 1000, 2))/\(format(figures.deepPage * 1000, 2)) ms; proof \(format(figures.proof * 1000, 2)) ms; month publication \(format(figures.publication * 1000, 1)) ms; verification \(format(figures.verificationRate)) entries/s (on one connection \(format(figures.aloneVerificationRate))); load \(loadAverage())"
     )
 }
 
