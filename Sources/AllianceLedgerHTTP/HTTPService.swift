@@ -119,13 +119,14 @@ public enum HTTPService {
         configuration.credentialLifetime = credentialLifetime
         return router(
             ledger: ledger, metrics: metrics, configuration: configuration,
-            readiness: ReadinessCheck(sharing: ledger.pool), tokenUsage: tokenUsage)
+            readiness: ReadinessCheck(sharing: ledger.pool), tokenUsage: tokenUsage,
+            credentials: CredentialCache(lifetime: credentialLifetime))
     }
 
     static func router(
         ledger: Ledger, publicReads: PostgresPool? = nil, metrics: ServiceMetrics,
         configuration: HTTPServiceConfiguration, readiness: ReadinessCheck, tokenUsage: TokenUsage,
-        publisher: StatementPublisher? = nil
+        credentials: CredentialCache, publisher: StatementPublisher? = nil
     ) -> Router<LedgerRequestContext> {
         // HEAD answers as GET does, without the body, for every GET route: a cache or a link
         // checker asks so of the public pages.
@@ -147,9 +148,7 @@ public enum HTTPService {
             ).routes)
 
         let v1 = router.group("v1").add(
-            middleware: Authenticator(
-                tokens: services.tokens,
-                credentials: CredentialCache(lifetime: configuration.credentialLifetime)))
+            middleware: Authenticator(tokens: services.tokens, credentials: credentials))
         let directory = DirectoryRoutes(services: services)
         v1.addRoutes(directory.operatorRoutes)
         let alliance = v1.group("alliances/{alliance}", context: AllianceRequestContext.self)
@@ -224,6 +223,13 @@ public enum HTTPService {
             TokenUsageWriter(tokens: TokenStore(pool: ledger.pool, usage: tokenUsage), logger: logger),
             readiness,
         ]
+        let credentials = CredentialCache(lifetime: configuration.credentialLifetime)
+        if configuration.credentialLifetime > .zero {
+            services.append(
+                CredentialListener(
+                    connection: ledger.pool.configuration.connection, credentials: credentials, logger: logger
+                ))
+        }
         if let metricsPort = configuration.metricsPort {
             services.append(
                 Application(
@@ -242,7 +248,7 @@ public enum HTTPService {
         return Application(
             router: router(
                 ledger: ledger, publicReads: publicReads, metrics: metrics, configuration: configuration,
-                readiness: readiness, tokenUsage: tokenUsage, publisher: publisher),
+                readiness: readiness, tokenUsage: tokenUsage, credentials: credentials, publisher: publisher),
             server: .http1(
                 configuration: HTTP1Channel.Configuration(idleTimeout: .nanoseconds(idleNanoseconds))),
             configuration: ApplicationConfiguration(

@@ -239,4 +239,85 @@ import Testing
             }
         }
     }
+
+    /// With a credential lifetime of a minute, a token revoked through one instance stops
+    /// working on the other at once: the database tells every instance (SQL/0022), and each
+    /// forgets the callers it kept.
+    @Test func aTokenRevokedOnOneInstanceStopsOnTheOtherAtOnce() async throws {
+        try await AllianceSetUp.with { setUp in
+            let api = setUp.api
+            let person = try #require(setUp.personIDs["finance-slam"])
+            let issued = try await api.post(
+                "\(AllianceSetUp.base)/people/\(person)/tokens", "{}", token: api.operatorToken)
+            #expect(issued.status == 201, "\(issued.body)")
+            let token = try #require(try issued.json()["token"] as? String)
+            let id = try #require(issued.headers["location"]?.split(separator: "/").last)
+            try await Self.withSecondInstance(of: api, credentialLifetime: .seconds(60)) { second in
+                #expect(try await second.get("\(AllianceSetUp.base)/spend", token: token).status == 200)
+                // Kept: a second request within the lifetime is answered from the cache.
+                #expect(try await second.get("\(AllianceSetUp.base)/spend", token: token).status == 200)
+                let revoked = try await api.post(
+                    "\(AllianceSetUp.base)/people/\(person)/tokens/\(id)/revocation", "{}",
+                    token: api.operatorToken)
+                #expect(revoked.status == 200, "\(revoked.body)")
+                let started = ContinuousClock.now
+                var status = 200
+                while status == 200, ContinuousClock.now - started < .seconds(10) {
+                    status = try await second.get("\(AllianceSetUp.base)/spend", token: token).status
+                    if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                #expect(status == 401, "still trusted \(ContinuousClock.now - started) after the revocation")
+            }
+        }
+    }
+
+    /// An instance whose listening session the server ends (a restart, a failover) listens
+    /// again on a new one, and hears the next revocation there.
+    @Test func aListenerWhoseSessionEndsListensAgain() async throws {
+        try await AllianceSetUp.with { setUp in
+            let api = setUp.api
+            let person = try #require(setUp.personIDs["finance-slam"])
+            let issued = try await api.post(
+                "\(AllianceSetUp.base)/people/\(person)/tokens", "{}", token: api.operatorToken)
+            let token = try #require(try issued.json()["token"] as? String)
+            let id = try #require(issued.headers["location"]?.split(separator: "/").last)
+            try await Self.withSecondInstance(of: api, credentialLifetime: .seconds(60)) { second in
+                let listeners: PostgresQuery = """
+                    SELECT pid FROM pg_stat_activity
+                    WHERE datname = current_database() AND query LIKE 'LISTEN %alliance_ledger_credentials%'
+                    """
+                /// The listeners' sessions, once both instances have one.
+                func bothListening() async throws -> [Int32] {
+                    for _ in 0..<500 {
+                        let pids = try await api.database.pool.withConnection { connection in
+                            try await connection.query(listeners).map { try $0.decode("pid", as: Int32.self) }
+                        }
+                        if pids.count == 2 { return pids }
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    throw PostgresError(.connection, "the instances did not both listen")
+                }
+                let ended = try await bothListening()
+                try await api.database.pool.withConnection { connection in
+                    for pid in ended {
+                        try await connection.execute("SELECT pg_terminate_backend(\(pid), 10000)")
+                    }
+                }
+                let again = try await bothListening()
+                #expect(Set(again).isDisjoint(with: ended))
+                #expect(try await second.get("\(AllianceSetUp.base)/spend", token: token).status == 200)
+                let revoked = try await api.post(
+                    "\(AllianceSetUp.base)/people/\(person)/tokens/\(id)/revocation", "{}",
+                    token: api.operatorToken)
+                #expect(revoked.status == 200, "\(revoked.body)")
+                let started = ContinuousClock.now
+                var status = 200
+                while status == 200, ContinuousClock.now - started < .seconds(10) {
+                    status = try await second.get("\(AllianceSetUp.base)/spend", token: token).status
+                    if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                #expect(status == 401, "still trusted \(ContinuousClock.now - started) after the revocation")
+            }
+        }
+    }
 }

@@ -98,6 +98,49 @@ import Testing
             #expect(error?.kind == .connection)
         }
     }
+
+    /// A session that LISTENs gets what another sends when its transaction commits, nothing
+    /// before, and learns when the server ends it.
+    @Test func notificationsArriveOnCommitAndALostListenerThrows() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let listener = try await database.connect()
+            let sender = try await database.connect()
+            do {
+                try await listener.execute("LISTEN \(identifier: "test channel")")
+                #expect(try await listener.notifications(waitingUpTo: .milliseconds(50)).isEmpty)
+                try await sender.withTransaction(.readCommitted) { connection in
+                    try await connection.execute("SELECT pg_notify('test channel', 'first')")
+                    #expect(try await listener.notifications(waitingUpTo: .milliseconds(100)).isEmpty)
+                }
+                let senderPID = await sender.backendPID
+                let received = try await listener.notifications(waitingUpTo: .seconds(5))
+                #expect(received.map(\.channel) == ["test channel"])
+                #expect(received.map(\.payload) == ["first"])
+                #expect(received.map(\.senderProcessID) == [senderPID])
+                // Two sent at once come in one call.
+                try await sender.execute(
+                    "SELECT pg_notify('test channel', 'a'), pg_notify('test channel', 'b')")
+                var payloads: [String] = []
+                for _ in 0..<20 where payloads.count < 2 {
+                    payloads += try await listener.notifications(waitingUpTo: .seconds(1)).map(\.payload)
+                }
+                #expect(payloads == ["a", "b"])
+
+                let listenerPID = await listener.backendPID
+                try await sender.execute("SELECT pg_terminate_backend(\(listenerPID), 10000)")
+                let lost = await #expect(throws: PostgresError.self) {
+                    for _ in 0..<20 { _ = try await listener.notifications(waitingUpTo: .seconds(1)) }
+                }
+                #expect(lost?.isUnavailability == true, "\(String(describing: lost))")
+            } catch {
+                await listener.close()
+                await sender.close()
+                throw error
+            }
+            await listener.close()
+            await sender.close()
+        }
+    }
 }
 
 extension Result {

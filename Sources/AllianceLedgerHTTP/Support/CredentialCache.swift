@@ -5,9 +5,11 @@ import Synchronization
 /// that a busy client's requests do not each repeat the statement that reads them: the HTTP
 /// benchmark measured that statement at close to half the cost of recording a spend.
 ///
-/// What can change meanwhile: a token can be revoked, and that takes effect within `lifetime`
-/// instead of at once. People, roles and alliances are not changed by the service. Refusals are
-/// never kept, so an unknown token costs its statement every time and cannot fill the cache.
+/// What can change meanwhile: a token can be revoked, a person removed, a role granted or
+/// ended. The database says so when it happens (SQL/0022) and `CredentialListener` makes the
+/// cache forget every caller then; when that word cannot arrive, a change takes effect within
+/// `lifetime`. Alliances are not changed by the service. Refusals are never kept, so an unknown
+/// token costs its statement every time and cannot fill the cache.
 final class CredentialCache: Sendable {
     struct Entry<Value: Sendable>: Sendable {
         let value: Value
@@ -27,6 +29,11 @@ final class CredentialCache: Sendable {
 
     func caller(token: String) -> Caller? {
         callers.withLock { Self.current($0[token]) }
+    }
+
+    /// Forgets every caller kept: a credential changed, or may have changed unheard.
+    func forgetCallers() {
+        callers.withLock { $0.removeAll() }
     }
 
     func alliance(slug: String) -> Alliance? {

@@ -609,6 +609,47 @@ public actor PostgresConnection {
         return false
     }
 
+    // MARK: Notifications
+
+    /// The notifications that have arrived for this session's `LISTEN`s, waiting up to
+    /// `timeout` for one when none has yet. It blocks the connection's own thread while it
+    /// waits, so it is for a connection kept for listening. A lost connection throws
+    /// `.connection`: whatever was sent meanwhile is lost with it.
+    public func notifications(waitingUpTo timeout: Duration) throws(PostgresError) -> [PostgresNotification] {
+        let pointer = try readyPointer()
+        var received = Self.bufferedNotifications(pointer)
+        if received.isEmpty {
+            var descriptor = pollfd(fd: PQsocket(pointer), events: Int16(POLLIN), revents: 0)
+            let milliseconds =
+                timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+            // An interrupted wait (EINTR) is a wait that found nothing; the caller asks again.
+            if poll(&descriptor, 1, Int32(clamping: max(0, milliseconds))) > 0 {
+                guard PQconsumeInput(pointer) == 1 else {
+                    throw PostgresError(.connection, lastErrorMessage(pointer))
+                }
+                received = Self.bufferedNotifications(pointer)
+            }
+        }
+        guard PQstatus(pointer) == CONNECTION_OK, !noticeSink.sessionIsEnding else {
+            throw PostgresError(.connection, "the server closed the listening session")
+        }
+        return received
+    }
+
+    /// The notifications libpq has already read off the socket.
+    private static func bufferedNotifications(_ pointer: OpaquePointer) -> [PostgresNotification] {
+        var received: [PostgresNotification] = []
+        while let notification = PQnotifies(pointer) {
+            received.append(
+                PostgresNotification(
+                    channel: String(cString: notification.pointee.relname),
+                    payload: String(cString: notification.pointee.extra),
+                    senderProcessID: notification.pointee.be_pid))
+            PQfreemem(notification)
+        }
+        return received
+    }
+
     /// Closes the session. Further statements fail with `.connection`.
     public func close() {
         guard handle != nil else { return }
