@@ -211,18 +211,27 @@ import Testing
         }
     }
 
+    /// A new token of the finance lead of slam, its id (in the answer's Location only: the body
+    /// is the token, shown once) and the person's id.
+    static func issueToken(in setUp: AllianceSetUp) async throws -> (
+        person: Int, token: String, id: Substring
+    ) {
+        let api = setUp.api
+        let person = try #require(setUp.personIDs["finance-slam"])
+        let issued = try await api.post(
+            "\(AllianceSetUp.base)/people/\(person)/tokens", "{}", token: api.operatorToken)
+        #expect(issued.status == 201, "\(issued.body)")
+        let token = try #require(try issued.json()["token"] as? String)
+        let id = try #require(issued.headers["location"]?.split(separator: "/").last)
+        return (person, token, id)
+    }
+
     /// A token revoked through one instance stops working on the other within that instance's
     /// credential lifetime (`http.credentialSeconds`), the bound the operator's guide states.
     @Test func aTokenRevokedOnOneInstanceStopsOnTheOtherWithinTheCredentialLifetime() async throws {
         try await AllianceSetUp.with { setUp in
             let api = setUp.api
-            let person = try #require(setUp.personIDs["finance-slam"])
-            let issued = try await api.post(
-                "\(AllianceSetUp.base)/people/\(person)/tokens", "{}", token: api.operatorToken)
-            #expect(issued.status == 201, "\(issued.body)")
-            let token = try #require(try issued.json()["token"] as? String)
-            // The id is in the answer's Location only: the body is the token, shown once.
-            let id = try #require(issued.headers["location"]?.split(separator: "/").last)
+            let (person, token, id) = try await Self.issueToken(in: setUp)
             let lifetime = Duration.seconds(1)
             try await Self.withSecondInstance(of: api, credentialLifetime: lifetime) { second in
                 // The second instance trusts the token, and keeps it for its lifetime.
@@ -240,33 +249,36 @@ import Testing
         }
     }
 
+    /// Revokes token `id` of `person` through `api`, then expects `other` to refuse `token`
+    /// within 10 s: at once, as far as the credential lifetimes of these tests (60 s) go.
+    static func revoke(
+        _ id: Substring, of person: Int, through api: APIHarness, thenRefused token: String,
+        by other: APIHarness
+    ) async throws {
+        let revoked = try await api.post(
+            "\(AllianceSetUp.base)/people/\(person)/tokens/\(id)/revocation", "{}", token: api.operatorToken)
+        #expect(revoked.status == 200, "\(revoked.body)")
+        let started = ContinuousClock.now
+        var status = 200
+        while status == 200, ContinuousClock.now - started < .seconds(10) {
+            status = try await other.get("\(AllianceSetUp.base)/spend", token: token).status
+            if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(status == 401, "still trusted \(ContinuousClock.now - started) after the revocation")
+    }
+
     /// With a credential lifetime of a minute, a token revoked through one instance stops
     /// working on the other at once: the database tells every instance (SQL/0022), and each
     /// forgets the callers it kept.
     @Test func aTokenRevokedOnOneInstanceStopsOnTheOtherAtOnce() async throws {
         try await AllianceSetUp.with { setUp in
             let api = setUp.api
-            let person = try #require(setUp.personIDs["finance-slam"])
-            let issued = try await api.post(
-                "\(AllianceSetUp.base)/people/\(person)/tokens", "{}", token: api.operatorToken)
-            #expect(issued.status == 201, "\(issued.body)")
-            let token = try #require(try issued.json()["token"] as? String)
-            let id = try #require(issued.headers["location"]?.split(separator: "/").last)
+            let (person, token, id) = try await Self.issueToken(in: setUp)
             try await Self.withSecondInstance(of: api, credentialLifetime: .seconds(60)) { second in
                 #expect(try await second.get("\(AllianceSetUp.base)/spend", token: token).status == 200)
                 // Kept: a second request within the lifetime is answered from the cache.
                 #expect(try await second.get("\(AllianceSetUp.base)/spend", token: token).status == 200)
-                let revoked = try await api.post(
-                    "\(AllianceSetUp.base)/people/\(person)/tokens/\(id)/revocation", "{}",
-                    token: api.operatorToken)
-                #expect(revoked.status == 200, "\(revoked.body)")
-                let started = ContinuousClock.now
-                var status = 200
-                while status == 200, ContinuousClock.now - started < .seconds(10) {
-                    status = try await second.get("\(AllianceSetUp.base)/spend", token: token).status
-                    if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
-                }
-                #expect(status == 401, "still trusted \(ContinuousClock.now - started) after the revocation")
+                try await Self.revoke(id, of: person, through: api, thenRefused: token, by: second)
             }
         }
     }
@@ -276,11 +288,7 @@ import Testing
     @Test func aListenerWhoseSessionEndsListensAgain() async throws {
         try await AllianceSetUp.with { setUp in
             let api = setUp.api
-            let person = try #require(setUp.personIDs["finance-slam"])
-            let issued = try await api.post(
-                "\(AllianceSetUp.base)/people/\(person)/tokens", "{}", token: api.operatorToken)
-            let token = try #require(try issued.json()["token"] as? String)
-            let id = try #require(issued.headers["location"]?.split(separator: "/").last)
+            let (person, token, id) = try await Self.issueToken(in: setUp)
             try await Self.withSecondInstance(of: api, credentialLifetime: .seconds(60)) { second in
                 let listeners: PostgresQuery = """
                     SELECT pid FROM pg_stat_activity
@@ -306,17 +314,7 @@ import Testing
                 let again = try await bothListening()
                 #expect(Set(again).isDisjoint(with: ended))
                 #expect(try await second.get("\(AllianceSetUp.base)/spend", token: token).status == 200)
-                let revoked = try await api.post(
-                    "\(AllianceSetUp.base)/people/\(person)/tokens/\(id)/revocation", "{}",
-                    token: api.operatorToken)
-                #expect(revoked.status == 200, "\(revoked.body)")
-                let started = ContinuousClock.now
-                var status = 200
-                while status == 200, ContinuousClock.now - started < .seconds(10) {
-                    status = try await second.get("\(AllianceSetUp.base)/spend", token: token).status
-                    if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
-                }
-                #expect(status == 401, "still trusted \(ContinuousClock.now - started) after the revocation")
+                try await Self.revoke(id, of: person, through: api, thenRefused: token, by: second)
             }
         }
     }
