@@ -194,7 +194,8 @@ public enum HTTPService {
 
     /// The service: the routes; the background sweep that closes due decisions and prunes old
     /// idempotent answers; the writer of tokens' last use; `/readyz`'s connection of its own;
-    /// and, with a metrics port, the metrics listener. Connections are closed after
+    /// with a credential lifetime, the connection that listens for credential changes; and,
+    /// with a metrics port, the metrics listener. Connections are closed after
     /// `idleTimeout` without a request, or with a request whose head or body stopped coming.
     ///
     /// `publicReads`, when given, is the pool the public pages and files read through (a
