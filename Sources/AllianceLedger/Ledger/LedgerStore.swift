@@ -331,7 +331,20 @@ enum LedgerStore {
         _ alliance: AllianceID, sequences: [Int64], on connection: PostgresConnection
     ) async throws -> [Int64: [Posting]] {
         guard !sequences.isEmpty else { return [:] }
-        let rows = try await connection.query(postingsQuery(sequences.map { (alliance.rawValue, $0) }))
+        // The postings first, by their key, then their accounts: joined with the list of
+        // entries, on a journal of ten thousand the planner priced the index probes above
+        // reading every posting (10 ms a journal page, not 0.8); asked for them by `= ANY` with
+        // the accounts' statistics not yet taken, it walked each account's postings instead
+        // (4.5 ms). A materialized CTE is read as written.
+        let rows = try await connection.query(
+            """
+            WITH p AS MATERIALIZED (
+                SELECT * FROM postings
+                WHERE alliance_id = \(alliance.rawValue) AND entry_sequence = ANY(\(sequences)::bigint[]))
+            SELECT \(postingColumns)
+            FROM p JOIN accounts AS a ON a.alliance_id = p.alliance_id AND a.id = p.account_id
+            ORDER BY p.alliance_id, p.entry_sequence, p.line
+            """)
         return try postings(from: rows)[alliance] ?? [:]
     }
 
