@@ -511,9 +511,8 @@ public actor PostgresConnection {
     /// that reads more in one statement than a request may (an import's checks, a large
     /// publication's files). Milliseconds, as the server counts them; zero, as there, none.
     public func setTransactionStatementTimeout(_ timeout: Duration) async throws(PostgresError) {
-        let milliseconds =
-            Int64(timeout.components.seconds) * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        try await execute("SELECT set_config('statement_timeout', \(String(milliseconds)), true)")
+        try await execute(
+            "SELECT set_config('statement_timeout', \(String(timeout.wholeMilliseconds)), true)")
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
@@ -620,10 +619,8 @@ public actor PostgresConnection {
         var received = Self.bufferedNotifications(pointer)
         if received.isEmpty {
             var descriptor = pollfd(fd: PQsocket(pointer), events: Int16(POLLIN), revents: 0)
-            let milliseconds =
-                timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
             // An interrupted wait (EINTR) is a wait that found nothing; the caller asks again.
-            if poll(&descriptor, 1, Int32(clamping: max(0, milliseconds))) > 0 {
+            if poll(&descriptor, 1, Int32(clamping: max(0, timeout.wholeMilliseconds))) > 0 {
                 guard PQconsumeInput(pointer) == 1 else {
                     throw PostgresError(.connection, lastErrorMessage(pointer))
                 }
@@ -679,4 +676,11 @@ private func withCStringArray<Result>(
     let copies = strings.map { strdup($0) }
     defer { for copy in copies { free(copy) } }
     return body(copies.map { UnsafePointer($0) } + [nil])
+}
+
+extension Duration {
+    /// The whole milliseconds of the duration, as the server's timeouts and `poll` count them.
+    var wholeMilliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
 }
