@@ -72,12 +72,10 @@ extension Statements {
             }
             let proof = try await TreeStore.journal.consistencyProof(
                 from: from, to: size, in: alliance, on: connection)
+            let roots = try await TreeStore.roots(
+                [(.journal, from), (.journal, size)], in: alliance, on: connection)
             return ConsistencyProof(
-                from: from, to: size,
-                fromRoot: try await TreeStore.journal.root(size: from, in: alliance, on: connection)
-                    .description,
-                toRoot: try await TreeStore.journal.root(size: size, in: alliance, on: connection)
-                    .description,
+                from: from, to: size, fromRoot: roots[0].description, toRoot: roots[1].description,
                 proof: proof.map(\.description))
         }
     }

@@ -13,9 +13,7 @@ struct TreeStore: Sendable {
     /// The root of the first `size` leaves; of no leaves, SHA-256 of nothing (RFC 9162).
     func root(size: Int64, in alliance: AllianceID, on connection: PostgresConnection) async throws -> Digest
     {
-        let node = try MerkleTree.rootNode(treeSize: size)
-        let stored = try await subtrees([node].subtrees, size: size, in: alliance, on: connection)
-        return size == 0 ? MerkleTree.emptyRoot : try node.hash(from: stored)
+        try await TreeStore.roots([(self, size)], in: alliance, on: connection)[0]
     }
 
     /// The roots of several trees, as `root` gives each, their stored hashes read in one round
