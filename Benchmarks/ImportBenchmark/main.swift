@@ -194,16 +194,16 @@ final class Writers: Sendable {
 
 // MARK: The ledger's own tables, by COPY: the import's ceiling
 
-/// The entries and postings the import wrote, written again by `COPY` into tables like the
-/// ledger's, with their indexes and the foreign key, and no CHECK or trigger: the cost of the
-/// rows and index entries alone, which the import's chain, checks and balances add to.
+/// What the import wrote, written again by `COPY` into tables like the ledger's, with their
+/// indexes and the foreign key, and no CHECK or trigger: the entries and postings, the Merkle
+/// tree's nodes their entries completed (each entry adds its leaf and about one node above
+/// it), and the alliance's month totals (which the import counts into, once each per chunk).
+/// The cost of the rows and index entries alone, which the import's chain, checks and
+/// balances add to.
 func ledgerTablesCopy() async throws -> Duration {
-    let entriesFile = bench.directory + "-entries.copy"
-    let postingsFile = bench.directory + "-postings.copy"
-    defer {
-        try? FileManager.default.removeItem(atPath: entriesFile)
-        try? FileManager.default.removeItem(atPath: postingsFile)
-    }
+    let tables = ["entries", "postings", "tree_nodes", "month_totals"]
+    let files = Dictionary(uniqueKeysWithValues: tables.map { ($0, bench.directory + "-\($0).copy") })
+    defer { for file in files.values { try? FileManager.default.removeItem(atPath: file) } }
     return try await ownerPool.withConnection { connection in
         let id = alliance.id.rawValue
         // COPY takes no parameters; the file names are the benchmark's own, so the statements
@@ -220,17 +220,32 @@ func ledgerTablesCopy() async throws -> Duration {
                 REFERENCES copy_entries (alliance_id, sequence)
             """,
             "CREATE TABLE copy_postings (LIKE postings INCLUDING DEFAULTS INCLUDING INDEXES)",
+            "CREATE TABLE copy_tree_nodes (LIKE journal_tree_nodes INCLUDING DEFAULTS INCLUDING INDEXES)",
+            "CREATE TABLE copy_month_totals (LIKE account_month_totals INCLUDING DEFAULTS INCLUDING INDEXES)",
             """
             COPY (SELECT * FROM journal_entries
                   WHERE alliance_id = \(id) AND metadata ->> 'reference' NOT LIKE 'SAME-%' ORDER BY sequence)
-                TO '\(entriesFile)' (FORMAT binary)
+                TO '\(files["entries", default: ""])' (FORMAT binary)
             """,
             """
             COPY (SELECT p.* FROM postings AS p
                   JOIN journal_entries AS e ON e.alliance_id = p.alliance_id AND e.sequence = p.entry_sequence
                   WHERE p.alliance_id = \(id) AND e.metadata ->> 'reference' NOT LIKE 'SAME-%'
                   ORDER BY p.entry_sequence, p.line)
-                TO '\(postingsFile)' (FORMAT binary)
+                TO '\(files["postings", default: ""])' (FORMAT binary)
+            """,
+            // A node is written by the append of the last leaf it covers: leaf ((index + 1) <<
+            // level) - 1, the entry of that sequence.
+            """
+            COPY (SELECT n.* FROM journal_tree_nodes AS n
+                  JOIN journal_entries AS e ON e.alliance_id = n.alliance_id AND e.sequence = (n.index + 1) << n.level
+                  WHERE n.alliance_id = \(id) AND e.metadata ->> 'reference' NOT LIKE 'SAME-%'
+                  ORDER BY e.sequence, n.level)
+                TO '\(files["tree_nodes", default: ""])' (FORMAT binary)
+            """,
+            """
+            COPY (SELECT * FROM account_month_totals WHERE alliance_id = \(id))
+                TO '\(files["month_totals", default: ""])' (FORMAT binary)
             """,
         ]
         for statement in preparing { try await connection.execute("SELECT pg_temp.run(\(statement))") }
@@ -238,14 +253,15 @@ func ledgerTablesCopy() async throws -> Duration {
         let clock = ContinuousClock()
         let start = clock.now
         try await connection.withTransaction { connection in
-            for table in ["entries", "postings"] {
-                let file = table == "entries" ? entriesFile : postingsFile
+            for table in tables {
                 try await connection.execute(
-                    "SELECT pg_temp.run(\("COPY copy_\(table) FROM '\(file)' (FORMAT binary)"))")
+                    "SELECT pg_temp.run(\("COPY copy_\(table) FROM '\(files[table, default: ""])' (FORMAT binary)"))"
+                )
             }
         }
         let elapsed = clock.now - start
-        try await connection.execute("DROP TABLE copy_postings, copy_entries")
+        try await connection.execute(
+            "DROP TABLE copy_month_totals, copy_tree_nodes, copy_postings, copy_entries")
         return elapsed
     }
 }
@@ -355,7 +371,7 @@ print(
     "| same file again (all duplicates) | \(format(again.total.seconds, 2)) | \(format(Double(options.rows) / again.total.seconds)) | \(format(Double(options.rows) / again.total.seconds / rawRate * 100, 1))% |"
 )
 print(
-    "| the import's entries and postings by COPY into the ledger's tables (indexes, foreign key; no check, no trigger) | \(format(ceiling.seconds, 2)) | \(format(ceilingRate)) | |"
+    "| the import's entries, postings, tree nodes and month totals by COPY into the ledger's tables (indexes, foreign key; no check, no trigger) | \(format(ceiling.seconds, 2)) | \(format(ceilingRate)) | |"
 )
 print("")
 print("| goal | measured | |")
