@@ -320,6 +320,7 @@ import Testing
                     { $0.postings = [(bank.accountID, 5), (funding.accountID, -4)] }
                 ),
                 ("account_balances_floor", { $0.postings = [(bank.accountID, -5), (funding.accountID, 5)] }),
+                ("postings_account_exists", { $0.postings = [(bank.accountID, 5), (999_999, -5)] }),
                 ("journal_entries_gap_free", { $0.sequence += 1 }),
                 ("journal_entries_chain_link", { $0.previousHash = Digest(Array(repeating: 7, count: 32)) }),
                 ("journal_entries_idempotency_key", { $0.idempotencyKey = "k1" }),
@@ -354,16 +355,20 @@ import Testing
             ]
             // Alone, and after 40 good entries in the same statement: the triggers check a
             // statement of 32 entries or more in one query (SQL/0018), a smaller one entry by
-            // entry. (After the good entries the bank has enough to pay 5.)
-            for fillers in [0, 40] {
-                for (constraint, edit) in cases where fillers == 0 || constraint != "account_balances_floor" {
-                    let error = await #expect(throws: PostgresError.self, "\(constraint)") {
-                        try await HandEntry.append(edit, after: fillers, fixture: fixture)
+            // entry. (After the good entries the bank has enough to pay 5.) And in bulk, where
+            // balances move at commit (SQL/0023): the floor and the accounts are judged there.
+            for bulk in [false, true] {
+                for fillers in [0, 40] {
+                    for (constraint, edit) in cases
+                    where fillers == 0 || constraint != "account_balances_floor" {
+                        let error = await #expect(throws: PostgresError.self, "\(constraint)") {
+                            try await HandEntry.append(edit, after: fillers, bulk: bulk, fixture: fixture)
+                        }
+                        #expect(
+                            error?.constraint == constraint,
+                            "\(constraint) after \(fillers), bulk \(bulk): \(String(describing: error))")
+                        #expect(try await fixture.snapshot() == before, "\(constraint) changed the books")
                     }
-                    #expect(
-                        error?.constraint == constraint,
-                        "\(constraint) after \(fillers): \(String(describing: error))")
-                    #expect(try await fixture.snapshot() == before, "\(constraint) changed the books")
                 }
             }
             // A reversal that does not mirror its original, once the original is free to reverse.
@@ -388,7 +393,8 @@ import Testing
 
 /// An entry assembled by hand and appended through `ledger_append` as the service role, with
 /// a correct chain link and hash unless a test edits them; optionally after `fillers` good
-/// entries (the bank's funding moving 1) in the same statement.
+/// entries (the bank's funding moving 1) in the same statement, and in `bulk`, a transaction
+/// that moves balances and counts month totals at commit, as an import's chunk does.
 struct HandEntry {
     var sequence: Int64
     var kind = "spend"
@@ -398,10 +404,11 @@ struct HandEntry {
     var reverses: Int64?
     var postings: [(Int64, Int64)] = []
 
-    static func append(_ edit: (inout HandEntry) -> Void, after fillers: Int = 0, fixture: LedgerFixture)
-        async throws
-    {
+    static func append(
+        _ edit: (inout HandEntry) -> Void, after fillers: Int = 0, bulk: Bool = false, fixture: LedgerFixture
+    ) async throws {
         try await fixture.pool.withTransaction { connection in
+            if bulk { try await connection.execute("SET LOCAL alliance_ledger.totals = 'at-commit'") }
             let head = try await connection.query(
                 "SELECT sequence, hash, clock FROM ledger_lock_heads(\([fixture.alliance.rawValue])::bigint[], false)"
             ).single()

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Synchronization
 import TestSupport
 import Testing
 
@@ -7,7 +8,8 @@ import Testing
 
 /// The month totals statements are read from (SQL/0010) stay equal to the postings however
 /// entries arrive: counted at once by default, or once at commit when a transaction that appends
-/// in many statements asks for it (SQL/0012), as the spend import does.
+/// in many statements asks for it (SQL/0012), as the spend import does; the balances then move
+/// at commit too, once each (SQL/0023).
 @Suite(.timeLimit(.perTest)) struct MonthTotalsTests {
     static let accounts: [(String, AccountType, Int64?)] = [
         ("partner:slam:cost:STAFF", .expense, nil), ("partner:slam:funding", .liability, nil),
@@ -53,7 +55,7 @@ import Testing
     @Test func atCommitCountsNothingUntilTheTransactionCommitsThenEveryCell() async throws {
         try await LedgerFixture.with(accounts: Self.accounts) { fixture in
             try await fixture.pool.withTransaction { connection in
-                try await connection.execute("SET LOCAL alliance_ledger.month_totals = 'at-commit'")
+                try await connection.execute("SET LOCAL alliance_ledger.totals = 'at-commit'")
                 try await Self.appendThree(fixture, on: connection)
                 #expect(try await Self.cells(connection) == 0)
             }
@@ -69,10 +71,69 @@ import Testing
         }
     }
 
+    /// Every balance of the alliance by account code, as the transaction sees them.
+    static func balances(_ fixture: LedgerFixture, on connection: PostgresConnection) async throws -> [String:
+        Int64]
+    {
+        var balances: [String: Int64] = [:]
+        for row in try await connection.query(
+            """
+            SELECT a.code, b.balance FROM account_balances AS b
+            JOIN accounts AS a ON a.alliance_id = b.alliance_id AND a.id = b.account_id
+            WHERE b.alliance_id = \(fixture.alliance.rawValue)
+            """)
+        {
+            balances[try row.decode("code")] = try row.decode("balance")
+        }
+        return balances
+    }
+
+    /// How many balance rows have been updated on this connection: this transaction's updates
+    /// and, in PostgreSQL 15, those of earlier transactions whose statistics the session has
+    /// not yet reported. Only the difference between two reads in one transaction means
+    /// anything.
+    static func balanceUpdates(_ connection: PostgresConnection) async throws -> Int64 {
+        try await connection.query(
+            "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relid = 'account_balances'::regclass"
+        ).single().decode("n_tup_upd", as: Int64.self)
+    }
+
+    @Test func atCommitMovesEachBalanceOnceWhenTheTransactionCommits() async throws {
+        try await LedgerFixture.with(accounts: Self.accounts) { fixture in
+            let untouched = ["partner:slam:cost:STAFF": Int64(0), "partner:slam:funding": 0]
+            let moved = ["partner:slam:cost:STAFF": Int64(1325), "partner:slam:funding": -1325]
+            try await fixture.pool.withTransaction { connection in
+                try await connection.execute("SET LOCAL alliance_ledger.totals = 'at-commit'")
+                let before = try await Self.balanceUpdates(connection)
+                try await Self.appendThree(fixture, on: connection)
+                #expect(try await Self.balances(fixture, on: connection) == untouched)
+                let appended = try await Self.balanceUpdates(connection)
+                #expect(appended - before == 0)
+                // Folds now, as the commit would: two accounts, one update each for three entries.
+                try await connection.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                #expect(try await Self.balances(fixture, on: connection) == moved)
+                let folded = try await Self.balanceUpdates(connection)
+                #expect(folded - before == 2)
+            }
+            let committed = try await fixture.database.pool.withConnection { connection in
+                try await Self.balances(fixture, on: connection)
+            }
+            #expect(committed == moved)
+            // The default moves them with every statement.
+            try await fixture.pool.withTransaction { connection in
+                let before = try await Self.balanceUpdates(connection)
+                try await Self.appendThree(fixture, on: connection)
+                let after = try await Self.balanceUpdates(connection)
+                #expect(after - before == 6)
+            }
+            #expect(try await fixture.ledger.verify(fixture.alliance).isIntact)
+        }
+    }
+
     @Test func immediateConstraintsFoldAtOnceAndTheDefaultCountsEachStatement() async throws {
         try await LedgerFixture.with(accounts: Self.accounts) { fixture in
             try await fixture.pool.withTransaction { connection in
-                try await connection.execute("SET LOCAL alliance_ledger.month_totals = 'at-commit'")
+                try await connection.execute("SET LOCAL alliance_ledger.totals = 'at-commit'")
                 try await connection.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 try await Self.appendThree(fixture, on: connection)
                 #expect(try await Self.cells(connection) == 4)
@@ -90,7 +151,7 @@ import Testing
             struct Abandon: Error {}
             await #expect(throws: Abandon.self) {
                 try await fixture.pool.withTransaction { connection in
-                    try await connection.execute("SET LOCAL alliance_ledger.month_totals = 'at-commit'")
+                    try await connection.execute("SET LOCAL alliance_ledger.totals = 'at-commit'")
                     try await Self.appendThree(fixture, on: connection)
                     throw Abandon()
                 }
@@ -120,6 +181,20 @@ import Testing
         }
     }
 
+    /// A range moves balances: not even the owner may note one by hand.
+    @Test func onlyTheLedgersTriggersNoteARange() async throws {
+        try await LedgerFixture.with(accounts: Self.accounts) { fixture in
+            let error = await #expect(throws: PostgresError.self) {
+                try await fixture.database.pool.withConnection { connection in
+                    try await connection.execute(
+                        "INSERT INTO month_totals_pending (alliance_id, first_sequence, last_sequence) VALUES (\(fixture.alliance.rawValue), 1, 1)"
+                    )
+                }
+            }
+            #expect(error?.message.contains("changes only through the ledger's own triggers") == true)
+        }
+    }
+
     @Test func aLargeImportCountsEveryCellOnce() async throws {
         try await DirectoryFixture.with { fixture in
             var text = SpendImportTests.header
@@ -130,13 +205,29 @@ import Testing
             }
             // One chunk, so one transaction: the cells are counted at its commit. (A chunk that
             // stops after its time counts its cells at its own commit, once per chunk.)
-            let report = try await SpendImporter(
-                ledger: Ledger(pool: fixture.pool), chunkDuration: .seconds(600)
-            )
-            .importSpend(
-                from: MemoryByteChunks(Array(text.utf8)), into: fixture.alliance, by: .commandLine,
-                mode: .allOrNothing)
+            // The chunk's balance updates, counted in its transaction once it has folded (the
+            // last transaction begun before the import completes is its one chunk's).
+            let balanceUpdates = Mutex<(before: Int64?, after: Int64?)>((nil, nil))
+            let report = try await fixture.pool.withConnection { connection in
+                try await SpendImporter(ledger: Ledger(pool: fixture.pool), chunkDuration: .seconds(600))
+                    .importSpend(
+                        from: MemoryByteChunks(Array(text.utf8)), into: fixture.alliance, by: .commandLine,
+                        mode: .allOrNothing, on: connection,
+                        eachTransaction: { connection in
+                            let updates = try await Self.balanceUpdates(connection)
+                            balanceUpdates.withLock { $0.before = updates }
+                        },
+                        completing: { connection, _ in
+                            try await connection.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                            let updates = try await Self.balanceUpdates(connection)
+                            balanceUpdates.withLock { $0.after = updates }
+                        })
+            }
             #expect(report.recorded == SpendImporter.batchSize * 2 + 500)
+            // Slam's funding and its two lines' costs, once each, though three batches moved them.
+            let (before, after) = balanceUpdates.withLock { $0 }
+            #expect(before != nil && after != nil)
+            #expect((after ?? 0) - (before ?? 0) == 3)
             let (disagreements, updates) = try await fixture.database.pool.withConnection { connection in
                 let cells = try await connection.query(
                     """

@@ -72,9 +72,10 @@ struct Appending {
         // The triggers of ledger_append compile their statements batch after batch when JIT
         // is on: a third of the server's time on an import, for nothing.
         try await connection.execute("SET LOCAL jit = off")
-        // A chunk appends a batch at a time: each month-total cell is counted once, at commit,
-        // not once per batch (SQL/0012).
-        try await connection.execute("SET LOCAL alliance_ledger.month_totals = 'at-commit'")
+        // A chunk appends a batch at a time: each month-total cell is counted, and each balance
+        // moved, once, at commit, not once per batch (SQL/0012, SQL/0023). The planner below
+        // carries the balances from batch to batch, and checks the floors, itself.
+        try await connection.execute("SET LOCAL alliance_ledger.totals = 'at-commit'")
         if record == nil {
             record = try await ImportRecord.start(
                 alliance: run.alliance.id, file: staged.digest, mode: run.mode, by: run.caller,
