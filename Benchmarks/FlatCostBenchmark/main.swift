@@ -21,7 +21,10 @@ import ServiceHarness
 //
 // Each is the median of the calls of `--seconds` (at least `--runs` calls) after an untimed
 // warm-up, once no autovacuum worker runs, and is reported against its figure
-// at the first size, PASS within 20%. Full verification of the whole journal is linear by
+// at the first size, PASS within 20%. The five reads are timed beside the same reads of a peer:
+// an alliance of the same shape whose journal stays at the first size, called in turn with the
+// grown one's, so that what the machine's other work does to both shows in the peer; each
+// read's ratio to the peer's is reported against its own at the first size too. Full verification of the whole journal is linear by
 // nature: its rate in entries per second (the median of three) is reported at each size, PASS
 // at 200,000 or more, next to the rate of the same verification on a single connection.
 // See Benchmarks/README.md.
@@ -99,37 +102,53 @@ let directory = AllianceDirectory(pool: pool)
 let statements = Statements(pool: pool)
 let spendBook = SpendBook(ledger: ledger)
 
-// MARK: The alliance: five partners, twenty lines, a finance lead and board member each
+// MARK: The alliances: five partners, twenty lines, a finance lead and board member each
 
-let alliance = try await directory.createBenchmarkAlliance(
-    slug: "riverside-flat-cost", name: "Riverside (flat cost benchmark)", partners: partners,
-    budgetLines: lines)
-var leads: [Caller] = []
-for partner in partners {
-    let person = try await directory.addPerson(
-        try PersonRequest(
-            name: "Lead \(partner)", email: "lead@\(partner).example", partner: partner,
-            roles: [.finance, .board]),
-        to: alliance)
-    leads.append(Caller(identity: .person(person), tokenID: nil))
+/// An alliance of the benchmark's shape, with its partners' leads in partner order.
+func makeAlliance(slug: String, name: String) async throws -> (Alliance, [Caller]) {
+    let alliance = try await directory.createBenchmarkAlliance(
+        slug: slug, name: name, partners: partners, budgetLines: lines)
+    var leads: [Caller] = []
+    for partner in partners {
+        let person = try await directory.addPerson(
+            try PersonRequest(
+                name: "Lead \(partner)", email: "lead@\(partner).example", partner: partner,
+                roles: [.finance, .board]),
+            to: alliance)
+        leads.append(Caller(identity: .person(person), tokenID: nil))
+    }
+    return (alliance, leads)
 }
-let financeLeads = leads
+
+/// The alliance whose journal grows.
+let (alliance, financeLeads) = try await makeAlliance(
+    slug: "riverside-flat-cost", name: "Riverside (flat cost benchmark)")
+/// The peer, whose journal stays at the first size: its reads, timed beside the grown
+/// alliance's, show what the machine does to both.
+let (peer, peerLeads) = try await makeAlliance(slug: "harbour-peer", name: "Harbour (the peer)")
 
 // MARK: Measurements
 
-/// The median seconds of at least `options.runs` calls and of as many as `options.seconds`
-/// hold (at most 5,000), after one untimed call: the median of a handful of calls of a few
-/// milliseconds is at the mercy of whatever else the machine does in those milliseconds.
-func timed(_ operation: () async throws -> Void) async throws -> Double {
+/// The median seconds of `operation` on the grown alliance and of `beside` on the peer, called
+/// in turn, at least `options.runs` times each and as many as `options.seconds` hold (at most
+/// 5,000), after one untimed call of each: the median of a handful of calls of a few
+/// milliseconds is at the mercy of whatever else the machine does in those milliseconds, and
+/// the peer's calls take their share of it at the same moments.
+func timed(_ operation: () async throws -> Void, beside: () async throws -> Void) async throws -> Reading {
     try await operation()
+    try await beside()
     var runs: [Double] = []
+    var peerRuns: [Double] = []
     let window = clock.now + .milliseconds(Int(options.seconds * 1000))
     while runs.count < options.runs || (clock.now < window && runs.count < 5000) {
-        let started = clock.now
+        var started = clock.now
         try await operation()
         runs.append((clock.now - started).seconds)
+        started = clock.now
+        try await beside()
+        peerRuns.append((clock.now - started).seconds)
     }
-    return median(runs)
+    return Reading(grown: median(runs), peer: median(peerRuns))
 }
 
 /// Waits, at most two minutes, until no autovacuum worker is running, and returns the seconds
@@ -148,8 +167,9 @@ func autovacuumAtRest() async throws -> Double {
     return (clock.now - started).seconds
 }
 
-/// The journal grown to `size` entries by importing generated spend, as the command line does.
-func grow(to size: Int, from current: Int) async throws {
+/// The journal of `alliance` grown to `size` entries by importing generated spend, as the
+/// command line does.
+func grow(_ alliance: Alliance, to size: Int, from current: Int) async throws {
     guard size > current else { return }
     try? FileManager.default.removeItem(atPath: csvPath)
     // References continue from the rows already imported, so nothing is a duplicate.
@@ -164,7 +184,7 @@ func grow(to size: Int, from current: Int) async throws {
     }
 }
 
-func journalSize() async throws -> Int64 {
+func journalSize(_ alliance: Alliance) async throws -> Int64 {
     try await pool.withConnection { connection in
         try await connection.query(
             "SELECT sequence FROM journal_heads WHERE alliance_id = \(alliance.id.rawValue)"
@@ -178,15 +198,21 @@ func month(_ index: Int) throws -> Period {
     try Period.month(year: 2026, month: 4 + index)
 }
 
+/// A read's median seconds on the grown alliance, and on the peer at the same moments.
+struct Reading {
+    var grown = 0.0
+    var peer = 0.0
+}
+
 struct Figures {
     var size: Int64 = 0
     var recordP50 = 0.0
     var recordP99 = 0.0
-    var balances = 0.0
-    var preview = 0.0
-    var firstPage = 0.0
-    var deepPage = 0.0
-    var proof = 0.0
+    var balances = Reading()
+    var preview = Reading()
+    var firstPage = Reading()
+    var deepPage = Reading()
+    var proof = Reading()
     var publication = 0.0
     var verificationRate = 0.0
     var aloneVerificationRate = 0.0
@@ -267,10 +293,10 @@ func recording(on day: CalendarDate, label: String, writes: Int) async throws ->
 /// round's clients would add a month of totals (a hundred rows) to the year that every later
 /// preview reads, and the preview would grow with the benchmark's rounds rather than with the
 /// journal.
-func fillTheYear(months: Int) async throws {
+func fillTheYear(of alliance: Alliance, leads: [Caller], months: Int) async throws {
     for index in 0..<months {
         let day = try month(index).first
-        for (client, lead) in financeLeads.enumerated() {
+        for (client, lead) in leads.enumerated() {
             for line in lines {
                 let request = try SpendRequest(
                     partner: partners[client], budgetLine: line, amount: 100, incurredOn: day,
@@ -283,16 +309,21 @@ func fillTheYear(months: Int) async throws {
 }
 
 let yearStarted = clock.now
-try await fillTheYear(months: 2 * options.sizes.count)
+try await fillTheYear(of: alliance, leads: financeLeads, months: 2 * options.sizes.count)
+try await fillTheYear(of: peer, leads: peerLeads, months: 2 * options.sizes.count)
 print(
-    "the year's months filled in: \(2 * options.sizes.count) months × \(partners.count * lines.count) accounts in \(format((clock.now - yearStarted).seconds, 1)) s"
+    "the year's months filled in, in both alliances: \(2 * options.sizes.count) months × \(partners.count * lines.count) accounts in \(format((clock.now - yearStarted).seconds, 1)) s"
 )
+let peerSize = options.sizes.first ?? 0
+try await grow(peer, to: peerSize, from: 0)
+let peerEntries = try await journalSize(peer)
+print("the peer: \(peerEntries) entries")
 
 var results: [Figures] = []
 var current = 0
 for (round, size) in options.sizes.enumerated() {
     let growStarted = clock.now
-    try await grow(to: size, from: current)
+    try await grow(alliance, to: size, from: current)
     current = size
     let grown = (clock.now - growStarted).seconds
     // The growth is one bulk load, which autovacuum then vacuums for minutes on a journal of a
@@ -305,20 +336,24 @@ for (round, size) in options.sizes.enumerated() {
         try await connection.execute("VACUUM (ANALYZE)")
     }
     let vacuumed = (clock.now - vacuumStarted).seconds
-    // The month totals are updated in place by every commit, not appended: their size is what
-    // the statement's read of a year of them scans, printed so that churn shows.
-    let monthTotals = try await bench.ownerPool.withConnection { connection in
+    // The month totals and the balances are updated in place by every commit, not appended:
+    // their size is what the statement's read of a year of totals and a balance read scan,
+    // printed so that churn shows. (Both alliances' rows.)
+    let kept = try await bench.ownerPool.withConnection { connection in
         try await connection.query(
             """
-            SELECT pg_relation_size('account_month_totals') / current_setting('block_size')::int AS pages,
-                   (SELECT count(*) FROM account_month_totals) AS rows
+            SELECT pg_relation_size('account_month_totals') / current_setting('block_size')::int AS total_pages,
+                   (SELECT count(*) FROM account_month_totals) AS totals,
+                   pg_relation_size('account_balances') / current_setting('block_size')::int AS balance_pages,
+                   (SELECT count(*) FROM account_balances) AS balances
             """
         ).single()
     }
     print(
-        "size \(size): month totals \(try monthTotals.decode("rows", as: Int64.self)) rows in \(try monthTotals.decode("pages", as: Int64.self)) pages"
+        "size \(size): month totals \(try kept.decode("totals", as: Int64.self)) rows in \(try kept.decode("total_pages", as: Int64.self)) pages, balances \(try kept.decode("balances", as: Int64.self)) rows in \(try kept.decode("balance_pages", as: Int64.self)) pages"
     )
-    let publisher = leads[0]
+    let publisher = financeLeads[0]
+    let peerPublisher = peerLeads[0]
     let origin = Statements.origin(publicBaseURL: "https://ledger.example.org", alliance: alliance.slug)
     // Publish a month after the growth (untimed): it verifies every entry since the last
     // statement, so that the timed one verifies only the clients' entries.
@@ -338,10 +373,16 @@ for (round, size) in options.sizes.enumerated() {
     // Throughput's percentiles are in milliseconds; the figures, in seconds.
     figures.recordP50 = recorded.percentile(0.5) / 1000
     figures.recordP99 = recorded.percentile(0.99) / 1000
-    figures.size = try await journalSize()
-    figures.balances = try await timed { _ = try await ledger.balances(in: alliance.id) }
+    figures.size = try await journalSize(alliance)
+    figures.balances = try await timed {
+        _ = try await ledger.balances(in: alliance.id)
+    } beside: {
+        _ = try await ledger.balances(in: peer.id)
+    }
     figures.preview = try await timed {
         _ = try await statements.preview(try month(2 * round + 1).description, in: alliance, by: publisher)
+    } beside: {
+        _ = try await statements.preview(try month(2 * round + 1).description, in: peer, by: peerPublisher)
     }
     if let milliseconds = options.slowStatementMilliseconds {
         // One more preview and one more proof with every statement's plan and time logged, the
@@ -358,17 +399,28 @@ for (round, size) in options.sizes.enumerated() {
     }
     figures.firstPage = try await timed {
         _ = try await ledger.entries(in: alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst))
+    } beside: {
+        _ = try await ledger.entries(in: peer.id, page: try PageRequest(limit: 100, order: .oldestFirst))
     }
     let deep = try deepCursor(figures.size)
+    let peerDeep = try deepCursor(peerEntries)
     figures.deepPage = try await timed {
         _ = try await ledger.entries(
             in: alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst, cursor: deep))
+    } beside: {
+        _ = try await ledger.entries(
+            in: peer.id, page: try PageRequest(limit: 100, order: .oldestFirst, cursor: peerDeep))
     }
     var probe: Int64 = 0
+    var peerProbe: Int64 = 0
     figures.proof = try await timed {
         probe = probe % figures.size + 7919
         _ = try await statements.inclusionProof(
             sequence: probe % figures.size + 1, treeSize: figures.size, in: alliance.id)
+    } beside: {
+        peerProbe = peerProbe % peerEntries + 7919
+        _ = try await statements.inclusionProof(
+            sequence: peerProbe % peerEntries + 1, treeSize: peerEntries, in: peer.id)
     }
     let publishStarted = clock.now
     _ = try await statements.publish(
@@ -389,7 +441,7 @@ for (round, size) in options.sizes.enumerated() {
     figures.aloneVerificationRate = median(aloneRates)
     results.append(figures)
     print(
-        "size \(figures.size): grown in \(format(grown, 1)) s, vacuumed in \(format(vacuumed, 1)) s, waited \(format(quietBeforeRecording + quietAfterRecording, 1)) s for autovacuum; record p50 \(format(figures.recordP50 * 1000, 1)) ms p99 \(format(figures.recordP99 * 1000, 1)) ms; balances \(format(figures.balances * 1000, 2)) ms; preview \(format(figures.preview * 1000, 2)) ms; pages \(format(figures.firstPage * 1000, 2))/\(format(figures.deepPage * 1000, 2)) ms; proof \(format(figures.proof * 1000, 2)) ms; month publication \(format(figures.publication * 1000, 1)) ms; verification \(format(figures.verificationRate)) entries/s (on one connection \(format(figures.aloneVerificationRate))); load \(loadAverage())"
+        "size \(figures.size): grown in \(format(grown, 1)) s, vacuumed in \(format(vacuumed, 1)) s, waited \(format(quietBeforeRecording + quietAfterRecording, 1)) s for autovacuum; record p50 \(format(figures.recordP50 * 1000, 1)) ms p99 \(format(figures.recordP99 * 1000, 1)) ms; balances \(format(figures.balances.grown * 1000, 2)) ms (peer \(format(figures.balances.peer * 1000, 2))); preview \(format(figures.preview.grown * 1000, 2)) ms (peer \(format(figures.preview.peer * 1000, 2))); pages \(format(figures.firstPage.grown * 1000, 2))/\(format(figures.deepPage.grown * 1000, 2)) ms (peer \(format(figures.firstPage.peer * 1000, 2))/\(format(figures.deepPage.peer * 1000, 2))); proof \(format(figures.proof.grown * 1000, 2)) ms (peer \(format(figures.proof.peer * 1000, 2))); month publication \(format(figures.publication * 1000, 1)) ms; verification \(format(figures.verificationRate)) entries/s (on one connection \(format(figures.aloneVerificationRate))); load \(loadAverage())"
     )
 }
 
@@ -400,28 +452,41 @@ print(
     "| operation | " + results.map { "\($0.size) entries" }.joined(separator: " | ")
         + " | largest ÷ first | goal |")
 print("|---|" + results.map { _ in "---|" }.joined() + "---|---|")
-/// One line of the table: the figure at each size, and the largest against the first.
-func row(_ name: String, _ figures: [Figures], _ value: (Figures) -> Double) -> Bool {
+/// One line of the table: the figure at each size (seconds shown as milliseconds, or a ratio
+/// as it is), and the largest against the first.
+func row(_ name: String, _ figures: [Figures], ratios: Bool = false, _ value: (Figures) -> Double) -> Bool {
     guard let first = figures.first.map(value), first > 0 else { return true }
     let ratio = (figures.map(value).max() ?? first) / first
     let passed = ratio <= 1.2
     print(
-        "| \(name) | " + figures.map { format(value($0) * 1000, 2) + " ms" }.joined(separator: " | ")
-            + " | \(format(ratio, 2)) | ≤ 1.20 \(passed ? "PASS" : "FAIL") |")
+        "| \(name) | "
+            + figures.map { ratios ? format(value($0), 2) : format(value($0) * 1000, 2) + " ms" }
+            .joined(separator: " | ") + " | \(format(ratio, 2)) | ≤ 1.20 \(passed ? "PASS" : "FAIL") |")
     return passed
 }
-let rows: [(String, (Figures) -> Double)] = [
-    ("record spend, p50 of \(options.clients) clients", \.recordP50),
-    ("record spend, p99 of \(options.clients) clients", \.recordP99),
+let reads: [(String, (Figures) -> Reading)] = [
     ("balance read", \.balances),
     ("month statement preview", \.preview),
     ("journal, first page", \.firstPage),
     ("journal, deep page by cursor", \.deepPage),
     ("inclusion proof", \.proof),
-    ("month statement publication (verifies since the last)", \.publication),
 ]
+let rows: [(String, (Figures) -> Double)] =
+    [
+        ("record spend, p50 of \(options.clients) clients", \.recordP50),
+        ("record spend, p99 of \(options.clients) clients", \.recordP99),
+    ] + reads.map { name, reading in (name, { reading($0).grown }) } + [
+        ("month statement publication (verifies since the last)", \.publication)
+    ]
 var failed = false
 for (name, value) in rows where !row(name, results, value) { failed = true }
+// Beside the peer: the goal is the rows above; these say how much of a ratio above is growth
+// and how much the machine, which slowed the peer's reads at the same moments as well.
+for (name, reading) in reads {
+    _ = row("\(name) ÷ the peer's (\(peerEntries) entries) at the same moments", results, ratios: true) {
+        reading($0).grown / reading($0).peer
+    }
+}
 let slowest = results.map(\.verificationRate).min() ?? 0
 let verificationPassed = slowest >= 200_000
 if !verificationPassed { failed = true }
