@@ -268,17 +268,7 @@ func ledgerTablesCopy() async throws -> Duration {
 
 let raw = try await rawCopy()
 let rawRate = Double(options.rows) / raw.seconds
-let writerPool = bench.makeServicePool(maximumConnections: 8)
-let sameAlliance = Writers()
-let otherAlliance = Writers()
-let sameWriting = Task {
-    guard options.writers else { return }
-    try await sameAlliance.run(clients: 16, into: alliance, pool: writerPool, label: "SAME")
-}
-let otherWriting = Task {
-    guard options.writers else { return }
-    try await otherAlliance.run(clients: 4, into: neighbour, pool: writerPool, label: "OTHER")
-}
+// Before the writers start, so that their sessions load auto_explain too.
 if options.profile {
     try await ownerPool.withConnection { connection in
         try await connection.execute("ALTER SYSTEM SET track_functions = 'pl'")
@@ -300,6 +290,17 @@ if options.profile {
         try await connection.execute("SELECT pg_reload_conf()")
         try await connection.execute("SELECT pg_stat_reset()")
     }
+}
+let writerPool = bench.makeServicePool(maximumConnections: 8)
+let sameAlliance = Writers()
+let otherAlliance = Writers()
+let sameWriting = Task {
+    guard options.writers else { return }
+    try await sameAlliance.run(clients: 16, into: alliance, pool: writerPool, label: "SAME")
+}
+let otherWriting = Task {
+    guard options.writers else { return }
+    try await otherAlliance.run(clients: 4, into: neighbour, pool: writerPool, label: "OTHER")
 }
 // Its own pool, closed after it when profiling: a session's function statistics reach
 // `pg_stat_user_functions` for certain when it ends.
