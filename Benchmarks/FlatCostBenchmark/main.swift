@@ -129,23 +129,43 @@ let (peer, peerLeads) = try await makeAlliance(slug: "harbour-peer", name: "Harb
 
 // MARK: Measurements
 
-/// The median seconds of `operation` on the grown alliance and of `beside` on the peer, called
-/// in turn, at least `options.runs` times each and as many as `options.seconds` hold (at most
-/// 5,000), after one untimed call of each: the median of a handful of calls of a few
-/// milliseconds is at the mercy of whatever else the machine does in those milliseconds, and
-/// the peer's calls take their share of it at the same moments.
-func timed(_ operation: () async throws -> Void, beside: () async throws -> Void) async throws -> Reading {
-    try await operation()
-    try await beside()
+/// An alliance a read is timed on: the grown one or the peer, with the lead who publishes its
+/// statements, its journal's size and the page 150 entries from its end.
+struct Side {
+    let alliance: Alliance
+    let publisher: Caller
+    let size: Int64
+    let deepPage: PageRequest
+
+    init(alliance: Alliance, publisher: Caller, size: Int64) throws {
+        self.alliance = alliance
+        self.publisher = publisher
+        self.size = size
+        deepPage = try PageRequest(limit: 100, order: .oldestFirst, cursor: deepCursor(size))
+    }
+}
+
+/// The median seconds of `read` on the grown alliance and on the peer, called in turn, at
+/// least `options.runs` times each and as many as `options.seconds` hold (at most 5,000), after
+/// one untimed call of each: the median of a handful of calls of a few milliseconds is at the
+/// mercy of whatever else the machine does in those milliseconds, and the peer's calls take
+/// their share of it at the same moments. `read` is also given the call's number, from 1.
+func timed(
+    _ grown: Side, beside peer: Side, _ read: (_ side: Side, _ call: Int64) async throws -> Void
+) async throws -> Reading {
+    var call: Int64 = 1
+    try await read(grown, call)
+    try await read(peer, call)
     var runs: [Double] = []
     var peerRuns: [Double] = []
     let window = clock.now + .milliseconds(Int(options.seconds * 1000))
     while runs.count < options.runs || (clock.now < window && runs.count < 5000) {
+        call += 1
         var started = clock.now
-        try await operation()
+        try await read(grown, call)
         runs.append((clock.now - started).seconds)
         started = clock.now
-        try await beside()
+        try await read(peer, call)
         peerRuns.append((clock.now - started).seconds)
     }
     return Reading(grown: median(runs), peer: median(peerRuns))
@@ -353,7 +373,6 @@ for (round, size) in options.sizes.enumerated() {
         "size \(size): month totals \(try kept.decode("totals", as: Int64.self)) rows in \(try kept.decode("total_pages", as: Int64.self)) pages, balances \(try kept.decode("balances", as: Int64.self)) rows in \(try kept.decode("balance_pages", as: Int64.self)) pages"
     )
     let publisher = financeLeads[0]
-    let peerPublisher = peerLeads[0]
     let origin = Statements.origin(publicBaseURL: "https://ledger.example.org", alliance: alliance.slug)
     // Publish a month after the growth (untimed): it verifies every entry since the last
     // statement, so that the timed one verifies only the clients' entries.
@@ -374,53 +393,36 @@ for (round, size) in options.sizes.enumerated() {
     figures.recordP50 = recorded.percentile(0.5) / 1000
     figures.recordP99 = recorded.percentile(0.99) / 1000
     figures.size = try await journalSize(alliance)
-    figures.balances = try await timed {
-        _ = try await ledger.balances(in: alliance.id)
-    } beside: {
-        _ = try await ledger.balances(in: peer.id)
+    let grownSide = try Side(alliance: alliance, publisher: publisher, size: figures.size)
+    let peerSide = try Side(alliance: peer, publisher: peerLeads[0], size: peerEntries)
+    figures.balances = try await timed(grownSide, beside: peerSide) { side, _ in
+        _ = try await ledger.balances(in: side.alliance.id)
     }
-    figures.preview = try await timed {
-        _ = try await statements.preview(try month(2 * round + 1).description, in: alliance, by: publisher)
-    } beside: {
-        _ = try await statements.preview(try month(2 * round + 1).description, in: peer, by: peerPublisher)
+    let timedMonth = try month(2 * round + 1).description
+    figures.preview = try await timed(grownSide, beside: peerSide) { side, _ in
+        _ = try await statements.preview(timedMonth, in: side.alliance, by: side.publisher)
     }
     if let milliseconds = options.slowStatementMilliseconds {
         // One more preview and one more proof with every statement's plan and time logged, the
         // nested ones too: what a figure that grows spends its time on. Nothing else runs now.
         try await explainingEverything(restoringTo: milliseconds) {
-            _ = try await statements.preview(
-                try month(2 * round + 1).description, in: alliance, by: publisher)
+            _ = try await statements.preview(timedMonth, in: alliance, by: publisher)
             _ = try await statements.inclusionProof(
                 sequence: figures.size / 3, treeSize: figures.size, in: alliance.id)
-            _ = try await ledger.entries(
-                in: alliance.id,
-                page: try PageRequest(limit: 100, order: .oldestFirst, cursor: deepCursor(figures.size)))
+            _ = try await ledger.entries(in: alliance.id, page: grownSide.deepPage)
         }
     }
-    figures.firstPage = try await timed {
-        _ = try await ledger.entries(in: alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst))
-    } beside: {
-        _ = try await ledger.entries(in: peer.id, page: try PageRequest(limit: 100, order: .oldestFirst))
-    }
-    let deep = try deepCursor(figures.size)
-    let peerDeep = try deepCursor(peerEntries)
-    figures.deepPage = try await timed {
+    figures.firstPage = try await timed(grownSide, beside: peerSide) { side, _ in
         _ = try await ledger.entries(
-            in: alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst, cursor: deep))
-    } beside: {
-        _ = try await ledger.entries(
-            in: peer.id, page: try PageRequest(limit: 100, order: .oldestFirst, cursor: peerDeep))
+            in: side.alliance.id, page: try PageRequest(limit: 100, order: .oldestFirst))
     }
-    var probe: Int64 = 0
-    var peerProbe: Int64 = 0
-    figures.proof = try await timed {
-        probe = probe % figures.size + 7919
+    figures.deepPage = try await timed(grownSide, beside: peerSide) { side, _ in
+        _ = try await ledger.entries(in: side.alliance.id, page: side.deepPage)
+    }
+    // Each call proves another entry, 7,919 (a prime) entries on, round the journal.
+    figures.proof = try await timed(grownSide, beside: peerSide) { side, call in
         _ = try await statements.inclusionProof(
-            sequence: probe % figures.size + 1, treeSize: figures.size, in: alliance.id)
-    } beside: {
-        peerProbe = peerProbe % peerEntries + 7919
-        _ = try await statements.inclusionProof(
-            sequence: peerProbe % peerEntries + 1, treeSize: peerEntries, in: peer.id)
+            sequence: call * 7919 % side.size + 1, treeSize: side.size, in: side.alliance.id)
     }
     let publishStarted = clock.now
     _ = try await statements.publish(

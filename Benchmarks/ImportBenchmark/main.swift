@@ -202,8 +202,9 @@ final class Writers: Sendable {
 /// balances add to.
 func ledgerTablesCopy() async throws -> Duration {
     let tables = ["entries", "postings", "tree_nodes", "month_totals"]
-    let files = Dictionary(uniqueKeysWithValues: tables.map { ($0, bench.directory + "-\($0).copy") })
-    defer { for file in files.values { try? FileManager.default.removeItem(atPath: file) } }
+    /// Where the rows of `table` are copied out to and in from.
+    func file(_ table: String) -> String { bench.directory + "-\(table).copy" }
+    defer { for table in tables { try? FileManager.default.removeItem(atPath: file(table)) } }
     return try await ownerPool.withConnection { connection in
         let id = alliance.id.rawValue
         // COPY takes no parameters; the file names are the benchmark's own, so the statements
@@ -225,14 +226,14 @@ func ledgerTablesCopy() async throws -> Duration {
             """
             COPY (SELECT * FROM journal_entries
                   WHERE alliance_id = \(id) AND metadata ->> 'reference' NOT LIKE 'SAME-%' ORDER BY sequence)
-                TO '\(files["entries", default: ""])' (FORMAT binary)
+                TO '\(file("entries"))' (FORMAT binary)
             """,
             """
             COPY (SELECT p.* FROM postings AS p
                   JOIN journal_entries AS e ON e.alliance_id = p.alliance_id AND e.sequence = p.entry_sequence
                   WHERE p.alliance_id = \(id) AND e.metadata ->> 'reference' NOT LIKE 'SAME-%'
                   ORDER BY p.entry_sequence, p.line)
-                TO '\(files["postings", default: ""])' (FORMAT binary)
+                TO '\(file("postings"))' (FORMAT binary)
             """,
             // A node is written by the append of the last leaf it covers: leaf ((index + 1) <<
             // level) - 1, the entry of that sequence.
@@ -241,11 +242,11 @@ func ledgerTablesCopy() async throws -> Duration {
                   JOIN journal_entries AS e ON e.alliance_id = n.alliance_id AND e.sequence = (n.index + 1) << n.level
                   WHERE n.alliance_id = \(id) AND e.metadata ->> 'reference' NOT LIKE 'SAME-%'
                   ORDER BY e.sequence, n.level)
-                TO '\(files["tree_nodes", default: ""])' (FORMAT binary)
+                TO '\(file("tree_nodes"))' (FORMAT binary)
             """,
             """
             COPY (SELECT * FROM account_month_totals WHERE alliance_id = \(id))
-                TO '\(files["month_totals", default: ""])' (FORMAT binary)
+                TO '\(file("month_totals"))' (FORMAT binary)
             """,
         ]
         for statement in preparing { try await connection.execute("SELECT pg_temp.run(\(statement))") }
@@ -255,7 +256,7 @@ func ledgerTablesCopy() async throws -> Duration {
         try await connection.withTransaction { connection in
             for table in tables {
                 try await connection.execute(
-                    "SELECT pg_temp.run(\("COPY copy_\(table) FROM '\(files[table, default: ""])' (FORMAT binary)"))"
+                    "SELECT pg_temp.run(\("COPY copy_\(table) FROM '\(file(table))' (FORMAT binary)"))"
                 )
             }
         }
