@@ -117,7 +117,7 @@ import Testing
                 #expect(received.map(\.channel) == ["test channel"])
                 #expect(received.map(\.payload) == ["first"])
                 #expect(received.map(\.senderProcessID) == [senderPID])
-                // Two sent at once come in one call.
+                // Two sent by one statement both arrive, in the order sent.
                 try await sender.execute(
                     "SELECT pg_notify('test channel', 'a'), pg_notify('test channel', 'b')")
                 var payloads: [String] = []
