@@ -196,12 +196,13 @@ final class Writers: Sendable {
 
 /// What the import wrote, written again by `COPY` into tables like the ledger's, with their
 /// indexes and the foreign key, and no CHECK or trigger: the entries and postings, the Merkle
-/// tree's nodes their entries completed (each entry adds its leaf and about one node above
-/// it), and the alliance's month totals (which the import counts into, once each per chunk).
+/// tree's tiles their entries added hashes to (each entry its leaf, each sixteenth a hash to
+/// the tier above; each tile written once, as it ends), and the alliance's month totals (which
+/// the import counts into, once each per chunk).
 /// The cost of the rows and index entries alone, which the import's chain, checks and
 /// balances add to.
 func ledgerTablesCopy() async throws -> Duration {
-    let tables = ["entries", "postings", "tree_nodes", "month_totals"]
+    let tables = ["entries", "postings", "tree_tiles", "month_totals"]
     /// Where the rows of `table` are copied out to and in from.
     func file(_ table: String) -> String { bench.directory + "-\(table).copy" }
     defer { for table in tables { try? FileManager.default.removeItem(atPath: file(table)) } }
@@ -221,7 +222,7 @@ func ledgerTablesCopy() async throws -> Duration {
                 REFERENCES copy_entries (alliance_id, sequence)
             """,
             "CREATE TABLE copy_postings (LIKE postings INCLUDING DEFAULTS INCLUDING INDEXES)",
-            "CREATE TABLE copy_tree_nodes (LIKE journal_tree_nodes INCLUDING DEFAULTS INCLUDING INDEXES)",
+            "CREATE TABLE copy_tree_tiles (LIKE journal_tree_tiles INCLUDING DEFAULTS INCLUDING INDEXES)",
             "CREATE TABLE copy_month_totals (LIKE account_month_totals INCLUDING DEFAULTS INCLUDING INDEXES)",
             """
             COPY (SELECT * FROM journal_entries
@@ -235,14 +236,17 @@ func ledgerTablesCopy() async throws -> Duration {
                   ORDER BY p.entry_sequence, p.line)
                 TO '\(file("postings"))' (FORMAT binary)
             """,
-            // A node is written by the append of the last leaf it covers: leaf ((index + 1) <<
-            // level) - 1, the entry of that sequence.
+            // A hash of level L and index j is added by the append of the last leaf it covers:
+            // leaf ((j + 1) << L) - 1, the entry of that sequence. A tile is the import's if one
+            // of its hashes is.
             """
-            COPY (SELECT n.* FROM journal_tree_nodes AS n
-                  JOIN journal_entries AS e ON e.alliance_id = n.alliance_id AND e.sequence = (n.index + 1) << n.level
-                  WHERE n.alliance_id = \(id) AND e.metadata ->> 'reference' NOT LIKE 'SAME-%'
-                  ORDER BY e.sequence, n.level)
-                TO '\(file("tree_nodes"))' (FORMAT binary)
+            COPY (SELECT t.* FROM journal_tree_tiles AS t
+                  WHERE t.alliance_id = \(id) AND EXISTS (
+                      SELECT 1 FROM generate_series(16 * t.index, 16 * t.index + octet_length(t.hashes) / 32 - 1) AS h (j)
+                      JOIN journal_entries AS e ON e.alliance_id = t.alliance_id AND e.sequence = (h.j + 1) << (4 * t.tier)
+                      WHERE e.metadata ->> 'reference' NOT LIKE 'SAME-%')
+                  ORDER BY t.tier, t.index)
+                TO '\(file("tree_tiles"))' (FORMAT binary)
             """,
             """
             COPY (SELECT * FROM account_month_totals WHERE alliance_id = \(id))
@@ -262,7 +266,7 @@ func ledgerTablesCopy() async throws -> Duration {
         }
         let elapsed = clock.now - start
         try await connection.execute(
-            "DROP TABLE copy_month_totals, copy_tree_nodes, copy_postings, copy_entries")
+            "DROP TABLE copy_month_totals, copy_tree_tiles, copy_postings, copy_entries")
         return elapsed
     }
 }
@@ -373,7 +377,7 @@ print(
     "| same file again (all duplicates) | \(format(again.total.seconds, 2)) | \(format(Double(options.rows) / again.total.seconds)) | \(format(Double(options.rows) / again.total.seconds / rawRate * 100, 1))% |"
 )
 print(
-    "| the import's entries, postings, tree nodes and month totals by COPY into the ledger's tables (indexes, foreign key; no check, no trigger) | \(format(ceiling.seconds, 2)) | \(format(ceilingRate)) | |"
+    "| the import's entries, postings, tree tiles and month totals by COPY into the ledger's tables (indexes, foreign key; no check, no trigger) | \(format(ceiling.seconds, 2)) | \(format(ceilingRate)) | |"
 )
 print("")
 print("| goal | measured | |")

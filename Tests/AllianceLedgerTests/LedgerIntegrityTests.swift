@@ -229,8 +229,9 @@ import Testing
                 // however many rows it names, none included.
                 "UPDATE account_month_totals SET net = net",
                 "UPDATE account_balances SET balance = balance WHERE false",
-                "INSERT INTO journal_tree_nodes (alliance_id, level, index, hash) SELECT alliance_id, 30, 0, hash FROM journal_tree_nodes LIMIT 1",
-                "INSERT INTO governance_tree_nodes (alliance_id, level, index, hash) SELECT alliance_id, 30, 0, hash FROM journal_tree_nodes LIMIT 1",
+                "INSERT INTO journal_tree_tiles (alliance_id, tier, index, hashes) SELECT alliance_id, 12, 0, hashes FROM journal_tree_tiles LIMIT 1",
+                "INSERT INTO governance_tree_tiles (alliance_id, tier, index, hashes) SELECT alliance_id, 12, 0, hashes FROM journal_tree_tiles LIMIT 1",
+                "UPDATE journal_tree_tiles SET hashes = hashes || hashes WHERE false",
             ]
             for statement in ownerForbidden {
                 let error = await #expect(throws: PostgresError.self, "\(statement)") {

@@ -133,9 +133,12 @@ import Testing
 
         _ = try await migrator.migrate(database.pool)
 
-        // Tables that later migrations add (spend_imports, SQL/0017) start empty and are not compared.
+        // Tables that later migrations add (spend_imports, SQL/0017) start empty and are not
+        // compared; nor are the trees' nodes, which SQL/0024 carries into tiles (TreeTileTests
+        // checks the roots they make; the journal and the log verify below).
+        let kept = tables.filter { !$0.key.hasSuffix("_tree_nodes") }
         #expect(
-            try await fingerprints(database).filter { tables.keys.contains($0.key) } == tables,
+            try await fingerprints(database).filter { kept.keys.contains($0.key) } == kept,
             "every other table as it was, row for row")
         #expect(
             try await decisionColumns(database) == decisionRows, "every decision as it was, but its action")

@@ -307,16 +307,8 @@ public struct Statements: Sendable {
                 read: { reader, range in
                     let connection = readers[reader]
                     let entries = try await LedgerStore.storedPage(alliance, in: range, on: connection)
-                    var leaves: [Int64: Digest] = [:]
-                    for row in try await connection.query(
-                        """
-                        SELECT index, hash FROM journal_tree_nodes
-                        WHERE alliance_id = \(alliance.rawValue) AND level = 0
-                          AND index BETWEEN \(range.lowerBound - 1) AND \(range.upperBound - 1)
-                        """)
-                    {
-                        leaves[try row.decode("index")] = try row.decode("hash")
-                    }
+                    let leaves = try await TreeStore.journal.leaves(
+                        range.lowerBound - 1...range.upperBound - 1, in: alliance, on: connection)
                     return (entries: entries, leaves: leaves)
                 },
                 check: { page in

@@ -2,13 +2,14 @@ import Foundation
 import Postgres
 
 /// The RFC 9162 Merkle trees the database keeps with the journal and the governance log
-/// (SQL/0010): the hash of every complete subtree, so that a root or a proof of any size is a
-/// few lookups (O(log n) of them), never a walk of the leaves.
+/// (SQL/0010): the hash of every complete subtree, in tiles of sixteen (``MerkleTile``,
+/// SQL/0024), so that a root or a proof of any size is a few rows (about log16 n of them),
+/// never a walk of the leaves.
 struct TreeStore: Sendable {
     let table: String
 
-    static let journal = TreeStore(table: "journal_tree_nodes")
-    static let governance = TreeStore(table: "governance_tree_nodes")
+    static let journal = TreeStore(table: "journal_tree_tiles")
+    static let governance = TreeStore(table: "governance_tree_tiles")
 
     /// The root of the first `size` leaves; of no leaves, SHA-256 of nothing (RFC 9162).
     func root(size: Int64, in alliance: AllianceID, on connection: PostgresConnection) async throws -> Digest
@@ -82,6 +83,29 @@ struct TreeStore: Sendable {
             from: try await subtrees(path.subtrees, size: newSize, in: alliance, on: connection))
     }
 
+    /// The stored leaf hashes of `indexes`, by index: those of the first tier's tiles that
+    /// hold them, read by one range of the key.
+    func leaves(_ indexes: ClosedRange<Int64>, in alliance: AllianceID, on connection: PostgresConnection)
+        async throws -> [Int64: Digest]
+    {
+        let width = Int64(MerkleTile.width)
+        var leaves: [Int64: Digest] = [:]
+        for row in try await connection.query(
+            """
+            SELECT index, hashes FROM \(identifier: table)
+            WHERE alliance_id = \(alliance.rawValue) AND tier = 0
+              AND index BETWEEN \(indexes.lowerBound / width) AND \(indexes.upperBound / width)
+            """)
+        {
+            let first = try row.decode("index", as: Int64.self) * width
+            for (offset, hash) in TreeStore.hashes(try row.decode("hashes")).enumerated()
+            where indexes.contains(first + Int64(offset)) {
+                leaves[first + Int64(offset)] = hash
+            }
+        }
+        return leaves
+    }
+
     /// The stored hashes of `wanted`, which all lie within the first `size` leaves.
     private func subtrees(
         _ wanted: Set<MerkleSubtree>, size: Int64, in alliance: AllianceID, on connection: PostgresConnection
@@ -92,30 +116,44 @@ struct TreeStore: Sendable {
             list, from: try await connection.query(subtreesQuery(list, in: alliance)), size: size)
     }
 
-    /// The query of the stored hashes of `list`.
+    /// The query of the tiles that hold the hashes of `list`.
     private func subtreesQuery(_ list: [MerkleSubtree], in alliance: AllianceID) -> PostgresQuery {
-        """
-        SELECT n.level, n.index, n.hash FROM \(identifier: table) AS n
-        JOIN unnest(\(list.map { Int64($0.level) })::bigint[], \(list.map(\.index))::bigint[]) AS w (level, index)
-          ON n.level = w.level AND n.index = w.index
-        WHERE n.alliance_id = \(alliance.rawValue)
-        """
+        let tiles = Array(Set(list.map { MerkleTile.holding($0).tile }))
+        return """
+            SELECT t.tier, t.index, t.hashes FROM \(identifier: table) AS t
+            JOIN unnest(\(tiles.map { Int64($0.tier) })::bigint[], \(tiles.map(\.index))::bigint[]) AS w (tier, index)
+              ON t.tier = w.tier AND t.index = w.index
+            WHERE t.alliance_id = \(alliance.rawValue)
+            """
     }
 
-    /// The hashes of `list` in `rows`, every one of them there.
+    /// The hashes of `list`, made from the tiles in `rows`, every one of them there.
     private static func subtrees(_ list: [MerkleSubtree], from rows: PostgresRows, size: Int64) throws
         -> [MerkleSubtree: Digest]
     {
-        var stored: [MerkleSubtree: Digest] = [:]
+        var tiles: [MerkleTile: [Digest]] = [:]
         for row in rows {
-            let subtree = MerkleSubtree(
-                level: Int(try row.decode("level", as: Int16.self)), index: try row.decode("index"))
-            stored[subtree] = try row.decode("hash")
+            let tile = MerkleTile(
+                tier: Int(try row.decode("tier", as: Int16.self)), index: try row.decode("index"))
+            tiles[tile] = hashes(try row.decode("hashes"))
         }
-        if let missing = list.first(where: { stored[$0] == nil }) {
-            throw LedgerError.treeNodeMissing(treeSize: size, node: missing.description)
+        var stored: [MerkleSubtree: Digest] = [:]
+        for subtree in list {
+            guard let hashes = tiles[MerkleTile.holding(subtree).tile],
+                let hash = MerkleTile.hash(of: subtree, from: hashes)
+            else {
+                throw LedgerError.treeNodeMissing(treeSize: size, node: subtree.description)
+            }
+            stored[subtree] = hash
         }
         return stored
+    }
+
+    /// A tile's hashes, 32 bytes each, in order. (The table holds whole hashes only; were a
+    /// tile cut short, its last would be missing, not misread.)
+    static func hashes(_ tile: Data) -> [Digest] {
+        let bytes = [UInt8](tile)
+        return stride(from: 0, to: bytes.count - 31, by: 32).map { Digest(Array(bytes[$0..<$0 + 32])) }
     }
 
     /// SHA-256(0x00 ‖ entry hash): an entry's leaf.

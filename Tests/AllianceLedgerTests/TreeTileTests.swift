@@ -1,0 +1,269 @@
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+@testable import AllianceLedger
+
+/// The journal's tree as the database stores it, in tiles of sixteen hashes (SQL/0024): appended
+/// in statements of every awkward size (one at a time, across a tile's end, a whole tile, many
+/// tiles at once), its roots, inclusion proofs and consistency proofs are RFC 9162's for every
+/// size; the tiles only ever grow; and an append to a tree whose tiles were cut short is
+/// refused with nothing written.
+@Suite(.timeLimit(.perTest)) struct TreeTileTests {
+    /// 300 leaves fill the first tier's tiles 18 times, the second's once, and begin the third.
+    static let entries = 300
+    /// Statement sizes, taken in turn: they start and end inside tiles and across them.
+    static let statementSizes = [1, 2, 13, 16, 17, 40, 1, 3, 200]
+
+    /// Appends `count` transfers in statements of `sizes` entries in turn, each statement its
+    /// own transaction, as the writer and the importer append several entries at once.
+    static func append(_ count: Int, inStatementsOf sizes: [Int], _ fixture: LedgerFixture) async throws {
+        var appended = 0
+        var turn = 0
+        while appended < count {
+            let size = min(sizes[turn % sizes.count], count - appended)
+            turn += 1
+            let requests = try (0..<size).map { _ in
+                (
+                    alliance: fixture.alliance,
+                    request: AppendRequest.post(
+                        try fixture.transfer(1, from: "partner:slam:funding", to: "partner:slam:cost:STAFF"))
+                )
+            }
+            try await fixture.pool.withTransaction { connection in
+                let state = try await LedgerStore.lockAndRead(requests, skipLocked: false, on: connection)
+                let head = try #require(state.heads[fixture.alliance])
+                var planner = BatchPlanner(
+                    alliance: fixture.alliance, headSequence: head.sequence, headHash: head.hash,
+                    lastRecordedAt: head.lastRecordedAt, recordedAt: max(head.clock, head.lastRecordedAt),
+                    accounts: state.accounts[fixture.alliance] ?? [:],
+                    recordedKeys: state.recordedKeys[fixture.alliance] ?? [:], targets: [:])
+                let plan = planner.plan(requests.map(\.request))
+                try await connection.execute(try LedgerStore.appendStatement(plan.entries))
+            }
+            appended += size
+        }
+    }
+
+    /// The journal's leaf hashes, from the entries themselves.
+    static func leaves(_ fixture: LedgerFixture) async throws -> [Digest] {
+        try await fixture.pool.withConnection { connection in
+            try await connection.query(
+                "SELECT hash FROM journal_entries WHERE alliance_id = \(fixture.alliance.rawValue) ORDER BY sequence"
+            ).map { TreeStore.leaf(try $0.decode("hash", as: Digest.self)) }
+        }
+    }
+
+    @Test func rootsAndProofsFromTheTilesAreRFC9162sAtEverySize() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            try await Self.append(Self.entries, inStatementsOf: Self.statementSizes, fixture)
+            let leaves = try await Self.leaves(fixture)
+            #expect(leaves.count == Self.entries)
+            var frontier = MerkleFrontier()
+            var roots = [MerkleTree.emptyRoot]
+            for leaf in leaves {
+                _ = frontier.append(leafHash: leaf)
+                roots.append(frontier.root)
+            }
+            let (tiles, wrongRoots) = try await fixture.pool.withConnection { connection in
+                let tiles = try await connection.query(
+                    """
+                    SELECT tier, count(*) AS tiles, sum(octet_length(hashes)) / 32 AS hashes
+                    FROM journal_tree_tiles WHERE alliance_id = \(fixture.alliance.rawValue)
+                    GROUP BY tier ORDER BY tier
+                    """
+                ).map {
+                    "\(try $0.decode("tier", as: Int16.self)): \(try $0.decode("tiles", as: Int64.self)) tiles, "
+                        + "\(try $0.decode("hashes", as: Int64.self)) hashes"
+                }
+                var wrong: [Int] = []
+                for size in 0...Self.entries
+                where try await TreeStore.journal.root(
+                    size: Int64(size), in: fixture.alliance, on: connection)
+                    != roots[size]
+                {
+                    wrong.append(size)
+                }
+                return (tiles, wrong)
+            }
+            // 300 leaves; 18 hashes of level 4 (the 16-leaf subtrees); one of level 8.
+            #expect(tiles == ["0: 19 tiles, 300 hashes", "1: 2 tiles, 18 hashes", "2: 1 tiles, 1 hashes"])
+            #expect(wrongRoots.isEmpty, "roots wrong at sizes \(wrongRoots.prefix(10))")
+
+            var refused: [String] = []
+            try await fixture.pool.withConnection { connection in
+                for size in [1, 2, 15, 16, 17, 31, 255, 256, 257, 299, 300] {
+                    for leafIndex in 0..<size {
+                        let (leaf, proof, root) = try await TreeStore.journal.inclusionProof(
+                            leafIndex: Int64(leafIndex), size: Int64(size), in: fixture.alliance,
+                            on: connection)
+                        guard leaf == leaves[leafIndex], root == roots[size] else {
+                            refused.append("leaf \(leafIndex) of \(size): another leaf or root")
+                            continue
+                        }
+                        do {
+                            try MerkleTree.verifyInclusion(
+                                leafHash: leaves[leafIndex], leafIndex: Int64(leafIndex),
+                                treeSize: Int64(size),
+                                proof: proof, root: roots[size])
+                        } catch {
+                            refused.append("leaf \(leafIndex) of \(size): \(error)")
+                        }
+                    }
+                }
+                for (old, new) in [
+                    (1, 300), (15, 16), (16, 17), (17, 256), (100, 257), (255, 300), (256, 299),
+                ] {
+                    let proof = try await TreeStore.journal.consistencyProof(
+                        from: Int64(old), to: Int64(new), in: fixture.alliance, on: connection)
+                    do {
+                        try MerkleTree.verifyConsistency(
+                            oldSize: Int64(old), oldRoot: roots[old], newSize: Int64(new),
+                            newRoot: roots[new],
+                            proof: proof)
+                    } catch {
+                        refused.append("\(old) to \(new): \(error)")
+                    }
+                }
+            }
+            #expect(refused.isEmpty, "\(refused.prefix(10))")
+            #expect(try await fixture.ledger.verify(fixture.alliance).isIntact)
+        }
+    }
+
+    /// Past the guard that keeps everyone but the ledger's triggers out, a tile still only
+    /// grows: its hashes may be extended, never changed, cut or moved.
+    @Test func aTileOnlyGrows() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            try await Self.append(20, inStatementsOf: [20], fixture)
+            let attempts: [PostgresQuery] = [
+                "UPDATE journal_tree_tiles SET hashes = sha256(hashes) WHERE tier = 0 AND index = 1",
+                "UPDATE journal_tree_tiles SET hashes = substring(hashes FROM 33) || hashes WHERE tier = 0 AND index = 1",
+                "UPDATE journal_tree_tiles SET hashes = hashes, index = 7 WHERE tier = 0 AND index = 1",
+                "DELETE FROM journal_tree_tiles WHERE tier = 0 AND index = 1",
+            ]
+            for attempt in attempts {
+                let error = await #expect(throws: PostgresError.self, "\(attempt)") {
+                    try await fixture.database.pool.withTransaction { connection in
+                        try await connection.execute(
+                            "ALTER TABLE journal_tree_tiles DISABLE TRIGGER journal_tree_tiles_guard")
+                        try await connection.execute(attempt)
+                    }
+                }
+                #expect(error?.sqlState == .insufficientPrivilege, "\(attempt): \(String(describing: error))")
+            }
+            // Growing is what the ledger's own append does: past the guard, it is let through.
+            try await fixture.database.pool.withTransaction { connection in
+                try await connection.execute(
+                    "ALTER TABLE journal_tree_tiles DISABLE TRIGGER journal_tree_tiles_guard")
+                try await connection.execute(
+                    "UPDATE journal_tree_tiles SET hashes = hashes || sha256(hashes) WHERE tier = 0 AND index = 1"
+                )
+            }
+        }
+    }
+
+    /// A tree whose last tile lost a hash (an edit only a superuser can make) takes no more
+    /// leaves: the next append is refused by name and writes nothing.
+    @Test func anAppendToATreeCutShortIsRefused() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            try await Self.append(20, inStatementsOf: [20], fixture)
+            try await fixture.database.pool.withConnection { connection in
+                try await connection.execute("SET session_replication_role = replica")
+                try await connection.execute(
+                    "UPDATE journal_tree_tiles SET hashes = substring(hashes FROM 1 FOR 96) WHERE tier = 0 AND index = 1"
+                )
+                try await connection.execute("RESET session_replication_role")
+            }
+            let before = try await fixture.snapshot()
+            let error = await #expect(throws: PostgresError.self) {
+                try await Self.append(1, inStatementsOf: [1], fixture)
+            }
+            #expect(error?.constraint == "journal_tree_tiles_whole", "\(String(describing: error))")
+            #expect(try await fixture.snapshot() == before)
+        }
+    }
+
+    /// A database whose trees SQL/0010 stored node by node upgrades in place: every root of
+    /// the journal's and the governance log's trees at every size is the same from the tiles,
+    /// and appends continue the tiles where the carried hashes end.
+    @Test func treesOfNodesUpgradeToTilesInPlace() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let all = try SchemaMigrator.allianceLedger()
+            _ = try await SchemaMigrator(migrations: all.migrations.filter { $0.version < 24 }).migrate(
+                database.pool)
+            let pool = database.makeServicePool(maximumConnections: 2)
+            do {
+                let directory = AllianceDirectory(pool: pool)
+                let alliance = try await directory.create(slug: "upgraded", name: "Upgraded Alliance")
+                let ledger = Ledger(pool: pool)
+                // A line and partners: their accounts, and records in the governance log.
+                try await directory.addBudgetLine(
+                    try BudgetLineRequest(code: "STAFF", name: "Staff"), to: alliance)
+                for slug in ["slam", "lambeth", "mind"] {
+                    try await directory.addPartner(
+                        try PartnerRequest(slug: slug, name: slug, kind: .other), to: alliance)
+                }
+                let fixture = LedgerFixture(
+                    database: database, pool: pool, ledger: ledger, alliance: alliance.id)
+                try await Self.append(37, inStatementsOf: [5, 16, 1, 15], fixture)
+                let before = try await Self.roots(fixture)
+                #expect(before.journal.count == 38 && before.governance.count > 1)
+
+                _ = try await all.migrate(database.pool)
+
+                #expect(try await Self.stored(fixture, sizes: before) == before)
+                try await Self.append(30, inStatementsOf: [3, 27], fixture)
+                let after = try await Self.roots(fixture)
+                #expect(Array(after.journal.prefix(38)) == before.journal)
+                #expect(try await Self.stored(fixture, sizes: after) == after)
+                #expect(try await ledger.verify(alliance.id).isIntact)
+            } catch {
+                await pool.close()
+                throw error
+            }
+            await pool.close()
+        }
+    }
+
+    /// The roots of the journal's and the governance log's trees at every size from 0, from
+    /// their leaves (an entry's leaf hash; a record's hash, which is its leaf hash already).
+    static func roots(_ fixture: LedgerFixture) async throws -> (journal: [Digest], governance: [Digest]) {
+        let records = try await fixture.database.pool.withConnection { connection in
+            try await connection.query(
+                "SELECT hash FROM governance_log WHERE alliance_id = \(fixture.alliance.rawValue) ORDER BY sequence"
+            ).map { try $0.decode("hash", as: Digest.self) }
+        }
+        func roots(_ leaves: [Digest]) -> [Digest] {
+            var frontier = MerkleFrontier()
+            return [frontier.root]
+                + leaves.map { leaf in
+                    _ = frontier.append(leafHash: leaf)
+                    return frontier.root
+                }
+        }
+        return (roots(try await leaves(fixture)), roots(records))
+    }
+
+    /// The same roots as the stored trees make them.
+    static func stored(_ fixture: LedgerFixture, sizes: (journal: [Digest], governance: [Digest]))
+        async throws
+        -> (journal: [Digest], governance: [Digest])
+    {
+        try await fixture.pool.withConnection { connection in
+            var journal: [Digest] = []
+            for size in sizes.journal.indices {
+                journal.append(
+                    try await TreeStore.journal.root(size: Int64(size), in: fixture.alliance, on: connection))
+            }
+            var governance: [Digest] = []
+            for size in sizes.governance.indices {
+                governance.append(
+                    try await TreeStore.governance.root(
+                        size: Int64(size), in: fixture.alliance, on: connection))
+            }
+            return (journal, governance)
+        }
+    }
+}
