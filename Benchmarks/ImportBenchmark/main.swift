@@ -196,9 +196,9 @@ final class Writers: Sendable {
 
 /// What the import wrote, written again by `COPY` into tables like the ledger's, with their
 /// indexes and the foreign key, and no CHECK or trigger: the entries and postings, the Merkle
-/// tree's tiles their entries added hashes to (each entry its leaf, each sixteenth a hash to
-/// the tier above; each tile written once, as it ends), and the alliance's month totals (which
-/// the import counts into, once each per chunk).
+/// tree's tiles their entries added hashes to (each entry its leaf and the subtrees it
+/// completes; each tile written once, as it ends), and the alliance's month totals (which the
+/// import counts into, once each per chunk).
 /// The cost of the rows and index entries alone, which the import's chain, checks and
 /// balances add to.
 func ledgerTablesCopy() async throws -> Duration {
@@ -236,15 +236,16 @@ func ledgerTablesCopy() async throws -> Duration {
                   ORDER BY p.entry_sequence, p.line)
                 TO '\(file("postings"))' (FORMAT binary)
             """,
-            // A hash of level L and index j is added by the append of the last leaf it covers:
-            // leaf ((j + 1) << L) - 1, the entry of that sequence. A tile is the import's if one
-            // of its hashes is.
+            // A tile of tier t and index k covers leaves (16k << 4t) to ((16k + 16) << 4t) - 1:
+            // it is the import's if one of the import's entries is among them.
             """
             COPY (SELECT t.* FROM journal_tree_tiles AS t
                   WHERE t.alliance_id = \(id) AND EXISTS (
-                      SELECT 1 FROM generate_series(16 * t.index, 16 * t.index + octet_length(t.hashes) / 32 - 1) AS h (j)
-                      JOIN journal_entries AS e ON e.alliance_id = t.alliance_id AND e.sequence = (h.j + 1) << (4 * t.tier)
-                      WHERE e.metadata ->> 'reference' NOT LIKE 'SAME-%')
+                      SELECT 1 FROM journal_entries AS e
+                      WHERE e.alliance_id = t.alliance_id
+                        AND e.sequence BETWEEN ((16 * t.index) << (4 * t.tier)) + 1
+                                           AND (16 * t.index + 16) << (4 * t.tier)
+                        AND e.metadata ->> 'reference' NOT LIKE 'SAME-%')
                   ORDER BY t.tier, t.index)
                 TO '\(file("tree_tiles"))' (FORMAT binary)
             """,

@@ -404,58 +404,61 @@ import Testing
         }
     }
 
-    /// Kept in tiles of sixteen (as SQL/0024 keeps them), the hashes of the tiers' levels make
-    /// the root at every size as the leaves are appended, and at the end every complete
-    /// subtree's hash; a subtree whose hashes its tile does not hold yet is not made.
-    @Test func tilesMakeEveryCompleteSubtree() throws {
+    /// Kept in tiles (as SQL/0024 keeps them: four levels of a 16-leaf span, in the order they
+    /// complete), the subtrees make the root at every size as the leaves are appended, each
+    /// going to the end of its tile; and at the end every complete subtree's hash is in its
+    /// tile, and none that is not complete.
+    @Test func tilesHoldEveryCompleteSubtreeInTheOrderTheyComplete() throws {
         var kept: [MerkleTile: [Digest]] = [:]
         var frontier = MerkleFrontier()
         var wrong: [String] = []
-        func made(_ subtree: MerkleSubtree) -> Digest? {
+        func held(_ subtree: MerkleSubtree) -> Digest? {
             MerkleTile.hash(of: subtree, from: kept[MerkleTile.holding(subtree).tile] ?? [])
         }
         for leaf in Self.leaves {
-            for (subtree, hash) in frontier.append(leafHash: MerkleTree.leafHash(leaf))
-            where subtree.level % MerkleTile.height == 0 {
-                let (tile, hashes) = MerkleTile.holding(subtree)
-                if hashes.count != 1 || kept[tile, default: []].count != hashes.lowerBound {
+            for (subtree, hash) in frontier.append(leafHash: MerkleTree.leafHash(leaf)) {
+                let (tile, position) = MerkleTile.holding(subtree)
+                if kept[tile, default: []].count != position {
                     wrong.append("\(subtree) is not the next hash of \(tile)")
                 }
                 kept[tile, default: []].append(hash)
             }
             let root = try MerkleTree.rootNode(treeSize: frontier.treeSize)
-            let subtrees = root.subtrees.compactMap(made)
+            let subtrees = root.subtrees.compactMap(held)
             if subtrees.count != root.subtrees.count || MerkleTree.fold(subtrees) != frontier.root {
                 wrong.append("the root of \(frontier.treeSize) is not made from the tiles")
             }
         }
-        for (subtree, hash) in Self.stored where made(subtree) != hash {
-            wrong.append("\(subtree) is not made from the tiles")
+        for (subtree, hash) in Self.stored where held(subtree) != hash {
+            wrong.append("\(subtree) is not held by its tile")
         }
-        // 300 leaves: tiles of the first tier 0…18 (the last with 12), of the second 0 and 1
-        // (the last with 2), of the third 0 (with 1).
+        // 300 leaves: tiles of the first tier 0…18 (the last covering 12 leaves: 12 + 6 + 3 + 1
+        // hashes), of the second 0 and 1 (the last covering 2: 2 + 1), of the third 0 (1).
         #expect(kept.count == 19 + 2 + 1)
-        #expect(kept[MerkleTile(tier: 0, index: 18)]?.count == 12)
-        #expect(kept[MerkleTile(tier: 1, index: 1)]?.count == 2)
+        #expect(kept.values.filter { $0.count == MerkleTile.capacity }.count == 18 + 1)
+        #expect(kept[MerkleTile(tier: 0, index: 18)]?.count == 22)
+        #expect(kept[MerkleTile(tier: 1, index: 1)]?.count == 3)
         #expect(kept[MerkleTile(tier: 2, index: 0)]?.count == 1)
         #expect(wrong.isEmpty, "\(wrong.prefix(10))")
         // Subtrees reaching past leaf 299, whose tiles hold some of what they need but not all.
-        for (level, index) in [(4, Int64(18)), (1, 150), (5, 9), (8, 1), (2, 75), (0, 300)] {
-            #expect(made(MerkleSubtree(level: level, index: index)) == nil, "level \(level), index \(index)")
+        for (level, index) in [(4, Int64(18)), (1, 150), (5, 9), (8, 1), (2, 75), (0, 300), (3, 37)] {
+            #expect(held(MerkleSubtree(level: level, index: index)) == nil, "level \(level), index \(index)")
         }
     }
 
-    /// Where a subtree's hashes are kept, for the smallest and the largest trees.
-    @Test func theTileOfASubtreeHoldsItsDescendantsAtTheTiersLevel() {
-        for (level, index, tier, tile, hashes) in [
-            (0, Int64(0), 0, Int64(0), 0..<1), (0, 17, 0, 1, 1..<2), (1, 7, 0, 0, 14..<16),
-            (3, 1, 0, 0, 8..<16), (3, 2, 0, 1, 0..<8), (4, 0, 1, 0, 0..<1), (7, 3, 1, 1, 8..<16),
-            (62, 0, 15, 0, 0..<4), (61, 1, 15, 0, 2..<4),
-            (0, Int64.max - 1, 0, (Int64.max - 1) / 16, 14..<15),
+    /// Where a subtree's hash is kept, for the smallest and the largest trees: a full tile
+    /// holds 30, the leaves of its span at 0, 1, 3, 4, 7, … and the subtree they all make at 29.
+    @Test func aSubtreesPlaceInItsTileIsWhereItCompletes() {
+        #expect(MerkleTile.capacity == 30)
+        for (level, index, tier, tile, position) in [
+            (0, Int64(0), 0, Int64(0), 0), (0, 1, 0, 0, 1), (1, 0, 0, 0, 2), (0, 2, 0, 0, 3), (2, 0, 0, 0, 6),
+            (0, 17, 0, 1, 1), (1, 7, 0, 0, 27), (3, 1, 0, 0, 29), (3, 2, 0, 1, 14), (4, 0, 1, 0, 0),
+            (7, 3, 1, 1, 29), (62, 0, 15, 0, 6), (61, 1, 15, 0, 5),
+            (0, Int64.max - 1, 0, (Int64.max - 1) / 16, 25),
         ] {
             let holding = MerkleTile.holding(MerkleSubtree(level: level, index: index))
             #expect(holding.tile == MerkleTile(tier: tier, index: tile), "level \(level), index \(index)")
-            #expect(holding.hashes == hashes, "level \(level), index \(index)")
+            #expect(holding.position == position, "level \(level), index \(index)")
         }
     }
 

@@ -337,11 +337,11 @@ extension Statement.BudgetSection {
                 }
             }
             let leafEdit: PostgresQuery =
-                "UPDATE journal_tree_tiles SET hashes = overlay(hashes PLACING sha256(substring(hashes FROM 65 FOR 32)) FROM 65) WHERE tier = 0 AND index = 0"
+                "UPDATE journal_tree_tiles SET hashes = overlay(hashes PLACING sha256(substring(hashes FROM 97 FOR 32)) FROM 97) WHERE tier = 0 AND index = 0"
             try await asSuperuser([leafEdit])
             #expect(await refusal() == "entry 3 is not the tree's leaf 2")
             try await asSuperuser([
-                "UPDATE journal_tree_tiles AS t SET hashes = overlay(t.hashes PLACING sha256('\\x00'::bytea || e.hash) FROM 65) FROM journal_entries AS e WHERE t.tier = 0 AND t.index = 0 AND e.sequence = 3 AND e.alliance_id = t.alliance_id"
+                "UPDATE journal_tree_tiles AS t SET hashes = overlay(t.hashes PLACING sha256('\\x00'::bytea || e.hash) FROM 97) FROM journal_entries AS e WHERE t.tier = 0 AND t.index = 0 AND e.sequence = 3 AND e.alliance_id = t.alliance_id"
             ])
             try await asSuperuser([
                 "UPDATE journal_entries SET description = description || '.' WHERE sequence = 4"
@@ -352,11 +352,11 @@ extension Statement.BudgetSection {
             ])
             #expect(try await fixture.statements.list(in: fixture.alliance.id).isEmpty)
 
-            // The first four leaves' subtree is one of the two that make the root of five; it is
-            // not stored, but made from the first tile's first four hashes.
+            // The first four leaves' subtree is one of the two that make the root of five: the
+            // first tile's seventh hash (leaves 0 and 1, their node, 2 and 3, theirs, then it).
             _ = try await fixture.publish("FY2025")
             try await asSuperuser([
-                "UPDATE journal_tree_tiles SET hashes = overlay(hashes PLACING sha256(substring(hashes FROM 1 FOR 32)) FROM 1) WHERE tier = 0 AND index = 0"
+                "UPDATE journal_tree_tiles SET hashes = overlay(hashes PLACING sha256(substring(hashes FROM 193 FOR 32)) FROM 193) WHERE tier = 0 AND index = 0"
             ])
             #expect(
                 await refusal(supersedes: "S-0001")

@@ -87,8 +87,9 @@ import Testing
                 }
                 return (tiles, wrong)
             }
-            // 300 leaves; 18 hashes of level 4 (the 16-leaf subtrees); one of level 8.
-            #expect(tiles == ["0: 19 tiles, 300 hashes", "1: 2 tiles, 18 hashes", "2: 1 tiles, 1 hashes"])
+            // 300 leaves in 18 full tiles (30 hashes each) and one of 12 (12 + 6 + 3 + 1); 18
+            // subtrees of level 4 in one full tile and one of 2 (2 + 1); one of level 8.
+            #expect(tiles == ["0: 19 tiles, 562 hashes", "1: 2 tiles, 33 hashes", "2: 1 tiles, 1 hashes"])
             #expect(wrongRoots.isEmpty, "roots wrong at sizes \(wrongRoots.prefix(10))")
 
             var refused: [String] = []

@@ -1,22 +1,23 @@
-/// Where a log keeps its complete subtrees (``MerkleSubtree``): in tiles of sixteen hashes, as
-/// transparency logs keep theirs.
+/// Where a log keeps its complete subtrees (``MerkleSubtree``): in tiles, as transparency logs
+/// keep theirs, so that a proof reads a row per tier rather than one per subtree.
 ///
-/// The tile of tier t and index k holds the hashes of the subtrees of level 4t, indexes 16k to
-/// 16k + 15, in order. The subtrees of the three levels between two tiers are not kept: a
-/// subtree of level 4t + h is the root of 2^h consecutive hashes of one tile, made again when it
-/// is read. A proof in a tree of n leaves then reads about log16 n tiles, one per tier, where it
-/// would read about 2 log2 n subtrees kept one by one. A log appends to the tile that ends each
-/// tier as subtrees complete; a tile once full never changes, and its root is the next tier's
-/// next hash.
+/// The tile of tier t and index k covers the subtrees of level 4t, indexes 16k to 16k + 15, and
+/// holds their hashes and those of every complete subtree of the three levels above them within
+/// that span: up to 16 + 8 + 4 + 2 = 30, in the order they complete (each of the sixteen, then
+/// whatever it completes, lower level first), so that a tile only ever grows. A proof in a
+/// tree of n leaves reads about log16 n tiles, and makes no hash of its own from them. The root
+/// of a tile's sixteen is not in it: it is the next tier's next hash.
 public struct MerkleTile: Hashable, Sendable, CustomStringConvertible {
-    /// The levels one tier spans: a full tile's hashes are the leaves of a subtree this high.
+    /// The levels one tier spans.
     public static let height = 4
-    /// The hashes a full tile holds.
+    /// The subtrees of the tier's own level a tile covers.
     public static let width = 1 << height
+    /// The hashes a full tile holds.
+    public static let capacity = completed(through: width - 1)
     /// The highest tier a tree of up to `Int64.max` leaves has.
     public static let maximumTier = MerkleSubtree.maximumLevel / height
 
-    /// The tile holds the subtrees of level `height` · `tier`.
+    /// The tile covers the subtrees of level `height` · `tier`.
     public let tier: Int
     /// Those of indexes `width` · `index` to `width` · `index` + `width` − 1.
     public let index: Int64
@@ -29,32 +30,31 @@ public struct MerkleTile: Hashable, Sendable, CustomStringConvertible {
         self.index = index
     }
 
-    /// The tile that holds what `subtree`'s hash is made of, and where in the tile those hashes
-    /// are: the subtree's own hash where its level is a tier's, else the 2, 4 or 8 beneath it.
-    public static func holding(_ subtree: MerkleSubtree) -> (tile: MerkleTile, hashes: Range<Int>) {
+    /// The number of hashes a tile holds once its subtrees of the tier's level `0...last` (of
+    /// its own sixteen) are complete: each of them, and each subtree above them they complete.
+    public static func completed(through last: Int) -> Int {
+        let count = last + 1
+        return count + count / 2 + count / 4 + count / 8
+    }
+
+    /// The tile that holds `subtree`'s hash, and its position among the tile's hashes.
+    public static func holding(_ subtree: MerkleSubtree) -> (tile: MerkleTile, position: Int) {
         let rise = subtree.level % height
-        // The subtree's first descendant at its tier's level: 2^rise of them, aligned, so all in
-        // one tile.
+        // Its first descendant of the tier's level; its 2^rise descendants are aligned, so all
+        // in one tile, and it completes with the last of them.
         let first = subtree.index << rise
-        let offset = Int(first % Int64(width))
+        let last = Int(first % Int64(width)) + (1 << rise) - 1
         return (
             MerkleTile(tier: subtree.level / height, index: first / Int64(width)),
-            offset..<offset + (1 << rise)
+            completed(through: last - 1) + rise
         )
     }
 
-    /// The hash of `subtree` from `hashes`, the hashes its tile (``holding(_:)``) holds, in
-    /// order; nil when the tile does not hold all it needs.
+    /// The hash of `subtree` among `hashes`, those its tile (``holding(_:)``) holds, in order;
+    /// nil when the tile does not hold it yet.
     public static func hash(of subtree: MerkleSubtree, from hashes: [Digest]) -> Digest? {
-        let (_, range) = holding(subtree)
-        guard range.upperBound <= hashes.count else { return nil }
-        var level = Array(hashes[range])
-        while level.count > 1 {
-            level = stride(from: 0, to: level.count, by: 2).map {
-                MerkleTree.nodeHash(level[$0], level[$0 + 1])
-            }
-        }
-        return level[0]
+        let position = holding(subtree).position
+        return position < hashes.count ? hashes[position] : nil
     }
 
     public var description: String { "tile at tier \(tier), index \(index)" }

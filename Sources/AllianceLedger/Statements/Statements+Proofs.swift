@@ -28,10 +28,11 @@ extension Statements {
     public func inclusionProof(sequence: Int64, treeSize: Int64?, in alliance: AllianceID) async throws
         -> InclusionProof
     {
-        // No transaction: a tree's nodes are never rewritten, so those of any size up to the
-        // head are there, the same, whenever they are read. Given the tree's size (a
-        // statement's), the head and the nodes are read in one round trip, the size checked
-        // against the head before the nodes are looked at; otherwise the head comes first.
+        // No transaction: a tree's stored hashes never change (its tiles only grow), so those
+        // of any size up to the head are there, the same, whenever they are read. Given the
+        // tree's size (a statement's), the head and the tiles are read in one round trip, the
+        // size checked against the head before the tiles are looked at; otherwise the head
+        // comes first.
         try await pool.withConnection { connection in
             let size: Int64
             let found: (leaf: Digest, proof: [Digest], root: Digest)

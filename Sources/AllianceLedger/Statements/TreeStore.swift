@@ -2,7 +2,7 @@ import Foundation
 import Postgres
 
 /// The RFC 9162 Merkle trees the database keeps with the journal and the governance log
-/// (SQL/0010): the hash of every complete subtree, in tiles of sixteen (``MerkleTile``,
+/// (SQL/0010): the hash of every complete subtree, in tiles of four levels (``MerkleTile``,
 /// SQL/0024), so that a root or a proof of any size is a few rows (about log16 n of them),
 /// never a walk of the leaves.
 struct TreeStore: Sendable {
@@ -97,10 +97,10 @@ struct TreeStore: Sendable {
               AND index BETWEEN \(indexes.lowerBound / width) AND \(indexes.upperBound / width)
             """)
         {
-            let first = try row.decode("index", as: Int64.self) * width
-            for (offset, hash) in TreeStore.hashes(try row.decode("hashes")).enumerated()
-            where indexes.contains(first + Int64(offset)) {
-                leaves[first + Int64(offset)] = hash
+            let tile = MerkleTile(tier: 0, index: try row.decode("index", as: Int64.self))
+            let hashes = TreeStore.hashes(try row.decode("hashes"))
+            for index in tile.index * width..<(tile.index + 1) * width where indexes.contains(index) {
+                leaves[index] = MerkleTile.hash(of: MerkleSubtree(level: 0, index: index), from: hashes)
             }
         }
         return leaves
@@ -127,7 +127,7 @@ struct TreeStore: Sendable {
             """
     }
 
-    /// The hashes of `list`, made from the tiles in `rows`, every one of them there.
+    /// The hashes of `list`, from the tiles in `rows`, every one of them there.
     private static func subtrees(_ list: [MerkleSubtree], from rows: PostgresRows, size: Int64) throws
         -> [MerkleSubtree: Digest]
     {
