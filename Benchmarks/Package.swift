@@ -76,6 +76,7 @@ let package = Package(
             name: "statement-benchmark", dependencies: common, path: "StatementBenchmark",
             swiftSettings: strictSettings),
         // Flat cost as one alliance's history grows (issue 21).
+        .executableTarget(name: "proof-work-benchmark", dependencies: common, path: "ProofWorkBenchmark"),
         .executableTarget(
             name: "flat-cost-benchmark", dependencies: common, path: "FlatCostBenchmark",
             swiftSettings: strictSettings),

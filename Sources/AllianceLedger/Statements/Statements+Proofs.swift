@@ -39,9 +39,13 @@ extension Statements {
             if let treeSize, treeSize >= 1, sequence >= 1, sequence <= treeSize {
                 let reading = try TreeStore.journal.inclusionProofReading(
                     leafIndex: sequence - 1, size: treeSize, in: alliance)
-                let read = try await connection.pipeline([Statements.headQuery(alliance), reading.query])
-                size = try Statements.treeSize(
-                    treeSize, field: "treeSize", head: try read[0].single().decode("sequence"))
+                let read = try await connection.binaryPipeline([
+                    Statements.headQuery(alliance), reading.query,
+                ])
+                guard read[0].count == 1 else {
+                    throw PostgresError(.decoding, "expected exactly one row, got \(read[0].count)")
+                }
+                size = try Statements.treeSize(treeSize, field: "treeSize", head: try read[0].integer(0, 0))
                 found = try reading.proof(read[1])
             } else {
                 size = try await Statements.treeSize(

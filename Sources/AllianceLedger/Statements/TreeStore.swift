@@ -28,7 +28,7 @@ struct TreeStore: Sendable {
         let rows =
             reading.isEmpty
             ? []
-            : try await connection.pipeline(
+            : try await connection.binaryPipeline(
                 reading.map { trees[$0].store.subtreesQuery(wanted[$0], in: alliance) })
         return try trees.indices.map { tree in
             guard trees[tree].size > 0, let read = reading.firstIndex(of: tree) else {
@@ -47,7 +47,7 @@ struct TreeStore: Sendable {
         async throws -> (leaf: Digest, proof: [Digest], root: Digest)
     {
         let reading = try inclusionProofReading(leafIndex: leafIndex, size: size, in: alliance)
-        return try reading.proof(try await connection.query(reading.query))
+        return try reading.proof(try await connection.binaryPipeline([reading.query])[0])
     }
 
     /// What `inclusionProof` reads, as a query and what makes the proof of its rows: for a
@@ -55,7 +55,7 @@ struct TreeStore: Sendable {
     func inclusionProofReading(leafIndex: Int64, size: Int64, in alliance: AllianceID) throws
         -> (
             query: PostgresQuery,
-            proof: (PostgresRows) throws -> (leaf: Digest, proof: [Digest], root: Digest)
+            proof: (PostgresBinaryRows) throws -> (leaf: Digest, proof: [Digest], root: Digest)
         )
     {
         let path = try MerkleTree.inclusionPath(leafIndex: leafIndex, treeSize: size)
@@ -89,16 +89,17 @@ struct TreeStore: Sendable {
         async throws -> [Int64: Digest]
     {
         let width = Int64(MerkleTile.width)
-        var leaves: [Int64: Digest] = [:]
-        for row in try await connection.query(
+        let rows = try await connection.binaryPipeline([
             """
             SELECT index, hashes FROM \(identifier: table)
             WHERE alliance_id = \(alliance.rawValue) AND tier = 0
               AND index BETWEEN \(indexes.lowerBound / width) AND \(indexes.upperBound / width)
-            """)
-        {
-            let tile = MerkleTile(tier: 0, index: try row.decode("index", as: Int64.self))
-            let hashes = TreeStore.hashes(try row.decode("hashes"))
+            """
+        ])[0]
+        var leaves: [Int64: Digest] = [:]
+        for row in 0..<rows.count {
+            let tile = MerkleTile(tier: 0, index: try rows.integer(row, 0))
+            let hashes = TreeStore.hashes(rows, row, 1)
             for index in tile.index * width..<(tile.index + 1) * width where indexes.contains(index) {
                 leaves[index] = MerkleTile.hash(of: MerkleSubtree(level: 0, index: index), from: hashes)
             }
@@ -113,7 +114,8 @@ struct TreeStore: Sendable {
         guard !wanted.isEmpty else { return [:] }
         let list = Array(wanted)
         return try TreeStore.subtrees(
-            list, from: try await connection.query(subtreesQuery(list, in: alliance)), size: size)
+            list, from: try await connection.binaryPipeline([subtreesQuery(list, in: alliance)])[0],
+            size: size)
     }
 
     /// The query of the tiles that hold the hashes of `list`.
@@ -128,32 +130,39 @@ struct TreeStore: Sendable {
     }
 
     /// The hashes of `list`, from the tiles in `rows`, every one of them there.
-    private static func subtrees(_ list: [MerkleSubtree], from rows: PostgresRows, size: Int64) throws
+    private static func subtrees(_ list: [MerkleSubtree], from rows: PostgresBinaryRows, size: Int64) throws
         -> [MerkleSubtree: Digest]
     {
-        var tiles: [MerkleTile: [Digest]] = [:]
-        for row in rows {
-            let tile = MerkleTile(
-                tier: Int(try row.decode("tier", as: Int16.self)), index: try row.decode("index"))
-            tiles[tile] = hashes(try row.decode("hashes"))
+        // Each tile's bytes, from which only the hashes wanted are taken.
+        var tiles: [MerkleTile: [UInt8]] = [:]
+        let tier = try rows.column("tier")
+        let index = try rows.column("index")
+        let hashes = try rows.column("hashes")
+        for row in 0..<rows.count {
+            let tile = MerkleTile(tier: Int(try rows.integer(row, tier)), index: try rows.integer(row, index))
+            tiles[tile] = rows.withBytes(row, hashes) { $0.map { [UInt8]($0) } ?? [] }
         }
         var stored: [MerkleSubtree: Digest] = [:]
         for subtree in list {
-            guard let hashes = tiles[MerkleTile.holding(subtree).tile],
-                let hash = MerkleTile.hash(of: subtree, from: hashes)
-            else {
+            let (tile, position) = MerkleTile.holding(subtree)
+            guard let bytes = tiles[tile], bytes.count >= 32 * (position + 1) else {
                 throw LedgerError.treeNodeMissing(treeSize: size, node: subtree.description)
             }
-            stored[subtree] = hash
+            stored[subtree] = Digest(Array(bytes[32 * position..<32 * (position + 1)]))
         }
         return stored
     }
 
-    /// A tile's hashes, 32 bytes each, in order. (The table holds whole hashes only; were a
-    /// tile cut short, its last would be missing, not misread.)
-    static func hashes(_ tile: Data) -> [Digest] {
-        let bytes = [UInt8](tile)
-        return stride(from: 0, to: bytes.count - 31, by: 32).map { Digest(Array(bytes[$0..<$0 + 32])) }
+    /// A tile's hashes, 32 bytes each, in order, from the `bytea` at `row`, `column`. (The
+    /// table holds whole hashes only; were a tile cut short, its last would be missing, not
+    /// misread.)
+    static func hashes(_ rows: PostgresBinaryRows, _ row: Int, _ column: Int) -> [Digest] {
+        rows.withBytes(row, column) { bytes in
+            guard let bytes else { return [] }
+            return stride(from: 0, to: bytes.count - 31, by: 32).map {
+                Digest(Array(UnsafeRawBufferPointer(rebasing: bytes[$0..<$0 + 32])))
+            }
+        }
     }
 
     /// SHA-256(0x00 ‖ entry hash): an entry's leaf.
