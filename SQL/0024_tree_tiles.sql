@@ -20,8 +20,9 @@
 -- otherwise: a stored hash never changes); a tile's sixteen complete give the next tier its
 -- next hash, their root.
 --
--- Every stored hash of SQL/0010's nodes is carried into the tiles here, in that order; a tile's
--- root is carried as the next tier's. No root or proof changes: they are the same hashes.
+-- Every stored hash of SQL/0010's nodes is carried into the tiles here, in that order, once the
+-- old trees are found whole; a tile's root is carried as the next tier's. No root or proof
+-- changes: they are the same hashes.
 
 CREATE TABLE journal_tree_tiles (
     alliance_id bigint NOT NULL,
@@ -41,65 +42,38 @@ CREATE TABLE journal_tree_tiles (
 -- The governance log's, the same shape (its constraints keep the journal table's names).
 CREATE TABLE governance_tree_tiles (LIKE journal_tree_tiles INCLUDING ALL);
 
--- A node of level l and index i is in tier l / 4, at rise r = l % 4 within it; its first
--- descendant of the tier's level is i << r, so its tile is (i << r) / 16. It completes with the
--- last of those, (i + 1) << r, after every node completed by an earlier one.
-INSERT INTO journal_tree_tiles (alliance_id, tier, index, hashes)
-SELECT alliance_id, level / 4, (index << (level % 4)) / 16,
-       string_agg(hash, ''::bytea ORDER BY (index + 1) << (level % 4), level)
-FROM journal_tree_nodes
-GROUP BY alliance_id, level / 4, (index << (level % 4)) / 16;
-
-INSERT INTO governance_tree_tiles (alliance_id, tier, index, hashes)
-SELECT alliance_id, level / 4, (index << (level % 4)) / 16,
-       string_agg(hash, ''::bytea ORDER BY (index + 1) << (level % 4), level)
-FROM governance_tree_nodes
-GROUP BY alliance_id, level / 4, (index << (level % 4)) / 16;
-
--- What was carried is whole: every tile but the last of its tier is full, every node is in a
--- tile, and each alliance's tree holds one leaf per entry (per record) of its chain.
+-- The old trees are checked whole, then carried. Each alliance's holds a leaf per entry (per
+-- record) and every complete subtree of them: 2n − (the binary digits 1 of n) in all, for n
+-- leaves. A node of level l and index i goes to tier l / 4, at rise r = l % 4 within it; its
+-- first descendant of the tier's level is i << r, so its tile is (i << r) / 16, and it
+-- completes with the last of them, (i + 1) << r, after every node an earlier one completed.
 DO $$
 DECLARE
+    tree record;
     broken text;
 BEGIN
-    SELECT format('alliance %s''s journal, tier %s, tile %s', t.alliance_id, t.tier, t.index) INTO broken
-    FROM journal_tree_tiles AS t
-    WHERE octet_length(t.hashes) < 960 AND EXISTS (
-        SELECT 1 FROM journal_tree_tiles AS n
-        WHERE n.alliance_id = t.alliance_id AND n.tier = t.tier AND n.index > t.index)
-    LIMIT 1;
-    IF broken IS NULL THEN
-        SELECT format('alliance %s''s governance log, tier %s, tile %s', t.alliance_id, t.tier, t.index)
-            INTO broken
-        FROM governance_tree_tiles AS t
-        WHERE octet_length(t.hashes) < 960 AND EXISTS (
-            SELECT 1 FROM governance_tree_tiles AS n
-            WHERE n.alliance_id = t.alliance_id AND n.tier = t.tier AND n.index > t.index)
-        LIMIT 1;
-    END IF;
-    -- n leaves have 2n − (the binary digits 1 of n) complete subtrees, the leaves among them;
-    -- every node went into a tile above.
-    IF broken IS NULL THEN
-        SELECT format('alliance %s''s journal', h.alliance_id) INTO broken
-        FROM journal_heads AS h
-        LEFT JOIN (SELECT alliance_id, count(*) AS nodes, count(*) FILTER (WHERE level = 0) AS leaves
-                   FROM journal_tree_nodes GROUP BY alliance_id) AS n ON n.alliance_id = h.alliance_id
-        WHERE (coalesce(n.leaves, 0), coalesce(n.nodes, 0))
-              <> (h.sequence, 2 * h.sequence - length(replace(h.sequence::bit(64)::text, '0', '')))
-        LIMIT 1;
-    END IF;
-    IF broken IS NULL THEN
-        SELECT format('alliance %s''s governance log', h.alliance_id) INTO broken
-        FROM governance_heads AS h
-        LEFT JOIN (SELECT alliance_id, count(*) AS nodes, count(*) FILTER (WHERE level = 0) AS leaves
-                   FROM governance_tree_nodes GROUP BY alliance_id) AS n ON n.alliance_id = h.alliance_id
-        WHERE (coalesce(n.leaves, 0), coalesce(n.nodes, 0))
-              <> (h.sequence, 2 * h.sequence - length(replace(h.sequence::bit(64)::text, '0', '')))
-        LIMIT 1;
-    END IF;
-    IF broken IS NOT NULL THEN
-        RAISE EXCEPTION 'the stored tree of % lacks hashes: it cannot be carried into tiles', broken;
-    END IF;
+    FOR tree IN SELECT * FROM (VALUES ('journal', 'journal_heads'), ('governance', 'governance_heads')) AS t (name, heads)
+    LOOP
+        EXECUTE format($check$
+            SELECT format('alliance %%s''s %s tree', h.alliance_id)
+            FROM %I AS h
+            LEFT JOIN (SELECT alliance_id, count(*) AS nodes, count(*) FILTER (WHERE level = 0) AS leaves
+                       FROM %I GROUP BY alliance_id) AS n ON n.alliance_id = h.alliance_id
+            WHERE (coalesce(n.leaves, 0), coalesce(n.nodes, 0))
+                  <> (h.sequence, 2 * h.sequence - length(replace(h.sequence::bit(64)::text, '0', '')))
+            LIMIT 1
+            $check$, tree.name, tree.heads, tree.name || '_tree_nodes') INTO broken;
+        IF broken IS NOT NULL THEN
+            RAISE EXCEPTION 'the stored % lacks hashes: it cannot be carried into tiles', broken;
+        END IF;
+        EXECUTE format($carry$
+            INSERT INTO %I (alliance_id, tier, index, hashes)
+            SELECT alliance_id, level / 4, (index << (level %% 4)) / 16,
+                   string_agg(hash, ''::bytea ORDER BY (index + 1) << (level %% 4), level)
+            FROM %I
+            GROUP BY alliance_id, level / 4, (index << (level %% 4)) / 16
+            $carry$, tree.name || '_tree_tiles', tree.name || '_tree_nodes');
+    END LOOP;
 END
 $$;
 

@@ -8,8 +8,9 @@ import Testing
 /// The journal's tree as the database stores it, in tiles of sixteen hashes (SQL/0024): appended
 /// in statements of every awkward size (one at a time, across a tile's end, a whole tile, many
 /// tiles at once), its roots, inclusion proofs and consistency proofs are RFC 9162's for every
-/// size; the tiles only ever grow; and an append to a tree whose tiles were cut short is
-/// refused with nothing written.
+/// size; the tiles only ever grow; an append to a tree whose tiles were cut short is refused
+/// with nothing written; and trees stored node by node upgrade in place, or not at all when a
+/// node is missing.
 @Suite(.timeLimit(.perTest)) struct TreeTileTests {
     /// 300 leaves fill the first tier's tiles 18 times, the second's once, and begin the third.
     static let entries = 300
@@ -220,6 +221,57 @@ import Testing
                 #expect(Array(after.journal.prefix(38)) == before.journal)
                 #expect(try await Self.stored(fixture, sizes: after) == after)
                 #expect(try await ledger.verify(alliance.id).isIntact)
+            } catch {
+                await pool.close()
+                throw error
+            }
+            await pool.close()
+        }
+    }
+
+    /// An old tree that lost a node (an edit only a superuser can make) is not carried: the
+    /// upgrade stops, names the tree, and leaves the database as it was.
+    @Test func anOldTreeMissingANodeIsNotCarried() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let all = try SchemaMigrator.allianceLedger()
+            _ = try await SchemaMigrator(migrations: all.migrations.filter { $0.version < 24 }).migrate(
+                database.pool)
+            let pool = database.makeServicePool(maximumConnections: 2)
+            do {
+                let alliance = try await AllianceDirectory(pool: pool).create(
+                    slug: "upgraded", name: "Upgraded")
+                let ledger = Ledger(pool: pool)
+                for (code, type, floor) in LedgerTests.accounts {
+                    try await ledger.openAccount(
+                        try AccountCode(code), type: type, floor: floor, in: alliance.id)
+                }
+                let fixture = LedgerFixture(
+                    database: database, pool: pool, ledger: ledger, alliance: alliance.id)
+                try await Self.append(6, inStatementsOf: [6], fixture)
+                try await database.pool.withConnection { connection in
+                    try await connection.execute("SET session_replication_role = replica")
+                    try await connection.execute(
+                        "DELETE FROM journal_tree_nodes WHERE level = 1 AND index = 2")
+                    try await connection.execute("RESET session_replication_role")
+                }
+                let error = await #expect(throws: SchemaMigrationError.self) {
+                    _ = try await all.migrate(database.pool)
+                }
+                if case .migrationFailed(let name, _, let reason) = error {
+                    #expect(name == "0024_tree_tiles.sql")
+                    #expect(
+                        reason.contains(
+                            "the stored alliance \(alliance.id.rawValue)'s journal tree lacks hashes"),
+                        "\(reason)")
+                } else {
+                    Issue.record("another error: \(String(describing: error))")
+                }
+                let versions = try await database.pool.withConnection { connection in
+                    try await connection.query("SELECT max(version) AS version FROM schema_migrations")
+                        .single()
+                        .decode("version", as: Int32.self)
+                }
+                #expect(versions == 23)
             } catch {
                 await pool.close()
                 throw error
