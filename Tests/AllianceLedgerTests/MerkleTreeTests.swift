@@ -450,6 +450,11 @@ import Testing
     /// holds 30, the leaves of its span at 0, 1, 3, 4, 7, … and the subtree they all make at 29.
     @Test func aSubtreesPlaceInItsTileIsWhereItCompletes() {
         #expect(MerkleTile.capacity == 30)
+        // What a tile holds as its sixteen arrive: SQL/0024's CHECK on a tile's length.
+        #expect(
+            (0..<MerkleTile.width).map { MerkleTile.completed(through: $0) } == [
+                1, 3, 4, 7, 8, 10, 11, 15, 16, 18, 19, 22, 23, 25, 26, 30,
+            ])
         for (level, index, tier, tile, position) in [
             (0, Int64(0), 0, Int64(0), 0), (0, 1, 0, 0, 1), (1, 0, 0, 0, 2), (0, 2, 0, 0, 3), (2, 0, 0, 0, 6),
             (0, 17, 0, 1, 1), (1, 7, 0, 0, 27), (3, 1, 0, 0, 29), (3, 2, 0, 1, 14), (4, 0, 1, 0, 0),

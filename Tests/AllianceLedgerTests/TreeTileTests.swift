@@ -155,6 +155,18 @@ import Testing
                 }
                 #expect(error?.sqlState == .insufficientPrivilege, "\(attempt): \(String(describing: error))")
             }
+            // Nor may it hold what no run of appends leaves: 7 hashes (4 leaves and the 3
+            // subtrees they complete) and 2 more.
+            let shape = await #expect(throws: PostgresError.self) {
+                try await fixture.database.pool.withTransaction { connection in
+                    try await connection.execute(
+                        "ALTER TABLE journal_tree_tiles DISABLE TRIGGER journal_tree_tiles_guard")
+                    try await connection.execute(
+                        "UPDATE journal_tree_tiles SET hashes = hashes || substring(hashes FROM 1 FOR 64) WHERE tier = 0 AND index = 1"
+                    )
+                }
+            }
+            #expect(shape?.constraint == "journal_tree_tiles_hashes", "\(String(describing: shape))")
             // Growing is what the ledger's own append does: past the guard, it is let through.
             try await fixture.database.pool.withTransaction { connection in
                 try await connection.execute(

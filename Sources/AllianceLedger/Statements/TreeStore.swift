@@ -91,18 +91,15 @@ struct TreeStore: Sendable {
         let width = Int64(MerkleTile.width)
         let rows = try await connection.binaryPipeline([
             """
-            SELECT index, hashes FROM \(identifier: table)
+            SELECT tier, index, hashes FROM \(identifier: table)
             WHERE alliance_id = \(alliance.rawValue) AND tier = 0
               AND index BETWEEN \(indexes.lowerBound / width) AND \(indexes.upperBound / width)
             """
         ])[0]
+        let tiles = try TreeStore.tiles(rows)
         var leaves: [Int64: Digest] = [:]
-        for row in 0..<rows.count {
-            let tile = MerkleTile(tier: 0, index: try rows.integer(row, 0))
-            let hashes = TreeStore.hashes(rows, row, 1)
-            for index in tile.index * width..<(tile.index + 1) * width where indexes.contains(index) {
-                leaves[index] = MerkleTile.hash(of: MerkleSubtree(level: 0, index: index), from: hashes)
-            }
+        for index in indexes {
+            leaves[index] = TreeStore.hash(of: MerkleSubtree(level: 0, index: index), in: tiles)
         }
         return leaves
     }
@@ -133,36 +130,38 @@ struct TreeStore: Sendable {
     private static func subtrees(_ list: [MerkleSubtree], from rows: PostgresBinaryRows, size: Int64) throws
         -> [MerkleSubtree: Digest]
     {
-        // Each tile's bytes, from which only the hashes wanted are taken.
-        var tiles: [MerkleTile: [UInt8]] = [:]
-        let tier = try rows.column("tier")
-        let index = try rows.column("index")
-        let hashes = try rows.column("hashes")
-        for row in 0..<rows.count {
-            let tile = MerkleTile(tier: Int(try rows.integer(row, tier)), index: try rows.integer(row, index))
-            tiles[tile] = rows.withBytes(row, hashes) { $0.map { [UInt8]($0) } ?? [] }
-        }
+        let tiles = try TreeStore.tiles(rows)
         var stored: [MerkleSubtree: Digest] = [:]
         for subtree in list {
-            let (tile, position) = MerkleTile.holding(subtree)
-            guard let bytes = tiles[tile], bytes.count >= 32 * (position + 1) else {
+            guard let hash = hash(of: subtree, in: tiles) else {
                 throw LedgerError.treeNodeMissing(treeSize: size, node: subtree.description)
             }
-            stored[subtree] = Digest(Array(bytes[32 * position..<32 * (position + 1)]))
+            stored[subtree] = hash
         }
         return stored
     }
 
-    /// A tile's hashes, 32 bytes each, in order, from the `bytea` at `row`, `column`. (The
-    /// table holds whole hashes only; were a tile cut short, its last would be missing, not
-    /// misread.)
-    static func hashes(_ rows: PostgresBinaryRows, _ row: Int, _ column: Int) -> [Digest] {
-        rows.withBytes(row, column) { bytes in
-            guard let bytes else { return [] }
-            return stride(from: 0, to: bytes.count - 31, by: 32).map {
-                Digest(Array(UnsafeRawBufferPointer(rebasing: bytes[$0..<$0 + 32])))
-            }
+    /// The tiles in `rows` (columns `tier`, `index`, `hashes`), each as its bytes, from which
+    /// only the hashes wanted are taken.
+    private static func tiles(_ rows: PostgresBinaryRows) throws -> [MerkleTile: [UInt8]] {
+        let tier = try rows.column("tier")
+        let index = try rows.column("index")
+        let hashes = try rows.column("hashes")
+        var tiles: [MerkleTile: [UInt8]] = [:]
+        for row in 0..<rows.count {
+            let tile = MerkleTile(tier: Int(try rows.integer(row, tier)), index: try rows.integer(row, index))
+            tiles[tile] = rows.withBytes(row, hashes) { $0.map { [UInt8]($0) } ?? [] }
         }
+        return tiles
+    }
+
+    /// `subtree`'s hash in its tile among `tiles`; nil when the tile is not there or does not
+    /// hold it (the table holds whole hashes only: a tile cut short lacks its last, never
+    /// misreads it).
+    private static func hash(of subtree: MerkleSubtree, in tiles: [MerkleTile: [UInt8]]) -> Digest? {
+        let (tile, position) = MerkleTile.holding(subtree)
+        guard let bytes = tiles[tile], bytes.count >= 32 * (position + 1) else { return nil }
+        return Digest(Array(bytes[32 * position..<32 * (position + 1)]))
     }
 
     /// SHA-256(0x00 ‖ entry hash): an entry's leaf.
