@@ -199,40 +199,18 @@ import Testing
         }
     }
 
-    /// A database whose trees SQL/0010 stored node by node upgrades in place: every root of
-    /// the journal's and the governance log's trees at every size is the same from the tiles,
-    /// and appends continue the tiles where the carried hashes end.
-    @Test func treesOfNodesUpgradeToTilesInPlace() async throws {
+    /// A database of the schema before SQL/0024, its service pool and the migrator of the whole
+    /// schema, for `body` to fill and upgrade.
+    static func withTheSchemaBeforeTiles(
+        _ body: (TestDatabase, PostgresPool, SchemaMigrator) async throws -> Void
+    ) async throws {
         try await TestDatabase.with(migrated: false) { database in
             let all = try SchemaMigrator.allianceLedger()
             _ = try await SchemaMigrator(migrations: all.migrations.filter { $0.version < 24 }).migrate(
                 database.pool)
             let pool = database.makeServicePool(maximumConnections: 2)
             do {
-                let directory = AllianceDirectory(pool: pool)
-                let alliance = try await directory.create(slug: "upgraded", name: "Upgraded Alliance")
-                let ledger = Ledger(pool: pool)
-                // A line and partners: their accounts, and records in the governance log.
-                try await directory.addBudgetLine(
-                    try BudgetLineRequest(code: "STAFF", name: "Staff"), to: alliance)
-                for slug in ["slam", "lambeth", "mind"] {
-                    try await directory.addPartner(
-                        try PartnerRequest(slug: slug, name: slug, kind: .other), to: alliance)
-                }
-                let fixture = LedgerFixture(
-                    database: database, pool: pool, ledger: ledger, alliance: alliance.id)
-                try await Self.append(37, inStatementsOf: [5, 16, 1, 15], fixture)
-                let before = try await Self.roots(fixture)
-                #expect(before.journal.count == 38 && before.governance.count > 1)
-
-                _ = try await all.migrate(database.pool)
-
-                #expect(try await Self.stored(fixture, sizes: before) == before)
-                try await Self.append(30, inStatementsOf: [3, 27], fixture)
-                let after = try await Self.roots(fixture)
-                #expect(Array(after.journal.prefix(38)) == before.journal)
-                #expect(try await Self.stored(fixture, sizes: after) == after)
-                #expect(try await ledger.verify(alliance.id).isIntact)
+                try await body(database, pool, all)
             } catch {
                 await pool.close()
                 throw error
@@ -241,54 +219,76 @@ import Testing
         }
     }
 
+    /// A database whose trees SQL/0010 stored node by node upgrades in place: every root of
+    /// the journal's and the governance log's trees at every size is the same from the tiles,
+    /// and appends continue the tiles where the carried hashes end.
+    @Test func treesOfNodesUpgradeToTilesInPlace() async throws {
+        try await Self.withTheSchemaBeforeTiles { database, pool, all in
+            let directory = AllianceDirectory(pool: pool)
+            let alliance = try await directory.create(slug: "upgraded", name: "Upgraded Alliance")
+            let ledger = Ledger(pool: pool)
+            // A line and partners: their accounts, and records in the governance log.
+            try await directory.addBudgetLine(
+                try BudgetLineRequest(code: "STAFF", name: "Staff"), to: alliance)
+            for slug in ["slam", "lambeth", "mind"] {
+                try await directory.addPartner(
+                    try PartnerRequest(slug: slug, name: slug, kind: .other), to: alliance)
+            }
+            let fixture = LedgerFixture(
+                database: database, pool: pool, ledger: ledger, alliance: alliance.id)
+            try await Self.append(37, inStatementsOf: [5, 16, 1, 15], fixture)
+            let before = try await Self.roots(fixture)
+            #expect(before.journal.count == 38 && before.governance.count > 1)
+
+            _ = try await all.migrate(database.pool)
+
+            #expect(try await Self.stored(fixture, sizes: before) == before)
+            try await Self.append(30, inStatementsOf: [3, 27], fixture)
+            let after = try await Self.roots(fixture)
+            #expect(Array(after.journal.prefix(38)) == before.journal)
+            #expect(try await Self.stored(fixture, sizes: after) == after)
+            #expect(try await ledger.verify(alliance.id).isIntact)
+        }
+    }
+
     /// An old tree that lost a node (an edit only a superuser can make) is not carried: the
     /// upgrade stops, names the tree, and leaves the database as it was.
     @Test func anOldTreeMissingANodeIsNotCarried() async throws {
-        try await TestDatabase.with(migrated: false) { database in
-            let all = try SchemaMigrator.allianceLedger()
-            _ = try await SchemaMigrator(migrations: all.migrations.filter { $0.version < 24 }).migrate(
-                database.pool)
-            let pool = database.makeServicePool(maximumConnections: 2)
-            do {
-                let alliance = try await AllianceDirectory(pool: pool).create(
-                    slug: "upgraded", name: "Upgraded")
-                let ledger = Ledger(pool: pool)
-                for (code, type, floor) in LedgerTests.accounts {
-                    try await ledger.openAccount(
-                        try AccountCode(code), type: type, floor: floor, in: alliance.id)
-                }
-                let fixture = LedgerFixture(
-                    database: database, pool: pool, ledger: ledger, alliance: alliance.id)
-                try await Self.append(6, inStatementsOf: [6], fixture)
-                try await database.pool.withConnection { connection in
-                    try await connection.execute("SET session_replication_role = replica")
-                    try await connection.execute(
-                        "DELETE FROM journal_tree_nodes WHERE level = 1 AND index = 2")
-                    try await connection.execute("RESET session_replication_role")
-                }
-                let error = await #expect(throws: SchemaMigrationError.self) {
-                    _ = try await all.migrate(database.pool)
-                }
-                if case .migrationFailed(let name, _, let reason) = error {
-                    #expect(name == "0024_tree_tiles.sql")
-                    #expect(
-                        reason.contains(
-                            "the stored alliance \(alliance.id.rawValue)'s journal tree lacks hashes"),
-                        "\(reason)")
-                } else {
-                    Issue.record("another error: \(String(describing: error))")
-                }
-                let versions = try await database.pool.withConnection { connection in
-                    try await connection.query("SELECT max(version) AS version FROM schema_migrations")
-                        .single()
-                        .decode("version", as: Int32.self)
-                }
-                #expect(versions == 23)
-            } catch {
-                await pool.close()
-                throw error
+        try await Self.withTheSchemaBeforeTiles { database, pool, all in
+            let alliance = try await AllianceDirectory(pool: pool).create(
+                slug: "upgraded", name: "Upgraded")
+            let ledger = Ledger(pool: pool)
+            for (code, type, floor) in LedgerTests.accounts {
+                try await ledger.openAccount(
+                    try AccountCode(code), type: type, floor: floor, in: alliance.id)
             }
-            await pool.close()
+            let fixture = LedgerFixture(
+                database: database, pool: pool, ledger: ledger, alliance: alliance.id)
+            try await Self.append(6, inStatementsOf: [6], fixture)
+            try await database.pool.withConnection { connection in
+                try await connection.execute("SET session_replication_role = replica")
+                try await connection.execute(
+                    "DELETE FROM journal_tree_nodes WHERE level = 1 AND index = 2")
+                try await connection.execute("RESET session_replication_role")
+            }
+            let error = await #expect(throws: SchemaMigrationError.self) {
+                _ = try await all.migrate(database.pool)
+            }
+            if case .migrationFailed(let name, _, let reason) = error {
+                #expect(name == "0024_tree_tiles.sql")
+                #expect(
+                    reason.contains(
+                        "the stored alliance \(alliance.id.rawValue)'s journal tree lacks hashes"),
+                    "\(reason)")
+            } else {
+                Issue.record("another error: \(String(describing: error))")
+            }
+            let versions = try await database.pool.withConnection { connection in
+                try await connection.query("SELECT max(version) AS version FROM schema_migrations")
+                    .single()
+                    .decode("version", as: Int32.self)
+            }
+            #expect(versions == 23)
         }
     }
 
