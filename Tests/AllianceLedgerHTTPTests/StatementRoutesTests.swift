@@ -275,6 +275,13 @@ import Testing
                 try #require(june.headers["location"]), token: finance, on: api)
             #expect(junePublished.json["statement"] as? String == "S-0003", "\(junePublished.json)")
 
+            // A Prefer longer than the document allows is refused, and nothing published.
+            let long = ["Prefer": "respond-async, " + String(repeating: "x", count: 200)]
+            try await api.post(
+                "\(Self.base)/statements", #"{"period":"2025-07"}"#, token: finance, headers: long
+            )
+            .expectProblem(422, "/problems/invalid-field", field: "Prefer")
+            #expect(try await api.get("\(Self.base)/statements/S-0004", token: auditor).status == 404)
             // What is refused when asked is refused at once, as publishing now would be.
             try await api.post(
                 "\(Self.base)/statements", #"{"period":"FY2099"}"#, token: finance, headers: async

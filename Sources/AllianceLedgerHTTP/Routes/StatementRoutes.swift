@@ -46,7 +46,7 @@ struct StatementRoutes {
             // and the whole body again by the creation, for its fingerprint.
             var request = request
             _ = try await request.collectBody(upTo: context.maxUploadSize)
-            let asked = StatementRoutes.prefersRespondAsync(request.headers)
+            let asked = try StatementRoutes.prefersRespondAsync(request.headers)
             var background = asked
             if !background {
                 let period = try await request.decode(as: PublicationBody.self, context: context).request
@@ -235,10 +235,20 @@ struct StatementRoutes {
 
 /// `{"period","supersedes"?,"reason"?}`.
 extension StatementRoutes {
+    /// The longest `Prefer` the document admits: preferences the service does not know are
+    /// ignored (RFC 7240), but not read without bound.
+    static let maximumPreferLength = 200
+
     /// Whether `Prefer` asks for `respond-async` (RFC 7240: comma-separated preferences, each
-    /// a token with optional parameters after `;`).
-    static func prefersRespondAsync(_ headers: HTTPFields) -> Bool {
-        headers[values: .prefer].contains { value in
+    /// a token with optional parameters after `;`); a value longer than the document allows is
+    /// refused before anything is done.
+    static func prefersRespondAsync(_ headers: HTTPFields) throws(LedgerError) -> Bool {
+        if headers[values: .prefer].contains(where: { $0.utf8.count > maximumPreferLength }) {
+            throw LedgerError.invalidField(
+                "Prefer",
+                reason: "Prefer must be at most \(maximumPreferLength) characters, e.g. respond-async")
+        }
+        return headers[values: .prefer].contains { value in
             value.split(separator: ",").contains { preference in
                 preference.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
                     == "respond-async"
