@@ -413,7 +413,7 @@ import Testing
         var frontier = MerkleFrontier()
         var wrong: [String] = []
         func held(_ subtree: MerkleSubtree) -> Digest? {
-            MerkleTile.hash(of: subtree, from: kept[MerkleTile.holding(subtree).tile] ?? [])
+            MerkleTile.hash(of: subtree, in: (kept[MerkleTile.holding(subtree).tile] ?? []).flatMap(\.bytes))
         }
         for leaf in Self.leaves {
             for (subtree, hash) in frontier.append(leafHash: MerkleTree.leafHash(leaf)) {

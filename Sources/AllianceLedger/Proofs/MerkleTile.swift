@@ -50,11 +50,13 @@ public struct MerkleTile: Hashable, Sendable, CustomStringConvertible {
         )
     }
 
-    /// The hash of `subtree` among `hashes`, those its tile (``holding(_:)``) holds, in order;
-    /// nil when the tile does not hold it yet.
-    public static func hash(of subtree: MerkleSubtree, from hashes: [Digest]) -> Digest? {
+    /// The hash of `subtree` in `tile`, the bytes of its tile (``holding(_:)``) as stored: its
+    /// hashes in order, 32 bytes each. Nil when the tile does not hold it yet (a tile holds
+    /// whole hashes only, so one cut short lacks its last rather than misreads it).
+    public static func hash(of subtree: MerkleSubtree, in tile: [UInt8]) -> Digest? {
         let position = holding(subtree).position
-        return position < hashes.count ? hashes[position] : nil
+        guard tile.count >= 32 * (position + 1) else { return nil }
+        return Digest(Array(tile[32 * position..<32 * (position + 1)]))
     }
 
     public var description: String { "tile at tier \(tier), index \(index)" }

@@ -156,12 +156,9 @@ struct TreeStore: Sendable {
     }
 
     /// `subtree`'s hash in its tile among `tiles`; nil when the tile is not there or does not
-    /// hold it (the table holds whole hashes only: a tile cut short lacks its last, never
-    /// misreads it).
+    /// hold it.
     private static func hash(of subtree: MerkleSubtree, in tiles: [MerkleTile: [UInt8]]) -> Digest? {
-        let (tile, position) = MerkleTile.holding(subtree)
-        guard let bytes = tiles[tile], bytes.count >= 32 * (position + 1) else { return nil }
-        return Digest(Array(bytes[32 * position..<32 * (position + 1)]))
+        tiles[MerkleTile.holding(subtree).tile].flatMap { MerkleTile.hash(of: subtree, in: $0) }
     }
 
     /// SHA-256(0x00 ‖ entry hash): an entry's leaf.
