@@ -115,6 +115,29 @@ import Testing
         #expect(proofs == Self.largestSize * (Self.largestSize + 1) / 2)
     }
 
+    /// The hashes of a root's right edge, made once, serve every proof in its tree: for every
+    /// tree size up to `largestSize`, the edge from the first leaf is the root, and the proof of
+    /// every leaf made with the edge's hashes is RFC 9162's.
+    @Test func aRootsEdgeHashesMakeEveryProofInItsTree() throws {
+        var reference = ReferenceMerkleTree(leaves: Self.leaves)
+        var wrong: [String] = []
+        for size in 1...Self.largestSize {
+            let edges = try MerkleTree.rootNode(treeSize: Int64(size)).edgeHashes(from: Self.stored)
+            if edges[0] != reference.root(treeSize: size) || edges.count != size.nonzeroBitCount {
+                wrong.append("edges of \(size)")
+            }
+            for leaf in 0..<size {
+                let path = try MerkleTree.inclusionPath(leafIndex: Int64(leaf), treeSize: Int64(size))
+                if try path.hashes(from: Self.stored, edges: edges)
+                    != reference.inclusionProof(leafIndex: leaf, treeSize: size)
+                {
+                    wrong.append("leaf \(leaf) of \(size)")
+                }
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+    }
+
     /// For every tree size n ≤ `largestSize` and every old size 0 < m ≤ n, the consistency proof
     /// made from stored subtrees is RFC 9162's PROOF, byte for byte, needs O(log n) stored
     /// hashes, and verifies.

@@ -1,3 +1,4 @@
+import Dates
 import Foundation
 import Postgres
 import TestSupport
@@ -330,5 +331,119 @@ import Testing
             }
             return (journal, governance)
         }
+    }
+}
+
+/// The upper tiles of trees proved before, kept between proofs (`TreeTileCache`): the proofs
+/// they make are the same, they spare every later proof of the tree all but its first tier's
+/// tiles, they are never used for a tree of the same size with another history, and they are
+/// bounded.
+@Suite(.timeLimit(.perTest)) struct TreeTileCacheTests {
+    @Test func proofsFromKeptTilesAreTheSameAndReadOnlyTheFirstTier() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            try await TreeTileTests.append(TreeTileTests.entries, inStatementsOf: [50], fixture)
+            let cache = TreeTileCache()
+            var wrong: [String] = []
+            var readAbove: [String] = []
+            try await fixture.pool.withConnection { connection in
+                for size: Int64 in [1, 16, 17, 255, 256, 257, 300] {
+                    // Twice round: the first fills the cache, the second is made of it.
+                    for round in 1...2 {
+                        for leafIndex in 0..<size {
+                            let expected = try await TreeStore.journal.inclusionProof(
+                                leafIndex: leafIndex, size: size, in: fixture.alliance, on: connection)
+                            let reading = try TreeStore.journal.inclusionProofReading(
+                                leafIndex: leafIndex, size: size, in: fixture.alliance, keptIn: cache)
+                            let rows = try await connection.binaryPipeline([reading.query])[0]
+                            guard let found = try reading.proof(rows) else {
+                                wrong.append("leaf \(leafIndex) of \(size): no proof")
+                                continue
+                            }
+                            if found != expected {
+                                wrong.append("leaf \(leafIndex) of \(size), round \(round)")
+                            }
+                            // The leaf's tile and the last leaf's, of the first tier, and the
+                            // leaf's of the second unless it is that tier's last.
+                            if round == 2,
+                                reading.tiles.count > 3 || reading.tiles.filter({ $0.tier > 0 }).count > 1
+                                    || reading.tiles.contains(where: { $0.tier > 1 })
+                            {
+                                readAbove.append("leaf \(leafIndex) of \(size): \(reading.tiles)")
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+            #expect(readAbove.isEmpty, "\(readAbove.prefix(5))")
+        }
+    }
+
+    /// Two databases whose alliance has grown to the same size with other entries: as one
+    /// database looks after a failover that lost its last writes and then grew again. Tiles
+    /// kept from the first must not make the second's proofs.
+    @Test func tilesKeptOfAnotherHistoryAreNotUsed() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { first in
+            try await LedgerFixture.with(accounts: LedgerTests.accounts) { second in
+                #expect(first.alliance == second.alliance)
+                for (fixture, amount) in [(first, Int64(1)), (second, 2)] {
+                    for _ in 0..<41 {
+                        _ = try await fixture.ledger.post(
+                            try fixture.transfer(
+                                amount, from: "partner:slam:funding", to: "partner:slam:cost:STAFF"),
+                            to: fixture.alliance)
+                    }
+                }
+                let cache = TreeTileCache()
+                let fromFirst = Statements(pool: first.pool, clock: { Timestamp(Date()) }, treeTiles: cache)
+                let fromSecond = Statements(pool: second.pool, clock: { Timestamp(Date()) }, treeTiles: cache)
+                let secondAlone = Statements(pool: second.pool)
+                for treeSize in [41, nil] as [Int64?] {
+                    // 41 = 32 + 8 + 1: the cache keeps the tree's right edge, the root and the
+                    // node of entries 33 to 41, entry 1's last sibling.
+                    let firstProof = try await fromFirst.inclusionProof(
+                        sequence: 1, treeSize: treeSize, in: first.alliance)
+                    let secondProof = try await fromSecond.inclusionProof(
+                        sequence: 1, treeSize: treeSize, in: second.alliance)
+                    let expected = try await secondAlone.inclusionProof(
+                        sequence: 1, treeSize: treeSize, in: second.alliance)
+                    #expect(firstProof.proof[5] != expected.proof[5] && firstProof.root != expected.root)
+                    #expect(secondProof == expected)
+                    // And the first's proofs are still its own.
+                    #expect(
+                        try await fromFirst.inclusionProof(
+                            sequence: 1, treeSize: treeSize, in: first.alliance)
+                            == firstProof)
+                }
+            }
+        }
+    }
+
+    @Test func keptAreTheTilesOfTierTwoAndAbove() {
+        #expect(!TreeTileCache.keeps(MerkleTile(tier: 0, index: 0)))
+        #expect(!TreeTileCache.keeps(MerkleTile(tier: 1, index: 3)))
+        #expect(TreeTileCache.keeps(MerkleTile(tier: 2, index: 0)))
+        #expect(TreeTileCache.keeps(MerkleTile(tier: 4, index: 1)))
+    }
+
+    @Test func theCacheIsBounded() throws {
+        let cache = TreeTileCache(trees: 2, tilesPerTree: 3)
+        let leaf = MerkleTree.emptyRoot
+        let tiles = Dictionary(
+            uniqueKeysWithValues: (0..<5).map {
+                (MerkleTile(tier: 2, index: $0), [UInt8](repeating: 1, count: 32))
+            })
+        let trees = (1...3).map {
+            TreeTileCache.Tree(table: "journal_tree_tiles", alliance: AllianceID(1), size: 100_000 * $0)
+        }
+        cache.keep(tiles, edges: [:], of: trees[0], lastLeaf: leaf)
+        #expect(cache.kept(trees[0])?.tiles.count == 3)
+        cache.keep(tiles, edges: [:], of: trees[1], lastLeaf: leaf)
+        _ = cache.kept(trees[0])
+        cache.keep(tiles, edges: [:], of: trees[2], lastLeaf: leaf)
+        // The least recently used went.
+        #expect(cache.kept(trees[0]) != nil)
+        #expect(cache.kept(trees[1]) == nil)
+        #expect(cache.kept(trees[2]) != nil)
     }
 }

@@ -51,6 +51,24 @@ public struct MerkleNode: Hashable, Sendable {
             return hash
         }
     }
+
+    /// The hashes of the nodes that its subtrees' suffixes make, by their first leaf: for a
+    /// tree's root, every node on the tree's right edge (each ends at the tree's size, and
+    /// its first leaf is one of the root's subtrees'), the root itself among them at its
+    /// first leaf. What a proof in the tree folds, made once: k − 1 node hashes for k subtrees.
+    ///
+    /// - Throws: ``MerkleProofError/missingSubtree(_:)`` naming a subtree `stored` lacks.
+    public func edgeHashes(from stored: [MerkleSubtree: Digest]) throws(MerkleProofError) -> [Int64: Digest] {
+        var edges: [Int64: Digest] = [:]
+        var folded: Digest?
+        for subtree in subtrees.reversed() {
+            guard let hash = stored[subtree] else { throw .missingSubtree(subtree) }
+            let node = folded.map { MerkleTree.nodeHash(hash, $0) } ?? hash
+            edges[subtree.leaves.lowerBound] = node
+            folded = node
+        }
+        return edges
+    }
 }
 
 extension Array where Element == MerkleNode {
@@ -65,6 +83,24 @@ extension Array where Element == MerkleNode {
         var hashes: [Digest] = []
         hashes.reserveCapacity(count)
         for node in self { hashes.append(try node.hash(from: stored)) }
+        return hashes
+    }
+
+    /// The nodes' hashes, in order, as ``hashes(from:)`` makes them, but each node on the
+    /// tree's right edge taken from `edges` (the root's ``MerkleNode/edgeHashes(from:)``)
+    /// rather than folded again.
+    public func hashes(from stored: [MerkleSubtree: Digest], edges: [Int64: Digest]) throws(MerkleProofError)
+        -> [Digest]
+    {
+        var hashes: [Digest] = []
+        hashes.reserveCapacity(count)
+        for node in self {
+            if node.subtrees.count > 1, let edge = edges[node.leaves.lowerBound] {
+                hashes.append(edge)
+            } else {
+                hashes.append(try node.hash(from: stored))
+            }
+        }
         return hashes
     }
 }

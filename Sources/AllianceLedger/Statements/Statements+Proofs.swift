@@ -32,13 +32,14 @@ extension Statements {
         // of any size up to the head are there, the same, whenever they are read. Given the
         // tree's size (a statement's), the head and the tiles are read in one round trip, the
         // size checked against the head before the tiles are looked at; otherwise the head
-        // comes first.
+        // comes first. Of a tree proved before, the upper tiles and the right edge's hashes are
+        // kept (`TreeTileCache`).
         try await pool.withConnection { connection in
             let size: Int64
             let found: (leaf: Digest, proof: [Digest], root: Digest)
             if let treeSize, treeSize >= 1, sequence >= 1, sequence <= treeSize {
                 let reading = try TreeStore.journal.inclusionProofReading(
-                    leafIndex: sequence - 1, size: treeSize, in: alliance)
+                    leafIndex: sequence - 1, size: treeSize, in: alliance, keptIn: treeTiles)
                 let read = try await connection.binaryPipeline([
                     Statements.headQuery(alliance), reading.query,
                 ])
@@ -46,7 +47,12 @@ extension Statements {
                     throw PostgresError(.decoding, "expected exactly one row, got \(read[0].count)")
                 }
                 size = try Statements.treeSize(treeSize, field: "treeSize", head: try read[0].integer(0, 0))
-                found = try reading.proof(read[1])
+                if let proof = try reading.proof(read[1]) {
+                    found = proof
+                } else {
+                    found = try await TreeStore.journal.inclusionProof(
+                        leafIndex: sequence - 1, size: size, in: alliance, on: connection)
+                }
             } else {
                 size = try await Statements.treeSize(
                     treeSize, field: "treeSize", in: alliance, on: connection)
@@ -56,7 +62,7 @@ extension Statements {
                     )
                 }
                 found = try await TreeStore.journal.inclusionProof(
-                    leafIndex: sequence - 1, size: size, in: alliance, on: connection)
+                    leafIndex: sequence - 1, size: size, in: alliance, keptIn: treeTiles, on: connection)
             }
             return InclusionProof(
                 treeSize: size, leafIndex: sequence - 1, leafHash: found.leaf.description,

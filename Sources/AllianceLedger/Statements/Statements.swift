@@ -71,10 +71,17 @@ public struct PublicationRequest: Hashable, Sendable {
 public struct Statements: Sendable {
     public let pool: PostgresPool
     public let clock: @Sendable () -> Timestamp
+    /// The upper tiles of the trees proofs were made in, shared by copies of this value.
+    let treeTiles: TreeTileCache
 
     public init(pool: PostgresPool, clock: @escaping @Sendable () -> Timestamp) {
+        self.init(pool: pool, clock: clock, treeTiles: TreeTileCache())
+    }
+
+    init(pool: PostgresPool, clock: @escaping @Sendable () -> Timestamp, treeTiles: TreeTileCache) {
         self.pool = pool
         self.clock = clock
+        self.treeTiles = treeTiles
     }
 
     /// Statements on the system clock.

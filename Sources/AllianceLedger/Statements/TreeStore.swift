@@ -40,34 +40,86 @@ struct TreeStore: Sendable {
     }
 
     /// The leaf at `leafIndex`, its inclusion proof in the tree of `size` leaves, and that
-    /// tree's root: every stored hash they need read in one lookup.
+    /// tree's root: every stored hash they need read in one lookup, but for the tiles `cache`
+    /// keeps of that tree.
     func inclusionProof(
-        leafIndex: Int64, size: Int64, in alliance: AllianceID, on connection: PostgresConnection
+        leafIndex: Int64, size: Int64, in alliance: AllianceID, keptIn cache: TreeTileCache? = nil,
+        on connection: PostgresConnection
     )
         async throws -> (leaf: Digest, proof: [Digest], root: Digest)
     {
-        let reading = try inclusionProofReading(leafIndex: leafIndex, size: size, in: alliance)
-        return try reading.proof(try await connection.binaryPipeline([reading.query])[0])
+        let reading = try inclusionProofReading(leafIndex: leafIndex, size: size, in: alliance, keptIn: cache)
+        if let found = try reading.proof(try await connection.binaryPipeline([reading.query])[0]) {
+            return found
+        }
+        // The tree's history changed since its tiles were kept (and they are forgotten now):
+        // read it all.
+        let again = try inclusionProofReading(leafIndex: leafIndex, size: size, in: alliance, keptIn: nil)
+        guard let found = try again.proof(try await connection.binaryPipeline([again.query])[0]) else {
+            throw LedgerError.treeNodeMissing(
+                treeSize: size, node: MerkleSubtree(level: 0, index: leafIndex).description)
+        }
+        return found
     }
 
-    /// What `inclusionProof` reads, as a query and what makes the proof of its rows: for a
-    /// caller that sends the query with others.
-    func inclusionProofReading(leafIndex: Int64, size: Int64, in alliance: AllianceID) throws
+    /// What `inclusionProof` reads, as a query (and the tiles it reads) and what makes the
+    /// proof of its rows: for a caller that sends the query with others. With a cache, the
+    /// query reads only the tiles the cache does not keep of the tree, and the first tier's
+    /// tile of its last leaf, by which the kept tiles are checked to be of the same history
+    /// (``TreeTileCache``); the proof is nil when they are not, and the caller reads again
+    /// without the cache.
+    func inclusionProofReading(
+        leafIndex: Int64, size: Int64, in alliance: AllianceID, keptIn cache: TreeTileCache? = nil
+    ) throws
         -> (
-            query: PostgresQuery,
-            proof: (PostgresBinaryRows) throws -> (leaf: Digest, proof: [Digest], root: Digest)
+            query: PostgresQuery, tiles: Set<MerkleTile>,
+            proof: (PostgresBinaryRows) throws -> (leaf: Digest, proof: [Digest], root: Digest)?
         )
     {
         let path = try MerkleTree.inclusionPath(leafIndex: leafIndex, treeSize: size)
         let root = try MerkleTree.rootNode(treeSize: size)
         let leaf = MerkleSubtree(level: 0, index: leafIndex)
-        let list = Array(path.subtrees.union(root.subtrees).union([leaf]))
+        let tree = TreeTileCache.Tree(table: table, alliance: alliance, size: size)
+        let kept = cache?.kept(tree)
+        // With the right edge's hashes kept, only the path's complete subtrees are wanted: the
+        // root and the path's nodes on the edge are among those hashes.
+        let list =
+            kept == nil
+            ? Array(path.subtrees.union(root.subtrees).union([leaf]))
+            : Array(Set(path.filter { $0.subtrees.count == 1 }.flatMap(\.subtrees)).union([leaf]))
+        let lastLeaf = MerkleSubtree(level: 0, index: size - 1)
+        var reading = Set(
+            list.filter { subtree in
+                kept.flatMap { $0.tiles[MerkleTile.holding(subtree).tile] }
+                    .flatMap { MerkleTile.hash(of: subtree, in: $0) } == nil
+            }
+            .map { MerkleTile.holding($0).tile })
+        if cache != nil { reading.insert(MerkleTile.holding(lastLeaf).tile) }
         return (
-            subtreesQuery(list, in: alliance),
+            tilesQuery(Array(reading), in: alliance), reading,
             { rows in
-                let stored = try TreeStore.subtrees(list, from: rows, size: size)
+                let tiles = try TreeStore.tiles(rows)
+                var readLastLeaf: Digest?
+                if cache != nil {
+                    readLastLeaf = TreeStore.hash(of: lastLeaf, in: tiles)
+                    guard let readLastLeaf else {
+                        throw LedgerError.treeNodeMissing(treeSize: size, node: lastLeaf.description)
+                    }
+                    if let kept, kept.lastLeaf != readLastLeaf {
+                        cache?.forget(tree)
+                        return nil
+                    }
+                }
+                // The kept tiles are looked in, not copied: a tree may keep a thousand.
+                let stored = try TreeStore.subtrees(list, from: tiles, kept: kept?.tiles ?? [:], size: size)
+                let edges = try kept?.edges ?? root.edgeHashes(from: stored)
+                if let cache, let readLastLeaf {
+                    cache.keep(tiles, edges: edges, of: tree, lastLeaf: readLastLeaf)
+                }
                 guard let leafHash = stored[leaf] else { throw MerkleProofError.missingSubtree(leaf) }
-                return (leafHash, try path.hashes(from: stored), try root.hash(from: stored))
+                // The root is the edge's node from the first leaf.
+                guard let rootHash = edges[0] else { throw MerkleProofError.missingSubtree(root.subtrees[0]) }
+                return (leafHash, try path.hashes(from: stored, edges: edges), rootHash)
             }
         )
     }
@@ -117,23 +169,34 @@ struct TreeStore: Sendable {
 
     /// The query of the tiles that hold the hashes of `list`.
     private func subtreesQuery(_ list: [MerkleSubtree], in alliance: AllianceID) -> PostgresQuery {
-        let tiles = Array(Set(list.map { MerkleTile.holding($0).tile }))
-        return """
-            SELECT t.tier, t.index, t.hashes FROM \(identifier: table) AS t
-            JOIN unnest(\(tiles.map { Int64($0.tier) })::bigint[], \(tiles.map(\.index))::bigint[]) AS w (tier, index)
-              ON t.tier = w.tier AND t.index = w.index
-            WHERE t.alliance_id = \(alliance.rawValue)
-            """
+        tilesQuery(Array(Set(list.map { MerkleTile.holding($0).tile })), in: alliance)
+    }
+
+    /// The query of `tiles`.
+    private func tilesQuery(_ tiles: [MerkleTile], in alliance: AllianceID) -> PostgresQuery {
+        """
+        SELECT t.tier, t.index, t.hashes FROM \(identifier: table) AS t
+        JOIN unnest(\(tiles.map { Int64($0.tier) })::bigint[], \(tiles.map(\.index))::bigint[]) AS w (tier, index)
+          ON t.tier = w.tier AND t.index = w.index
+        WHERE t.alliance_id = \(alliance.rawValue)
+        """
     }
 
     /// The hashes of `list`, from the tiles in `rows`, every one of them there.
     private static func subtrees(_ list: [MerkleSubtree], from rows: PostgresBinaryRows, size: Int64) throws
         -> [MerkleSubtree: Digest]
     {
-        let tiles = try TreeStore.tiles(rows)
+        try subtrees(list, from: try TreeStore.tiles(rows), size: size)
+    }
+
+    /// The hashes of `list`, from `tiles` or else `kept`, every one of them there.
+    private static func subtrees(
+        _ list: [MerkleSubtree], from tiles: [MerkleTile: [UInt8]], kept: [MerkleTile: [UInt8]] = [:],
+        size: Int64
+    ) throws -> [MerkleSubtree: Digest] {
         var stored: [MerkleSubtree: Digest] = [:]
         for subtree in list {
-            guard let hash = hash(of: subtree, in: tiles) else {
+            guard let hash = hash(of: subtree, in: tiles) ?? hash(of: subtree, in: kept) else {
                 throw LedgerError.treeNodeMissing(treeSize: size, node: subtree.description)
             }
             stored[subtree] = hash
