@@ -82,6 +82,13 @@ import Testing
             #expect(throws: PostgresError.self) { try row.integer(0, row.column("text")) }
             #expect(throws: PostgresError.self) { try row.column("absent") }
             #expect(try (0..<results[1].count).map { try results[1].integer($0, 0) } == [1, 2, 3])
+            // One statement alone, and a result that must be one row.
+            let one = try await connection.binaryQuery("SELECT \(Int64(7)) AS seven")
+            #expect(try one.single().integer(0, 0) == 7)
+            #expect(throws: PostgresError.self) { try results[1].single() }
+            await #expect(throws: PostgresError.self) {
+                try await connection.binaryQuery("SELECT 1 WHERE false").single()
+            }
             await connection.close()
         }
     }

@@ -43,10 +43,8 @@ extension Statements {
                 let read = try await connection.binaryPipeline([
                     Statements.headQuery(alliance), reading.query,
                 ])
-                guard read[0].count == 1 else {
-                    throw PostgresError(.decoding, "expected exactly one row, got \(read[0].count)")
-                }
-                size = try Statements.treeSize(treeSize, field: "treeSize", head: try read[0].integer(0, 0))
+                size = try Statements.treeSize(
+                    treeSize, field: "treeSize", head: try read[0].single().integer(0, 0))
                 if let proof = try reading.proof(read[1]) {
                     found = proof
                 } else {

@@ -49,13 +49,13 @@ struct TreeStore: Sendable {
         async throws -> (leaf: Digest, proof: [Digest], root: Digest)
     {
         let reading = try inclusionProofReading(leafIndex: leafIndex, size: size, in: alliance, keptIn: cache)
-        if let found = try reading.proof(try await connection.binaryPipeline([reading.query])[0]) {
+        if let found = try reading.proof(try await connection.binaryQuery(reading.query)) {
             return found
         }
         // The tree's history changed since its tiles were kept (and they are forgotten now):
         // read it all.
         let again = try inclusionProofReading(leafIndex: leafIndex, size: size, in: alliance, keptIn: nil)
-        guard let found = try again.proof(try await connection.binaryPipeline([again.query])[0]) else {
+        guard let found = try again.proof(try await connection.binaryQuery(again.query)) else {
             throw LedgerError.treeNodeMissing(
                 treeSize: size, node: MerkleSubtree(level: 0, index: leafIndex).description)
         }
@@ -141,13 +141,12 @@ struct TreeStore: Sendable {
         async throws -> [Int64: Digest]
     {
         let width = Int64(MerkleTile.width)
-        let rows = try await connection.binaryPipeline([
+        let rows = try await connection.binaryQuery(
             """
             SELECT tier, index, hashes FROM \(identifier: table)
             WHERE alliance_id = \(alliance.rawValue) AND tier = 0
               AND index BETWEEN \(indexes.lowerBound / width) AND \(indexes.upperBound / width)
-            """
-        ])[0]
+            """)
         let tiles = try TreeStore.tiles(rows)
         var leaves: [Int64: Digest] = [:]
         for index in indexes {
@@ -163,7 +162,7 @@ struct TreeStore: Sendable {
         guard !wanted.isEmpty else { return [:] }
         let list = Array(wanted)
         return try TreeStore.subtrees(
-            list, from: try await connection.binaryPipeline([subtreesQuery(list, in: alliance)])[0],
+            list, from: try await connection.binaryQuery(subtreesQuery(list, in: alliance)),
             size: size)
     }
 

@@ -215,6 +215,11 @@ public actor PostgresConnection {
         try await pipeline(queries, resultFormat: 1, read: binaryRows(of:))
     }
 
+    /// One statement's rows in PostgreSQL's binary format: `binaryPipeline` of one.
+    public func binaryQuery(_ query: PostgresQuery) async throws(PostgresError) -> PostgresBinaryRows {
+        try await binaryPipeline([query])[0]
+    }
+
     private func pipeline<Rows: Sendable>(
         _ queries: [PostgresQuery], resultFormat: Int32, read: @escaping (OpaquePointer) -> Rows
     ) async throws(PostgresError) -> [Rows] {

@@ -26,6 +26,15 @@ public struct PostgresBinaryRows: Sendable {
         self.lengths = lengths
     }
 
+    /// These rows, which must be exactly one (read it as row 0); a decoding error otherwise, as
+    /// `PostgresRows.single()` gives.
+    public func single() throws(PostgresError) -> PostgresBinaryRows {
+        guard count == 1 else {
+            throw PostgresError(.decoding, "expected exactly one row, got \(count)")
+        }
+        return self
+    }
+
     /// The position of the named column; a decoding error when the result has none.
     public func column(_ name: String) throws(PostgresError) -> Int {
         guard let position = columns.firstIndex(of: name) else {
