@@ -398,23 +398,33 @@ import Testing
                 let fromFirst = Statements(pool: first.pool, clock: { Timestamp(Date()) }, treeTiles: cache)
                 let fromSecond = Statements(pool: second.pool, clock: { Timestamp(Date()) }, treeTiles: cache)
                 let secondAlone = Statements(pool: second.pool)
-                for treeSize in [41, nil] as [Int64?] {
-                    // 41 = 32 + 8 + 1: the cache keeps the tree's right edge, the root and the
-                    // node of entries 33 to 41, entry 1's last sibling.
-                    let firstProof = try await fromFirst.inclusionProof(
-                        sequence: 1, treeSize: treeSize, in: first.alliance)
-                    let secondProof = try await fromSecond.inclusionProof(
-                        sequence: 1, treeSize: treeSize, in: second.alliance)
-                    let expected = try await secondAlone.inclusionProof(
-                        sequence: 1, treeSize: treeSize, in: second.alliance)
-                    #expect(firstProof.proof[5] != expected.proof[5] && firstProof.root != expected.root)
-                    #expect(secondProof == expected)
+                // 41 = 32 + 8 + 1: the cache keeps the tree's right edge, the root and the node
+                // of entries 33 to 41, entry 1's last sibling.
+                let firstProof = try await fromFirst.inclusionProof(
+                    sequence: 1, treeSize: 41, in: first.alliance)
+                let expected = try await secondAlone.inclusionProof(
+                    sequence: 1, treeSize: 41, in: second.alliance)
+                #expect(firstProof.proof[5] != expected.proof[5] && firstProof.root != expected.root)
+                for _ in 1...2 {
+                    #expect(
+                        try await fromSecond.inclusionProof(sequence: 1, treeSize: 41, in: second.alliance)
+                            == expected)
                     // And the first's proofs are still its own.
                     #expect(
-                        try await fromFirst.inclusionProof(
-                            sequence: 1, treeSize: treeSize, in: first.alliance)
+                        try await fromFirst.inclusionProof(sequence: 1, treeSize: 41, in: first.alliance)
                             == firstProof)
                 }
+                // A proof in the journal as it is keeps nothing: the next entry makes another tree.
+                let tree = TreeTileCache.Tree(
+                    table: "journal_tree_tiles", alliance: second.alliance, size: 41)
+                let fresh = Statements(
+                    pool: second.pool, clock: { Timestamp(Date()) }, treeTiles: TreeTileCache())
+                #expect(
+                    try await fresh.inclusionProof(sequence: 1, treeSize: nil, in: second.alliance)
+                        == expected)
+                #expect(fresh.treeTiles.kept(tree) == nil)
+                _ = try await fresh.inclusionProof(sequence: 1, treeSize: 41, in: second.alliance)
+                #expect(fresh.treeTiles.kept(tree) != nil)
             }
         }
     }

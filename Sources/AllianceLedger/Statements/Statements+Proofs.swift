@@ -32,8 +32,8 @@ extension Statements {
         // of any size up to the head are there, the same, whenever they are read. Given the
         // tree's size (a statement's), the head and the tiles are read in one round trip, the
         // size checked against the head before the tiles are looked at; otherwise the head
-        // comes first. Of a tree proved before, the upper tiles and the right edge's hashes are
-        // kept (`TreeTileCache`).
+        // comes first. Of a tree of a given size proved before, the upper tiles and the right
+        // edge's hashes are kept (`TreeTileCache`).
         try await pool.withConnection { connection in
             let size: Int64
             let found: (leaf: Digest, proof: [Digest], root: Digest)
@@ -48,6 +48,7 @@ extension Statements {
                 if let proof = try reading.proof(read[1]) {
                     found = proof
                 } else {
+                    // What was kept of this tree is of another history, and now forgotten.
                     found = try await TreeStore.journal.inclusionProof(
                         leafIndex: sequence - 1, size: size, in: alliance, on: connection)
                 }
@@ -59,8 +60,10 @@ extension Statements {
                         "sequence", reason: "must be an entry of the tree of \(size) entries, 1 to \(size)"
                     )
                 }
+                // The journal as it is: a tree that the next entry replaces, not kept, lest
+                // proofs of a busy journal's every size push out the statements' trees.
                 found = try await TreeStore.journal.inclusionProof(
-                    leafIndex: sequence - 1, size: size, in: alliance, keptIn: treeTiles, on: connection)
+                    leafIndex: sequence - 1, size: size, in: alliance, on: connection)
             }
             return InclusionProof(
                 treeSize: size, leafIndex: sequence - 1, leafHash: found.leaf.description,

@@ -40,22 +40,15 @@ struct TreeStore: Sendable {
     }
 
     /// The leaf at `leafIndex`, its inclusion proof in the tree of `size` leaves, and that
-    /// tree's root: every stored hash they need read in one lookup, but for the tiles `cache`
-    /// keeps of that tree.
+    /// tree's root: every stored hash they need read in one lookup.
     func inclusionProof(
-        leafIndex: Int64, size: Int64, in alliance: AllianceID, keptIn cache: TreeTileCache? = nil,
-        on connection: PostgresConnection
+        leafIndex: Int64, size: Int64, in alliance: AllianceID, on connection: PostgresConnection
     )
         async throws -> (leaf: Digest, proof: [Digest], root: Digest)
     {
-        let reading = try inclusionProofReading(leafIndex: leafIndex, size: size, in: alliance, keptIn: cache)
-        if let found = try reading.proof(try await connection.binaryQuery(reading.query)) {
-            return found
-        }
-        // The tree's history changed since its tiles were kept (and they are forgotten now):
-        // read it all.
-        let again = try inclusionProofReading(leafIndex: leafIndex, size: size, in: alliance, keptIn: nil)
-        guard let found = try again.proof(try await connection.binaryQuery(again.query)) else {
+        let reading = try inclusionProofReading(leafIndex: leafIndex, size: size, in: alliance)
+        // Without a cache there is nothing kept to find stale: the proof is always made.
+        guard let found = try reading.proof(try await connection.binaryQuery(reading.query)) else {
             throw LedgerError.treeNodeMissing(
                 treeSize: size, node: MerkleSubtree(level: 0, index: leafIndex).description)
         }

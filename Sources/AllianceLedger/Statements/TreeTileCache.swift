@@ -11,7 +11,8 @@ import Synchronization
 /// from the tiles at each tier's end. The edge is the same for every proof of the tree, and
 /// above the first two tiers there is one tile per 4,096 leaves, shared by the proofs of all
 /// of them. So of each tree the cache keeps the edge's hashes and the tiles of tier 2 and
-/// above (``keeps(_:)``): a later proof reads two or three tiles in one round trip.
+/// above (``keeps(_:)``): a later proof reads two or three tiles in one round trip. Proofs in
+/// the journal as it is (no size asked) are not kept: each entry makes another tree.
 ///
 /// A tree's stored hashes never change while the database stands (its tiles only grow,
 /// SQL/0024), but a database can lose its last writes (a failover to a standby that had not
