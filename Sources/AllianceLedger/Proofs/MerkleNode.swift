@@ -80,15 +80,12 @@ extension Array where Element == MerkleNode {
     ///
     /// - Throws: ``MerkleProofError/missingSubtree(_:)`` naming a subtree `stored` lacks.
     public func hashes(from stored: [MerkleSubtree: Digest]) throws(MerkleProofError) -> [Digest] {
-        var hashes: [Digest] = []
-        hashes.reserveCapacity(count)
-        for node in self { hashes.append(try node.hash(from: stored)) }
-        return hashes
+        try hashes(from: stored, edges: [:])
     }
 
     /// The nodes' hashes, in order, as ``hashes(from:)`` makes them, but each node on the
-    /// tree's right edge taken from `edges` (the root's ``MerkleNode/edgeHashes(from:)``)
-    /// rather than folded again.
+    /// tree's right edge that `edges` (the root's ``MerkleNode/edgeHashes(from:)``) holds taken
+    /// from there rather than folded again.
     public func hashes(from stored: [MerkleSubtree: Digest], edges: [Int64: Digest]) throws(MerkleProofError)
         -> [Digest]
     {

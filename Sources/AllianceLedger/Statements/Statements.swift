@@ -71,7 +71,8 @@ public struct PublicationRequest: Hashable, Sendable {
 public struct Statements: Sendable {
     public let pool: PostgresPool
     public let clock: @Sendable () -> Timestamp
-    /// The upper tiles of the trees proofs were made in, shared by copies of this value.
+    /// The right edges and upper tiles of the trees proofs were made in (``TreeTileCache``),
+    /// shared by copies of this value.
     let treeTiles: TreeTileCache
 
     public init(pool: PostgresPool, clock: @escaping @Sendable () -> Timestamp) {

@@ -92,14 +92,13 @@ struct TreeStore: Sendable {
             tilesQuery(Array(reading), in: alliance), reading,
             { rows in
                 let tiles = try TreeStore.tiles(rows)
-                var readLastLeaf: Digest?
-                if cache != nil {
-                    readLastLeaf = TreeStore.hash(of: lastLeaf, in: tiles)
+                let readLastLeaf = TreeStore.hash(of: lastLeaf, in: tiles)
+                if let cache {
                     guard let readLastLeaf else {
                         throw LedgerError.treeNodeMissing(treeSize: size, node: lastLeaf.description)
                     }
                     if let kept, kept.lastLeaf != readLastLeaf {
-                        cache?.forget(tree)
+                        cache.forget(tree)
                         return nil
                     }
                 }
