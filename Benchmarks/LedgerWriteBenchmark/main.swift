@@ -16,7 +16,8 @@ import ServiceHarness
 // the cores, which the rates' ratio does not. See Benchmarks/README.md.
 //
 //   swift run --package-path Benchmarks -c release ledger-benchmark \
-//       [--seconds 5] [--writers 1,4,16,64] [--alliances 1,8] [--lanes N]
+//       [--seconds 5] [--writers 1,4,16,64] [--alliances 1,8] [--lanes N] [--young-journal]
+//       [--profile]
 
 struct Options {
     var seconds = 5
@@ -25,10 +26,25 @@ struct Options {
     var warmupSeconds = 1
     /// Journal writer lanes in the library (`Ledger(pool:writers:)`); nil keeps its default.
     var lanes: Int?
+    /// Whether the ledger's tables are analysed halfway through each library run's warm-up.
+    var analyse = true
+    /// Prints, after each library run, PostgreSQL's time in the ledger's functions per entry
+    /// (`track_functions = 'pl'`) and the entries per transaction.
+    var profile = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
+            // Flags first: they take no value.
+            switch argument {
+            case "--profile":
+                profile = true
+                continue
+            case "--young-journal":
+                analyse = false
+                continue
+            default: break
+            }
             let value = iterator.next() ?? ""
             switch argument {
             case "--seconds": seconds = Int(value) ?? seconds
@@ -55,6 +71,9 @@ let serverVersion = try await bench.serverVersion()
 /// The entries recorded in the measured window, and the CPU spent in it by this process and the
 /// server.
 func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> (Throughput, CPUTime) {
+    if options.profile {
+        try await bench.ownerPool.withConnection { try await $0.execute("SELECT pg_stat_reset()") }
+    }
     let pool = bench.makeServicePool()
     let ledger = options.lanes.map { Ledger(pool: pool, writers: $0) } ?? Ledger(pool: pool)
     var ids: [AllianceID] = []
@@ -73,6 +92,21 @@ func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> (Throu
     let clock = ContinuousClock()
     let warmupEnd = clock.now + .seconds(options.warmupSeconds)
     let end = warmupEnd + .seconds(options.seconds)
+    // What autovacuum does within a minute of a journal's first writes (its naptime), done
+    // here before the measured window: a session's statements keep the plans they were first
+    // given until the statistics of their tables change, and a table never analysed is planned
+    // as ten pages, on which the primary key and journal_entries_effective_on cost the same
+    // for a lookup by sequence. Left to that tie, the lookups scan an alliance's every entry
+    // in the wrong index and grow with the journal (Benchmarks/README.md, 2026-12-05).
+    let analysis = Task {
+        guard options.analyse else { return }
+        try await clock.sleep(until: warmupEnd - .milliseconds(options.warmupSeconds * 500))
+        try await bench.ownerPool.withConnection { connection in
+            try await connection.execute(
+                "ANALYZE journal_entries, postings, journal_heads, account_balances, account_month_totals, journal_tree_tiles"
+            )
+        }
+    }
     let window = Task {
         try await clock.sleep(until: warmupEnd)
         let start = CPUTime.now(cluster: bench.server.clusterDirectory)
@@ -105,16 +139,47 @@ func runLibrary(writers: Int, alliances: Int, round: Int) async throws -> (Throu
         }
         return try await group.reduce(into: [Double]()) { $0 += $1 }
     }
+    try await analysis.value
     for alliance in ids {
         let report = try await ledger.verify(alliance)
         precondition(report.isIntact, "the benchmark's journal does not verify: \(report)")
     }
     await pool.close()
+    if options.profile { try await printProfile(alliances: ids) }
     return (
         Throughput(
             operations: latencies.count, seconds: Double(options.seconds), latencies: latencies.sorted()),
         try await window.value
     )
+}
+
+/// PostgreSQL's time in the ledger's functions since the run began, per entry the run appended
+/// (warm-up included): the closed pool's sessions have reported all of theirs.
+func printProfile(alliances: [AllianceID]) async throws {
+    try await Task.sleep(for: .seconds(1))
+    try await bench.ownerPool.withConnection { connection in
+        let entries = try await connection.query(
+            "SELECT count(*) AS n FROM journal_entries WHERE alliance_id = ANY(\(alliances.map(\.rawValue))::bigint[])"
+        ).single().decode("n", as: Int64.self)
+        let appends = try await connection.query(
+            "SELECT coalesce(sum(calls), 0)::bigint AS n FROM pg_stat_user_functions WHERE funcname = 'ledger_append'"
+        ).single().decode("n", as: Int64.self)
+        print(
+            "  profile: \(entries) entries in \(appends) appends (\(format(Double(entries) / Double(max(appends, 1)), 1)) entries per statement)"
+        )
+        print("  | function | calls per entry | self µs/entry | total µs/entry |")
+        for row in try await connection.query(
+            """
+            SELECT funcname, calls, (total_time * 1000)::bigint AS total_us, (self_time * 1000)::bigint AS self_us
+            FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 14
+            """)
+        {
+            let perEntry = { (value: Int64) in Double(value) / Double(max(entries, 1)) }
+            print(
+                "  | \(try row.decode("funcname", as: String.self)) | \(format(perEntry(try row.decode("calls", as: Int64.self)), 2)) | \(format(perEntry(try row.decode("self_us", as: Int64.self)), 1)) | \(format(perEntry(try row.decode("total_us", as: Int64.self)), 1)) |"
+            )
+        }
+    }
 }
 
 /// Milliseconds of CPU per operation.
@@ -130,6 +195,20 @@ print(
     "PostgreSQL \(serverVersion), fsync on, synchronous_commit on; \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date())"
 )
 print("load average before: \(loadAverage())")
+if options.profile {
+    try await bench.ownerPool.withConnection { connection in
+        try await connection.execute("ALTER SYSTEM SET track_functions = 'pl'")
+        // The plans, with their actual rows and times, of a sample of the statements (with
+        // their nested ones: the triggers'), in the server's log, copied out at the end.
+        try await connection.execute("LOAD 'auto_explain'")
+        try await connection.execute("ALTER SYSTEM SET session_preload_libraries = 'auto_explain'")
+        try await connection.execute("ALTER SYSTEM SET auto_explain.log_min_duration = 0")
+        try await connection.execute("ALTER SYSTEM SET auto_explain.sample_rate = 0.02")
+        try await connection.execute("ALTER SYSTEM SET auto_explain.log_analyze = on")
+        try await connection.execute("ALTER SYSTEM SET auto_explain.log_nested_statements = on")
+        try await connection.execute("SELECT pg_reload_conf()")
+    }
+}
 print("")
 let header = [
     "alliances", "writers", "pgbench tps", "p50 ms", "p99 ms", "library entries/s", "p50 ms", "p99 ms",
@@ -172,4 +251,10 @@ for alliances in options.alliances {
 print("")
 for verdict in verdicts { print(verdict) }
 print("load average after: \(loadAverage())")
+if options.profile {
+    let plans = NSTemporaryDirectory() + "ledger-benchmark-plans.log"
+    try? FileManager.default.removeItem(atPath: plans)
+    try FileManager.default.copyItem(atPath: bench.directory + "/postgresql.log", toPath: plans)
+    print("plans of a fiftieth of the statements, those inside functions and triggers too: \(plans)")
+}
 await bench.ownerPool.close()
