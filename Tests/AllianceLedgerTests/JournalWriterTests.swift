@@ -182,6 +182,70 @@ import Testing
         }
     }
 
+    /// Beside a batch in flight, another starts only with its share of the writer's callers;
+    /// fewer appends wait for it to end and go in the next. Four callers on a writer of two
+    /// batches make a share of two. The batch in flight is held up by a balance another
+    /// transaction has locked, not by a head, so that it counts as working.
+    @Test func aBatchStartsBesideAnotherOnlyWithItsShareOfTheCallers() async throws {
+        try await TwoAlliances.with { alliances in
+            let fixture = alliances.fixture
+            let ledger = Ledger(pool: fixture.pool, writers: 2)
+            @Sendable func post(to alliance: AllianceID, _ answered: Answered) -> Task<PostedEntry, any Error>
+            {
+                Task {
+                    defer { answered.count.withLock { $0 += 1 } }
+                    return try await ledger.post(
+                        try fixture.transfer(
+                            100, from: "partner:slam:funding", to: "partner:slam:cost:STAFF"),
+                        to: alliance)
+                }
+            }
+            // Four callers at once: while the held head keeps the first waiting, the other three
+            // queue and join its batch, which ends with four answered.
+            let primed = Answered()
+            var tasks: [Task<PostedEntry, any Error>] = []
+            try await alliances.whileHeadHeld {
+                tasks.append(post(to: alliances.held, primed))
+                try await alliances.untilAnAppendWaitsForTheHead()
+                for _ in 0..<3 { tasks.append(post(to: alliances.held, primed)) }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            for task in tasks { _ = try await task.value }
+
+            let (locked, locker) = AsyncStream<Void>.makeStream()
+            let (release, releaser) = AsyncStream<Void>.makeStream()
+            let holder = Task { [pool = fixture.database.pool, free = alliances.free] in
+                try await pool.withTransaction { connection in
+                    try await connection.execute(
+                        "SELECT 1 FROM account_balances WHERE alliance_id = \(free.rawValue) FOR UPDATE")
+                    locker.yield()
+                    for await _ in release { break }
+                }
+            }
+            for await _ in locked { break }
+            let freeAnswered = Answered()
+            let inFlight = post(to: alliances.free, freeAnswered)
+            try await alliances.untilAnAppendWaitsForTheHead()
+            let heldAnswered = Answered()
+            var others = [post(to: alliances.held, heldAnswered)]
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(heldAnswered.count.withLock { $0 } == 0, "one append started a batch of its own")
+            others.append(post(to: alliances.held, heldAnswered))
+            for _ in 0..<1000 where heldAnswered.count.withLock({ $0 }) < 2 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(heldAnswered.count.withLock { $0 } == 2, "two appends waited for the batch in flight")
+            #expect(freeAnswered.count.withLock { $0 } == 0)
+            releaser.finish()
+            try await holder.value
+            #expect(try await inFlight.value.entry.sequence == 2)
+            var sequences: Set<Int64> = []
+            for task in others { sequences.insert(try await task.value.entry.sequence) }
+            #expect(sequences == [6, 7])
+            #expect(try await fixture.ledger.verify(alliances.held).isIntact)
+        }
+    }
+
     @Test func aFullQueueRefusesAtOnceAndWritesNothing() async throws {
         try await TwoAlliances.with(queueLimit: 2) { alliances in
             let before = try await alliances.fixture.snapshot()

@@ -60,19 +60,30 @@ public struct Ledger: Sendable {
     ///     more than the pool's connections would only wait for them. Two measured best on a
     ///     2-core machine with 8 alliances and 16 clients (Benchmarks/README.md): more mean
     ///     smaller batches, each paying for its own commit.
+    ///   - minimumConcurrentBatchSize: the most appends a batch waits for before it starts
+    ///     while another is in flight. It waits for its share of the callers (their number over
+    ///     `writers`), up to this; fewer appends wait for the batch in flight to end and go in
+    ///     the next, sharing its statement and commit. At most `maximumBatchSize`; eight
+    ///     measured best with 8 alliances and 16 clients (Benchmarks/README.md).
     ///   - maximumBatchSize: the most entries one transaction appends.
     ///   - queueLimit: the most appends that wait for a batch; past it one is refused at once
     ///     with ``LedgerError/writerQueueFull(limit:)``. The default is a few seconds of the
     ///     writer's work on a small machine (about 3,000 entries a second): a caller queued
     ///     deeper would wait longer than a client, or its load balancer, waits for an answer.
-    public init(pool: PostgresPool, writers: Int = 2, maximumBatchSize: Int = 128, queueLimit: Int = 10_000) {
+    public init(
+        pool: PostgresPool, writers: Int = 2, minimumConcurrentBatchSize: Int = 8,
+        maximumBatchSize: Int = 128,
+        queueLimit: Int = 10_000
+    ) {
         precondition((1...64).contains(writers), "a ledger runs 1 to 64 writers")
         precondition((1...1000).contains(maximumBatchSize), "a batch holds 1 to 1000 entries")
+        precondition(minimumConcurrentBatchSize > 0, "a batch beside others holds at least one entry")
         precondition(queueLimit > 0, "a ledger queues at least one append")
         self.pool = pool
         self.writer = JournalWriter(
-            pool: pool, concurrentBatches: writers, maximumBatchSize: maximumBatchSize, queueLimit: queueLimit
-        )
+            pool: pool, concurrentBatches: writers,
+            minimumConcurrentBatchSize: min(minimumConcurrentBatchSize, maximumBatchSize),
+            maximumBatchSize: maximumBatchSize, queueLimit: queueLimit)
     }
 
     // MARK: Accounts
