@@ -183,13 +183,13 @@ import Testing
     }
 
     /// Beside a batch in flight, another starts only with its share of the writer's callers;
-    /// fewer appends wait for it to end and go in the next. Four callers on a writer of two
-    /// batches make a share of two. The batch in flight is held up by a balance another
-    /// transaction has locked, not by a head, so that it counts as working.
+    /// fewer appends wait for it to end and go in the next. Six callers on a writer of two
+    /// batches make a share of three, here at most two. The batch in flight is held up by a
+    /// balance another transaction has locked, not by a head, so that it counts as working.
     @Test func aBatchStartsBesideAnotherOnlyWithItsShareOfTheCallers() async throws {
         try await TwoAlliances.with { alliances in
             let fixture = alliances.fixture
-            let ledger = Ledger(pool: fixture.pool, writers: 2)
+            let ledger = Ledger(pool: fixture.pool, writers: 2, minimumConcurrentBatchSize: 2)
             @Sendable func post(to alliance: AllianceID, _ answered: Answered) -> Task<PostedEntry, any Error>
             {
                 Task {
@@ -200,16 +200,11 @@ import Testing
                         to: alliance)
                 }
             }
-            // Four callers at once: while the held head keeps the first waiting, the other three
-            // queue and join its batch, which ends with four answered.
+            // Six callers at once: the first goes alone and the others queue behind it, so that
+            // when it ends the writer counts them all (four would do).
             let primed = Answered()
             var tasks: [Task<PostedEntry, any Error>] = []
-            try await alliances.whileHeadHeld {
-                tasks.append(post(to: alliances.held, primed))
-                try await alliances.untilAnAppendWaitsForTheHead()
-                for _ in 0..<3 { tasks.append(post(to: alliances.held, primed)) }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            for _ in 0..<6 { tasks.append(post(to: alliances.held, primed)) }
             for task in tasks { _ = try await task.value }
 
             let (locked, locker) = AsyncStream<Void>.makeStream()
@@ -241,7 +236,7 @@ import Testing
             #expect(try await inFlight.value.entry.sequence == 2)
             var sequences: Set<Int64> = []
             for task in others { sequences.insert(try await task.value.entry.sequence) }
-            #expect(sequences == [6, 7])
+            #expect(sequences == [8, 9])
             #expect(try await fixture.ledger.verify(alliances.held).isIntact)
         }
     }

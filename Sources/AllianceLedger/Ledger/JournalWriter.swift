@@ -69,11 +69,12 @@ actor JournalWriter {
     private var queue: [Pending] = []
     /// Batches in flight that count against `concurrentBatches` (not those waiting for a head).
     private var working = 0
-    /// The requests in the batches in flight, those that joined a batch waiting for a head too.
+    /// The requests in the batches that count against `concurrentBatches`.
     private var requestsInFlight = 0
-    /// How many callers the writer had when a batch last ended: those queued, those in flight,
-    /// and those the batch answered, who are sending their next requests now (a caller that
-    /// sends one at a time is counted once).
+    /// How many callers the writer had when a counted batch last ended: those queued, those in
+    /// counted batches, and those the batch answered, who are sending their next requests now
+    /// (a caller that sends one at a time is counted once). Not those waiting for a head another
+    /// transaction holds (an import's): they come back at its pace, not the writer's.
     private var callers = 0
     /// The alliances of the batches in flight.
     private var inFlight: Set<AllianceID> = []
@@ -115,8 +116,10 @@ actor JournalWriter {
     /// Starts every batch that can start now.
     private func dispatch() {
         while let (batch, waits) = nextBatch() {
-            if !waits { working += 1 }
-            requestsInFlight += batch.count
+            if !waits {
+                working += 1
+                requestsInFlight += batch.count
+            }
             let alliances = Set(batch.map(\.alliance))
             inFlight.formUnion(alliances)
             let requests = batch.map { ($0.alliance, $0.request) }
@@ -142,7 +145,6 @@ actor JournalWriter {
     private func join(_ number: Int, _ alliance: AllianceID) -> [BatchAppender.Request] {
         let late = take { $0.alliance == alliance }
         joined[number, default: []] += late
-        requestsInFlight += late.count
         return late.map { ($0.alliance, $0.request) }
     }
 
@@ -195,10 +197,12 @@ actor JournalWriter {
     }
 
     private func finish(_ number: Int, _ batch: [Pending], _ written: BatchAppender.Written, counted: Bool) {
-        if counted { working -= 1 }
         let batch = batch + (joined.removeValue(forKey: number) ?? [])
-        requestsInFlight -= batch.count
-        callers = queue.count + requestsInFlight + batch.count
+        if counted {
+            working -= 1
+            requestsInFlight -= batch.count
+            callers = queue.count(where: { $0.deferrals == 0 }) + requestsInFlight + batch.count
+        }
         inFlight.subtract(batch.map(\.alliance))
         for alliance in written.forgotten { known[alliance] = nil }
         for (alliance, learned) in written.learned { known[alliance] = learned.remembering(known[alliance]) }
