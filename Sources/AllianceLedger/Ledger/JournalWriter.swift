@@ -36,7 +36,7 @@ import Synchronization
 ///   for a batch in flight to end and go together in the next. Otherwise the first request
 ///   answered by a batch, sent again at once by its caller, took the free batch alone, and the
 ///   others waited for the next (measured: sixteen callers on eight alliances appended 3.6
-///   entries a statement from 3.3 alliances at 0.54 ms of CPU per entry, and 0.31–0.34 ms with
+///   entries a statement from 3.3 alliances at 0.54 ms of CPU per entry, and 0.30–0.34 ms with
 ///   the share). A fixed minimum of eight did as well for sixteen callers, but left four or
 ///   eight in one batch at a time, at two thirds of the rate: the share keeps a few callers'
 ///   batches side by side.
