@@ -14,10 +14,12 @@ import Synchronization
 // synchronous_commit on, as the embedded default does. See Benchmarks/README.md.
 //
 //   swift run --package-path Benchmarks -c release import-benchmark [--rows 1000000] [--verify] [--no-writers]
-//       [--chunk-ms 200] [--profile [--explain-ms 40]]
+//       [--chunk-ms 200] [--profile [--explain-ms 40]] [--wait-events]
 //
 // While the import runs, 16 callers record spend one at a time in the importing alliance and 4
 // in another (unless --no-writers); the slowest write of each is printed against its goal.
+// With --wait-events, PostgreSQL's wait events are sampled meanwhile, and those seen during the
+// other alliance's slowest writes are printed with the checkpoints of the run.
 
 struct Options {
     var rows = 1_000_000
@@ -33,6 +35,9 @@ struct Options {
     var profile = false
     /// With --profile, how slow a statement is for its plan to be logged: 0, 1, 10, 40 or 100 ms.
     var explainMilliseconds = 40
+    /// Whether to sample `pg_stat_activity` every few milliseconds while the import runs and
+    /// print what the server waited for during the other alliance's slowest writes.
+    var waitEvents = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -44,6 +49,7 @@ struct Options {
             case "--profile": profile = true
             case "--explain-ms":
                 explainMilliseconds = iterator.next().flatMap { Int($0) } ?? explainMilliseconds
+            case "--wait-events": waitEvents = true
             case "--chunk-ms": chunkMilliseconds = iterator.next().flatMap { Int($0) } ?? chunkMilliseconds
             default:
                 refuseUnknownOption(argument)
@@ -153,15 +159,27 @@ func runImport(on pool: PostgresPool = servicePool) async throws -> (
 /// Spend recorded one at a time by `clients` callers, each as fast as it is answered, until
 /// `stop` is set: what finance leads recording by hand would see while an import runs.
 final class Writers: Sendable {
+    struct Write {
+        let started: Date
+        let microseconds: Double
+    }
+
     private let stopped = Mutex(false)
-    private let latencies = Mutex<[Double]>([])
+    private let writes = Mutex<[Write]>([])
 
     func stop() { stopped.withLock { $0 = true } }
-    var slowest: Double { latencies.withLock { $0.max() ?? .nan } / 1000 }
-    var count: Int { latencies.withLock { $0.count } }
+    var slowest: Double { writes.withLock { $0.map(\.microseconds).max() ?? .nan } / 1000 }
+    var count: Int { writes.withLock { $0.count } }
     var p99: Double {
-        Throughput(operations: count, seconds: 1, latencies: latencies.withLock { $0.sorted() }).percentile(
-            0.99)
+        Throughput(
+            operations: count, seconds: 1, latencies: writes.withLock { $0.map(\.microseconds).sorted() }
+        )
+        .percentile(0.99)
+    }
+    /// The `count` slowest writes, in the order they started.
+    func slowest(_ count: Int) -> [Write] {
+        writes.withLock { $0.sorted { $0.microseconds > $1.microseconds }.prefix(count) }
+            .sorted { $0.started < $1.started }
     }
 
     func run(clients: Int, into alliance: Alliance, pool: PostgresPool, label: String) async throws {
@@ -180,16 +198,84 @@ final class Writers: Sendable {
                             description: "recorded during the import",
                             reference: "\(label)-\(client)-\(index)")
                         let clock = ContinuousClock()
+                        let started = Date()
                         let start = clock.now
                         _ = try await book.record(request, in: alliance, by: .commandLine)
                         let elapsed = (clock.now - start).microseconds
-                        self.latencies.withLock { $0.append(elapsed) }
+                        self.writes.withLock { $0.append(Write(started: started, microseconds: elapsed)) }
                     }
                 }
             }
             try await group.waitForAll()
         }
     }
+}
+
+// MARK: What the server waited for (--wait-events)
+
+/// What PostgreSQL's processes were waiting for, from `pg_stat_activity` every few milliseconds:
+/// the sessions running a statement and the background processes (checkpointer, WAL writer…)
+/// out of their idle loops. Compared with a slow write's interval, it says whether the write
+/// waited for a lock, a WAL flush, a checkpoint's sync or the CPU.
+final class WaitEventSampler: Sendable {
+    private struct Sample {
+        let at: Date
+        let events: Set<String>
+    }
+
+    private let samples = Mutex<[Sample]>([])
+    private let stopped = Mutex(false)
+
+    func stop() { stopped.withLock { $0 = true } }
+
+    func run(on pool: PostgresPool) async throws {
+        try await pool.withConnection { connection in
+            while !stopped.withLock({ $0 }) {
+                let events = try await connection.query(
+                    """
+                    SELECT CASE WHEN backend_type = 'client backend' THEN '' ELSE backend_type || ' ' END
+                           || coalesce(wait_event_type || '/' || wait_event, 'on CPU') AS event
+                    FROM pg_stat_activity
+                    WHERE pid <> pg_backend_pid() AND (state = 'active' OR backend_type <> 'client backend')
+                      AND wait_event_type IS DISTINCT FROM 'Activity'
+                    """
+                ).map { try $0.decode("event", as: String.self) }
+                let sample = Sample(at: Date(), events: Set(events))
+                samples.withLock { $0.append(sample) }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+
+    /// The events seen between `start` and `end`, each with the number of samples that saw it,
+    /// most often seen first.
+    func seen(from start: Date, to end: Date) -> String {
+        let during = samples.withLock { $0.filter { $0.at >= start && $0.at <= end } }
+        var counts: [String: Int] = [:]
+        for sample in during { for event in sample.events { counts[event, default: 0] += 1 } }
+        let ranked = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        guard !ranked.isEmpty else { return "no sample" }
+        return ranked.prefix(6).map { "\($0.key) \($0.value)/\(during.count)" }.joined(separator: ", ")
+    }
+}
+
+/// The server log's checkpoints, one line each: when each started and ended, and its sync
+/// phase, whose flushes a commit's WAL flush queues behind.
+func checkpoints(inLog path: String) -> [String] {
+    guard let log = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    var lines: [String] = []
+    var started: Substring?
+    for line in log.split(separator: "\n") {
+        let time = line.split(separator: " ").dropFirst().first ?? ""
+        if line.contains("checkpoint starting:") {
+            started = time
+        } else if line.contains("checkpoint complete:"), let started {
+            let sync = line.firstRange(of: "sync=").map { line[$0.lowerBound...] } ?? ""
+            let phase = sync.split(separator: ";").first ?? ""
+            lines.append("\(started)–\(time) (\(phase.trimmingCharacters(in: .whitespaces)))")
+        }
+    }
+    return lines
 }
 
 // MARK: The ledger's own tables, by COPY: the import's ceiling
@@ -297,6 +383,11 @@ if options.profile {
         try await connection.execute("SELECT pg_stat_reset()")
     }
 }
+let sampler = WaitEventSampler()
+let sampling = Task {
+    guard options.waitEvents else { return }
+    try await sampler.run(on: ownerPool)
+}
 let writerPool = bench.makeServicePool(maximumConnections: 8)
 let sameAlliance = Writers()
 let otherAlliance = Writers()
@@ -348,6 +439,8 @@ sameAlliance.stop()
 otherAlliance.stop()
 try await sameWriting.value
 try await otherWriting.value
+sampler.stop()
+try await sampling.value
 let ceiling = try await ledgerTablesCopy()
 let ceilingRate = Double(options.rows) / ceiling.seconds
 precondition(
@@ -393,6 +486,24 @@ print(
     "| slowest of \(otherAlliance.count) spends by 4 callers in another alliance ≤ 100 ms | \(format(otherAlliance.slowest, 1)) ms (p99 \(format(otherAlliance.p99, 1)) ms) | \(otherSlowestPassed ? "PASS" : "FAIL") |"
 )
 print("")
+if options.waitEvents {
+    let clock = DateFormatter()
+    clock.dateFormat = "HH:mm:ss.SSS"
+    clock.timeZone = TimeZone(identifier: "UTC")
+    print(
+        "The other alliance's five slowest writes, and what PostgreSQL's processes waited for meanwhile (samples every 5 ms that saw each wait / samples):"
+    )
+    print("| started (UTC) | ms | waits seen |")
+    print("|---|---|---|")
+    for write in otherAlliance.slowest(5) {
+        let end = write.started.addingTimeInterval(write.microseconds / 1e6)
+        print(
+            "| \(clock.string(from: write.started)) | \(format(write.microseconds / 1000, 1)) | \(sampler.seen(from: write.started, to: end)) |"
+        )
+    }
+    print("checkpoints: " + checkpoints(inLog: bench.directory + "/postgresql.log").joined(separator: "; "))
+    print("")
+}
 print(
     "peak RSS of this process: \(Int(ProcessMemory.snapshot().peakMB)) MB (after the first import \(Int(peakAfterImport)) MB; \(Int(residentBefore)) MB before it)"
 )
