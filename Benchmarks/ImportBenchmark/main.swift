@@ -491,7 +491,7 @@ if options.waitEvents {
     clock.dateFormat = "HH:mm:ss.SSS"
     clock.timeZone = TimeZone(identifier: "UTC")
     print(
-        "The other alliance's five slowest writes, and what PostgreSQL's processes waited for meanwhile (samples every 5 ms that saw each wait / samples):"
+        "The other alliance's five slowest writes, and what PostgreSQL's processes waited for meanwhile (a sample about every 5 ms; samples that saw each wait / samples during the write):"
     )
     print("| started (UTC) | ms | waits seen |")
     print("|---|---|---|")
