@@ -278,6 +278,35 @@ import Testing
         }
     }
 
+    /// The unique keys most entries leave empty index only the entries that have one
+    /// (SQL/0026): an imported spend has no idempotency key and only a reversal reverses.
+    /// `theDatabaseRefusesWhatSwiftWouldHave` shows both still refuse a repeat, by these names.
+    @Test func keysAndReversalLinksAreIndexedOnlyWhereSet() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            try await fixture.database.pool.withConnection { connection in
+                let definitions = try await connection.query(
+                    """
+                    SELECT indexname, indexdef FROM pg_indexes
+                    WHERE tablename = 'journal_entries'
+                      AND indexname IN ('journal_entries_idempotency_key', 'journal_entries_reverses_key')
+                    """
+                ).map {
+                    (try $0.decode("indexname", as: String.self), try $0.decode("indexdef", as: String.self))
+                }
+                let byName = Dictionary(uniqueKeysWithValues: definitions)
+                #expect(byName.count == 2)
+                for (name, column) in [
+                    ("journal_entries_idempotency_key", "idempotency_key"),
+                    ("journal_entries_reverses_key", "reverses"),
+                ] {
+                    let definition = byName[name] ?? ""
+                    #expect(definition.hasPrefix("CREATE UNIQUE INDEX \(name) "), "\(definition)")
+                    #expect(definition.hasSuffix("WHERE (\(column) IS NOT NULL)"), "\(definition)")
+                }
+            }
+        }
+    }
+
     /// The metadata CHECK takes an object whose every value is a string, and nothing else: its
     /// test (an inlinable jsonpath since SQL/0019) answers as SQL/0002's did.
     @Test func metadataIsAnObjectOfStrings() async throws {
