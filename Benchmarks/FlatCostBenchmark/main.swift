@@ -462,8 +462,8 @@ for (round, size) in options.sizes.enumerated() {
         _ = try await statements.inclusionProof(
             sequence: call * 7919 % side.size + 1, treeSize: side.size, in: side.alliance.id)
     }
-    // The month of the clients' entries, then the peer's: each verifies the 640 entries since
-    // its alliance's last statement.
+    // The month of the clients' entries, then the peer's: each verifies the 720 entries since
+    // its alliance's last statement (the clients' 640 and their 80 of warm-up).
     figures.publication = Reading(
         grown: try await publish(try month(2 * round + 1), of: alliance, by: publisher),
         peer: try await publish(try month(2 * round + 1), of: peer, by: peerLeads[0]))
@@ -521,9 +521,9 @@ let measured: [(String, (Figures) -> Reading)] = [
 // Each figure as measured: what the machine's other work did at each size's moments, and the
 // journal's growth, together.
 for (name, reading) in measured { _ = row(name, results, goal: false) { reading($0).grown } }
-// The goal: each figure against the peer's at the same moments (the reads call in turn; the
-// recording and the publication run straight after), so that what is left is the journal's
-// growth (the standard of Benchmarks/README.md: a peer measured in the same run).
+// The goal: each figure against the peer's at the same moments (the reads call in turn, the
+// recording goes in slices in turn, the publication straight after), so that what is left is the
+// journal's growth (the standard of Benchmarks/README.md: a peer measured in the same run).
 var failed = false
 for (name, reading) in measured {
     let passed = row("\(name) ÷ the peer's at the same moments", results, ratios: true, goal: true) {
