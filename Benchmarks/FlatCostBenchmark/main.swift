@@ -312,6 +312,16 @@ func recording(
         operations: latencies.count, seconds: (clock.now - started).seconds, latencies: latencies.sorted())
 }
 
+/// Publishes `period` of `alliance`: the seconds it took.
+func publish(_ period: Period, of alliance: Alliance, by publisher: Caller) async throws -> Double {
+    let started = clock.now
+    _ = try await statements.publish(
+        try PublicationRequest(period: period.description, supersedes: nil, reason: nil),
+        origin: Statements.origin(publicBaseURL: "https://ledger.example.org", alliance: alliance.slug),
+        in: alliance, by: publisher)
+    return (clock.now - started).seconds
+}
+
 /// One spend on every partner's every line in each month the rounds will use, recorded before
 /// anything is timed. A statement reads its whole financial year's totals; without this, each
 /// round's clients would add a month of totals (a hundred rows) to the year that every later
@@ -377,15 +387,6 @@ for (round, size) in options.sizes.enumerated() {
         "size \(size): month totals \(try kept.decode("totals", as: Int64.self)) rows in \(try kept.decode("total_pages", as: Int64.self)) pages, balances \(try kept.decode("balances", as: Int64.self)) rows in \(try kept.decode("balance_pages", as: Int64.self)) pages"
     )
     let publisher = financeLeads[0]
-    /// Publishes `period` of `alliance`: the seconds it took.
-    func publish(_ period: Period, of alliance: Alliance, by publisher: Caller) async throws -> Double {
-        let started = clock.now
-        _ = try await statements.publish(
-            try PublicationRequest(period: period.description, supersedes: nil, reason: nil),
-            origin: Statements.origin(publicBaseURL: "https://ledger.example.org", alliance: alliance.slug),
-            in: alliance, by: publisher)
-        return (clock.now - started).seconds
-    }
     // Publish a month after the growth (untimed): it verifies every entry since the last
     // statement, so that the timed one verifies only the clients' entries. The peer's too, so
     // that its timed one verifies as many.
@@ -411,11 +412,10 @@ for (round, size) in options.sizes.enumerated() {
         let writes = options.writesPerClient / 4 + (slice < options.writesPerClient % 4 ? 1 : 0)
         guard writes > 0 else { continue }
         let label = "\(round)-\(slice)"
-        for side in slice % 2 == 0 ? [alliance, peer] : [peer, alliance] {
-            let grown = side.id == alliance.id
+        for grown in slice % 2 == 0 ? [true, false] : [false, true] {
             let recorded = try await recording(
-                in: side, by: grown ? financeLeads : peerLeads, on: recordingDay, label: label, writes: writes
-            )
+                in: grown ? alliance : peer, by: grown ? financeLeads : peerLeads, on: recordingDay,
+                label: label, writes: writes)
             if grown { grownLatencies += recorded.latencies } else { peerLatencies += recorded.latencies }
         }
     }

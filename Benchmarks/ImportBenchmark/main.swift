@@ -177,7 +177,7 @@ final class Writers: Sendable {
         .percentile(0.99)
     }
     /// The `count` slowest writes, in the order they started.
-    func slowest(_ count: Int) -> [Write] {
+    func slowestWrites(_ count: Int) -> [Write] {
         writes.withLock { $0.sorted { $0.microseconds > $1.microseconds }.prefix(count) }
             .sorted { $0.started < $1.started }
     }
@@ -495,7 +495,7 @@ if options.waitEvents {
     )
     print("| started (UTC) | ms | waits seen |")
     print("|---|---|---|")
-    for write in otherAlliance.slowest(5) {
+    for write in otherAlliance.slowestWrites(5) {
         let end = write.started.addingTimeInterval(write.microseconds / 1e6)
         print(
             "| \(clock.string(from: write.started)) | \(format(write.microseconds / 1000, 1)) | \(sampler.seen(from: write.started, to: end)) |"
