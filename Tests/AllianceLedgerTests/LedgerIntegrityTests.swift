@@ -173,9 +173,8 @@ import Testing
             #expect(edited.firstMismatch?.sequence == 3)
             #expect(edited.firstMismatch?.problem.contains("hash") == true)
 
-            // Metadata that is not an object of strings, past the constraint that refuses it.
-            try await owner.execute(
-                "ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_metadata_flat")
+            // Metadata that is not an object of strings, past the check that refuses it (an
+            // append's: SQL/0027; the replica role runs no trigger).
             try await owner.execute(
                 "UPDATE journal_entries SET metadata = '{\"supplier\": 1}' WHERE sequence = 2")
             #expect(try await fixture.ledger.verify(fixture.alliance).firstMismatch?.sequence == 2)
@@ -371,6 +370,20 @@ import Testing
                     }
                 ),
                 ("postings_amount_nonzero", { $0.postings = [(bank.accountID, 0), (funding.accountID, 0)] }),
+                // The checks of an entry's own values (table constraints until SQL/0027).
+                ("journal_entries_kind", { $0.kind = "gift" }),
+                ("journal_entries_description_length", { $0.description = "" }),
+                ("journal_entries_recorded_by_length", { $0.recordedBy = "" }),
+                ("journal_entries_idempotency_key_length", { $0.idempotencyKey = "" }),
+                (
+                    "journal_entries_hash_sizes",
+                    { $0.requestHash = "\\x" + String(repeating: "01", count: 31) }
+                ),
+                ("journal_entries_metadata_flat", { $0.metadata = #"{"supplier": 1}"# }),
+                ("journal_entries_spend_supplier_type", { $0.metadata = #"{"supplierType": "person"}"# }),
+                ("journal_entries_spend_irrecoverable_vat", { $0.metadata = #"{"irrecoverableVat": "01"}"# }),
+                ("journal_entries_spend_supplier_id", { $0.metadata = #"{"supplierId": "0123 4567"}"# }),
+                ("journal_entries_spend_expense_type", { $0.metadata = #"{"expenseTypeLabel": "Agency"}"# }),
                 (
                     "journal_entries_recorded_in_order",
                     { $0.recordedAt = Timestamp(microsecondsSince1970: 0) }
@@ -428,6 +441,11 @@ import Testing
 struct HandEntry {
     var sequence: Int64
     var kind = "spend"
+    var description = "by hand"
+    var recordedBy = "hand"
+    var metadata = "{}"
+    /// In bytea's text form, so that a test can make it the wrong size.
+    var requestHash = "\\x" + String(repeating: "01", count: 32)
     var previousHash: Digest
     var recordedAt: Timestamp
     var idempotencyKey: String?
@@ -473,9 +491,9 @@ struct HandEntry {
                 SELECT ledger_append(
                     \(entries.map { _ in alliance })::bigint[], \(entries.map(\.sequence))::bigint[],
                     \(entries.map(\.kind))::text[], \(entries.map { _ in LedgerFixture.day })::date[],
-                    \(entries.map(\.recordedAt))::timestamptz[], \(entries.map { _ in "hand" })::text[],
-                    \(entries.map { _ in "by hand" })::text[], \(entries.map { _ in "{}" })::jsonb[],
-                    \(entries.map(\.idempotencyKey))::text[], \(entries.map { _ in digest })::bytea[],
+                    \(entries.map(\.recordedAt))::timestamptz[], \(entries.map(\.recordedBy))::text[],
+                    \(entries.map(\.description))::text[], \(entries.map(\.metadata))::jsonb[],
+                    \(entries.map(\.idempotencyKey))::text[], \(entries.map(\.requestHash))::text[]::bytea[],
                     \(entries.map(\.reverses))::bigint[], \(entries.map(\.previousHash))::bytea[],
                     \(entries.map { _ in digest })::bytea[],
                     \(postings.map { _ in alliance })::bigint[], \(postings.map(\.0))::bigint[],
