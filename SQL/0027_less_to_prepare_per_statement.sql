@@ -13,13 +13,13 @@
 --
 -- 1. The eleven checks of an entry's own values move into ledger_check_entries, the trigger that
 --    already checks each statement's entries once they are in: one query over the statement's
---    entries, planned once per session for the writer's statements (by EXECUTE for an import's,
---    as the trigger's other queries are; SQL/0025). The conditions are the constraints' own, and a
---    row that breaks one is refused under the same name and SQLSTATE (23514, check_violation),
---    before the chain's checks as before. Two differences: a row that also breaks a unique key or
---    foreign key is refused by that first; and an UPDATE is not checked by them, which the
---    append-only trigger refuses anyway. The three on an entry's place in the journal
---    (sequence_positive, reverses_earlier, reversal_link) are small and stay on the table.
+--    entries alone, planned once per session for statements of every size (it reads no table,
+--    so no plan of it goes stale as the journal grows). The conditions are the constraints' own,
+--    and a row that breaks one is refused under the same name and SQLSTATE (23514,
+--    check_violation), before the chain's checks as before. Two differences: a row that also
+--    breaks a unique key or foreign key is refused by that first; and an UPDATE is not checked by
+--    them, which the append-only trigger refuses anyway. The three on an entry's place in the
+--    journal (sequence_positive, reverses_earlier, reversal_link) are small and stay on the table.
 -- 2. The tiles' size check names its sixteen sizes as one constant array: the same rule, a third
 --    of the text.
 -- 3. A reversal's checks (the entry it reverses is not a reversal; it mirrors it) run as their own
@@ -55,51 +55,52 @@ DECLARE
     current_alliance bigint;
     malformed record;
 BEGIN
+    -- The first entry, in order, that breaks a check of its own values, and which: a query of the
+    -- statement's entries alone, so one plan suits every size.
+    SELECT i.alliance_id, i.sequence, f.violated
+        FROM inserted AS i
+        CROSS JOIN LATERAL (SELECT CASE
+                   WHEN (length(i.description) >= 1 AND length(i.description) <= 1000) IS FALSE
+                       THEN 'journal_entries_description_length'
+                   WHEN (i.effective_on >= '0001-01-01'::date AND i.effective_on <= '9999-12-31'::date) IS FALSE
+                       THEN 'journal_entries_effective_years'
+                   WHEN (octet_length(i.hash) = 32 AND octet_length(i.previous_hash) = 32
+                         AND octet_length(i.request_hash) = 32) IS FALSE
+                       THEN 'journal_entries_hash_sizes'
+                   WHEN (length(i.idempotency_key) >= 1 AND length(i.idempotency_key) <= 200) IS FALSE
+                       THEN 'journal_entries_idempotency_key_length'
+                   WHEN (i.kind = ANY (ARRAY['opening', 'spend', 'reversal', 'contract-payment', 'outcome-payment',
+                                             'risk-share', 'adjustment'])) IS FALSE
+                       THEN 'journal_entries_kind'
+                   WHEN ledger_is_flat_text_object(i.metadata) IS FALSE
+                       THEN 'journal_entries_metadata_flat'
+                   WHEN (length(i.recorded_by) >= 1 AND length(i.recorded_by) <= 254) IS FALSE
+                       THEN 'journal_entries_recorded_by_length'
+                   WHEN ((i.metadata ->> 'expenseType' IS NULL AND i.metadata ->> 'expenseTypeLabel' IS NULL)
+                         OR (i.metadata ->> 'expenseType' IS NOT NULL
+                             AND length(btrim(i.metadata ->> 'expenseType')) > 0
+                             AND length(i.metadata ->> 'expenseType') <= 50
+                             AND coalesce(length(i.metadata ->> 'expenseTypeLabel'), 0) <= 200)) IS FALSE
+                       THEN 'journal_entries_spend_expense_type'
+                   WHEN (i.metadata ->> 'irrecoverableVat' IS NULL
+                         OR (i.metadata ->> 'irrecoverableVat' ~ '^(0|[1-9][0-9]{0,12})$'
+                             AND (i.metadata ->> 'irrecoverableVat')::bigint <= 1000000000000)) IS FALSE
+                       THEN 'journal_entries_spend_irrecoverable_vat'
+                   WHEN (i.metadata ->> 'supplierId' IS NULL
+                         OR (i.metadata ->> 'supplierId' ~ '^[A-Za-z0-9]([A-Za-z0-9-]{0,48}[A-Za-z0-9])?$'
+                             AND coalesce(i.metadata ->> 'supplierType', '')
+                                 = ANY (ARRAY['company', 'charity', 'public-body']))) IS FALSE
+                       THEN 'journal_entries_spend_supplier_id'
+                   WHEN (i.metadata ->> 'supplierType' IS NULL
+                         OR i.metadata ->> 'supplierType' = ANY (ARRAY['company', 'charity', 'public-body', 'individual']))
+                         IS FALSE
+                       THEN 'journal_entries_spend_supplier_type'
+               END AS violated) AS f
+        WHERE f.violated IS NOT NULL
+        ORDER BY i.alliance_id, i.sequence
+        LIMIT 1
+    INTO malformed;
     IF (SELECT count(*) FROM inserted) < 32 THEN
-        -- The first entry, in order, that breaks a check of its own values, and which.
-        SELECT i.alliance_id, i.sequence, f.violated
-            FROM inserted AS i
-            CROSS JOIN LATERAL (SELECT CASE
-                       WHEN (length(i.description) >= 1 AND length(i.description) <= 1000) IS FALSE
-                           THEN 'journal_entries_description_length'
-                       WHEN (i.effective_on >= '0001-01-01'::date AND i.effective_on <= '9999-12-31'::date) IS FALSE
-                           THEN 'journal_entries_effective_years'
-                       WHEN (octet_length(i.hash) = 32 AND octet_length(i.previous_hash) = 32
-                             AND octet_length(i.request_hash) = 32) IS FALSE
-                           THEN 'journal_entries_hash_sizes'
-                       WHEN (length(i.idempotency_key) >= 1 AND length(i.idempotency_key) <= 200) IS FALSE
-                           THEN 'journal_entries_idempotency_key_length'
-                       WHEN (i.kind = ANY (ARRAY['opening', 'spend', 'reversal', 'contract-payment', 'outcome-payment',
-                                                 'risk-share', 'adjustment'])) IS FALSE
-                           THEN 'journal_entries_kind'
-                       WHEN ledger_is_flat_text_object(i.metadata) IS FALSE
-                           THEN 'journal_entries_metadata_flat'
-                       WHEN (length(i.recorded_by) >= 1 AND length(i.recorded_by) <= 254) IS FALSE
-                           THEN 'journal_entries_recorded_by_length'
-                       WHEN ((i.metadata ->> 'expenseType' IS NULL AND i.metadata ->> 'expenseTypeLabel' IS NULL)
-                             OR (i.metadata ->> 'expenseType' IS NOT NULL
-                                 AND length(btrim(i.metadata ->> 'expenseType')) > 0
-                                 AND length(i.metadata ->> 'expenseType') <= 50
-                                 AND coalesce(length(i.metadata ->> 'expenseTypeLabel'), 0) <= 200)) IS FALSE
-                           THEN 'journal_entries_spend_expense_type'
-                       WHEN (i.metadata ->> 'irrecoverableVat' IS NULL
-                             OR (i.metadata ->> 'irrecoverableVat' ~ '^(0|[1-9][0-9]{0,12})$'
-                                 AND (i.metadata ->> 'irrecoverableVat')::bigint <= 1000000000000)) IS FALSE
-                           THEN 'journal_entries_spend_irrecoverable_vat'
-                       WHEN (i.metadata ->> 'supplierId' IS NULL
-                             OR (i.metadata ->> 'supplierId' ~ '^[A-Za-z0-9]([A-Za-z0-9-]{0,48}[A-Za-z0-9])?$'
-                                 AND coalesce(i.metadata ->> 'supplierType', '')
-                                     = ANY (ARRAY['company', 'charity', 'public-body']))) IS FALSE
-                           THEN 'journal_entries_spend_supplier_id'
-                       WHEN (i.metadata ->> 'supplierType' IS NULL
-                             OR i.metadata ->> 'supplierType' = ANY (ARRAY['company', 'charity', 'public-body', 'individual']))
-                             IS FALSE
-                           THEN 'journal_entries_spend_supplier_type'
-                   END AS violated) AS f
-            WHERE f.violated IS NOT NULL
-            ORDER BY i.alliance_id, i.sequence
-            LIMIT 1
-        INTO malformed;
         OPEN entries FOR
             SELECT i.alliance_id, i.sequence, i.previous_hash, i.hash, i.recorded_at, i.reverses,
                    s.posting_count, s.posting_total
@@ -110,50 +111,6 @@ BEGIN
             ) AS s
             ORDER BY i.alliance_id, i.sequence;
     ELSE
-        EXECUTE $malformed$
-            SELECT i.alliance_id, i.sequence, f.violated
-            FROM inserted AS i
-            CROSS JOIN LATERAL (SELECT CASE
-                       WHEN (length(i.description) >= 1 AND length(i.description) <= 1000) IS FALSE
-                           THEN 'journal_entries_description_length'
-                       WHEN (i.effective_on >= '0001-01-01'::date AND i.effective_on <= '9999-12-31'::date) IS FALSE
-                           THEN 'journal_entries_effective_years'
-                       WHEN (octet_length(i.hash) = 32 AND octet_length(i.previous_hash) = 32
-                             AND octet_length(i.request_hash) = 32) IS FALSE
-                           THEN 'journal_entries_hash_sizes'
-                       WHEN (length(i.idempotency_key) >= 1 AND length(i.idempotency_key) <= 200) IS FALSE
-                           THEN 'journal_entries_idempotency_key_length'
-                       WHEN (i.kind = ANY (ARRAY['opening', 'spend', 'reversal', 'contract-payment', 'outcome-payment',
-                                                 'risk-share', 'adjustment'])) IS FALSE
-                           THEN 'journal_entries_kind'
-                       WHEN ledger_is_flat_text_object(i.metadata) IS FALSE
-                           THEN 'journal_entries_metadata_flat'
-                       WHEN (length(i.recorded_by) >= 1 AND length(i.recorded_by) <= 254) IS FALSE
-                           THEN 'journal_entries_recorded_by_length'
-                       WHEN ((i.metadata ->> 'expenseType' IS NULL AND i.metadata ->> 'expenseTypeLabel' IS NULL)
-                             OR (i.metadata ->> 'expenseType' IS NOT NULL
-                                 AND length(btrim(i.metadata ->> 'expenseType')) > 0
-                                 AND length(i.metadata ->> 'expenseType') <= 50
-                                 AND coalesce(length(i.metadata ->> 'expenseTypeLabel'), 0) <= 200)) IS FALSE
-                           THEN 'journal_entries_spend_expense_type'
-                       WHEN (i.metadata ->> 'irrecoverableVat' IS NULL
-                             OR (i.metadata ->> 'irrecoverableVat' ~ '^(0|[1-9][0-9]{0,12})$'
-                                 AND (i.metadata ->> 'irrecoverableVat')::bigint <= 1000000000000)) IS FALSE
-                           THEN 'journal_entries_spend_irrecoverable_vat'
-                       WHEN (i.metadata ->> 'supplierId' IS NULL
-                             OR (i.metadata ->> 'supplierId' ~ '^[A-Za-z0-9]([A-Za-z0-9-]{0,48}[A-Za-z0-9])?$'
-                                 AND coalesce(i.metadata ->> 'supplierType', '')
-                                     = ANY (ARRAY['company', 'charity', 'public-body']))) IS FALSE
-                           THEN 'journal_entries_spend_supplier_id'
-                       WHEN (i.metadata ->> 'supplierType' IS NULL
-                             OR i.metadata ->> 'supplierType' = ANY (ARRAY['company', 'charity', 'public-body', 'individual']))
-                             IS FALSE
-                           THEN 'journal_entries_spend_supplier_type'
-                   END AS violated) AS f
-            WHERE f.violated IS NOT NULL
-            ORDER BY i.alliance_id, i.sequence
-            LIMIT 1
-        $malformed$ INTO malformed;
         OPEN entries FOR EXECUTE $entries$
             SELECT i.alliance_id, i.sequence, i.previous_hash, i.hash, i.recorded_at, i.reverses,
                    s.posting_count, s.posting_total
