@@ -330,7 +330,15 @@ public struct EmbeddedPostgres: Sendable {
             max_connections = \(maximumConnections)
 
             """
-        if !durable {
+        if durable {
+            settings += """
+                # Full-page images in the WAL compressed: a large import writes less, and the WAL
+                # flushes other writers' commits wait for queue behind less of it on the one disk
+                # (docs/operations.md, "Storage: the WAL on its own device").
+                wal_compression = on
+
+                """
+        } else {
             settings += """
                 # Throwaway cluster: speed over durability.
                 fsync = off

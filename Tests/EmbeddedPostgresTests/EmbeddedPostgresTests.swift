@@ -48,6 +48,36 @@ import Testing
         }
     }
 
+    /// A durable cluster (the embedded default) keeps every write safe and compresses the WAL's
+    /// full-page images; a throwaway one (the tests') does neither.
+    @Test func aDurableClusterSyncsAndCompressesItsWAL() async throws {
+        for durable in [true, false] {
+            try await withScratchDataDirectory { path in
+                let cluster = EmbeddedPostgres(
+                    dataDirectory: path, durable: durable, logger: TestCluster.logger)
+                let started = try await cluster.start()
+                let connection = try await PostgresConnection.connect(
+                    PostgresConnectionConfiguration(
+                        connectionString: try ConnectionString(started.connectionString),
+                        logger: TestCluster.logger))
+                let settings = try await connection.query(
+                    """
+                    SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS commits,
+                           current_setting('wal_compression') AS compression
+                    """
+                ).single()
+                await connection.close()
+                #expect(try await cluster.stop())
+                #expect(try settings.decode("fsync", as: String.self) == (durable ? "on" : "off"))
+                #expect(try settings.decode("commits", as: String.self) == (durable ? "on" : "off"))
+                // PostgreSQL 15 shows `on` as the method it means.
+                let compression = try settings.decode("compression", as: String.self)
+                #expect(
+                    durable ? ["on", "pglz"].contains(compression) : compression == "off", "\(compression)")
+            }
+        }
+    }
+
     @Test func concurrentFirstStartsInitialiseOnce() async throws {
         try await withScratchDataDirectory { path in
             let cluster = EmbeddedPostgres(dataDirectory: path, durable: false, logger: TestCluster.logger)
