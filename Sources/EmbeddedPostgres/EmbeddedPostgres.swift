@@ -332,8 +332,8 @@ public struct EmbeddedPostgres: Sendable {
             """
         if durable {
             settings += """
-                # Full-page images in the WAL compressed: a large import writes less, and the WAL
-                # flushes other writers' commits wait for queue behind less of it on the one disk
+                # Full-page images in the WAL compressed: a large import writes less WAL, so the
+                # flushes other writers' commits wait for queue behind less on the one disk
                 # (docs/operations.md, "Storage: the WAL on its own device").
                 wal_compression = on
 
