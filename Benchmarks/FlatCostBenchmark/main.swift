@@ -408,6 +408,8 @@ for (round, size) in options.sizes.enumerated() {
     // size, with no trend across sizes).
     var grownLatencies: [Double] = []
     var peerLatencies: [Double] = []
+    var grownSeconds = 0.0
+    var peerSeconds = 0.0
     for slice in 0..<4 {
         let writes = options.writesPerClient / 4 + (slice < options.writesPerClient % 4 ? 1 : 0)
         guard writes > 0 else { continue }
@@ -416,13 +418,19 @@ for (round, size) in options.sizes.enumerated() {
             let recorded = try await recording(
                 in: grown ? alliance : peer, by: grown ? financeLeads : peerLeads, on: recordingDay,
                 label: label, writes: writes)
-            if grown { grownLatencies += recorded.latencies } else { peerLatencies += recorded.latencies }
+            if grown {
+                grownLatencies += recorded.latencies
+                grownSeconds += recorded.seconds
+            } else {
+                peerLatencies += recorded.latencies
+                peerSeconds += recorded.seconds
+            }
         }
     }
     let recorded = Throughput(
-        operations: grownLatencies.count, seconds: 1, latencies: grownLatencies.sorted())
+        operations: grownLatencies.count, seconds: grownSeconds, latencies: grownLatencies.sorted())
     let peerRecorded = Throughput(
-        operations: peerLatencies.count, seconds: 1, latencies: peerLatencies.sorted())
+        operations: peerLatencies.count, seconds: peerSeconds, latencies: peerLatencies.sorted())
     let quietAfterRecording = try await autovacuumAtRest()
     // Throughput's percentiles are in milliseconds; the figures, in seconds.
     figures.recordP50 = Reading(

@@ -12,10 +12,14 @@ import Testing
 /// The private cluster: created on first use, reused while running, stopped on request, and
 /// refused with one clear sentence when it cannot work.
 @Suite(.timeLimit(.perTest)) struct EmbeddedPostgresTests {
-    private func currentDatabase(_ connectionString: String) async throws -> String {
-        let connection = try await PostgresConnection.connect(
+    private func connect(_ connectionString: String) async throws -> PostgresConnection {
+        try await PostgresConnection.connect(
             PostgresConnectionConfiguration(
                 connectionString: try ConnectionString(connectionString), logger: TestCluster.logger))
+    }
+
+    private func currentDatabase(_ connectionString: String) async throws -> String {
+        let connection = try await connect(connectionString)
         let name = try await connection.query("SELECT current_database() AS db").single().decode(
             "db", as: String.self)
         await connection.close()
@@ -56,10 +60,7 @@ import Testing
                 let cluster = EmbeddedPostgres(
                     dataDirectory: path, durable: durable, logger: TestCluster.logger)
                 let started = try await cluster.start()
-                let connection = try await PostgresConnection.connect(
-                    PostgresConnectionConfiguration(
-                        connectionString: try ConnectionString(started.connectionString),
-                        logger: TestCluster.logger))
+                let connection = try await connect(started.connectionString)
                 let settings = try await connection.query(
                     """
                     SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS commits,
