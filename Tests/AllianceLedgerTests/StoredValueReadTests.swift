@@ -8,8 +8,8 @@ import Testing
 /// Where a row is read back, a value the program does not know is a decoding error naming its
 /// column, never a silent default or a silently dropped element. Each test reads the row once as
 /// written, then writes a value no version of the program wrote, straight through SQL as the
-/// owner with the column's check dropped and triggers off (in the test's own database), and
-/// reads again.
+/// owner with triggers off and the column's check, where its table has one, dropped (in the
+/// test's own database), and reads again.
 @Suite(.timeLimit(.perTest)) struct StoredValueReadTests {
     /// Runs `sql` as the owner with triggers off, and the named check, if any, dropped.
     static func tamper(
