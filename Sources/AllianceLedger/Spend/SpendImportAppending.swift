@@ -103,13 +103,14 @@ struct Appending {
                 """, limit
             )
         }
-        // The client plans a batch (hashes, encodings) while the server appends the one before
-        // it and fetches the one after, so that the two work at once.
+        // The client plans a batch (hashes, and the append statement's encoding) while the server
+        // appends the one before it and fetches the one after, so that the two work at once and
+        // the server waits for the client only for a round trip between batches.
         var fetching = fetch(after: line, taken: 0)
         var rows = try await connection.query(fetching.query)
         var taken = 0
         var through = line
-        var planned: [JournalEntry] = []
+        var planned: (entries: [JournalEntry], statement: PostgresQuery)?
         var exhausted = false
         while true {
             taken += rows.count
@@ -117,16 +118,17 @@ struct Appending {
             exhausted = rows.count < fetching.limit
             let more = !exhausted && taken < rowsPerChunk && clock.now - started < run.chunkDuration
             var statements: [PostgresQuery] = []
-            if !planned.isEmpty { statements.append(try LedgerStore.appendStatement(planned)) }
+            if let planned { statements.append(planned.statement) }
             if more {
                 fetching = fetch(after: through, taken: taken)
                 statements.append(fetching.query)
             }
             let sending = statements
             async let answered = sending.isEmpty ? [] : connection.pipeline(sending)
-            let next = try plan(rows, with: &planner)
+            let entries = try plan(rows, with: &planner)
+            let next = try entries.isEmpty ? nil : (entries, LedgerStore.appendStatement(entries))
             let results = try await answered
-            appended(planned)
+            if let planned { appended(planned.entries) }
             planned = next
             rowsChecked += rows.count
             run.progress?(
@@ -137,9 +139,9 @@ struct Appending {
             guard more, let fetched = results.last else { break }
             rows = fetched
         }
-        if !planned.isEmpty {
-            try await connection.execute(try LedgerStore.appendStatement(planned))
-            appended(planned)
+        if let planned {
+            try await connection.execute(planned.statement)
+            appended(planned.entries)
         }
         let settled = exhausted ? max(staged.lastLine, through) : through
         invalid += staged.invalid(after: line, through: settled)
