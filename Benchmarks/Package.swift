@@ -61,9 +61,14 @@ let package = Package(
             name: "ledger-benchmark", dependencies: common, path: "LedgerWriteBenchmark",
             swiftSettings: strictSettings),
         // The spend import of a generated CSV, next to a raw COPY of it.
+        // With writers recording spend through the HTTP service meanwhile.
         .executableTarget(
-            name: "import-benchmark", dependencies: common, path: "ImportBenchmark",
-            swiftSettings: strictSettings),
+            name: "import-benchmark",
+            dependencies: common + [
+                .product(name: "AllianceLedgerHTTP", package: "AllianceLedger"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "ImportBenchmark", swiftSettings: strictSettings),
         // Decisions: votes under contention, and races to decide.
         .executableTarget(
             name: "decision-benchmark", dependencies: common, path: "DecisionBenchmark",

@@ -1,0 +1,161 @@
+import AllianceLedger
+import BenchmarkSupport
+import Dates
+import Foundation
+import ServiceHarness
+import Synchronization
+
+/// Spend recorded one at a time by `clients` callers, each as fast as it is answered, until
+/// `stop` is set: what finance leads recording by hand would see while an import runs.
+///
+/// By default each caller is an HTTP client of the service (`POST …/spend` with its partner's
+/// finance lead's token, over a keep-alive connection, on a thread of its own), as the issue's
+/// goals are stated; with `--library-writers` each calls `SpendBook.record` in this process,
+/// as the runs before 2026-12-05 evening did.
+final class Writers: Sendable {
+    struct Write {
+        let started: Date
+        let microseconds: Double
+    }
+
+    /// Where a caller sends its spend.
+    enum Route: Sendable {
+        case library(SpendBook)
+        /// The service's port, the alliance's spend path, and a finance lead's token for each
+        /// partner, by slug.
+        case http(port: Int, path: String, tokens: [String: String])
+    }
+
+    private let stopped = Mutex(false)
+    private let writes = Mutex<[Write]>([])
+    /// Answers other than 201, and why the first was given.
+    private let refusals = Mutex<(count: Int, first: String?)>((0, nil))
+
+    func stop() { stopped.withLock { $0 = true } }
+    var slowest: Double { writes.withLock { $0.map(\.microseconds).max() ?? .nan } / 1000 }
+    var count: Int { writes.withLock { $0.count } }
+    var refused: (count: Int, first: String?) { refusals.withLock { $0 } }
+    var p99: Double {
+        Throughput(
+            operations: count, seconds: 1, latencies: writes.withLock { $0.map(\.microseconds).sorted() }
+        )
+        .percentile(0.99)
+    }
+    /// The `count` slowest writes, in the order they started.
+    func slowestWrites(_ count: Int) -> [Write] {
+        writes.withLock { $0.sorted { $0.microseconds > $1.microseconds }.prefix(count) }
+            .sorted { $0.started < $1.started }
+    }
+
+    /// Records until stopped; caller `client` records for `partners[client % partners.count]`
+    /// on `budgetLines[client % budgetLines.count]`.
+    func run(
+        clients: Int, into alliance: Alliance, route: Route, partners: [String], budgetLines: [String],
+        label: String
+    ) async throws {
+        guard let day = CalendarDate(year: 2025, month: 6, day: 1) else { preconditionFailure("a real day") }
+        switch route {
+        case .library(let book):
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<clients {
+                    group.addTask {
+                        var index = 0
+                        while !self.stopped.withLock({ $0 }) {
+                            index += 1
+                            let request = try SpendRequest(
+                                partner: partners[client % partners.count],
+                                budgetLine: budgetLines[client % budgetLines.count],
+                                amount: 100, incurredOn: day,
+                                description: "recorded during the import",
+                                reference: "\(label)-\(client)-\(index)")
+                            try await self.timed {
+                                _ = try await book.record(request, in: alliance, by: .commandLine)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        case .http(let port, let path, let tokens):
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<clients {
+                    let partner = partners[client % partners.count]
+                    guard let token = tokens[partner] else {
+                        throw BenchmarkFailure("no token for \(partner)")
+                    }
+                    let budgetLine = budgetLines[client % budgetLines.count]
+                    group.addTask {
+                        try await Self.onOwnThread {
+                            let connection = try BlockingHTTPConnection(port: port)
+                            var index = 0
+                            while !self.stopped.withLock({ $0 }) {
+                                index += 1
+                                let body =
+                                    #"{"partner":"\#(partner)","budgetLine":"\#(budgetLine)","amount":100,"#
+                                    + #""incurredOn":"\#(day)","description":"recorded during the import","#
+                                    + #""reference":"\#(label)-\#(client)-\#(index)"}"#
+                                let clock = ContinuousClock()
+                                let started = Date()
+                                let start = clock.now
+                                let answer = try connection.post(path: path, bearer: token, json: body)
+                                let elapsed = (clock.now - start).microseconds
+                                self.writes.withLock {
+                                    $0.append(Write(started: started, microseconds: elapsed))
+                                }
+                                if answer.status != 201 {
+                                    self.refusals.withLock {
+                                        $0.count += 1
+                                        $0.first = $0.first ?? "\(answer.status) \(answer.body)"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    private func timed(_ write: () async throws -> Void) async throws {
+        let clock = ContinuousClock()
+        let started = Date()
+        let start = clock.now
+        try await write()
+        let elapsed = (clock.now - start).microseconds
+        writes.withLock { $0.append(Write(started: started, microseconds: elapsed)) }
+    }
+
+    /// Runs `body` on a new thread and waits for it without holding a cooperative thread.
+    private static func onOwnThread(_ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                do {
+                    try body()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.start()
+        }
+    }
+}
+
+extension AllianceDirectory {
+    /// A finance lead for each of `partners`, each with an API token: the HTTP writers' callers.
+    func financeLeadTokens(of alliance: Alliance, partners: [String], tokens: TokenStore) async throws
+        -> [String: String]
+    {
+        var byPartner: [String: String] = [:]
+        for partner in partners {
+            let person = try await addPerson(
+                try PersonRequest(
+                    name: "Finance \(partner)", email: "finance@\(partner).example.org", partner: partner,
+                    roles: [.finance]),
+                to: alliance)
+            byPartner[partner] = try await tokens.issue(for: person)
+        }
+        return byPartner
+    }
+}
