@@ -71,13 +71,22 @@ import Testing
 
     /// The one date parser reads YYYY-MM-DD in years 0001 to 9999, and nothing else; what the
     /// database writes back is read whatever its year.
-    @Test func datesAreYearsOneToNineThousandNineHundredNinetyNine() {
+    @Test func datesAreYearsOneToNineThousandNineHundredNinetyNine() throws {
         #expect(CalendarDate(iso8601: "0001-01-01") == CalendarDate(year: 1, month: 1, day: 1))
         #expect(CalendarDate(iso8601: "9999-12-31") == CalendarDate(year: 9999, month: 12, day: 31))
         for text in [
             "0000-01-01", "0000-12-31", "10000-01-01", "-001-01-01", "+2025-01-01", "2025-1-01", "२०२५-०१-०१",
         ] {
             #expect(CalendarDate(iso8601: text) == nil, "\(text)")
+        }
+        // Every day of the years it reads, from a String and from a Substring alike (either may
+        // hand its bytes over whole, or not), back from its own description.
+        var day = try #require(CalendarDate(year: 1, month: 1, day: 1))
+        while day.year <= 9999 {
+            let written = day.description
+            #expect(CalendarDate(iso8601: written) == day)
+            #expect(CalendarDate(iso8601: ("x" + written + "x").dropFirst().dropLast()) == day)
+            day = day.adding(days: 997)
         }
         #expect(CalendarDate(postgresText: "0001-12-31 BC") == CalendarDate(year: 0, month: 12, day: 31))
         #expect(CalendarDate(postgresText: "10000-03-31") == CalendarDate(year: 10000, month: 3, day: 31))

@@ -82,26 +82,57 @@ public enum Money {
     /// Reads a decimal with at most `decimals` places into a whole number of its smallest unit:
     /// `86.5` with four places is 865000. The same refusals as amounts.
     static func parse(_ text: String, decimals exponent: Int) -> Int64? {
-        var rest = Substring(text)
+        // Byte by byte, without splitting or Unicode properties: a spend file's amounts are
+        // parsed a million at a time. Only ASCII digits, one leading sign and one point count;
+        // any other byte (a UTF-8 sequence's included) refuses the text.
         var negative = false
-        if let sign = rest.first, sign == "-" || sign == "+" {
-            negative = sign == "-"
-            rest = rest.dropFirst()
+        var magnitude: UInt64 = 0
+        var integerDigits = 0
+        var fractionDigits = 0
+        var sawPoint = false
+        var offset = 0
+        for byte in text.utf8 {
+            defer { offset += 1 }
+            switch byte {
+            case UInt8(ascii: "-") where offset == 0, UInt8(ascii: "+") where offset == 0:
+                negative = byte == UInt8(ascii: "-")
+            case UInt8(ascii: "."):
+                guard !sawPoint, integerDigits > 0 else { return nil }
+                sawPoint = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if sawPoint {
+                    fractionDigits += 1
+                    guard fractionDigits <= exponent else { return nil }
+                } else {
+                    integerDigits += 1
+                }
+                // A prefix too large for 64 bits makes the whole number too large.
+                guard let next = Self.appending(UInt64(byte - UInt8(ascii: "0")), to: magnitude) else {
+                    return nil
+                }
+                magnitude = next
+            default:
+                return nil
+            }
         }
-        let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), !parts[0].isEmpty,
-            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } })
-        else { return nil }
-        let fraction = parts.count == 2 ? parts[1] : ""
-        guard parts.count == 1 || !fraction.isEmpty, fraction.count <= exponent else { return nil }
-        let digits = parts[0] + fraction + String(repeating: "0", count: exponent - fraction.count)
-        guard let magnitude = UInt64(digits) else { return nil }
+        guard integerDigits > 0, !sawPoint || fractionDigits > 0 else { return nil }
+        for _ in fractionDigits..<exponent {
+            guard let next = Self.appending(0, to: magnitude) else { return nil }
+            magnitude = next
+        }
         if negative {
             guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
             return magnitude == UInt64(Int64.max) + 1 ? .min : -Int64(magnitude)
         }
         guard magnitude <= UInt64(Int64.max) else { return nil }
         return Int64(magnitude)
+    }
+
+    /// `number` with `digit` written after it, nil past 64 bits.
+    private static func appending(_ digit: UInt64, to number: UInt64) -> UInt64? {
+        let (shifted, shiftOverflowed) = number.multipliedReportingOverflow(by: 10)
+        let (sum, sumOverflowed) = shifted.addingReportingOverflow(digit)
+        return shiftOverflowed || sumOverflowed ? nil : sum
     }
 }
 
