@@ -44,13 +44,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     /// parser of days that people and programs send, whether in JSON, a query, a spend file or
     /// a command's option.
     public init?(iso8601 text: some StringProtocol) {
-        // Over the string's own bytes where it has them (a native String or Substring): a
-        // buffer of bytes is a concrete type, so the loop below is compiled for it rather than
-        // walking a generic collection a call at a time (a third of a spend file's parsing).
-        let utf8 = text.utf8
-        guard
-            let fields = utf8.withContiguousStorageIfAvailable({ CalendarDate.fields($0, yearDigits: 4...4) })
-                ?? CalendarDate.fields(utf8, yearDigits: 4...4),
+        guard let fields = CalendarDate.fields(text, yearDigits: 4...4),
             CalendarDate.years.contains(fields.year)
         else { return nil }
         self.init(year: fields.year, month: fields.month, day: fields.day)
@@ -59,7 +53,19 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     /// The numbers of `YYYY-MM-DD` with a year of `yearDigits` digits, read straight from the
     /// bytes (spend files read millions of them); nil for any other text. Whether the day
     /// exists is for ``init(year:month:day:)`` to say.
-    package static func fields(_ bytes: some Collection<UInt8>, yearDigits: ClosedRange<Int>) -> (
+    package static func fields(_ text: some StringProtocol, yearDigits: ClosedRange<Int>) -> (
+        year: Int, month: Int, day: Int
+    )? {
+        // Over the string's own bytes where it has them (a native String or Substring): a
+        // buffer of bytes is a concrete type, so the loop below is compiled for it here rather
+        // than walking a generic collection a call at a time, as callers in other modules
+        // would (a third of a spend file's parsing).
+        let utf8 = text.utf8
+        return utf8.withContiguousStorageIfAvailable { fields(bytes: $0, yearDigits: yearDigits) }
+            ?? fields(bytes: utf8, yearDigits: yearDigits)
+    }
+
+    private static func fields(bytes: some Collection<UInt8>, yearDigits: ClosedRange<Int>) -> (
         year: Int, month: Int, day: Int
     )? {
         let yearLength = bytes.count - 6

@@ -101,7 +101,7 @@ extension Timestamp {
         let isBC = body.hasSuffix(" BC")
         if isBC { body = body.dropLast(3) }
         let datePart = body.prefix { $0 != " " && $0 != "T" }
-        guard let fields = CalendarDate.fields(datePart.utf8, yearDigits: 4...6),
+        guard let fields = CalendarDate.fields(datePart, yearDigits: 4...6),
             let day = CalendarDate(
                 year: isBC ? 1 - fields.year : fields.year, month: fields.month, day: fields.day)
         else { return nil }

@@ -529,6 +529,12 @@ private struct CopyTextEncoder {
     }
 
     private mutating func text(_ value: String) {
+        // Most fields hold nothing to escape: one scan, then one copy rather than a byte at a time.
+        let escaped: (UInt8) -> Bool = { $0 == 0x5C || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        guard value.utf8.contains(where: escaped) else {
+            bytes.append(contentsOf: value.utf8)
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])

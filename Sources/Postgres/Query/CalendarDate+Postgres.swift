@@ -19,8 +19,7 @@ extension CalendarDate: PostgresDecodable {
     public init?(postgresText text: String) {
         let isBC = text.hasSuffix(" BC")
         guard
-            let fields = CalendarDate.fields(
-                (isBC ? text.dropLast(3) : Substring(text)).utf8, yearDigits: 4...7)
+            let fields = CalendarDate.fields(isBC ? text.dropLast(3) : Substring(text), yearDigits: 4...7)
         else { return nil }
         self.init(year: isBC ? 1 - fields.year : fields.year, month: fields.month, day: fields.day)
     }
