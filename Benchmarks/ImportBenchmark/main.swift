@@ -348,6 +348,8 @@ let service = HTTPService.application(
     logger: logger, onServerRunning: { port in servicePort.yield(port) })
 let serving = Task {
     guard options.writers && !options.libraryWriters else { return }
+    // A service that cannot start ends the stream, so the wait for its port below ends too.
+    defer { servicePort.finish() }
     try await service.run()
 }
 let httpPort: Int? =
