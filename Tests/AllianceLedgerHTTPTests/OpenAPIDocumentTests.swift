@@ -213,6 +213,45 @@ import Testing
         #expect(bodies == 21)
     }
 
+    /// The bodies' decoders read an optional field's null as its absence (`decodeIfPresent`), so
+    /// the document must say that every optional field of a request body may be null: otherwise a
+    /// client built from it is refused nothing the service takes, and a checker sending null to
+    /// test a refusal finds it accepted (schemathesis did, for a decision's `closesAt`).
+    @Test func everyOptionalRequestFieldMayBeNull() throws {
+        let document = try Self.document()
+        var optional = 0
+        for (path, method, operation, _) in try Self.operations(document) {
+            guard let requestBody = operation["requestBody"] as? [String: Any],
+                let content = try Self.dereference(requestBody, in: document)["content"] as? [String: Any],
+                let json = content["application/json"] as? [String: Any]
+            else { continue }
+            let schema = try Self.dereference(try #require(json["schema"] as? [String: Any]), in: document)
+            let required = Set(schema["required"] as? [String] ?? [])
+            for (name, property) in schema["properties"] as? [String: Any] ?? [:]
+            where !required.contains(name) {
+                optional += 1
+                #expect(
+                    try Self.admitsNull(try #require(property as? [String: Any]), in: document),
+                    "\(method.uppercased()) \(path): \(name) is optional but may not be null")
+            }
+        }
+        // The rule must have something to hold for.
+        #expect(optional >= 20)
+    }
+
+    /// Whether a schema lets null through: its type says so, or one of its branches does.
+    static func admitsNull(_ schema: [String: Any], in document: [String: Any]) throws -> Bool {
+        let type = schema["type"]
+        if type as? String == "null" || (type as? [String])?.contains("null") == true { return true }
+        for key in ["oneOf", "anyOf"] {
+            for branch in schema[key] as? [[String: Any]] ?? [] where try admitsNull(branch, in: document) {
+                return true
+            }
+        }
+        guard schema["$ref"] != nil else { return false }
+        return try admitsNull(try dereference(schema, in: document), in: document)
+    }
+
     @Test func everyCreatingPostTakesAnIdempotencyKeyAndSaysWhenItReplays() throws {
         let document = try Self.document()
         for (path, method, operation, _) in try Self.operations(document) where method == "post" {
