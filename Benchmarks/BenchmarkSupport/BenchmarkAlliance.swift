@@ -25,4 +25,21 @@ extension AllianceDirectory {
         }
         return alliance
     }
+
+    /// A finance lead for each of `partners` (already in the alliance), each with an API token,
+    /// in `partners` order: the callers of the benchmarks that record spend over HTTP.
+    public func addFinanceLeads(to alliance: Alliance, partners: [String], tokens: TokenStore) async throws
+        -> [(partner: String, token: String)]
+    {
+        var leads: [(partner: String, token: String)] = []
+        for partner in partners {
+            let person = try await addPerson(
+                try PersonRequest(
+                    name: "Finance \(partner)", email: "finance@\(partner).example.org", partner: partner,
+                    roles: [.finance]),
+                to: alliance)
+            leads.append((partner, try await tokens.issue(for: person)))
+        }
+        return leads
+    }
 }

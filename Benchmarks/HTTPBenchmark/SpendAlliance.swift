@@ -33,18 +33,12 @@ struct SpendAlliance: Sendable {
             _ = try await directory.addBudgetLine(
                 BudgetLineRequest(code: line.code, name: line.name), to: alliance)
         }
-        let tokenStore = TokenStore(pool: pool)
-        var tokens: [(partner: String, token: String)] = []
         for partner in partners {
             try await directory.addPartner(
                 PartnerRequest(slug: partner.slug, name: partner.name, kind: partner.kind), to: alliance)
-            let person = try await directory.addPerson(
-                PersonRequest(
-                    name: "Finance \(partner.slug)", email: "finance@\(partner.slug).example.org",
-                    partner: partner.slug, roles: [.finance]),
-                to: alliance)
-            tokens.append((partner.slug, try await tokenStore.issue(for: person)))
         }
+        let tokens = try await directory.addFinanceLeads(
+            to: alliance, partners: partners.map(\.slug), tokens: TokenStore(pool: pool))
         return SpendAlliance(alliance: alliance, tokens: tokens)
     }
 

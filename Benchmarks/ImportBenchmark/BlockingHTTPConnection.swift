@@ -102,8 +102,8 @@ final class BlockingHTTPConnection {
         let head = String(decoding: buffer[0..<headEnd], as: UTF8.self)
         let lines = head.split(separator: "\r\n")
         // "HTTP/1.1 201 Created"
-        guard let statusLine = lines.first, statusLine.split(separator: " ").count >= 2,
-            let status = Int(statusLine.split(separator: " ")[1])
+        guard let statusWords = lines.first?.split(separator: " "), statusWords.count >= 2,
+            let status = Int(statusWords[1])
         else { throw BenchmarkFailure("not an HTTP answer: \(head)") }
         guard
             let lengthLine = lines.dropFirst().first(where: { $0.lowercased().hasPrefix("content-length:") }),

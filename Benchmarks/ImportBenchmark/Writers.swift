@@ -94,14 +94,9 @@ final class Writers: Sendable {
                                     #"{"partner":"\#(partner)","budgetLine":"\#(budgetLine)","amount":100,"#
                                     + #""incurredOn":"\#(day)","description":"recorded during the import","#
                                     + #""reference":"\#(label)-\#(client)-\#(index)"}"#
-                                let clock = ContinuousClock()
-                                let started = Date()
-                                let start = clock.now
+                                let started = (Date(), ContinuousClock.now)
                                 let answer = try connection.post(path: path, bearer: token, json: body)
-                                let elapsed = (clock.now - start).microseconds
-                                self.writes.withLock {
-                                    $0.append(Write(started: started, microseconds: elapsed))
-                                }
+                                self.record(startedAt: started)
                                 if answer.status != 201 {
                                     self.refusals.withLock {
                                         $0.count += 1
@@ -118,12 +113,16 @@ final class Writers: Sendable {
     }
 
     private func timed(_ write: () async throws -> Void) async throws {
-        let clock = ContinuousClock()
-        let started = Date()
-        let start = clock.now
+        let started = (Date(), ContinuousClock.now)
         try await write()
-        let elapsed = (clock.now - start).microseconds
-        writes.withLock { $0.append(Write(started: started, microseconds: elapsed)) }
+        record(startedAt: started)
+    }
+
+    /// Keeps a write that started at `startedAt` (the wall clock's time and the monotonic
+    /// clock's) and ends now.
+    private func record(startedAt started: (date: Date, instant: ContinuousClock.Instant)) {
+        let elapsed = (ContinuousClock.now - started.instant).microseconds
+        writes.withLock { $0.append(Write(started: started.date, microseconds: elapsed)) }
     }
 
     /// Runs `body` on a new thread and waits for it without holding a cooperative thread.
@@ -139,23 +138,5 @@ final class Writers: Sendable {
             }
             thread.start()
         }
-    }
-}
-
-extension AllianceDirectory {
-    /// A finance lead for each of `partners`, each with an API token: the HTTP writers' callers.
-    func financeLeadTokens(of alliance: Alliance, partners: [String], tokens: TokenStore) async throws
-        -> [String: String]
-    {
-        var byPartner: [String: String] = [:]
-        for partner in partners {
-            let person = try await addPerson(
-                try PersonRequest(
-                    name: "Finance \(partner)", email: "finance@\(partner).example.org", partner: partner,
-                    roles: [.finance]),
-                to: alliance)
-            byPartner[partner] = try await tokens.issue(for: person)
-        }
-        return byPartner
     }
 }

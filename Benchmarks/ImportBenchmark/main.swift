@@ -346,19 +346,21 @@ let service = HTTPService.application(
     configuration: HTTPServiceConfiguration(
         host: "127.0.0.1", port: 0, publicBaseURL: "http://127.0.0.1", metricsPort: 0),
     logger: logger, onServerRunning: { port in servicePort.yield(port) })
+/// Whether the writers record through the service (rather than the library, or not at all).
+let writersOverHTTP = options.writers && !options.libraryWriters
 let serving = Task {
-    guard options.writers && !options.libraryWriters else { return }
+    guard writersOverHTTP else { return }
     // A service that cannot start ends the stream, so the wait for its port below ends too.
     defer { servicePort.finish() }
     try await service.run()
 }
 let httpPort: Int? =
-    if options.writers && !options.libraryWriters {
+    if writersOverHTTP {
         await servicePorts.first { _ in true }
     } else {
         nil
     }
-if options.writers && !options.libraryWriters && httpPort == nil {
+if writersOverHTTP && httpPort == nil {
     throw BenchmarkFailure("the service did not start")
 }
 /// How the writers of `alliance` record: through the service unless `--library-writers`.
@@ -366,8 +368,9 @@ func route(to alliance: Alliance) async throws -> Writers.Route {
     guard let httpPort else { return .library(SpendBook(ledger: writerLedger)) }
     return .http(
         port: httpPort, path: "/v1/alliances/\(alliance.slug)/spend",
-        tokens: try await directoryService.financeLeadTokens(
-            of: alliance, partners: partners, tokens: TokenStore(pool: servicePool)))
+        tokens: Dictionary(
+            uniqueKeysWithValues: try await directoryService.addFinanceLeads(
+                to: alliance, partners: partners, tokens: TokenStore(pool: servicePool))))
 }
 let sameAlliance = Writers()
 let otherAlliance = Writers()
