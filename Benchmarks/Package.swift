@@ -39,6 +39,7 @@ let package = Package(
         .package(
             url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1",
             traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // What the benchmarks share: pgbench's raw ceiling, measurements, their alliance. Their
@@ -67,6 +68,7 @@ let package = Package(
             dependencies: common + [
                 .product(name: "AllianceLedgerHTTP", package: "AllianceLedger"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "ImportBenchmark", swiftSettings: strictSettings),
         // Decisions: votes under contention, and races to decide.

@@ -36,6 +36,10 @@ public enum SpendFile {
             }
         }
         handle.write(Data(text.utf8))
+        // On disk before a run measures anything: left to the kernel, these pages would be
+        // written out about 30 s later (vm.dirty_expire_centisecs), in the middle of what is
+        // measured, and every commit's WAL flush would queue behind them.
+        try handle.synchronize()
         try handle.close()
         return (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
     }

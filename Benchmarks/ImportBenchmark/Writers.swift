@@ -28,23 +28,32 @@ final class Writers: Sendable {
 
     private let stopped = Mutex(false)
     private let writes = Mutex<[Write]>([])
+    /// Writes that started before this are the callers' warm-up (each one's first connection
+    /// to the service, the service's to the database), not writes made while the import runs.
+    private let measuredSince = Mutex(Date.distantPast)
     /// Answers other than 201, and why the first was given.
     private let refusals = Mutex<(count: Int, first: String?)>((0, nil))
 
     func stop() { stopped.withLock { $0 = true } }
-    var slowest: Double { writes.withLock { $0.map(\.microseconds).max() ?? .nan } / 1000 }
-    var count: Int { writes.withLock { $0.count } }
+    /// Counts only the writes that start from now on.
+    func measureFromNow() { measuredSince.withLock { $0 = Date() } }
+    /// Writes recorded so far, the warm-up's included.
+    var recorded: Int { writes.withLock { $0.count } }
+    /// The writes made since `measureFromNow`.
+    private var measured: [Write] {
+        let since = measuredSince.withLock { $0 }
+        return writes.withLock { $0.filter { $0.started >= since } }
+    }
+    var slowest: Double { (measured.map(\.microseconds).max() ?? .nan) / 1000 }
+    var count: Int { measured.count }
     var refused: (count: Int, first: String?) { refusals.withLock { $0 } }
     var p99: Double {
-        Throughput(
-            operations: count, seconds: 1, latencies: writes.withLock { $0.map(\.microseconds).sorted() }
-        )
-        .percentile(0.99)
+        let latencies = measured.map(\.microseconds).sorted()
+        return Throughput(operations: latencies.count, seconds: 1, latencies: latencies).percentile(0.99)
     }
     /// The `count` slowest writes, in the order they started.
     func slowestWrites(_ count: Int) -> [Write] {
-        writes.withLock { $0.sorted { $0.microseconds > $1.microseconds }.prefix(count) }
-            .sorted { $0.started < $1.started }
+        measured.sorted { $0.microseconds > $1.microseconds }.prefix(count).sorted { $0.started < $1.started }
     }
 
     /// Records until stopped; caller `client` records for `partners[client % partners.count]`

@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import Postgres
 import ServiceHarness
+import ServiceLifecycle
 import Synchronization
 
 // Spend-import benchmark: rows per second of `SpendImporter` on a generated CSV file, next to
@@ -17,6 +18,7 @@ import Synchronization
 //
 //   swift run --package-path Benchmarks -c release import-benchmark [--rows 1000000] [--verify] [--no-writers]
 //       [--library-writers] [--chunk-ms 200] [--profile [--explain-ms 40]] [--wait-events]
+//       [--setting name=value]…
 //
 // While the import runs, 16 callers record spend one at a time in the importing alliance and 4
 // in another (unless --no-writers), each an HTTP client of the service running in this process
@@ -24,6 +26,8 @@ import Synchronization
 // against its goal.
 // With --wait-events, PostgreSQL's wait events are sampled meanwhile, and those seen during the
 // other alliance's slowest writes are printed with the checkpoints of the run.
+// Each --setting is written into the cluster's configuration before the run (a setting that
+// needs a restart is refused), so that a run with other server settings is one command.
 
 struct Options {
     var rows = 1_000_000
@@ -44,6 +48,8 @@ struct Options {
     /// Whether to sample `pg_stat_activity` every few milliseconds while the import runs and
     /// print what the server waited for during the other alliance's slowest writes.
     var waitEvents = false
+    /// Server settings made before the run, beside the embedded default's.
+    var settings: [ServerSetting] = []
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -57,6 +63,12 @@ struct Options {
             case "--explain-ms":
                 explainMilliseconds = iterator.next().flatMap { Int($0) } ?? explainMilliseconds
             case "--wait-events": waitEvents = true
+            case "--setting":
+                guard let text = iterator.next(), let setting = ServerSetting(text) else {
+                    FileHandle.standardError.write(Data("--setting takes name=value\n".utf8))
+                    exit(2)
+                }
+                settings.append(setting)
             case "--chunk-ms": chunkMilliseconds = iterator.next().flatMap { Int($0) } ?? chunkMilliseconds
             default:
                 refuseUnknownOption(argument)
@@ -99,6 +111,19 @@ print(
     "PostgreSQL \(serverVersion), fsync on, synchronous_commit on; \(ProcessInfo.processInfo.activeProcessorCount) cores; \(Date())"
 )
 print("load average before: \(loadAverage()); chunks of at most \(options.chunkMilliseconds) ms")
+do {
+    try await bench.apply(options.settings)
+} catch {
+    FileHandle.standardError.write(Data("--setting: \(error)\n".utf8))
+    bench.stopImmediately()
+    try? FileManager.default.removeItem(atPath: csvPath)
+    exit(2)
+}
+if !options.settings.isEmpty {
+    print(
+        "server settings besides the embedded default's: \(options.settings.map(\.description).joined(separator: ", "))"
+    )
+}
 print("")
 
 // MARK: Raw COPY, the ceiling
@@ -166,11 +191,33 @@ func runImport(on pool: PostgresPool = servicePool) async throws -> (
 /// What PostgreSQL's processes were waiting for, from `pg_stat_activity` every few milliseconds:
 /// the sessions running a statement and the background processes (checkpointer, WAL writer…)
 /// out of their idle loops. Compared with a slow write's interval, it says whether the write
-/// waited for a lock, a WAL flush, a checkpoint's sync or the CPU.
+/// waited for a lock, a WAL flush, a checkpoint's sync or the CPU. Each sample also reads the
+/// kernel's dirty and under-writeback page cache (`/proc/meminfo`): a WAL flush queues behind
+/// the data the kernel is writing out, which the server's wait events do not show.
 final class WaitEventSampler: Sendable {
     private struct Sample {
         let at: Date
         let events: Set<String>
+        /// The kernel's page cache waiting to be written, and being written, in kB.
+        let dirty: Int
+        let writeback: Int
+    }
+
+    /// `Dirty` and `Writeback` of `/proc/meminfo`, in kB; zero where unknown.
+    private static func pageCache() -> (dirty: Int, writeback: Int) {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return (0, 0) }
+        var dirty = 0
+        var writeback = 0
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 2, let kilobytes = Int(fields[1]) else { continue }
+            if fields[0] == "Dirty:" {
+                dirty = kilobytes
+            } else if fields[0] == "Writeback:" {
+                writeback = kilobytes
+            }
+        }
+        return (dirty, writeback)
     }
 
     private let samples = Mutex<[Sample]>([])
@@ -190,11 +237,33 @@ final class WaitEventSampler: Sendable {
                       AND wait_event_type IS DISTINCT FROM 'Activity'
                     """
                 ).map { try $0.decode("event", as: String.self) }
-                let sample = Sample(at: Date(), events: Set(events))
+                let cache = Self.pageCache()
+                let sample = Sample(
+                    at: Date(), events: Set(events), dirty: cache.dirty, writeback: cache.writeback)
                 samples.withLock { $0.append(sample) }
                 try await Task.sleep(for: .milliseconds(5))
             }
         }
+    }
+
+    /// The `count` largest falls of the kernel's dirty page cache within a second, apart from
+    /// each other: when it wrote out most at once.
+    func largestWriteOuts(_ count: Int) -> [(at: Date, megabytes: Int)] {
+        let all = samples.withLock { $0 }
+        var falls: [(at: Date, megabytes: Int)] = []
+        var later = 0
+        for (index, sample) in all.enumerated() {
+            later = max(later, index)
+            while later + 1 < all.count && all[later + 1].at.timeIntervalSince(sample.at) <= 1 { later += 1 }
+            let lowest = all[index...later].map(\.dirty).min() ?? sample.dirty
+            falls.append((sample.at, (sample.dirty - lowest) / 1024))
+        }
+        var chosen: [(at: Date, megabytes: Int)] = []
+        for fall in falls.sorted(by: { $0.megabytes > $1.megabytes })
+        where chosen.count < count && chosen.allSatisfy({ abs($0.at.timeIntervalSince(fall.at)) > 2 }) {
+            chosen.append(fall)
+        }
+        return chosen.sorted { $0.at < $1.at }
     }
 
     /// The events seen between `start` and `end`, each with the number of samples that saw it,
@@ -204,8 +273,11 @@ final class WaitEventSampler: Sendable {
         var counts: [String: Int] = [:]
         for sample in during { for event in sample.events { counts[event, default: 0] += 1 } }
         let ranked = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-        guard !ranked.isEmpty else { return "no sample" }
-        return ranked.prefix(6).map { "\($0.key) \($0.value)/\(during.count)" }.joined(separator: ", ")
+        guard let first = during.first, let last = during.last else { return "no sample" }
+        let waits = ranked.prefix(6).map { "\($0.key) \($0.value)/\(during.count)" }.joined(separator: ", ")
+        let writeback = during.map(\.writeback).max() ?? 0
+        return waits
+            + "; kernel's dirty page cache \(first.dirty / 1024) → \(last.dirty / 1024) MB, under writeback up to \(writeback / 1024) MB"
     }
 }
 
@@ -348,11 +420,16 @@ let service = HTTPService.application(
     logger: logger, onServerRunning: { port in servicePort.yield(port) })
 /// Whether the writers record through the service (rather than the library, or not at all).
 let writersOverHTTP = options.writers && !options.libraryWriters
+// In a service group, so that the run ends it gracefully: its connections closed and the
+// tokens' last uses written, where cancelling it logs errors for every open connection.
+let serviceGroup = ServiceGroup(
+    configuration: ServiceGroupConfiguration(services: [service], gracefulShutdownSignals: [], logger: logger)
+)
 let serving = Task {
     guard writersOverHTTP else { return }
     // A service that cannot start ends the stream, so the wait for its port below ends too.
     defer { servicePort.finish() }
-    try await service.run()
+    try await serviceGroup.run()
 }
 let httpPort: Int? =
     if writersOverHTTP {
@@ -386,6 +463,19 @@ let otherWriting = Task {
     try await otherAlliance.run(
         clients: 4, into: neighbour, route: otherRoute, partners: partners, budgetLines: lines, label: "OTHER"
     )
+}
+// The goals are for writes made while the import runs: the writers warm up first (each
+// caller's first write opens its connection, and the service's pool its own), and their writes
+// count from the import's start.
+if options.writers {
+    let warmUpEnds = ContinuousClock.now + .seconds(10)
+    while (sameAlliance.recorded < 16 * 3 || otherAlliance.recorded < 4 * 3)
+        && ContinuousClock.now < warmUpEnds
+    {
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    sameAlliance.measureFromNow()
+    otherAlliance.measureFromNow()
 }
 // Its own pool, closed after it when profiling: a session's function statistics reach
 // `pg_stat_user_functions` for certain when it ends.
@@ -427,7 +517,7 @@ sameAlliance.stop()
 otherAlliance.stop()
 try await sameWriting.value
 try await otherWriting.value
-serving.cancel()
+await serviceGroup.triggerGracefulShutdown()
 _ = await serving.result
 sampler.stop()
 try await sampling.value
@@ -502,6 +592,10 @@ if options.waitEvents {
         )
     }
     print("checkpoints: " + checkpoints(inLog: bench.directory + "/postgresql.log").joined(separator: "; "))
+    print(
+        "the kernel's largest write-outs of dirty pages (fall within a second): "
+            + sampler.largestWriteOuts(5).map { "\(clock.string(from: $0.at)) \($0.megabytes) MB" }.joined(
+                separator: "; "))
     print("")
 }
 print(
