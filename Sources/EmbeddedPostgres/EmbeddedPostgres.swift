@@ -336,6 +336,12 @@ public struct EmbeddedPostgres: Sendable {
                 # flushes other writers' commits wait for queue behind less on the one disk
                 # (docs/operations.md, "Storage: the WAL on its own device").
                 wal_compression = on
+                # Every backend asks the kernel to write out each 256 kB of data pages it writes,
+                # as the checkpointer and background writer already do (PostgreSQL's default for
+                # backends is to leave them to the kernel): left, a large import's pages gather in
+                # the page cache and go out hundreds of megabytes at once, and every commit's WAL
+                # flush waits behind them (docs/operations.md, "Storage").
+                backend_flush_after = 256kB
 
                 """
         } else {

@@ -52,8 +52,9 @@ import Testing
         }
     }
 
-    /// A durable cluster (the embedded default) keeps every write safe and compresses the WAL's
-    /// full-page images; a throwaway one (the tests') does neither.
+    /// A durable cluster (the embedded default) keeps every write safe, compresses the WAL's
+    /// full-page images and has backends' data writes go out as they are made; a throwaway one
+    /// (the tests') does none of these.
     @Test func aDurableClusterSyncsAndCompressesItsWAL() async throws {
         for durable in [true, false] {
             try await withScratchDataDirectory { path in
@@ -64,7 +65,8 @@ import Testing
                 let settings = try await connection.query(
                     """
                     SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS commits,
-                           current_setting('wal_compression') AS compression
+                           current_setting('wal_compression') AS compression,
+                           current_setting('backend_flush_after') AS backend_flush
                     """
                 ).single()
                 await connection.close()
@@ -75,6 +77,7 @@ import Testing
                 let compression = try settings.decode("compression", as: String.self)
                 #expect(
                     durable ? ["on", "pglz"].contains(compression) : compression == "off", "\(compression)")
+                #expect(try settings.decode("backend_flush", as: String.self) == (durable ? "256kB" : "0"))
             }
         }
     }
