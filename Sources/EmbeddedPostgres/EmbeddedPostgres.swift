@@ -342,6 +342,11 @@ public struct EmbeddedPostgres: Sendable {
                 # the page cache and go out hundreds of megabytes at once, and every commit's WAL
                 # flush waits behind them (docs/operations.md, "Storage").
                 backend_flush_after = 256kB
+                # Autovacuum visits the database every 10 s rather than every minute: the ledger's
+                # small tables that every commit changes gather dead rows, and every commit reads
+                # them, so a large import beside other writers ran a quarter slower between visits
+                # (Benchmarks/README.md, "Writing out as it goes").
+                autovacuum_naptime = 10s
 
                 """
         } else {

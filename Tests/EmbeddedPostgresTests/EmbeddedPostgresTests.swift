@@ -53,8 +53,8 @@ import Testing
     }
 
     /// A durable cluster (the embedded default) keeps every write safe, compresses the WAL's
-    /// full-page images and has backends' data writes go out as they are made; a throwaway one
-    /// (the tests') does none of these.
+    /// full-page images, has backends' data writes go out as they are made and is visited by
+    /// autovacuum every 10 s; a throwaway one (the tests') does none of these.
     @Test func aDurableClusterSyncsAndCompressesItsWAL() async throws {
         for durable in [true, false] {
             try await withScratchDataDirectory { path in
@@ -66,7 +66,8 @@ import Testing
                     """
                     SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS commits,
                            current_setting('wal_compression') AS compression,
-                           current_setting('backend_flush_after') AS backend_flush
+                           current_setting('backend_flush_after') AS backend_flush,
+                           current_setting('autovacuum_naptime') AS naptime
                     """
                 ).single()
                 await connection.close()
@@ -78,6 +79,7 @@ import Testing
                 #expect(
                     durable ? ["on", "pglz"].contains(compression) : compression == "off", "\(compression)")
                 #expect(try settings.decode("backend_flush", as: String.self) == (durable ? "256kB" : "0"))
+                #expect(try settings.decode("naptime", as: String.self) == (durable ? "10s" : "1min"))
             }
         }
     }
