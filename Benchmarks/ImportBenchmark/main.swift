@@ -521,8 +521,9 @@ await serviceGroup.triggerGracefulShutdown()
 _ = await serving.result
 sampler.stop()
 try await sampling.value
-// What autovacuum did to the ledger's tables while the import and the writers ran, and the
-// dead rows left: the import ran 95-142 s by when autovacuum first came (Benchmarks/README.md).
+// What autovacuum did to the ledger's tables while the import and the writers ran, the dead
+// rows left and how many updates were HOT (pruned on their page without autovacuum): the
+// import ran 89-142 s by when autovacuum first came (Benchmarks/README.md).
 let autovacuumed: [String] =
     options.waitEvents
     ? try await ownerPool.withConnection { connection in
@@ -530,6 +531,7 @@ let autovacuumed: [String] =
             """
             SELECT relname || ' ' || concat_ws(', ',
                        pg_size_pretty(pg_relation_size(relid)) || ', ' || n_dead_tup || ' dead rows',
+                       CASE WHEN n_tup_upd > 0 THEN n_tup_hot_upd || ' of ' || n_tup_upd || ' updates HOT' END,
                        CASE WHEN autovacuum_count > 0 THEN 'vacuumed ' || autovacuum_count || '×, last '
                             || to_char(last_autovacuum AT TIME ZONE 'UTC', 'HH24:MI:SS') END,
                        CASE WHEN autoanalyze_count > 0 THEN 'analysed ' || autoanalyze_count || '×, last '
