@@ -16,17 +16,30 @@ public enum ProcessMemory {
     }
 
     public static func snapshot() -> Snapshot {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else {
-            return Snapshot(residentMB: .nan, peakMB: .nan)
+        let figures = kilobytes(of: ["VmRSS", "VmHWM"], in: "/proc/self/status")
+        return Snapshot(
+            residentMB: (figures["VmRSS"] ?? .nan) / 1024, peakMB: (figures["VmHWM"] ?? .nan) / 1024)
+    }
+
+    /// The named figures of a /proc file of `Name:  value kB` lines (`/proc/self/status`,
+    /// `/proc/meminfo`), in kB; a name the file lacks or whose value is not a number, or a file
+    /// that cannot be read, is absent.
+    public static func kilobytes(of names: Set<String>, in path: String) -> [String: Double] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        var figures: [String: Double] = [:]
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = String(line[..<colon])
+            guard names.contains(name), figures[name] == nil,
+                // /proc/self/status puts a tab after the colon, /proc/meminfo spaces.
+                let value = line[line.index(after: colon)...].split(whereSeparator: {
+                    $0 == " " || $0 == "\t"
+                })
+                .first.flatMap({ Double($0) })
+            else { continue }
+            figures[name] = value
         }
-        func megabytes(_ field: String) -> Double {
-            for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
-                let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first
-                return (kilobytes.flatMap { Double($0) } ?? .nan) / 1024
-            }
-            return .nan
-        }
-        return Snapshot(residentMB: megabytes("VmRSS"), peakMB: megabytes("VmHWM"))
+        return figures
     }
 
     /// Hands memory freed by earlier runs back to the system, then makes the peak start again

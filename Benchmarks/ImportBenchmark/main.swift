@@ -205,19 +205,8 @@ final class WaitEventSampler: Sendable {
 
     /// `Dirty` and `Writeback` of `/proc/meminfo`, in kB; zero where unknown.
     private static func pageCache() -> (dirty: Int, writeback: Int) {
-        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return (0, 0) }
-        var dirty = 0
-        var writeback = 0
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 2, let kilobytes = Int(fields[1]) else { continue }
-            if fields[0] == "Dirty:" {
-                dirty = kilobytes
-            } else if fields[0] == "Writeback:" {
-                writeback = kilobytes
-            }
-        }
-        return (dirty, writeback)
+        let figures = ProcessMemory.kilobytes(of: ["Dirty", "Writeback"], in: "/proc/meminfo")
+        return (Int(figures["Dirty"] ?? 0), Int(figures["Writeback"] ?? 0))
     }
 
     private let samples = Mutex<[Sample]>([])
