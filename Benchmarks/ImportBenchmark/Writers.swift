@@ -13,6 +13,11 @@ import Synchronization
 /// goals are stated; with `--library-writers` each calls `SpendBook.record` in this process,
 /// as the runs before 2026-12-05 evening did.
 final class Writers: Sendable {
+    /// How many callers record at once.
+    let clients: Int
+
+    init(clients: Int) { self.clients = clients }
+
     struct Write {
         let started: Date
         let microseconds: Double
@@ -37,8 +42,9 @@ final class Writers: Sendable {
     func stop() { stopped.withLock { $0 = true } }
     /// Counts only the writes that start from now on.
     func measureFromNow() { measuredSince.withLock { $0 = Date() } }
-    /// Writes recorded so far, the warm-up's included.
-    var recorded: Int { writes.withLock { $0.count } }
+    /// Whether the callers have warmed up: three writes each on average, so that each has
+    /// opened its connections.
+    var warmedUp: Bool { writes.withLock { $0.count } >= clients * 3 }
     /// The writes made since `measureFromNow`.
     private var measured: [Write] {
         let since = measuredSince.withLock { $0 }
@@ -59,7 +65,7 @@ final class Writers: Sendable {
     /// Records until stopped; caller `client` records for `partners[client % partners.count]`
     /// on `budgetLines[client % budgetLines.count]`.
     func run(
-        clients: Int, into alliance: Alliance, route: Route, partners: [String], budgetLines: [String],
+        into alliance: Alliance, route: Route, partners: [String], budgetLines: [String],
         label: String
     ) async throws {
         guard let day = CalendarDate(year: 2025, month: 6, day: 1) else { preconditionFailure("a real day") }
