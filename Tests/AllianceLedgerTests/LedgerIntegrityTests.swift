@@ -432,6 +432,106 @@ import Testing
             #expect(try await fixture.ledger.verify(fixture.alliance).isIntact)
         }
     }
+    /// A statement of 32 entries or more is checked as a whole first, each alliance's run of
+    /// entries by one query (SQL/0028), and entry by entry only where that finds something out
+    /// of order: two alliances' runs of 40 in one statement go in with both heads moved; one
+    /// broken entry in either run, or a posting for an entry outside the statement's, is refused
+    /// by the name the entry-by-entry checks give it, and nothing is written.
+    @Test func largeStatementsAreCheckedRunByRun() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            let other = try await AllianceDirectory(pool: fixture.pool).create(
+                slug: "north-kent", name: "North Kent Alliance"
+            ).id
+            for (code, type, floor) in LedgerTests.accounts {
+                try await fixture.ledger.openAccount(
+                    try AccountCode(code), type: type, floor: floor, in: other)
+            }
+            let alliances = [fixture.alliance, other]
+            func heads() async throws -> [Int64: Int64] {
+                try await fixture.database.pool.withConnection { connection in
+                    Dictionary(
+                        uniqueKeysWithValues: try await connection.query(
+                            "SELECT alliance_id, sequence, hash FROM journal_heads ORDER BY alliance_id"
+                        ).map {
+                            #expect(try $0.decode("hash", as: Digest.self) == HandEntry.madeUpHash)
+                            return (
+                                try $0.decode("alliance_id", as: Int64.self),
+                                try $0.decode("sequence", as: Int64.self)
+                            )
+                        })
+                }
+            }
+            try await HandEntry.appendRuns(of: 40, to: alliances, fixture: fixture)
+            #expect(try await heads() == [fixture.alliance.rawValue: 40, other.rawValue: 40])
+            let before = try await fixture.snapshot()
+            let inTheMiddle: [(String, (inout HandEntry) -> Void)] = [
+                ("journal_entries_chain_link", { $0.previousHash = Digest(Array(repeating: 7, count: 32)) }),
+                ("journal_entries_two_postings", { $0.postings = [$0.postings[0]] }),
+                ("journal_entries_two_postings", { $0.postings = [] }),
+                (
+                    "journal_entries_balanced",
+                    { $0.postings = [($0.postings[0].0, 5), ($0.postings[1].0, -4)] }
+                ),
+                (
+                    "journal_entries_recorded_in_order",
+                    { $0.recordedAt = Timestamp(microsecondsSince1970: 0) }
+                ),
+                (
+                    "journal_entries_recorded_not_ahead",
+                    {
+                        $0.recordedAt = Timestamp(
+                            microsecondsSince1970: $0.recordedAt.microsecondsSince1970 + 3_600_000_000)
+                    }
+                ),
+            ]
+            for broken in alliances {
+                var cases = inTheMiddle.map { (constraint, edit) in
+                    (constraint, 20, edit)
+                }
+                cases.append(("journal_entries_gap_free", 39, { $0.sequence += 1 }))
+                for (constraint, place, edit) in cases {
+                    let error = await #expect(throws: PostgresError.self, "\(constraint)") {
+                        try await HandEntry.appendRuns(of: 40, to: alliances, fixture: fixture) {
+                            alliance, index, entry in
+                            if alliance == broken && index == place { edit(&entry) }
+                        }
+                    }
+                    #expect(
+                        error?.constraint == constraint,
+                        "\(constraint) in \(broken): \(String(describing: error))")
+                    #expect(try await fixture.snapshot() == before, "\(constraint) changed the books")
+                }
+                // Postings for the entry before the run (there already) and after it (nowhere).
+                for offset: Int64 in [-40, 1] {
+                    let error = await #expect(throws: PostgresError.self) {
+                        try await HandEntry.appendRuns(
+                            of: 40, to: alliances, fixture: fixture,
+                            strays: { lastOfRuns in
+                                lastOfRuns.filter { $0.alliance == broken.rawValue }.flatMap { last in
+                                    let sequence = last.sequence + offset
+                                    return [
+                                        (last.alliance, sequence, last.postings[0].0, Int64(1)),
+                                        (last.alliance, sequence, last.postings[1].0, Int64(-1)),
+                                    ]
+                                }
+                            })
+                    }
+                    #expect(
+                        error?.constraint == "postings_with_their_entry",
+                        "\(offset): \(String(describing: error))")
+                    #expect(try await fixture.snapshot() == before)
+                }
+            }
+            try await HandEntry.appendRuns(of: 40, to: alliances, fixture: fixture)
+            #expect(try await heads() == [fixture.alliance.rawValue: 80, other.rawValue: 80])
+            for alliance in alliances {
+                let bank = try await fixture.ledger.balances(in: alliance).first {
+                    $0.account.code.rawValue == "alliance:bank"
+                }
+                #expect(bank?.balance == 80)
+            }
+        }
+    }
 }
 
 /// An entry assembled by hand and appended through `ledger_append` as the service role, with
@@ -439,8 +539,10 @@ import Testing
 /// entries (the bank's funding moving 1) in the same statement, and in `bulk`, a transaction
 /// that moves balances and counts month totals at commit, as an import's chunk does.
 struct HandEntry {
+    var alliance: Int64
     var sequence: Int64
     var kind = "spend"
+    var effectiveOn = LedgerFixture.day
     var description = "by hand"
     var recordedBy = "hand"
     var metadata = "{}"
@@ -463,43 +565,110 @@ struct HandEntry {
             let headSequence = try head.decode("sequence", as: Int64.self)
             let clock = try head.decode("clock", as: Timestamp.self)
             let headHash = try head.decode("hash", as: Digest.self)
-            let digest = Digest(Array(repeating: 1, count: 32))
             let accounts = try await connection.query(
                 """
                 SELECT a.id FROM accounts AS a WHERE a.alliance_id = \(fixture.alliance.rawValue)
                     AND a.code IN ('alliance:bank', 'partner:slam:funding') ORDER BY a.code
                 """
             ).map { try $0.decode("id", as: Int64.self) }
+            let alliance = fixture.alliance.rawValue
             var entries = (0..<Int64(fillers)).map { index in
                 HandEntry(
-                    sequence: headSequence + 1 + index,
-                    previousHash: index == 0 ? headHash : digest, recordedAt: clock,
+                    alliance: alliance, sequence: headSequence + 1 + index,
+                    previousHash: index == 0 ? headHash : madeUpHash, recordedAt: clock,
                     postings: [(accounts[0], 1), (accounts[1], -1)])
             }
             var entry = HandEntry(
-                sequence: headSequence + 1 + Int64(fillers),
-                previousHash: fillers == 0 ? headHash : digest,
+                alliance: alliance, sequence: headSequence + 1 + Int64(fillers),
+                previousHash: fillers == 0 ? headHash : madeUpHash,
                 recordedAt: clock)
             edit(&entry)
             entries.append(entry)
-            let alliance = fixture.alliance.rawValue
-            let postings = entries.flatMap { entry in
-                entry.postings.enumerated().map { (entry.sequence, Int16($0.offset + 1), $0.element) }
-            }
-            try await connection.execute(
-                """
-                SELECT ledger_append(
-                    \(entries.map { _ in alliance })::bigint[], \(entries.map(\.sequence))::bigint[],
-                    \(entries.map(\.kind))::text[], \(entries.map { _ in LedgerFixture.day })::date[],
-                    \(entries.map(\.recordedAt))::timestamptz[], \(entries.map(\.recordedBy))::text[],
-                    \(entries.map(\.description))::text[], \(entries.map(\.metadata))::jsonb[],
-                    \(entries.map(\.idempotencyKey))::text[], \(entries.map(\.requestHash))::text[]::bytea[],
-                    \(entries.map(\.reverses))::bigint[], \(entries.map(\.previousHash))::bytea[],
-                    \(entries.map { _ in digest })::bytea[],
-                    \(postings.map { _ in alliance })::bigint[], \(postings.map(\.0))::bigint[],
-                    \(postings.map(\.1))::smallint[], \(postings.map(\.2.0))::bigint[],
-                    \(postings.map(\.2.1))::bigint[])
-                """)
+            try await call(entries, on: connection)
         }
+    }
+
+    /// Every entry's hash, made up: the database checks the chain's links, not how the hashes
+    /// were made (``Ledger/verify(_:)`` does; no test verifies a journal these entries are in).
+    static let madeUpHash = Digest(Array(repeating: 1, count: 32))
+
+    /// One statement appending `count` good entries (the bank's funding moving 1) to each of
+    /// `alliances`, in a transaction that holds their heads; `edit` may change any entry, by its
+    /// alliance and place in its run (from 0), and `strays` adds postings of its own.
+    static func appendRuns(
+        of count: Int, to alliances: [AllianceID], fixture: LedgerFixture,
+        edit: (AllianceID, Int, inout HandEntry) -> Void = { _, _, _ in },
+        strays: (_ lastOfRuns: [HandEntry]) -> [(
+            alliance: Int64, sequence: Int64, account: Int64, amount: Int64
+        )] = {
+            _ in []
+        }
+    ) async throws {
+        try await fixture.pool.withTransaction { connection in
+            var entries: [HandEntry] = []
+            for head in try await connection.query(
+                """
+                SELECT alliance_id, sequence, hash, clock
+                FROM ledger_lock_heads(\(alliances.map(\.rawValue))::bigint[], false)
+                """)
+            {
+                let alliance = try head.decode("alliance_id", as: Int64.self)
+                let headSequence = try head.decode("sequence", as: Int64.self)
+                let accounts = try await connection.query(
+                    """
+                    SELECT a.id FROM accounts AS a WHERE a.alliance_id = \(alliance)
+                        AND a.code IN ('alliance:bank', 'partner:slam:funding') ORDER BY a.code
+                    """
+                ).map { try $0.decode("id", as: Int64.self) }
+                for index in 0..<count {
+                    var entry = HandEntry(
+                        alliance: alliance, sequence: headSequence + 1 + Int64(index),
+                        previousHash: index == 0 ? try head.decode("hash", as: Digest.self) : madeUpHash,
+                        recordedAt: try head.decode("clock", as: Timestamp.self),
+                        postings: [(accounts[0], 1), (accounts[1], -1)])
+                    edit(AllianceID(alliance), index, &entry)
+                    entries.append(entry)
+                }
+            }
+            let lastOfRuns = Dictionary(grouping: entries, by: \.alliance).values.compactMap {
+                $0.max { $0.sequence < $1.sequence }
+            }
+            try await call(entries, strays: strays(lastOfRuns), on: connection)
+        }
+    }
+
+    /// `ledger_append` with `entries`, their postings numbered from line 1, and `strays` on lines
+    /// from 100.
+    private static func call(
+        _ entries: [HandEntry],
+        strays: [(alliance: Int64, sequence: Int64, account: Int64, amount: Int64)] = [],
+        on connection: PostgresConnection
+    ) async throws {
+        let postings =
+            entries.flatMap { entry in
+                entry.postings.enumerated().map {
+                    (entry.alliance, entry.sequence, Int16($0.offset + 1), $0.element.0, $0.element.1)
+                }
+            }
+            + strays.enumerated().map {
+                (
+                    $0.element.alliance, $0.element.sequence, Int16(100 + $0.offset), $0.element.account,
+                    $0.element.amount
+                )
+            }
+        try await connection.execute(
+            """
+            SELECT ledger_append(
+                \(entries.map(\.alliance))::bigint[], \(entries.map(\.sequence))::bigint[],
+                \(entries.map(\.kind))::text[], \(entries.map(\.effectiveOn))::date[],
+                \(entries.map(\.recordedAt))::timestamptz[], \(entries.map(\.recordedBy))::text[],
+                \(entries.map(\.description))::text[], \(entries.map(\.metadata))::jsonb[],
+                \(entries.map(\.idempotencyKey))::text[], \(entries.map(\.requestHash))::text[]::bytea[],
+                \(entries.map(\.reverses))::bigint[], \(entries.map(\.previousHash))::bytea[],
+                \(entries.map { _ in madeUpHash })::bytea[],
+                \(postings.map(\.0))::bigint[], \(postings.map(\.1))::bigint[],
+                \(postings.map(\.2))::smallint[], \(postings.map(\.3))::bigint[],
+                \(postings.map(\.4))::bigint[])
+            """)
     }
 }

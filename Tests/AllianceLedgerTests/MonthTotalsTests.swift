@@ -52,6 +52,33 @@ import Testing
         }
     }
 
+    /// A reversal counts in the month of the entry it reverses, folded at commit too (where
+    /// SQL/0028 looks the original up for reversals alone), alone in its statement and after 40
+    /// other entries in it.
+    @Test func aReversalFoldedAtCommitCountsInItsOriginalsMonth() async throws {
+        try await LedgerFixture.with(accounts: LedgerTests.accounts) { fixture in
+            for fillers in [0, 40] {
+                let original = try await fixture.ledger.post(
+                    try fixture.transfer(100, from: "partner:slam:funding", to: "alliance:bank"),
+                    to: fixture.alliance)
+                try await HandEntry.append(
+                    {
+                        $0.kind = "reversal"
+                        $0.reverses = original.entry.sequence
+                        $0.effectiveOn = date(2025, 6, 2)
+                        $0.postings = original.entry.postings.map { ($0.accountID, -$0.amount) }
+                    }, after: fillers, bulk: true, fixture: fixture)
+                #expect(try await Self.disagreements(in: fixture) == 0, "after \(fillers)")
+            }
+            let june = try await fixture.database.pool.withConnection { connection in
+                try await connection.query(
+                    "SELECT count(*) AS cells FROM account_month_totals WHERE month = '2025-06-01' AND kind = 'reversal'"
+                ).single().decode("cells", as: Int64.self)
+            }
+            #expect(june == 0)
+        }
+    }
+
     @Test func atCommitCountsNothingUntilTheTransactionCommitsThenEveryCell() async throws {
         try await LedgerFixture.with(accounts: Self.accounts) { fixture in
             try await fixture.pool.withTransaction { connection in
