@@ -23,6 +23,80 @@ import Testing
         return try row.decode("value", as: Value.self)
     }
 
+    /// The elements of `values`, bound as one array in the binary format and unnested by the
+    /// server, as text; and each value bound on its own in the text format, as text.
+    private func arrayAndScalars<Element: PostgresBinaryArrayElement>(
+        _ values: [Element], as sqlType: StaticString, on connection: PostgresConnection
+    ) async throws -> (array: [String?], scalars: [String?]) {
+        guard case .binary = try values.postgresBind().value else {
+            Issue.record("\(sqlType)[] did not travel in the binary format")
+            return ([], [])
+        }
+        var unnested: PostgresQuery = "SELECT u.value::text AS value FROM unnest(\(values)::"
+        unnested.append(PostgresQuery(stringLiteral: sqlType))
+        unnested.append("[]) WITH ORDINALITY AS u (value, n) ORDER BY u.n")
+        let array = try await connection.query(unnested).map { try $0.decode("value", as: String?.self) }
+        var scalars: [String?] = []
+        for value in values {
+            var scalar: PostgresQuery = "SELECT (\(value))::"
+            scalar.append(PostgresQuery(stringLiteral: sqlType))
+            scalar.append("::text AS value")
+            scalars.append(try await connection.query(scalar).single().decode("value", as: String?.self))
+        }
+        return (array, scalars)
+    }
+
+    /// Arrays of numbers, days, instants and bytes travel in PostgreSQL's binary format: each
+    /// element reads on the server as the same value bound alone in the text format, NULLs,
+    /// extremes and both sides of PostgreSQL's epoch (2000-01-01) included; an empty array is
+    /// empty; a value outside PostgreSQL's range is refused before anything is sent.
+    @Test func binaryArraysHoldWhatTheirElementsDoAlone() async throws {
+        try await TestDatabase.with(migrated: false) { database in
+            let connection = try await database.connect()
+            let days = [
+                CalendarDate(year: 1, month: 1, day: 1), CalendarDate(year: 0, month: 12, day: 31),
+                CalendarDate(year: 1970, month: 1, day: 1), CalendarDate(year: 1999, month: 12, day: 31),
+                CalendarDate(year: 2000, month: 1, day: 1), CalendarDate(year: 2025, month: 5, day: 14),
+                CalendarDate(year: 9999, month: 12, day: 31),
+            ].compactMap { $0 }
+            let instants: [Timestamp?] = [
+                Timestamp(microsecondsSince1970: 0), Timestamp(microsecondsSince1970: 946_684_799_999_999),
+                Timestamp(microsecondsSince1970: 946_684_800_000_000),
+                Timestamp(microsecondsSince1970: 1_747_216_800_123_456), Timestamp(microsecondsSince1970: -1),
+                Timestamp(microsecondsSince1970: -210_866_803_200_000_000), nil,
+            ]
+            var cases: [(array: [String?], scalars: [String?])] = []
+            cases.append(
+                try await arrayAndScalars([Int64.min, -1, 0, 1, .max], as: "bigint", on: connection))
+            cases.append(try await arrayAndScalars([Int64?.none, 7, nil], as: "bigint", on: connection))
+            cases.append(try await arrayAndScalars([Int.min, 42, .max], as: "bigint", on: connection))
+            cases.append(try await arrayAndScalars([Int32.min, 0, .max], as: "integer", on: connection))
+            cases.append(try await arrayAndScalars([Int16.min, -3, .max], as: "smallint", on: connection))
+            cases.append(try await arrayAndScalars([true, false], as: "boolean", on: connection))
+            cases.append(try await arrayAndScalars(days, as: "date", on: connection))
+            cases.append(try await arrayAndScalars(instants, as: "timestamptz", on: connection))
+            cases.append(
+                try await arrayAndScalars(
+                    [Data(), Data([0x00, 0xFF, 0x5C, 0x22]), Data(repeating: 7, count: 300)], as: "bytea",
+                    on: connection))
+            #expect(days.count == 7)
+            for (array, scalars) in cases {
+                #expect(array == scalars)
+                #expect(!array.isEmpty)
+            }
+            let empty = try await connection.query(
+                "SELECT cardinality(\([Int64]())::bigint[]) AS n, \([CalendarDate]())::date[]::text AS days"
+            ).single()
+            #expect(try empty.decode("n", as: Int64.self) == 0)
+            #expect(try empty.decode("days", as: String.self) == "{}")
+            let outOfRange = #expect(throws: PostgresError.self) {
+                try [Timestamp(microsecondsSince1970: -210_866_803_200_000_001)].postgresBind()
+            }
+            #expect(outOfRange?.kind == .encoding)
+            await connection.close()
+        }
+    }
+
     @Test func integersKeepTheirExtremes() async throws {
         try await TestDatabase.with(migrated: false) { database in
             let connection = try await database.connect()

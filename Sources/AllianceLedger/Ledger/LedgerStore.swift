@@ -2,9 +2,17 @@ import Dates
 import Foundation
 public import Postgres
 
-extension Digest: PostgresCodable {
+extension Digest: PostgresCodable, PostgresBinaryArrayElement {
     public func postgresBind() throws(PostgresError) -> PostgresBind {
         try Data(bytes).postgresBind()
+    }
+
+    public static var postgresElementType: UInt32 { PostgresTypeOID.bytea }
+
+    public func appendPostgresArrayElement(to bytes: inout [UInt8]) {
+        // 32 bytes: the length, then the hash as it is.
+        bytes.append(contentsOf: [0, 0, 0, 32])
+        bytes.append(contentsOf: self.bytes)
     }
 
     public init?(postgresText text: String) {

@@ -13,10 +13,10 @@ public import Dates
 extension Timestamp: PostgresCodable {
     /// PostgreSQL's range starts at 4713 BC; its end (294276 AD) lies beyond what an Int64 of
     /// microseconds since 1970 can hold, so every larger value is in range.
-    private static let range: ClosedRange<Int64> = -210_866_803_200_000_000...Int64.max
+    static let postgresRange: ClosedRange<Int64> = -210_866_803_200_000_000...Int64.max
 
     public func postgresBind() throws(PostgresError) -> PostgresBind {
-        guard Timestamp.range.contains(microsecondsSince1970) else {
+        guard Timestamp.postgresRange.contains(microsecondsSince1970) else {
             throw PostgresError(.encoding, "the instant is outside PostgreSQL's timestamp range")
         }
         let (day, microseconds) = dayAndTime
