@@ -63,9 +63,13 @@ public actor TestCluster {
         } else {
             StaleClusters.removeAbandoned()
             let directory = try StaleClusters.makeDirectory()
+            // Every test runs at once, each with a pool or two of its own: on a loaded machine
+            // (fresh-clone CI, 2026-12-06) they overlapped long enough to want more than 400
+            // connections ("sorry, too many clients already"). 800 slots take 176 MB of shared
+            // memory where 400 took 157 (`postgres -C shared_memory_size`).
             let embedded = EmbeddedPostgres(
                 dataDirectory: directory, databaseName: "postgres", durable: false,
-                maximumConnections: 400, logger: logger)
+                maximumConnections: 800, logger: logger)
             ExitCleanup.register(embedded)
             _ = try await embedded.start()
             admin = try ConnectionString(embedded.connectionString(database: "postgres"))
