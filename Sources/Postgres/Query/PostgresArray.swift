@@ -172,10 +172,8 @@ extension CalendarDate: PostgresBinaryArrayElement {
 extension Timestamp: PostgresBinaryArrayElement {
     public static var postgresElementType: UInt32 { PostgresTypeOID.timestamptz }
     public func appendPostgresArrayElement(to bytes: inout [UInt8]) throws(PostgresError) {
-        // PostgreSQL's range, as the text form checks it; the subtraction below stays within Int64.
-        guard Timestamp.postgresRange.contains(microsecondsSince1970) else {
-            throw PostgresError(.encoding, "the instant is outside PostgreSQL's timestamp range")
-        }
+        // Within PostgreSQL's range, the subtraction below stays within Int64.
+        try checkPostgresRange()
         appendBigEndian(Int32(8), to: &bytes)
         appendBigEndian(
             microsecondsSince1970 - Int64(postgresEpochDaysSince1970) * Timestamp.microsecondsPerDay,

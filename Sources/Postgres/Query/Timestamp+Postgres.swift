@@ -13,12 +13,17 @@ public import Dates
 extension Timestamp: PostgresCodable {
     /// PostgreSQL's range starts at 4713 BC; its end (294276 AD) lies beyond what an Int64 of
     /// microseconds since 1970 can hold, so every larger value is in range.
-    static let postgresRange: ClosedRange<Int64> = -210_866_803_200_000_000...Int64.max
+    private static let postgresRange: ClosedRange<Int64> = -210_866_803_200_000_000...Int64.max
 
-    public func postgresBind() throws(PostgresError) -> PostgresBind {
+    /// Refuses an instant PostgreSQL cannot hold, before it is sent in either format.
+    func checkPostgresRange() throws(PostgresError) {
         guard Timestamp.postgresRange.contains(microsecondsSince1970) else {
             throw PostgresError(.encoding, "the instant is outside PostgreSQL's timestamp range")
         }
+    }
+
+    public func postgresBind() throws(PostgresError) -> PostgresBind {
+        try checkPostgresRange()
         let (day, microseconds) = dayAndTime
         var text = day.year <= 0 ? String(day.postgresText.dropLast(3)) : day.description
         text += " " + Timestamp.clock(microseconds) + "+00"
