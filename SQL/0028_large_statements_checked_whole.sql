@@ -267,8 +267,10 @@ DECLARE
     accounts bigint;
     locked bigint;
     whole boolean;
+    statement_postings bigint;
 BEGIN
-    IF (SELECT count(*) FROM inserted) >= 64 THEN
+    statement_postings := (SELECT count(*) FROM inserted);
+    IF statement_postings >= 64 THEN
         -- A large statement's entries are one run of sequences per alliance (an import's chunk
         -- always is). Then its postings are whole, and their entries there, exactly when the
         -- postings of the run's range number the statement's and its entries the run's: three
@@ -288,7 +290,7 @@ BEGIN
               FROM inserted GROUP BY alliance_id) AS m;
     END IF;
     IF whole IS NOT TRUE THEN
-        IF (SELECT count(*) FROM inserted) < 64 THEN
+        IF statement_postings < 64 THEN
             SELECT i.alliance_id, i.entry_sequence INTO item
             FROM (SELECT alliance_id, entry_sequence, count(*) AS postings FROM inserted
                   GROUP BY alliance_id, entry_sequence) AS i
