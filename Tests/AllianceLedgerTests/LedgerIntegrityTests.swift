@@ -560,31 +560,39 @@ struct HandEntry {
         try await fixture.pool.withTransaction { connection in
             if bulk { try await connection.execute("SET LOCAL alliance_ledger.totals = 'at-commit'") }
             let head = try await connection.query(
-                "SELECT sequence, hash, clock FROM ledger_lock_heads(\([fixture.alliance.rawValue])::bigint[], false)"
+                """
+                SELECT alliance_id, sequence, hash, clock
+                FROM ledger_lock_heads(\([fixture.alliance.rawValue])::bigint[], false)
+                """
             ).single()
-            let headSequence = try head.decode("sequence", as: Int64.self)
-            let clock = try head.decode("clock", as: Timestamp.self)
-            let headHash = try head.decode("hash", as: Digest.self)
-            let accounts = try await connection.query(
-                """
-                SELECT a.id FROM accounts AS a WHERE a.alliance_id = \(fixture.alliance.rawValue)
-                    AND a.code IN ('alliance:bank', 'partner:slam:funding') ORDER BY a.code
-                """
-            ).map { try $0.decode("id", as: Int64.self) }
-            let alliance = fixture.alliance.rawValue
-            var entries = (0..<Int64(fillers)).map { index in
-                HandEntry(
-                    alliance: alliance, sequence: headSequence + 1 + index,
-                    previousHash: index == 0 ? headHash : madeUpHash, recordedAt: clock,
-                    postings: [(accounts[0], 1), (accounts[1], -1)])
-            }
-            var entry = HandEntry(
-                alliance: alliance, sequence: headSequence + 1 + Int64(fillers),
-                previousHash: fillers == 0 ? headHash : madeUpHash,
-                recordedAt: clock)
-            edit(&entry)
-            entries.append(entry)
+            // The fillers, then the entry under test, which starts with no postings.
+            var entries = try await run(of: fillers + 1, continuing: head, on: connection)
+            entries[fillers].postings = []
+            edit(&entries[fillers])
             try await call(entries, on: connection)
+        }
+    }
+
+    /// `count` good entries (the bank's funding moving 1) continuing the head `ledger_lock_heads`
+    /// answered with, recorded at its clock.
+    private static func run(of count: Int, continuing head: PostgresRow, on connection: PostgresConnection)
+        async throws -> [HandEntry]
+    {
+        let alliance = try head.decode("alliance_id", as: Int64.self)
+        let headSequence = try head.decode("sequence", as: Int64.self)
+        let headHash = try head.decode("hash", as: Digest.self)
+        let clock = try head.decode("clock", as: Timestamp.self)
+        let accounts = try await connection.query(
+            """
+            SELECT a.id FROM accounts AS a WHERE a.alliance_id = \(alliance)
+                AND a.code IN ('alliance:bank', 'partner:slam:funding') ORDER BY a.code
+            """
+        ).map { try $0.decode("id", as: Int64.self) }
+        return (0..<Int64(count)).map { index in
+            HandEntry(
+                alliance: alliance, sequence: headSequence + 1 + index,
+                previousHash: index == 0 ? headHash : madeUpHash, recordedAt: clock,
+                postings: [(accounts[0], 1), (accounts[1], -1)])
         }
     }
 
@@ -606,32 +614,19 @@ struct HandEntry {
     ) async throws {
         try await fixture.pool.withTransaction { connection in
             var entries: [HandEntry] = []
+            var lastOfRuns: [HandEntry] = []
             for head in try await connection.query(
                 """
                 SELECT alliance_id, sequence, hash, clock
                 FROM ledger_lock_heads(\(alliances.map(\.rawValue))::bigint[], false)
                 """)
             {
-                let alliance = try head.decode("alliance_id", as: Int64.self)
-                let headSequence = try head.decode("sequence", as: Int64.self)
-                let accounts = try await connection.query(
-                    """
-                    SELECT a.id FROM accounts AS a WHERE a.alliance_id = \(alliance)
-                        AND a.code IN ('alliance:bank', 'partner:slam:funding') ORDER BY a.code
-                    """
-                ).map { try $0.decode("id", as: Int64.self) }
-                for index in 0..<count {
-                    var entry = HandEntry(
-                        alliance: alliance, sequence: headSequence + 1 + Int64(index),
-                        previousHash: index == 0 ? try head.decode("hash", as: Digest.self) : madeUpHash,
-                        recordedAt: try head.decode("clock", as: Timestamp.self),
-                        postings: [(accounts[0], 1), (accounts[1], -1)])
-                    edit(AllianceID(alliance), index, &entry)
-                    entries.append(entry)
+                var run = try await run(of: count, continuing: head, on: connection)
+                for index in run.indices {
+                    edit(AllianceID(run[index].alliance), index, &run[index])
                 }
-            }
-            let lastOfRuns = Dictionary(grouping: entries, by: \.alliance).values.compactMap {
-                $0.max { $0.sequence < $1.sequence }
+                entries += run
+                lastOfRuns += run.suffix(1)
             }
             try await call(entries, strays: strays(lastOfRuns), on: connection)
         }
