@@ -347,6 +347,14 @@ public struct EmbeddedPostgres: Sendable {
                 # them, so a large import beside other writers ran a quarter slower between visits
                 # (Benchmarks/README.md, "Writing out as it goes").
                 autovacuum_naptime = 10s
+                # The background writer cleans up to 1,000 buffers every 10 ms ahead of their reuse
+                # (PostgreSQL's default, 100 every 200 ms, is 4 MB/s): a large import dirties the
+                # shared buffers faster than that, and then the other writers' backends wrote out,
+                # and waited for, the buffers they took over (Benchmarks/README.md, "The background
+                # writer ahead of an import"). Idle, it still sleeps.
+                bgwriter_delay = 10ms
+                bgwriter_lru_maxpages = 1000
+                bgwriter_lru_multiplier = 4
 
                 """
         } else {

@@ -53,8 +53,9 @@ import Testing
     }
 
     /// A durable cluster (the embedded default) keeps every write safe, compresses the WAL's
-    /// full-page images, has backends' data writes go out as they are made and is visited by
-    /// autovacuum every 10 s; a throwaway one (the tests') does none of these.
+    /// full-page images, has backends' data writes go out as they are made, is visited by
+    /// autovacuum every 10 s and has its background writer clean buffers well ahead of their
+    /// reuse; a throwaway one (the tests') does none of these.
     @Test func aDurableClusterSyncsAndCompressesItsWAL() async throws {
         for durable in [true, false] {
             try await withScratchDataDirectory { path in
@@ -67,7 +68,10 @@ import Testing
                     SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS commits,
                            current_setting('wal_compression') AS compression,
                            current_setting('backend_flush_after') AS backend_flush,
-                           current_setting('autovacuum_naptime') AS naptime
+                           current_setting('autovacuum_naptime') AS naptime,
+                           current_setting('bgwriter_delay') AS bgwriter_delay,
+                           current_setting('bgwriter_lru_maxpages') AS bgwriter_pages,
+                           current_setting('bgwriter_lru_multiplier') AS bgwriter_multiplier
                     """
                 ).single()
                 await connection.close()
@@ -80,6 +84,10 @@ import Testing
                     durable ? ["on", "pglz"].contains(compression) : compression == "off", "\(compression)")
                 #expect(try settings.decode("backend_flush", as: String.self) == (durable ? "256kB" : "0"))
                 #expect(try settings.decode("naptime", as: String.self) == (durable ? "10s" : "1min"))
+                #expect(
+                    try settings.decode("bgwriter_delay", as: String.self) == (durable ? "10ms" : "200ms"))
+                #expect(try settings.decode("bgwriter_pages", as: String.self) == (durable ? "1000" : "100"))
+                #expect(try settings.decode("bgwriter_multiplier", as: String.self) == (durable ? "4" : "2"))
             }
         }
     }
