@@ -106,11 +106,16 @@ func appendBigEndian<Value: FixedWidthInteger>(_ value: Value, to bytes: inout [
     withUnsafeBytes(of: &bigEndian) { bytes.append(contentsOf: $0) }
 }
 
+/// Appends an integer as one element of a binary array: its byte count, then its bytes.
+private func appendIntegerElement<Value: FixedWidthInteger>(_ value: Value, to bytes: inout [UInt8]) {
+    appendBigEndian(Int32(MemoryLayout<Value>.size), to: &bytes)
+    appendBigEndian(value, to: &bytes)
+}
+
 extension Int64: PostgresBinaryArrayElement {
     public static var postgresElementType: UInt32 { PostgresTypeOID.int8 }
     public func appendPostgresArrayElement(to bytes: inout [UInt8]) {
-        appendBigEndian(Int32(8), to: &bytes)
-        appendBigEndian(self, to: &bytes)
+        appendIntegerElement(self, to: &bytes)
     }
 }
 
@@ -124,16 +129,14 @@ extension Int: PostgresBinaryArrayElement {
 extension Int32: PostgresBinaryArrayElement {
     public static var postgresElementType: UInt32 { PostgresTypeOID.int4 }
     public func appendPostgresArrayElement(to bytes: inout [UInt8]) {
-        appendBigEndian(Int32(4), to: &bytes)
-        appendBigEndian(self, to: &bytes)
+        appendIntegerElement(self, to: &bytes)
     }
 }
 
 extension Int16: PostgresBinaryArrayElement {
     public static var postgresElementType: UInt32 { PostgresTypeOID.int2 }
     public func appendPostgresArrayElement(to bytes: inout [UInt8]) {
-        appendBigEndian(Int32(2), to: &bytes)
-        appendBigEndian(self, to: &bytes)
+        appendIntegerElement(self, to: &bytes)
     }
 }
 
@@ -163,8 +166,7 @@ extension CalendarDate: PostgresBinaryArrayElement {
         guard let days = Int32(exactly: daysSince1970 - postgresEpochDaysSince1970) else {
             throw PostgresError(.encoding, "the day is outside PostgreSQL's date range")
         }
-        appendBigEndian(Int32(4), to: &bytes)
-        appendBigEndian(days, to: &bytes)
+        appendIntegerElement(days, to: &bytes)
     }
 }
 
@@ -174,8 +176,7 @@ extension Timestamp: PostgresBinaryArrayElement {
     public func appendPostgresArrayElement(to bytes: inout [UInt8]) throws(PostgresError) {
         // Within PostgreSQL's range, the subtraction below stays within Int64.
         try checkPostgresRange()
-        appendBigEndian(Int32(8), to: &bytes)
-        appendBigEndian(
+        appendIntegerElement(
             microsecondsSince1970 - Int64(postgresEpochDaysSince1970) * Timestamp.microsecondsPerDay,
             to: &bytes)
     }
